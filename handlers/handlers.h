@@ -1,0 +1,10 @@
+/* Route tables exported by the handler files, one per route family. */
+#ifndef DRAGOMAN_HANDLERS_H
+#define DRAGOMAN_HANDLERS_H
+
+#include "../src/router.h"
+
+extern const struct route health_routes[];
+extern const struct route workspace_routes[];
+
+#endif

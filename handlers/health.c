@@ -1,0 +1,59 @@
+/* GET /v1/health: liveness of the worker and reachability of PostgreSQL
+ * and memcached. No authentication. */
+#include "autoconfig.h"
+
+#include <time.h>
+
+#include "../src/clock.h"
+#include "../src/reply.h"
+#include "../src/worker.h"
+#include "handlers.h"
+
+/* Returns {"status":"up"|"down","latency_ms":n} for one dependency. */
+static struct json_object *check(int up, double ms)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "status", json_object_new_string(up ? "up" : "down"));
+	json_object_object_add(o, "latency_ms", clock_json_ms(ms));
+	return o;
+}
+
+/* 200 {"status":"ok","checks":{...}} when all are up; otherwise a 503
+ * problem+json carrying the same "checks" member and Retry-After. */
+static enum problem health_get(struct worker *w, struct request *r, struct reply *rp)
+{
+	struct timespec t0;
+	struct json_object *checks = json_object_new_object(), *body;
+	int db_up, mc_up;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	db_up = db_ping(w->db);
+	json_object_object_add(checks, "postgresql", check(db_up, clock_ms_since(&t0)));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	mc_up = cache_ping(w->cache);
+	json_object_object_add(checks, "memcached", check(mc_up, clock_ms_since(&t0)));
+	if (db_up && mc_up) {
+		body = json_object_new_object();
+		json_object_object_add(body, "status", json_object_new_string("ok"));
+		json_object_object_add(body, "version", json_object_new_string(PACKAGE_VERSION));
+		json_object_object_add(body, "checks", checks);
+		reply_json(rp, 200, body);
+		return PROBLEM_NONE;
+	}
+	body = problem_body(PROBLEM_UNAVAILABLE, db_up ? "memcached is unreachable"
+	    : mc_up ? "postgresql is unreachable" : "postgresql and memcached are unreachable",
+	    r->request_id);
+	json_object_object_add(body, "checks", checks);
+	rp->problem = PROBLEM_UNAVAILABLE;
+	rp->retry_after = 5;
+	reply_header(rp, "Retry-After", "%d", rp->retry_after);
+	reply_json(rp, problem_status(PROBLEM_UNAVAILABLE), body);
+	return PROBLEM_NONE;
+}
+
+const struct route health_routes[] = {
+	{ HTTP_GET, "/v1/health", health_get, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
+	  NULL, NULL, "health" },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+};

@@ -1,0 +1,206 @@
+/* dragoman-admin: migrations, workspaces and API keys from the shell. */
+#include "autoconfig.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apikey.h"
+#include "auth.h"
+#include "cache.h"
+#include "config.h"
+#include "db.h"
+#include "migrate.h"
+#include "workspace.h"
+
+/* migrations may legitimately run for minutes */
+#define ADMIN_STATEMENT_TIMEOUT_MS 3600000L
+
+#ifndef MIGRATIONS_DIR
+#define MIGRATIONS_DIR "/usr/local/share/dragoman/migrations"
+#endif
+
+struct admin {
+	struct config *cfg;
+	struct db *db;
+	const char *migrations;
+	const char *plan;
+	const char *role;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: dragoman-admin [--config FILE] COMMAND\n"
+	    "  migrate [--dir DIR]                 apply pending schema migrations\n"
+	    "  workspace create NAME [--plan P]    create a workspace and its first key\n"
+	    "  key create WORKSPACE_ID [--role R]  add a key (role admin or member)\n"
+	    "  key revoke KEY_ID|PREFIX            revoke a key at once\n"
+	    "  key list WORKSPACE_ID               list a workspace's keys\n"
+	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG,\n"
+	    "else %s.\n", MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
+}
+
+/* migrate: returns the exit status. */
+static int cmd_migrate(struct admin *a)
+{
+	char err[1024];
+	int n = migrate_apply(a->db, a->migrations, stdout, err, sizeof(err));
+
+	if (n < 0) {
+		fprintf(stderr, "dragoman-admin: migrate: %s\n", err);
+		return 1;
+	}
+	printf("%d migration(s) applied; schema is current\n", n);
+	return 0;
+}
+
+/* workspace create NAME: prints workspace_id= and api_key= lines. */
+static int cmd_workspace_create(struct admin *a, const char *name)
+{
+	char id[UUID_STR_LEN + 1], key[APIKEY_LEN + 1], err[1024];
+
+	if (!workspace_plan_valid(a->plan)) {
+		fprintf(stderr, "dragoman-admin: --plan must be freemium, pro or enterprise\n");
+		return 2;
+	}
+	if (workspace_create(a->db, name, a->plan, id, key, sizeof(key), err, sizeof(err)) < 0) {
+		fprintf(stderr, "dragoman-admin: %s\n", err);
+		return 1;
+	}
+	printf("workspace_id=%s\napi_key=%s\n", id, key);
+	fprintf(stderr, "The API key is shown only this once; store it now.\n");
+	return 0;
+}
+
+/* key create WORKSPACE_ID: prints key_id= and api_key= lines. */
+static int cmd_key_create(struct admin *a, const char *workspace_id)
+{
+	char id[UUID_STR_LEN + 1], key[APIKEY_LEN + 1], err[1024];
+	enum key_role role = role_parse(a->role);
+
+	if (role == ROLE__MAX) {
+		fprintf(stderr, "dragoman-admin: --role must be admin or member\n");
+		return 2;
+	}
+	if (apikey_create(a->db, workspace_id, role, key, id, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dragoman-admin: %s\n", err);
+		return 1;
+	}
+	printf("key_id=%s\napi_key=%s\n", id, key);
+	fprintf(stderr, "The API key is shown only this once; store it now.\n");
+	return 0;
+}
+
+/* key revoke ID|PREFIX: revokes in PostgreSQL and drops the cached entry
+ * so that the key stops working at once (within key_cache_ttl at worst,
+ * when memcached cannot be reached). */
+static int cmd_key_revoke(struct admin *a, const char *which)
+{
+	const char *params[] = { which };
+	PGresult *res = db_exec(a->db, STMT_KEY_REVOKE, params);
+	char err[256], ckey[96];
+	int rc = 1;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "dragoman-admin: %s\n",
+		    res ? PQresultErrorMessage(res) : db_error(a->db));
+	} else if (PQntuples(res) == 0) {
+		fprintf(stderr, "dragoman-admin: no active key %s\n", which);
+	} else {
+		struct cache *c = cache_open(a->cfg->memcached_servers,
+		    a->cfg->memcached_timeout_ms, err, sizeof(err));
+		auth_cache_key(PQgetvalue(res, 0, 1), ckey, sizeof(ckey));
+		if (c == NULL || cache_delete(c, ckey) < 0)
+			fprintf(stderr, "dragoman-admin: warning: memcached not reached; "
+			    "the key may work for up to %lds more\n", a->cfg->key_cache_ttl);
+		cache_close(c);
+		printf("revoked key_id=%s\n", PQgetvalue(res, 0, 0));
+		rc = 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* key list WORKSPACE_ID: one tab-separated line per key. */
+static int cmd_key_list(struct admin *a, const char *workspace_id)
+{
+	const char *params[] = { workspace_id };
+	PGresult *res = db_exec(a->db, STMT_KEY_LIST, params);
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "dragoman-admin: %s\n",
+		    res ? PQresultErrorMessage(res) : db_error(a->db));
+		PQclear(res);
+		return 1;
+	}
+	printf("id\tprefix\trole\tcreated_at\tlast_used_at\trevoked_at\n");
+	for (int i = 0; i < PQntuples(res); i++)
+		printf("%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+		    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
+		    PQgetvalue(res, i, 5));
+	PQclear(res);
+	return 0;
+}
+
+/* Dispatches the command words in argv[0..argc). Returns the exit status. */
+static int dispatch(struct admin *a, int argc, char **argv)
+{
+	if (argc == 1 && strcmp(argv[0], "migrate") == 0)
+		return cmd_migrate(a);
+	if (argc == 3 && strcmp(argv[0], "workspace") == 0 && strcmp(argv[1], "create") == 0)
+		return cmd_workspace_create(a, argv[2]);
+	if (argc == 3 && strcmp(argv[0], "key") == 0) {
+		if (strcmp(argv[1], "create") == 0)
+			return cmd_key_create(a, argv[2]);
+		if (strcmp(argv[1], "revoke") == 0)
+			return cmd_key_revoke(a, argv[2]);
+		if (strcmp(argv[1], "list") == 0)
+			return cmd_key_list(a, argv[2]);
+	}
+	usage(stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "plan", required_argument, NULL, 'p' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin" };
+	const char *config_path = NULL;
+	char err[512];
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:d:p:r:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': config_path = optarg; break;
+		case 'd': a.migrations = optarg; break;
+		case 'p': a.plan = optarg; break;
+		case 'r': a.role = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	a.cfg = config_load(config_path, err, sizeof(err));
+	if (a.cfg == NULL) {
+		fprintf(stderr, "dragoman-admin: %s\n", err);
+		return 1;
+	}
+	a.db = db_open(a.cfg->database_url, a.cfg->db_connect_timeout,
+	    ADMIN_STATEMENT_TIMEOUT_MS);
+	rc = a.db != NULL ? dispatch(&a, argc - optind, argv + optind) : 1;
+	db_close(a.db);
+	config_free(a.cfg);
+	return rc;
+}

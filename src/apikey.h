@@ -1,0 +1,34 @@
+/* API keys: "dgm_" + 8 hex digits (the visible prefix) + "_" + 48 hex
+ * digits of secret (192 bits). Only the SHA-256 of the whole key is
+ * stored. */
+#ifndef DRAGOMAN_APIKEY_H
+#define DRAGOMAN_APIKEY_H
+
+#include <stddef.h>
+
+#include "db.h"
+#include "identity.h"
+
+#define APIKEY_LEN 61
+#define APIKEY_PREFIX_LEN 12
+#define APIKEY_HASH_HEX_LEN 64
+
+/* Writes a new random key into key and its visible prefix into prefix.
+ * Returns 0, or -1 when no randomness was available. */
+int apikey_generate(char key[APIKEY_LEN + 1], char prefix[APIKEY_PREFIX_LEN + 1])
+    __attribute__((warn_unused_result));
+
+/* Returns 1 when s (len bytes) has the exact form of a key, else 0. */
+int apikey_well_formed(const char *s, size_t len);
+
+/* Writes the lowercase hex SHA-256 of key (len bytes) into out. */
+void apikey_hash_hex(const char *key, size_t len, char out[APIKEY_HASH_HEX_LEN + 1]);
+
+/* Creates a key with role for workspace_id. On success returns 0 and
+ * writes the key (shown once, never stored) and its id. Returns -1 with a
+ * message in err otherwise. */
+int apikey_create(struct db *db, const char *workspace_id, enum key_role role,
+    char key[APIKEY_LEN + 1], char id[UUID_STR_LEN + 1], char *err, size_t errsz)
+    __attribute__((warn_unused_result));
+
+#endif

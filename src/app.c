@@ -1,0 +1,171 @@
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../handlers/handlers.h"
+#include "app.h"
+#include "auth.h"
+#include "clock.h"
+#include "log.h"
+#include "reply.h"
+#include "worker.h"
+
+#define DEFAULT_MAX_BODY (1L << 20)
+
+const struct route *const app_routes[] = {
+	health_routes,
+	workspace_routes,
+	NULL
+};
+
+/* Checks the query string and, for BODY_JSON routes, the content type,
+ * body and fields of r against its route. Returns PROBLEM_NONE or the
+ * problem with detail set. */
+static enum problem app_validate_input(struct worker *w, struct request *r,
+    struct app_io *io, char *detail, size_t dsz)
+{
+	const struct route *rt = r->route;
+	long max = w != NULL && w->cfg != NULL ? w->cfg->max_body_bytes : DEFAULT_MAX_BODY;
+	enum problem p;
+
+	r->query_buf = strdup(r->query);
+	if (r->query_buf == NULL)
+		return PROBLEM_INTERNAL;
+	p = params_from_query(rt->query, r->query_buf, r->query_params, detail, dsz);
+	if (p != PROBLEM_NONE || rt->body != BODY_JSON)
+		return p;
+	if (r->content_length <= 0 && r->content_type == NULL) {
+		/* nothing announced; still read, as a chunked body has no length */
+		p = request_read_body(r, io->read, io->read_ctx, max, detail, dsz);
+		if (p != PROBLEM_NONE)
+			return p;
+	}
+	p = request_check_json_type(r->content_type, detail, dsz);
+	if (p == PROBLEM_NONE && r->body == NULL)
+		p = request_read_body(r, io->read, io->read_ctx, max, detail, dsz);
+	if (p == PROBLEM_NONE)
+		p = request_parse_json(r, detail, dsz);
+	if (p == PROBLEM_NONE)
+		p = params_from_json(rt->fields, r->json, r->fields, detail, dsz);
+	return p;
+}
+
+/* Routes r and checks its credentials and input. Returns PROBLEM_NONE
+ * with r->route set, or the problem with detail and reply headers set.
+ * *handled is set when the reply is complete without a handler (OPTIONS). */
+static enum problem app_prepare(struct worker *w, const struct route *const *tables,
+    struct request *r, struct reply *rp, struct app_io *io, int *handled,
+    char *detail, size_t dsz)
+{
+	const struct route *rt = NULL;
+	unsigned allow = 0;
+	char allow_str[96];
+	enum problem p;
+
+	switch (router_match(tables, r->method, r->path, r, &rt, &allow)) {
+	case ROUTE_NOT_FOUND:
+		snprintf(detail, dsz, "no resource at %.200s", r->path);
+		return PROBLEM_NOT_FOUND;
+	case ROUTE_WRONG_METHOD:
+		router_allow_string(allow, allow_str, sizeof(allow_str));
+		reply_header(rp, "Allow", "%s", allow_str);
+		if (r->method == HTTP_OPTIONS) {
+			rp->status = 204;
+			*handled = 1;
+			return PROBLEM_NONE;
+		}
+		snprintf(detail, dsz, "%s is not allowed here; allowed: %s",
+		    http_method_name(r->method), allow_str);
+		return PROBLEM_METHOD_NOT_ALLOWED;
+	case ROUTE_FOUND:
+		break;
+	}
+	r->route = rt;
+	if (rt->auth == AUTH_KEY) {
+		if (w == NULL || w->cfg == NULL)
+			return PROBLEM_INTERNAL;
+		p = auth_bearer(w, r->authorization, &r->ident, detail, dsz);
+		if (p == PROBLEM_UNAUTHORIZED)
+			reply_header(rp, "WWW-Authenticate", "Bearer realm=\"dragoman\"");
+		if (p != PROBLEM_NONE)
+			return p;
+		if (r->ident.role < rt->min_role) {
+			snprintf(detail, dsz, "this needs a key with role %s", role_name(rt->min_role));
+			return PROBLEM_FORBIDDEN;
+		}
+		rp->workspace_id = r->ident.workspace_id;
+	}
+	return app_validate_input(w, r, io, detail, dsz);
+}
+
+/* Writes the one log line for a finished request. */
+static void app_log(const struct worker *w, const struct request *r,
+    const struct reply *rp, const struct timespec *t0)
+{
+	struct json_object *o;
+
+	if (w == NULL || w->cfg == NULL || !w->cfg->log_requests)
+		return;
+	o = json_object_new_object();
+	json_object_object_add(o, "msg", json_object_new_string("request"));
+	json_object_object_add(o, "request_id", json_object_new_string(r->request_id));
+	json_object_object_add(o, "method", json_object_new_string(http_method_name(r->method)));
+	json_object_object_add(o, "path", json_object_new_string(r->path));
+	json_object_object_add(o, "route", r->route != NULL
+	    ? json_object_new_string(r->route->name) : NULL);
+	json_object_object_add(o, "status", json_object_new_int(rp->status));
+	json_object_object_add(o, "duration_ms", clock_json_ms(clock_ms_since(t0)));
+	json_object_object_add(o, "workspace", rp->workspace_id != NULL
+	    ? json_object_new_string(rp->workspace_id) : NULL);
+	if (rp->problem != PROBLEM_NONE)
+		json_object_object_add(o, "problem", json_object_new_string(problem_type(rp->problem)));
+	log_fields(rp->status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, o);
+}
+
+int app_handle(struct worker *w, const struct route *const *tables,
+    struct app_io *io)
+{
+	struct request r;
+	struct reply rp;
+	struct timespec t0;
+	char detail[REPLY_DETAIL_MAX] = "";
+	int handled = 0, status;
+	enum problem p;
+	size_t len = 0;
+	char *out;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&rp, 0, sizeof(rp));
+	rp.status = 200;
+	p = request_init(&r, io->envp, detail, sizeof(detail));
+	rp.no_body = r.method == HTTP_HEAD;
+	if (p == PROBLEM_NONE)
+		p = app_prepare(w, tables, &r, &rp, io, &handled, detail, sizeof(detail));
+	if (p == PROBLEM_NONE && !handled)
+		p = r.route->handler(w, &r, &rp);
+	if (p != PROBLEM_NONE) {
+		/* a server fault shows no internals to the client */
+		if (problem_status(p) == 500)
+			detail[0] = rp.detail[0] = '\0';
+		if (p == PROBLEM_UNAVAILABLE && rp.retry_after == 0)
+			rp.retry_after = 5;
+		reply_problem(&rp, p, detail[0] != '\0' ? detail : NULL, r.request_id);
+	}
+	out = reply_render(&rp, r.request_id, &len);
+	if (out == NULL) {
+		static const char oom[] = "Status: 500 Internal Server Error\r\n"
+		    "Content-Length: 0\r\n\r\n";
+		rp.status = 500;
+		io->write(io->write_ctx, oom, sizeof(oom) - 1);
+	} else
+		io->write(io->write_ctx, out, len);
+	free(out);
+	app_log(w, &r, &rp, &t0);
+	status = rp.status;
+	reply_release(&rp);
+	request_release(&r);
+	return status;
+}

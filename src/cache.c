@@ -1,0 +1,123 @@
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libmemcached/memcached.h>
+
+#include "cache.h"
+#include "log.h"
+
+struct cache {
+	memcached_st *mc;
+	int was_down;
+};
+
+/* Logs the first failure after success (and the recovery), not each one.
+ * Returns -1 when rc is a failure, else 0. */
+static int cache_note(struct cache *c, memcached_return_t rc, const char *op)
+{
+	int failed = rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND &&
+	    rc != MEMCACHED_BUFFERED && rc != MEMCACHED_STORED && rc != MEMCACHED_DELETED;
+
+	if (failed && !c->was_down)
+		log_msg(LOG_LEVEL_ERROR, "memcached %s failed: %s", op,
+		    memcached_last_error_message(c->mc) ? memcached_last_error_message(c->mc)
+		    : memcached_strerror(c->mc, rc));
+	else if (!failed && c->was_down)
+		log_msg(LOG_LEVEL_INFO, "memcached available again");
+	c->was_down = failed;
+	return failed ? -1 : 0;
+}
+
+struct cache *cache_open(const char *servers, long timeout_ms, char *err,
+    size_t errsz)
+{
+	struct cache *c = calloc(1, sizeof(*c));
+	memcached_server_st *list = NULL;
+
+	if (c == NULL || (c->mc = memcached_create(NULL)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		goto fail;
+	}
+	list = memcached_servers_parse(servers);
+	if (list == NULL || memcached_server_push(c->mc, list) != MEMCACHED_SUCCESS) {
+		snprintf(err, errsz, "memcached_servers: cannot parse '%s'", servers);
+		goto fail;
+	}
+	memcached_server_list_free(list);
+	list = NULL;
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL, 1);
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_NO_BLOCK, 1);
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, (uint64_t)timeout_ms);
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, (uint64_t)timeout_ms);
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, (uint64_t)timeout_ms * 1000);
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, (uint64_t)timeout_ms * 1000);
+	/* a dead server is skipped for a second instead of costing a timeout
+	 * on every request */
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1);
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 1);
+	return c;
+fail:
+	if (list != NULL)
+		memcached_server_list_free(list);
+	cache_close(c);
+	return NULL;
+}
+
+int cache_get(struct cache *c, const char *key, char *buf, size_t bufsz,
+    size_t *len)
+{
+	memcached_return_t rc;
+	uint32_t flags = 0;
+	size_t vlen = 0;
+	char *v = memcached_get(c->mc, key, strlen(key), &vlen, &flags, &rc);
+
+	if (v == NULL) {
+		return cache_note(c, rc, "get") < 0 ? -1 : 0;
+	}
+	cache_note(c, MEMCACHED_SUCCESS, "get");
+	if (vlen >= bufsz) {
+		free(v);
+		return 0;
+	}
+	memcpy(buf, v, vlen);
+	buf[vlen] = '\0';
+	*len = vlen;
+	free(v);
+	return 1;
+}
+
+int cache_set(struct cache *c, const char *key, const char *value, size_t len,
+    long ttl)
+{
+	memcached_return_t rc = memcached_set(c->mc, key, strlen(key), value, len,
+	    (time_t)ttl, 0);
+
+	return cache_note(c, rc, "set");
+}
+
+int cache_delete(struct cache *c, const char *key)
+{
+	memcached_return_t rc = memcached_delete(c->mc, key, strlen(key), 0);
+
+	return cache_note(c, rc, "delete");
+}
+
+int cache_ping(struct cache *c)
+{
+	memcached_return_t rc = memcached_version(c->mc);
+
+	return cache_note(c, rc, "version") == 0;
+}
+
+void cache_close(struct cache *c)
+{
+	if (c == NULL)
+		return;
+	if (c->mc != NULL)
+		memcached_free(c->mc);
+	free(c);
+}

@@ -1,0 +1,34 @@
+/* One memcached handle per process (binary protocol, server list from the
+ * configuration). Failures are reported to the caller, which treats the
+ * cache as empty; a change between up and down is logged once. */
+#ifndef DRAGOMAN_CACHE_H
+#define DRAGOMAN_CACHE_H
+
+#include <stddef.h>
+
+struct cache;
+
+/* Returns a handle for the comma-separated "host:port" list servers, or
+ * NULL (message in err) when the list is malformed. Free with cache_close(). */
+struct cache *cache_open(const char *servers, long timeout_ms, char *err,
+    size_t errsz) __attribute__((warn_unused_result));
+
+/* Looks key up. Returns 1 with the value copied into buf (NUL-terminated,
+ * length in *len), 0 when absent or longer than bufsz - 1, -1 on error. */
+int cache_get(struct cache *c, const char *key, char *buf, size_t bufsz,
+    size_t *len);
+
+/* Stores value (len bytes) under key for ttl seconds. Returns 0 or -1. */
+int cache_set(struct cache *c, const char *key, const char *value, size_t len,
+    long ttl);
+
+/* Removes key. Returns 0 (also when it was absent) or -1. */
+int cache_delete(struct cache *c, const char *key);
+
+/* Returns 1 when every server answers, else 0. */
+int cache_ping(struct cache *c);
+
+/* Frees c; NULL is allowed. */
+void cache_close(struct cache *c);
+
+#endif

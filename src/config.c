@@ -1,0 +1,248 @@
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+#define CONFIG_MAX_BYTES (64 * 1024)
+
+enum key_type { KEY_STRING, KEY_LONG, KEY_BOOL };
+
+struct key_spec {
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	int required;
+	const char *def;
+	long min, max;
+};
+
+#define OFF(f) offsetof(struct config, f)
+static const struct key_spec keys[] = {
+	{ "database_url", KEY_STRING, OFF(database_url), 1, NULL, 0, 0 },
+	{ "memcached_servers", KEY_STRING, OFF(memcached_servers), 1, NULL, 0, 0 },
+	{ "max_body_bytes", KEY_LONG, OFF(max_body_bytes), 0, "1048576", 1, 64L << 20 },
+	{ "key_cache_ttl", KEY_LONG, OFF(key_cache_ttl), 0, "60", 0, 60 },
+	{ "db_connect_timeout", KEY_LONG, OFF(db_connect_timeout), 0, "5", 1, 60 },
+	{ "db_statement_timeout_ms", KEY_LONG, OFF(db_statement_timeout_ms), 0, "10000", 1, 600000 },
+	{ "memcached_timeout_ms", KEY_LONG, OFF(memcached_timeout_ms), 0, "250", 1, 10000 },
+	{ "shutdown_timeout", KEY_LONG, OFF(shutdown_timeout), 0, "30", 1, 3600 },
+	{ "log_requests", KEY_BOOL, OFF(log_requests), 0, "on", 0, 1 },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+const char *config_default_path(void)
+{
+	const char *env = getenv("DRAGOMAN_CONFIG");
+
+	return env != NULL && env[0] != '\0' ? env : SYSCONFDIR "/dragoman/dragoman.conf";
+}
+
+/* Returns the spec named name (len bytes), or NULL. */
+static const struct key_spec *key_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strlen(keys[i].name) == len && strncmp(keys[i].name, name, len) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* Stores value into cfg for spec k. Returns 0, or -1 with a message
+ * (naming where, the key and the accepted range) in err. */
+static int key_set(struct config *cfg, const struct key_spec *k,
+    const char *value, const char *where, char *err, size_t errsz)
+{
+	char *base = (char *)cfg + k->offset;
+
+	if (k->type == KEY_STRING) {
+		char **slot = (char **)(void *)base;
+		if (value[0] == '\0') {
+			snprintf(err, errsz, "%s: %s must not be empty", where, k->name);
+			return -1;
+		}
+		free(*slot);
+		*slot = strdup(value);
+		return *slot != NULL ? 0 : -1;
+	}
+	if (k->type == KEY_BOOL) {
+		int *slot = (int *)(void *)base;
+		if (strcmp(value, "on") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+			*slot = 1;
+		else if (strcmp(value, "off") == 0 || strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+			*slot = 0;
+		else {
+			snprintf(err, errsz, "%s: %s must be on or off, not '%s'", where, k->name, value);
+			return -1;
+		}
+		return 0;
+	}
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno != 0 || end == value || *end != '\0' || v < k->min || v > k->max) {
+		snprintf(err, errsz, "%s: %s must be an integer from %ld to %ld, not '%s'",
+		    where, k->name, k->min, k->max, value);
+		return -1;
+	}
+	*(long *)(void *)base = v;
+	return 0;
+}
+
+/* Trims spaces at both ends of [*s, *e) in place. */
+static void trim(const char **s, const char **e)
+{
+	while (*s < *e && isspace((unsigned char)**s))
+		(*s)++;
+	while (*e > *s && isspace((unsigned char)(*e)[-1]))
+		(*e)--;
+}
+
+/* Parses one line (without its newline). Returns 0 or -1 with err set. */
+static int parse_line(struct config *cfg, const char *line, size_t len,
+    const char *name, int lineno, unsigned char *seen, char *err, size_t errsz)
+{
+	const char *s = line, *e = line + len, *eq;
+	char where[256], value[4096];
+	const struct key_spec *k;
+
+	trim(&s, &e);
+	if (s == e || *s == '#')
+		return 0;
+	snprintf(where, sizeof(where), "%s:%d", name, lineno);
+	eq = memchr(s, '=', (size_t)(e - s));
+	if (eq == NULL) {
+		snprintf(err, errsz, "%s: expected 'key = value'", where);
+		return -1;
+	}
+	const char *ks = s, *ke = eq, *vs = eq + 1, *ve = e;
+	trim(&ks, &ke);
+	trim(&vs, &ve);
+	k = key_find(ks, (size_t)(ke - ks));
+	if (k == NULL) {
+		snprintf(err, errsz, "%s: unknown key '%.*s'", where, (int)(ke - ks), ks);
+		return -1;
+	}
+	if (ve - vs >= 2 && *vs == '"' && ve[-1] == '"') {
+		vs++;
+		ve--;
+	}
+	if ((size_t)(ve - vs) >= sizeof(value)) {
+		snprintf(err, errsz, "%s: value of %s is too long", where, k->name);
+		return -1;
+	}
+	memcpy(value, vs, (size_t)(ve - vs));
+	value[ve - vs] = '\0';
+	seen[k - keys] = 1;
+	return key_set(cfg, k, value, where, err, errsz);
+}
+
+/* Applies defaults for keys not seen, then DRAGOMAN_<KEY> overrides, then
+ * checks required keys. Returns 0 or -1 with err set. */
+static int finish(struct config *cfg, const char *name, const unsigned char *seen,
+    char *err, size_t errsz)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct key_spec *k = &keys[i];
+		char env[64], where[128];
+		const char *v;
+		size_t j;
+
+		if (!seen[i] && k->def != NULL &&
+		    key_set(cfg, k, k->def, "default", err, errsz) < 0)
+			return -1;
+		snprintf(env, sizeof(env), "DRAGOMAN_%s", k->name);
+		for (j = 9; env[j] != '\0'; j++)
+			env[j] = (char)toupper((unsigned char)env[j]);
+		v = getenv(env);
+		if (v != NULL) {
+			snprintf(where, sizeof(where), "environment %s", env);
+			if (key_set(cfg, k, v, where, err, errsz) < 0)
+				return -1;
+		} else if (k->required && !seen[i]) {
+			snprintf(err, errsz, "%s: missing required key %s (or set %s)",
+			    name, k->name, env);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct config *config_parse(const char *text, const char *name, char *err,
+    size_t errsz)
+{
+	struct config *cfg = calloc(1, sizeof(*cfg));
+	unsigned char seen[NKEYS] = { 0 };
+	int lineno = 0;
+
+	if (cfg == NULL) {
+		snprintf(err, errsz, "%s: out of memory", name);
+		return NULL;
+	}
+	for (const char *line = text; line != NULL && *line != '\0';) {
+		const char *nl = strchr(line, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - line) : strlen(line);
+		if (parse_line(cfg, line, len, name, ++lineno, seen, err, errsz) < 0)
+			goto fail;
+		line = nl != NULL ? nl + 1 : NULL;
+	}
+	if (finish(cfg, name, seen, err, errsz) < 0)
+		goto fail;
+	return cfg;
+fail:
+	config_free(cfg);
+	return NULL;
+}
+
+struct config *config_load(const char *path, char *err, size_t errsz)
+{
+	char *text = NULL;
+	struct config *cfg = NULL;
+	size_t n;
+	FILE *f;
+
+	if (path == NULL)
+		path = config_default_path();
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errsz, "%s: cannot open configuration: %s", path, strerror(errno));
+		return NULL;
+	}
+	text = malloc(CONFIG_MAX_BYTES + 1);
+	if (text == NULL)
+		goto out;
+	n = fread(text, 1, CONFIG_MAX_BYTES + 1, f);
+	if (ferror(f) || n > CONFIG_MAX_BYTES) {
+		snprintf(err, errsz, "%s: unreadable or larger than %d bytes", path, CONFIG_MAX_BYTES);
+		goto out;
+	}
+	text[n] = '\0';
+	if (strlen(text) != n) {
+		snprintf(err, errsz, "%s: contains a NUL byte", path);
+		goto out;
+	}
+	cfg = config_parse(text, path, err, errsz);
+out:
+	free(text);
+	fclose(f);
+	return cfg;
+}
+
+void config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].type == KEY_STRING)
+			free(*(char **)(void *)((char *)cfg + keys[i].offset));
+	free(cfg);
+}

@@ -1,0 +1,38 @@
+/* Configuration: a "key = value" file whose keys are declared in one
+ * table, each overridable by the environment variable DRAGOMAN_<KEY>. */
+#ifndef DRAGOMAN_CONFIG_H
+#define DRAGOMAN_CONFIG_H
+
+#include <stddef.h>
+
+struct config {
+	char *database_url;
+	char *memcached_servers;
+	long max_body_bytes;
+	long key_cache_ttl;
+	long db_connect_timeout;
+	long db_statement_timeout_ms;
+	long memcached_timeout_ms;
+	long shutdown_timeout;
+	int log_requests;
+};
+
+/* Returns the configuration file path: $DRAGOMAN_CONFIG, else the
+ * compiled-in default. The string is static or from the environment. */
+const char *config_default_path(void);
+
+/* Loads path (NULL: config_default_path()) and the environment overrides
+ * into a new config. Returns it, or NULL with a message naming the file,
+ * line and key written to err (errsz bytes). Free with config_free(). */
+struct config *config_load(const char *path, char *err, size_t errsz)
+    __attribute__((warn_unused_result));
+
+/* Parses the text of a configuration file (name is used in messages) and
+ * the environment overrides. Same result and ownership as config_load(). */
+struct config *config_parse(const char *text, const char *name, char *err,
+    size_t errsz) __attribute__((warn_unused_result));
+
+/* Frees cfg and its strings; NULL is allowed. */
+void config_free(struct config *cfg);
+
+#endif

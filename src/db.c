@@ -1,0 +1,197 @@
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+
+struct db {
+	char *conninfo;
+	long connect_timeout;
+	long statement_timeout_ms;
+	PGconn *conn;
+	unsigned char prepared[STMT__MAX];
+	time_t last_attempt;
+	int was_down;
+	char error[256];
+};
+
+struct db *db_open(const char *conninfo, long connect_timeout,
+    long statement_timeout_ms)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	if (db == NULL)
+		return NULL;
+	db->conninfo = strdup(conninfo);
+	if (db->conninfo == NULL) {
+		free(db);
+		return NULL;
+	}
+	db->connect_timeout = connect_timeout;
+	db->statement_timeout_ms = statement_timeout_ms;
+	return db;
+}
+
+/* Drops the current connection, if any, and forgets what was prepared. */
+static void db_disconnect(struct db *db)
+{
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	db->conn = NULL;
+	memset(db->prepared, 0, sizeof(db->prepared));
+}
+
+/* Records a connection failure, logging only the change from up to down.
+ * Always returns -1. */
+static int db_failed(struct db *db, const char *what)
+{
+	snprintf(db->error, sizeof(db->error), "%s", what);
+	db->error[strcspn(db->error, "\n")] = '\0';
+	if (!db->was_down)
+		log_msg(LOG_LEVEL_ERROR, "postgresql unavailable: %s", db->error);
+	db->was_down = 1;
+	db_disconnect(db);
+	return -1;
+}
+
+/* Makes sure a working connection exists. Returns 0 or -1. */
+static int db_connect(struct db *db)
+{
+	const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
+	char timeout[24], stmt_timeout[24];
+	const char *vals[4];
+	time_t now = time(NULL);
+
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	db_disconnect(db);
+	if (db->last_attempt == now)
+		return -1;
+	db->last_attempt = now;
+	snprintf(timeout, sizeof(timeout), "%ld", db->connect_timeout);
+	vals[0] = db->conninfo;
+	vals[1] = timeout;
+	vals[2] = "dragoman";
+	vals[3] = NULL;
+	/* expand_dbname: conninfo may be a URI or "key=value" string, and its
+	 * own connect_timeout wins over ours */
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
+		return db_failed(db, db->conn ? PQerrorMessage(db->conn) : "out of memory");
+	snprintf(stmt_timeout, sizeof(stmt_timeout), "%ld", db->statement_timeout_ms);
+	const char *params[] = { stmt_timeout };
+	const struct stmt_def *d = stmt_def(STMT_SET_TIMEOUT);
+	PGresult *res = PQexecParams(db->conn, d->sql, 1, NULL, params, NULL, NULL, 0);
+	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	PQclear(res);
+	if (!ok)
+		return db_failed(db, PQerrorMessage(db->conn));
+	if (db->was_down)
+		log_msg(LOG_LEVEL_INFO, "postgresql connection restored");
+	db->was_down = 0;
+	return 0;
+}
+
+/* Prepares s on the current connection unless done. Returns 0, or -1
+ * (connection or SQL error; a broken connection is dropped). */
+static int db_prepare(struct db *db, enum stmt s)
+{
+	const struct stmt_def *d = stmt_def(s);
+	PGresult *res;
+	int ok;
+
+	if (db->prepared[s])
+		return 0;
+	res = PQprepare(db->conn, d->name, d->sql, d->nparams, NULL);
+	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		log_msg(LOG_LEVEL_ERROR, "prepare %s: %s", d->name, PQerrorMessage(db->conn));
+	PQclear(res);
+	if (!ok && PQstatus(db->conn) != CONNECTION_OK)
+		db_failed(db, PQerrorMessage(db->conn));
+	db->prepared[s] = (unsigned char)ok;
+	return ok ? 0 : -1;
+}
+
+/* One attempt at running s. Returns the result, or NULL with the
+ * connection dropped when it broke. *retry is set when running again on
+ * a new connection makes sense. */
+static PGresult *db_exec_once(struct db *db, enum stmt s,
+    const char *const *values, int *retry)
+{
+	const struct stmt_def *d = stmt_def(s);
+	PGresult *res;
+
+	*retry = 0;
+	if (db_connect(db) < 0)
+		return NULL;
+	if (db_prepare(db, s) < 0) {
+		*retry = db->conn == NULL;
+		return db->conn != NULL ? PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR) : NULL;
+	}
+	res = PQexecPrepared(db->conn, d->name, d->nparams, values, NULL, NULL, 0);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		PQclear(res);
+		db_failed(db, PQerrorMessage(db->conn));
+		db->last_attempt = 0;
+		*retry = 1;
+		return NULL;
+	}
+	return res;
+}
+
+PGresult *db_exec(struct db *db, enum stmt s, const char *const *values)
+{
+	const struct stmt_def *d = stmt_def(s);
+	int retry;
+	PGresult *res;
+
+	if (d == NULL)
+		return NULL;
+	res = db_exec_once(db, s, values, &retry);
+	if (res == NULL && retry && d->retry_safe)
+		res = db_exec_once(db, s, values, &retry);
+	return res;
+}
+
+PGresult *db_exec_script(struct db *db, const char *sql)
+{
+	PGresult *res;
+
+	if (db_connect(db) < 0)
+		return NULL;
+	res = PQexec(db->conn, sql);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		PQclear(res);
+		db_failed(db, PQerrorMessage(db->conn));
+		return NULL;
+	}
+	return res;
+}
+
+int db_ping(struct db *db)
+{
+	PGresult *res = db_exec(db, STMT_PING, NULL);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	PQclear(res);
+	return ok;
+}
+
+const char *db_error(struct db *db)
+{
+	return db->error[0] != '\0' ? db->error : "no error";
+}
+
+void db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	db_disconnect(db);
+	free(db->conninfo);
+	free(db);
+}

@@ -1,0 +1,23 @@
+/* Who is calling: the result of authentication, carried by a request. */
+#ifndef DRAGOMAN_IDENTITY_H
+#define DRAGOMAN_IDENTITY_H
+
+#define UUID_STR_LEN 36
+
+/* Roles of an API key, weakest first so that a route can name a minimum. */
+enum key_role { ROLE_MEMBER, ROLE_ADMIN, ROLE__MAX };
+
+struct identity {
+	int authenticated;
+	char key_id[UUID_STR_LEN + 1];
+	char workspace_id[UUID_STR_LEN + 1];
+	enum key_role role;
+};
+
+/* Returns "member"/"admin" for r, "" when out of range. */
+const char *role_name(enum key_role r);
+
+/* Returns the role named s, or ROLE__MAX when s names none. */
+enum key_role role_parse(const char *s);
+
+#endif

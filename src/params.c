@@ -1,0 +1,201 @@
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "params.h"
+#include "utf8.h"
+
+/* Returns the index of name in specs, or -1. */
+static int spec_index(const struct param_spec *specs, const char *name)
+{
+	for (int i = 0; specs != NULL && specs[i].name != NULL && i < PARAMS_MAX; i++)
+		if (strcmp(specs[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/* Checks a string value against spec s and stores it. Returns PROBLEM_NONE
+ * or PROBLEM_INVALID_FIELD with detail set. */
+static enum problem check_string(const struct param_spec *s, const char *v,
+    size_t len, struct param_value *out, char *detail, size_t dsz)
+{
+	long n = utf8_count(v, len);
+
+	if (n < 0 || strlen(v) != len) {
+		snprintf(detail, dsz, "%s must be valid UTF-8 text", s->name);
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (utf8_has_control(v, len)) {
+		snprintf(detail, dsz, "%s must not contain control characters", s->name);
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (n < s->min || n > s->max) {
+		snprintf(detail, dsz, "%s must be %lld to %lld characters long",
+		    s->name, s->min, s->max);
+		return PROBLEM_INVALID_FIELD;
+	}
+	out->present = 1;
+	out->str = v;
+	out->len = len;
+	return PROBLEM_NONE;
+}
+
+/* Checks an integer against spec s and stores it. Same results as above. */
+static enum problem check_int(const struct param_spec *s, long long v,
+    struct param_value *out, char *detail, size_t dsz)
+{
+	if (v < s->min || v > s->max) {
+		snprintf(detail, dsz, "%s must be an integer from %lld to %lld",
+		    s->name, s->min, s->max);
+		return PROBLEM_INVALID_FIELD;
+	}
+	out->present = 1;
+	out->num = v;
+	return PROBLEM_NONE;
+}
+
+/* Returns PROBLEM_NONE when every required spec has a value, else
+ * PROBLEM_INVALID_FIELD naming the first missing one. */
+static enum problem check_required(const struct param_spec *specs,
+    const struct param_value *out, char *detail, size_t dsz)
+{
+	for (int i = 0; specs != NULL && specs[i].name != NULL && i < PARAMS_MAX; i++)
+		if (specs[i].required && !out[i].present) {
+			snprintf(detail, dsz, "%s is required", specs[i].name);
+			return PROBLEM_INVALID_FIELD;
+		}
+	return PROBLEM_NONE;
+}
+
+enum problem params_from_json(const struct param_spec *specs,
+    struct json_object *obj, struct param_value *out, char *detail, size_t dsz)
+{
+	enum problem p;
+
+	memset(out, 0, sizeof(*out) * PARAMS_MAX);
+	json_object_object_foreach(obj, key, val) {
+		int i = spec_index(specs, key);
+		if (i < 0) {
+			snprintf(detail, dsz, "unknown field '%.64s'", key);
+			return PROBLEM_INVALID_FIELD;
+		}
+		const struct param_spec *s = &specs[i];
+		enum json_type t = json_object_get_type(val);
+		if (s->type == PARAM_STRING && t == json_type_string)
+			p = check_string(s, json_object_get_string(val),
+			    (size_t)json_object_get_string_len(val), &out[i], detail, dsz);
+		else if (s->type == PARAM_INT && t == json_type_int)
+			/* json-c saturates out-of-range integers at INT64_MIN/MAX,
+			 * which every declared range excludes */
+			p = check_int(s, json_object_get_int64(val), &out[i], detail, dsz);
+		else if (s->type == PARAM_BOOL && t == json_type_boolean) {
+			out[i].present = 1;
+			out[i].num = json_object_get_boolean(val) ? 1 : 0;
+			p = PROBLEM_NONE;
+		} else {
+			static const char *const names[] = { "a string", "an integer", "a boolean" };
+			snprintf(detail, dsz, "%s must be %s", s->name, names[s->type]);
+			p = PROBLEM_INVALID_FIELD;
+		}
+		if (p != PROBLEM_NONE)
+			return p;
+	}
+	return check_required(specs, out, detail, dsz);
+}
+
+/* Returns the value 0-15 of hex digit c, or -1. */
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes form-urlencoded s in place ("+" is a space). Returns its new
+ * length, or -1 for a malformed escape or an encoded NUL. */
+static long form_decode(char *s)
+{
+	char *r = s, *w = s;
+
+	while (*r != '\0') {
+		if (*r == '+') {
+			*w++ = ' ';
+			r++;
+		} else if (*r == '%') {
+			int hi = hexval(r[1]), lo = hi < 0 ? -1 : hexval(r[2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return -1;
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (long)(w - s);
+}
+
+/* Parses v as a whole decimal integer into *out. Returns 0 or -1. */
+static int parse_ll(const char *v, long long *out)
+{
+	char *end;
+
+	if (v[0] == '\0' || v[0] == ' ' || v[0] == '+')
+		return -1;
+	errno = 0;
+	*out = strtoll(v, &end, 10);
+	return errno == 0 && *end == '\0' ? 0 : -1;
+}
+
+enum problem params_from_query(const struct param_spec *specs, char *query,
+    struct param_value *out, char *detail, size_t dsz)
+{
+	enum problem p = PROBLEM_NONE;
+	char *save = NULL;
+
+	memset(out, 0, sizeof(*out) * PARAMS_MAX);
+	for (char *pair = strtok_r(query, "&", &save); pair != NULL;
+	    pair = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(pair, '=');
+		char *val = eq != NULL ? eq + 1 : pair + strlen(pair);
+		long vlen;
+		if (eq != NULL)
+			*eq = '\0';
+		if (form_decode(pair) < 0 || (vlen = form_decode(val)) < 0) {
+			snprintf(detail, dsz, "malformed query string");
+			return PROBLEM_BAD_REQUEST;
+		}
+		int i = spec_index(specs, pair);
+		if (i < 0) {
+			snprintf(detail, dsz, "unknown query parameter '%.64s'", pair);
+			return PROBLEM_INVALID_FIELD;
+		}
+		if (out[i].present) {
+			snprintf(detail, dsz, "query parameter %s given twice", specs[i].name);
+			return PROBLEM_INVALID_FIELD;
+		}
+		const struct param_spec *s = &specs[i];
+		long long n;
+		if (s->type == PARAM_STRING)
+			p = check_string(s, val, (size_t)vlen, &out[i], detail, dsz);
+		else if (s->type == PARAM_INT && parse_ll(val, &n) == 0)
+			p = check_int(s, n, &out[i], detail, dsz);
+		else if (s->type == PARAM_BOOL && (strcmp(val, "true") == 0 || strcmp(val, "false") == 0)) {
+			out[i].present = 1;
+			out[i].num = val[0] == 't';
+		} else {
+			snprintf(detail, dsz, "%s must be %s", s->name,
+			    s->type == PARAM_INT ? "an integer" : "true or false");
+			p = PROBLEM_INVALID_FIELD;
+		}
+		if (p != PROBLEM_NONE)
+			return p;
+	}
+	return check_required(specs, out, detail, dsz);
+}

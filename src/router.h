@@ -1,0 +1,51 @@
+/* Static route tables: method + path pattern -> handler, with the route's
+ * auth requirement and the parameters it accepts. */
+#ifndef DRAGOMAN_ROUTER_H
+#define DRAGOMAN_ROUTER_H
+
+#include "params.h"
+#include "problem.h"
+#include "request.h"
+
+struct worker;
+struct reply;
+
+/* A handler fills reply (status, JSON body, headers) and returns
+ * PROBLEM_NONE, or returns a problem (with reply->detail set) that the
+ * pipeline turns into a problem+json response. */
+typedef enum problem (*handler_fn)(struct worker *w, struct request *r,
+    struct reply *out);
+
+enum route_auth { AUTH_NONE, AUTH_KEY };
+enum route_body { BODY_NONE, BODY_JSON };
+
+/* One route. pattern segments written "{name}" match one non-empty path
+ * segment, captured in order into request.captures. A table ends with a
+ * NULL pattern. */
+struct route {
+	enum http_method method;
+	const char *pattern;
+	handler_fn handler;
+	enum route_auth auth;
+	enum key_role min_role;
+	enum route_body body;
+	const struct param_spec *fields;  /* JSON body members (BODY_JSON) */
+	const struct param_spec *query;   /* query parameters; NULL: none */
+	const char *name;                 /* for logs */
+};
+
+enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_WRONG_METHOD };
+
+/* Looks path up in the NULL-terminated list of tables. ROUTE_FOUND sets
+ * *found and the captures in r; ROUTE_WRONG_METHOD sets *allow to a bit
+ * mask (1 << method) of the methods the path has. GET routes also answer
+ * HEAD. Nothing is allocated. */
+enum route_result router_match(const struct route *const *tables,
+    enum http_method method, const char *path, struct request *r,
+    const struct route **found, unsigned *allow);
+
+/* Writes the Allow header value for mask (e.g. "GET, HEAD, OPTIONS") into
+ * out (outsz bytes). */
+void router_allow_string(unsigned mask, char *out, size_t outsz);
+
+#endif

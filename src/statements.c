@@ -1,0 +1,50 @@
+#include "autoconfig.h"
+
+#include <stddef.h>
+
+#include "statements.h"
+
+static const struct stmt_def defs[STMT__MAX] = {
+	[STMT_PING] = { "ping", "SELECT 1", 0, 1 },
+	[STMT_SET_TIMEOUT] = { "set_timeout",
+	    "SELECT set_config('statement_timeout', $1, false)", 1, 1 },
+	/* last_used_at is written at most once a minute per key */
+	[STMT_KEY_AUTHENTICATE] = { "key_authenticate",
+	    "WITH k AS (SELECT id, workspace_id, role, last_used_at FROM api_keys"
+	    "  WHERE key_hash = decode($1, 'hex') AND revoked_at IS NULL),"
+	    " touch AS (UPDATE api_keys a SET last_used_at = now() FROM k"
+	    "  WHERE a.id = k.id AND (k.last_used_at IS NULL"
+	    "   OR k.last_used_at < now() - interval '60 seconds') RETURNING a.id)"
+	    " SELECT k.id, k.workspace_id, k.role FROM k", 1, 0 },
+	[STMT_WORKSPACE_DESCRIBE] = { "workspace_describe",
+	    "SELECT w.id, w.name, w.plan, to_json(w.created_at)#>>'{}',"
+	    "  k.id, k.prefix, k.role, to_json(k.created_at)#>>'{}',"
+	    "  to_json(k.last_used_at)#>>'{}'"
+	    " FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
+	    " WHERE k.id = $1 AND w.id = $2 AND k.revoked_at IS NULL", 2, 1 },
+	[STMT_WORKSPACE_RENAME] = { "workspace_rename",
+	    "UPDATE workspaces SET name = $2 WHERE id = $1 RETURNING id", 2, 0 },
+	[STMT_WORKSPACE_INSERT] = { "workspace_insert",
+	    "INSERT INTO workspaces (name, plan) VALUES ($1, $2) RETURNING id", 2, 0 },
+	[STMT_KEY_INSERT] = { "key_insert",
+	    "INSERT INTO api_keys (workspace_id, prefix, key_hash, role)"
+	    " VALUES ($1, $2, decode($3, 'hex'), $4) RETURNING id", 4, 0 },
+	[STMT_KEY_REVOKE] = { "key_revoke",
+	    "UPDATE api_keys SET revoked_at = now()"
+	    " WHERE (id::text = $1 OR prefix = $1) AND revoked_at IS NULL"
+	    " RETURNING id, encode(key_hash, 'hex')", 1, 0 },
+	[STMT_KEY_LIST] = { "key_list",
+	    "SELECT id, prefix, role, to_json(created_at)#>>'{}',"
+	    "  coalesce(to_json(last_used_at)#>>'{}', ''),"
+	    "  coalesce(to_json(revoked_at)#>>'{}', '')"
+	    " FROM api_keys WHERE workspace_id = $1 ORDER BY created_at", 1, 1 },
+	[STMT_MIGRATION_APPLIED] = { "migration_applied",
+	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
+	[STMT_MIGRATION_RECORD] = { "migration_record",
+	    "INSERT INTO schema_migrations (version, name) VALUES ($1::integer, $2)", 2, 0 },
+};
+
+const struct stmt_def *stmt_def(enum stmt s)
+{
+	return (int)s >= 0 && s < STMT__MAX ? &defs[s] : NULL;
+}

@@ -1,0 +1,31 @@
+/* Every SQL statement the programs run, by name. All are parameterized and
+ * run as prepared statements. */
+#ifndef DRAGOMAN_STATEMENTS_H
+#define DRAGOMAN_STATEMENTS_H
+
+enum stmt {
+	STMT_PING,
+	STMT_SET_TIMEOUT,
+	STMT_KEY_AUTHENTICATE,
+	STMT_WORKSPACE_DESCRIBE,
+	STMT_WORKSPACE_RENAME,
+	STMT_WORKSPACE_INSERT,
+	STMT_KEY_INSERT,
+	STMT_KEY_REVOKE,
+	STMT_KEY_LIST,
+	STMT_MIGRATION_APPLIED,
+	STMT_MIGRATION_RECORD,
+	STMT__MAX
+};
+
+struct stmt_def {
+	const char *name;
+	const char *sql;
+	int nparams;
+	int retry_safe;   /* may run again after a reconnect (reads only) */
+};
+
+/* Returns the definition of s (static), or NULL when out of range. */
+const struct stmt_def *stmt_def(enum stmt s);
+
+#endif

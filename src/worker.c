@@ -1,0 +1,162 @@
+#include "autoconfig.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "app.h"
+#include "log.h"
+#include "worker.h"
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
+
+int worker_open(struct worker *w, const struct config *cfg, char *err, size_t errsz)
+{
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->db = db_open(cfg->database_url, cfg->db_connect_timeout,
+	    cfg->db_statement_timeout_ms);
+	w->cache = cache_open(cfg->memcached_servers, cfg->memcached_timeout_ms, err, errsz);
+	w->curl = curl_easy_init();
+	if (w->db == NULL || w->cache == NULL || w->curl == NULL) {
+		if (w->cache != NULL)
+			snprintf(err, errsz, "out of memory");
+		worker_close(w);
+		return -1;
+	}
+	return 0;
+}
+
+void worker_close(struct worker *w)
+{
+	db_close(w->db);
+	cache_close(w->cache);
+	if (w->curl != NULL)
+		curl_easy_cleanup(w->curl);
+	memset(w, 0, sizeof(*w));
+}
+
+/* SIGTERM/SIGINT: finish the request in flight, then leave. */
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+	FCGX_ShutdownPending();
+}
+
+/* SIGHUP: re-read the configuration between requests. */
+static void on_reload(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+/* Body reader over a FastCGI input stream. Returns bytes read, 0 at end. */
+static int fcgi_read(void *ctx, char *buf, int n)
+{
+	return FCGX_GetStr(buf, n, ctx);
+}
+
+/* Response writer over a FastCGI output stream. Returns 0 or -1. */
+static int fcgi_write(void *ctx, const char *buf, size_t n)
+{
+	return FCGX_PutStr(buf, (int)n, ctx) == (int)n ? 0 : -1;
+}
+
+/* Installs the worker's signal handlers, without SA_RESTART so that a
+ * blocked accept() returns. */
+static void worker_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_reload;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Replaces *cfg and w with ones made from config_path; on any error keeps
+ * both and logs why. */
+static void worker_reload(struct worker *w, struct config **cfg, const char *config_path)
+{
+	char err[512];
+	struct config *next = config_load(config_path, err, sizeof(err));
+	struct worker nw;
+
+	if (next == NULL) {
+		log_msg(LOG_LEVEL_ERROR, "reload refused, keeping the running configuration: %s", err);
+		return;
+	}
+	if (worker_open(&nw, next, err, sizeof(err)) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "reload refused: %s", err);
+		config_free(next);
+		return;
+	}
+	worker_close(w);
+	config_free(*cfg);
+	*w = nw;
+	*cfg = next;
+	log_msg(LOG_LEVEL_INFO, "configuration reloaded from %s", config_path);
+}
+
+int worker_serve(int listen_fd, const char *config_path)
+{
+	char err[512];
+	struct config *cfg = config_load(config_path, err, sizeof(err));
+	struct worker w;
+	FCGX_Request req;
+	sigset_t sigs;
+
+	if (cfg == NULL) {
+		log_msg(LOG_LEVEL_ERROR, "cannot start: %s", err);
+		return 1;
+	}
+	if (worker_open(&w, cfg, err, sizeof(err)) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "cannot start: %s", err);
+		config_free(cfg);
+		return 1;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_msg(LOG_LEVEL_ERROR, "cannot start: FastCGI initialisation failed");
+		worker_close(&w);
+		config_free(cfg);
+		return 1;
+	}
+	worker_signals();
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	/* signals are only taken while waiting for a request, so one that
+	 * arrives mid-request waits until the response is written */
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	while (!stop_requested) {
+		if (reload_requested) {
+			reload_requested = 0;
+			worker_reload(&w, &cfg, config_path);
+		}
+		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
+		int rc = FCGX_Accept_r(&req);
+		sigprocmask(SIG_BLOCK, &sigs, NULL);
+		if (rc < 0) {
+			if (reload_requested && !stop_requested)
+				continue;
+			break;
+		}
+		struct app_io io = { req.envp, fcgi_read, req.in, fcgi_write, req.out };
+		app_handle(&w, app_routes, &io);
+		FCGX_Finish_r(&req);
+	}
+	FCGX_Free(&req, 1);
+	worker_close(&w);
+	config_free(cfg);
+	return 0;
+}

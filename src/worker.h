@@ -1,0 +1,34 @@
+/* Per-process state, made after fork and before the accept loop: one
+ * PostgreSQL connection, one memcached handle, one CURL handle. Nothing in
+ * it is shared with another process. */
+#ifndef DRAGOMAN_WORKER_H
+#define DRAGOMAN_WORKER_H
+
+#include <curl/curl.h>
+
+#include "cache.h"
+#include "config.h"
+#include "db.h"
+
+struct worker {
+	const struct config *cfg;   /* borrowed */
+	struct db *db;
+	struct cache *cache;
+	CURL *curl;
+};
+
+/* Creates the connections' handles for cfg (PostgreSQL connects on first
+ * use). Returns 0, or -1 with a message in err. Release with worker_close(). */
+int worker_open(struct worker *w, const struct config *cfg, char *err, size_t errsz)
+    __attribute__((warn_unused_result));
+
+/* Frees what w holds and zeroes it. */
+void worker_close(struct worker *w);
+
+/* Serves FastCGI requests accepted on listen_fd, one at a time, until
+ * SIGTERM/SIGINT (the request in flight is finished first) or an accept
+ * error. The configuration is read from config_path and re-read on SIGHUP
+ * between requests. Returns the process exit status. */
+int worker_serve(int listen_fd, const char *config_path);
+
+#endif

@@ -1,0 +1,35 @@
+/* Workspaces: the billing and tenancy unit that API keys belong to. */
+#ifndef DRAGOMAN_WORKSPACE_H
+#define DRAGOMAN_WORKSPACE_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+#include "db.h"
+#include "identity.h"
+#include "problem.h"
+
+/* Builds {"workspace":{id,name,plan,created_at},"key":{id,prefix,role,
+ * created_at,last_used_at}} for the caller id into *out (caller owns it).
+ * Returns PROBLEM_NONE, PROBLEM_UNAUTHORIZED (key gone since it was
+ * cached), PROBLEM_UNAVAILABLE or PROBLEM_INTERNAL. */
+enum problem workspace_describe(struct db *db, const struct identity *id,
+    struct json_object **out);
+
+/* Renames workspace_id to name (already validated). Returns PROBLEM_NONE,
+ * PROBLEM_NOT_FOUND, PROBLEM_UNAVAILABLE or PROBLEM_INTERNAL. */
+enum problem workspace_rename(struct db *db, const char *workspace_id,
+    const char *name);
+
+/* Returns 1 when plan names a plan (freemium, pro, enterprise), else 0. */
+int workspace_plan_valid(const char *plan);
+
+/* Creates a workspace with its first (admin) API key in one transaction.
+ * Returns 0 with the new workspace id and key written, or -1 with a
+ * message in err. */
+int workspace_create(struct db *db, const char *name, const char *plan,
+    char id[UUID_STR_LEN + 1], char *key, size_t keysz, char *err, size_t errsz)
+    __attribute__((warn_unused_result));
+
+#endif
