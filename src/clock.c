@@ -4,6 +4,14 @@
 
 #include "clock.h"
 
+double clock_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
 double clock_ms_since(const struct timespec *t0)
 {
 	struct timespec t1;

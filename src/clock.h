@@ -6,6 +6,9 @@
 
 #include <json-c/json.h>
 
+/* Returns CLOCK_MONOTONIC in milliseconds (never 0 in practice). */
+double clock_now_ms(void);
+
 /* Returns the milliseconds elapsed since t0 (CLOCK_MONOTONIC). */
 double clock_ms_since(const struct timespec *t0);
 

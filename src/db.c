@@ -3,10 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
+
+/* After a failed connect, the next attempt waits this long, so that a
+ * dead server costs one quick refusal per interval, not one per request. */
+#define RECONNECT_BACKOFF_MS 250.0
 
 struct db {
 	char *conninfo;
@@ -14,7 +18,7 @@ struct db {
 	long statement_timeout_ms;
 	PGconn *conn;
 	unsigned char prepared[STMT__MAX];
-	time_t last_attempt;
+	double last_attempt_ms;     /* monotonic; 0: may connect at once */
 	int was_down;
 	char error[256];
 };
@@ -64,14 +68,14 @@ static int db_connect(struct db *db)
 	const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
 	char timeout[24], stmt_timeout[24];
 	const char *vals[4];
-	time_t now = time(NULL);
+	double now = clock_now_ms();
 
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
 	db_disconnect(db);
-	if (db->last_attempt == now)
+	if (db->last_attempt_ms > 0 && now - db->last_attempt_ms < RECONNECT_BACKOFF_MS)
 		return -1;
-	db->last_attempt = now;
+	db->last_attempt_ms = now;
 	snprintf(timeout, sizeof(timeout), "%ld", db->connect_timeout);
 	vals[0] = db->conninfo;
 	vals[1] = timeout;
@@ -93,6 +97,7 @@ static int db_connect(struct db *db)
 	if (db->was_down)
 		log_msg(LOG_LEVEL_INFO, "postgresql connection restored");
 	db->was_down = 0;
+	db->last_attempt_ms = 0;
 	return 0;
 }
 
@@ -137,7 +142,7 @@ static PGresult *db_exec_once(struct db *db, enum stmt s,
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		PQclear(res);
 		db_failed(db, PQerrorMessage(db->conn));
-		db->last_attempt = 0;
+		db->last_attempt_ms = 0;
 		*retry = 1;
 		return NULL;
 	}

@@ -1,0 +1,564 @@
+/* The routes and error cases through a real web server (lighttpd, Apache
+ * mod_fcgid or Apache mod_proxy_fcgi + --listen), against the real
+ * PostgreSQL and memcached started by tests/harness/stack. */
+#include "autoconfig.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <libpq-fe.h>
+
+#include "../unit/cu_run.h"
+#include "http.h"
+
+static char admin_key[128], workspace_id[64], member_key[128];
+
+/* Runs the admin CLI with args; returns its stdout (caller frees) or NULL. */
+static char *admin(const char *args)
+{
+	char cmd[1024], *out = calloc(1, 4096);
+	size_t n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "\"%s\" --config \"%s\" %s 2>/dev/null",
+	    getenv("DRAGOMAN_ADMIN"), getenv("DRAGOMAN_CONFIG"), args);
+	p = popen(cmd, "r");
+	if (p == NULL || out == NULL) {
+		free(out);
+		return NULL;
+	}
+	n = fread(out, 1, 4095, p);
+	out[n] = '\0';
+	if (pclose(p) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Copies the value of "name=" from admin output into dst. */
+static void field(const char *out, const char *name, char *dst, size_t dstsz)
+{
+	const char *p = out ? strstr(out, name) : NULL;
+
+	dst[0] = '\0';
+	if (p != NULL)
+		snprintf(dst, dstsz, "%.*s", (int)strcspn(p + strlen(name), "\n"), p + strlen(name));
+}
+
+/* Creates a workspace; writes its key and id. Returns 0 or -1. */
+static int make_workspace(const char *name, char *key, size_t keysz, char *id, size_t idsz)
+{
+	char args[256];
+	snprintf(args, sizeof(args), "workspace create '%s'", name);
+	char *out = admin(args);
+	field(out, "api_key=", key, keysz);
+	field(out, "workspace_id=", id, idsz);
+	free(out);
+	return key[0] && id[0] ? 0 : -1;
+}
+
+/* GET path with the bearer key (NULL: no Authorization). */
+static long get(const char *path, const char *key, struct http_response *r)
+{
+	char auth[256];
+	const char *h[] = { auth, NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key ? key : "");
+	return http_request("GET", path, key ? h : NULL, NULL, 0, r);
+}
+
+/* The workspace name as GET /v1/workspace reports it (static), or "". */
+static const char *current_name(const char *key)
+{
+	static char name[256];
+	struct http_response r;
+	struct json_object *ws, *n;
+
+	name[0] = '\0';
+	if (get("/v1/workspace", key, &r) == 200 && r.json &&
+	    json_object_object_get_ex(r.json, "workspace", &ws) &&
+	    json_object_object_get_ex(ws, "name", &n))
+		snprintf(name, sizeof(name), "%s", json_object_get_string(n));
+	http_free(&r);
+	return name;
+}
+
+static void test_health(void)
+{
+	struct http_response r;
+	struct json_object *checks, *pg, *st;
+
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/health", NULL, NULL, 0, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "status"), "ok");
+	CU_ASSERT(json_object_object_get_ex(r.json, "checks", &checks) &&
+	    json_object_object_get_ex(checks, "postgresql", &pg) &&
+	    json_object_object_get_ex(pg, "status", &st) &&
+	    strcmp(json_object_get_string(st), "up") == 0);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Content-Type-Options"), "nosniff");
+	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "X-Request-Id"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(http_request("HEAD", "/v1/health", NULL, NULL, 0, &r), 200);
+	http_free(&r);
+}
+
+static void test_unauthenticated(void)
+{
+	const char *bad[] = {
+		NULL,                                   /* no header */
+		"Authorization: Basic dXNlcjpwYXNz",
+		"Authorization: Bearer",
+		"Authorization: Bearer not-a-key",
+		"Authorization: Bearer dgm_00000000_000000000000000000000000000000000000000000000000",
+	};
+	char truncated[160], recased[160];
+
+	snprintf(truncated, sizeof(truncated), "Authorization: Bearer %.*s", 60, admin_key);
+	snprintf(recased, sizeof(recased), "Authorization: Bearer DGM%s", admin_key + 3);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]) + 2; i++) {
+		struct http_response r;
+		const char *hv = i < 5 ? bad[i] : i == 5 ? truncated : recased;
+		const char *h[] = { hv, NULL };
+		long st = http_request("GET", "/v1/workspace", hv ? h : NULL, NULL, 0, &r);
+		if (st != 401)
+			fprintf(stderr, "\n  case %zu: %ld %s\n", i, st, r.body);
+		CU_ASSERT_EQUAL(st, 401);
+		CU_ASSERT(http_is_problem(&r));
+		CU_ASSERT_PTR_NOT_NULL(http_header(&r, "WWW-Authenticate"));
+		http_free(&r);
+	}
+}
+
+static void test_workspace(void)
+{
+	struct http_response r;
+	char auth[160];
+	const char *h[] = { auth, "X-Request-Id: it-req-0001", NULL };
+	struct json_object *ws, *key, *v;
+
+	snprintf(auth, sizeof(auth), "Authorization: bearer %s", admin_key);
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/workspace", h, NULL, 0, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Request-Id"), "it-req-0001");
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "Cache-Control"), "no-store");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.json);
+	CU_ASSERT(json_object_object_get_ex(r.json, "workspace", &ws));
+	CU_ASSERT(json_object_object_get_ex(ws, "id", &v) &&
+	    strcmp(json_object_get_string(v), workspace_id) == 0);
+	CU_ASSERT(json_object_object_get_ex(r.json, "key", &key));
+	CU_ASSERT(json_object_object_get_ex(key, "role", &v) &&
+	    strcmp(json_object_get_string(v), "admin") == 0);
+	CU_ASSERT(json_object_object_get_ex(key, "prefix", &v) &&
+	    strncmp(json_object_get_string(v), admin_key, 12) == 0);
+	/* the secret itself is never echoed */
+	CU_ASSERT_PTR_NULL(strstr(r.body, admin_key + 13));
+	http_free(&r);
+}
+
+static void test_routing_errors(void)
+{
+	struct http_response r;
+
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/nothing", NULL, NULL, 0, &r), 404);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	CU_ASSERT_EQUAL(http_request("DELETE", "/v1/health", NULL, NULL, 0, &r), 405);
+	CU_ASSERT(http_is_problem(&r));
+	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Allow"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Allow"), "GET"));
+	http_free(&r);
+}
+
+/* ".." and "//" are resolved before routing and authorization, so they
+ * can only reach what the canonical path names; "%2F" is refused. */
+static void test_path_tricks(void)
+{
+	struct http_response r;
+	long st;
+
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/health/../workspace", NULL, NULL, 0, &r), 401);
+	http_free(&r);
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/nothing/%2e%2e/workspace", NULL, NULL, 0, &r), 401);
+	http_free(&r);
+	CU_ASSERT_EQUAL(http_request("GET", "//v1//health", NULL, NULL, 0, &r), 200);
+	http_free(&r);
+	st = http_request("GET", "/v1/workspace%2F..%2Fhealth", NULL, NULL, 0, &r);
+	CU_ASSERT(st == 400 || st == 404);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	st = http_request("GET", "/v1/health%2F", NULL, NULL, 0, &r);
+	CU_ASSERT(st == 400 || st == 404);
+	http_free(&r);
+}
+
+/* PATCH /v1/workspace with a bad body: the status, a problem body, and
+ * the workspace unchanged. */
+static void patch_expect(int line, const char *ctype, const char *body, size_t len,
+    long want1, long want2)
+{
+	struct http_response r;
+	char auth[160], ct[128];
+	const char *h[] = { auth, ctype ? ct : NULL, NULL };
+	long st;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin_key);
+	snprintf(ct, sizeof(ct), "Content-Type: %s", ctype ? ctype : "");
+	st = http_request("PATCH", "/v1/workspace", h, body, len, &r);
+	if (st != want1 && st != want2)
+		fprintf(stderr, "\n  line %d: %ld %s\n", line, st, r.body);
+	CU_ASSERT(st == want1 || st == want2);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	CU_ASSERT_STRING_EQUAL(current_name(admin_key), "Integration");
+}
+
+static void test_bad_bodies(void)
+{
+	size_t big = 1536 * 1024;
+	char *huge = malloc(big);
+
+	patch_expect(__LINE__, NULL, NULL, 0, 411, 400);
+	patch_expect(__LINE__, "application/json", "", 0, 400, 411);
+	patch_expect(__LINE__, "text/plain", "{\"name\":\"x\"}", 12, 415, 415);
+	patch_expect(__LINE__, "application/json", "{\"name\":", 8, 400, 400);
+	patch_expect(__LINE__, "application/json", "[1]", 3, 400, 400);
+	patch_expect(__LINE__, "application/json", "{\"name\":\"x\",\"plan\":\"enterprise\"}", 32, 400, 400);
+	patch_expect(__LINE__, "application/json", "{\"name\":\"\"}", 11, 400, 400);
+	patch_expect(__LINE__, "application/json", "{\"name\":7}", 10, 400, 400);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(huge);
+	memset(huge, ' ', big);
+	memcpy(huge, "{\"name\":\"x\"}", 12);
+	patch_expect(__LINE__, "application/json", huge, big, 413, 413);
+	free(huge);
+}
+
+static void test_patch_ok(void)
+{
+	struct http_response r;
+	char auth[160];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+	const char body[] = "{\"name\":\"Renamed \xc3\xa9\"}";
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin_key);
+	CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, body, sizeof(body) - 1, &r), 200);
+	http_free(&r);
+	CU_ASSERT_STRING_EQUAL(current_name(admin_key), "Renamed \xc3\xa9");
+	CU_ASSERT_STRING_EQUAL(current_name(member_key), "Renamed \xc3\xa9");
+	/* and back, for the tests that follow */
+	CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, "{\"name\":\"Integration\"}", 22, &r), 200);
+	http_free(&r);
+}
+
+static void test_member_forbidden(void)
+{
+	struct http_response r;
+	char auth[160];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", member_key);
+	CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, "{\"name\":\"m\"}", 12, &r), 403);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	CU_ASSERT_EQUAL(get("/v1/workspace", member_key, &r), 200);
+	http_free(&r);
+	CU_ASSERT_STRING_EQUAL(current_name(admin_key), "Integration");
+}
+
+/* The request's JSON line reaches the web server's error log. */
+static void test_log_line(void)
+{
+	struct http_response r;
+	char auth[160], id[64], line[8192];
+	const char *h[] = { auth, id, NULL };
+	int found = 0;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin_key);
+	snprintf(id, sizeof(id), "X-Request-Id: log-probe-%ld", (long)time(NULL));
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/workspace", h, NULL, 0, &r), 200);
+	http_free(&r);
+	for (int tries = 0; tries < 20 && !found; tries++) {
+		FILE *f = fopen(getenv("DRAGOMAN_TEST_LOG"), "r");
+		while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+			char *js = strchr(line, '{');
+			if (js == NULL || strstr(js, id + 14) == NULL)
+				continue;
+			struct json_object *o = json_tokener_parse(js), *v;
+			CU_ASSERT_PTR_NOT_NULL(o);
+			CU_ASSERT(json_object_object_get_ex(o, "status", &v) && json_object_get_int(v) == 200);
+			CU_ASSERT(json_object_object_get_ex(o, "route", &v) &&
+			    strcmp(json_object_get_string(v), "workspace.get") == 0);
+			CU_ASSERT(json_object_object_get_ex(o, "workspace", &v) &&
+			    strcmp(json_object_get_string(v), workspace_id) == 0);
+			CU_ASSERT(json_object_object_get_ex(o, "duration_ms", &v));
+			json_object_put(o);
+			found = 1;
+		}
+		if (f != NULL)
+			fclose(f);
+		if (!found)
+			usleep(100 * 1000);
+	}
+	CU_ASSERT(found);
+}
+
+static void test_revoke_immediate(void)
+{
+	char key[128], kid[64], args[256];
+	struct http_response r;
+
+	snprintf(args, sizeof(args), "key create %s --role member", workspace_id);
+	char *out = admin(args);
+	field(out, "api_key=", key, sizeof(key));
+	field(out, "key_id=", kid, sizeof(kid));
+	free(out);
+	CU_ASSERT_EQUAL(get("/v1/workspace", key, &r), 200);
+	http_free(&r);
+	snprintf(args, sizeof(args), "key revoke %s", kid);
+	out = admin(args);
+	CU_ASSERT_PTR_NOT_NULL(out);
+	free(out);
+	CU_ASSERT_EQUAL(get("/v1/workspace", key, &r), 401);
+	http_free(&r);
+}
+
+/* Revoked behind the cache's back: stops within key_cache_ttl (2 s here). */
+static void test_revoke_bound(void)
+{
+	char key[128], kid[64], args[256], conninfo[256];
+	struct http_response r;
+	PGconn *pg;
+
+	snprintf(args, sizeof(args), "key create %s", workspace_id);
+	char *out = admin(args);
+	field(out, "api_key=", key, sizeof(key));
+	field(out, "key_id=", kid, sizeof(kid));
+	free(out);
+	CU_ASSERT_EQUAL(get("/v1/workspace", key, &r), 200);
+	http_free(&r);
+	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s user=dragoman dbname=dragoman",
+	    getenv("DRAGOMAN_PGPORT"));
+	pg = PQconnectdb(conninfo);
+	CU_ASSERT_EQUAL_FATAL(PQstatus(pg), CONNECTION_OK);
+	const char *params[] = { kid };
+	PGresult *res = PQexecParams(pg, "UPDATE api_keys SET revoked_at = now() WHERE id = $1",
+	    1, NULL, params, NULL, NULL, 0);
+	CU_ASSERT_STRING_EQUAL(PQcmdTuples(res), "1");
+	PQclear(res);
+	PQfinish(pg);
+	sleep(3);
+	CU_ASSERT_EQUAL(get("/v1/workspace", key, &r), 401);
+	http_free(&r);
+}
+
+/* --- SIGKILL of workers under load ------------------------------------ */
+
+struct load {
+	volatile int stop;
+	int ok, failed, ok_after;   /* ok_after: successes after the last kill */
+	volatile int killed;
+	struct timespec killed_at;  /* the last kill */
+	double recovery_ms;         /* from the last kill to the next 200; -1: none */
+	pthread_mutex_t mu;
+};
+
+static void *load_thread(void *arg)
+{
+	struct load *l = arg;
+
+	while (!l->stop) {
+		struct http_response r;
+		long st = get("/v1/workspace", admin_key, &r);
+		http_free(&r);
+		pthread_mutex_lock(&l->mu);
+		if (st == 200) {
+			l->ok++;
+			if (l->killed && l->ok_after++ == 0) {
+				struct timespec now;
+				clock_gettime(CLOCK_MONOTONIC, &now);
+				l->recovery_ms = (double)(now.tv_sec - l->killed_at.tv_sec) * 1e3 +
+				    (double)(now.tv_nsec - l->killed_at.tv_nsec) / 1e6;
+			}
+		} else
+			l->failed++;
+		pthread_mutex_unlock(&l->mu);
+	}
+	return NULL;
+}
+
+/* Kills every dragoman worker of this stack with SIGKILL (not the
+ * --listen master). Returns how many. */
+static int kill_workers(void)
+{
+	char bin[512], path[300], cmd[1024], master[32] = "";
+	int n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	FILE *f;
+
+	snprintf(bin, sizeof(bin), "%s/bin/dragoman.fcgi", getenv("DRAGOMAN_STATE"));
+	snprintf(cmd, sizeof(cmd), "%s/run/listener.pid", getenv("DRAGOMAN_STATE"));
+	if ((f = fopen(cmd, "r")) != NULL) {
+		if (fgets(master, sizeof(master), f) == NULL)
+			master[0] = '\0';
+		master[strcspn(master, "\n")] = '\0';
+		fclose(f);
+	}
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || strcmp(de->d_name, master) == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		size_t k = fread(cmd, 1, sizeof(cmd) - 1, f);
+		cmd[k] = '\0';
+		fclose(f);
+		if (strcmp(cmd, bin) == 0 && kill(atoi(de->d_name), SIGKILL) == 0)
+			n++;
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+static void test_kill_workers_under_load(void)
+{
+	struct load l = { 0, 0, 0, 0, 0, { 0, 0 }, -1, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t t[4];
+	int killed = 0;
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, load_thread, &l);
+	sleep(1);
+	for (int round = 0; round < 3; round++) {
+		if (round > 0)
+			usleep(500 * 1000);
+		killed += kill_workers();
+	}
+	pthread_mutex_lock(&l.mu);
+	clock_gettime(CLOCK_MONOTONIC, &l.killed_at);
+	l.killed = 1;
+	pthread_mutex_unlock(&l.mu);
+	sleep(3);
+	l.stop = 1;
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	fprintf(stderr, "\n  killed %d workers; %d ok, %d failed; first 200 %.0f ms after "
+	    "the last kill\n", killed, l.ok, l.failed, l.recovery_ms);
+	CU_ASSERT(killed >= 3);
+	CU_ASSERT(l.ok_after > 0);
+	/* the server (or the --listen master) replaces them within 5 s */
+	CU_ASSERT(l.recovery_ms >= 0 && l.recovery_ms < 5000);
+	/* and the service answers afterwards */
+	struct http_response r;
+	CU_ASSERT_EQUAL(get("/v1/workspace", admin_key, &r), 200);
+	http_free(&r);
+}
+
+/* --- outages (last: they leave the stack degraded) --------------------- */
+
+static int stack(const char *verb)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "\"%s\" %s \"%s\"", getenv("DRAGOMAN_TEST_STACK"), verb,
+	    getenv("DRAGOMAN_STATE"));
+	return system(cmd);
+}
+
+static void test_memcached_down(void)
+{
+	struct http_response r;
+	struct json_object *checks, *mc, *st;
+
+	CU_ASSERT_EQUAL_FATAL(stack("mc-stop"), 0);
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/health", NULL, NULL, 0, &r), 503);
+	CU_ASSERT(http_is_problem(&r));
+	CU_ASSERT(json_object_object_get_ex(r.json, "checks", &checks) &&
+	    json_object_object_get_ex(checks, "memcached", &mc) &&
+	    json_object_object_get_ex(mc, "status", &st) &&
+	    strcmp(json_object_get_string(st), "down") == 0);
+	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
+	http_free(&r);
+	/* keys are still checked, against PostgreSQL */
+	CU_ASSERT_EQUAL(get("/v1/workspace", admin_key, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(get("/v1/workspace", "dgm_00000000_000000000000000000000000000000000000000000000000", &r), 401);
+	http_free(&r);
+}
+
+static void test_postgres_down_and_back(void)
+{
+	struct http_response r;
+	long st = 0;
+
+	CU_ASSERT_EQUAL_FATAL(stack("pg-stop"), 0);
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/health", NULL, NULL, 0, &r), 503);
+	http_free(&r);
+	CU_ASSERT_EQUAL(get("/v1/workspace", admin_key, &r), 503);
+	CU_ASSERT(http_is_problem(&r));
+	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(stack("pg-start"), 0);
+	/* every worker reconnects by itself within a few seconds */
+	for (int i = 0; i < 50 && st != 200; i++) {
+		st = get("/v1/workspace", admin_key, &r);
+		http_free(&r);
+		if (st != 200)
+			usleep(100 * 1000);
+	}
+	CU_ASSERT_EQUAL(st, 200);
+	/* one reconnect backoff later, every worker is back */
+	sleep(1);
+	for (int i = 0; i < 20; i++) {
+		CU_ASSERT_EQUAL(get("/v1/workspace", admin_key, &r), 200);
+		http_free(&r);
+	}
+}
+
+int main(void)
+{
+	static const struct cu_test tests[] = {
+		{ "GET /v1/health", test_health },
+		{ "401 for missing, malformed, unknown, truncated, re-cased keys", test_unauthenticated },
+		{ "GET /v1/workspace", test_workspace },
+		{ "404 and 405 with Allow", test_routing_errors },
+		{ "'..', '//' and %2F cannot cross a route", test_path_tricks },
+		{ "bad bodies: 411/400/413/415, nothing changes", test_bad_bodies },
+		{ "PATCH /v1/workspace", test_patch_ok },
+		{ "member key cannot rename", test_member_forbidden },
+		{ "one JSON log line per request in the server's log", test_log_line },
+		{ "revoked key stops at once", test_revoke_immediate },
+		{ "revocation behind the cache holds within the TTL", test_revoke_bound },
+		{ "SIGKILL of workers under load", test_kill_workers_under_load },
+		{ "memcached down", test_memcached_down },
+		{ "PostgreSQL down and back", test_postgres_down_and_back },
+		{ NULL, NULL }
+	};
+	char wsid2[64], out_key[128];
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (make_workspace("Integration", admin_key, sizeof(admin_key), workspace_id,
+	    sizeof(workspace_id)) < 0) {
+		fprintf(stderr, "test_http: cannot create a workspace with dragoman-admin\n");
+		return 99;
+	}
+	char args[256];
+	snprintf(args, sizeof(args), "key create %s --role member", workspace_id);
+	char *out = admin(args);
+	field(out, "api_key=", member_key, sizeof(member_key));
+	free(out);
+	/* a second workspace, so that nothing passes by being the only one */
+	if (make_workspace("Other", out_key, sizeof(out_key), wsid2, sizeof(wsid2)) < 0 ||
+	    member_key[0] == '\0')
+		return 99;
+	fprintf(stderr, "server: %s at %s\n", getenv("DRAGOMAN_TEST_SERVER"), getenv("DRAGOMAN_TEST_URL"));
+	int rc = cu_run(getenv("DRAGOMAN_TEST_SERVER") ? getenv("DRAGOMAN_TEST_SERVER") : "http", tests);
+	curl_global_cleanup();
+	return rc;
+}
