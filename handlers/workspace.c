@@ -11,7 +11,7 @@ static enum problem workspace_get(struct worker *w, struct request *r,
     struct reply *rp)
 {
 	struct json_object *body = NULL;
-	enum problem p = workspace_describe(w->db, &r->ident, &body);
+	enum problem p = workspace_describe(w, &r->ident, &body);
 
 	if (p == PROBLEM_NONE)
 		reply_json(rp, 200, body);
@@ -28,7 +28,7 @@ static const struct param_spec patch_fields[] = {
 static enum problem workspace_patch(struct worker *w, struct request *r,
     struct reply *rp)
 {
-	enum problem p = workspace_rename(w->db, r->ident.workspace_id,
+	enum problem p = workspace_rename(w, r->ident.workspace_id,
 	    r->fields[F_NAME].str);
 
 	return p != PROBLEM_NONE ? p : workspace_get(w, r, rp);

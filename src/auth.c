@@ -8,32 +8,66 @@
 #include "auth.h"
 #include "log.h"
 
-/* Cached value: "key\t<key id>\t<workspace id>\t<role>", or "none" for a
- * key that does not authenticate. */
+/* Cached value: "key" and the identity's fields, tab-separated, or "none"
+ * for a key that does not authenticate. */
 #define CACHED_NONE "none"
+#define CACHED_FIELDS 6
 
 void auth_cache_key(const char *hash_hex, char *out, size_t outsz)
 {
 	snprintf(out, outsz, "dgm:key:%s", hash_hex);
 }
 
-/* Parses a cached value into id. Returns 1 for a valid identity, 0 for a
- * negative entry, -1 for anything else. */
-static int cached_parse(const char *v, struct identity *id)
+/* Copies src into dst (dstsz bytes). Returns 0, or -1 when it does not
+ * fit or is empty while required. */
+static int copy_field(char *dst, size_t dstsz, const char *src, int required)
 {
-	char kid[64], wid[64], role[16];
+	size_t n = strlen(src);
+
+	if (n >= dstsz || (required && n == 0))
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+/* Fills id from the CACHED_FIELDS strings f (id, workspace, role, prefix,
+ * created_at, last_used_at). Returns 1, or -1 when one is unusable. */
+static int identity_fill(struct identity *id, char *const *f)
+{
+	id->role = role_parse(f[2]);
+	if (strlen(f[0]) != UUID_STR_LEN || strlen(f[1]) != UUID_STR_LEN ||
+	    id->role == ROLE__MAX ||
+	    copy_field(id->key_id, sizeof(id->key_id), f[0], 1) < 0 ||
+	    copy_field(id->workspace_id, sizeof(id->workspace_id), f[1], 1) < 0 ||
+	    copy_field(id->key_prefix, sizeof(id->key_prefix), f[3], 1) < 0 ||
+	    copy_field(id->key_created_at, sizeof(id->key_created_at), f[4], 1) < 0 ||
+	    copy_field(id->key_last_used_at, sizeof(id->key_last_used_at), f[5], 0) < 0)
+		return -1;
+	id->authenticated = 1;
+	return 1;
+}
+
+/* Parses a cached value (modified in place) into id. Returns 1 for a valid
+ * identity, 0 for a negative entry, -1 for anything else. */
+static int cached_parse(char *v, struct identity *id)
+{
+	char *f[CACHED_FIELDS + 1];
+	int n = 0;
 
 	if (strcmp(v, CACHED_NONE) == 0)
 		return 0;
-	if (sscanf(v, "key\t%63[^\t]\t%63[^\t]\t%15s", kid, wid, role) != 3 ||
-	    strlen(kid) != UUID_STR_LEN || strlen(wid) != UUID_STR_LEN ||
-	    role_parse(role) == ROLE__MAX)
+	if (strncmp(v, "key\t", 4) != 0)
 		return -1;
-	memcpy(id->key_id, kid, UUID_STR_LEN + 1);
-	memcpy(id->workspace_id, wid, UUID_STR_LEN + 1);
-	id->role = role_parse(role);
-	id->authenticated = 1;
-	return 1;
+	for (char *p = v + 4; n <= CACHED_FIELDS; n++) {
+		f[n] = p;
+		p = strchr(p, '\t');
+		if (p == NULL) {
+			n++;
+			break;
+		}
+		*p++ = '\0';
+	}
+	return n == CACHED_FIELDS ? identity_fill(id, f) : -1;
 }
 
 /* Looks the key up in PostgreSQL (touching last_used_at at most once a
@@ -52,11 +86,10 @@ static int db_lookup(struct worker *w, const char *hash_hex, struct identity *id
 	} else if (PQntuples(res) == 0) {
 		rc = 0;
 	} else {
-		snprintf(id->key_id, sizeof(id->key_id), "%s", PQgetvalue(res, 0, 0));
-		snprintf(id->workspace_id, sizeof(id->workspace_id), "%s", PQgetvalue(res, 0, 1));
-		id->role = role_parse(PQgetvalue(res, 0, 2));
-		id->authenticated = id->role != ROLE__MAX;
-		rc = id->authenticated ? 1 : -2;
+		char *f[CACHED_FIELDS];
+		for (int i = 0; i < CACHED_FIELDS; i++)
+			f[i] = PQgetvalue(res, 0, i);
+		rc = identity_fill(id, f) == 1 ? 1 : -2;
 	}
 	PQclear(res);
 	return rc;
@@ -77,7 +110,7 @@ static const char *bearer_token(const char *h)
 enum problem auth_bearer(struct worker *w, const char *authorization,
     struct identity *id, char *detail, size_t dsz)
 {
-	char hash[APIKEY_HASH_HEX_LEN + 1], ckey[96], val[256];
+	char hash[APIKEY_HASH_HEX_LEN + 1], ckey[96], val[512];
 	const char *token = bearer_token(authorization);
 	size_t len = 0;
 	int found;
@@ -93,8 +126,12 @@ enum problem auth_bearer(struct worker *w, const char *authorization,
 	}
 	apikey_hash_hex(token, APIKEY_LEN, hash);
 	auth_cache_key(hash, ckey, sizeof(ckey));
-	if (w->cfg->key_cache_ttl > 0 &&
-	    cache_get(w->cache, ckey, val, sizeof(val), &len) == 1 &&
+	/* the memo's lifetime is carved out of key_cache_ttl, so that a key
+	 * revoked behind the cache's back stops within key_cache_ttl */
+	long ttl = w->cfg->key_cache_ttl;
+	long memo_ms = w->cfg->local_cache_ms < ttl * 500 ? w->cfg->local_cache_ms : ttl * 500;
+	long mc_ttl = ttl - (memo_ms + 999) / 1000;
+	if (ttl > 0 && cache_get_memo(w->cache, ckey, val, sizeof(val), &len, memo_ms) == 1 &&
 	    (found = cached_parse(val, id)) >= 0)
 		goto decided;
 	found = db_lookup(w, hash, id);
@@ -106,11 +143,12 @@ enum problem auth_bearer(struct worker *w, const char *authorization,
 		snprintf(detail, dsz, "credentials cannot be checked");
 		return PROBLEM_INTERNAL;
 	}
-	if (w->cfg->key_cache_ttl > 0) {
-		int n = found ? snprintf(val, sizeof(val), "key\t%s\t%s\t%s", id->key_id,
-		    id->workspace_id, role_name(id->role))
+	if (ttl > 0) {
+		int n = found ? snprintf(val, sizeof(val), "key\t%s\t%s\t%s\t%s\t%s\t%s",
+		    id->key_id, id->workspace_id, role_name(id->role), id->key_prefix,
+		    id->key_created_at, id->key_last_used_at)
 		    : snprintf(val, sizeof(val), "%s", CACHED_NONE);
-		(void)cache_set(w->cache, ckey, val, (size_t)n, w->cfg->key_cache_ttl);
+		(void)cache_set_memo(w->cache, ckey, val, (size_t)n, mc_ttl, memo_ms);
 	}
 decided:
 	if (!found) {

@@ -22,7 +22,19 @@ int cache_get(struct cache *c, const char *key, char *buf, size_t bufsz,
 int cache_set(struct cache *c, const char *key, const char *value, size_t len,
     long ttl);
 
-/* Removes key. Returns 0 (also when it was absent) or -1. */
+/* Like cache_get(), consulting this process's memo first; a memcached hit
+ * is memoized for memo_ms (0: memo not used). Same results. */
+int cache_get_memo(struct cache *c, const char *key, char *buf, size_t bufsz,
+    size_t *len, long memo_ms);
+
+/* Stores value in memcached for ttl seconds (skipped when ttl < 1) and in
+ * this process's memo for memo_ms. Returns cache_set()'s result, 0 when
+ * skipped. */
+int cache_set_memo(struct cache *c, const char *key, const char *value,
+    size_t len, long ttl, long memo_ms);
+
+/* Removes key from memcached and from this process's memo. Returns 0 (also
+ * when it was absent) or -1. */
 int cache_delete(struct cache *c, const char *key);
 
 /* Returns 1 when every server answers, else 0. */

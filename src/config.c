@@ -32,6 +32,7 @@ static const struct key_spec keys[] = {
 	{ "memcached_servers", KEY_STRING, OFF(memcached_servers), 1, NULL, 0, 0 },
 	{ "max_body_bytes", KEY_LONG, OFF(max_body_bytes), 0, "1048576", 1, 64L << 20 },
 	{ "key_cache_ttl", KEY_LONG, OFF(key_cache_ttl), 0, "60", 0, 60 },
+	{ "local_cache_ms", KEY_LONG, OFF(local_cache_ms), 0, "1000", 0, 5000 },
 	{ "db_connect_timeout", KEY_LONG, OFF(db_connect_timeout), 0, "5", 1, 60 },
 	{ "db_statement_timeout_ms", KEY_LONG, OFF(db_statement_timeout_ms), 0, "10000", 1, 600000 },
 	{ "memcached_timeout_ms", KEY_LONG, OFF(memcached_timeout_ms), 0, "250", 1, 10000 },

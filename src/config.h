@@ -10,6 +10,7 @@ struct config {
 	char *memcached_servers;
 	long max_body_bytes;
 	long key_cache_ttl;
+	long local_cache_ms;
 	long db_connect_timeout;
 	long db_statement_timeout_ms;
 	long memcached_timeout_ms;

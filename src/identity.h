@@ -3,15 +3,23 @@
 #define DRAGOMAN_IDENTITY_H
 
 #define UUID_STR_LEN 36
+#define KEY_PREFIX_MAX 16
+#define TIMESTAMP_MAX 40
 
 /* Roles of an API key, weakest first so that a route can name a minimum. */
 enum key_role { ROLE_MEMBER, ROLE_ADMIN, ROLE__MAX };
 
+/* The key's own fields travel with it (cached together), so that
+ * describing the caller needs no database query. last_used_at is exact
+ * to a minute and "" when the key was never used before. */
 struct identity {
 	int authenticated;
 	char key_id[UUID_STR_LEN + 1];
 	char workspace_id[UUID_STR_LEN + 1];
 	enum key_role role;
+	char key_prefix[KEY_PREFIX_MAX + 1];
+	char key_created_at[TIMESTAMP_MAX + 1];
+	char key_last_used_at[TIMESTAMP_MAX + 1];
 };
 
 /* Returns "member"/"admin" for r, "" when out of range. */

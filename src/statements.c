@@ -8,20 +8,21 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_PING] = { "ping", "SELECT 1", 0, 1 },
 	[STMT_SET_TIMEOUT] = { "set_timeout",
 	    "SELECT set_config('statement_timeout', $1, false)", 1, 1 },
-	/* last_used_at is written at most once a minute per key */
+	/* last_used_at is written at most once a minute per key; running it
+	 * twice is harmless, so it may be retried after a reconnect */
 	[STMT_KEY_AUTHENTICATE] = { "key_authenticate",
-	    "WITH k AS (SELECT id, workspace_id, role, last_used_at FROM api_keys"
-	    "  WHERE key_hash = decode($1, 'hex') AND revoked_at IS NULL),"
+	    "WITH k AS (SELECT id, workspace_id, role, prefix, created_at, last_used_at"
+	    "  FROM api_keys WHERE key_hash = decode($1, 'hex') AND revoked_at IS NULL),"
 	    " touch AS (UPDATE api_keys a SET last_used_at = now() FROM k"
 	    "  WHERE a.id = k.id AND (k.last_used_at IS NULL"
-	    "   OR k.last_used_at < now() - interval '60 seconds') RETURNING a.id)"
-	    " SELECT k.id, k.workspace_id, k.role FROM k", 1, 0 },
-	[STMT_WORKSPACE_DESCRIBE] = { "workspace_describe",
-	    "SELECT w.id, w.name, w.plan, to_json(w.created_at)#>>'{}',"
-	    "  k.id, k.prefix, k.role, to_json(k.created_at)#>>'{}',"
-	    "  to_json(k.last_used_at)#>>'{}'"
-	    " FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
-	    " WHERE k.id = $1 AND w.id = $2 AND k.revoked_at IS NULL", 2, 1 },
+	    "   OR k.last_used_at < now() - interval '60 seconds')"
+	    "  RETURNING a.id, a.last_used_at)"
+	    " SELECT k.id, k.workspace_id, k.role, k.prefix, to_json(k.created_at)#>>'{}',"
+	    "  coalesce(to_json(coalesce(t.last_used_at, k.last_used_at))#>>'{}', '')"
+	    " FROM k LEFT JOIN touch t ON t.id = k.id", 1, 1 },
+	[STMT_WORKSPACE_GET] = { "workspace_get",
+	    "SELECT id, name, plan, to_json(created_at)#>>'{}' FROM workspaces"
+	    " WHERE id = $1", 1, 1 },
 	[STMT_WORKSPACE_RENAME] = { "workspace_rename",
 	    "UPDATE workspaces SET name = $2 WHERE id = $1 RETURNING id", 2, 0 },
 	[STMT_WORKSPACE_INSERT] = { "workspace_insert",

@@ -8,6 +8,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "memo.h"
 #include "worker.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -102,6 +103,7 @@ static void worker_reload(struct worker *w, struct config **cfg, const char *con
 	}
 	worker_close(w);
 	config_free(*cfg);
+	memo_clear();
 	*w = nw;
 	*cfg = next;
 	log_msg(LOG_LEVEL_INFO, "configuration reloaded from %s", config_path);

@@ -7,8 +7,13 @@
 #include "log.h"
 #include "workspace.h"
 
-/* Returns a JSON string for column col of row 0, or JSON null when it is
- * SQL NULL. */
+void workspace_cache_key(const char *workspace_id, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "dgm:ws:%s", workspace_id);
+}
+
+/* Returns a JSON string for column col of row 0, or NULL (JSON null) when
+ * it is SQL NULL. */
 static struct json_object *column(PGresult *res, int col)
 {
 	if (PQgetisnull(res, 0, col))
@@ -16,49 +21,92 @@ static struct json_object *column(PGresult *res, int col)
 	return json_object_new_string(PQgetvalue(res, 0, col));
 }
 
-enum problem workspace_describe(struct db *db, const struct identity *id,
+/* Returns a new JSON string for s, or NULL (JSON null) when s is "". */
+static struct json_object *string_or_null(const char *s)
+{
+	return s[0] != '\0' ? json_object_new_string(s) : NULL;
+}
+
+/* Loads the record {id,name,plan,created_at} of workspace_id from
+ * PostgreSQL into *out (caller owns it) and caches it. Returns
+ * PROBLEM_NONE, PROBLEM_NOT_FOUND, PROBLEM_UNAVAILABLE or PROBLEM_INTERNAL. */
+static enum problem workspace_load(struct worker *w, const char *workspace_id,
     struct json_object **out)
 {
-	const char *params[] = { id->key_id, id->workspace_id };
-	PGresult *res = db_exec(db, STMT_WORKSPACE_DESCRIBE, params);
+	const char *params[] = { workspace_id };
+	PGresult *res = db_exec(w->db, STMT_WORKSPACE_GET, params);
 	enum problem p = PROBLEM_NONE;
+	char ckey[64];
+	size_t len;
 
-	*out = NULL;
 	if (res == NULL)
 		return PROBLEM_UNAVAILABLE;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_msg(LOG_LEVEL_ERROR, "workspace describe: %s", PQresultErrorMessage(res));
+		log_msg(LOG_LEVEL_ERROR, "workspace get: %s", PQresultErrorMessage(res));
 		p = PROBLEM_INTERNAL;
-		goto out;
+	} else if (PQntuples(res) != 1) {
+		p = PROBLEM_NOT_FOUND;
+	} else {
+		*out = json_object_new_object();
+		json_object_object_add(*out, "id", column(res, 0));
+		json_object_object_add(*out, "name", column(res, 1));
+		json_object_object_add(*out, "plan", column(res, 2));
+		json_object_object_add(*out, "created_at", column(res, 3));
+		const char *text = json_object_to_json_string_length(*out,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+		workspace_cache_key(workspace_id, ckey, sizeof(ckey));
+		(void)cache_set_memo(w->cache, ckey, text, len, WORKSPACE_CACHE_TTL,
+		    w->cfg->local_cache_ms);
 	}
-	if (PQntuples(res) != 1) {
-		p = PROBLEM_UNAUTHORIZED;
-		goto out;
-	}
-	struct json_object *ws = json_object_new_object(), *key = json_object_new_object();
-	json_object_object_add(ws, "id", column(res, 0));
-	json_object_object_add(ws, "name", column(res, 1));
-	json_object_object_add(ws, "plan", column(res, 2));
-	json_object_object_add(ws, "created_at", column(res, 3));
-	json_object_object_add(key, "id", column(res, 4));
-	json_object_object_add(key, "prefix", column(res, 5));
-	json_object_object_add(key, "role", column(res, 6));
-	json_object_object_add(key, "created_at", column(res, 7));
-	json_object_object_add(key, "last_used_at", column(res, 8));
-	*out = json_object_new_object();
-	json_object_object_add(*out, "workspace", ws);
-	json_object_object_add(*out, "key", key);
-out:
 	PQclear(res);
 	return p;
 }
 
-enum problem workspace_rename(struct db *db, const char *workspace_id,
+/* Returns the cached record of workspace_id (caller owns it), or NULL. */
+static struct json_object *workspace_cached(struct worker *w, const char *workspace_id)
+{
+	char ckey[64], buf[2048];
+	size_t len;
+
+	workspace_cache_key(workspace_id, ckey, sizeof(ckey));
+	if (cache_get_memo(w->cache, ckey, buf, sizeof(buf), &len, w->cfg->local_cache_ms) != 1)
+		return NULL;
+	struct json_object *o = json_tokener_parse(buf);
+	if (o != NULL && !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	return o;
+}
+
+enum problem workspace_describe(struct worker *w, const struct identity *id,
+    struct json_object **out)
+{
+	struct json_object *ws = workspace_cached(w, id->workspace_id), *key;
+	enum problem p;
+
+	*out = NULL;
+	if (ws == NULL && (p = workspace_load(w, id->workspace_id, &ws)) != PROBLEM_NONE)
+		return p == PROBLEM_NOT_FOUND ? PROBLEM_UNAUTHORIZED : p;
+	key = json_object_new_object();
+	json_object_object_add(key, "id", json_object_new_string(id->key_id));
+	json_object_object_add(key, "prefix", json_object_new_string(id->key_prefix));
+	json_object_object_add(key, "role", json_object_new_string(role_name(id->role)));
+	json_object_object_add(key, "created_at", json_object_new_string(id->key_created_at));
+	json_object_object_add(key, "last_used_at", string_or_null(id->key_last_used_at));
+	*out = json_object_new_object();
+	json_object_object_add(*out, "workspace", ws);
+	json_object_object_add(*out, "key", key);
+	return PROBLEM_NONE;
+}
+
+enum problem workspace_rename(struct worker *w, const char *workspace_id,
     const char *name)
 {
 	const char *params[] = { workspace_id, name };
-	PGresult *res = db_exec(db, STMT_WORKSPACE_RENAME, params);
+	PGresult *res = db_exec(w->db, STMT_WORKSPACE_RENAME, params);
 	enum problem p = PROBLEM_NONE;
+	char ckey[64];
 
 	if (res == NULL)
 		return PROBLEM_UNAVAILABLE;
@@ -68,6 +116,10 @@ enum problem workspace_rename(struct db *db, const char *workspace_id,
 	} else if (PQntuples(res) != 1)
 		p = PROBLEM_NOT_FOUND;
 	PQclear(res);
+	workspace_cache_key(workspace_id, ckey, sizeof(ckey));
+	if (p == PROBLEM_NONE && cache_delete(w->cache, ckey) < 0)
+		log_msg(LOG_LEVEL_WARN, "workspace %s renamed; other workers may show the "
+		    "old name for up to %ds", workspace_id, WORKSPACE_CACHE_TTL);
 	return p;
 }
 

@@ -9,18 +9,27 @@
 #include "db.h"
 #include "identity.h"
 #include "problem.h"
+#include "worker.h"
 
 /* Builds {"workspace":{id,name,plan,created_at},"key":{id,prefix,role,
  * created_at,last_used_at}} for the caller id into *out (caller owns it).
- * Returns PROBLEM_NONE, PROBLEM_UNAUTHORIZED (key gone since it was
- * cached), PROBLEM_UNAVAILABLE or PROBLEM_INTERNAL. */
-enum problem workspace_describe(struct db *db, const struct identity *id,
+ * The workspace record comes from this process's memo (local_cache_ms)
+ * or memcached (WORKSPACE_CACHE_TTL seconds, dropped on every change),
+ * else from PostgreSQL; other workers see a change within local_cache_ms. Returns PROBLEM_NONE, PROBLEM_UNAUTHORIZED (workspace
+ * gone), PROBLEM_UNAVAILABLE or PROBLEM_INTERNAL. */
+enum problem workspace_describe(struct worker *w, const struct identity *id,
     struct json_object **out);
 
-/* Renames workspace_id to name (already validated). Returns PROBLEM_NONE,
- * PROBLEM_NOT_FOUND, PROBLEM_UNAVAILABLE or PROBLEM_INTERNAL. */
-enum problem workspace_rename(struct db *db, const char *workspace_id,
+/* Renames workspace_id to name (already validated) and drops its cached
+ * record. Returns PROBLEM_NONE, PROBLEM_NOT_FOUND, PROBLEM_UNAVAILABLE or
+ * PROBLEM_INTERNAL. */
+enum problem workspace_rename(struct worker *w, const char *workspace_id,
     const char *name);
+
+#define WORKSPACE_CACHE_TTL 60
+
+/* Writes the memcached key of workspace_id's record into out (outsz >= 64). */
+void workspace_cache_key(const char *workspace_id, char *out, size_t outsz);
 
 /* Returns 1 when plan names a plan (freemium, pro, enterprise), else 0. */
 int workspace_plan_valid(const char *plan);

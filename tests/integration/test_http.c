@@ -75,6 +75,32 @@ static long get(const char *path, const char *key, struct http_response *r)
 	return http_request("GET", path, key ? h : NULL, NULL, 0, r);
 }
 
+/* Milliseconds on the monotonic clock. */
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Polls GET /v1/workspace with key until it answers want; returns the
+ * milliseconds that took, or -1 after 5 s. */
+static double until_status(const char *key, long want)
+{
+	double t0 = now_ms();
+
+	while (now_ms() - t0 < 5000) {
+		struct http_response r;
+		long st = get("/v1/workspace", key, &r);
+		http_free(&r);
+		if (st == want)
+			return now_ms() - t0;
+		usleep(20 * 1000);
+	}
+	return -1;
+}
+
 /* The workspace name as GET /v1/workspace reports it (static), or "". */
 static const char *current_name(const char *key)
 {
@@ -248,11 +274,16 @@ static void test_patch_ok(void)
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin_key);
 	CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, body, sizeof(body) - 1, &r), 200);
 	http_free(&r);
-	CU_ASSERT_STRING_EQUAL(current_name(admin_key), "Renamed \xc3\xa9");
-	CU_ASSERT_STRING_EQUAL(current_name(member_key), "Renamed \xc3\xa9");
+	/* every worker shows the new name within local_cache_ms (1 s) */
+	usleep(1100 * 1000);
+	for (int i = 0; i < 8; i++) {
+		CU_ASSERT_STRING_EQUAL(current_name(admin_key), "Renamed \xc3\xa9");
+		CU_ASSERT_STRING_EQUAL(current_name(member_key), "Renamed \xc3\xa9");
+	}
 	/* and back, for the tests that follow */
 	CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, "{\"name\":\"Integration\"}", 22, &r), 200);
 	http_free(&r);
+	usleep(1100 * 1000);
 }
 
 static void test_member_forbidden(void)
@@ -323,8 +354,15 @@ static void test_revoke_immediate(void)
 	out = admin(args);
 	CU_ASSERT_PTR_NOT_NULL(out);
 	free(out);
-	CU_ASSERT_EQUAL(get("/v1/workspace", key, &r), 401);
-	http_free(&r);
+	/* memcached's entry is gone; workers' memos expire within 1 s */
+	double ms = until_status(key, 401);
+	fprintf(stderr, "\n  revoked key refused after %.0f ms\n", ms);
+	CU_ASSERT(ms >= 0 && ms < 1500);
+	usleep(1100 * 1000);
+	for (int i = 0; i < 8; i++) {
+		CU_ASSERT_EQUAL(get("/v1/workspace", key, &r), 401);
+		http_free(&r);
+	}
 }
 
 /* Revoked behind the cache's back: stops within key_cache_ttl (2 s here). */
@@ -351,9 +389,14 @@ static void test_revoke_bound(void)
 	CU_ASSERT_STRING_EQUAL(PQcmdTuples(res), "1");
 	PQclear(res);
 	PQfinish(pg);
-	sleep(3);
-	CU_ASSERT_EQUAL(get("/v1/workspace", key, &r), 401);
-	http_free(&r);
+	/* key_cache_ttl is 2 s here: memcached keeps 1 s, the memo 1 s */
+	double ms = until_status(key, 401);
+	fprintf(stderr, "\n  key revoked in the database refused after %.0f ms\n", ms);
+	CU_ASSERT(ms >= 0 && ms <= 2200);
+	for (int i = 0; i < 8; i++) {
+		CU_ASSERT_EQUAL(get("/v1/workspace", key, &r), 401);
+		http_free(&r);
+	}
 }
 
 /* --- SIGKILL of workers under load ------------------------------------ */
@@ -500,6 +543,8 @@ static void test_postgres_down_and_back(void)
 	CU_ASSERT_EQUAL_FATAL(stack("pg-stop"), 0);
 	CU_ASSERT_EQUAL(http_request("GET", "/v1/health", NULL, NULL, 0, &r), 503);
 	http_free(&r);
+	/* once the workers' memos (1 s) are spent, nothing can check the key */
+	usleep(1100 * 1000);
 	CU_ASSERT_EQUAL(get("/v1/workspace", admin_key, &r), 503);
 	CU_ASSERT(http_is_problem(&r));
 	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
