@@ -113,6 +113,7 @@ char *reply_render(const struct reply *rp, const char *request_id, size_t *len)
 		memcpy(out + *len, body, body_len);
 		*len += body_len;
 	}
+	out[*len] = '\0';
 	return out;
 }
 

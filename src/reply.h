@@ -37,8 +37,8 @@ void reply_json(struct reply *rp, int status, struct json_object *body);
 void reply_problem(struct reply *rp, enum problem p, const char *detail,
     const char *request_id);
 
-/* Renders the complete response into a new buffer (caller frees) and its
- * length into *len. Every response carries request_id and the security
+/* Renders the complete response into a new NUL-terminated buffer (caller
+ * frees) and its length into *len. Every response carries request_id and the security
  * headers. Returns NULL when out of memory. */
 char *reply_render(const struct reply *rp, const char *request_id, size_t *len);
 

@@ -503,6 +503,122 @@ static void test_kill_workers_under_load(void)
 	http_free(&r);
 }
 
+/* --- --listen master: SIGHUP (only in the mod_proxy_fcgi setup) -------- */
+
+/* Returns the --listen master's pid, or 0 when this setup has none. */
+static pid_t listener_pid(void)
+{
+	char path[512], buf[32];
+	FILE *f;
+	pid_t pid = 0;
+
+	snprintf(path, sizeof(path), "%s/run/listener.pid", getenv("DRAGOMAN_STATE"));
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(buf, sizeof(buf), f) != NULL)
+			pid = (pid_t)atoi(buf);
+		fclose(f);
+	}
+	return pid;
+}
+
+/* Writes the pids of the master's children, comma-separated, into out. */
+static void worker_pids(pid_t master, char *out, size_t outsz)
+{
+	char path[64], buf[512];
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	size_t n = 0;
+
+	out[0] = '\0';
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		FILE *f;
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%.20s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		int ppid = 0;
+		char state;
+		if (fgets(buf, sizeof(buf), f) != NULL) {
+			const char *rp = strrchr(buf, ')');
+			if (rp != NULL && sscanf(rp + 1, " %c %d", &state, &ppid) == 2 &&
+			    ppid == (int)master && state != 'Z' && n + 16 < outsz)
+				n += (size_t)snprintf(out + n, outsz - n, "%s,", de->d_name);
+		}
+		fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
+/* SIGHUP under load: a new generation of workers, not one request lost. */
+static void test_reload_under_load(void)
+{
+	struct load l = { 0, 0, 0, 0, 0, { 0, 0 }, -1, PTHREAD_MUTEX_INITIALIZER };
+	pid_t master = listener_pid();
+	char before[512], after[512];
+	pthread_t t[4];
+
+	if (master <= 0) {
+		fprintf(stderr, "\n  (no --listen master in this setup)\n");
+		return;
+	}
+	worker_pids(master, before, sizeof(before));
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, load_thread, &l);
+	usleep(500 * 1000);
+	CU_ASSERT_EQUAL(kill(master, SIGHUP), 0);
+	sleep(2);
+	l.stop = 1;
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	worker_pids(master, after, sizeof(after));
+	fprintf(stderr, "\n  reload: %d ok, %d failed; workers %s -> %s\n", l.ok, l.failed,
+	    before, after);
+	CU_ASSERT_EQUAL(l.failed, 0);
+	CU_ASSERT(l.ok > 0);
+	CU_ASSERT(before[0] != '\0' && after[0] != '\0');
+	/* not one worker survived from the old generation */
+	for (char *p = before; *p != '\0'; p = strchr(p, ',') + 1) {
+		char pid[16];
+		snprintf(pid, sizeof(pid), "%.*s,", (int)strcspn(p, ","), p);
+		CU_ASSERT_PTR_NULL(strstr(after, pid));
+	}
+}
+
+/* SIGHUP with a broken configuration file keeps the running workers. */
+static void test_reload_refused(void)
+{
+	pid_t master = listener_pid();
+	const char *cfg = getenv("DRAGOMAN_CONFIG");
+	char before[512], after[512], saved[4096];
+	struct http_response r;
+	size_t n;
+	FILE *f;
+
+	if (master <= 0)
+		return;
+	f = fopen(cfg, "r");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	n = fread(saved, 1, sizeof(saved) - 1, f);
+	fclose(f);
+	worker_pids(master, before, sizeof(before));
+	f = fopen(cfg, "a");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("no_such_key = 1\n", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(kill(master, SIGHUP), 0);
+	usleep(500 * 1000);
+	worker_pids(master, after, sizeof(after));
+	CU_ASSERT_STRING_EQUAL(before, after);
+	CU_ASSERT_EQUAL(get("/v1/workspace", admin_key, &r), 200);
+	http_free(&r);
+	f = fopen(cfg, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fwrite(saved, 1, n, f);
+	fclose(f);
+}
+
 /* --- outages (last: they leave the stack degraded) --------------------- */
 
 static int stack(const char *verb)
@@ -581,6 +697,8 @@ int main(void)
 		{ "revoked key stops at once", test_revoke_immediate },
 		{ "revocation behind the cache holds within the TTL", test_revoke_bound },
 		{ "SIGKILL of workers under load", test_kill_workers_under_load },
+		{ "--listen: SIGHUP under load loses no request", test_reload_under_load },
+		{ "--listen: SIGHUP with a broken config keeps the workers", test_reload_refused },
 		{ "memcached down", test_memcached_down },
 		{ "PostgreSQL down and back", test_postgres_down_and_back },
 		{ NULL, NULL }

@@ -115,6 +115,23 @@ static void test_default_path(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(config_default_path(), "dragoman/dragoman.conf"));
 }
 
+/* The example shipped in httpd-conf/ must stay a valid configuration. */
+static void test_shipped_example(void)
+{
+	char path[1024], err[512] = "";
+	const char *srcdir = getenv("srcdir");
+	struct config *c;
+
+	snprintf(path, sizeof(path), "%s/httpd-conf/dragoman.conf.example", srcdir ? srcdir : ".");
+	c = config_load(path, err, sizeof(err));
+	if (c == NULL)
+		fprintf(stderr, "\n  %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(c->local_cache_ms, 1000);
+	CU_ASSERT_EQUAL(c->key_cache_ttl, 60);
+	config_free(c);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -124,6 +141,7 @@ int main(void)
 		{ "environment overrides", test_env_override },
 		{ "missing file", test_load_missing_file },
 		{ "default path", test_default_path },
+		{ "shipped example parses", test_shipped_example },
 		{ NULL, NULL }
 	};
 	unsetenv("DRAGOMAN_DATABASE_URL");
