@@ -508,6 +508,101 @@ static void test_kill_workers_under_load(void)
 	http_free(&r);
 }
 
+/* --- more concurrent clients than workers ----------------------------- */
+
+struct burst {
+	pthread_mutex_t mu;
+	int ok, failed;
+	double worst_ms;
+};
+
+static void *burst_thread(void *arg)
+{
+	struct burst *b = arg;
+
+	for (int i = 0; i < 10; i++) {
+		struct http_response r;
+		double t0 = now_ms();
+		long st = get("/v1/workspace", admin_key, &r);
+		double ms = now_ms() - t0;
+		http_free(&r);
+		pthread_mutex_lock(&b->mu);
+		if (st == 200)
+			b->ok++;
+		else
+			b->failed++;
+		if (ms > b->worst_ms)
+			b->worst_ms = ms;
+		pthread_mutex_unlock(&b->mu);
+	}
+	return NULL;
+}
+
+/* One PATCH that renames the workspace to its current name. */
+static void *patch_thread(void *arg)
+{
+	struct http_response r;
+	char auth[160];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+
+	(void)arg;
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin_key);
+	http_request("PATCH", "/v1/workspace", h, "{\"name\":\"Integration\"}", 22, &r);
+	http_free(&r);
+	return NULL;
+}
+
+/* Grows a mod_fcgid pool to the Apache thread count, as sustained slow
+ * traffic does in production: PATCHes wait on a row lock held here for
+ * 2.5 s, so mod_fcgid finds every process still busy after its one-second
+ * sleep and spawns more. */
+static void grow_pool(void)
+{
+	char conninfo[256];
+	PGconn *pg;
+	pthread_t t[6];
+
+	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s user=dragoman dbname=dragoman",
+	    getenv("DRAGOMAN_PGPORT"));
+	pg = PQconnectdb(conninfo);
+	CU_ASSERT_EQUAL_FATAL(PQstatus(pg), CONNECTION_OK);
+	const char *params[] = { workspace_id };
+	PQclear(PQexec(pg, "BEGIN"));
+	PGresult *res = PQexecParams(pg, "SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE",
+	    1, NULL, params, NULL, NULL, 0);
+	CU_ASSERT_EQUAL(PQntuples(res), 1);
+	PQclear(res);
+	for (int i = 0; i < 6; i++)
+		pthread_create(&t[i], NULL, patch_thread, NULL);
+	usleep(2500 * 1000);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	for (int i = 0; i < 6; i++)
+		pthread_join(t[i], NULL);
+	PQfinish(pg);
+}
+
+/* 24 clients against 4 workers: the excess waits its turn in a queue, and
+ * no request fails or stalls for a second. Under mod_fcgid this holds
+ * once its pool has grown (grow_pool): it has no pre-spawn, and a request
+ * that finds every process busy sleeps a second before it looks again. */
+static void test_excess_concurrency_queues(void)
+{
+	struct burst b = { PTHREAD_MUTEX_INITIALIZER, 0, 0, 0 };
+	pthread_t t[24];
+
+	if (strcmp(getenv("DRAGOMAN_TEST_SERVER"), "apache-fcgid") == 0)
+		grow_pool();
+	for (int i = 0; i < 24; i++)
+		pthread_create(&t[i], NULL, burst_thread, &b);
+	for (int i = 0; i < 24; i++)
+		pthread_join(t[i], NULL);
+	fprintf(stderr, "\n  24 clients x 10 requests: %d ok, %d failed, worst %.0f ms\n",
+	    b.ok, b.failed, b.worst_ms);
+	CU_ASSERT_EQUAL(b.failed, 0);
+	CU_ASSERT_EQUAL(b.ok, 240);
+	CU_ASSERT(b.worst_ms < 900);
+}
+
 /* --- --listen master: SIGHUP (only in the mod_proxy_fcgi setup) -------- */
 
 /* Returns the --listen master's pid, or 0 when this setup has none. */
@@ -701,6 +796,7 @@ int main(void)
 		{ "one JSON log line per request in the server's log", test_log_line },
 		{ "revoked key stops at once", test_revoke_immediate },
 		{ "revocation behind the cache holds within the TTL", test_revoke_bound },
+		{ "more clients than workers queue without stalling", test_excess_concurrency_queues },
 		{ "SIGKILL of workers under load", test_kill_workers_under_load },
 		{ "--listen: SIGHUP under load loses no request", test_reload_under_load },
 		{ "--listen: SIGHUP with a broken config keeps the workers", test_reload_refused },
