@@ -205,8 +205,8 @@ static void master_loop(struct master *m, int listen_fd)
 		if (!m->stopping && time(NULL) >= m->respawn_after)
 			while (current_workers(m) < m->opt->workers && spawn(m, listen_fd) == 0)
 				;
-		/* retiring workers get SIGTERM again on every tick: one that took
-		 * the first while entering accept() would otherwise wait there */
+		/* retiring workers get SIGTERM again on every tick (cheap, and a
+		 * safety net: a worker takes signals only while it waits) */
 		signal_workers(m, SIGTERM, m->stopping);
 		if (m->stopping && time(NULL) >= m->stop_deadline)
 			signal_workers(m, SIGKILL, 1);

@@ -1,5 +1,8 @@
 #include "autoconfig.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,8 +70,16 @@ static int fcgi_write(void *ctx, const char *buf, size_t n)
 	return FCGX_PutStr(buf, (int)n, ctx) == (int)n ? 0 : -1;
 }
 
-/* Installs the worker's signal handlers, without SA_RESTART so that a
- * blocked accept() returns. */
+/* Makes fd non-blocking. Returns 0 or -1 (errno set). */
+static int set_nonblocking(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* Installs the worker's signal handlers, without SA_RESTART so that the
+ * wait for a connection returns. */
 static void worker_signals(void)
 {
 	struct sigaction sa;
@@ -115,7 +126,7 @@ int worker_serve(int listen_fd, const char *config_path)
 	struct config *cfg = config_load(config_path, err, sizeof(err));
 	struct worker w;
 	FCGX_Request req;
-	sigset_t sigs;
+	sigset_t sigs, waitmask;
 
 	if (cfg == NULL) {
 		log_msg(LOG_LEVEL_ERROR, "cannot start: %s", err);
@@ -126,7 +137,7 @@ int worker_serve(int listen_fd, const char *config_path)
 		config_free(cfg);
 		return 1;
 	}
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, listen_fd, 0) != 0) {
 		log_msg(LOG_LEVEL_ERROR, "cannot start: FastCGI initialisation failed");
 		worker_close(&w);
 		config_free(cfg);
@@ -137,20 +148,36 @@ int worker_serve(int listen_fd, const char *config_path)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
-	/* signals are only taken while waiting for a request, so one that
-	 * arrives mid-request waits until the response is written */
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	/* Signals are taken only while waiting in ppoll(), which unblocks them
+	 * atomically: one that arrives while a request is read, handled or
+	 * written waits until the response is out. The socket is non-blocking
+	 * so that a worker that loses the race for a connection returns from
+	 * accept() at once instead of blocking with signals masked. */
+	sigprocmask(SIG_BLOCK, &sigs, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
+	if (set_nonblocking(listen_fd) < 0)
+		log_msg(LOG_LEVEL_WARN, "cannot make the listening socket non-blocking: %s",
+		    strerror(errno));
 	while (!stop_requested) {
 		if (reload_requested) {
 			reload_requested = 0;
 			worker_reload(&w, &cfg, config_path);
 		}
-		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
-		int rc = FCGX_Accept_r(&req);
-		sigprocmask(SIG_BLOCK, &sigs, NULL);
-		if (rc < 0) {
-			if (reload_requested && !stop_requested)
+		struct pollfd pfd = { listen_fd, POLLIN, 0 };
+		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
+			if (errno == EINTR)
 				continue;
+			log_msg(LOG_LEVEL_ERROR, "poll on the listening socket: %s", strerror(errno));
+			break;
+		}
+		int rc = FCGX_Accept_r(&req);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -ECONNABORTED || rc == -EINTR)
+			continue;
+		if (rc < 0) {
+			if (!stop_requested)
+				log_msg(LOG_LEVEL_ERROR, "accept failed (%d); worker exits", rc);
 			break;
 		}
 		struct app_io io = { req.envp, fcgi_read, req.in, fcgi_write, req.out };

@@ -663,8 +663,11 @@ static void test_reload_under_load(void)
 	worker_pids(master, before, sizeof(before));
 	for (int i = 0; i < 4; i++)
 		pthread_create(&t[i], NULL, load_thread, &l);
-	usleep(500 * 1000);
-	CU_ASSERT_EQUAL(kill(master, SIGHUP), 0);
+	/* three reloads, each replacing every worker while requests flow */
+	for (int i = 0; i < 3; i++) {
+		usleep(600 * 1000);
+		CU_ASSERT_EQUAL(kill(master, SIGHUP), 0);
+	}
 	sleep(2);
 	l.stop = 1;
 	for (int i = 0; i < 4; i++)
