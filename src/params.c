@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "params.h"
+#include "random.h"
 #include "utf8.h"
 
 /* Returns the index of name in specs, or -1. */
@@ -106,18 +107,6 @@ enum problem params_from_json(const struct param_spec *specs,
 	return check_required(specs, out, detail, dsz);
 }
 
-/* Returns the value 0-15 of hex digit c, or -1. */
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes form-urlencoded s in place ("+" is a space). Returns its new
  * length, or -1 for a malformed escape or an encoded NUL. */
 static long form_decode(char *s)
@@ -129,7 +118,7 @@ static long form_decode(char *s)
 			*w++ = ' ';
 			r++;
 		} else if (*r == '%') {
-			int hi = hexval(r[1]), lo = hi < 0 ? -1 : hexval(r[2]);
+			int hi = hex_digit_value(r[1]), lo = hi < 0 ? -1 : hex_digit_value(r[2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -1;
 			*w++ = (char)(hi * 16 + lo);

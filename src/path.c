@@ -3,18 +3,7 @@
 #include <string.h>
 
 #include "path.h"
-
-/* Returns the value 0-15 of hex digit c, or -1. */
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "random.h"
 
 /*
  * Accepted grammar (RFC 3986 path-absolute, then normalized):
@@ -49,7 +38,7 @@ enum problem path_canonicalize(const char *target, char *out, size_t outsz)
 		while (*p != '\0' && *p != '/' && *p != '?') {
 			unsigned char c = *p++;
 			if (c == '%') {
-				int hi = hexval(p[0]), lo = hi < 0 ? -1 : hexval(p[1]);
+				int hi = hex_digit_value(p[0]), lo = hi < 0 ? -1 : hex_digit_value(p[1]);
 				if (hi < 0 || lo < 0)
 					return PROBLEM_BAD_PATH;
 				c = (unsigned char)(hi * 16 + lo);

@@ -11,6 +11,9 @@ int random_bytes(void *buf, size_t n) __attribute__((warn_unused_result));
 /* Writes 2*n lowercase hex digits of in[0..n) and a NUL into out. */
 void hex_encode(const unsigned char *in, size_t n, char *out);
 
+/* Returns the value 0-15 of hex digit c (either case), or -1. */
+int hex_digit_value(int c);
+
 /* Returns 1 when s is exactly len lowercase hex digits, else 0. */
 int hex_is_lower(const char *s, size_t len);
 

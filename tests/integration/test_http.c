@@ -65,6 +65,60 @@ static int make_workspace(const char *name, char *key, size_t keysz, char *id, s
 	return key[0] && id[0] ? 0 : -1;
 }
 
+/* Adds a key with role (NULL: the default) to the test workspace; writes
+ * it and its id. Returns 0 or -1. */
+static int create_key(const char *role, char *key, size_t keysz, char *kid, size_t kidsz)
+{
+	char args[256];
+
+	snprintf(args, sizeof(args), "key create %s%s%s", workspace_id,
+	    role ? " --role " : "", role ? role : "");
+	char *out = admin(args);
+	field(out, "api_key=", key, keysz);
+	field(out, "key_id=", kid, kidsz);
+	free(out);
+	return key[0] && kid[0] ? 0 : -1;
+}
+
+/* Returns a new connection to the stack's database (caller PQfinish()es). */
+static PGconn *pg_connect(void)
+{
+	char conninfo[256];
+
+	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s user=dragoman dbname=dragoman",
+	    getenv("DRAGOMAN_PGPORT"));
+	return PQconnectdb(conninfo);
+}
+
+/* Opens a transaction holding the test workspace's row lock, so that a
+ * PATCH stays in flight until unlock_workspace_row(). Returns the
+ * connection, or NULL. */
+static PGconn *lock_workspace_row(void)
+{
+	const char *params[] = { workspace_id };
+	PGconn *pg = pg_connect();
+	PGresult *res;
+	int ok;
+
+	PQclear(PQexec(pg, "BEGIN"));
+	res = PQexecParams(pg, "SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE",
+	    1, NULL, params, NULL, NULL, 0);
+	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	PQclear(res);
+	if (!ok) {
+		PQfinish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+/* Releases the lock taken by lock_workspace_row() and closes pg. */
+static void unlock_workspace_row(PGconn *pg)
+{
+	PQclear(PQexec(pg, "ROLLBACK"));
+	PQfinish(pg);
+}
+
 /* GET path with the bearer key (NULL: no Authorization). */
 static long get(const char *path, const char *key, struct http_response *r)
 {
@@ -343,15 +397,11 @@ static void test_revoke_immediate(void)
 	char key[128], kid[64], args[256];
 	struct http_response r;
 
-	snprintf(args, sizeof(args), "key create %s --role member", workspace_id);
-	char *out = admin(args);
-	field(out, "api_key=", key, sizeof(key));
-	field(out, "key_id=", kid, sizeof(kid));
-	free(out);
+	CU_ASSERT_EQUAL_FATAL(create_key("member", key, sizeof(key), kid, sizeof(kid)), 0);
 	CU_ASSERT_EQUAL(get("/v1/workspace", key, &r), 200);
 	http_free(&r);
 	snprintf(args, sizeof(args), "key revoke %s", kid);
-	out = admin(args);
+	char *out = admin(args);
 	CU_ASSERT_PTR_NOT_NULL(out);
 	free(out);
 	/* memcached's entry is gone; workers' memos expire within 1 s */
@@ -368,20 +418,14 @@ static void test_revoke_immediate(void)
 /* Revoked behind the cache's back: stops within key_cache_ttl (2 s here). */
 static void test_revoke_bound(void)
 {
-	char key[128], kid[64], args[256], conninfo[256];
+	char key[128], kid[64];
 	struct http_response r;
 	PGconn *pg;
 
-	snprintf(args, sizeof(args), "key create %s", workspace_id);
-	char *out = admin(args);
-	field(out, "api_key=", key, sizeof(key));
-	field(out, "key_id=", kid, sizeof(kid));
-	free(out);
+	CU_ASSERT_EQUAL_FATAL(create_key(NULL, key, sizeof(key), kid, sizeof(kid)), 0);
 	CU_ASSERT_EQUAL(get("/v1/workspace", key, &r), 200);
 	http_free(&r);
-	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s user=dragoman dbname=dragoman",
-	    getenv("DRAGOMAN_PGPORT"));
-	pg = PQconnectdb(conninfo);
+	pg = pg_connect();
 	CU_ASSERT_EQUAL_FATAL(PQstatus(pg), CONNECTION_OK);
 	const char *params[] = { kid };
 	PGresult *res = PQexecParams(pg, "UPDATE api_keys SET revoked_at = now() WHERE id = $1",
@@ -558,27 +602,16 @@ static void *patch_thread(void *arg)
  * sleep and spawns more. */
 static void grow_pool(void)
 {
-	char conninfo[256];
-	PGconn *pg;
+	PGconn *pg = lock_workspace_row();
 	pthread_t t[6];
 
-	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s user=dragoman dbname=dragoman",
-	    getenv("DRAGOMAN_PGPORT"));
-	pg = PQconnectdb(conninfo);
-	CU_ASSERT_EQUAL_FATAL(PQstatus(pg), CONNECTION_OK);
-	const char *params[] = { workspace_id };
-	PQclear(PQexec(pg, "BEGIN"));
-	PGresult *res = PQexecParams(pg, "SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE",
-	    1, NULL, params, NULL, NULL, 0);
-	CU_ASSERT_EQUAL(PQntuples(res), 1);
-	PQclear(res);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pg);
 	for (int i = 0; i < 6; i++)
 		pthread_create(&t[i], NULL, patch_thread, NULL);
 	usleep(2500 * 1000);
-	PQclear(PQexec(pg, "ROLLBACK"));
+	unlock_workspace_row(pg);
 	for (int i = 0; i < 6; i++)
 		pthread_join(t[i], NULL);
-	PQfinish(pg);
 }
 
 /* 24 clients against 4 workers: the excess waits its turn in a queue, and
@@ -799,29 +832,21 @@ static void *patch_status_thread(void *arg)
 static void test_sigterm_finishes_in_flight(void)
 {
 	pid_t master = listener_pid();
-	char conninfo[256];
 	long status = 0;
 	pthread_t t;
 	PGconn *pg;
 
 	CU_ASSERT_FATAL(master > 0);
-	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s user=dragoman dbname=dragoman",
-	    getenv("DRAGOMAN_PGPORT"));
-	pg = PQconnectdb(conninfo);
-	CU_ASSERT_EQUAL_FATAL(PQstatus(pg), CONNECTION_OK);
-	const char *params[] = { workspace_id };
-	PQclear(PQexec(pg, "BEGIN"));
-	PQclear(PQexecParams(pg, "SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE",
-	    1, NULL, params, NULL, NULL, 0));
+	pg = lock_workspace_row();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(pg);
 	pthread_create(&t, NULL, patch_status_thread, &status);
 	usleep(500 * 1000);
 	CU_ASSERT_EQUAL(kill(master, SIGTERM), 0);
 	usleep(1000 * 1000);
 	/* still there: waiting for its worker */
 	CU_ASSERT_EQUAL(kill(master, 0), 0);
-	PQclear(PQexec(pg, "ROLLBACK"));
+	unlock_workspace_row(pg);
 	pthread_join(t, NULL);
-	PQfinish(pg);
 	if (status != 200)
 		fprintf(stderr, "\n  in-flight PATCH answered %ld\n", status);
 	CU_ASSERT_EQUAL(status, 200);
@@ -861,11 +886,9 @@ int main(void)
 		fprintf(stderr, "test_http: cannot create a workspace with dragoman-admin\n");
 		return 99;
 	}
-	char args[256];
-	snprintf(args, sizeof(args), "key create %s --role member", workspace_id);
-	char *out = admin(args);
-	field(out, "api_key=", member_key, sizeof(member_key));
-	free(out);
+	char member_kid[64];
+	if (create_key("member", member_key, sizeof(member_key), member_kid, sizeof(member_kid)) < 0)
+		return 99;
 	/* a second workspace, so that nothing passes by being the only one */
 	if (make_workspace("Other", out_key, sizeof(out_key), wsid2, sizeof(wsid2)) < 0 ||
 	    member_key[0] == '\0')
