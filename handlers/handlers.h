@@ -6,5 +6,6 @@
 
 extern const struct route health_routes[];
 extern const struct route workspace_routes[];
+extern const struct route translate_routes[];
 
 #endif

@@ -20,8 +20,8 @@ static enum problem workspace_get(struct worker *w, struct request *r,
 
 enum { F_NAME };
 static const struct param_spec patch_fields[] = {
-	[F_NAME] = { "name", PARAM_STRING, 1, 1, 100 },
-	{ NULL, 0, 0, 0, 0 }
+	[F_NAME] = { "name", PARAM_STRING, 1, 1, 100, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
 };
 
 /* Renames the workspace; 200 with the same body as GET. */

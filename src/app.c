@@ -18,6 +18,7 @@
 const struct route *const app_routes[] = {
 	health_routes,
 	workspace_routes,
+	translate_routes,
 	NULL
 };
 

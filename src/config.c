@@ -38,6 +38,10 @@ static const struct key_spec keys[] = {
 	{ "memcached_timeout_ms", KEY_LONG, OFF(memcached_timeout_ms), 0, "250", 1, 10000 },
 	{ "shutdown_timeout", KEY_LONG, OFF(shutdown_timeout), 0, "30", 1, 3600 },
 	{ "log_requests", KEY_BOOL, OFF(log_requests), 0, "on", 0, 1 },
+	{ "apertium_url", KEY_STRING, OFF(apertium_url), 0, "http://127.0.0.1:2737", 0, 0 },
+	{ "provider_timeout_ms", KEY_LONG, OFF(provider_timeout_ms), 0, "10000", 100, 120000 },
+	{ "translate_max_texts", KEY_LONG, OFF(translate_max_texts), 0, "50", 1, 1000 },
+	{ "translate_max_bytes", KEY_LONG, OFF(translate_max_bytes), 0, "131072", 1, 16L << 20 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

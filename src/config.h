@@ -16,6 +16,10 @@ struct config {
 	long memcached_timeout_ms;
 	long shutdown_timeout;
 	int log_requests;
+	char *apertium_url;
+	long provider_timeout_ms;
+	long translate_max_texts;
+	long translate_max_bytes;
 };
 
 /* Returns the configuration file path: $DRAGOMAN_CONFIG, else the

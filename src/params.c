@@ -18,26 +18,51 @@ static int spec_index(const struct param_spec *specs, const char *name)
 	return -1;
 }
 
+/* Returns 1 when v[0..len) has a control character other than (when
+ * multiline) tab, line feed and carriage return. */
+static int bad_control(const char *v, size_t len, int multiline)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if ((c < 0x20 || c == 0x7f) && !(multiline && (c == '\t' || c == '\n' || c == '\r')))
+			return 1;
+	}
+	return 0;
+}
+
+/* Checks text v (name for messages) for UTF-8, control characters and a
+ * length of min..max code points. Returns PROBLEM_NONE or
+ * PROBLEM_INVALID_FIELD with detail set. */
+static enum problem check_text(const char *name, const char *v, size_t len,
+    int multiline, long long min, long long max, char *detail, size_t dsz)
+{
+	long n = utf8_count(v, len);
+
+	if (n < 0 || strlen(v) != len) {
+		snprintf(detail, dsz, "%s must be valid UTF-8 text", name);
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (bad_control(v, len, multiline)) {
+		snprintf(detail, dsz, "%s must not contain control characters", name);
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (n < min || n > max) {
+		snprintf(detail, dsz, "%s must be %lld to %lld characters long", name, min, max);
+		return PROBLEM_INVALID_FIELD;
+	}
+	return PROBLEM_NONE;
+}
+
 /* Checks a string value against spec s and stores it. Returns PROBLEM_NONE
  * or PROBLEM_INVALID_FIELD with detail set. */
 static enum problem check_string(const struct param_spec *s, const char *v,
     size_t len, struct param_value *out, char *detail, size_t dsz)
 {
-	long n = utf8_count(v, len);
+	enum problem p = check_text(s->name, v, len, s->type == PARAM_TEXT, s->min, s->max,
+	    detail, dsz);
 
-	if (n < 0 || strlen(v) != len) {
-		snprintf(detail, dsz, "%s must be valid UTF-8 text", s->name);
-		return PROBLEM_INVALID_FIELD;
-	}
-	if (utf8_has_control(v, len)) {
-		snprintf(detail, dsz, "%s must not contain control characters", s->name);
-		return PROBLEM_INVALID_FIELD;
-	}
-	if (n < s->min || n > s->max) {
-		snprintf(detail, dsz, "%s must be %lld to %lld characters long",
-		    s->name, s->min, s->max);
-		return PROBLEM_INVALID_FIELD;
-	}
+	if (p != PROBLEM_NONE)
+		return p;
 	out->present = 1;
 	out->str = v;
 	out->len = len;
@@ -55,6 +80,36 @@ static enum problem check_int(const struct param_spec *s, long long v,
 	}
 	out->present = 1;
 	out->num = v;
+	return PROBLEM_NONE;
+}
+
+/* Checks a JSON array of texts against spec s and stores it. Returns
+ * PROBLEM_NONE or PROBLEM_INVALID_FIELD with detail set. */
+static enum problem check_text_array(const struct param_spec *s, struct json_object *arr,
+    struct param_value *out, char *detail, size_t dsz)
+{
+	size_t n = json_object_array_length(arr);
+	char name[96];
+
+	if ((long long)n < s->min || (long long)n > s->max) {
+		snprintf(detail, dsz, "%s must hold %lld to %lld texts", s->name, s->min, s->max);
+		return PROBLEM_INVALID_FIELD;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(arr, i);
+		snprintf(name, sizeof(name), "%s[%zu]", s->name, i);
+		if (!json_object_is_type(v, json_type_string)) {
+			snprintf(detail, dsz, "%s must be a string", name);
+			return PROBLEM_INVALID_FIELD;
+		}
+		enum problem p = check_text(name, json_object_get_string(v),
+		    (size_t)json_object_get_string_len(v), 1, 1, s->item_max, detail, dsz);
+		if (p != PROBLEM_NONE)
+			return p;
+	}
+	out->present = 1;
+	out->array = arr;
+	out->num = (long long)n;
 	return PROBLEM_NONE;
 }
 
@@ -85,19 +140,22 @@ enum problem params_from_json(const struct param_spec *specs,
 		}
 		const struct param_spec *s = &specs[i];
 		enum json_type t = json_object_get_type(val);
-		if (s->type == PARAM_STRING && t == json_type_string)
+		if ((s->type == PARAM_STRING || s->type == PARAM_TEXT) && t == json_type_string)
 			p = check_string(s, json_object_get_string(val),
 			    (size_t)json_object_get_string_len(val), &out[i], detail, dsz);
 		else if (s->type == PARAM_INT && t == json_type_int)
 			/* json-c saturates out-of-range integers at INT64_MIN/MAX,
 			 * which every declared range excludes */
 			p = check_int(s, json_object_get_int64(val), &out[i], detail, dsz);
+		else if (s->type == PARAM_TEXT_ARRAY && t == json_type_array)
+			p = check_text_array(s, val, &out[i], detail, dsz);
 		else if (s->type == PARAM_BOOL && t == json_type_boolean) {
 			out[i].present = 1;
 			out[i].num = json_object_get_boolean(val) ? 1 : 0;
 			p = PROBLEM_NONE;
 		} else {
-			static const char *const names[] = { "a string", "an integer", "a boolean" };
+			static const char *const names[] = { "a string", "an integer", "a boolean",
+			    "a string", "an array of strings" };
 			snprintf(detail, dsz, "%s must be %s", s->name, names[s->type]);
 			p = PROBLEM_INVALID_FIELD;
 		}
@@ -171,7 +229,7 @@ enum problem params_from_query(const struct param_spec *specs, char *query,
 		}
 		const struct param_spec *s = &specs[i];
 		long long n;
-		if (s->type == PARAM_STRING)
+		if (s->type == PARAM_STRING || s->type == PARAM_TEXT)
 			p = check_string(s, val, (size_t)vlen, &out[i], detail, dsz);
 		else if (s->type == PARAM_INT && parse_ll(val, &n) == 0)
 			p = check_int(s, n, &out[i], detail, dsz);

@@ -48,13 +48,3 @@ long utf8_count(const char *s, size_t len)
 	}
 	return n;
 }
-
-int utf8_has_control(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			return 1;
-	}
-	return 0;
-}

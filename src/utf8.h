@@ -9,7 +9,4 @@
  * are refused). */
 long utf8_count(const char *s, size_t len);
 
-/* Returns 1 when s[0..len) holds a C0 control character or DEL, else 0. */
-int utf8_has_control(const char *s, size_t len);
-
 #endif

@@ -16,54 +16,10 @@
 #include <libpq-fe.h>
 
 #include "../unit/cu_run.h"
+#include "fixture.h"
 #include "http.h"
 
 static char admin_key[128], workspace_id[64], member_key[128];
-
-/* Runs the admin CLI with args; returns its stdout (caller frees) or NULL. */
-static char *admin(const char *args)
-{
-	char cmd[1024], *out = calloc(1, 4096);
-	size_t n = 0;
-	FILE *p;
-
-	snprintf(cmd, sizeof(cmd), "\"%s\" --config \"%s\" %s 2>/dev/null",
-	    getenv("DRAGOMAN_ADMIN"), getenv("DRAGOMAN_CONFIG"), args);
-	p = popen(cmd, "r");
-	if (p == NULL || out == NULL) {
-		free(out);
-		return NULL;
-	}
-	n = fread(out, 1, 4095, p);
-	out[n] = '\0';
-	if (pclose(p) != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
-/* Copies the value of "name=" from admin output into dst. */
-static void field(const char *out, const char *name, char *dst, size_t dstsz)
-{
-	const char *p = out ? strstr(out, name) : NULL;
-
-	dst[0] = '\0';
-	if (p != NULL)
-		snprintf(dst, dstsz, "%.*s", (int)strcspn(p + strlen(name), "\n"), p + strlen(name));
-}
-
-/* Creates a workspace; writes its key and id. Returns 0 or -1. */
-static int make_workspace(const char *name, char *key, size_t keysz, char *id, size_t idsz)
-{
-	char args[256];
-	snprintf(args, sizeof(args), "workspace create '%s'", name);
-	char *out = admin(args);
-	field(out, "api_key=", key, keysz);
-	field(out, "workspace_id=", id, idsz);
-	free(out);
-	return key[0] && id[0] ? 0 : -1;
-}
 
 /* Adds a key with role (NULL: the default) to the test workspace; writes
  * it and its id. Returns 0 or -1. */
@@ -117,16 +73,6 @@ static void unlock_workspace_row(PGconn *pg)
 {
 	PQclear(PQexec(pg, "ROLLBACK"));
 	PQfinish(pg);
-}
-
-/* GET path with the bearer key (NULL: no Authorization). */
-static long get(const char *path, const char *key, struct http_response *r)
-{
-	char auth[256];
-	const char *h[] = { auth, NULL };
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key ? key : "");
-	return http_request("GET", path, key ? h : NULL, NULL, 0, r);
 }
 
 /* Milliseconds on the monotonic clock. */
@@ -752,15 +698,6 @@ static void test_reload_refused(void)
 }
 
 /* --- outages (last: they leave the stack degraded) --------------------- */
-
-static int stack(const char *verb)
-{
-	char cmd[1024];
-
-	snprintf(cmd, sizeof(cmd), "\"%s\" %s \"%s\"", getenv("DRAGOMAN_TEST_STACK"), verb,
-	    getenv("DRAGOMAN_STATE"));
-	return system(cmd);
-}
 
 static void test_memcached_down(void)
 {

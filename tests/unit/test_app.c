@@ -23,8 +23,8 @@ static enum problem h_ping(struct worker *w, struct request *r, struct reply *rp
 
 enum { F_NAME };
 static const struct param_spec echo_fields[] = {
-	[F_NAME] = { "name", PARAM_STRING, 1, 1, 20 },
-	{ NULL, 0, 0, 0, 0 }
+	[F_NAME] = { "name", PARAM_STRING, 1, 1, 20, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
 };
 
 static enum problem h_echo(struct worker *w, struct request *r, struct reply *rp)

@@ -10,10 +10,10 @@
 
 enum { P_NAME, P_COUNT, P_FLAG };
 static const struct param_spec specs[] = {
-	[P_NAME] = { "name", PARAM_STRING, 1, 1, 5 },
-	[P_COUNT] = { "count", PARAM_INT, 0, 0, 100 },
-	[P_FLAG] = { "flag", PARAM_BOOL, 0, 0, 1 },
-	{ NULL, 0, 0, 0, 0 }
+	[P_NAME] = { "name", PARAM_STRING, 1, 1, 5, 0 },
+	[P_COUNT] = { "count", PARAM_INT, 0, 0, 100, 0 },
+	[P_FLAG] = { "flag", PARAM_BOOL, 0, 0, 1, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
 };
 
 struct json_case {

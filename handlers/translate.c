@@ -1,0 +1,238 @@
+/* Translation: POST /v1/translate, GET /v1/languages. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/cache.h"
+#include "../src/langcode.h"
+#include "../src/log.h"
+#include "../src/provider.h"
+#include "../src/reply.h"
+#include "../src/utf8.h"
+#include "../src/worker.h"
+#include "handlers.h"
+
+#define PAIRS_CACHE_TTL 300
+
+enum { F_TEXT, F_TEXTS, F_TARGET, F_SOURCE, F_FORMAT, F_CONTEXT, F_PROVIDER };
+static const struct param_spec translate_fields[] = {
+	[F_TEXT] = { "text", PARAM_TEXT, 0, 1, 16L << 20, 0 },
+	[F_TEXTS] = { "texts", PARAM_TEXT_ARRAY, 0, 1, 1000, 16L << 20 },
+	[F_TARGET] = { "target", PARAM_STRING, 1, 2, 2, 0 },
+	[F_SOURCE] = { "source", PARAM_STRING, 0, 2, 4, 0 },
+	[F_FORMAT] = { "format", PARAM_STRING, 0, 4, 4, 0 },
+	[F_CONTEXT] = { "context", PARAM_TEXT, 0, 0, 4096, 0 },
+	[F_PROVIDER] = { "provider", PARAM_STRING, 0, 1, 32, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* Collects the request's texts into texts[] (borrowed from its JSON) and
+ * checks them against the configured limits. Returns PROBLEM_NONE with *n
+ * set, or the problem with rp->detail set. */
+static enum problem collect_texts(struct worker *w, struct request *r, struct reply *rp,
+    const char **texts, size_t *n)
+{
+	const struct param_value *one = &r->fields[F_TEXT], *many = &r->fields[F_TEXTS];
+	size_t bytes = 0;
+
+	if (one->present == many->present) {
+		snprintf(rp->detail, sizeof(rp->detail), "send either text or texts");
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (one->present) {
+		texts[0] = one->str;
+		*n = 1;
+	} else {
+		if (many->num > w->cfg->translate_max_texts) {
+			snprintf(rp->detail, sizeof(rp->detail), "at most %ld texts per request",
+			    w->cfg->translate_max_texts);
+			return PROBLEM_INVALID_FIELD;
+		}
+		*n = (size_t)many->num;
+		for (size_t i = 0; i < *n; i++)
+			texts[i] = json_object_get_string(json_object_array_get_idx(many->array, (int)i));
+	}
+	for (size_t i = 0; i < *n; i++)
+		bytes += strlen(texts[i]);
+	if (bytes > (size_t)w->cfg->translate_max_bytes) {
+		snprintf(rp->detail, sizeof(rp->detail), "at most %ld bytes of text per request",
+		    w->cfg->translate_max_bytes);
+		return PROBLEM_TOO_LARGE;
+	}
+	return PROBLEM_NONE;
+}
+
+/* Checks source, target, format and provider. Returns PROBLEM_NONE with
+ * job filled, or PROBLEM_INVALID_FIELD with rp->detail set. */
+static enum problem check_languages(struct request *r, struct reply *rp,
+    struct translate_job *job)
+{
+	const struct param_value *src = &r->fields[F_SOURCE], *fmt = &r->fields[F_FORMAT];
+	const struct param_value *prov = &r->fields[F_PROVIDER];
+
+	job->target = r->fields[F_TARGET].str;
+	job->source = src->present ? src->str : NULL;
+	if (langcode_to_iso3(job->target) == NULL) {
+		snprintf(rp->detail, sizeof(rp->detail), "target '%s' is not a supported ISO 639-1 code",
+		    job->target);
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (job->source == NULL || strcmp(job->source, "auto") == 0) {
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "source language detection is not available yet: give source");
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (langcode_to_iso3(job->source) == NULL) {
+		snprintf(rp->detail, sizeof(rp->detail), "source '%s' is not a supported ISO 639-1 code",
+		    job->source);
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (strcmp(job->source, job->target) == 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "source and target are the same language");
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (fmt->present && strcmp(fmt->str, "text") != 0 && strcmp(fmt->str, "html") != 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "format must be text or html");
+		return PROBLEM_INVALID_FIELD;
+	}
+	job->html = fmt->present && strcmp(fmt->str, "html") == 0;
+	if (prov->present && strcmp(prov->str, provider_apertium.name) != 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "unknown provider '%s'", prov->str);
+		return PROBLEM_INVALID_FIELD;
+	}
+	return PROBLEM_NONE;
+}
+
+/* Builds the 200 body from the translations out[0..n). */
+static struct json_object *translate_body(const struct translate_job *job, char **out,
+    const char *const *texts, size_t n, const char *request_id)
+{
+	struct json_object *body = json_object_new_object(), *arr = json_object_new_array();
+	char model[64];
+	long billed = 0;
+
+	provider_apertium.model(job->source, job->target, model, sizeof(model));
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *t = json_object_new_object();
+		json_object_object_add(t, "text", json_object_new_string(out[i]));
+		json_object_object_add(t, "provider", json_object_new_string(provider_apertium.name));
+		json_object_object_add(t, "model", json_object_new_string(model));
+		json_object_object_add(t, "cached", json_object_new_boolean(0));
+		json_object_array_add(arr, t);
+		billed += utf8_count(texts[i], strlen(texts[i]));
+	}
+	json_object_object_add(body, "translations", arr);
+	json_object_object_add(body, "billed_characters", json_object_new_int64(billed));
+	json_object_object_add(body, "request_id", json_object_new_string(request_id));
+	return body;
+}
+
+/* 200 with one translation per text, in order; 400/413 for bad input;
+ * 503 with Retry-After when the provider cannot translate now. */
+static enum problem translate_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char **texts = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*texts));
+	char **out = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*out));
+	struct translate_job job = { 0 };
+	char err[512] = "";
+	size_t n = 0;
+	enum problem p = PROBLEM_INTERNAL;
+
+	if (texts == NULL || out == NULL)
+		goto done;
+	p = collect_texts(w, r, rp, texts, &n);
+	if (p == PROBLEM_NONE)
+		p = check_languages(r, rp, &job);
+	if (p != PROBLEM_NONE)
+		goto done;
+	job.texts = texts;
+	job.ntexts = n;
+	job.request_id = r->request_id;
+	switch (provider_apertium.translate(w, &job, out, err, sizeof(err))) {
+	case PROVIDER_OK:
+		reply_header(rp, "X-Cache", "MISS");
+		reply_json(rp, 200, translate_body(&job, out, texts, n, r->request_id));
+		p = PROBLEM_NONE;
+		break;
+	case PROVIDER_UNSUPPORTED:
+		snprintf(rp->detail, sizeof(rp->detail), "no provider translates %s to %s",
+		    job.source, job.target);
+		p = PROBLEM_INVALID_FIELD;
+		break;
+	default:
+		log_msg(LOG_LEVEL_ERROR, "request %s: %s", r->request_id, err);
+		snprintf(rp->detail, sizeof(rp->detail), "no translation provider is available");
+		rp->retry_after = 5;
+		p = PROBLEM_UNAVAILABLE;
+	}
+done:
+	for (size_t i = 0; out != NULL && i < n; i++)
+		free(out[i]);
+	free(out);
+	free(texts);
+	return p;
+}
+
+/* Returns the providers' pairs (caller owns), from the cache when there,
+ * else from the provider (then cached). NULL when unavailable. */
+static struct json_object *pairs_get(struct worker *w, const char *request_id)
+{
+	static const char ckey[] = "dgm:pairs:apertium";
+	struct json_object *pairs = NULL;
+	char buf[16384], err[512];
+	size_t len;
+
+	if (cache_get_memo(w->cache, ckey, buf, sizeof(buf), &len, w->cfg->local_cache_ms) == 1 &&
+	    (pairs = json_tokener_parse(buf)) != NULL && json_object_is_type(pairs, json_type_array))
+		return pairs;
+	json_object_put(pairs);
+	pairs = NULL;
+	if (provider_apertium.list_pairs(w, request_id, &pairs, err, sizeof(err)) != PROVIDER_OK) {
+		log_msg(LOG_LEVEL_ERROR, "request %s: %s", request_id, err);
+		return NULL;
+	}
+	const char *text = json_object_to_json_string_length(pairs, JSON_C_TO_STRING_PLAIN, &len);
+	(void)cache_set_memo(w->cache, ckey, text, len, PAIRS_CACHE_TTL, w->cfg->local_cache_ms);
+	return pairs;
+}
+
+/* 200 {"pairs":[{"source","target","providers"}],"languages":[...]}. */
+static enum problem languages_get(struct worker *w, struct request *r, struct reply *rp)
+{
+	struct json_object *pairs = pairs_get(w, r->request_id), *langs, *body;
+
+	if (pairs == NULL) {
+		snprintf(rp->detail, sizeof(rp->detail), "no translation provider is available");
+		rp->retry_after = 5;
+		return PROBLEM_UNAVAILABLE;
+	}
+	langs = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(pairs); i++) {
+		struct json_object *p = json_object_array_get_idx(pairs, i), *s, *prov;
+		prov = json_object_new_array();
+		json_object_array_add(prov, json_object_new_string(provider_apertium.name));
+		json_object_object_add(p, "providers", prov);
+		json_object_object_get_ex(p, "source", &s);
+		int seen = 0;
+		for (size_t j = 0; j < json_object_array_length(langs) && !seen; j++)
+			seen = strcmp(json_object_get_string(json_object_array_get_idx(langs, j)),
+			    json_object_get_string(s)) == 0;
+		if (!seen)
+			json_object_array_add(langs, json_object_get(s));
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "pairs", pairs);
+	json_object_object_add(body, "languages", langs);
+	reply_json(rp, 200, body);
+	return PROBLEM_NONE;
+}
+
+const struct route translate_routes[] = {
+	{ HTTP_POST, "/v1/translate", translate_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
+	  translate_fields, NULL, "translate" },
+	{ HTTP_GET, "/v1/languages", languages_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
+	  NULL, NULL, "languages" },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+};

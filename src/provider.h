@@ -1,0 +1,44 @@
+/* The common interface of translation providers (one module each). */
+#ifndef DRAGOMAN_PROVIDER_H
+#define DRAGOMAN_PROVIDER_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+struct worker;
+
+/* What to translate: texts[0..ntexts) from source to target (ISO 639-1). */
+struct translate_job {
+	const char *source;
+	const char *target;
+	int html;                    /* markup kept, only text nodes translated */
+	const char *const *texts;
+	size_t ntexts;
+	const char *request_id;      /* forwarded to the upstream */
+};
+
+enum provider_status {
+	PROVIDER_OK,
+	PROVIDER_UNSUPPORTED,        /* the pair or a code is not offered */
+	PROVIDER_FAILED,             /* refused, timed out, 5xx, bad reply */
+	PROVIDER_STATUS__MAX
+};
+
+struct provider {
+	const char *name;
+	/* Translates job; on PROVIDER_OK out[0..ntexts) hold new strings the
+	 * caller frees. Otherwise nothing is left allocated and err says why. */
+	enum provider_status (*translate)(struct worker *w, const struct translate_job *job,
+	    char **out, char *err, size_t errsz);
+	/* Returns the model that translates source->target (static or in buf). */
+	const char *(*model)(const char *source, const char *target, char *buf, size_t bufsz);
+	/* Sets *pairs to a new JSON array of {"source","target"} (ISO 639-1);
+	 * the caller owns it. */
+	enum provider_status (*list_pairs)(struct worker *w, const char *request_id,
+	    struct json_object **pairs, char *err, size_t errsz);
+};
+
+extern const struct provider provider_apertium;
+
+#endif

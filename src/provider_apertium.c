@@ -1,0 +1,150 @@
+/* Apertium APy (https://wiki.apertium.org/wiki/Apertium-apy):
+ *   POST /translate  q=<text>&langpair=eng|spa[&format=html]&markUnknown=no
+ *     -> {"responseData":{"translatedText":"..."},"responseStatus":200}
+ *     or {"status":"error","code":400,"explanation":"That pair is not installed"}
+ *   GET /listPairs -> {"responseData":[{"sourceLanguage":"eng","targetLanguage":"spa"}]} */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_client.h"
+#include "langcode.h"
+#include "provider.h"
+#include "worker.h"
+
+/* Returns the member path a.b of o as a string, or NULL. */
+static const char *json_path_str(struct json_object *o, const char *a, const char *b)
+{
+	struct json_object *x, *y;
+
+	if (o == NULL || !json_object_object_get_ex(o, a, &x))
+		return NULL;
+	if (b == NULL)
+		return json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
+	if (!json_object_object_get_ex(x, b, &y) || !json_object_is_type(y, json_type_string))
+		return NULL;
+	return json_object_get_string(y);
+}
+
+/* Translates one text. Returns the status; *out is a new string on OK. */
+static enum provider_status apertium_one(struct worker *w, const char *pair,
+    const char *text, int html, const char *request_id, char **out, char *err, size_t errsz)
+{
+	char url[600];
+	struct form_field f[] = {
+		{ "langpair", pair }, { "q", text }, { "markUnknown", "no" },
+		{ "format", html ? "html" : "txt" },
+	};
+	struct http_reply r;
+	struct json_object *doc = NULL;
+	enum provider_status st = PROVIDER_FAILED;
+
+	snprintf(url, sizeof(url), "%s/translate", w->cfg->apertium_url);
+	if (http_client_post_form(w->curl, url, f, 4, w->cfg->provider_timeout_ms,
+	    request_id, &r) < 0) {
+		snprintf(err, errsz, "apertium: %s", r.error);
+		goto out;
+	}
+	doc = r.body != NULL ? json_tokener_parse(r.body) : NULL;
+	const char *t = json_path_str(doc, "responseData", "translatedText");
+	if (r.status == 200 && t != NULL) {
+		*out = strdup(t);
+		st = *out != NULL ? PROVIDER_OK : PROVIDER_FAILED;
+	} else if (r.status == 400) {
+		const char *why = json_path_str(doc, "explanation", NULL);
+		snprintf(err, errsz, "apertium: %s", why ? why : "bad request");
+		st = PROVIDER_UNSUPPORTED;
+	} else
+		snprintf(err, errsz, "apertium: HTTP %ld", r.status);
+out:
+	json_object_put(doc);
+	http_reply_free(&r);
+	return st;
+}
+
+static enum provider_status apertium_translate(struct worker *w,
+    const struct translate_job *job, char **out, char *err, size_t errsz)
+{
+	const char *s3 = langcode_to_iso3(job->source), *t3 = langcode_to_iso3(job->target);
+	char pair[16];
+	enum provider_status st = PROVIDER_OK;
+	size_t i;
+
+	if (s3 == NULL || t3 == NULL) {
+		snprintf(err, errsz, "apertium: no code for %s or %s", job->source, job->target);
+		return PROVIDER_UNSUPPORTED;
+	}
+	snprintf(pair, sizeof(pair), "%s|%s", s3, t3);
+	for (i = 0; i < job->ntexts && st == PROVIDER_OK; i++)
+		st = apertium_one(w, pair, job->texts[i], job->html, job->request_id, &out[i], err, errsz);
+	if (st != PROVIDER_OK)   /* text i - 1 failed: free the ones before it */
+		for (size_t j = 0; j + 1 < i; j++) {
+			free(out[j]);
+			out[j] = NULL;
+		}
+	return st;
+}
+
+static const char *apertium_model(const char *source, const char *target, char *buf, size_t bufsz)
+{
+	const char *s3 = langcode_to_iso3(source), *t3 = langcode_to_iso3(target);
+
+	snprintf(buf, bufsz, "apertium-%s-%s", s3 ? s3 : source, t3 ? t3 : target);
+	return buf;
+}
+
+/* Returns 1 when arr already holds {source, target}. */
+static int has_pair(struct json_object *arr, const char *s, const char *t)
+{
+	for (size_t i = 0; i < json_object_array_length(arr); i++) {
+		struct json_object *p = json_object_array_get_idx(arr, i);
+		if (strcmp(json_path_str(p, "source", NULL), s) == 0 &&
+		    strcmp(json_path_str(p, "target", NULL), t) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static enum provider_status apertium_list_pairs(struct worker *w, const char *request_id,
+    struct json_object **pairs, char *err, size_t errsz)
+{
+	char url[600];
+	struct http_reply r;
+	struct json_object *doc = NULL, *data;
+	enum provider_status st = PROVIDER_FAILED;
+
+	snprintf(url, sizeof(url), "%s/listPairs", w->cfg->apertium_url);
+	if (http_client_get(w->curl, url, w->cfg->provider_timeout_ms, request_id, &r) < 0) {
+		snprintf(err, errsz, "apertium: %s", r.error);
+		goto out;
+	}
+	doc = r.status == 200 && r.body ? json_tokener_parse(r.body) : NULL;
+	if (doc == NULL || !json_object_object_get_ex(doc, "responseData", &data) ||
+	    !json_object_is_type(data, json_type_array)) {
+		snprintf(err, errsz, "apertium: unexpected /listPairs reply (HTTP %ld)", r.status);
+		goto out;
+	}
+	*pairs = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(data); i++) {
+		struct json_object *p = json_object_array_get_idx(data, i);
+		const char *s = langcode_to_iso1(json_path_str(p, "sourceLanguage", NULL));
+		const char *t = langcode_to_iso1(json_path_str(p, "targetLanguage", NULL));
+		if (s == NULL || t == NULL || has_pair(*pairs, s, t))
+			continue;
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "source", json_object_new_string(s));
+		json_object_object_add(o, "target", json_object_new_string(t));
+		json_object_array_add(*pairs, o);
+	}
+	st = PROVIDER_OK;
+out:
+	json_object_put(doc);
+	http_reply_free(&r);
+	return st;
+}
+
+const struct provider provider_apertium = {
+	"apertium", apertium_translate, apertium_model, apertium_list_pairs
+};

@@ -1,0 +1,28 @@
+/* Fixtures shared by the integration programs. They read the stack from
+ * the environment that tests/integration/run exports (DRAGOMAN_ADMIN,
+ * DRAGOMAN_CONFIG, DRAGOMAN_STATE, DRAGOMAN_TEST_STACK, DRAGOMAN_TEST_URL). */
+#ifndef DRAGOMAN_TEST_FIXTURE_H
+#define DRAGOMAN_TEST_FIXTURE_H
+
+#include <stddef.h>
+
+#include "http.h"
+
+/* Runs dragoman-admin with args; returns its stdout (caller frees), or
+ * NULL when it failed. */
+char *admin(const char *args);
+
+/* Copies the value of the "name=" line of admin output out into dst. */
+void field(const char *out, const char *name, char *dst, size_t dstsz);
+
+/* Creates a workspace; writes its first key and its id. Returns 0 or -1. */
+int make_workspace(const char *name, char *key, size_t keysz, char *id, size_t idsz);
+
+/* GETs path with "Authorization: Bearer key" (key NULL: none). Returns the
+ * status; release r with http_free(). */
+long get(const char *path, const char *key, struct http_response *r);
+
+/* Runs tests/harness/stack VERB on this stack. Returns system()'s status. */
+int stack(const char *verb);
+
+#endif

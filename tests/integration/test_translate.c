@@ -1,0 +1,246 @@
+/* Translation through a real web server against the real Apertium APy
+ * started by tests/harness/stack (eng<->spa installed). */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "../unit/cu_run.h"
+#include "fixture.h"
+#include "http.h"
+
+static char key[128];
+
+/* POSTs body (a JSON literal) to path with the test key. */
+static long post(const char *path, const char *body, struct http_response *r)
+{
+	char auth[160];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+	return http_request("POST", path, h, body, strlen(body), r);
+}
+
+/* Returns translations[i].member of r as a string, or NULL. */
+static const char *tr(const struct http_response *r, size_t i, const char *member)
+{
+	struct json_object *arr, *t, *v;
+
+	if (r->json == NULL || !json_object_object_get_ex(r->json, "translations", &arr) ||
+	    (t = json_object_array_get_idx(arr, i)) == NULL ||
+	    !json_object_object_get_ex(t, member, &v))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* Returns the number of code points in s (a test-side count). */
+static long code_points(const char *s)
+{
+	long n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
+}
+
+static void test_single(void)
+{
+	struct http_response r;
+	struct json_object *v;
+	const char *in = "The caf\xc3\xa9 is open and the house is red.";
+	char body[256];
+
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}", in);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "MISS");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tr(&r, 0, "text"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(tr(&r, 0, "text"), "casa"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(tr(&r, 0, "text"), "roja"));
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), "apertium");
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "model"), "apertium-eng-spa");
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "cached"), "false");
+	CU_ASSERT(json_object_object_get_ex(r.json, "billed_characters", &v) &&
+	    json_object_get_int64(v) == code_points(in));
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "request_id"), http_header(&r, "X-Request-Id"));
+	http_free(&r);
+}
+
+static void test_batch_keeps_order(void)
+{
+	struct http_response r;
+	struct json_object *arr;
+
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"texts\":[\"Good morning.\","
+	    "\"The house is red.\",\"Thank you very much.\"],\"source\":\"en\",\"target\":\"es\"}",
+	    &r), 200);
+	CU_ASSERT(json_object_object_get_ex(r.json, "translations", &arr) &&
+	    json_object_array_length(arr) == 3);
+	CU_ASSERT_PTR_NOT_NULL(tr(&r, 0, "text") ? strstr(tr(&r, 0, "text"), "Buenos") : NULL);
+	CU_ASSERT_PTR_NOT_NULL(tr(&r, 1, "text") ? strstr(tr(&r, 1, "text"), "casa") : NULL);
+	CU_ASSERT_PTR_NOT_NULL(tr(&r, 2, "text") ? strstr(tr(&r, 2, "text"), "gracias") : NULL);
+	http_free(&r);
+}
+
+static void test_reverse_and_html(void)
+{
+	struct http_response r;
+
+	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"La casa es roja.\",\"source\":\"es\","
+	    "\"target\":\"en\"}", &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(tr(&r, 0, "text") ? strstr(tr(&r, 0, "text"), "house") : NULL);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "model"), "apertium-spa-eng");
+	http_free(&r);
+	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"<p>The <b>house</b> is red.</p>\","
+	    "\"source\":\"en\",\"target\":\"es\",\"format\":\"html\"}", &r), 200);
+	const char *t = tr(&r, 0, "text");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(strncmp(t, "<p>", 3), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "<b>casa</b>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "</p>"));
+	http_free(&r);
+}
+
+struct bad_case {
+	int line;
+	const char *body;
+	long want;
+};
+
+static void test_bad_requests(void)
+{
+	static const struct bad_case cases[] = {
+		{ __LINE__, "{\"source\":\"en\",\"target\":\"es\"}", 400 },
+		{ __LINE__, "{\"text\":\"a\",\"texts\":[\"b\"],\"source\":\"en\",\"target\":\"es\"}", 400 },
+		{ __LINE__, "{\"texts\":[],\"source\":\"en\",\"target\":\"es\"}", 400 },
+		{ __LINE__, "{\"texts\":[\"a\",7],\"source\":\"en\",\"target\":\"es\"}", 400 },
+		{ __LINE__, "{\"texts\":[\"\"],\"source\":\"en\",\"target\":\"es\"}", 400 },
+		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\"}", 400 },
+		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"xx\"}", 400 },
+		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"fr\"}", 400 },
+		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"en\"}", 400 },
+		{ __LINE__, "{\"text\":\"a\",\"source\":\"auto\",\"target\":\"es\"}", 400 },
+		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"format\":\"pdf\"}", 400 },
+		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"provider\":\"nope\"}", 400 },
+		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"price\":0}", 400 },
+		{ __LINE__, "{\"text\":\"a\\u0000b\",\"source\":\"en\",\"target\":\"es\"}", 400 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct http_response r;
+		long st = post("/v1/translate", cases[i].body, &r);
+		if (st != cases[i].want)
+			fprintf(stderr, "\n  line %d: %ld %s\n", cases[i].line, st, r.body);
+		CU_ASSERT_EQUAL(st, cases[i].want);
+		CU_ASSERT(http_is_problem(&r));
+		http_free(&r);
+	}
+}
+
+static void test_limits(void)
+{
+	struct http_response r;
+	size_t n = 200 * 1024;
+	char *big = malloc(n + 128), *many = malloc(51 * 8 + 128);
+	size_t k;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(many);
+	k = (size_t)sprintf(many, "{\"source\":\"en\",\"target\":\"es\",\"texts\":[");
+	for (int i = 0; i < 51; i++)
+		k += (size_t)sprintf(many + k, "%s\"hi\"", i ? "," : "");
+	strcpy(many + k, "]}");
+	CU_ASSERT_EQUAL(post("/v1/translate", many, &r), 400);
+	http_free(&r);
+	k = (size_t)sprintf(big, "{\"source\":\"en\",\"target\":\"es\",\"text\":\"");
+	memset(big + k, 'a', n);
+	strcpy(big + k + n, "\"}");
+	CU_ASSERT_EQUAL(post("/v1/translate", big, &r), 413);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	free(big);
+	free(many);
+}
+
+static void test_needs_key(void)
+{
+	struct http_response r;
+	const char *h[] = { "Content-Type: application/json", NULL };
+
+	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h,
+	    "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\"}", 40, &r), 401);
+	http_free(&r);
+	CU_ASSERT_EQUAL(get("/v1/languages", NULL, &r), 401);
+	http_free(&r);
+}
+
+/* Returns 1 when the pairs of r hold source->target. */
+static int has_pair(const struct http_response *r, const char *source, const char *target)
+{
+	struct json_object *pairs, *s, *t;
+
+	if (r->json == NULL || !json_object_object_get_ex(r->json, "pairs", &pairs))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(pairs); i++) {
+		struct json_object *p = json_object_array_get_idx(pairs, i);
+		if (json_object_object_get_ex(p, "source", &s) && json_object_object_get_ex(p, "target", &t) &&
+		    strcmp(json_object_get_string(s), source) == 0 &&
+		    strcmp(json_object_get_string(t), target) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void test_languages(void)
+{
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(get("/v1/languages", key, &r), 200);
+	CU_ASSERT(has_pair(&r, "en", "es"));
+	CU_ASSERT(has_pair(&r, "es", "en"));
+	CU_ASSERT(!has_pair(&r, "en", "fr"));
+	http_free(&r);
+}
+
+/* With the provider gone: 503 with Retry-After, never the input echoed. */
+static void test_provider_down(void)
+{
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(stack("apy-stop"), 0);
+	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"The house is red.\",\"source\":\"en\","
+	    "\"target\":\"es\"}", &r), 503);
+	CU_ASSERT(http_is_problem(&r));
+	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
+	CU_ASSERT_PTR_NULL(strstr(r.body, "The house is red."));
+	http_free(&r);
+	/* the language list was cached and still answers */
+	CU_ASSERT_EQUAL(get("/v1/languages", key, &r), 200);
+	http_free(&r);
+}
+
+int main(void)
+{
+	static const struct cu_test tests[] = {
+		{ "one text en->es", test_single },
+		{ "a batch keeps its order", test_batch_keeps_order },
+		{ "es->en, and HTML keeps its markup", test_reverse_and_html },
+		{ "bad requests are 400 problems", test_bad_requests },
+		{ "text count and size limits", test_limits },
+		{ "a key is required", test_needs_key },
+		{ "GET /v1/languages", test_languages },
+		{ "provider down: 503, no echo", test_provider_down },
+		{ NULL, NULL }
+	};
+	char id[64];
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (make_workspace("Translate", key, sizeof(key), id, sizeof(id)) < 0) {
+		fprintf(stderr, "test_translate: cannot create a workspace\n");
+		return 99;
+	}
+	int rc = cu_run("translate", tests);
+	curl_global_cleanup();
+	return rc;
+}
