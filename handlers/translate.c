@@ -10,6 +10,7 @@
 #include "../src/log.h"
 #include "../src/provider.h"
 #include "../src/reply.h"
+#include "../src/tcache.h"
 #include "../src/utf8.h"
 #include "../src/worker.h"
 #include "handlers.h"
@@ -105,23 +106,23 @@ static enum problem check_languages(struct request *r, struct reply *rp,
 	return PROBLEM_NONE;
 }
 
-/* Builds the 200 body from the translations out[0..n). */
-static struct json_object *translate_body(const struct translate_job *job, char **out,
-    const char *const *texts, size_t n, const char *request_id)
+/* Builds the 200 body from the entries e[0..n): one result per text in
+ * order; billed_characters counts the code points of texts not cached. */
+static struct json_object *translate_body(const struct tcache_entry *e, size_t n,
+    const char *request_id)
 {
 	struct json_object *body = json_object_new_object(), *arr = json_object_new_array();
-	char model[64];
 	long billed = 0;
 
-	provider_apertium.model(job->source, job->target, model, sizeof(model));
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *t = json_object_new_object();
-		json_object_object_add(t, "text", json_object_new_string(out[i]));
-		json_object_object_add(t, "provider", json_object_new_string(provider_apertium.name));
-		json_object_object_add(t, "model", json_object_new_string(model));
-		json_object_object_add(t, "cached", json_object_new_boolean(0));
+		json_object_object_add(t, "text", json_object_new_string(e[i].translated));
+		json_object_object_add(t, "provider", json_object_new_string(e[i].provider));
+		json_object_object_add(t, "model", json_object_new_string(e[i].model));
+		json_object_object_add(t, "cached", json_object_new_boolean(e[i].hit));
 		json_object_array_add(arr, t);
-		billed += utf8_count(texts[i], strlen(texts[i]));
+		if (!e[i].hit)
+			billed += utf8_count(e[i].text, strlen(e[i].text));
 	}
 	json_object_object_add(body, "translations", arr);
 	json_object_object_add(body, "billed_characters", json_object_new_int64(billed));
@@ -129,36 +130,43 @@ static struct json_object *translate_body(const struct translate_job *job, char 
 	return body;
 }
 
-/* 200 with one translation per text, in order; 400/413 for bad input;
- * 503 with Retry-After when the provider cannot translate now. */
-static enum problem translate_post(struct worker *w, struct request *r, struct reply *rp)
+/* Sends the texts the cache did not have to the provider and moves the
+ * results into their entries. Returns PROBLEM_NONE, or the problem with
+ * rp->detail (and Retry-After) set. */
+static enum problem translate_misses(struct worker *w, struct request *r, struct reply *rp,
+    struct translate_job *job, struct tcache_entry *e, size_t n)
 {
-	const char **texts = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*texts));
-	char **out = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*out));
-	struct translate_job job = { 0 };
-	char err[512] = "";
-	size_t n = 0;
+	const char **texts = calloc(n, sizeof(*texts));
+	char **out = calloc(n, sizeof(*out));
+	size_t *index = calloc(n, sizeof(*index)), m = 0;
+	char err[512] = "", model[64];
 	enum problem p = PROBLEM_INTERNAL;
 
-	if (texts == NULL || out == NULL)
+	if (texts == NULL || out == NULL || index == NULL)
 		goto done;
-	p = collect_texts(w, r, rp, texts, &n);
-	if (p == PROBLEM_NONE)
-		p = check_languages(r, rp, &job);
-	if (p != PROBLEM_NONE)
-		goto done;
-	job.texts = texts;
-	job.ntexts = n;
-	job.request_id = r->request_id;
-	switch (provider_apertium.translate(w, &job, out, err, sizeof(err))) {
+	for (size_t i = 0; i < n; i++)
+		if (!e[i].hit) {
+			index[m] = i;
+			texts[m++] = e[i].text;
+		}
+	job->texts = texts;
+	job->ntexts = m;
+	job->request_id = r->request_id;
+	switch (provider_apertium.translate(w, job, out, err, sizeof(err))) {
 	case PROVIDER_OK:
-		reply_header(rp, "X-Cache", "MISS");
-		reply_json(rp, 200, translate_body(&job, out, texts, n, r->request_id));
+		provider_apertium.model(job->source, job->target, model, sizeof(model));
+		for (size_t k = 0; k < m; k++) {
+			struct tcache_entry *x = &e[index[k]];
+			x->translated = out[k];
+			out[k] = NULL;
+			snprintf(x->provider, sizeof(x->provider), "%s", provider_apertium.name);
+			snprintf(x->model, sizeof(x->model), "%s", model);
+		}
 		p = PROBLEM_NONE;
 		break;
 	case PROVIDER_UNSUPPORTED:
 		snprintf(rp->detail, sizeof(rp->detail), "no provider translates %s to %s",
-		    job.source, job.target);
+		    job->source, job->target);
 		p = PROBLEM_INVALID_FIELD;
 		break;
 	default:
@@ -168,9 +176,50 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 		p = PROBLEM_UNAVAILABLE;
 	}
 done:
-	for (size_t i = 0; out != NULL && i < n; i++)
-		free(out[i]);
+	for (size_t k = 0; out != NULL && k < m; k++)
+		free(out[k]);
 	free(out);
+	free(texts);
+	free(index);
+	return p;
+}
+
+/* 200 with one translation per text, in order (X-Cache: HIT, MISS or
+ * PARTIAL); 400/413 for bad input; 503 with Retry-After when a text is
+ * not cached and the provider cannot translate it now. */
+static enum problem translate_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char **texts = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*texts));
+	struct tcache_entry *e = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*e));
+	struct translate_job job = { 0 };
+	const struct param_value *ctx = &r->fields[F_CONTEXT], *prov = &r->fields[F_PROVIDER];
+	size_t n = 0, hits;
+	enum problem p = PROBLEM_INTERNAL;
+
+	if (texts == NULL || e == NULL)
+		goto done;
+	p = collect_texts(w, r, rp, texts, &n);
+	if (p == PROBLEM_NONE)
+		p = check_languages(r, rp, &job);
+	if (p != PROBLEM_NONE)
+		goto done;
+	const char *format = job.html ? "html" : "text";
+	for (size_t i = 0; i < n; i++)
+		e[i].text = texts[i];
+	tcache_prepare(e, n, job.source, job.target, format, ctx->present ? ctx->str : "");
+	hits = tcache_lookup(w, e, n, prov->present ? prov->str : NULL);
+	if (hits < n) {
+		p = translate_misses(w, r, rp, &job, e, n);
+		if (p != PROBLEM_NONE)
+			goto done;
+		tcache_store(w, e, n, job.source, job.target, format);
+	}
+	reply_header(rp, "X-Cache", "%s", hits == n ? "HIT" : hits == 0 ? "MISS" : "PARTIAL");
+	reply_json(rp, 200, translate_body(e, n, r->request_id));
+done:
+	if (e != NULL)
+		tcache_release(e, n);
+	free(e);
 	free(texts);
 	return p;
 }

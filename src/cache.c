@@ -91,6 +91,37 @@ int cache_get(struct cache *c, const char *key, char *buf, size_t bufsz,
 	return 1;
 }
 
+int cache_get_multi(struct cache *c, const char *const *keys, size_t n, char **values)
+{
+	size_t *lens = calloc(n ? n : 1, sizeof(*lens));
+	memcached_result_st *res;
+	memcached_return_t rc;
+	int found = 0;
+
+	for (size_t i = 0; i < n; i++)
+		values[i] = NULL;
+	if (lens == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		lens[i] = strlen(keys[i]);
+	rc = memcached_mget(c->mc, (const char *const *)keys, lens, n);
+	free(lens);
+	if (cache_note(c, rc, "mget") < 0)
+		return -1;
+	while ((res = memcached_fetch_result(c->mc, NULL, &rc)) != NULL) {
+		const char *k = memcached_result_key_value(res);
+		size_t klen = memcached_result_key_length(res);
+		/* every slot asking for this key (a batch may repeat a text) */
+		for (size_t i = 0; i < n; i++)
+			if (values[i] == NULL && strlen(keys[i]) == klen && memcmp(keys[i], k, klen) == 0) {
+				values[i] = strndup(memcached_result_value(res), memcached_result_length(res));
+				found += values[i] != NULL;
+			}
+		memcached_result_free(res);
+	}
+	return found;
+}
+
 int cache_set(struct cache *c, const char *key, const char *value, size_t len,
     long ttl)
 {

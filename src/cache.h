@@ -18,6 +18,11 @@ struct cache *cache_open(const char *servers, long timeout_ms, char *err,
 int cache_get(struct cache *c, const char *key, char *buf, size_t bufsz,
     size_t *len);
 
+/* Looks the n keys up in one round trip. values[i] becomes a new string
+ * (caller frees) for each key found, NULL otherwise. Returns the number
+ * found, or -1 on error (then every values[i] is NULL). */
+int cache_get_multi(struct cache *c, const char *const *keys, size_t n, char **values);
+
 /* Stores value (len bytes) under key for ttl seconds. Returns 0 or -1. */
 int cache_set(struct cache *c, const char *key, const char *value, size_t len,
     long ttl);

@@ -39,6 +39,14 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  coalesce(to_json(last_used_at)#>>'{}', ''),"
 	    "  coalesce(to_json(revoked_at)#>>'{}', '')"
 	    " FROM api_keys WHERE workspace_id = $1 ORDER BY created_at", 1, 1 },
+	/* $1: '{hex,hex,...}', the SHA-256 keys in hex */
+	[STMT_TCACHE_GET] = { "tcache_get",
+	    "SELECT encode(key_hash, 'hex'), provider, model, translated FROM translation_cache"
+	    " WHERE key_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) h)", 1, 1 },
+	[STMT_TCACHE_PUT] = { "tcache_put",
+	    "INSERT INTO translation_cache (key_hash, source, target, format, provider, model,"
+	    " translated) VALUES (decode($1, 'hex'), $2, $3, $4, $5, $6, $7)"
+	    " ON CONFLICT (key_hash) DO NOTHING", 7, 1 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

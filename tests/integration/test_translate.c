@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -203,17 +204,100 @@ static void test_languages(void)
 	http_free(&r);
 }
 
-/* With the provider gone: 503 with Retry-After, never the input echoed. */
+/* Returns translations[i].cached of r: 1, 0, or -1 when absent. */
+static int cached(const struct http_response *r, size_t i)
+{
+	const char *c = tr(r, i, "cached");
+
+	return c == NULL ? -1 : strcmp(c, "true") == 0;
+}
+
+/* Returns billed_characters of r, or -1. */
+static long billed(const struct http_response *r)
+{
+	struct json_object *v;
+
+	return r->json && json_object_object_get_ex(r->json, "billed_characters", &v)
+	    ? (long)json_object_get_int64(v) : -1;
+}
+
+/* Texts unique to this run, so that the cache starts empty for them. */
+static char t1[64], t2[64];
+
+static void test_cache_miss_hit_partial(void)
+{
+	struct http_response r;
+	char body[512], first[256];
+
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}", t1);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "MISS");
+	CU_ASSERT_EQUAL(cached(&r, 0), 0);
+	CU_ASSERT_EQUAL(billed(&r), code_points(t1));
+	snprintf(first, sizeof(first), "%s", tr(&r, 0, "text") ? tr(&r, 0, "text") : "");
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
+	CU_ASSERT_EQUAL(cached(&r, 0), 1);
+	CU_ASSERT_EQUAL(billed(&r), 0);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "text"), first);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), "apertium");
+	http_free(&r);
+	snprintf(body, sizeof(body), "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\"}",
+	    t1, t2);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "PARTIAL");
+	CU_ASSERT_EQUAL(cached(&r, 0), 1);
+	CU_ASSERT_EQUAL(cached(&r, 1), 0);
+	CU_ASSERT_EQUAL(billed(&r), code_points(t2));
+	http_free(&r);
+	/* context is part of the identity */
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
+	    "\"context\":\"a sign on a door\"}", t1);
+	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "MISS");
+	http_free(&r);
+}
+
+/* Flushed from memcached, a translation still comes from PostgreSQL. */
+static void test_cache_postgres(void)
+{
+	struct http_response r;
+	char body[512];
+
+	CU_ASSERT_EQUAL_FATAL(stack("mc-flush"), 0);
+	snprintf(body, sizeof(body), "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\"}",
+	    t2, t1);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
+	CU_ASSERT_EQUAL(cached(&r, 0), 1);
+	CU_ASSERT_EQUAL(cached(&r, 1), 1);
+	CU_ASSERT_EQUAL(billed(&r), 0);
+	http_free(&r);
+}
+
+/* With the provider gone: 503 with Retry-After, never the input echoed;
+ * cached translations are still served. */
 static void test_provider_down(void)
 {
 	struct http_response r;
 
+	/* the language list is fetched (and cached) while APy is up */
+	CU_ASSERT_EQUAL(get("/v1/languages", key, &r), 200);
+	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(stack("apy-stop"), 0);
-	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"The house is red.\",\"source\":\"en\","
-	    "\"target\":\"es\"}", &r), 503);
+	char body[256], fresh[64];
+	snprintf(fresh, sizeof(fresh), "The old dog %ld sleeps.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\"}",
+	    t1, fresh);
+	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 503);
 	CU_ASSERT(http_is_problem(&r));
 	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
-	CU_ASSERT_PTR_NULL(strstr(r.body, "The house is red."));
+	CU_ASSERT_PTR_NULL(strstr(r.body, "old dog"));
+	http_free(&r);
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}", t1);
+	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
 	http_free(&r);
 	/* the language list was cached and still answers */
 	CU_ASSERT_EQUAL(get("/v1/languages", key, &r), 200);
@@ -230,12 +314,16 @@ int main(void)
 		{ "text count and size limits", test_limits },
 		{ "a key is required", test_needs_key },
 		{ "GET /v1/languages", test_languages },
-		{ "provider down: 503, no echo", test_provider_down },
+		{ "cache: MISS, HIT, PARTIAL; context counts", test_cache_miss_hit_partial },
+		{ "cache: PostgreSQL behind memcached", test_cache_postgres },
+		{ "provider down: 503, no echo; cached still served", test_provider_down },
 		{ NULL, NULL }
 	};
 	char id[64];
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	snprintf(t1, sizeof(t1), "The red house number %ld is open.", (long)getpid());
+	snprintf(t2, sizeof(t2), "My friend has %ld green books.", (long)getpid());
 	if (make_workspace("Translate", key, sizeof(key), id, sizeof(id)) < 0) {
 		fprintf(stderr, "test_translate: cannot create a workspace\n");
 		return 99;

@@ -1,0 +1,190 @@
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "log.h"
+#include "random.h"
+#include "tcache.h"
+
+#define KEY_PREFIX "dgm:tr:"
+
+/* Feeds one field as "<length>:<bytes>" so that no two inputs encode alike. */
+static void feed(EVP_MD_CTX *ctx, const char *s)
+{
+	char len[24];
+	size_t n = s ? strlen(s) : 0;
+
+	snprintf(len, sizeof(len), "%zu:", n);
+	EVP_DigestUpdate(ctx, len, strlen(len));
+	if (n > 0)
+		EVP_DigestUpdate(ctx, s, n);
+}
+
+void tcache_prepare(struct tcache_entry *e, size_t n, const char *source,
+    const char *target, const char *format, const char *context)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char md[32];
+		unsigned int mdlen = 0;
+		if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+			memset(md, 0, sizeof(md));
+		} else {
+			feed(ctx, "dragoman-translation-v1");
+			feed(ctx, source);
+			feed(ctx, target);
+			feed(ctx, format);
+			feed(ctx, context);
+			feed(ctx, e[i].text);
+			EVP_DigestFinal_ex(ctx, md, &mdlen);
+		}
+		hex_encode(md, sizeof(md), e[i].key);
+	}
+	EVP_MD_CTX_free(ctx);
+}
+
+/* Sets e from a cached JSON value {"t","p","m"}. Returns 1 when usable. */
+static int entry_from_json(struct tcache_entry *e, const char *v, const char *provider)
+{
+	struct json_object *o = json_tokener_parse(v), *t, *p, *m;
+	int ok = o != NULL && json_object_object_get_ex(o, "t", &t) &&
+	    json_object_object_get_ex(o, "p", &p) && json_object_object_get_ex(o, "m", &m) &&
+	    (provider == NULL || strcmp(json_object_get_string(p), provider) == 0);
+
+	if (ok) {
+		e->translated = strdup(json_object_get_string(t));
+		snprintf(e->provider, sizeof(e->provider), "%s", json_object_get_string(p));
+		snprintf(e->model, sizeof(e->model), "%s", json_object_get_string(m));
+		ok = e->hit = e->translated != NULL;
+	}
+	json_object_put(o);
+	return ok;
+}
+
+/* Copies entry e into memcached. */
+static void memcached_put(struct worker *w, const struct tcache_entry *e)
+{
+	char ckey[80];
+	struct json_object *o = json_object_new_object();
+	size_t len;
+
+	json_object_object_add(o, "t", json_object_new_string(e->translated));
+	json_object_object_add(o, "p", json_object_new_string(e->provider));
+	json_object_object_add(o, "m", json_object_new_string(e->model));
+	const char *v = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	snprintf(ckey, sizeof(ckey), KEY_PREFIX "%s", e->key);
+	(void)cache_set(w->cache, ckey, v, len, TRANSLATION_CACHE_TTL);
+	json_object_put(o);
+}
+
+/* Looks the entries in memcached up. Returns the number of hits. */
+static size_t lookup_memcached(struct worker *w, struct tcache_entry *e, size_t n,
+    const char *provider)
+{
+	char **keys = calloc(n, sizeof(*keys)), **values = calloc(n, sizeof(*values));
+	size_t hits = 0;
+
+	for (size_t i = 0; keys != NULL && values != NULL && i < n; i++) {
+		keys[i] = malloc(sizeof(KEY_PREFIX) + 64);
+		if (keys[i] == NULL)
+			goto out;
+		snprintf(keys[i], sizeof(KEY_PREFIX) + 64, KEY_PREFIX "%s", e[i].key);
+	}
+	if (keys == NULL || values == NULL ||
+	    cache_get_multi(w->cache, (const char *const *)keys, n, values) <= 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (values[i] != NULL)
+			hits += (size_t)entry_from_json(&e[i], values[i], provider);
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (keys != NULL)
+			free(keys[i]);
+		if (values != NULL)
+			free(values[i]);
+	}
+	free(keys);
+	free(values);
+	return hits;
+}
+
+/* Looks the entries still missing up in PostgreSQL, in one query.
+ * Returns the number of hits. */
+static size_t lookup_postgres(struct worker *w, struct tcache_entry *e, size_t n,
+    const char *provider)
+{
+	char *arr = malloc(n * 66 + 3);
+	size_t len = 0, hits = 0;
+	PGresult *res = NULL;
+
+	if (arr == NULL)
+		return 0;
+	arr[len++] = '{';
+	for (size_t i = 0; i < n; i++)
+		if (!e[i].hit)
+			len += (size_t)sprintf(arr + len, "%s%s", len > 1 ? "," : "", e[i].key);
+	arr[len++] = '}';
+	arr[len] = '\0';
+	const char *params[] = { arr };
+	res = len > 2 ? db_exec(w->db, STMT_TCACHE_GET, params) : NULL;
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_msg(LOG_LEVEL_ERROR, "translation cache lookup: %s", PQresultErrorMessage(res));
+	for (int r = 0; res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && r < PQntuples(res); r++) {
+		if (provider != NULL && strcmp(PQgetvalue(res, r, 1), provider) != 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (e[i].hit || strcmp(e[i].key, PQgetvalue(res, r, 0)) != 0)
+				continue;
+			e[i].translated = strdup(PQgetvalue(res, r, 3));
+			if (e[i].translated == NULL)
+				continue;
+			snprintf(e[i].provider, sizeof(e[i].provider), "%s", PQgetvalue(res, r, 1));
+			snprintf(e[i].model, sizeof(e[i].model), "%s", PQgetvalue(res, r, 2));
+			e[i].hit = 1;
+			hits++;
+			memcached_put(w, &e[i]);
+		}
+	}
+	PQclear(res);
+	free(arr);
+	return hits;
+}
+
+size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n, const char *provider)
+{
+	size_t hits = lookup_memcached(w, e, n, provider);
+
+	if (hits < n)
+		hits += lookup_postgres(w, e, n, provider);
+	return hits;
+}
+
+void tcache_store(struct worker *w, const struct tcache_entry *e, size_t n,
+    const char *source, const char *target, const char *format)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (e[i].hit || e[i].translated == NULL)
+			continue;
+		memcached_put(w, &e[i]);
+		const char *params[] = { e[i].key, source, target, format, e[i].provider,
+		    e[i].model, e[i].translated };
+		PGresult *res = db_exec(w->db, STMT_TCACHE_PUT, params);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+			log_msg(LOG_LEVEL_WARN, "translation cache store: %s",
+			    res ? PQresultErrorMessage(res) : db_error(w->db));
+		PQclear(res);
+	}
+}
+
+void tcache_release(struct tcache_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].translated);
+		e[i].translated = NULL;
+	}
+}
