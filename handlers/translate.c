@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../src/cache.h"
+#include "../src/detect.h"
 #include "../src/langcode.h"
 #include "../src/log.h"
 #include "../src/provider.h"
@@ -80,17 +81,14 @@ static enum problem check_languages(struct request *r, struct reply *rp,
 		    job->target);
 		return PROBLEM_INVALID_FIELD;
 	}
-	if (job->source == NULL || strcmp(job->source, "auto") == 0) {
-		snprintf(rp->detail, sizeof(rp->detail),
-		    "source language detection is not available yet: give source");
-		return PROBLEM_INVALID_FIELD;
-	}
-	if (langcode_to_iso3(job->source) == NULL) {
+	if (job->source != NULL && strcmp(job->source, "auto") == 0)
+		job->source = NULL;   /* detect each text */
+	if (job->source != NULL && langcode_to_iso3(job->source) == NULL) {
 		snprintf(rp->detail, sizeof(rp->detail), "source '%s' is not a supported ISO 639-1 code",
 		    job->source);
 		return PROBLEM_INVALID_FIELD;
 	}
-	if (strcmp(job->source, job->target) == 0) {
+	if (job->source != NULL && strcmp(job->source, job->target) == 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "source and target are the same language");
 		return PROBLEM_INVALID_FIELD;
 	}
@@ -109,7 +107,7 @@ static enum problem check_languages(struct request *r, struct reply *rp,
 /* Builds the 200 body from the entries e[0..n): one result per text in
  * order; billed_characters counts the code points of texts not cached. */
 static struct json_object *translate_body(const struct tcache_entry *e, size_t n,
-    const char *request_id)
+    char (*detected)[8], const char *request_id)
 {
 	struct json_object *body = json_object_new_object(), *arr = json_object_new_array();
 	long billed = 0;
@@ -120,6 +118,8 @@ static struct json_object *translate_body(const struct tcache_entry *e, size_t n
 		json_object_object_add(t, "provider", json_object_new_string(e[i].provider));
 		json_object_object_add(t, "model", json_object_new_string(e[i].model));
 		json_object_object_add(t, "cached", json_object_new_boolean(e[i].hit));
+		if (detected != NULL)
+			json_object_object_add(t, "detected_source", json_object_new_string(detected[i]));
 		json_object_array_add(arr, t);
 		if (!e[i].hit)
 			billed += utf8_count(e[i].text, strlen(e[i].text));
@@ -184,16 +184,124 @@ done:
 	return p;
 }
 
+/* Returns 1 when pairs (as from pairs_get()) hold source->target. */
+static int pair_offered(struct json_object *pairs, const char *source, const char *target)
+{
+	for (size_t i = 0; pairs != NULL && i < json_object_array_length(pairs); i++) {
+		struct json_object *p = json_object_array_get_idx(pairs, i), *s, *t;
+		if (json_object_object_get_ex(p, "source", &s) && json_object_object_get_ex(p, "target", &t) &&
+		    strcmp(json_object_get_string(s), source) == 0 &&
+		    strcmp(json_object_get_string(t), target) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static struct json_object *pairs_get(struct worker *w, const char *request_id);
+
+/* Detects the language of each text into detected[i]: the best candidate
+ * that a provider translates to target (short texts often leave several
+ * near-equal candidates). Returns PROBLEM_NONE, or the problem with
+ * rp->detail set (language not told, none translatable, already target). */
+static enum problem detect_sources(struct worker *w, struct request *r, struct reply *rp,
+    const char **texts, size_t n, const char *target, char (*detected)[8])
+{
+	struct json_object *pairs = pairs_get(w, r->request_id);
+	enum problem p = PROBLEM_NONE;
+
+	for (size_t i = 0; i < n && p == PROBLEM_NONE; i++) {
+		struct detection d;
+		int chosen = -1;
+		if (detect_language(w, texts[i], strlen(texts[i]), &d) < 0) {
+			p = PROBLEM_INTERNAL;
+			break;
+		}
+		for (int c = 0; c < d.ncandidates && chosen < 0; c++)
+			if (strcmp(d.candidates[c], target) == 0 ||
+			    pair_offered(pairs, d.candidates[c], target))
+				chosen = c;
+		if (chosen < 0) {
+			snprintf(rp->detail, sizeof(rp->detail), "cannot tell a language of text %zu that "
+			    "can be translated to %s%s%s; give source", i, target,
+			    d.language[0] ? " (detected " : "", d.language[0] ? d.language : "");
+			if (d.language[0])
+				strncat(rp->detail, ")", sizeof(rp->detail) - strlen(rp->detail) - 1);
+			p = PROBLEM_INVALID_FIELD;
+		} else if (strcmp(d.candidates[chosen], target) == 0) {
+			snprintf(rp->detail, sizeof(rp->detail), "text %zu is already in %s", i, target);
+			p = PROBLEM_INVALID_FIELD;
+		} else
+			memcpy(detected[i], d.candidates[chosen], sizeof(detected[i]));
+	}
+	json_object_put(pairs);
+	return p;
+}
+
+/* Translates the m entries g of one source language: cache lookup, the
+ * provider for the misses, then the cache store. Adds the hits to *hits.
+ * Returns PROBLEM_NONE or the problem with rp->detail set. */
+static enum problem translate_group(struct worker *w, struct request *r, struct reply *rp,
+    struct translate_job *job, struct tcache_entry *g, size_t m, size_t *hits)
+{
+	const struct param_value *ctx = &r->fields[F_CONTEXT], *prov = &r->fields[F_PROVIDER];
+	const char *format = job->html ? "html" : "text";
+	size_t h;
+	enum problem p;
+
+	tcache_prepare(g, m, job->source, job->target, format, ctx->present ? ctx->str : "");
+	h = tcache_lookup(w, g, m, prov->present ? prov->str : NULL);
+	*hits += h;
+	if (h == m)
+		return PROBLEM_NONE;
+	p = translate_misses(w, r, rp, job, g, m);
+	if (p == PROBLEM_NONE)
+		tcache_store(w, g, m, job->source, job->target, format);
+	return p;
+}
+
+/* Translates e[0..n) whose sources are detected[i], one group per source
+ * language, moving the results back into e. */
+static enum problem translate_detected(struct worker *w, struct request *r, struct reply *rp,
+    struct translate_job *job, struct tcache_entry *e, size_t n, char (*detected)[8],
+    size_t *hits)
+{
+	struct tcache_entry *g = calloc(n, sizeof(*g));
+	size_t *idx = calloc(n, sizeof(*idx));
+	unsigned char *done = calloc(n, 1);
+	enum problem p = g && idx && done ? PROBLEM_NONE : PROBLEM_INTERNAL;
+
+	for (size_t i = 0; i < n && p == PROBLEM_NONE; i++) {
+		size_t m = 0;
+		if (done[i])
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (!done[j] && strcmp(detected[j], detected[i]) == 0) {
+				done[j] = 1;
+				idx[m] = j;
+				g[m++] = e[j];
+			}
+		job->source = detected[i];
+		p = translate_group(w, r, rp, job, g, m, hits);
+		for (size_t k = 0; k < m; k++)
+			e[idx[k]] = g[k];   /* moves the owned translation back */
+	}
+	free(g);
+	free(idx);
+	free(done);
+	return p;
+}
+
 /* 200 with one translation per text, in order (X-Cache: HIT, MISS or
  * PARTIAL); 400/413 for bad input; 503 with Retry-After when a text is
- * not cached and the provider cannot translate it now. */
+ * not cached and the provider cannot translate it now. Without a source
+ * (or "auto"), each text's language is detected and reported. */
 static enum problem translate_post(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char **texts = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*texts));
-	struct tcache_entry *e = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*e));
+	size_t cap = (size_t)w->cfg->translate_max_texts + 1, n = 0, hits = 0;
+	const char **texts = calloc(cap, sizeof(*texts));
+	struct tcache_entry *e = calloc(cap, sizeof(*e));
+	char (*detected)[8] = NULL;
 	struct translate_job job = { 0 };
-	const struct param_value *ctx = &r->fields[F_CONTEXT], *prov = &r->fields[F_PROVIDER];
-	size_t n = 0, hits;
 	enum problem p = PROBLEM_INTERNAL;
 
 	if (texts == NULL || e == NULL)
@@ -203,25 +311,92 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 		p = check_languages(r, rp, &job);
 	if (p != PROBLEM_NONE)
 		goto done;
-	const char *format = job.html ? "html" : "text";
 	for (size_t i = 0; i < n; i++)
 		e[i].text = texts[i];
-	tcache_prepare(e, n, job.source, job.target, format, ctx->present ? ctx->str : "");
-	hits = tcache_lookup(w, e, n, prov->present ? prov->str : NULL);
-	if (hits < n) {
-		p = translate_misses(w, r, rp, &job, e, n);
-		if (p != PROBLEM_NONE)
-			goto done;
-		tcache_store(w, e, n, job.source, job.target, format);
+	if (job.source != NULL) {
+		p = translate_group(w, r, rp, &job, e, n, &hits);
+	} else if ((detected = calloc(n, sizeof(*detected))) == NULL) {
+		p = PROBLEM_INTERNAL;
+	} else {
+		p = detect_sources(w, r, rp, texts, n, job.target, detected);
+		if (p == PROBLEM_NONE)
+			p = translate_detected(w, r, rp, &job, e, n, detected, &hits);
 	}
+	if (p != PROBLEM_NONE)
+		goto done;
 	reply_header(rp, "X-Cache", "%s", hits == n ? "HIT" : hits == 0 ? "MISS" : "PARTIAL");
-	reply_json(rp, 200, translate_body(e, n, r->request_id));
+	reply_json(rp, 200, translate_body(e, n, detected, r->request_id));
 done:
 	if (e != NULL)
 		tcache_release(e, n);
+	free(detected);
 	free(e);
 	free(texts);
 	return p;
+}
+
+enum { D_TEXT, D_TEXTS };
+static const struct param_spec detect_fields[] = {
+	[D_TEXT] = { "text", PARAM_TEXT, 0, 1, 16L << 20, 0 },
+	[D_TEXTS] = { "texts", PARAM_TEXT_ARRAY, 0, 1, 1000, 16L << 20 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* Returns {"language","confidence","alternatives"} for one text; language
+ * and confidence are null when it cannot be told. */
+static struct json_object *detection_json(const struct detection *d)
+{
+	struct json_object *o = json_object_new_object(), *alts = json_object_new_array();
+
+	json_object_object_add(o, "language", d->language[0] ? json_object_new_string(d->language) : NULL);
+	char conf[16];
+	snprintf(conf, sizeof(conf), "%.3f", d->confidence);
+	json_object_object_add(o, "confidence", d->language[0]
+	    ? json_object_new_double_s(d->confidence, conf) : NULL);
+	for (int i = 1; i < d->ncandidates; i++)
+		json_object_array_add(alts, json_object_new_string(d->candidates[i]));
+	json_object_object_add(o, "alternatives", alts);
+	return o;
+}
+
+/* 200 {"detections":[...],"request_id"}: one per text, in order. */
+static enum problem detect_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	const struct param_value *one = &r->fields[D_TEXT], *many = &r->fields[D_TEXTS];
+	struct json_object *arr, *body;
+	size_t n, bytes = 0;
+
+	if (one->present == many->present) {
+		snprintf(rp->detail, sizeof(rp->detail), "send either text or texts");
+		return PROBLEM_INVALID_FIELD;
+	}
+	n = one->present ? 1 : (size_t)many->num;
+	if ((long)n > w->cfg->translate_max_texts) {
+		snprintf(rp->detail, sizeof(rp->detail), "at most %ld texts per request",
+		    w->cfg->translate_max_texts);
+		return PROBLEM_INVALID_FIELD;
+	}
+	arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		const char *t = one->present ? one->str
+		    : json_object_get_string(json_object_array_get_idx(many->array, i));
+		struct detection d;
+		bytes += strlen(t);
+		if (bytes > (size_t)w->cfg->translate_max_bytes || detect_language(w, t, strlen(t), &d) < 0) {
+			json_object_put(arr);
+			if (bytes <= (size_t)w->cfg->translate_max_bytes)
+				return PROBLEM_INTERNAL;
+			snprintf(rp->detail, sizeof(rp->detail), "at most %ld bytes of text per request",
+			    w->cfg->translate_max_bytes);
+			return PROBLEM_TOO_LARGE;
+		}
+		json_object_array_add(arr, detection_json(&d));
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "detections", arr);
+	json_object_object_add(body, "request_id", json_object_new_string(r->request_id));
+	reply_json(rp, 200, body);
+	return PROBLEM_NONE;
 }
 
 /* Returns the providers' pairs (caller owns), from the cache when there,
@@ -281,6 +456,8 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 const struct route translate_routes[] = {
 	{ HTTP_POST, "/v1/translate", translate_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
 	  translate_fields, NULL, "translate" },
+	{ HTTP_POST, "/v1/detect", detect_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
+	  detect_fields, NULL, "detect" },
 	{ HTTP_GET, "/v1/languages", languages_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
 	  NULL, NULL, "languages" },
 	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL }

@@ -10,6 +10,7 @@
 #include <fcgiapp.h>
 
 #include "app.h"
+#include "detect.h"
 #include "log.h"
 #include "memo.h"
 #include "worker.h"
@@ -40,6 +41,7 @@ void worker_close(struct worker *w)
 	cache_close(w->cache);
 	if (w->curl != NULL)
 		curl_easy_cleanup(w->curl);
+	detect_free(w->textcat);
 	memset(w, 0, sizeof(*w));
 }
 

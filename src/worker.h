@@ -15,6 +15,7 @@ struct worker {
 	struct db *db;
 	struct cache *cache;
 	CURL *curl;
+	void *textcat;              /* language classifier, loaded on first use */
 };
 
 /* Creates the connections' handles for cfg (PostgreSQL connects on first

@@ -122,7 +122,6 @@ static void test_bad_requests(void)
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"xx\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"fr\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"en\"}", 400 },
-		{ __LINE__, "{\"text\":\"a\",\"source\":\"auto\",\"target\":\"es\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"format\":\"pdf\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"provider\":\"nope\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"price\":0}", 400 },
@@ -201,6 +200,61 @@ static void test_languages(void)
 	CU_ASSERT(has_pair(&r, "en", "es"));
 	CU_ASSERT(has_pair(&r, "es", "en"));
 	CU_ASSERT(!has_pair(&r, "en", "fr"));
+	http_free(&r);
+}
+
+static void test_detect(void)
+{
+	struct http_response r;
+	struct json_object *arr, *d, *lang;
+	static const char *const want[] = { "en", "es", "de", NULL };
+
+	CU_ASSERT_EQUAL_FATAL(post("/v1/detect", "{\"texts\":["
+	    "\"The weather is lovely today and we are going to the beach.\","
+	    "\"El tiempo es muy bueno hoy y vamos a la playa con mis amigos.\","
+	    "\"Das Wetter ist heute sehr sch\u00f6n und wir gehen an den Strand.\","
+	    "\"ok\"]}", &r), 200);
+	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "detections", &arr) &&
+	    json_object_array_length(arr) == 4);
+	for (size_t i = 0; i < 4; i++) {
+		d = json_object_array_get_idx(arr, i);
+		CU_ASSERT(json_object_object_get_ex(d, "language", &lang));
+		if (want[i] != NULL) {
+			CU_ASSERT_STRING_EQUAL(json_object_get_string(lang), want[i]);
+		} else {
+			CU_ASSERT_PTR_NULL(lang);
+		}
+	}
+	http_free(&r);
+	CU_ASSERT_EQUAL(post("/v1/detect", "{}", &r), 400);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+}
+
+static void test_translate_detects_source(void)
+{
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"texts\":[\"La casa de mi madre es muy grande.\","
+	    "\"El tiempo es muy bueno hoy y vamos a la playa con mis amigos.\"],\"target\":\"en\"}",
+	    &r), 200);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "detected_source"), "es");
+	CU_ASSERT_STRING_EQUAL(tr(&r, 1, "detected_source"), "es");
+	CU_ASSERT_PTR_NOT_NULL(tr(&r, 0, "text") ? strstr(tr(&r, 0, "text"), "house") : NULL);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "model"), "apertium-spa-eng");
+	http_free(&r);
+	/* "auto" is the same as no source */
+	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"La casa de mi madre es muy grande.\","
+	    "\"source\":\"auto\",\"target\":\"en\"}", &r), 200);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "detected_source"), "es");
+	http_free(&r);
+	/* already in the target; too short to tell: 400, never echoed back */
+	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"Good morning to all of you, my dear "
+	    "friends.\",\"target\":\"en\"}", &r), 400);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"ok\",\"target\":\"es\"}", &r), 400);
+	CU_ASSERT(http_is_problem(&r));
 	http_free(&r);
 }
 
@@ -314,6 +368,8 @@ int main(void)
 		{ "text count and size limits", test_limits },
 		{ "a key is required", test_needs_key },
 		{ "GET /v1/languages", test_languages },
+		{ "POST /v1/detect", test_detect },
+		{ "translate detects each text's source", test_translate_detects_source },
 		{ "cache: MISS, HIT, PARTIAL; context counts", test_cache_miss_hit_partial },
 		{ "cache: PostgreSQL behind memcached", test_cache_postgres },
 		{ "provider down: 503, no echo; cached still served", test_provider_down },
