@@ -30,13 +30,13 @@ static const struct param_spec translate_fields[] = {
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 
-/* Collects the request's texts into texts[] (borrowed from its JSON) and
- * checks them against the configured limits. Returns PROBLEM_NONE with *n
- * set, or the problem with rp->detail set. */
-static enum problem collect_texts(struct worker *w, struct request *r, struct reply *rp,
-    const char **texts, size_t *n)
+/* Collects the texts of a request, given as one ("text") or many
+ * ("texts"), into texts[] (borrowed from its JSON; room for
+ * translate_max_texts) and checks them against the configured limits.
+ * Returns PROBLEM_NONE with *n set, or the problem with rp->detail set. */
+static enum problem collect_texts(struct worker *w, const struct param_value *one,
+    const struct param_value *many, struct reply *rp, const char **texts, size_t *n)
 {
-	const struct param_value *one = &r->fields[F_TEXT], *many = &r->fields[F_TEXTS];
 	size_t bytes = 0;
 
 	if (one->present == many->present) {
@@ -306,7 +306,7 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 
 	if (texts == NULL || e == NULL)
 		goto done;
-	p = collect_texts(w, r, rp, texts, &n);
+	p = collect_texts(w, &r->fields[F_TEXT], &r->fields[F_TEXTS], rp, texts, &n);
 	if (p == PROBLEM_NONE)
 		p = check_languages(r, rp, &job);
 	if (p != PROBLEM_NONE)
@@ -362,33 +362,22 @@ static struct json_object *detection_json(const struct detection *d)
 /* 200 {"detections":[...],"request_id"}: one per text, in order. */
 static enum problem detect_post(struct worker *w, struct request *r, struct reply *rp)
 {
-	const struct param_value *one = &r->fields[D_TEXT], *many = &r->fields[D_TEXTS];
-	struct json_object *arr, *body;
-	size_t n, bytes = 0;
+	const char **texts = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*texts));
+	struct json_object *arr = NULL, *body;
+	enum problem p = PROBLEM_INTERNAL;
+	size_t n = 0;
 
-	if (one->present == many->present) {
-		snprintf(rp->detail, sizeof(rp->detail), "send either text or texts");
-		return PROBLEM_INVALID_FIELD;
-	}
-	n = one->present ? 1 : (size_t)many->num;
-	if ((long)n > w->cfg->translate_max_texts) {
-		snprintf(rp->detail, sizeof(rp->detail), "at most %ld texts per request",
-		    w->cfg->translate_max_texts);
-		return PROBLEM_INVALID_FIELD;
-	}
+	if (texts == NULL)
+		goto done;
+	p = collect_texts(w, &r->fields[D_TEXT], &r->fields[D_TEXTS], rp, texts, &n);
+	if (p != PROBLEM_NONE)
+		goto done;
 	arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
-		const char *t = one->present ? one->str
-		    : json_object_get_string(json_object_array_get_idx(many->array, i));
 		struct detection d;
-		bytes += strlen(t);
-		if (bytes > (size_t)w->cfg->translate_max_bytes || detect_language(w, t, strlen(t), &d) < 0) {
-			json_object_put(arr);
-			if (bytes <= (size_t)w->cfg->translate_max_bytes)
-				return PROBLEM_INTERNAL;
-			snprintf(rp->detail, sizeof(rp->detail), "at most %ld bytes of text per request",
-			    w->cfg->translate_max_bytes);
-			return PROBLEM_TOO_LARGE;
+		if (detect_language(w, texts[i], strlen(texts[i]), &d) < 0) {
+			p = PROBLEM_INTERNAL;
+			goto done;
 		}
 		json_object_array_add(arr, detection_json(&d));
 	}
@@ -396,7 +385,11 @@ static enum problem detect_post(struct worker *w, struct request *r, struct repl
 	json_object_object_add(body, "detections", arr);
 	json_object_object_add(body, "request_id", json_object_new_string(r->request_id));
 	reply_json(rp, 200, body);
-	return PROBLEM_NONE;
+	arr = NULL;
+done:
+	json_object_put(arr);
+	free(texts);
+	return p;
 }
 
 /* Returns the providers' pairs (caller owns), from the cache when there,
