@@ -1,5 +1,6 @@
-/* A small per-process memo in front of memcached for hot, small, rarely
- * changing values (key identities, workspace records). Never
+/* A small per-process memo in front of memcached for hot, small values
+ * that rarely or never change (key identities, workspace records, cached
+ * translations). Never
  * authoritative: entries live at most their TTL (local_cache_ms, about a
  * second), losing it loses nothing, and no other process needs to see it. */
 #ifndef DRAGOMAN_MEMO_H
@@ -7,7 +8,7 @@
 
 #include <stddef.h>
 
-#define MEMO_SLOTS 512
+#define MEMO_SLOTS 2048
 #define MEMO_KEY_MAX 95
 #define MEMO_VALUE_MAX 1023
 

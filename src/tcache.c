@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "log.h"
+#include "memo.h"
 #include "random.h"
 #include "tcache.h"
 
@@ -78,29 +79,41 @@ static void memcached_put(struct worker *w, const struct tcache_entry *e)
 	json_object_object_add(o, "m", json_object_new_string(e->model));
 	const char *v = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	snprintf(ckey, sizeof(ckey), KEY_PREFIX "%s", e->key);
-	(void)cache_set(w->cache, ckey, v, len, TRANSLATION_CACHE_TTL);
+	(void)cache_set_memo(w->cache, ckey, v, len, TRANSLATION_CACHE_TTL, w->cfg->local_cache_ms);
 	json_object_put(o);
 }
 
-/* Looks the entries in memcached up. Returns the number of hits. */
+/* Looks the entries up in this process's memo, then the rest in memcached
+ * in one round trip (memoizing what it finds). Returns the number of hits. */
 static size_t lookup_memcached(struct worker *w, struct tcache_entry *e, size_t n,
     const char *provider)
 {
 	char **keys = calloc(n, sizeof(*keys)), **values = calloc(n, sizeof(*values));
-	size_t hits = 0;
+	char buf[MEMO_VALUE_MAX + 1];
+	size_t hits = 0, missing = 0, len;
 
 	for (size_t i = 0; keys != NULL && values != NULL && i < n; i++) {
-		keys[i] = malloc(sizeof(KEY_PREFIX) + 64);
-		if (keys[i] == NULL)
+		char ckey[80];
+		snprintf(ckey, sizeof(ckey), KEY_PREFIX "%s", e[i].key);
+		if (memo_get(ckey, buf, sizeof(buf), &len) && entry_from_json(&e[i], buf, provider)) {
+			hits++;
+			continue;
+		}
+		if ((keys[missing++] = strdup(ckey)) == NULL)
 			goto out;
-		snprintf(keys[i], sizeof(KEY_PREFIX) + 64, KEY_PREFIX "%s", e[i].key);
 	}
-	if (keys == NULL || values == NULL ||
-	    cache_get_multi(w->cache, (const char *const *)keys, n, values) <= 0)
+	if (keys == NULL || values == NULL || missing == 0 ||
+	    cache_get_multi(w->cache, (const char *const *)keys, missing, values) <= 0)
 		goto out;
-	for (size_t i = 0; i < n; i++)
-		if (values[i] != NULL)
-			hits += (size_t)entry_from_json(&e[i], values[i], provider);
+	for (size_t i = 0, k = 0; i < n && k < missing; i++) {
+		if (e[i].hit)
+			continue;
+		if (values[k] != NULL && entry_from_json(&e[i], values[k], provider)) {
+			memo_put(keys[k], values[k], strlen(values[k]), w->cfg->local_cache_ms);
+			hits++;
+		}
+		k++;
+	}
 out:
 	for (size_t i = 0; i < n; i++) {
 		if (keys != NULL)

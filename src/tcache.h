@@ -26,7 +26,8 @@ struct tcache_entry {
 void tcache_prepare(struct tcache_entry *e, size_t n, const char *source,
     const char *target, const char *format, const char *context);
 
-/* Fills the hits of e[0..n): memcached first, then one PostgreSQL query
+/* Fills the hits of e[0..n): this process's memo (local_cache_ms), then
+ * memcached (one round trip for all), then one PostgreSQL query
  * for the rest (those found there are copied into memcached). A pinned
  * provider (NULL: any) only accepts its own translations. Cache faults
  * count as misses. Returns the number of hits. */

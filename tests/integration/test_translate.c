@@ -320,6 +320,7 @@ static void test_cache_postgres(void)
 	char body[512];
 
 	CU_ASSERT_EQUAL_FATAL(stack("mc-flush"), 0);
+	usleep(1100 * 1000);   /* and the workers' memos (local_cache_ms) expire */
 	snprintf(body, sizeof(body), "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\"}",
 	    t2, t1);
 	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
