@@ -187,9 +187,9 @@ void tcache_store(struct worker *w, const struct tcache_entry *e, size_t n,
 		const char *params[] = { e[i].key, source, target, format, e[i].provider,
 		    e[i].model, e[i].translated };
 		PGresult *res = db_exec(w->db, STMT_TCACHE_PUT, params);
-		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
-			log_msg(LOG_LEVEL_WARN, "translation cache store: %s",
-			    res ? PQresultErrorMessage(res) : db_error(w->db));
+		/* an unavailable database was logged once by db_exec() */
+		if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
+			log_msg(LOG_LEVEL_WARN, "translation cache store: %s", PQresultErrorMessage(res));
 		PQclear(res);
 	}
 }
