@@ -4,7 +4,9 @@
 
 #include <time.h>
 
+#include "../src/breaker.h"
 #include "../src/clock.h"
+#include "../src/provider.h"
 #include "../src/reply.h"
 #include "../src/worker.h"
 #include "handlers.h"
@@ -19,8 +21,10 @@ static struct json_object *check(int up, double ms)
 	return o;
 }
 
-/* 200 {"status":"ok","checks":{...}} when all are up; otherwise a 503
- * problem+json carrying the same "checks" member and Retry-After. */
+/* 200 {"status":"ok","checks":{...},"providers":{name:{"breaker"}}} when
+ * PostgreSQL and memcached are up (an open breaker is reported, not
+ * fatal: cached translations are still served); otherwise a 503
+ * problem+json carrying the same members and Retry-After. */
 static enum problem health_get(struct worker *w, struct request *r, struct reply *rp)
 {
 	struct timespec t0;
@@ -33,11 +37,16 @@ static enum problem health_get(struct worker *w, struct request *r, struct reply
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	mc_up = cache_ping(w->cache);
 	json_object_object_add(checks, "memcached", check(mc_up, clock_ms_since(&t0)));
+	struct json_object *providers = json_object_new_object(), *apy = json_object_new_object();
+	json_object_object_add(apy, "breaker",
+	    json_object_new_string(breaker_state(w, provider_apertium.name)));
+	json_object_object_add(providers, provider_apertium.name, apy);
 	if (db_up && mc_up) {
 		body = json_object_new_object();
 		json_object_object_add(body, "status", json_object_new_string("ok"));
 		json_object_object_add(body, "version", json_object_new_string(PACKAGE_VERSION));
 		json_object_object_add(body, "checks", checks);
+		json_object_object_add(body, "providers", providers);
 		reply_json(rp, 200, body);
 		return PROBLEM_NONE;
 	}
@@ -45,6 +54,7 @@ static enum problem health_get(struct worker *w, struct request *r, struct reply
 	    : mc_up ? "postgresql is unreachable" : "postgresql and memcached are unreachable",
 	    r->request_id);
 	json_object_object_add(body, "checks", checks);
+	json_object_object_add(body, "providers", providers);
 	rp->problem = PROBLEM_UNAVAILABLE;
 	rp->retry_after = 5;
 	reply_header(rp, "Retry-After", "%d", rp->retry_after);

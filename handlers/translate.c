@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/breaker.h"
 #include "../src/cache.h"
 #include "../src/detect.h"
 #include "../src/langcode.h"
@@ -152,7 +153,18 @@ static enum problem translate_misses(struct worker *w, struct request *r, struct
 	job->texts = texts;
 	job->ntexts = m;
 	job->request_id = r->request_id;
-	switch (provider_apertium.translate(w, job, out, err, sizeof(err))) {
+	enum breaker_admission adm = breaker_admit(w, provider_apertium.name);
+	if (adm == BREAKER_REFUSE) {
+		snprintf(rp->detail, sizeof(rp->detail), "the translation provider is failing; "
+		    "retry later");
+		rp->retry_after = (int)w->cfg->breaker_cooldown_s;
+		p = PROBLEM_UNAVAILABLE;
+		goto done;
+	}
+	enum provider_status st = provider_apertium.translate(w, job, out, err, sizeof(err));
+	if (st != PROVIDER_UNSUPPORTED)
+		breaker_record(w, provider_apertium.name, adm, st == PROVIDER_OK);
+	switch (st) {
 	case PROVIDER_OK:
 		provider_apertium.model(job->source, job->target, model, sizeof(model));
 		for (size_t k = 0; k < m; k++) {

@@ -131,6 +131,25 @@ int cache_set(struct cache *c, const char *key, const char *value, size_t len,
 	return cache_note(c, rc, "set");
 }
 
+long cache_incr(struct cache *c, const char *key, long ttl)
+{
+	uint64_t v = 0;
+	memcached_return_t rc = memcached_increment_with_initial(c->mc, key, strlen(key), 1, 1,
+	    (time_t)ttl, &v);
+
+	return cache_note(c, rc, "incr") < 0 ? -1 : (long)v;
+}
+
+int cache_add(struct cache *c, const char *key, const char *value, long ttl)
+{
+	memcached_return_t rc = memcached_add(c->mc, key, strlen(key), value, strlen(value),
+	    (time_t)ttl, 0);
+
+	if (rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS)
+		return 0;
+	return cache_note(c, rc, "add") < 0 ? -1 : 1;
+}
+
 int cache_get_memo(struct cache *c, const char *key, char *buf, size_t bufsz,
     size_t *len, long memo_ms)
 {

@@ -38,6 +38,14 @@ int cache_get_memo(struct cache *c, const char *key, char *buf, size_t bufsz,
 int cache_set_memo(struct cache *c, const char *key, const char *value,
     size_t len, long ttl, long memo_ms);
 
+/* Adds 1 to the counter key, creating it at 1 with a lifetime of ttl
+ * seconds. Returns the new value, or -1 on error. */
+long cache_incr(struct cache *c, const char *key, long ttl);
+
+/* Stores value under key for ttl seconds only if key is absent. Returns 1
+ * when stored, 0 when the key existed, -1 on error. */
+int cache_add(struct cache *c, const char *key, const char *value, long ttl);
+
 /* Removes key from memcached and from this process's memo. Returns 0 (also
  * when it was absent) or -1. */
 int cache_delete(struct cache *c, const char *key);

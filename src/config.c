@@ -42,6 +42,9 @@ static const struct key_spec keys[] = {
 	{ "provider_timeout_ms", KEY_LONG, OFF(provider_timeout_ms), 0, "10000", 100, 120000 },
 	{ "translate_max_texts", KEY_LONG, OFF(translate_max_texts), 0, "50", 1, 1000 },
 	{ "translate_max_bytes", KEY_LONG, OFF(translate_max_bytes), 0, "131072", 1, 16L << 20 },
+	{ "breaker_failures", KEY_LONG, OFF(breaker_failures), 0, "5", 1, 1000 },
+	{ "breaker_window_s", KEY_LONG, OFF(breaker_window_s), 0, "30", 1, 3600 },
+	{ "breaker_cooldown_s", KEY_LONG, OFF(breaker_cooldown_s), 0, "30", 1, 3600 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

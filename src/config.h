@@ -20,6 +20,9 @@ struct config {
 	long provider_timeout_ms;
 	long translate_max_texts;
 	long translate_max_bytes;
+	long breaker_failures;
+	long breaker_window_s;
+	long breaker_cooldown_s;
 };
 
 /* Returns the configuration file path: $DRAGOMAN_CONFIG, else the

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -359,6 +362,98 @@ static void test_provider_down(void)
 	http_free(&r);
 }
 
+/* Milliseconds on the monotonic clock. */
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* Translates a text never seen before; returns the status and writes the
+ * time it took into *ms. */
+static long translate_fresh(double *ms, struct http_response *r)
+{
+	static int seq;
+	char body[256];
+	double t0 = now_ms();
+	long st;
+
+	snprintf(body, sizeof(body), "{\"text\":\"The cat number %ld-%d is sleeping.\","
+	    "\"source\":\"en\",\"target\":\"es\"}", (long)getpid(), ++seq);
+	st = post("/v1/translate", body, r);
+	*ms = now_ms() - t0;
+	return st;
+}
+
+/* A hung provider (accepts, never answers; provider_timeout_ms is 1.5 s
+ * here) trips the shared breaker after breaker_failures (3) failures: then
+ * every worker refuses at once, and after the cool-down (3 s) one probe
+ * finds the provider back and closes it. */
+static void test_breaker(void)
+{
+	const char *apy = getenv("DRAGOMAN_APERTIUM");
+	char port[16];
+	struct http_response r;
+	int slow = 0, fast_in_a_row = 0;
+	double ms;
+	pid_t bh;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(apy);
+	snprintf(port, sizeof(port), "%s", strrchr(apy, ':') + 1);
+	bh = fork();
+	if (bh == 0) {
+		execl("./tests/integration/blackhole", "blackhole", port, "60", (char *)NULL);
+		_exit(127);
+	}
+	usleep(300 * 1000);
+	for (int i = 0; i < 8 && fast_in_a_row < 10; i++) {
+		long st = translate_fresh(&ms, &r);
+		CU_ASSERT_EQUAL(st, 503);
+		CU_ASSERT(http_is_problem(&r));
+		http_free(&r);
+		if (ms >= 1000)
+			slow++;
+		else
+			break;
+	}
+	for (int i = 0; i < 10; i++) {
+		long st = translate_fresh(&ms, &r);
+		if (st == 503 && ms < 300 && http_header(&r, "Retry-After") != NULL)
+			fast_in_a_row++;
+		http_free(&r);
+	}
+	fprintf(stderr, "\n  breaker: %d slow failures, then %d of 10 refused at once\n", slow,
+	    fast_in_a_row);
+	CU_ASSERT_EQUAL(get("/v1/health", NULL, &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"apertium\":{\"breaker\":\"open\"}"));
+	http_free(&r);
+	CU_ASSERT(slow >= 1 && slow <= 3);
+	CU_ASSERT_EQUAL(fast_in_a_row, 10);
+	kill(bh, SIGKILL);
+	waitpid(bh, NULL, 0);
+	CU_ASSERT_EQUAL_FATAL(stack("apy-start"), 0);
+	/* after the cool-down a probe goes out, succeeds, and closes it */
+	long st = 0;
+	double t0 = now_ms();
+	while (st != 200 && now_ms() - t0 < 8000) {
+		st = translate_fresh(&ms, &r);
+		http_free(&r);
+		if (st != 200)
+			usleep(200 * 1000);
+	}
+	fprintf(stderr, "  breaker closed %.0f ms after the provider came back\n", now_ms() - t0);
+	CU_ASSERT_EQUAL(st, 200);
+	for (int i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(translate_fresh(&ms, &r), 200);
+		http_free(&r);
+	}
+	CU_ASSERT_EQUAL(get("/v1/health", NULL, &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"apertium\":{\"breaker\":\"closed\"}"));
+	http_free(&r);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -374,6 +469,7 @@ int main(void)
 		{ "cache: MISS, HIT, PARTIAL; context counts", test_cache_miss_hit_partial },
 		{ "cache: PostgreSQL behind memcached", test_cache_postgres },
 		{ "provider down: 503, no echo; cached still served", test_provider_down },
+		{ "a hung provider trips the shared breaker; a probe closes it", test_breaker },
 		{ NULL, NULL }
 	};
 	char id[64];
