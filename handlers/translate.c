@@ -8,6 +8,7 @@
 #include "../src/breaker.h"
 #include "../src/cache.h"
 #include "../src/detect.h"
+#include "../src/html.h"
 #include "../src/langcode.h"
 #include "../src/log.h"
 #include "../src/provider.h"
@@ -106,9 +107,10 @@ static enum problem check_languages(struct request *r, struct reply *rp,
 }
 
 /* Builds the 200 body from the entries e[0..n): one result per text in
- * order; billed_characters counts the code points of texts not cached. */
+ * order; billed_characters counts the code points of texts not cached (of
+ * their text only, not markup, when html). */
 static struct json_object *translate_body(const struct tcache_entry *e, size_t n,
-    char (*detected)[8], const char *request_id)
+    int html, char (*detected)[8], const char *request_id)
 {
 	struct json_object *body = json_object_new_object(), *arr = json_object_new_array();
 	long billed = 0;
@@ -123,7 +125,7 @@ static struct json_object *translate_body(const struct tcache_entry *e, size_t n
 			json_object_object_add(t, "detected_source", json_object_new_string(detected[i]));
 		json_object_array_add(arr, t);
 		if (!e[i].hit)
-			billed += utf8_count(e[i].text, strlen(e[i].text));
+			billed += html ? html_text_length(e[i].text) : utf8_count(e[i].text, strlen(e[i].text));
 	}
 	json_object_object_add(body, "translations", arr);
 	json_object_object_add(body, "billed_characters", json_object_new_int64(billed));
@@ -337,7 +339,7 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 	if (p != PROBLEM_NONE)
 		goto done;
 	reply_header(rp, "X-Cache", "%s", hits == n ? "HIT" : hits == 0 ? "MISS" : "PARTIAL");
-	reply_json(rp, 200, translate_body(e, n, detected, r->request_id));
+	reply_json(rp, 200, translate_body(e, n, job.html, detected, r->request_id));
 done:
 	if (e != NULL)
 		tcache_release(e, n);

@@ -104,6 +104,10 @@ static void test_reverse_and_html(void)
 	CU_ASSERT_EQUAL(strncmp(t, "<p>", 3), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "<b>casa</b>"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t, "</p>"));
+	/* markup is not billed: "The house is red." */
+	struct json_object *v;
+	CU_ASSERT(json_object_object_get_ex(r.json, "billed_characters", &v) &&
+	    json_object_get_int64(v) == 17);
 	http_free(&r);
 }
 
