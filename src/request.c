@@ -92,13 +92,13 @@ enum problem request_init(struct request *r, char **envp, char *detail,
 		r->query = path_query(r->target);
 	r->content_type = env_get(envp, "CONTENT_TYPE");
 	r->authorization = env_get(envp, "HTTP_AUTHORIZATION");
+	r->method = http_method_parse(method);
 	p = path_canonicalize(r->target, r->path, sizeof(r->path));
 	if (p != PROBLEM_NONE) {
 		snprintf(detail, dsz, "the request path is malformed or leaves the root");
 		strcpy(r->path, "/");
 		return p;
 	}
-	r->method = http_method_parse(method);
 	if (r->method == HTTP__MAX) {
 		snprintf(detail, dsz, "method %.16s is not supported", method ? method : "(none)");
 		return PROBLEM_METHOD_NOT_ALLOWED;
