@@ -37,10 +37,14 @@ static enum problem health_get(struct worker *w, struct request *r, struct reply
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	mc_up = cache_ping(w->cache);
 	json_object_object_add(checks, "memcached", check(mc_up, clock_ms_since(&t0)));
-	struct json_object *providers = json_object_new_object(), *apy = json_object_new_object();
-	json_object_object_add(apy, "breaker",
-	    json_object_new_string(breaker_state(w, provider_apertium.name)));
-	json_object_object_add(providers, provider_apertium.name, apy);
+	struct json_object *providers = json_object_new_object();
+	const struct provider *order[PROVIDERS_MAX];
+	size_t np = provider_order(w->cfg->providers, order);
+	for (size_t k = 0; k < np; k++) {
+		struct json_object *o = json_object_new_object();
+		json_object_object_add(o, "breaker", json_object_new_string(breaker_state(w, order[k]->name)));
+		json_object_object_add(providers, order[k]->name, o);
+	}
 	if (db_up && mc_up) {
 		body = json_object_new_object();
 		json_object_object_add(body, "status", json_object_new_string("ok"));

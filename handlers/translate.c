@@ -68,9 +68,21 @@ static enum problem collect_texts(struct worker *w, const struct param_value *on
 	return PROBLEM_NONE;
 }
 
+/* Returns 1 when name is among the configured providers. */
+static int provider_configured(struct worker *w, const char *name)
+{
+	const struct provider *order[PROVIDERS_MAX];
+	size_t np = provider_order(w->cfg->providers, order);
+
+	for (size_t k = 0; k < np; k++)
+		if (strcmp(order[k]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
 /* Checks source, target, format and provider. Returns PROBLEM_NONE with
  * job filled, or PROBLEM_INVALID_FIELD with rp->detail set. */
-static enum problem check_languages(struct request *r, struct reply *rp,
+static enum problem check_languages(struct worker *w, struct request *r, struct reply *rp,
     struct translate_job *job)
 {
 	const struct param_value *src = &r->fields[F_SOURCE], *fmt = &r->fields[F_FORMAT];
@@ -99,8 +111,8 @@ static enum problem check_languages(struct request *r, struct reply *rp,
 		return PROBLEM_INVALID_FIELD;
 	}
 	job->html = fmt->present && strcmp(fmt->str, "html") == 0;
-	if (prov->present && strcmp(prov->str, provider_apertium.name) != 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "unknown provider '%s'", prov->str);
+	if (prov->present && !provider_configured(w, prov->str)) {
+		snprintf(rp->detail, sizeof(rp->detail), "provider '%s' is not configured here", prov->str);
 		return PROBLEM_INVALID_FIELD;
 	}
 	return PROBLEM_NONE;
@@ -133,15 +145,37 @@ static struct json_object *translate_body(const struct tcache_entry *e, size_t n
 	return body;
 }
 
-/* Sends the texts the cache did not have to the provider and moves the
- * results into their entries. Returns PROBLEM_NONE, or the problem with
- * rp->detail (and Retry-After) set. */
+/* Asks one provider (through its breaker) for the texts of job. Returns
+ * its status, PROVIDER_FAILED when the breaker refused. */
+static enum provider_status ask_provider(struct worker *w, const struct provider *pr,
+    const struct translate_job *job, char **out, char *err, size_t errsz)
+{
+	enum breaker_admission adm = breaker_admit(w, pr->name);
+	enum provider_status st;
+
+	if (adm == BREAKER_REFUSE) {
+		snprintf(err, errsz, "%s: breaker open", pr->name);
+		return PROVIDER_FAILED;
+	}
+	st = pr->translate(w, job, out, err, errsz);
+	if (st != PROVIDER_UNSUPPORTED)
+		breaker_record(w, pr->name, adm, st == PROVIDER_OK);
+	return st;
+}
+
+/* Sends the texts the cache did not have to the providers, in the
+ * configured order (only the pinned one when the request names one): one
+ * that does not offer the pair, fails, or has its breaker open passes the
+ * texts to the next. Moves the results into their entries. Returns
+ * PROBLEM_NONE, or the problem with rp->detail (and Retry-After) set. */
 static enum problem translate_misses(struct worker *w, struct request *r, struct reply *rp,
     struct translate_job *job, struct tcache_entry *e, size_t n)
 {
 	const char **texts = calloc(n, sizeof(*texts));
 	char **out = calloc(n, sizeof(*out));
-	size_t *index = calloc(n, sizeof(*index)), m = 0;
+	size_t *index = calloc(n, sizeof(*index)), m = 0, np, unsupported = 0;
+	const struct provider *order[PROVIDERS_MAX];
+	const struct param_value *pin = &r->fields[F_PROVIDER];
 	char err[512] = "", model[64];
 	enum problem p = PROBLEM_INTERNAL;
 
@@ -155,38 +189,36 @@ static enum problem translate_misses(struct worker *w, struct request *r, struct
 	job->texts = texts;
 	job->ntexts = m;
 	job->request_id = r->request_id;
-	enum breaker_admission adm = breaker_admit(w, provider_apertium.name);
-	if (adm == BREAKER_REFUSE) {
-		snprintf(rp->detail, sizeof(rp->detail), "the translation provider is failing; "
-		    "retry later");
-		rp->retry_after = (int)w->cfg->breaker_cooldown_s;
-		p = PROBLEM_UNAVAILABLE;
-		goto done;
-	}
-	enum provider_status st = provider_apertium.translate(w, job, out, err, sizeof(err));
-	if (st != PROVIDER_UNSUPPORTED)
-		breaker_record(w, provider_apertium.name, adm, st == PROVIDER_OK);
-	switch (st) {
-	case PROVIDER_OK:
-		provider_apertium.model(job->source, job->target, model, sizeof(model));
-		for (size_t k = 0; k < m; k++) {
-			struct tcache_entry *x = &e[index[k]];
-			x->translated = out[k];
-			out[k] = NULL;
-			snprintf(x->provider, sizeof(x->provider), "%s", provider_apertium.name);
+	np = pin->present ? (order[0] = provider_find(pin->str)) != NULL
+	    : provider_order(w->cfg->providers, order);
+	for (size_t k = 0; k < np; k++) {
+		enum provider_status st = ask_provider(w, order[k], job, out, err, sizeof(err));
+		if (st == PROVIDER_UNSUPPORTED) {
+			unsupported++;
+			continue;
+		}
+		if (st != PROVIDER_OK) {
+			log_msg(LOG_LEVEL_WARN, "request %s: %s", r->request_id, err);
+			continue;
+		}
+		order[k]->model(job->source, job->target, model, sizeof(model));
+		for (size_t j = 0; j < m; j++) {
+			struct tcache_entry *x = &e[index[j]];
+			x->translated = out[j];
+			out[j] = NULL;
+			snprintf(x->provider, sizeof(x->provider), "%s", order[k]->name);
 			snprintf(x->model, sizeof(x->model), "%s", model);
 		}
 		p = PROBLEM_NONE;
-		break;
-	case PROVIDER_UNSUPPORTED:
+		goto done;
+	}
+	if (unsupported == np) {
 		snprintf(rp->detail, sizeof(rp->detail), "no provider translates %s to %s",
 		    job->source, job->target);
 		p = PROBLEM_INVALID_FIELD;
-		break;
-	default:
-		log_msg(LOG_LEVEL_ERROR, "request %s: %s", r->request_id, err);
+	} else {
 		snprintf(rp->detail, sizeof(rp->detail), "no translation provider is available");
-		rp->retry_after = 5;
+		rp->retry_after = (int)w->cfg->breaker_cooldown_s;
 		p = PROBLEM_UNAVAILABLE;
 	}
 done:
@@ -322,7 +354,7 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 		goto done;
 	p = collect_texts(w, &r->fields[F_TEXT], &r->fields[F_TEXTS], rp, texts, &n);
 	if (p == PROBLEM_NONE)
-		p = check_languages(r, rp, &job);
+		p = check_languages(w, r, rp, &job);
 	if (p != PROBLEM_NONE)
 		goto done;
 	for (size_t i = 0; i < n; i++)
@@ -406,27 +438,74 @@ done:
 	return p;
 }
 
-/* Returns the providers' pairs (caller owns), from the cache when there,
+/* Returns one provider's pairs (caller owns), from the cache when there,
  * else from the provider (then cached). NULL when unavailable. */
-static struct json_object *pairs_get(struct worker *w, const char *request_id)
+static struct json_object *provider_pairs(struct worker *w, const struct provider *pr,
+    const char *request_id)
 {
-	static const char ckey[] = "dgm:pairs:apertium";
 	struct json_object *pairs = NULL;
-	char buf[16384], err[512];
+	char ckey[96], buf[16384], err[512];
 	size_t len;
 
+	snprintf(ckey, sizeof(ckey), "dgm:pairs:%s", pr->name);
 	if (cache_get_memo(w->cache, ckey, buf, sizeof(buf), &len, w->cfg->local_cache_ms) == 1 &&
 	    (pairs = json_tokener_parse(buf)) != NULL && json_object_is_type(pairs, json_type_array))
 		return pairs;
 	json_object_put(pairs);
 	pairs = NULL;
-	if (provider_apertium.list_pairs(w, request_id, &pairs, err, sizeof(err)) != PROVIDER_OK) {
+	if (pr->list_pairs(w, request_id, &pairs, err, sizeof(err)) != PROVIDER_OK) {
 		log_msg(LOG_LEVEL_ERROR, "request %s: %s", request_id, err);
 		return NULL;
 	}
 	const char *text = json_object_to_json_string_length(pairs, JSON_C_TO_STRING_PLAIN, &len);
 	(void)cache_set_memo(w->cache, ckey, text, len, PAIRS_CACHE_TTL, w->cfg->local_cache_ms);
 	return pairs;
+}
+
+/* Returns the pair {source,target} in merged, or NULL. */
+static struct json_object *find_pair(struct json_object *merged, const char *s, const char *t)
+{
+	for (size_t i = 0; i < json_object_array_length(merged); i++) {
+		struct json_object *p = json_object_array_get_idx(merged, i), *a, *b;
+		if (json_object_object_get_ex(p, "source", &a) && json_object_object_get_ex(p, "target", &b) &&
+		    strcmp(json_object_get_string(a), s) == 0 && strcmp(json_object_get_string(b), t) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* Returns the pairs of all configured providers (caller owns), each with
+ * "providers": the names that offer it, in order. NULL when none answered. */
+static struct json_object *pairs_get(struct worker *w, const char *request_id)
+{
+	const struct provider *order[PROVIDERS_MAX];
+	size_t np = provider_order(w->cfg->providers, order);
+	struct json_object *merged = NULL;
+
+	for (size_t k = 0; k < np; k++) {
+		struct json_object *pairs = provider_pairs(w, order[k], request_id);
+		if (pairs == NULL)
+			continue;
+		if (merged == NULL)
+			merged = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(pairs); i++) {
+			struct json_object *p = json_object_array_get_idx(pairs, i), *s, *t, *m, *list;
+			json_object_object_get_ex(p, "source", &s);
+			json_object_object_get_ex(p, "target", &t);
+			m = find_pair(merged, json_object_get_string(s), json_object_get_string(t));
+			if (m == NULL) {
+				m = json_object_new_object();
+				json_object_object_add(m, "source", json_object_get(s));
+				json_object_object_add(m, "target", json_object_get(t));
+				json_object_object_add(m, "providers", json_object_new_array());
+				json_object_array_add(merged, m);
+			}
+			json_object_object_get_ex(m, "providers", &list);
+			json_object_array_add(list, json_object_new_string(order[k]->name));
+		}
+		json_object_put(pairs);
+	}
+	return merged;
 }
 
 /* 200 {"pairs":[{"source","target","providers"}],"languages":[...]}. */
@@ -441,10 +520,7 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 	}
 	langs = json_object_new_array();
 	for (size_t i = 0; i < json_object_array_length(pairs); i++) {
-		struct json_object *p = json_object_array_get_idx(pairs, i), *s, *prov;
-		prov = json_object_new_array();
-		json_object_array_add(prov, json_object_new_string(provider_apertium.name));
-		json_object_object_add(p, "providers", prov);
+		struct json_object *p = json_object_array_get_idx(pairs, i), *s;
 		json_object_object_get_ex(p, "source", &s);
 		int seen = 0;
 		for (size_t j = 0; j < json_object_array_length(langs) && !seen; j++)

@@ -38,7 +38,10 @@ static const struct key_spec keys[] = {
 	{ "memcached_timeout_ms", KEY_LONG, OFF(memcached_timeout_ms), 0, "250", 1, 10000 },
 	{ "shutdown_timeout", KEY_LONG, OFF(shutdown_timeout), 0, "30", 1, 3600 },
 	{ "log_requests", KEY_BOOL, OFF(log_requests), 0, "on", 0, 1 },
+	{ "providers", KEY_STRING, OFF(providers), 0, "apertium", 0, 0 },
 	{ "apertium_url", KEY_STRING, OFF(apertium_url), 0, "http://127.0.0.1:2737", 0, 0 },
+	{ "libretranslate_url", KEY_STRING, OFF(libretranslate_url), 0, NULL, 0, 0 },
+	{ "libretranslate_api_key", KEY_STRING, OFF(libretranslate_api_key), 0, NULL, 0, 0 },
 	{ "provider_timeout_ms", KEY_LONG, OFF(provider_timeout_ms), 0, "10000", 100, 120000 },
 	{ "translate_max_texts", KEY_LONG, OFF(translate_max_texts), 0, "50", 1, 1000 },
 	{ "translate_max_bytes", KEY_LONG, OFF(translate_max_bytes), 0, "131072", 1, 16L << 20 },
@@ -185,6 +188,28 @@ static int finish(struct config *cfg, const char *name, const unsigned char *see
 	return 0;
 }
 
+/* Checks settings that depend on each other. Returns 0 or -1 with err set. */
+static int cross_check(const struct config *cfg, const char *name, char *err, size_t errsz)
+{
+	char list[256];
+	char *save = NULL;
+
+	snprintf(list, sizeof(list), "%s", cfg->providers);
+	for (char *p = strtok_r(list, ", ", &save); p != NULL; p = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(p, "libretranslate") == 0 && cfg->libretranslate_url == NULL) {
+			snprintf(err, errsz, "%s: providers lists libretranslate but libretranslate_url "
+			    "is not set", name);
+			return -1;
+		}
+		if (strcmp(p, "apertium") != 0 && strcmp(p, "libretranslate") != 0) {
+			snprintf(err, errsz, "%s: providers: unknown provider '%s' (known: apertium, "
+			    "libretranslate)", name, p);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct config *config_parse(const char *text, const char *name, char *err,
     size_t errsz)
 {
@@ -203,7 +228,7 @@ struct config *config_parse(const char *text, const char *name, char *err,
 			goto fail;
 		line = nl != NULL ? nl + 1 : NULL;
 	}
-	if (finish(cfg, name, seen, err, errsz) < 0)
+	if (finish(cfg, name, seen, err, errsz) < 0 || cross_check(cfg, name, err, errsz) < 0)
 		goto fail;
 	return cfg;
 fail:

@@ -16,7 +16,10 @@ struct config {
 	long memcached_timeout_ms;
 	long shutdown_timeout;
 	int log_requests;
+	char *providers;            /* order, comma-separated */
 	char *apertium_url;
+	char *libretranslate_url;   /* NULL: not configured */
+	char *libretranslate_api_key;
 	long provider_timeout_ms;
 	long translate_max_texts;
 	long translate_max_bytes;

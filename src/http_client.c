@@ -32,10 +32,13 @@ static int perform(CURL *curl, const char *url, long timeout_ms,
 	char rid[128];
 	struct curl_slist *hl = NULL;
 	CURLcode rc;
+	char *ct = NULL;
 
 	snprintf(rid, sizeof(rid), "X-Request-Id: %s", request_id ? request_id : "");
 	hl = curl_slist_append(hl, rid);
 	hl = curl_slist_append(hl, "Expect:");
+	if (curl_easy_getinfo(curl, CURLINFO_PRIVATE, &ct) == CURLE_OK && ct != NULL)
+		hl = curl_slist_append(hl, ct);
 	curl_easy_setopt(curl, CURLOPT_URL, url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
@@ -93,6 +96,20 @@ int http_client_post_form(CURL *curl, const char *url, const struct form_field *
 out:
 	free(body);
 	return rc;
+}
+
+int http_client_post_json(CURL *curl, const char *url, const char *body, long timeout_ms,
+    const char *request_id, struct http_reply *out)
+{
+	static char ctype[] = "Content-Type: application/json";
+
+	memset(out, 0, sizeof(*out));
+	curl_easy_reset(curl);
+	/* perform() adds this header line */
+	curl_easy_setopt(curl, CURLOPT_PRIVATE, ctype);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	return perform(curl, url, timeout_ms, request_id, out);
 }
 
 void http_reply_free(struct http_reply *r)

@@ -34,6 +34,10 @@ int http_client_get(CURL *curl, const char *url, long timeout_ms,
 int http_client_post_form(CURL *curl, const char *url, const struct form_field *fields,
     size_t nfields, long timeout_ms, const char *request_id, struct http_reply *out);
 
+/* POSTs the JSON text body to url. Same results as http_client_get(). */
+int http_client_post_json(CURL *curl, const char *url, const char *body, long timeout_ms,
+    const char *request_id, struct http_reply *out);
+
 /* Frees what r owns and zeroes it. */
 void http_reply_free(struct http_reply *r);
 

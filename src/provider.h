@@ -40,5 +40,15 @@ struct provider {
 };
 
 extern const struct provider provider_apertium;
+extern const struct provider provider_libretranslate;
+
+#define PROVIDERS_MAX 8
+
+/* Returns the provider named name, or NULL. */
+const struct provider *provider_find(const char *name);
+
+/* Fills order[] (room for PROVIDERS_MAX) with the providers of the
+ * comma-separated list, in order, skipping unknown names. Returns how many. */
+size_t provider_order(const char *list, const struct provider **order);
 
 #endif

@@ -127,7 +127,7 @@ static void test_bad_requests(void)
 		{ __LINE__, "{\"texts\":[\"\"],\"source\":\"en\",\"target\":\"es\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"xx\"}", 400 },
-		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"fr\"}", 400 },
+		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"de\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"en\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"format\":\"pdf\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"provider\":\"nope\"}", 400 },
@@ -206,7 +206,7 @@ static void test_languages(void)
 	CU_ASSERT_EQUAL_FATAL(get("/v1/languages", key, &r), 200);
 	CU_ASSERT(has_pair(&r, "en", "es"));
 	CU_ASSERT(has_pair(&r, "es", "en"));
-	CU_ASSERT(!has_pair(&r, "en", "fr"));
+	CU_ASSERT(!has_pair(&r, "en", "de"));
 	http_free(&r);
 }
 
@@ -262,6 +262,56 @@ static void test_translate_detects_source(void)
 	http_free(&r);
 	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"ok\",\"target\":\"es\"}", &r), 400);
 	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+}
+
+/* Returns 1 when the pair source->target of r lists provider. */
+static int pair_has_provider(const struct http_response *r, const char *source,
+    const char *target, const char *provider)
+{
+	struct json_object *pairs, *s, *t, *list;
+
+	if (r->json == NULL || !json_object_object_get_ex(r->json, "pairs", &pairs))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(pairs); i++) {
+		struct json_object *p = json_object_array_get_idx(pairs, i);
+		if (!json_object_object_get_ex(p, "source", &s) || !json_object_object_get_ex(p, "target", &t) ||
+		    strcmp(json_object_get_string(s), source) || strcmp(json_object_get_string(t), target) ||
+		    !json_object_object_get_ex(p, "providers", &list))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(list); j++)
+			if (strcmp(json_object_get_string(json_object_array_get_idx(list, j)), provider) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+/* Two providers in order (apertium, libretranslate): a pair the first
+ * does not offer goes to the second, a pin picks one, a batch is one call. */
+static void test_second_provider(void)
+{
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"text\":\"The house is red.\",\"source\":\"en\","
+	    "\"target\":\"fr\"}", &r), 200);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), "libretranslate");
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "text"), "[fr] The house is red.");
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"texts\":[\"One day.\",\"Two days.\"],"
+	    "\"source\":\"en\",\"target\":\"fr\"}", &r), 200);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "text"), "[fr] One day.");
+	CU_ASSERT_STRING_EQUAL(tr(&r, 1, "text"), "[fr] Two days.");
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"text\":\"The garden is green.\",\"source\":\"en\","
+	    "\"target\":\"es\",\"provider\":\"libretranslate\"}", &r), 200);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), "libretranslate");
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "text"), "[es] The garden is green.");
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(get("/v1/languages", key, &r), 200);
+	CU_ASSERT(pair_has_provider(&r, "en", "fr", "libretranslate"));
+	CU_ASSERT(!pair_has_provider(&r, "en", "fr", "apertium"));
+	CU_ASSERT(pair_has_provider(&r, "en", "es", "apertium"));
+	CU_ASSERT(pair_has_provider(&r, "en", "es", "libretranslate"));
 	http_free(&r);
 }
 
@@ -350,16 +400,22 @@ static void test_provider_down(void)
 	CU_ASSERT_EQUAL_FATAL(stack("apy-stop"), 0);
 	char body[256], fresh[64];
 	snprintf(fresh, sizeof(fresh), "The old dog %ld sleeps.", (long)getpid());
-	snprintf(body, sizeof(body), "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\"}",
-	    t1, fresh);
+	snprintf(body, sizeof(body), "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"apertium\"}", t1, fresh);
 	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 503);
 	CU_ASSERT(http_is_problem(&r));
 	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
 	CU_ASSERT_PTR_NULL(strstr(r.body, "old dog"));
 	http_free(&r);
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}", t1);
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"apertium\"}", t1);
 	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
+	http_free(&r);
+	/* unpinned, the next provider in order takes over */
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}", fresh);
+	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), "libretranslate");
 	http_free(&r);
 	/* the language list was cached and still answers */
 	CU_ASSERT_EQUAL(get("/v1/languages", key, &r), 200);
@@ -375,8 +431,8 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-/* Translates a text never seen before; returns the status and writes the
- * time it took into *ms. */
+/* Translates a text never seen before through apertium (pinned, so that no
+ * other provider steps in); returns the status and the time it took. */
 static long translate_fresh(double *ms, struct http_response *r)
 {
 	static int seq;
@@ -385,7 +441,7 @@ static long translate_fresh(double *ms, struct http_response *r)
 	long st;
 
 	snprintf(body, sizeof(body), "{\"text\":\"The cat number %ld-%d is sleeping.\","
-	    "\"source\":\"en\",\"target\":\"es\"}", (long)getpid(), ++seq);
+	    "\"source\":\"en\",\"target\":\"es\",\"provider\":\"apertium\"}", (long)getpid(), ++seq);
 	st = post("/v1/translate", body, r);
 	*ms = now_ms() - t0;
 	return st;
@@ -470,6 +526,7 @@ int main(void)
 		{ "GET /v1/languages", test_languages },
 		{ "POST /v1/detect", test_detect },
 		{ "translate detects each text's source", test_translate_detects_source },
+		{ "a second provider: fallback for pairs, pins, batches", test_second_provider },
 		{ "cache: MISS, HIT, PARTIAL; context counts", test_cache_miss_hit_partial },
 		{ "cache: PostgreSQL behind memcached", test_cache_postgres },
 		{ "provider down: 503, no echo; cached still served", test_provider_down },

@@ -58,6 +58,8 @@ static const struct bad_case bad[] = {
 	{ __LINE__, GOOD "log_requests = maybe\n", "log_requests" },
 	{ __LINE__, GOOD "database_url =\n", "database_url" },
 	{ __LINE__, GOOD "just words\n", "t.conf:3" },
+	{ __LINE__, GOOD "providers = apertium, deepl\n", "deepl" },
+	{ __LINE__, GOOD "providers = apertium, libretranslate\n", "libretranslate_url" },
 };
 
 static void test_bad(void)
@@ -115,6 +117,23 @@ static void test_default_path(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(config_default_path(), "dragoman/dragoman.conf"));
 }
 
+static void test_providers(void)
+{
+	char err[512] = "";
+	struct config *c = config_parse(GOOD "providers = libretranslate,apertium\n"
+	    "libretranslate_url = http://127.0.0.1:5000\n", "t.conf", err, sizeof(err));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->providers, "libretranslate,apertium");
+	CU_ASSERT_PTR_NULL(c->libretranslate_api_key);
+	config_free(c);
+	c = config_parse(GOOD, "t.conf", err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_STRING_EQUAL(c->providers, "apertium");
+	CU_ASSERT_PTR_NULL(c->libretranslate_url);
+	config_free(c);
+}
+
 /* The example shipped in httpd-conf/ must stay a valid configuration. */
 static void test_shipped_example(void)
 {
@@ -142,6 +161,7 @@ int main(void)
 		{ "missing file", test_load_missing_file },
 		{ "default path", test_default_path },
 		{ "shipped example parses", test_shipped_example },
+		{ "provider order and its settings", test_providers },
 		{ NULL, NULL }
 	};
 	unsetenv("DRAGOMAN_DATABASE_URL");

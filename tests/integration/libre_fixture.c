@@ -1,0 +1,142 @@
+/* A stand-in for a LibreTranslate server (which cannot be reached from
+ * here), speaking its wire format:
+ *   POST /translate  {"q": "..."|[...], "source", "target", "format", "api_key"}
+ *     -> {"translatedText": "..."|[...]}   or 400/403 {"error": "..."}
+ *   GET /languages -> [{"code":"en","name":"English","targets":["fr",...]}]
+ * It "translates" en->fr and en->es by wrapping the text in "[fr] ..." so
+ * that tests can tell who answered. It requires api_key "fixture-key".
+ *   libre_fixture PORT SECONDS */
+#include "autoconfig.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#define REQ_MAX (1 << 20)
+
+/* Writes an HTTP/1.1 response with a JSON body and closes nothing. */
+static void respond(int fd, int status, const char *body)
+{
+	char head[256];
+	int n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, strlen(body));
+
+	(void)!write(fd, head, (size_t)n);
+	(void)!write(fd, body, strlen(body));
+}
+
+/* Returns the translated form of one text, as a new JSON string. */
+static struct json_object *fake(const char *target, const char *text)
+{
+	char buf[8192];
+
+	snprintf(buf, sizeof(buf), "[%s] %s", target, text);
+	return json_object_new_string(buf);
+}
+
+/* Handles POST /translate with the JSON body. */
+static void translate(int fd, const char *body)
+{
+	struct json_object *o = json_tokener_parse(body), *q, *src, *tgt, *key, *out;
+	const char *t;
+
+	if (o == NULL || !json_object_object_get_ex(o, "q", &q) ||
+	    !json_object_object_get_ex(o, "target", &tgt) ||
+	    !json_object_object_get_ex(o, "source", &src)) {
+		respond(fd, 400, "{\"error\":\"Invalid request: missing q, source or target\"}");
+		goto out;
+	}
+	if (!json_object_object_get_ex(o, "api_key", &key) ||
+	    strcmp(json_object_get_string(key), "fixture-key") != 0) {
+		respond(fd, 403, "{\"error\":\"Invalid API key\"}");
+		goto out;
+	}
+	t = json_object_get_string(tgt);
+	if (strcmp(json_object_get_string(src), "en") != 0 || (strcmp(t, "fr") && strcmp(t, "es"))) {
+		respond(fd, 400, "{\"error\":\"Language pair not supported\"}");
+		goto out;
+	}
+	struct json_object *res = json_object_new_object();
+	if (json_object_is_type(q, json_type_array)) {
+		out = json_object_new_array();
+		for (size_t i = 0; i < json_object_array_length(q); i++)
+			json_object_array_add(out, fake(t, json_object_get_string(json_object_array_get_idx(q, i))));
+	} else
+		out = fake(t, json_object_get_string(q));
+	json_object_object_add(res, "translatedText", out);
+	respond(fd, 200, json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
+	json_object_put(res);
+out:
+	json_object_put(o);
+}
+
+/* Reads one request from fd and answers it. */
+static void serve(int fd)
+{
+	static char req[REQ_MAX + 1];
+	size_t len = 0;
+	char *end = NULL;
+	long clen = 0;
+
+	while (len < REQ_MAX) {
+		ssize_t r = read(fd, req + len, REQ_MAX - len);
+		if (r <= 0)
+			return;
+		len += (size_t)r;
+		req[len] = '\0';
+		if (end == NULL && (end = strstr(req, "\r\n\r\n")) != NULL) {
+			char *cl = strcasestr(req, "\r\nContent-Length:");
+			clen = cl != NULL && cl < end ? atol(cl + 17) : 0;
+		}
+		if (end != NULL && len >= (size_t)(end + 4 - req) + (size_t)clen)
+			break;
+	}
+	if (end == NULL)
+		return;
+	if (strncmp(req, "GET /languages ", 15) == 0)
+		respond(fd, 200, "[{\"code\":\"en\",\"name\":\"English\",\"targets\":[\"es\",\"fr\"]}]");
+	else if (strncmp(req, "POST /translate ", 16) == 0)
+		translate(fd, end + 4);
+	else
+		respond(fd, 404, "{\"error\":\"Not Found\"}");
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in sa = { 0 };
+	int one = 1, fd;
+	time_t end;
+
+	if (argc != 3)
+		return 2;
+	end = time(NULL) + atoi(argv[2]);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)atoi(argv[1]));
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
+		perror("libre_fixture");
+		return 1;
+	}
+	while (time(NULL) < end) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		int c = accept(fd, NULL, NULL);
+		if (c >= 0) {
+			serve(c);
+			close(c);
+		}
+	}
+	return 0;
+}
