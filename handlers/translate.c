@@ -230,19 +230,6 @@ done:
 	return p;
 }
 
-/* Returns 1 when pairs (as from pairs_get()) hold source->target. */
-static int pair_offered(struct json_object *pairs, const char *source, const char *target)
-{
-	for (size_t i = 0; pairs != NULL && i < json_object_array_length(pairs); i++) {
-		struct json_object *p = json_object_array_get_idx(pairs, i), *s, *t;
-		if (json_object_object_get_ex(p, "source", &s) && json_object_object_get_ex(p, "target", &t) &&
-		    strcmp(json_object_get_string(s), source) == 0 &&
-		    strcmp(json_object_get_string(t), target) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static struct json_object *pairs_get(struct worker *w, const char *request_id);
 
 /* Detects the language of each text into detected[i]: the best candidate
@@ -264,7 +251,7 @@ static enum problem detect_sources(struct worker *w, struct request *r, struct r
 		}
 		for (int c = 0; c < d.ncandidates && chosen < 0; c++)
 			if (strcmp(d.candidates[c], target) == 0 ||
-			    pair_offered(pairs, d.candidates[c], target))
+			    provider_pair_find(pairs, d.candidates[c], target) != NULL)
 				chosen = c;
 		if (chosen < 0) {
 			snprintf(rp->detail, sizeof(rp->detail), "cannot tell a language of text %zu that "
@@ -462,18 +449,6 @@ static struct json_object *provider_pairs(struct worker *w, const struct provide
 	return pairs;
 }
 
-/* Returns the pair {source,target} in merged, or NULL. */
-static struct json_object *find_pair(struct json_object *merged, const char *s, const char *t)
-{
-	for (size_t i = 0; i < json_object_array_length(merged); i++) {
-		struct json_object *p = json_object_array_get_idx(merged, i), *a, *b;
-		if (json_object_object_get_ex(p, "source", &a) && json_object_object_get_ex(p, "target", &b) &&
-		    strcmp(json_object_get_string(a), s) == 0 && strcmp(json_object_get_string(b), t) == 0)
-			return p;
-	}
-	return NULL;
-}
-
 /* Returns the pairs of all configured providers (caller owns), each with
  * "providers": the names that offer it, in order. NULL when none answered. */
 static struct json_object *pairs_get(struct worker *w, const char *request_id)
@@ -492,15 +467,11 @@ static struct json_object *pairs_get(struct worker *w, const char *request_id)
 			struct json_object *p = json_object_array_get_idx(pairs, i), *s, *t, *m, *list;
 			json_object_object_get_ex(p, "source", &s);
 			json_object_object_get_ex(p, "target", &t);
-			m = find_pair(merged, json_object_get_string(s), json_object_get_string(t));
-			if (m == NULL) {
-				m = json_object_new_object();
-				json_object_object_add(m, "source", json_object_get(s));
-				json_object_object_add(m, "target", json_object_get(t));
-				json_object_object_add(m, "providers", json_object_new_array());
-				json_object_array_add(merged, m);
+			m = provider_pair_add(merged, json_object_get_string(s), json_object_get_string(t));
+			if (!json_object_object_get_ex(m, "providers", &list)) {
+				list = json_object_new_array();
+				json_object_object_add(m, "providers", list);
 			}
-			json_object_object_get_ex(m, "providers", &list);
 			json_object_array_add(list, json_object_new_string(order[k]->name));
 		}
 		json_object_put(pairs);

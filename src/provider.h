@@ -44,6 +44,16 @@ extern const struct provider provider_libretranslate;
 
 #define PROVIDERS_MAX 8
 
+/* Returns the pair {"source","target"} in the JSON array pairs, or NULL.
+ * Borrowed from pairs. */
+struct json_object *provider_pair_find(struct json_object *pairs, const char *source,
+    const char *target);
+
+/* Appends {"source","target"} to pairs unless it is there; returns it
+ * (borrowed from pairs). */
+struct json_object *provider_pair_add(struct json_object *pairs, const char *source,
+    const char *target);
+
 /* Returns the provider named name, or NULL. */
 const struct provider *provider_find(const char *name);
 

@@ -95,18 +95,6 @@ static const char *apertium_model(const char *source, const char *target, char *
 	return buf;
 }
 
-/* Returns 1 when arr already holds {source, target}. */
-static int has_pair(struct json_object *arr, const char *s, const char *t)
-{
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		struct json_object *p = json_object_array_get_idx(arr, i);
-		if (strcmp(json_path_str(p, "source", NULL), s) == 0 &&
-		    strcmp(json_path_str(p, "target", NULL), t) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static enum provider_status apertium_list_pairs(struct worker *w, const char *request_id,
     struct json_object **pairs, char *err, size_t errsz)
 {
@@ -131,12 +119,8 @@ static enum provider_status apertium_list_pairs(struct worker *w, const char *re
 		struct json_object *p = json_object_array_get_idx(data, i);
 		const char *s = langcode_to_iso1(json_path_str(p, "sourceLanguage", NULL));
 		const char *t = langcode_to_iso1(json_path_str(p, "targetLanguage", NULL));
-		if (s == NULL || t == NULL || has_pair(*pairs, s, t))
-			continue;
-		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "source", json_object_new_string(s));
-		json_object_object_add(o, "target", json_object_new_string(t));
-		json_object_array_add(*pairs, o);
+		if (s != NULL && t != NULL)
+			provider_pair_add(*pairs, s, t);
 	}
 	st = PROVIDER_OK;
 out:

@@ -128,12 +128,8 @@ static enum provider_status libre_list_pairs(struct worker *w, const char *reque
 			continue;
 		for (size_t j = 0; j < json_object_array_length(targets); j++) {
 			const char *t = json_object_get_string(json_object_array_get_idx(targets, j));
-			if (t == NULL || strcmp(t, json_object_get_string(code)) == 0)
-				continue;
-			struct json_object *o = json_object_new_object();
-			json_object_object_add(o, "source", json_object_new_string(json_object_get_string(code)));
-			json_object_object_add(o, "target", json_object_new_string(t));
-			json_object_array_add(*pairs, o);
+			if (t != NULL && strcmp(t, json_object_get_string(code)) != 0)
+				provider_pair_add(*pairs, json_object_get_string(code), t);
 		}
 	}
 	st = PROVIDER_OK;

@@ -8,8 +8,6 @@
  *   libre_fixture PORT SECONDS */
 #include "autoconfig.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +18,8 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+
+#include "listen.h"
 
 #define REQ_MAX (1 << 20)
 
@@ -112,22 +112,15 @@ static void serve(int fd)
 
 int main(int argc, char **argv)
 {
-	struct sockaddr_in sa = { 0 };
-	int one = 1, fd;
+	int fd;
 	time_t end;
 
 	if (argc != 3)
 		return 2;
 	end = time(NULL) + atoi(argv[2]);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)atoi(argv[1]));
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
-		perror("libre_fixture");
+	fd = listen_loopback("libre_fixture", atoi(argv[1]));
+	if (fd < 0)
 		return 1;
-	}
 	while (time(NULL) < end) {
 		struct pollfd p = { fd, POLLIN, 0 };
 		if (poll(&p, 1, 200) <= 0)
