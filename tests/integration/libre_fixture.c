@@ -8,13 +8,10 @@
  *   libre_fixture PORT SECONDS */
 #include "autoconfig.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -110,26 +107,14 @@ static void serve(int fd)
 		respond(fd, 404, "{\"error\":\"Not Found\"}");
 }
 
+/* Answers one request on fd and closes it. */
+static void serve_and_close(int fd)
+{
+	serve(fd);
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
-	int fd;
-	time_t end;
-
-	if (argc != 3)
-		return 2;
-	end = time(NULL) + atoi(argv[2]);
-	fd = listen_loopback("libre_fixture", atoi(argv[1]));
-	if (fd < 0)
-		return 1;
-	while (time(NULL) < end) {
-		struct pollfd p = { fd, POLLIN, 0 };
-		if (poll(&p, 1, 200) <= 0)
-			continue;
-		int c = accept(fd, NULL, NULL);
-		if (c >= 0) {
-			serve(c);
-			close(c);
-		}
-	}
-	return 0;
+	return fixture_main("libre_fixture", argc, argv, serve_and_close);
 }

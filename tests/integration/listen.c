@@ -1,6 +1,9 @@
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -25,4 +28,30 @@ int listen_loopback(const char *name, int port)
 		return -1;
 	}
 	return fd;
+}
+
+int fixture_main(const char *name, int argc, char **argv, void (*on_conn)(int fd))
+{
+	time_t end;
+	int fd;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s PORT SECONDS\n", name);
+		return 2;
+	}
+	end = time(NULL) + atoi(argv[2]);
+	fd = listen_loopback(name, atoi(argv[1]));
+	if (fd < 0)
+		return 1;
+	printf("listening\n");
+	fflush(stdout);
+	while (time(NULL) < end) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		int c = accept(fd, NULL, NULL);
+		if (c >= 0)
+			on_conn(c);
+	}
+	return 0;
 }

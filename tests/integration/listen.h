@@ -6,4 +6,9 @@
  * under name). */
 int listen_loopback(const char *name, int port);
 
+/* The main of a fixture invoked as "NAME PORT SECONDS": listens on
+ * 127.0.0.1:PORT and hands every accepted connection to on_conn (which
+ * owns it) until SECONDS have passed. Returns the exit status. */
+int fixture_main(const char *name, int argc, char **argv, void (*on_conn)(int fd));
+
 #endif
