@@ -49,6 +49,12 @@ void tcache_prepare(struct tcache_entry *e, size_t n, const char *source,
 	EVP_MD_CTX_free(ctx);
 }
 
+/* Writes the memcached (and memo) key of entry e into out (80 bytes). */
+static void entry_cache_key(const struct tcache_entry *e, char *out)
+{
+	snprintf(out, 80, KEY_PREFIX "%s", e->key);
+}
+
 /* Sets e from a cached JSON value {"t","p","m"}. Returns 1 when usable. */
 static int entry_from_json(struct tcache_entry *e, const char *v, const char *provider)
 {
@@ -78,7 +84,7 @@ static void memcached_put(struct worker *w, const struct tcache_entry *e)
 	json_object_object_add(o, "p", json_object_new_string(e->provider));
 	json_object_object_add(o, "m", json_object_new_string(e->model));
 	const char *v = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	snprintf(ckey, sizeof(ckey), KEY_PREFIX "%s", e->key);
+	entry_cache_key(e, ckey);
 	(void)cache_set_memo(w->cache, ckey, v, len, TRANSLATION_CACHE_TTL, w->cfg->local_cache_ms);
 	json_object_put(o);
 }
@@ -94,7 +100,7 @@ static size_t lookup_memcached(struct worker *w, struct tcache_entry *e, size_t 
 
 	for (size_t i = 0; keys != NULL && values != NULL && i < n; i++) {
 		char ckey[80];
-		snprintf(ckey, sizeof(ckey), KEY_PREFIX "%s", e[i].key);
+		entry_cache_key(&e[i], ckey);
 		if (memo_get(ckey, buf, sizeof(buf), &len) && entry_from_json(&e[i], buf, provider)) {
 			hits++;
 			continue;

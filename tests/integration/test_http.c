@@ -16,6 +16,7 @@
 #include <libpq-fe.h>
 
 #include "../unit/cu_run.h"
+#include "clock.h"
 #include "fixture.h"
 #include "http.h"
 
@@ -75,27 +76,18 @@ static void unlock_workspace_row(PGconn *pg)
 	PQfinish(pg);
 }
 
-/* Milliseconds on the monotonic clock. */
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* Polls GET /v1/workspace with key until it answers want; returns the
  * milliseconds that took, or -1 after 5 s. */
 static double until_status(const char *key, long want)
 {
-	double t0 = now_ms();
+	double t0 = clock_now_ms();
 
-	while (now_ms() - t0 < 5000) {
+	while (clock_now_ms() - t0 < 5000) {
 		struct http_response r;
 		long st = get("/v1/workspace", key, &r);
 		http_free(&r);
 		if (st == want)
-			return now_ms() - t0;
+			return clock_now_ms() - t0;
 		usleep(20 * 1000);
 	}
 	return -1;
@@ -382,10 +374,10 @@ static void test_revoke_bound(void)
 	/* key_cache_ttl is 2 s here (memcached 1 s + memo 1 s): from the
 	 * revocation on, some worker refuses the key at once or soon, and after
 	 * 2 s every worker does */
-	double t0 = now_ms(), ms = until_status(key, 401);
+	double t0 = clock_now_ms(), ms = until_status(key, 401);
 	fprintf(stderr, "\n  key revoked in the database: first refusal after %.0f ms\n", ms);
 	CU_ASSERT(ms >= 0 && ms <= 2200);
-	double left = 2100 - (now_ms() - t0);
+	double left = 2100 - (clock_now_ms() - t0);
 	if (left > 0)
 		usleep((useconds_t)(left * 1000));
 	for (int i = 0; i < 8; i++) {
@@ -429,26 +421,36 @@ static void *load_thread(void *arg)
 	return NULL;
 }
 
+/* Returns the --listen master's pid, or 0 when this setup has none. */
+static pid_t listener_pid(void)
+{
+	char path[512], buf[32];
+	FILE *f;
+	pid_t pid = 0;
+
+	snprintf(path, sizeof(path), "%s/run/listener.pid", getenv("DRAGOMAN_STATE"));
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(buf, sizeof(buf), f) != NULL)
+			pid = (pid_t)atoi(buf);
+		fclose(f);
+	}
+	return pid;
+}
+
 /* Kills every dragoman worker of this stack with SIGKILL (not the
  * --listen master). Returns how many. */
 static int kill_workers(void)
 {
-	char bin[512], path[300], cmd[1024], master[32] = "";
+	char bin[512], path[300], cmd[1024];
+	pid_t master = listener_pid();
 	int n = 0;
 	DIR *d = opendir("/proc");
 	struct dirent *de;
 	FILE *f;
 
 	snprintf(bin, sizeof(bin), "%s/bin/dragoman.fcgi", getenv("DRAGOMAN_STATE"));
-	snprintf(cmd, sizeof(cmd), "%s/run/listener.pid", getenv("DRAGOMAN_STATE"));
-	if ((f = fopen(cmd, "r")) != NULL) {
-		if (fgets(master, sizeof(master), f) == NULL)
-			master[0] = '\0';
-		master[strcspn(master, "\n")] = '\0';
-		fclose(f);
-	}
 	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9' || strcmp(de->d_name, master) == 0)
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || atoi(de->d_name) == (int)master)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
 		if ((f = fopen(path, "r")) == NULL)
@@ -512,9 +514,9 @@ static void *burst_thread(void *arg)
 
 	for (int i = 0; i < 10; i++) {
 		struct http_response r;
-		double t0 = now_ms();
+		double t0 = clock_now_ms();
 		long st = get("/v1/workspace", admin_key, &r);
-		double ms = now_ms() - t0;
+		double ms = clock_now_ms() - t0;
 		http_free(&r);
 		pthread_mutex_lock(&b->mu);
 		if (st == 200)
@@ -583,22 +585,6 @@ static void test_excess_concurrency_queues(void)
 }
 
 /* --- --listen master: SIGHUP (only in the mod_proxy_fcgi setup) -------- */
-
-/* Returns the --listen master's pid, or 0 when this setup has none. */
-static pid_t listener_pid(void)
-{
-	char path[512], buf[32];
-	FILE *f;
-	pid_t pid = 0;
-
-	snprintf(path, sizeof(path), "%s/run/listener.pid", getenv("DRAGOMAN_STATE"));
-	if ((f = fopen(path, "r")) != NULL) {
-		if (fgets(buf, sizeof(buf), f) != NULL)
-			pid = (pid_t)atoi(buf);
-		fclose(f);
-	}
-	return pid;
-}
 
 /* Writes the pids of the master's children, comma-separated, into out. */
 static void worker_pids(pid_t master, char *out, size_t outsz)

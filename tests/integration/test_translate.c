@@ -13,7 +13,9 @@
 #include <curl/curl.h>
 
 #include "../unit/cu_run.h"
+#include "clock.h"
 #include "fixture.h"
+#include "provider.h"
 #include "http.h"
 
 static char key[128];
@@ -182,21 +184,21 @@ static void test_needs_key(void)
 	http_free(&r);
 }
 
+/* Returns the pair source->target listed in r, or NULL (borrowed). */
+static struct json_object *listed_pair(const struct http_response *r, const char *source,
+    const char *target)
+{
+	struct json_object *pairs;
+
+	if (r->json == NULL || !json_object_object_get_ex(r->json, "pairs", &pairs))
+		return NULL;
+	return provider_pair_find(pairs, source, target);
+}
+
 /* Returns 1 when the pairs of r hold source->target. */
 static int has_pair(const struct http_response *r, const char *source, const char *target)
 {
-	struct json_object *pairs, *s, *t;
-
-	if (r->json == NULL || !json_object_object_get_ex(r->json, "pairs", &pairs))
-		return 0;
-	for (size_t i = 0; i < json_object_array_length(pairs); i++) {
-		struct json_object *p = json_object_array_get_idx(pairs, i);
-		if (json_object_object_get_ex(p, "source", &s) && json_object_object_get_ex(p, "target", &t) &&
-		    strcmp(json_object_get_string(s), source) == 0 &&
-		    strcmp(json_object_get_string(t), target) == 0)
-			return 1;
-	}
-	return 0;
+	return listed_pair(r, source, target) != NULL;
 }
 
 static void test_languages(void)
@@ -269,20 +271,13 @@ static void test_translate_detects_source(void)
 static int pair_has_provider(const struct http_response *r, const char *source,
     const char *target, const char *provider)
 {
-	struct json_object *pairs, *s, *t, *list;
+	struct json_object *p = listed_pair(r, source, target), *list;
 
-	if (r->json == NULL || !json_object_object_get_ex(r->json, "pairs", &pairs))
+	if (p == NULL || !json_object_object_get_ex(p, "providers", &list))
 		return 0;
-	for (size_t i = 0; i < json_object_array_length(pairs); i++) {
-		struct json_object *p = json_object_array_get_idx(pairs, i);
-		if (!json_object_object_get_ex(p, "source", &s) || !json_object_object_get_ex(p, "target", &t) ||
-		    strcmp(json_object_get_string(s), source) || strcmp(json_object_get_string(t), target) ||
-		    !json_object_object_get_ex(p, "providers", &list))
-			continue;
-		for (size_t j = 0; j < json_object_array_length(list); j++)
-			if (strcmp(json_object_get_string(json_object_array_get_idx(list, j)), provider) == 0)
-				return 1;
-	}
+	for (size_t j = 0; j < json_object_array_length(list); j++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(list, j)), provider) == 0)
+			return 1;
 	return 0;
 }
 
@@ -422,28 +417,19 @@ static void test_provider_down(void)
 	http_free(&r);
 }
 
-/* Milliseconds on the monotonic clock. */
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
 /* Translates a text never seen before through apertium (pinned, so that no
  * other provider steps in); returns the status and the time it took. */
 static long translate_fresh(double *ms, struct http_response *r)
 {
 	static int seq;
 	char body[256];
-	double t0 = now_ms();
+	double t0 = clock_now_ms();
 	long st;
 
 	snprintf(body, sizeof(body), "{\"text\":\"The cat number %ld-%d is sleeping.\","
 	    "\"source\":\"en\",\"target\":\"es\",\"provider\":\"apertium\"}", (long)getpid(), ++seq);
 	st = post("/v1/translate", body, r);
-	*ms = now_ms() - t0;
+	*ms = clock_now_ms() - t0;
 	return st;
 }
 
@@ -496,14 +482,14 @@ static void test_breaker(void)
 	CU_ASSERT_EQUAL_FATAL(stack("apy-start"), 0);
 	/* after the cool-down a probe goes out, succeeds, and closes it */
 	long st = 0;
-	double t0 = now_ms();
-	while (st != 200 && now_ms() - t0 < 8000) {
+	double t0 = clock_now_ms();
+	while (st != 200 && clock_now_ms() - t0 < 8000) {
 		st = translate_fresh(&ms, &r);
 		http_free(&r);
 		if (st != 200)
 			usleep(200 * 1000);
 	}
-	fprintf(stderr, "  breaker closed %.0f ms after the provider came back\n", now_ms() - t0);
+	fprintf(stderr, "  breaker closed %.0f ms after the provider came back\n", clock_now_ms() - t0);
 	CU_ASSERT_EQUAL(st, 200);
 	for (int i = 0; i < 5; i++) {
 		CU_ASSERT_EQUAL(translate_fresh(&ms, &r), 200);
