@@ -19,6 +19,7 @@
 #include "handlers.h"
 
 #define PAIRS_CACHE_TTL 300
+#define PAIRS_CACHE_MAX (512 * 1024)
 
 enum { F_TEXT, F_TEXTS, F_TARGET, F_SOURCE, F_FORMAT, F_CONTEXT, F_PROVIDER };
 static const struct param_spec translate_fields[] = {
@@ -118,14 +119,43 @@ static enum problem check_languages(struct worker *w, struct request *r, struct 
 	return PROBLEM_NONE;
 }
 
+/* Returns the code points of text (of its text nodes only when html). */
+static long long text_characters(const char *text, int html)
+{
+	return html ? (long long)html_text_length(text) : (long long)utf8_count(text, strlen(text));
+}
+
+/* Fills the usage event of a translation of e[0..n) (n texts, hits of
+ * them cached): billed characters are those of the texts not cached; the
+ * provider and model are those of the first text sent upstream, else of
+ * the first text. */
+static void translate_usage(struct usage *u, const struct tcache_entry *e, size_t n,
+    size_t hits, int html)
+{
+	const struct tcache_entry *shown = NULL;
+
+	u->segments = (int)n;
+	u->cached_segments = (int)hits;
+	for (size_t i = 0; i < n; i++) {
+		long long c = text_characters(e[i].text, html);
+		u->characters += c;
+		if (!e[i].hit)
+			u->billed_characters += c;
+		if (e[i].translated != NULL && (shown == NULL || (shown->hit && !e[i].hit)))
+			shown = &e[i];
+	}
+	if (shown != NULL) {
+		snprintf(u->provider, sizeof(u->provider), "%s", shown->provider);
+		snprintf(u->model, sizeof(u->model), "%s", shown->model);
+	}
+}
+
 /* Builds the 200 body from the entries e[0..n): one result per text in
- * order; billed_characters counts the code points of texts not cached (of
- * their text only, not markup, when html). */
+ * order, and billed_characters from the request's usage u. */
 static struct json_object *translate_body(const struct tcache_entry *e, size_t n,
-    int html, char (*detected)[8], const char *request_id)
+    char (*detected)[8], const struct usage *u, const char *request_id)
 {
 	struct json_object *body = json_object_new_object(), *arr = json_object_new_array();
-	long billed = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *t = json_object_new_object();
@@ -133,14 +163,14 @@ static struct json_object *translate_body(const struct tcache_entry *e, size_t n
 		json_object_object_add(t, "provider", json_object_new_string(e[i].provider));
 		json_object_object_add(t, "model", json_object_new_string(e[i].model));
 		json_object_object_add(t, "cached", json_object_new_boolean(e[i].hit));
+		if (e[i].degraded)
+			json_object_object_add(t, "degraded", json_object_new_boolean(1));
 		if (detected != NULL)
 			json_object_object_add(t, "detected_source", json_object_new_string(detected[i]));
 		json_object_array_add(arr, t);
-		if (!e[i].hit)
-			billed += html ? html_text_length(e[i].text) : utf8_count(e[i].text, strlen(e[i].text));
 	}
 	json_object_object_add(body, "translations", arr);
-	json_object_object_add(body, "billed_characters", json_object_new_int64(billed));
+	json_object_object_add(body, "billed_characters", json_object_new_int64(u->billed_characters));
 	json_object_object_add(body, "request_id", json_object_new_string(request_id));
 	return body;
 }
@@ -163,22 +193,19 @@ static enum provider_status ask_provider(struct worker *w, const struct provider
 	return st;
 }
 
-/* Sends the texts the cache did not have to the providers, in the
- * configured order (only the pinned one when the request names one): one
- * that does not offer the pair, fails, or has its breaker open passes the
- * texts to the next. Moves the results into their entries. Returns
- * PROBLEM_NONE, or the problem with rp->detail (and Retry-After) set. */
-static enum problem translate_misses(struct worker *w, struct request *r, struct reply *rp,
-    struct translate_job *job, struct tcache_entry *e, size_t n)
+/* Sends the texts of e[0..n) not hit yet to provider pr (through its
+ * breaker) and moves the results into their entries. Returns its status;
+ * err says why when not PROVIDER_OK. */
+static enum provider_status translate_misses(struct worker *w, const struct provider *pr,
+    struct translate_job *job, struct tcache_entry *e, size_t n, char *err, size_t errsz)
 {
 	const char **texts = calloc(n, sizeof(*texts));
 	char **out = calloc(n, sizeof(*out));
-	size_t *index = calloc(n, sizeof(*index)), m = 0, np, unsupported = 0;
-	const struct provider *order[PROVIDERS_MAX];
-	const struct param_value *pin = &r->fields[F_PROVIDER];
-	char err[512] = "", model[64];
-	enum problem p = PROBLEM_INTERNAL;
+	size_t *index = calloc(n, sizeof(*index)), m = 0;
+	char model[64];
+	enum provider_status st = PROVIDER_FAILED;
 
+	snprintf(err, errsz, "%s: out of memory", pr->name);
 	if (texts == NULL || out == NULL || index == NULL)
 		goto done;
 	for (size_t i = 0; i < n; i++)
@@ -188,38 +215,16 @@ static enum problem translate_misses(struct worker *w, struct request *r, struct
 		}
 	job->texts = texts;
 	job->ntexts = m;
-	job->request_id = r->request_id;
-	np = pin->present ? (order[0] = provider_find(pin->str)) != NULL
-	    : provider_order(w->cfg->providers, order);
-	for (size_t k = 0; k < np; k++) {
-		enum provider_status st = ask_provider(w, order[k], job, out, err, sizeof(err));
-		if (st == PROVIDER_UNSUPPORTED) {
-			unsupported++;
-			continue;
-		}
-		if (st != PROVIDER_OK) {
-			log_msg(LOG_LEVEL_WARN, "request %s: %s", r->request_id, err);
-			continue;
-		}
-		order[k]->model(job->source, job->target, model, sizeof(model));
-		for (size_t j = 0; j < m; j++) {
-			struct tcache_entry *x = &e[index[j]];
-			x->translated = out[j];
-			out[j] = NULL;
-			snprintf(x->provider, sizeof(x->provider), "%s", order[k]->name);
-			snprintf(x->model, sizeof(x->model), "%s", model);
-		}
-		p = PROBLEM_NONE;
+	st = ask_provider(w, pr, job, out, err, errsz);
+	if (st != PROVIDER_OK)
 		goto done;
-	}
-	if (unsupported == np) {
-		snprintf(rp->detail, sizeof(rp->detail), "no provider translates %s to %s",
-		    job->source, job->target);
-		p = PROBLEM_INVALID_FIELD;
-	} else {
-		snprintf(rp->detail, sizeof(rp->detail), "no translation provider is available");
-		rp->retry_after = (int)w->cfg->breaker_cooldown_s;
-		p = PROBLEM_UNAVAILABLE;
+	pr->model(w, job->source, job->target, model, sizeof(model));
+	for (size_t j = 0; j < m; j++) {
+		struct tcache_entry *x = &e[index[j]];
+		x->translated = out[j];
+		out[j] = NULL;
+		snprintf(x->provider, sizeof(x->provider), "%s", pr->name);
+		snprintf(x->model, sizeof(x->model), "%s", model);
 	}
 done:
 	for (size_t k = 0; out != NULL && k < m; k++)
@@ -227,7 +232,96 @@ done:
 	free(out);
 	free(texts);
 	free(index);
-	return p;
+	job->texts = NULL;
+	job->ntexts = 0;
+	return st;
+}
+
+/* Looks the texts of g[0..m) not hit yet up in the caches of the
+ * configured providers that are not in order[0..np), marking those hits
+ * degraded. Returns the number of hits. */
+static size_t translate_degraded(struct worker *w, struct tcache_query *q,
+    const struct provider *const *order, size_t np, struct tcache_entry *g, size_t m)
+{
+	const struct provider *all[PROVIDERS_MAX];
+	size_t na = provider_order(w->cfg->providers, all), hits = 0;
+	unsigned char *before = calloc(m, 1);
+
+	for (size_t k = 0; before != NULL && k < na && hits < m; k++) {
+		int tried = 0;
+		for (size_t j = 0; j < np; j++)
+			tried |= order[j] == all[k];
+		if (tried)
+			continue;
+		for (size_t i = 0; i < m; i++)
+			before[i] = (unsigned char)g[i].hit;
+		q->family = all[k]->name;
+		tcache_prepare(g, m, q);
+		if (tcache_lookup(w, g, m) == 0)
+			continue;
+		for (size_t i = 0; i < m; i++)
+			if (g[i].hit && !before[i]) {
+				g[i].degraded = 1;
+				hits++;
+			}
+	}
+	free(before);
+	return hits;
+}
+
+/* Translates the m entries g of one source language, trying the providers
+ * in order (only the pinned one when the request names one): each one's
+ * cache first, then the provider itself for what is still missing; one
+ * that does not offer the pair, fails, or has its breaker open passes the
+ * rest to the next. When all fail, cached translations of the other
+ * configured providers are served, marked degraded. Adds the cache hits to
+ * *hits. Returns PROBLEM_NONE, or the problem with rp->detail (and
+ * Retry-After) set. */
+static enum problem translate_group(struct worker *w, struct request *r, struct reply *rp,
+    struct translate_job *job, struct tcache_entry *g, size_t m, size_t *hits)
+{
+	const struct param_value *ctx = &r->fields[F_CONTEXT], *pin = &r->fields[F_PROVIDER];
+	struct tcache_query q = { NULL, w->cfg->cache_per_workspace ? r->ident.workspace_id : "",
+	    job->source, job->target, job->html ? "html" : "text", ctx->present ? ctx->str : "" };
+	const struct provider *order[PROVIDERS_MAX];
+	size_t np, unsupported = 0, h = 0;
+	char err[512] = "";
+
+	np = pin->present ? (order[0] = provider_find(pin->str)) != NULL
+	    : provider_order(w->cfg->providers, order);
+	job->request_id = r->request_id;
+	job->context = q.context;
+	for (size_t k = 0; k < np; k++) {
+		enum provider_status st;
+		q.family = order[k]->name;
+		tcache_prepare(g, m, &q);
+		h += tcache_lookup(w, g, m);
+		if (h == m)
+			break;
+		st = translate_misses(w, order[k], job, g, m, err, sizeof(err));
+		if (st == PROVIDER_OK) {
+			tcache_store(w, g, m, &q);
+			*hits += h;
+			return PROBLEM_NONE;
+		}
+		if (st == PROVIDER_UNSUPPORTED)
+			unsupported++;
+		else
+			log_msg(LOG_LEVEL_WARN, "request %s: %s", r->request_id, err);
+	}
+	if (h < m && unsupported < np)
+		h += translate_degraded(w, &q, order, np, g, m);
+	*hits += h;
+	if (h == m)
+		return PROBLEM_NONE;
+	if (unsupported == np) {
+		snprintf(rp->detail, sizeof(rp->detail), "no provider translates %s to %s",
+		    job->source, job->target);
+		return PROBLEM_INVALID_FIELD;
+	}
+	snprintf(rp->detail, sizeof(rp->detail), "no translation provider is available");
+	rp->retry_after = (int)w->cfg->breaker_cooldown_s;
+	return PROBLEM_UNAVAILABLE;
 }
 
 static struct json_object *pairs_get(struct worker *w, const char *request_id);
@@ -263,32 +357,12 @@ static enum problem detect_sources(struct worker *w, struct request *r, struct r
 		} else if (strcmp(d.candidates[chosen], target) == 0) {
 			snprintf(rp->detail, sizeof(rp->detail), "text %zu is already in %s", i, target);
 			p = PROBLEM_INVALID_FIELD;
-		} else
+		} else {
 			memcpy(detected[i], d.candidates[chosen], sizeof(detected[i]));
+			usage_note_source(&r->usage, detected[i]);
+		}
 	}
 	json_object_put(pairs);
-	return p;
-}
-
-/* Translates the m entries g of one source language: cache lookup, the
- * provider for the misses, then the cache store. Adds the hits to *hits.
- * Returns PROBLEM_NONE or the problem with rp->detail set. */
-static enum problem translate_group(struct worker *w, struct request *r, struct reply *rp,
-    struct translate_job *job, struct tcache_entry *g, size_t m, size_t *hits)
-{
-	const struct param_value *ctx = &r->fields[F_CONTEXT], *prov = &r->fields[F_PROVIDER];
-	const char *format = job->html ? "html" : "text";
-	size_t h;
-	enum problem p;
-
-	tcache_prepare(g, m, job->source, job->target, format, ctx->present ? ctx->str : "");
-	h = tcache_lookup(w, g, m, prov->present ? prov->str : NULL);
-	*hits += h;
-	if (h == m)
-		return PROBLEM_NONE;
-	p = translate_misses(w, r, rp, job, g, m);
-	if (p == PROBLEM_NONE)
-		tcache_store(w, g, m, job->source, job->target, format);
 	return p;
 }
 
@@ -346,7 +420,9 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 		goto done;
 	for (size_t i = 0; i < n; i++)
 		e[i].text = texts[i];
+	snprintf(r->usage.target, sizeof(r->usage.target), "%s", job.target);
 	if (job.source != NULL) {
+		usage_note_source(&r->usage, job.source);
 		p = translate_group(w, r, rp, &job, e, n, &hits);
 	} else if ((detected = calloc(n, sizeof(*detected))) == NULL) {
 		p = PROBLEM_INTERNAL;
@@ -355,10 +431,11 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 		if (p == PROBLEM_NONE)
 			p = translate_detected(w, r, rp, &job, e, n, detected, &hits);
 	}
+	translate_usage(&r->usage, e, n, hits, job.html);
 	if (p != PROBLEM_NONE)
 		goto done;
 	reply_header(rp, "X-Cache", "%s", hits == n ? "HIT" : hits == 0 ? "MISS" : "PARTIAL");
-	reply_json(rp, 200, translate_body(e, n, job.html, detected, r->request_id));
+	reply_json(rp, 200, translate_body(e, n, detected, &r->usage, r->request_id));
 done:
 	if (e != NULL)
 		tcache_release(e, n);
@@ -406,8 +483,11 @@ static enum problem detect_post(struct worker *w, struct request *r, struct repl
 	if (p != PROBLEM_NONE)
 		goto done;
 	arr = json_object_new_array();
+	r->usage.segments = (int)n;
+	snprintf(r->usage.model, sizeof(r->usage.model), "libexttextcat");
 	for (size_t i = 0; i < n; i++) {
 		struct detection d;
+		r->usage.characters += (long long)utf8_count(texts[i], strlen(texts[i]));
 		if (detect_language(w, texts[i], strlen(texts[i]), &d) < 0) {
 			p = PROBLEM_INTERNAL;
 			goto done;
@@ -425,32 +505,54 @@ done:
 	return p;
 }
 
-/* Returns one provider's pairs (caller owns), from the cache when there,
- * else from the provider (then cached). NULL when unavailable. */
+/* json_object_array_sort() comparators: strings; pairs by source, target. */
+static int compare_strings(const void *a, const void *b)
+{
+	return strcmp(json_object_get_string(*(struct json_object *const *)a),
+	    json_object_get_string(*(struct json_object *const *)b));
+}
+
+static int compare_pairs(const void *a, const void *b)
+{
+	struct json_object *x = *(struct json_object *const *)a, *y = *(struct json_object *const *)b;
+	int c = strcmp(provider_json_str(x, "source", NULL), provider_json_str(y, "source", NULL));
+
+	return c != 0 ? c : strcmp(provider_json_str(x, "target", NULL),
+	    provider_json_str(y, "target", NULL));
+}
+
+/* Returns one provider's pair set (caller owns), from the cache when
+ * there, else from the provider (then cached). NULL when unavailable. */
 static struct json_object *provider_pairs(struct worker *w, const struct provider *pr,
     const char *request_id)
 {
 	struct json_object *pairs = NULL;
-	char ckey[96], buf[16384], err[512];
+	char ckey[96], err[512];
+	char *buf = malloc(PAIRS_CACHE_MAX);
 	size_t len;
 
 	snprintf(ckey, sizeof(ckey), "dgm:pairs:%s", pr->name);
-	if (cache_get_memo(w->cache, ckey, buf, sizeof(buf), &len, w->cfg->local_cache_ms) == 1 &&
-	    (pairs = json_tokener_parse(buf)) != NULL && json_object_is_type(pairs, json_type_array))
-		return pairs;
+	if (buf != NULL &&
+	    cache_get_memo(w->cache, ckey, buf, PAIRS_CACHE_MAX, &len, w->cfg->local_cache_ms) == 1 &&
+	    (pairs = json_tokener_parse(buf)) != NULL && json_object_is_type(pairs, json_type_object))
+		goto out;
 	json_object_put(pairs);
 	pairs = NULL;
 	if (pr->list_pairs(w, request_id, &pairs, err, sizeof(err)) != PROVIDER_OK) {
 		log_msg(LOG_LEVEL_ERROR, "request %s: %s", request_id, err);
-		return NULL;
+		goto out;
 	}
 	const char *text = json_object_to_json_string_length(pairs, JSON_C_TO_STRING_PLAIN, &len);
-	(void)cache_set_memo(w->cache, ckey, text, len, PAIRS_CACHE_TTL, w->cfg->local_cache_ms);
+	if (len < PAIRS_CACHE_MAX)
+		(void)cache_set_memo(w->cache, ckey, text, len, PAIRS_CACHE_TTL, w->cfg->local_cache_ms);
+out:
+	free(buf);
 	return pairs;
 }
 
-/* Returns the pairs of all configured providers (caller owns), each with
- * "providers": the names that offer it, in order. NULL when none answered. */
+/* Returns the pair set of all configured providers (caller owns), each
+ * pair's array naming the providers that offer it, in order. NULL when
+ * none answered. */
 static struct json_object *pairs_get(struct worker *w, const char *request_id)
 {
 	const struct provider *order[PROVIDERS_MAX];
@@ -462,27 +564,24 @@ static struct json_object *pairs_get(struct worker *w, const char *request_id)
 		if (pairs == NULL)
 			continue;
 		if (merged == NULL)
-			merged = json_object_new_array();
-		for (size_t i = 0; i < json_object_array_length(pairs); i++) {
-			struct json_object *p = json_object_array_get_idx(pairs, i), *s, *t, *m, *list;
-			json_object_object_get_ex(p, "source", &s);
-			json_object_object_get_ex(p, "target", &t);
-			m = provider_pair_add(merged, json_object_get_string(s), json_object_get_string(t));
-			if (!json_object_object_get_ex(m, "providers", &list)) {
-				list = json_object_new_array();
-				json_object_object_add(m, "providers", list);
+			merged = json_object_new_object();
+		json_object_object_foreach(pairs, source, targets) {
+			json_object_object_foreach(targets, target, unused) {
+				(void)unused;
+				json_object_array_add(provider_pair_add(merged, source, target),
+				    json_object_new_string(order[k]->name));
 			}
-			json_object_array_add(list, json_object_new_string(order[k]->name));
 		}
 		json_object_put(pairs);
 	}
 	return merged;
 }
 
-/* 200 {"pairs":[{"source","target","providers"}],"languages":[...]}. */
+/* 200 {"pairs":[{"source","target","providers"}],"languages":[...]}:
+ * the sources, and the pairs sorted by source then target. */
 static enum problem languages_get(struct worker *w, struct request *r, struct reply *rp)
 {
-	struct json_object *pairs = pairs_get(w, r->request_id), *langs, *body;
+	struct json_object *pairs = pairs_get(w, r->request_id), *langs, *list, *body;
 
 	if (pairs == NULL) {
 		snprintf(rp->detail, sizeof(rp->detail), "no translation provider is available");
@@ -490,18 +589,22 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 		return PROBLEM_UNAVAILABLE;
 	}
 	langs = json_object_new_array();
-	for (size_t i = 0; i < json_object_array_length(pairs); i++) {
-		struct json_object *p = json_object_array_get_idx(pairs, i), *s;
-		json_object_object_get_ex(p, "source", &s);
-		int seen = 0;
-		for (size_t j = 0; j < json_object_array_length(langs) && !seen; j++)
-			seen = strcmp(json_object_get_string(json_object_array_get_idx(langs, j)),
-			    json_object_get_string(s)) == 0;
-		if (!seen)
-			json_object_array_add(langs, json_object_get(s));
+	list = json_object_new_array();
+	json_object_object_foreach(pairs, source, targets) {
+		json_object_array_add(langs, json_object_new_string(source));
+		json_object_object_foreach(targets, target, providers) {
+			struct json_object *p = json_object_new_object();
+			json_object_object_add(p, "source", json_object_new_string(source));
+			json_object_object_add(p, "target", json_object_new_string(target));
+			json_object_object_add(p, "providers", json_object_get(providers));
+			json_object_array_add(list, p);
+		}
 	}
+	json_object_array_sort(langs, compare_strings);
+	json_object_array_sort(list, compare_pairs);
+	json_object_put(pairs);
 	body = json_object_new_object();
-	json_object_object_add(body, "pairs", pairs);
+	json_object_object_add(body, "pairs", list);
 	json_object_object_add(body, "languages", langs);
 	reply_json(rp, 200, body);
 	return PROBLEM_NONE;
@@ -509,10 +612,10 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 
 const struct route translate_routes[] = {
 	{ HTTP_POST, "/v1/translate", translate_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
-	  translate_fields, NULL, "translate" },
+	  translate_fields, NULL, "translate", 1 },
 	{ HTTP_POST, "/v1/detect", detect_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
-	  detect_fields, NULL, "detect" },
+	  detect_fields, NULL, "detect", 1 },
 	{ HTTP_GET, "/v1/languages", languages_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "languages" },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL }
+	  NULL, NULL, "languages", 0 },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0 }
 };

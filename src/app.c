@@ -102,6 +102,26 @@ static enum problem app_prepare(struct worker *w, const struct route *const *tab
 	return app_validate_input(w, r, io, detail, dsz);
 }
 
+/* Commits the usage event of a metered request from an identified caller
+ * before its response leaves. When that fails, a success turns into 503
+ * (nothing unrecorded is handed out); a failure keeps its own reply. */
+static void app_record_usage(struct worker *w, const struct request *r, struct reply *rp,
+    const struct timespec *t0)
+{
+	if (r->route == NULL || !r->route->metered || !r->ident.authenticated)
+		return;
+	if (usage_record(w, &r->ident, r->request_id, r->route->name, &r->usage, rp->status,
+	    (long)clock_ms_since(t0)) == 0 || rp->status >= 400)
+		return;
+	json_object_put(rp->body);
+	rp->body = NULL;
+	rp->headers_len = 0;
+	rp->headers[0] = '\0';
+	rp->retry_after = 1;
+	reply_problem(rp, PROBLEM_UNAVAILABLE, "the request could not be recorded; retry",
+	    r->request_id);
+}
+
 /* Writes the one log line for a finished request. */
 static void app_log(const struct worker *w, const struct request *r,
     const struct reply *rp, const struct timespec *t0)
@@ -155,6 +175,7 @@ int app_handle(struct worker *w, const struct route *const *tables,
 			rp.retry_after = 5;
 		reply_problem(&rp, p, detail[0] != '\0' ? detail : NULL, r.request_id);
 	}
+	app_record_usage(w, &r, &rp, &t0);
 	out = reply_render(&rp, r.request_id, &len);
 	if (out == NULL) {
 		static const char oom[] = "Status: 500 Internal Server Error\r\n"

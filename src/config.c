@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "provider.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -42,6 +43,17 @@ static const struct key_spec keys[] = {
 	{ "apertium_url", KEY_STRING, OFF(apertium_url), 0, "http://127.0.0.1:2737", 0, 0 },
 	{ "libretranslate_url", KEY_STRING, OFF(libretranslate_url), 0, NULL, 0, 0 },
 	{ "libretranslate_api_key", KEY_STRING, OFF(libretranslate_api_key), 0, NULL, 0, 0 },
+	{ "deepl_url", KEY_STRING, OFF(deepl_url), 0, NULL, 0, 0 },
+	{ "deepl_api_key", KEY_STRING, OFF(deepl_api_key), 0, NULL, 0, 0 },
+	{ "google_url", KEY_STRING, OFF(google_url), 0, NULL, 0, 0 },
+	{ "google_api_key", KEY_STRING, OFF(google_api_key), 0, NULL, 0, 0 },
+	{ "openai_url", KEY_STRING, OFF(openai_url), 0, NULL, 0, 0 },
+	{ "openai_api_key", KEY_STRING, OFF(openai_api_key), 0, NULL, 0, 0 },
+	{ "openai_model", KEY_STRING, OFF(openai_model), 0, "gpt-4o-mini", 0, 0 },
+	{ "openai_languages", KEY_STRING, OFF(openai_languages), 0,
+	  "en,es,fr,de,it,pt,nl,pl,ru,uk,ja,zh,ko,ar,tr,sv,da,fi,nb,cs", 0, 0 },
+	{ "cache_ttl", KEY_LONG, OFF(cache_ttl), 0, "86400", 60, 30L * 86400 },
+	{ "cache_per_workspace", KEY_BOOL, OFF(cache_per_workspace), 0, "off", 0, 1 },
 	{ "provider_timeout_ms", KEY_LONG, OFF(provider_timeout_ms), 0, "10000", 100, 120000 },
 	{ "translate_max_texts", KEY_LONG, OFF(translate_max_texts), 0, "50", 1, 1000 },
 	{ "translate_max_bytes", KEY_LONG, OFF(translate_max_bytes), 0, "131072", 1, 16L << 20 },
@@ -188,26 +200,13 @@ static int finish(struct config *cfg, const char *name, const unsigned char *see
 	return 0;
 }
 
-/* Checks settings that depend on each other. Returns 0 or -1 with err set. */
-static int cross_check(const struct config *cfg, const char *name, char *err, size_t errsz)
+const char *config_string(const struct config *cfg, const char *key)
 {
-	char list[256];
-	char *save = NULL;
+	const struct key_spec *k = key_find(key, strlen(key));
 
-	snprintf(list, sizeof(list), "%s", cfg->providers);
-	for (char *p = strtok_r(list, ", ", &save); p != NULL; p = strtok_r(NULL, ", ", &save)) {
-		if (strcmp(p, "libretranslate") == 0 && cfg->libretranslate_url == NULL) {
-			snprintf(err, errsz, "%s: providers lists libretranslate but libretranslate_url "
-			    "is not set", name);
-			return -1;
-		}
-		if (strcmp(p, "apertium") != 0 && strcmp(p, "libretranslate") != 0) {
-			snprintf(err, errsz, "%s: providers: unknown provider '%s' (known: apertium, "
-			    "libretranslate)", name, p);
-			return -1;
-		}
-	}
-	return 0;
+	if (k == NULL || k->type != KEY_STRING)
+		return NULL;
+	return *(char *const *)(const void *)((const char *)cfg + k->offset);
 }
 
 struct config *config_parse(const char *text, const char *name, char *err,
@@ -228,7 +227,7 @@ struct config *config_parse(const char *text, const char *name, char *err,
 			goto fail;
 		line = nl != NULL ? nl + 1 : NULL;
 	}
-	if (finish(cfg, name, seen, err, errsz) < 0 || cross_check(cfg, name, err, errsz) < 0)
+	if (finish(cfg, name, seen, err, errsz) < 0 || provider_config_check(cfg, name, err, errsz) < 0)
 		goto fail;
 	return cfg;
 fail:

@@ -20,6 +20,16 @@ struct config {
 	char *apertium_url;
 	char *libretranslate_url;   /* NULL: not configured */
 	char *libretranslate_api_key;
+	char *deepl_url;            /* NULL: not configured */
+	char *deepl_api_key;
+	char *google_url;
+	char *google_api_key;
+	char *openai_url;           /* any OpenAI-compatible /v1 base */
+	char *openai_api_key;
+	char *openai_model;
+	char *openai_languages;     /* comma-separated ISO 639-1 codes */
+	long cache_ttl;             /* memcached lifetime of a translation, s */
+	int cache_per_workspace;    /* translations cached per workspace */
 	long provider_timeout_ms;
 	long translate_max_texts;
 	long translate_max_bytes;
@@ -42,6 +52,10 @@ struct config *config_load(const char *path, char *err, size_t errsz)
  * the environment overrides. Same result and ownership as config_load(). */
 struct config *config_parse(const char *text, const char *name, char *err,
     size_t errsz) __attribute__((warn_unused_result));
+
+/* Returns the value of the string key named key (NULL when unset or
+ * not a string key), borrowed from cfg. */
+const char *config_string(const struct config *cfg, const char *key);
 
 /* Frees cfg and its strings; NULL is allowed. */
 void config_free(struct config *cfg);

@@ -25,24 +25,28 @@ static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 	return k;
 }
 
-/* Runs the transfer prepared on curl. Returns 0 or -1 (see the header). */
-static int perform(CURL *curl, const char *url, long timeout_ms,
-    const char *request_id, struct http_reply *out)
+/* Runs the transfer prepared on curl, adding the headers of call and
+ * content_type (a complete header line, or NULL). Returns 0 or -1 (see
+ * the header). */
+static int perform(CURL *curl, const struct http_call *call, const char *content_type,
+    struct http_reply *out)
 {
 	char rid[128];
 	struct curl_slist *hl = NULL;
 	CURLcode rc;
-	char *ct = NULL;
 
-	snprintf(rid, sizeof(rid), "X-Request-Id: %s", request_id ? request_id : "");
+	snprintf(rid, sizeof(rid), "X-Request-Id: %s", call->request_id ? call->request_id : "");
 	hl = curl_slist_append(hl, rid);
 	hl = curl_slist_append(hl, "Expect:");
-	if (curl_easy_getinfo(curl, CURLINFO_PRIVATE, &ct) == CURLE_OK && ct != NULL)
-		hl = curl_slist_append(hl, ct);
-	curl_easy_setopt(curl, CURLOPT_URL, url);
+	if (content_type != NULL)
+		hl = curl_slist_append(hl, content_type);
+	for (size_t i = 0; i < HTTP_CALL_HEADERS_MAX && call->headers[i] != NULL; i++)
+		hl = curl_slist_append(hl, call->headers[i]);
+	curl_easy_setopt(curl, CURLOPT_URL, call->url);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hl);
-	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 2000 ? timeout_ms : 2000L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, call->timeout_ms);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+	    call->timeout_ms < 2000 ? call->timeout_ms : 2000L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
@@ -59,17 +63,16 @@ static int perform(CURL *curl, const char *url, long timeout_ms,
 	return 0;
 }
 
-int http_client_get(CURL *curl, const char *url, long timeout_ms,
-    const char *request_id, struct http_reply *out)
+int http_client_get(CURL *curl, const struct http_call *call, struct http_reply *out)
 {
 	memset(out, 0, sizeof(*out));
 	curl_easy_reset(curl);
 	curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-	return perform(curl, url, timeout_ms, request_id, out);
+	return perform(curl, call, NULL, out);
 }
 
-int http_client_post_form(CURL *curl, const char *url, const struct form_field *fields,
-    size_t nfields, long timeout_ms, const char *request_id, struct http_reply *out)
+int http_client_post_form(CURL *curl, const struct http_call *call,
+    const struct form_field *fields, size_t nfields, struct http_reply *out)
 {
 	char *body = NULL;
 	size_t len = 0;
@@ -92,24 +95,20 @@ int http_client_post_form(CURL *curl, const char *url, const struct form_field *
 	}
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : "");
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)len);
-	rc = perform(curl, url, timeout_ms, request_id, out);
+	rc = perform(curl, call, "Content-Type: application/x-www-form-urlencoded", out);
 out:
 	free(body);
 	return rc;
 }
 
-int http_client_post_json(CURL *curl, const char *url, const char *body, long timeout_ms,
-    const char *request_id, struct http_reply *out)
+int http_client_post_json(CURL *curl, const struct http_call *call, const char *body,
+    struct http_reply *out)
 {
-	static char ctype[] = "Content-Type: application/json";
-
 	memset(out, 0, sizeof(*out));
 	curl_easy_reset(curl);
-	/* perform() adds this header line */
-	curl_easy_setopt(curl, CURLOPT_PRIVATE, ctype);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	return perform(curl, url, timeout_ms, request_id, out);
+	return perform(curl, call, "Content-Type: application/json", out);
 }
 
 void http_reply_free(struct http_reply *r)

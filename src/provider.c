@@ -3,40 +3,46 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "provider.h"
 
-static const struct provider *const all[] = { &provider_apertium, &provider_libretranslate };
+static const struct provider *const all[] = {
+	&provider_apertium, &provider_libretranslate, &provider_deepl, &provider_google,
+	&provider_openai,
+};
+#define NALL (sizeof(all) / sizeof(all[0]))
 
 struct json_object *provider_pair_find(struct json_object *pairs, const char *source,
     const char *target)
 {
-	for (size_t i = 0; pairs != NULL && i < json_object_array_length(pairs); i++) {
-		struct json_object *p = json_object_array_get_idx(pairs, i), *s, *t;
-		if (json_object_object_get_ex(p, "source", &s) && json_object_object_get_ex(p, "target", &t) &&
-		    strcmp(json_object_get_string(s), source) == 0 &&
-		    strcmp(json_object_get_string(t), target) == 0)
-			return p;
-	}
-	return NULL;
+	struct json_object *targets, *v;
+
+	if (pairs == NULL || source == NULL || target == NULL ||
+	    !json_object_object_get_ex(pairs, source, &targets) ||
+	    !json_object_object_get_ex(targets, target, &v))
+		return NULL;
+	return v;
 }
 
 struct json_object *provider_pair_add(struct json_object *pairs, const char *source,
     const char *target)
 {
-	struct json_object *o = provider_pair_find(pairs, source, target);
+	struct json_object *targets, *v = provider_pair_find(pairs, source, target);
 
-	if (o != NULL)
-		return o;
-	o = json_object_new_object();
-	json_object_object_add(o, "source", json_object_new_string(source));
-	json_object_object_add(o, "target", json_object_new_string(target));
-	json_object_array_add(pairs, o);
-	return o;
+	if (v != NULL)
+		return v;
+	if (!json_object_object_get_ex(pairs, source, &targets)) {
+		targets = json_object_new_object();
+		json_object_object_add(pairs, source, targets);
+	}
+	v = json_object_new_array();
+	json_object_object_add(targets, target, v);
+	return v;
 }
 
 const struct provider *provider_find(const char *name)
 {
-	for (size_t i = 0; name != NULL && i < sizeof(all) / sizeof(all[0]); i++)
+	for (size_t i = 0; name != NULL && i < NALL; i++)
 		if (strcmp(all[i]->name, name) == 0)
 			return all[i];
 	return NULL;
@@ -55,4 +61,42 @@ size_t provider_order(const char *list, const struct provider **order)
 			order[n++] = pr;
 	}
 	return n;
+}
+
+int provider_config_check(const struct config *cfg, const char *name, char *err, size_t errsz)
+{
+	char list[256], known[256] = "";
+	char *save = NULL;
+
+	for (size_t i = 0; i < NALL; i++)
+		snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+		    i ? ", " : "", all[i]->name);
+	snprintf(list, sizeof(list), "%s", cfg->providers);
+	for (char *p = strtok_r(list, ", ", &save); p != NULL; p = strtok_r(NULL, ", ", &save)) {
+		const struct provider *pr = provider_find(p);
+		if (pr == NULL) {
+			snprintf(err, errsz, "%s: providers: unknown provider '%s' (known: %s)",
+			    name, p, known);
+			return -1;
+		}
+		if (config_string(cfg, pr->required_key) == NULL) {
+			snprintf(err, errsz, "%s: providers lists %s but %s is not set", name,
+			    pr->name, pr->required_key);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+const char *provider_json_str(struct json_object *o, const char *a, const char *b)
+{
+	struct json_object *x, *y;
+
+	if (o == NULL || !json_object_object_get_ex(o, a, &x))
+		return NULL;
+	if (b == NULL)
+		return json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
+	if (!json_object_object_get_ex(x, b, &y) || !json_object_is_type(y, json_type_string))
+		return NULL;
+	return json_object_get_string(y);
 }

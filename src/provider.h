@@ -7,12 +7,14 @@
 #include <json-c/json.h>
 
 struct worker;
+struct config;
 
 /* What to translate: texts[0..ntexts) from source to target (ISO 639-1). */
 struct translate_job {
 	const char *source;
 	const char *target;
 	int html;                    /* markup kept, only text nodes translated */
+	const char *context;         /* "" when none; for providers that use it */
 	const char *const *texts;
 	size_t ntexts;
 	const char *request_id;      /* forwarded to the upstream */
@@ -27,29 +29,38 @@ enum provider_status {
 
 struct provider {
 	const char *name;
+	const char *required_key;    /* the config key that must be set to use it */
 	/* Translates job; on PROVIDER_OK out[0..ntexts) hold new strings the
 	 * caller frees. Otherwise nothing is left allocated and err says why. */
 	enum provider_status (*translate)(struct worker *w, const struct translate_job *job,
 	    char **out, char *err, size_t errsz);
 	/* Returns the model that translates source->target (static or in buf). */
-	const char *(*model)(const char *source, const char *target, char *buf, size_t bufsz);
-	/* Sets *pairs to a new JSON array of {"source","target"} (ISO 639-1);
-	 * the caller owns it. */
+	const char *(*model)(const struct worker *w, const char *source, const char *target,
+	    char *buf, size_t bufsz);
+	/* Sets *pairs to a new pair set (see provider_pair_add()) that the
+	 * caller owns. */
 	enum provider_status (*list_pairs)(struct worker *w, const char *request_id,
 	    struct json_object **pairs, char *err, size_t errsz);
 };
 
 extern const struct provider provider_apertium;
 extern const struct provider provider_libretranslate;
+extern const struct provider provider_deepl;
+extern const struct provider provider_google;
+extern const struct provider provider_openai;
 
 #define PROVIDERS_MAX 8
 
-/* Returns the pair {"source","target"} in the JSON array pairs, or NULL.
+/* A set of language pairs is a JSON object mapping each source (ISO
+ * 639-1) to an object mapping each of its targets to an array (empty,
+ * or the names of the providers that offer the pair). */
+
+/* Returns the array of the pair source->target in pairs, or NULL.
  * Borrowed from pairs. */
 struct json_object *provider_pair_find(struct json_object *pairs, const char *source,
     const char *target);
 
-/* Appends {"source","target"} to pairs unless it is there; returns it
+/* Adds source->target to pairs unless it is there; returns its array
  * (borrowed from pairs). */
 struct json_object *provider_pair_add(struct json_object *pairs, const char *source,
     const char *target);
@@ -60,5 +71,14 @@ const struct provider *provider_find(const char *name);
 /* Fills order[] (room for PROVIDERS_MAX) with the providers of the
  * comma-separated list, in order, skipping unknown names. Returns how many. */
 size_t provider_order(const char *list, const struct provider **order);
+
+/* Checks that every provider named in cfg->providers exists and has its
+ * required_key set. Returns 0, or -1 with a message (prefixed with name) in
+ * err. */
+int provider_config_check(const struct config *cfg, const char *name, char *err, size_t errsz);
+
+/* Returns the member path a.b (b NULL: just a) of o as a string, or NULL
+ * when absent or not a string. Borrowed from o. */
+const char *provider_json_str(struct json_object *o, const char *a, const char *b);
 
 #endif

@@ -14,20 +14,6 @@
 #include "provider.h"
 #include "worker.h"
 
-/* Returns the member path a.b of o as a string, or NULL. */
-static const char *json_path_str(struct json_object *o, const char *a, const char *b)
-{
-	struct json_object *x, *y;
-
-	if (o == NULL || !json_object_object_get_ex(o, a, &x))
-		return NULL;
-	if (b == NULL)
-		return json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
-	if (!json_object_object_get_ex(x, b, &y) || !json_object_is_type(y, json_type_string))
-		return NULL;
-	return json_object_get_string(y);
-}
-
 /* Translates one text. Returns the status; *out is a new string on OK. */
 static enum provider_status apertium_one(struct worker *w, const char *pair,
     const char *text, int html, const char *request_id, char **out, char *err, size_t errsz)
@@ -41,19 +27,20 @@ static enum provider_status apertium_one(struct worker *w, const char *pair,
 	struct json_object *doc = NULL;
 	enum provider_status st = PROVIDER_FAILED;
 
+	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { NULL } };
+
 	snprintf(url, sizeof(url), "%s/translate", w->cfg->apertium_url);
-	if (http_client_post_form(w->curl, url, f, 4, w->cfg->provider_timeout_ms,
-	    request_id, &r) < 0) {
+	if (http_client_post_form(w->curl, &call, f, 4, &r) < 0) {
 		snprintf(err, errsz, "apertium: %s", r.error);
 		goto out;
 	}
 	doc = r.body != NULL ? json_tokener_parse(r.body) : NULL;
-	const char *t = json_path_str(doc, "responseData", "translatedText");
+	const char *t = provider_json_str(doc, "responseData", "translatedText");
 	if (r.status == 200 && t != NULL) {
 		*out = strdup(t);
 		st = *out != NULL ? PROVIDER_OK : PROVIDER_FAILED;
 	} else if (r.status == 400) {
-		const char *why = json_path_str(doc, "explanation", NULL);
+		const char *why = provider_json_str(doc, "explanation", NULL);
 		snprintf(err, errsz, "apertium: %s", why ? why : "bad request");
 		st = PROVIDER_UNSUPPORTED;
 	} else
@@ -87,10 +74,11 @@ static enum provider_status apertium_translate(struct worker *w,
 	return st;
 }
 
-static const char *apertium_model(const char *source, const char *target, char *buf, size_t bufsz)
+static const char *apertium_model(const struct worker *w, const char *source, const char *target, char *buf, size_t bufsz)
 {
 	const char *s3 = langcode_to_iso3(source), *t3 = langcode_to_iso3(target);
 
+	(void)w;
 	snprintf(buf, bufsz, "apertium-%s-%s", s3 ? s3 : source, t3 ? t3 : target);
 	return buf;
 }
@@ -103,8 +91,10 @@ static enum provider_status apertium_list_pairs(struct worker *w, const char *re
 	struct json_object *doc = NULL, *data;
 	enum provider_status st = PROVIDER_FAILED;
 
+	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { NULL } };
+
 	snprintf(url, sizeof(url), "%s/listPairs", w->cfg->apertium_url);
-	if (http_client_get(w->curl, url, w->cfg->provider_timeout_ms, request_id, &r) < 0) {
+	if (http_client_get(w->curl, &call, &r) < 0) {
 		snprintf(err, errsz, "apertium: %s", r.error);
 		goto out;
 	}
@@ -114,11 +104,11 @@ static enum provider_status apertium_list_pairs(struct worker *w, const char *re
 		snprintf(err, errsz, "apertium: unexpected /listPairs reply (HTTP %ld)", r.status);
 		goto out;
 	}
-	*pairs = json_object_new_array();
+	*pairs = json_object_new_object();
 	for (size_t i = 0; i < json_object_array_length(data); i++) {
 		struct json_object *p = json_object_array_get_idx(data, i);
-		const char *s = langcode_to_iso1(json_path_str(p, "sourceLanguage", NULL));
-		const char *t = langcode_to_iso1(json_path_str(p, "targetLanguage", NULL));
+		const char *s = langcode_to_iso1(provider_json_str(p, "sourceLanguage", NULL));
+		const char *t = langcode_to_iso1(provider_json_str(p, "targetLanguage", NULL));
 		if (s != NULL && t != NULL)
 			provider_pair_add(*pairs, s, t);
 	}
@@ -130,5 +120,5 @@ out:
 }
 
 const struct provider provider_apertium = {
-	"apertium", apertium_translate, apertium_model, apertium_list_pairs
+	"apertium", "apertium_url", apertium_translate, apertium_model, apertium_list_pairs
 };

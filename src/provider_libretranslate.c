@@ -69,9 +69,11 @@ static enum provider_status libre_translate(struct worker *w, const struct trans
 	struct http_reply r;
 	enum provider_status st = PROVIDER_FAILED;
 
+	struct http_call call = { url, w->cfg->provider_timeout_ms, job->request_id, { NULL } };
+
 	snprintf(url, sizeof(url), "%s/translate", w->cfg->libretranslate_url);
-	if (http_client_post_json(w->curl, url, json_object_to_json_string_ext(body,
-	    JSON_C_TO_STRING_PLAIN), w->cfg->provider_timeout_ms, job->request_id, &r) < 0) {
+	if (http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
+	    JSON_C_TO_STRING_PLAIN), &r) < 0) {
 		snprintf(err, errsz, "libretranslate: %s", r.error);
 		goto out;
 	}
@@ -93,8 +95,10 @@ out:
 	return st;
 }
 
-static const char *libre_model(const char *source, const char *target, char *buf, size_t bufsz)
+static const char *libre_model(const struct worker *w, const char *source, const char *target,
+    char *buf, size_t bufsz)
 {
+	(void)w;
 	(void)source;
 	(void)target;
 	snprintf(buf, bufsz, "libretranslate");
@@ -109,8 +113,10 @@ static enum provider_status libre_list_pairs(struct worker *w, const char *reque
 	struct json_object *doc = NULL;
 	enum provider_status st = PROVIDER_FAILED;
 
+	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { NULL } };
+
 	snprintf(url, sizeof(url), "%s/languages", w->cfg->libretranslate_url);
-	if (http_client_get(w->curl, url, w->cfg->provider_timeout_ms, request_id, &r) < 0) {
+	if (http_client_get(w->curl, &call, &r) < 0) {
 		snprintf(err, errsz, "libretranslate: %s", r.error);
 		goto out;
 	}
@@ -119,7 +125,7 @@ static enum provider_status libre_list_pairs(struct worker *w, const char *reque
 		snprintf(err, errsz, "libretranslate: unexpected /languages reply (HTTP %ld)", r.status);
 		goto out;
 	}
-	*pairs = json_object_new_array();
+	*pairs = json_object_new_object();
 	for (size_t i = 0; i < json_object_array_length(doc); i++) {
 		struct json_object *l = json_object_array_get_idx(doc, i), *code, *targets;
 		if (!json_object_object_get_ex(l, "code", &code) ||
@@ -140,5 +146,5 @@ out:
 }
 
 const struct provider provider_libretranslate = {
-	"libretranslate", libre_translate, libre_model, libre_list_pairs
+	"libretranslate", "libretranslate_url", libre_translate, libre_model, libre_list_pairs
 };

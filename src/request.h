@@ -12,6 +12,7 @@
 #include "params.h"
 #include "path.h"
 #include "problem.h"
+#include "usage.h"
 
 enum http_method {
 	HTTP_GET, HTTP_HEAD, HTTP_POST, HTTP_PUT, HTTP_PATCH, HTTP_DELETE,
@@ -48,6 +49,7 @@ struct request {
 	int ncaptures;
 	const struct route *route;
 	struct identity ident;
+	struct usage usage;          /* filled by metered handlers */
 };
 
 /* Returns the method named s, or HTTP__MAX. */

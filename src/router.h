@@ -31,7 +31,8 @@ struct route {
 	enum route_body body;
 	const struct param_spec *fields;  /* JSON body members (BODY_JSON) */
 	const struct param_spec *query;   /* query parameters; NULL: none */
-	const char *name;                 /* for logs */
+	const char *name;                 /* for logs and usage events */
+	int metered;                      /* writes a usage event */
 };
 
 enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_WRONG_METHOD };

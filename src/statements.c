@@ -47,6 +47,17 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "INSERT INTO translation_cache (key_hash, source, target, format, provider, model,"
 	    " translated) VALUES (decode($1, 'hex'), $2, $3, $4, $5, $6, $7)"
 	    " ON CONFLICT (key_hash) DO NOTHING", 7, 1 },
+	/* $1: '{hex,...}' keys served from here; $2: how many hits each
+	 * stands for (1, or the sampling rate for memcached hits) */
+	[STMT_TCACHE_HIT] = { "tcache_hit",
+	    "UPDATE translation_cache SET hits = hits + $2::bigint, last_hit_at = now()"
+	    " WHERE key_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) h)", 2, 0 },
+	/* not retry_safe: after a broken connection the event may be committed */
+	[STMT_USAGE_INSERT] = { "usage_insert",
+	    "INSERT INTO usage_events (workspace_id, api_key_id, request_id, endpoint, source,"
+	    " target, provider, model, characters, billed_characters, segments, cached_segments,"
+	    " status, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+	    " $13, $14)", 14, 0 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <stdint.h>
 
 #include <openssl/evp.h>
 
@@ -25,28 +27,87 @@ static void feed(EVP_MD_CTX *ctx, const char *s)
 		EVP_DigestUpdate(ctx, s, n);
 }
 
-void tcache_prepare(struct tcache_entry *e, size_t n, const char *source,
-    const char *target, const char *format, const char *context)
+void tcache_prepare(struct tcache_entry *e, size_t n, const struct tcache_query *q)
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
 	for (size_t i = 0; i < n; i++) {
 		unsigned char md[32];
 		unsigned int mdlen = 0;
+		if (e[i].hit)
+			continue;
 		if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
 			memset(md, 0, sizeof(md));
 		} else {
-			feed(ctx, "dragoman-translation-v1");
-			feed(ctx, source);
-			feed(ctx, target);
-			feed(ctx, format);
-			feed(ctx, context);
+			feed(ctx, "dragoman-translation-v2");
+			feed(ctx, q->family);
+			feed(ctx, q->scope);
+			feed(ctx, q->source);
+			feed(ctx, q->target);
+			feed(ctx, q->format);
+			feed(ctx, q->context);
 			feed(ctx, e[i].text);
 			EVP_DigestFinal_ex(ctx, md, &mdlen);
 		}
 		hex_encode(md, sizeof(md), e[i].key);
 	}
 	EVP_MD_CTX_free(ctx);
+}
+
+/* Returns a pseudo-random number for sampling (not for secrets): a
+ * xorshift seeded per process on first use. */
+static uint32_t sample_next(void)
+{
+	static uint32_t state;
+	static pid_t seeded_by;
+
+	if (state == 0 || seeded_by != getpid()) {
+		if (random_bytes(&state, sizeof(state)) < 0 || state == 0)
+			state = (uint32_t)getpid() * 2654435761u | 1u;
+		seeded_by = getpid();
+	}
+	state ^= state << 13;
+	state ^= state >> 17;
+	state ^= state << 5;
+	return state;
+}
+
+/* Adds weight to the hit counters of the keys in the PostgreSQL array
+ * literal arr (failures are logged, never fatal). */
+static void count_hits(struct worker *w, const char *arr, int weight)
+{
+	char wbuf[16];
+	const char *params[2] = { arr, wbuf };
+	PGresult *res;
+
+	snprintf(wbuf, sizeof(wbuf), "%d", weight);
+	res = db_exec(w->db, STMT_TCACHE_HIT, params);
+	if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_msg(LOG_LEVEL_WARN, "translation cache hit count: %s", PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+/* Writes the keys of the entries e[i] with mark[i] set as a PostgreSQL
+ * array literal into a new string (caller frees). Returns NULL when none
+ * is marked or out of memory. */
+static char *key_array(const struct tcache_entry *e, const unsigned char *mark, size_t n)
+{
+	char *arr = malloc(n * 66 + 3);
+	size_t len = 0;
+
+	if (arr == NULL)
+		return NULL;
+	arr[len++] = '{';
+	for (size_t i = 0; i < n; i++)
+		if (mark[i])
+			len += (size_t)sprintf(arr + len, "%s%s", len > 1 ? "," : "", e[i].key);
+	arr[len++] = '}';
+	arr[len] = '\0';
+	if (len == 2) {
+		free(arr);
+		return NULL;
+	}
+	return arr;
 }
 
 /* Writes the memcached (and memo) key of entry e into out (80 bytes). */
@@ -56,12 +117,11 @@ static void entry_cache_key(const struct tcache_entry *e, char *out)
 }
 
 /* Sets e from a cached JSON value {"t","p","m"}. Returns 1 when usable. */
-static int entry_from_json(struct tcache_entry *e, const char *v, const char *provider)
+static int entry_from_json(struct tcache_entry *e, const char *v)
 {
 	struct json_object *o = json_tokener_parse(v), *t, *p, *m;
 	int ok = o != NULL && json_object_object_get_ex(o, "t", &t) &&
-	    json_object_object_get_ex(o, "p", &p) && json_object_object_get_ex(o, "m", &m) &&
-	    (provider == NULL || strcmp(json_object_get_string(p), provider) == 0);
+	    json_object_object_get_ex(o, "p", &p) && json_object_object_get_ex(o, "m", &m);
 
 	if (ok) {
 		e->translated = strdup(json_object_get_string(t));
@@ -85,14 +145,15 @@ static void memcached_put(struct worker *w, const struct tcache_entry *e)
 	json_object_object_add(o, "m", json_object_new_string(e->model));
 	const char *v = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	entry_cache_key(e, ckey);
-	(void)cache_set_memo(w->cache, ckey, v, len, TRANSLATION_CACHE_TTL, w->cfg->local_cache_ms);
+	(void)cache_set_memo(w->cache, ckey, v, len, (time_t)w->cfg->cache_ttl, w->cfg->local_cache_ms);
 	json_object_put(o);
 }
 
-/* Looks the entries up in this process's memo, then the rest in memcached
- * in one round trip (memoizing what it finds). Returns the number of hits. */
+/* Looks the entries not hit yet up in this process's memo, then the rest
+ * in memcached in one round trip (memoizing what it finds), marking the
+ * hits in got[]. Returns the number of hits. */
 static size_t lookup_memcached(struct worker *w, struct tcache_entry *e, size_t n,
-    const char *provider)
+    unsigned char *got)
 {
 	char **keys = calloc(n, sizeof(*keys)), **values = calloc(n, sizeof(*values));
 	char buf[MEMO_VALUE_MAX + 1];
@@ -100,8 +161,11 @@ static size_t lookup_memcached(struct worker *w, struct tcache_entry *e, size_t 
 
 	for (size_t i = 0; keys != NULL && values != NULL && i < n; i++) {
 		char ckey[80];
+		if (e[i].hit)
+			continue;
 		entry_cache_key(&e[i], ckey);
-		if (memo_get(ckey, buf, sizeof(buf), &len) && entry_from_json(&e[i], buf, provider)) {
+		if (memo_get(ckey, buf, sizeof(buf), &len) && entry_from_json(&e[i], buf)) {
+			got[i] = 1;
 			hits++;
 			continue;
 		}
@@ -113,9 +177,10 @@ static size_t lookup_memcached(struct worker *w, struct tcache_entry *e, size_t 
 		goto out;
 	for (size_t i = 0, k = 0; i < n && k < missing; i++) {
 		if (e[i].hit)
-			continue;
-		if (values[k] != NULL && entry_from_json(&e[i], values[k], provider)) {
+			continue;   /* hit before, or from the memo */
+		if (values[k] != NULL && entry_from_json(&e[i], values[k])) {
 			memo_put(keys[k], values[k], strlen(values[k]), w->cfg->local_cache_ms);
+			got[i] = 1;
 			hits++;
 		}
 		k++;
@@ -132,30 +197,25 @@ out:
 	return hits;
 }
 
-/* Looks the entries still missing up in PostgreSQL, in one query.
- * Returns the number of hits. */
-static size_t lookup_postgres(struct worker *w, struct tcache_entry *e, size_t n,
-    const char *provider)
+/* Looks the entries still missing up in PostgreSQL, in one query, and
+ * counts those hits there. Returns the number of hits. */
+static size_t lookup_postgres(struct worker *w, struct tcache_entry *e, size_t n)
 {
-	char *arr = malloc(n * 66 + 3);
-	size_t len = 0, hits = 0;
+	unsigned char *want = calloc(n, 1);
+	char *arr;
+	size_t hits = 0;
 	PGresult *res = NULL;
 
+	for (size_t i = 0; want != NULL && i < n; i++)
+		want[i] = !e[i].hit;
+	arr = want != NULL ? key_array(e, want, n) : NULL;
 	if (arr == NULL)
-		return 0;
-	arr[len++] = '{';
-	for (size_t i = 0; i < n; i++)
-		if (!e[i].hit)
-			len += (size_t)sprintf(arr + len, "%s%s", len > 1 ? "," : "", e[i].key);
-	arr[len++] = '}';
-	arr[len] = '\0';
+		goto out;
 	const char *params[] = { arr };
-	res = len > 2 ? db_exec(w->db, STMT_TCACHE_GET, params) : NULL;
+	res = db_exec(w->db, STMT_TCACHE_GET, params);
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
 		log_msg(LOG_LEVEL_ERROR, "translation cache lookup: %s", PQresultErrorMessage(res));
 	for (int r = 0; res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && r < PQntuples(res); r++) {
-		if (provider != NULL && strcmp(PQgetvalue(res, r, 1), provider) != 0)
-			continue;
 		for (size_t i = 0; i < n; i++) {
 			if (e[i].hit || strcmp(e[i].key, PQgetvalue(res, r, 0)) != 0)
 				continue;
@@ -169,28 +229,49 @@ static size_t lookup_postgres(struct worker *w, struct tcache_entry *e, size_t n
 			memcached_put(w, &e[i]);
 		}
 	}
+	if (hits > 0)
+		count_hits(w, arr, 1);
+out:
 	PQclear(res);
 	free(arr);
+	free(want);
 	return hits;
 }
 
-size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n, const char *provider)
+size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n)
 {
-	size_t hits = lookup_memcached(w, e, n, provider);
+	unsigned char *got = calloc(n, 1);
+	size_t hits, sampled = 0;
 
+	if (got == NULL)
+		return 0;
+	hits = lookup_memcached(w, e, n, got);
+	for (size_t i = 0; i < n; i++) {
+		if (got[i] && sample_next() % TCACHE_HIT_SAMPLE == 0)
+			sampled++;
+		else
+			got[i] = 0;
+	}
+	if (sampled > 0) {
+		char *arr = key_array(e, got, n);
+		if (arr != NULL)
+			count_hits(w, arr, TCACHE_HIT_SAMPLE);
+		free(arr);
+	}
+	free(got);
 	if (hits < n)
-		hits += lookup_postgres(w, e, n, provider);
+		hits += lookup_postgres(w, e, n);
 	return hits;
 }
 
 void tcache_store(struct worker *w, const struct tcache_entry *e, size_t n,
-    const char *source, const char *target, const char *format)
+    const struct tcache_query *q)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (e[i].hit || e[i].translated == NULL)
 			continue;
 		memcached_put(w, &e[i]);
-		const char *params[] = { e[i].key, source, target, format, e[i].provider,
+		const char *params[] = { e[i].key, q->source, q->target, q->format, e[i].provider,
 		    e[i].model, e[i].translated };
 		PGresult *res = db_exec(w->db, STMT_TCACHE_PUT, params);
 		/* an unavailable database was logged once by db_exec() */

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/types.h>
 
 #include "fixture.h"
 
@@ -71,5 +74,77 @@ int stack(const char *verb)
 	snprintf(cmd, sizeof(cmd), "\"%s\" %s \"%s\"", getenv("DRAGOMAN_TEST_STACK"), verb,
 	    getenv("DRAGOMAN_STATE"));
 	return system(cmd);
+}
+
+
+PGconn *pg_connect(void)
+{
+	char conninfo[256];
+
+	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s user=dragoman dbname=dragoman",
+	    getenv("DRAGOMAN_PGPORT"));
+	return PQconnectdb(conninfo);
+}
+
+char *pg_value(const char *sql, const char *param)
+{
+	PGconn *pg = pg_connect();
+	const char *params[] = { param };
+	PGresult *res = PQexecParams(pg, sql, param != NULL ? 1 : 0, NULL,
+	    param != NULL ? params : NULL, NULL, NULL, 0);
+	char *v = NULL;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+		v = strdup(PQgetvalue(res, 0, 0));
+	else if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		fprintf(stderr, "pg_value: %s", PQerrorMessage(pg));
+	PQclear(res);
+	PQfinish(pg);
+	return v;
+}
+
+/* Returns the --listen master's pid, or 0 when this setup has none. */
+pid_t listener_pid(void)
+{
+	char path[512], buf[32];
+	FILE *f;
+	pid_t pid = 0;
+
+	snprintf(path, sizeof(path), "%s/run/listener.pid", getenv("DRAGOMAN_STATE"));
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fgets(buf, sizeof(buf), f) != NULL)
+			pid = (pid_t)atoi(buf);
+		fclose(f);
+	}
+	return pid;
+}
+
+/* Kills every dragoman worker of this stack with SIGKILL (not the
+ * --listen master). Returns how many. */
+int kill_workers(void)
+{
+	char bin[512], path[300], cmd[1024];
+	pid_t master = listener_pid();
+	int n = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	FILE *f;
+
+	snprintf(bin, sizeof(bin), "%s/bin/dragoman.fcgi", getenv("DRAGOMAN_STATE"));
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9' || atoi(de->d_name) == (int)master)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		size_t k = fread(cmd, 1, sizeof(cmd) - 1, f);
+		cmd[k] = '\0';
+		fclose(f);
+		if (strcmp(cmd, bin) == 0 && kill(atoi(de->d_name), SIGKILL) == 0)
+			n++;
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
 }
 

@@ -6,6 +6,10 @@
 
 #include <stddef.h>
 
+#include <sys/types.h>
+
+#include <libpq-fe.h>
+
 #include "http.h"
 
 /* Runs dragoman-admin with args; returns its stdout (caller frees), or
@@ -24,5 +28,20 @@ long get(const char *path, const char *key, struct http_response *r);
 
 /* Runs tests/harness/stack VERB on this stack. Returns system()'s status. */
 int stack(const char *verb);
+
+/* Returns a new connection to the stack's database (caller PQfinish()es). */
+PGconn *pg_connect(void);
+
+/* Runs sql with at most one text parameter (NULL: none). Returns the first
+ * column of the first row as a new string (caller frees), or NULL when
+ * there is no row, it is NULL, or the query failed (reported). */
+char *pg_value(const char *sql, const char *param);
+
+/* Returns the --listen master's pid, or 0 when this setup has none. */
+pid_t listener_pid(void);
+
+/* Kills every dragoman worker of this stack with SIGKILL (not the
+ * --listen master). Returns how many. */
+int kill_workers(void);
 
 #endif

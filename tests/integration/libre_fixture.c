@@ -18,19 +18,6 @@
 
 #include "listen.h"
 
-#define REQ_MAX (1 << 20)
-
-/* Writes an HTTP/1.1 response with a JSON body and closes nothing. */
-static void respond(int fd, int status, const char *body)
-{
-	char head[256];
-	int n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, strlen(body));
-
-	(void)!write(fd, head, (size_t)n);
-	(void)!write(fd, body, strlen(body));
-}
-
 /* Returns the translated form of one text, as a new JSON string. */
 static struct json_object *fake(const char *target, const char *text)
 {
@@ -49,17 +36,17 @@ static void translate(int fd, const char *body)
 	if (o == NULL || !json_object_object_get_ex(o, "q", &q) ||
 	    !json_object_object_get_ex(o, "target", &tgt) ||
 	    !json_object_object_get_ex(o, "source", &src)) {
-		respond(fd, 400, "{\"error\":\"Invalid request: missing q, source or target\"}");
+		fixture_respond(fd, 400, "{\"error\":\"Invalid request: missing q, source or target\"}");
 		goto out;
 	}
 	if (!json_object_object_get_ex(o, "api_key", &key) ||
 	    strcmp(json_object_get_string(key), "fixture-key") != 0) {
-		respond(fd, 403, "{\"error\":\"Invalid API key\"}");
+		fixture_respond(fd, 403, "{\"error\":\"Invalid API key\"}");
 		goto out;
 	}
 	t = json_object_get_string(tgt);
 	if (strcmp(json_object_get_string(src), "en") != 0 || (strcmp(t, "fr") && strcmp(t, "es"))) {
-		respond(fd, 400, "{\"error\":\"Language pair not supported\"}");
+		fixture_respond(fd, 400, "{\"error\":\"Language pair not supported\"}");
 		goto out;
 	}
 	struct json_object *res = json_object_new_object();
@@ -70,7 +57,7 @@ static void translate(int fd, const char *body)
 	} else
 		out = fake(t, json_object_get_string(q));
 	json_object_object_add(res, "translatedText", out);
-	respond(fd, 200, json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
+	fixture_respond(fd, 200, json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
 	json_object_put(res);
 out:
 	json_object_put(o);
@@ -79,32 +66,16 @@ out:
 /* Reads one request from fd and answers it. */
 static void serve(int fd)
 {
-	static char req[REQ_MAX + 1];
-	size_t len = 0;
-	char *end = NULL;
-	long clen = 0;
+	struct fixture_request rq;
 
-	while (len < REQ_MAX) {
-		ssize_t r = read(fd, req + len, REQ_MAX - len);
-		if (r <= 0)
-			return;
-		len += (size_t)r;
-		req[len] = '\0';
-		if (end == NULL && (end = strstr(req, "\r\n\r\n")) != NULL) {
-			char *cl = strcasestr(req, "\r\nContent-Length:");
-			clen = cl != NULL && cl < end ? atol(cl + 17) : 0;
-		}
-		if (end != NULL && len >= (size_t)(end + 4 - req) + (size_t)clen)
-			break;
-	}
-	if (end == NULL)
+	if (fixture_read_request(fd, &rq) < 0)
 		return;
-	if (strncmp(req, "GET /languages ", 15) == 0)
-		respond(fd, 200, "[{\"code\":\"en\",\"name\":\"English\",\"targets\":[\"es\",\"fr\"]}]");
-	else if (strncmp(req, "POST /translate ", 16) == 0)
-		translate(fd, end + 4);
+	if (strcmp(rq.method, "GET") == 0 && strcmp(rq.target, "/languages") == 0)
+		fixture_respond(fd, 200, "[{\"code\":\"en\",\"name\":\"English\",\"targets\":[\"es\",\"fr\"]}]");
+	else if (strcmp(rq.method, "POST") == 0 && strcmp(rq.target, "/translate") == 0)
+		translate(fd, rq.body);
 	else
-		respond(fd, 404, "{\"error\":\"Not Found\"}");
+		fixture_respond(fd, 404, "{\"error\":\"Not Found\"}");
 }
 
 /* Answers one request on fd and closes it. */

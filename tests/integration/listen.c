@@ -6,6 +6,8 @@
 #include <time.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,4 +56,67 @@ int fixture_main(const char *name, int argc, char **argv, void (*on_conn)(int fd
 			on_conn(c);
 	}
 	return 0;
+}
+
+#define REQ_MAX (1 << 20)
+
+int fixture_read_request(int fd, struct fixture_request *rq)
+{
+	static char req[REQ_MAX + 1];
+	size_t len = 0;
+	char *end = NULL;
+	long clen = 0;
+
+	memset(rq, 0, sizeof(*rq));
+	while (len < REQ_MAX) {
+		ssize_t r = read(fd, req + len, REQ_MAX - len);
+		if (r <= 0)
+			return -1;
+		len += (size_t)r;
+		req[len] = '\0';
+		if (end == NULL && (end = strstr(req, "\r\n\r\n")) != NULL) {
+			char *cl = strcasestr(req, "\r\nContent-Length:");
+			clen = cl != NULL && cl < end ? atol(cl + 17) : 0;
+		}
+		if (end != NULL && len >= (size_t)(end + 4 - req) + (size_t)clen)
+			break;
+	}
+	if (end == NULL || sscanf(req, "%7s %1023s", rq->method, rq->target) != 2)
+		return -1;
+	end[2] = '\0';   /* the header block keeps its last CRLF */
+	rq->headers = strchr(req, '\n') + 1;
+	rq->body = end + 4;
+	rq->body_len = (size_t)clen;
+	return 0;
+}
+
+const char *fixture_header(const struct fixture_request *rq, const char *name, char *buf,
+    size_t bufsz)
+{
+	size_t n = strlen(name);
+
+	for (const char *l = rq->headers; l != NULL && *l != '\0';) {
+		const char *eol = strstr(l, "\r\n");
+		if (eol == NULL)
+			break;
+		if ((size_t)(eol - l) > n && strncasecmp(l, name, n) == 0 && l[n] == ':') {
+			const char *v = l + n + 1;
+			while (*v == ' ')
+				v++;
+			snprintf(buf, bufsz, "%.*s", (int)(eol - v), v);
+			return buf;
+		}
+		l = eol + 2;
+	}
+	return NULL;
+}
+
+void fixture_respond(int fd, int status, const char *body)
+{
+	char head[256];
+	int n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, strlen(body));
+
+	(void)!write(fd, head, (size_t)n);
+	(void)!write(fd, body, strlen(body));
 }

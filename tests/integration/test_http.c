@@ -37,16 +37,6 @@ static int create_key(const char *role, char *key, size_t keysz, char *kid, size
 	return key[0] && kid[0] ? 0 : -1;
 }
 
-/* Returns a new connection to the stack's database (caller PQfinish()es). */
-static PGconn *pg_connect(void)
-{
-	char conninfo[256];
-
-	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s user=dragoman dbname=dragoman",
-	    getenv("DRAGOMAN_PGPORT"));
-	return PQconnectdb(conninfo);
-}
-
 /* Opens a transaction holding the test workspace's row lock, so that a
  * PATCH stays in flight until unlock_workspace_row(). Returns the
  * connection, or NULL. */
@@ -419,51 +409,6 @@ static void *load_thread(void *arg)
 		pthread_mutex_unlock(&l->mu);
 	}
 	return NULL;
-}
-
-/* Returns the --listen master's pid, or 0 when this setup has none. */
-static pid_t listener_pid(void)
-{
-	char path[512], buf[32];
-	FILE *f;
-	pid_t pid = 0;
-
-	snprintf(path, sizeof(path), "%s/run/listener.pid", getenv("DRAGOMAN_STATE"));
-	if ((f = fopen(path, "r")) != NULL) {
-		if (fgets(buf, sizeof(buf), f) != NULL)
-			pid = (pid_t)atoi(buf);
-		fclose(f);
-	}
-	return pid;
-}
-
-/* Kills every dragoman worker of this stack with SIGKILL (not the
- * --listen master). Returns how many. */
-static int kill_workers(void)
-{
-	char bin[512], path[300], cmd[1024];
-	pid_t master = listener_pid();
-	int n = 0;
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	FILE *f;
-
-	snprintf(bin, sizeof(bin), "%s/bin/dragoman.fcgi", getenv("DRAGOMAN_STATE"));
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] < '0' || de->d_name[0] > '9' || atoi(de->d_name) == (int)master)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		size_t k = fread(cmd, 1, sizeof(cmd) - 1, f);
-		cmd[k] = '\0';
-		fclose(f);
-		if (strcmp(cmd, bin) == 0 && kill(atoi(de->d_name), SIGKILL) == 0)
-			n++;
-	}
-	if (d != NULL)
-		closedir(d);
-	return n;
 }
 
 static void test_kill_workers_under_load(void)

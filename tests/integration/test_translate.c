@@ -15,10 +15,9 @@
 #include "../unit/cu_run.h"
 #include "clock.h"
 #include "fixture.h"
-#include "provider.h"
 #include "http.h"
 
-static char key[128];
+static char key[128], workspace[64];
 
 /* POSTs body (a JSON literal) to path with the test key. */
 static long post(const char *path, const char *body, struct http_response *r)
@@ -129,7 +128,7 @@ static void test_bad_requests(void)
 		{ __LINE__, "{\"texts\":[\"\"],\"source\":\"en\",\"target\":\"es\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"xx\"}", 400 },
-		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"de\"}", 400 },
+		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"ko\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"en\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"format\":\"pdf\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"provider\":\"nope\"}", 400 },
@@ -188,11 +187,18 @@ static void test_needs_key(void)
 static struct json_object *listed_pair(const struct http_response *r, const char *source,
     const char *target)
 {
-	struct json_object *pairs;
+	struct json_object *pairs, *s, *t;
 
 	if (r->json == NULL || !json_object_object_get_ex(r->json, "pairs", &pairs))
 		return NULL;
-	return provider_pair_find(pairs, source, target);
+	for (size_t i = 0; i < json_object_array_length(pairs); i++) {
+		struct json_object *p = json_object_array_get_idx(pairs, i);
+		if (json_object_object_get_ex(p, "source", &s) && json_object_object_get_ex(p, "target", &t) &&
+		    strcmp(json_object_get_string(s), source) == 0 &&
+		    strcmp(json_object_get_string(t), target) == 0)
+			return p;
+	}
+	return NULL;
 }
 
 /* Returns 1 when the pairs of r hold source->target. */
@@ -208,7 +214,7 @@ static void test_languages(void)
 	CU_ASSERT_EQUAL_FATAL(get("/v1/languages", key, &r), 200);
 	CU_ASSERT(has_pair(&r, "en", "es"));
 	CU_ASSERT(has_pair(&r, "es", "en"));
-	CU_ASSERT(!has_pair(&r, "en", "de"));
+	CU_ASSERT(!has_pair(&r, "en", "ko"));
 	http_free(&r);
 }
 
@@ -417,6 +423,252 @@ static void test_provider_down(void)
 	http_free(&r);
 }
 
+
+/* Translates body; expects status want and, when 200, that translation 0
+ * came from provider with text starting with prefix. */
+static void expect_from(int line, const char *body, long want, const char *provider,
+    const char *prefix)
+{
+	struct http_response r;
+	long st = post("/v1/translate", body, &r);
+
+	if (st != want || (want == 200 && (tr(&r, 0, "provider") == NULL ||
+	    strcmp(tr(&r, 0, "provider"), provider) != 0 ||
+	    strncmp(tr(&r, 0, "text"), prefix, strlen(prefix)) != 0)))
+		fprintf(stderr, "\n  line %d: HTTP %ld %s\n", line, st, r.body ? r.body : "");
+	CU_ASSERT_EQUAL(st, want);
+	if (want == 200 && st == 200) {
+		CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), provider);
+		CU_ASSERT_EQUAL(strncmp(tr(&r, 0, "text"), prefix, strlen(prefix)), 0);
+	}
+	if (want >= 500) {
+		CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
+	}
+	http_free(&r);
+}
+
+/* DeepL, Google and an OpenAI-compatible API, each through the client
+ * users run against a stand-in speaking that API's wire format. Order
+ * here: apertium, libretranslate, deepl, google, openai. */
+static void test_saas_providers(void)
+{
+	struct http_response r;
+	char body[512];
+	long pid = (long)getpid();
+
+	/* en->de: neither APy nor LibreTranslate has it; DeepL does */
+	snprintf(body, sizeof(body), "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"de\"}", pid);
+	expect_from(__LINE__, body, 200, "deepl", "[deepl:DE] Hello");
+	/* DeepL wants a regional English target; the client sends EN-US */
+	snprintf(body, sizeof(body), "{\"text\":\"Hallo %ld\",\"source\":\"de\",\"target\":\"en\","
+	    "\"provider\":\"deepl\"}", pid);
+	expect_from(__LINE__, body, 200, "deepl", "[deepl:EN-US] Hallo");
+	/* pins */
+	snprintf(body, sizeof(body), "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"google\"}", pid);
+	expect_from(__LINE__, body, 200, "google", "[google:de] Hello");
+	snprintf(body, sizeof(body), "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"it\","
+	    "\"provider\":\"openai\"}", pid);
+	expect_from(__LINE__, body, 200, "openai", "[openai:it] Hello");
+	/* a pair the pinned provider refuses is a 400, not a failure */
+	snprintf(body, sizeof(body), "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"fr\","
+	    "\"provider\":\"google\"}", pid);
+	expect_from(__LINE__, body, 400, NULL, NULL);
+	/* DeepL out of quota (456) passes the text on to Google */
+	snprintf(body, sizeof(body), "{\"text\":\"QUOTA %ld\",\"source\":\"en\",\"target\":\"de\"}", pid);
+	expect_from(__LINE__, body, 200, "google", "[google:de] QUOTA");
+	/* a cut-off model answer is a failure, never a translation */
+	snprintf(body, sizeof(body), "{\"text\":\"TRUNCATE me %ld\",\"source\":\"en\",\"target\":\"it\","
+	    "\"provider\":\"openai\"}", pid);
+	expect_from(__LINE__, body, 503, NULL, NULL);
+	/* a DeepL batch is one call, in order; the model is reported */
+	snprintf(body, sizeof(body), "{\"texts\":[\"one %ld\",\"two %ld\",\"three %ld\"],"
+	    "\"source\":\"en\",\"target\":\"ja\"}", pid, pid, pid);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_EQUAL(strncmp(tr(&r, 0, "text"), "[deepl:JA] one", 14), 0);
+	CU_ASSERT_EQUAL(strncmp(tr(&r, 1, "text"), "[deepl:JA] two", 14), 0);
+	CU_ASSERT_EQUAL(strncmp(tr(&r, 2, "text"), "[deepl:JA] three", 16), 0);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "model"), "deepl");
+	http_free(&r);
+	snprintf(body, sizeof(body), "{\"text\":\"Model %ld\",\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"openai\"}", pid);
+	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "model"), "fixture-model");
+	http_free(&r);
+	/* the pair list merges all five, in order, ISO 639-1 only */
+	CU_ASSERT_EQUAL_FATAL(get("/v1/languages", key, &r), 200);
+	struct json_object *p = listed_pair(&r, "en", "ja"), *prov;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT(json_object_object_get_ex(p, "providers", &prov) &&
+	    json_object_array_length(prov) == 2 &&
+	    strcmp(json_object_get_string(json_object_array_get_idx(prov, 0)), "deepl") == 0 &&
+	    strcmp(json_object_get_string(json_object_array_get_idx(prov, 1)), "google") == 0);
+	CU_ASSERT(has_pair(&r, "it", "de"));        /* openai_languages */
+	CU_ASSERT(!has_pair(&r, "en", "zh-CN"));
+	CU_ASSERT(!has_pair(&r, "en", "en"));
+	http_free(&r);
+}
+
+/* When every provider asked fails, a translation another configured
+ * provider made earlier is served, marked degraded (and not billed). */
+static void test_degraded(void)
+{
+	struct http_response r;
+	char body[512];
+	struct json_object *v;
+	long pid = (long)getpid();
+
+	snprintf(body, sizeof(body), "{\"text\":\"Old GOOGLE503 %ld\",\"source\":\"en\","
+	    "\"target\":\"de\",\"provider\":\"deepl\"}", pid);
+	expect_from(__LINE__, body, 200, "deepl", "[deepl:DE] Old");
+	snprintf(body, sizeof(body), "{\"text\":\"Old GOOGLE503 %ld\",\"source\":\"en\","
+	    "\"target\":\"de\",\"provider\":\"google\"}", pid);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), "deepl");
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "degraded"), "true");
+	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "cached"), "true");
+	CU_ASSERT(json_object_object_get_ex(r.json, "billed_characters", &v) &&
+	    json_object_get_int64(v) == 0);
+	http_free(&r);
+	/* a normal answer carries no degraded member */
+	snprintf(body, sizeof(body), "{\"text\":\"Old GOOGLE503 %ld\",\"source\":\"en\","
+	    "\"target\":\"de\",\"provider\":\"deepl\"}", pid);
+	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_PTR_NULL(tr(&r, 0, "degraded"));
+	http_free(&r);
+	/* nothing cached anywhere: 503 */
+	snprintf(body, sizeof(body), "{\"text\":\"New GOOGLE503 %ld\",\"source\":\"en\","
+	    "\"target\":\"de\",\"provider\":\"google\"}", pid);
+	expect_from(__LINE__, body, 503, NULL, NULL);
+}
+
+/* Posts body with the request id rid; returns the status. */
+static long post_with_id(const char *path, const char *body, const char *rid)
+{
+	char auth[160], idh[96];
+	const char *h[] = { auth, "Content-Type: application/json", idh, NULL };
+	struct http_response r;
+	long st;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+	snprintf(idh, sizeof(idh), "X-Request-Id: %s", rid);
+	st = http_request("POST", path, h, body, strlen(body), &r);
+	http_free(&r);
+	return st;
+}
+
+/* Returns column col of the usage event of request rid (caller frees). */
+static char *event(const char *rid, const char *col)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT %s::text FROM usage_events WHERE request_id = $1", col);
+	return pg_value(sql, rid);
+}
+
+/* Asserts that column col of the event of rid is want (NULL: no row). */
+static void expect_event(int line, const char *rid, const char *col, const char *want)
+{
+	char *v = event(rid, col);
+
+	if ((v == NULL) != (want == NULL) || (v != NULL && strcmp(v, want) != 0))
+		fprintf(stderr, "\n  line %d: %s of %s is %s, want %s\n", line, col, rid,
+		    v ? v : "(none)", want ? want : "(none)");
+	if (want == NULL) {
+		CU_ASSERT_PTR_NULL(v);
+	} else {
+		CU_ASSERT_PTR_NOT_NULL(v);
+		if (v != NULL) {
+			CU_ASSERT_STRING_EQUAL(v, want);
+		}
+	}
+	free(v);
+}
+
+/* Every translate/detect request writes one usage event, committed
+ * before the response: misses, hits, failures and detections alike. */
+static void test_usage_events(void)
+{
+	char rid[64], body[512];
+	long pid = (long)getpid();
+
+	snprintf(rid, sizeof(rid), "usage-miss-%ld", pid);
+	snprintf(body, sizeof(body), "{\"texts\":[\"The dog %ld runs.\",\"caf\xc3\xa9\"],"
+	    "\"source\":\"en\",\"target\":\"es\"}", pid);
+	CU_ASSERT_EQUAL_FATAL(post_with_id("/v1/translate", body, rid), 200);
+	expect_event(__LINE__, rid, "count(*) OVER ()", "1");
+	expect_event(__LINE__, rid, "endpoint", "translate");
+	expect_event(__LINE__, rid, "status", "200");
+	expect_event(__LINE__, rid, "source || '>' || target", "en>es");
+	expect_event(__LINE__, rid, "provider || '/' || model", "apertium/apertium-eng-spa");
+	expect_event(__LINE__, rid, "segments || '/' || cached_segments", "2/0");
+	char chars[32], t1text[64];
+	snprintf(t1text, sizeof(t1text), "The dog %ld runs.", pid);
+	snprintf(chars, sizeof(chars), "%ld", code_points(t1text) + code_points("caf\xc3\xa9"));
+	expect_event(__LINE__, rid, "characters", chars);
+	expect_event(__LINE__, rid, "billed_characters", chars);
+	expect_event(__LINE__, rid, "cached", "false");
+	expect_event(__LINE__, rid, "workspace_id", workspace);
+	expect_event(__LINE__, rid, "api_key_id IS NOT NULL", "true");
+	/* the same again: all cached, nothing billed */
+	snprintf(rid, sizeof(rid), "usage-hit-%ld", pid);
+	CU_ASSERT_EQUAL(post_with_id("/v1/translate", body, rid), 200);
+	expect_event(__LINE__, rid, "segments || '/' || cached_segments", "2/2");
+	expect_event(__LINE__, rid, "billed_characters", "0");
+	expect_event(__LINE__, rid, "cached", "true");
+	/* a refused request is recorded with its status */
+	snprintf(rid, sizeof(rid), "usage-bad-%ld", pid);
+	CU_ASSERT_EQUAL(post_with_id("/v1/translate", "{\"text\":\"x\",\"target\":\"qq\"}", rid), 400);
+	expect_event(__LINE__, rid, "status", "400");
+	/* detection */
+	snprintf(rid, sizeof(rid), "usage-detect-%ld", pid);
+	CU_ASSERT_EQUAL(post_with_id("/v1/detect", "{\"text\":\"Der Hund spielt im Garten mit dem "
+	    "Ball.\"}", rid), 200);
+	snprintf(chars, sizeof(chars), "detect 1 %ld",
+	    code_points("Der Hund spielt im Garten mit dem Ball."));
+	expect_event(__LINE__, rid, "endpoint || ' ' || segments || ' ' || characters", chars);
+	/* no key, no workspace: nothing to record */
+	snprintf(rid, sizeof(rid), "usage-nokey-%ld", pid);
+	{
+		const char *h[] = { "Content-Type: application/json", NULL };
+		char idh[96];
+		struct http_response r;
+		snprintf(idh, sizeof(idh), "X-Request-Id: %s", rid);
+		const char *h2[] = { h[0], idh, NULL };
+		CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h2, "{}", 2, &r), 401);
+		http_free(&r);
+	}
+	expect_event(__LINE__, rid, "status", NULL);
+}
+
+/* A response that has left the worker has its event committed: killing
+ * every worker with SIGKILL right after the response loses none. */
+static void test_usage_survives_sigkill(void)
+{
+	char rid[64], body[256];
+	int ok = 0;
+
+	for (int i = 0; i < 5; i++) {
+		long st = 0;
+		/* a request right after a kill may meet the dead worker; those
+		 * fail before any response and are retried under a new id */
+		for (int attempt = 0; attempt < 50 && st != 200; attempt++) {
+			snprintf(rid, sizeof(rid), "usage-kill-%ld-%d-%d", (long)getpid(), i, attempt);
+			snprintf(body, sizeof(body), "{\"text\":\"Kill %d %ld\",\"source\":\"en\","
+			    "\"target\":\"es\"}", i, (long)getpid());
+			st = post_with_id("/v1/translate", body, rid);
+			if (st != 200)
+				usleep(100 * 1000);
+		}
+		if (st != 200)
+			continue;
+		ok++;
+		CU_ASSERT(kill_workers() >= 1);
+		expect_event(__LINE__, rid, "status", "200");
+	}
+	CU_ASSERT_EQUAL(ok, 5);
+}
+
 /* Translates a text never seen before through apertium (pinned, so that no
  * other provider steps in); returns the status and the time it took. */
 static long translate_fresh(double *ms, struct http_response *r)
@@ -515,16 +767,18 @@ int main(void)
 		{ "a second provider: fallback for pairs, pins, batches", test_second_provider },
 		{ "cache: MISS, HIT, PARTIAL; context counts", test_cache_miss_hit_partial },
 		{ "cache: PostgreSQL behind memcached", test_cache_postgres },
+		{ "DeepL, Google, OpenAI-compatible clients and their pairs", test_saas_providers },
+		{ "all asked providers down: a cached translation, degraded", test_degraded },
+		{ "usage events for every metered request", test_usage_events },
+		{ "usage events survive SIGKILL of the workers", test_usage_survives_sigkill },
 		{ "provider down: 503, no echo; cached still served", test_provider_down },
 		{ "a hung provider trips the shared breaker; a probe closes it", test_breaker },
 		{ NULL, NULL }
 	};
-	char id[64];
-
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	snprintf(t1, sizeof(t1), "The red house number %ld is open.", (long)getpid());
 	snprintf(t2, sizeof(t2), "My friend has %ld green books.", (long)getpid());
-	if (make_workspace("Translate", key, sizeof(key), id, sizeof(id)) < 0) {
+	if (make_workspace("Translate", key, sizeof(key), workspace, sizeof(workspace)) < 0) {
 		fprintf(stderr, "test_translate: cannot create a workspace\n");
 		return 99;
 	}
