@@ -7,5 +7,7 @@
 extern const struct route health_routes[];
 extern const struct route workspace_routes[];
 extern const struct route translate_routes[];
+extern const struct route compat_deepl_routes[];
+extern const struct route compat_libre_routes[];
 
 #endif

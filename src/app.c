@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../handlers/handlers.h"
@@ -19,10 +20,36 @@ const struct route *const app_routes[] = {
 	health_routes,
 	workspace_routes,
 	translate_routes,
+	compat_deepl_routes,
+	compat_libre_routes,
 	NULL
 };
 
-/* Checks the query string and, for BODY_JSON routes, the content type,
+/* Returns 1 when content_type is application/x-www-form-urlencoded (any
+ * case, optional parameters). */
+static int is_form(const char *content_type)
+{
+	static const char form[] = "application/x-www-form-urlencoded";
+	size_t n = sizeof(form) - 1;
+
+	return content_type != NULL && strncasecmp(content_type, form, n) == 0 &&
+	    (content_type[n] == '\0' || content_type[n] == ';' || content_type[n] == ' ');
+}
+
+/* Reads a form body of r into r->json. Returns PROBLEM_NONE or the
+ * problem with detail set. */
+static enum problem app_read_form(struct worker *w, struct request *r, struct app_io *io,
+    char *detail, size_t dsz)
+{
+	long max = w != NULL && w->cfg != NULL ? w->cfg->max_body_bytes : DEFAULT_MAX_BODY;
+	enum problem p = request_read_body(r, io->read, io->read_ctx, max, detail, dsz);
+
+	if (p == PROBLEM_NONE)
+		p = params_form_to_json(r->route->fields, r->body, &r->json, detail, dsz);
+	return p;
+}
+
+/* Checks the query string and, for routes with a body, the content type,
  * body and fields of r against its route. Returns PROBLEM_NONE or the
  * problem with detail set. */
 static enum problem app_validate_input(struct worker *w, struct request *r,
@@ -36,21 +63,53 @@ static enum problem app_validate_input(struct worker *w, struct request *r,
 	if (r->query_buf == NULL)
 		return PROBLEM_INTERNAL;
 	p = params_from_query(rt->query, r->query_buf, r->query_params, detail, dsz);
-	if (p != PROBLEM_NONE || rt->body != BODY_JSON)
+	if (p != PROBLEM_NONE || rt->body == BODY_NONE)
 		return p;
-	if (r->content_length <= 0 && r->content_type == NULL) {
-		/* nothing announced; still read, as a chunked body has no length */
-		p = request_read_body(r, io->read, io->read_ctx, max, detail, dsz);
-		if (p != PROBLEM_NONE)
-			return p;
+	if (rt->body == BODY_FORM_OR_JSON && is_form(r->content_type))
+		p = app_read_form(w, r, io, detail, dsz);
+	else {
+		if (r->content_length <= 0 && r->content_type == NULL) {
+			/* nothing announced; still read, as a chunked body has no length */
+			p = request_read_body(r, io->read, io->read_ctx, max, detail, dsz);
+			if (p != PROBLEM_NONE)
+				return p;
+		}
+		p = request_check_json_type(r->content_type, detail, dsz);
+		if (p == PROBLEM_NONE && r->body == NULL)
+			p = request_read_body(r, io->read, io->read_ctx, max, detail, dsz);
+		if (p == PROBLEM_NONE)
+			p = request_parse_json(r, detail, dsz);
 	}
-	p = request_check_json_type(r->content_type, detail, dsz);
-	if (p == PROBLEM_NONE && r->body == NULL)
-		p = request_read_body(r, io->read, io->read_ctx, max, detail, dsz);
-	if (p == PROBLEM_NONE)
-		p = request_parse_json(r, detail, dsz);
 	if (p == PROBLEM_NONE)
 		p = params_from_json(rt->fields, r->json, r->fields, detail, dsz);
+	return p;
+}
+
+/* Authenticates the caller of r the way its route expects (the body is
+ * read already for AUTH_KEY_IN_BODY). Returns PROBLEM_NONE with r->ident
+ * set, or the problem with detail (and WWW-Authenticate) set. */
+static enum problem app_authenticate(struct worker *w, struct request *r, struct reply *rp,
+    char *detail, size_t dsz)
+{
+	const struct route *rt = r->route;
+	const char *token = auth_token(r->authorization, "Bearer");
+	struct json_object *k;
+	enum problem p;
+
+	if (rt->auth == AUTH_KEY_DEEPL && token == NULL)
+		token = auth_token(r->authorization, "DeepL-Auth-Key");
+	if (rt->auth == AUTH_KEY_IN_BODY && token == NULL && r->json != NULL &&
+	    json_object_object_get_ex(r->json, "api_key", &k) && json_object_is_type(k, json_type_string))
+		token = json_object_get_string(k);
+	if (token == NULL) {
+		snprintf(detail, dsz, "%s", rt->auth == AUTH_KEY_DEEPL
+		    ? "send 'Authorization: DeepL-Auth-Key <api key>'" : rt->auth == AUTH_KEY_IN_BODY
+		    ? "send the API key as api_key" : "send 'Authorization: Bearer <api key>'");
+		p = PROBLEM_UNAUTHORIZED;
+	} else
+		p = auth_api_key(w, token, &r->ident, detail, dsz);
+	if (p == PROBLEM_UNAUTHORIZED && rt->auth == AUTH_KEY)
+		reply_header(rp, "WWW-Authenticate", "Bearer realm=\"dragoman\"");
 	return p;
 }
 
@@ -85,21 +144,43 @@ static enum problem app_prepare(struct worker *w, const struct route *const *tab
 		break;
 	}
 	r->route = rt;
-	if (rt->auth == AUTH_KEY) {
-		if (w == NULL || w->cfg == NULL)
-			return PROBLEM_INTERNAL;
-		p = auth_bearer(w, r->authorization, &r->ident, detail, dsz);
-		if (p == PROBLEM_UNAUTHORIZED)
-			reply_header(rp, "WWW-Authenticate", "Bearer realm=\"dragoman\"");
-		if (p != PROBLEM_NONE)
+	if (rt->auth == AUTH_NONE || rt->auth == AUTH_KEY_IN_BODY) {
+		p = app_validate_input(w, r, io, detail, dsz);
+		if (p != PROBLEM_NONE || rt->auth == AUTH_NONE)
 			return p;
-		if (r->ident.role < rt->min_role) {
-			snprintf(detail, dsz, "this needs a key with role %s", role_name(rt->min_role));
-			return PROBLEM_FORBIDDEN;
-		}
-		rp->workspace_id = r->ident.workspace_id;
 	}
-	return app_validate_input(w, r, io, detail, dsz);
+	if (w == NULL || w->cfg == NULL)
+		return PROBLEM_INTERNAL;
+	p = app_authenticate(w, r, rp, detail, dsz);
+	if (p != PROBLEM_NONE)
+		return p;
+	if (r->ident.role < rt->min_role) {
+		snprintf(detail, dsz, "this needs a key with role %s", role_name(rt->min_role));
+		return PROBLEM_FORBIDDEN;
+	}
+	rp->workspace_id = r->ident.workspace_id;
+	return rt->auth == AUTH_KEY_IN_BODY ? PROBLEM_NONE : app_validate_input(w, r, io, detail, dsz);
+}
+
+/* Gives the problem reply of a compatibility route the marks its clients
+ * look for: 403 for a bad key, and DeepL's "message" or LibreTranslate's
+ * "error". The problem+json members stay (status follows the new one). */
+static void app_dialect(const struct route *rt, struct reply *rp)
+{
+	struct json_object *detail = NULL;
+	const char *text;
+
+	if (rt == NULL || rt->dialect == DIALECT_NATIVE || rp->body == NULL)
+		return;
+	if (!json_object_object_get_ex(rp->body, "detail", &detail))
+		json_object_object_get_ex(rp->body, "title", &detail);
+	text = detail != NULL ? json_object_get_string(detail) : "error";
+	if (rp->status == 401) {   /* both answer a bad key with 403 */
+		rp->status = 403;
+		json_object_object_add(rp->body, "status", json_object_new_int(403));
+	}
+	json_object_object_add(rp->body, rt->dialect == DIALECT_DEEPL ? "message" : "error",
+	    json_object_new_string(text));
 }
 
 /* Commits the usage event of a metered request from an identified caller
@@ -120,6 +201,7 @@ static void app_record_usage(struct worker *w, const struct request *r, struct r
 	rp->retry_after = 1;
 	reply_problem(rp, PROBLEM_UNAVAILABLE, "the request could not be recorded; retry",
 	    r->request_id);
+	app_dialect(r->route, rp);
 }
 
 /* Writes the one log line for a finished request. */
@@ -174,6 +256,7 @@ int app_handle(struct worker *w, const struct route *const *tables,
 		if (p == PROBLEM_UNAVAILABLE && rp.retry_after == 0)
 			rp.retry_after = 5;
 		reply_problem(&rp, p, detail[0] != '\0' ? detail : NULL, r.request_id);
+		app_dialect(r.route, &rp);
 	}
 	app_record_usage(w, &r, &rp, &t0);
 	out = reply_render(&rp, r.request_id, &len);

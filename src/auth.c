@@ -95,31 +95,39 @@ static int db_lookup(struct worker *w, const char *hash_hex, struct identity *id
 	return rc;
 }
 
-/* Returns a pointer to the token of "Bearer <token>" (scheme in any case,
- * one or more spaces), or NULL. */
-static const char *bearer_token(const char *h)
+const char *auth_token(const char *header, const char *scheme)
 {
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+	size_t n = strlen(scheme);
+
+	if (header == NULL || strncasecmp(header, scheme, n) != 0 || header[n] != ' ')
 		return NULL;
-	h += 7;
-	while (*h == ' ')
-		h++;
-	return h;
+	header += n;
+	while (*header == ' ')
+		header++;
+	return header;
 }
 
 enum problem auth_bearer(struct worker *w, const char *authorization,
     struct identity *id, char *detail, size_t dsz)
 {
+	const char *token = auth_token(authorization, "Bearer");
+
+	if (token == NULL) {
+		memset(id, 0, sizeof(*id));
+		snprintf(detail, dsz, "send 'Authorization: Bearer <api key>'");
+		return PROBLEM_UNAUTHORIZED;
+	}
+	return auth_api_key(w, token, id, detail, dsz);
+}
+
+enum problem auth_api_key(struct worker *w, const char *token, struct identity *id,
+    char *detail, size_t dsz)
+{
 	char hash[APIKEY_HASH_HEX_LEN + 1], ckey[96], val[512];
-	const char *token = bearer_token(authorization);
 	size_t len = 0;
 	int found;
 
 	memset(id, 0, sizeof(*id));
-	if (token == NULL) {
-		snprintf(detail, dsz, "send 'Authorization: Bearer <api key>'");
-		return PROBLEM_UNAUTHORIZED;
-	}
 	if (!apikey_well_formed(token, strlen(token))) {
 		snprintf(detail, dsz, "the API key is malformed");
 		return PROBLEM_UNAUTHORIZED;

@@ -16,6 +16,16 @@
 enum problem auth_bearer(struct worker *w, const char *authorization,
     struct identity *id, char *detail, size_t dsz);
 
+/* Authenticates the API key token itself (from whatever carried it).
+ * Same results as auth_bearer(). */
+enum problem auth_api_key(struct worker *w, const char *token, struct identity *id,
+    char *detail, size_t dsz);
+
+/* Returns the credentials of the header value "<scheme> <token>" (scheme
+ * in any case, one or more spaces), borrowed from header, or NULL when
+ * header is NULL or names another scheme. */
+const char *auth_token(const char *header, const char *scheme);
+
 /* Writes the memcached key under which the key with hash_hex is cached
  * into out (outsz >= 80). */
 void auth_cache_key(const char *hash_hex, char *out, size_t outsz);

@@ -6,20 +6,69 @@
 
 #include "langcode.h"
 
-/* ISO 639-1 to ISO 639-3 (the individual-language codes Apertium uses). */
-static const char *const codes[][2] = {
-	{ "af", "afr" }, { "an", "arg" }, { "ar", "ara" }, { "be", "bel" },
-	{ "bg", "bul" }, { "br", "bre" }, { "ca", "cat" }, { "cs", "ces" }, { "cy", "cym" },
-	{ "da", "dan" }, { "de", "deu" }, { "el", "ell" }, { "en", "eng" }, { "eo", "epo" },
-	{ "es", "spa" }, { "et", "est" }, { "eu", "eus" }, { "fa", "fas" }, { "fi", "fin" },
-	{ "fr", "fra" }, { "ga", "gle" }, { "gl", "glg" }, { "he", "heb" }, { "hi", "hin" },
-	{ "hr", "hrv" }, { "hu", "hun" }, { "id", "ind" }, { "is", "isl" }, { "it", "ita" },
-	{ "ja", "jpn" }, { "kk", "kaz" }, { "ko", "kor" }, { "lt", "lit" }, { "lv", "lav" },
-	{ "mk", "mkd" }, { "ms", "msa" }, { "mt", "mlt" }, { "nb", "nob" }, { "nl", "nld" },
-	{ "nn", "nno" }, { "oc", "oci" }, { "pl", "pol" }, { "pt", "por" }, { "ro", "ron" },
-	{ "ru", "rus" }, { "sc", "srd" }, { "sk", "slk" }, { "sl", "slv" }, { "sq", "sqi" },
-	{ "sr", "srp" }, { "sv", "swe" }, { "tr", "tur" }, { "tt", "tat" }, { "uk", "ukr" },
-	{ "ur", "urd" }, { "uz", "uzb" }, { "vi", "vie" }, { "zh", "zho" },
+/* ISO 639-1, ISO 639-3 (the individual-language codes Apertium uses) and
+ * the English name. */
+static const struct language {
+	const char *iso1, *iso3, *name;
+} codes[] = {
+	{ "af", "afr", "Afrikaans" },
+	{ "an", "arg", "Aragonese" },
+	{ "ar", "ara", "Arabic" },
+	{ "be", "bel", "Belarusian" },
+	{ "bg", "bul", "Bulgarian" },
+	{ "br", "bre", "Breton" },
+	{ "ca", "cat", "Catalan" },
+	{ "cs", "ces", "Czech" },
+	{ "cy", "cym", "Welsh" },
+	{ "da", "dan", "Danish" },
+	{ "de", "deu", "German" },
+	{ "el", "ell", "Greek" },
+	{ "en", "eng", "English" },
+	{ "eo", "epo", "Esperanto" },
+	{ "es", "spa", "Spanish" },
+	{ "et", "est", "Estonian" },
+	{ "eu", "eus", "Basque" },
+	{ "fa", "fas", "Persian" },
+	{ "fi", "fin", "Finnish" },
+	{ "fr", "fra", "French" },
+	{ "ga", "gle", "Irish" },
+	{ "gl", "glg", "Galician" },
+	{ "he", "heb", "Hebrew" },
+	{ "hi", "hin", "Hindi" },
+	{ "hr", "hrv", "Croatian" },
+	{ "hu", "hun", "Hungarian" },
+	{ "id", "ind", "Indonesian" },
+	{ "is", "isl", "Icelandic" },
+	{ "it", "ita", "Italian" },
+	{ "ja", "jpn", "Japanese" },
+	{ "kk", "kaz", "Kazakh" },
+	{ "ko", "kor", "Korean" },
+	{ "lt", "lit", "Lithuanian" },
+	{ "lv", "lav", "Latvian" },
+	{ "mk", "mkd", "Macedonian" },
+	{ "ms", "msa", "Malay" },
+	{ "mt", "mlt", "Maltese" },
+	{ "nb", "nob", "Norwegian Bokm\xc3\xa5l" },
+	{ "nl", "nld", "Dutch" },
+	{ "nn", "nno", "Norwegian Nynorsk" },
+	{ "oc", "oci", "Occitan" },
+	{ "pl", "pol", "Polish" },
+	{ "pt", "por", "Portuguese" },
+	{ "ro", "ron", "Romanian" },
+	{ "ru", "rus", "Russian" },
+	{ "sc", "srd", "Sardinian" },
+	{ "sk", "slk", "Slovak" },
+	{ "sl", "slv", "Slovenian" },
+	{ "sq", "sqi", "Albanian" },
+	{ "sr", "srp", "Serbian" },
+	{ "sv", "swe", "Swedish" },
+	{ "tr", "tur", "Turkish" },
+	{ "tt", "tat", "Tatar" },
+	{ "uk", "ukr", "Ukrainian" },
+	{ "ur", "urd", "Urdu" },
+	{ "uz", "uzb", "Uzbek" },
+	{ "vi", "vie", "Vietnamese" },
+	{ "zh", "zho", "Chinese" },
 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 
@@ -34,8 +83,8 @@ const char *langcode_to_iso3(const char *iso1)
 	if (!langcode_is_iso1(iso1))
 		return NULL;
 	for (size_t i = 0; i < NCODES; i++)
-		if (codes[i][1] != NULL && strcasecmp(codes[i][0], iso1) == 0)
-			return codes[i][1];
+		if (strcasecmp(codes[i].iso1, iso1) == 0)
+			return codes[i].iso3;
 	return NULL;
 }
 
@@ -44,7 +93,17 @@ const char *langcode_to_iso1(const char *iso3)
 	size_t n = iso3 != NULL ? strcspn(iso3, "_") : 0;
 
 	for (size_t i = 0; n == 3 && i < NCODES; i++)
-		if (codes[i][1] != NULL && strncmp(codes[i][1], iso3, 3) == 0)
-			return codes[i][0];
+		if (strncmp(codes[i].iso3, iso3, 3) == 0)
+			return codes[i].iso1;
+	return NULL;
+}
+
+const char *langcode_name(const char *iso1)
+{
+	if (!langcode_is_iso1(iso1))
+		return NULL;
+	for (size_t i = 0; i < NCODES; i++)
+		if (strcasecmp(codes[i].iso1, iso1) == 0)
+			return codes[i].name;
 	return NULL;
 }

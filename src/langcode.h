@@ -11,6 +11,10 @@ const char *langcode_to_iso3(const char *iso1);
  * suffix such as "_US" is ignored), or NULL. Static strings. */
 const char *langcode_to_iso1(const char *iso3);
 
+/* Returns the English name of the language with ISO 639-1 code iso1 (any
+ * case), or NULL when it is not known. Static strings. */
+const char *langcode_name(const char *iso1);
+
 /* Returns 1 when s looks like an ISO 639-1 code (two ASCII letters). */
 int langcode_is_iso1(const char *s);
 

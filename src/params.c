@@ -18,6 +18,13 @@ static int spec_index(const struct param_spec *specs, const char *name)
 	return -1;
 }
 
+/* Returns 1 when specs holds the PARAMS_OTHERS entry (unknown members are
+ * ignored). */
+static int ignores_unknown(const struct param_spec *specs)
+{
+	return spec_index(specs, PARAMS_OTHERS) >= 0;
+}
+
 /* Returns 1 when v[0..len) has a control character other than (when
  * multiline) tab, line feed and carriage return. */
 static int bad_control(const char *v, size_t len, int multiline)
@@ -133,7 +140,9 @@ enum problem params_from_json(const struct param_spec *specs,
 
 	memset(out, 0, sizeof(*out) * PARAMS_MAX);
 	json_object_object_foreach(obj, key, val) {
-		int i = spec_index(specs, key);
+		int i = strcmp(key, PARAMS_OTHERS) == 0 ? -1 : spec_index(specs, key);
+		if (i < 0 && ignores_unknown(specs))
+			continue;
 		if (i < 0) {
 			snprintf(detail, dsz, "unknown field '%.64s'", key);
 			return PROBLEM_INVALID_FIELD;
@@ -143,6 +152,15 @@ enum problem params_from_json(const struct param_spec *specs,
 		if ((s->type == PARAM_STRING || s->type == PARAM_TEXT) && t == json_type_string)
 			p = check_string(s, json_object_get_string(val),
 			    (size_t)json_object_get_string_len(val), &out[i], detail, dsz);
+		else if (s->type == PARAM_TEXTS && t == json_type_string) {
+			p = check_text(s->name, json_object_get_string(val),
+			    (size_t)json_object_get_string_len(val), 1, 1, s->item_max, detail, dsz);
+			out[i].present = p == PROBLEM_NONE;
+			out[i].str = json_object_get_string(val);
+			out[i].len = (size_t)json_object_get_string_len(val);
+			out[i].num = 1;
+		} else if (s->type == PARAM_TEXTS && t == json_type_array)
+			p = check_text_array(s, val, &out[i], detail, dsz);
 		else if (s->type == PARAM_INT && t == json_type_int)
 			/* json-c saturates out-of-range integers at INT64_MIN/MAX,
 			 * which every declared range excludes */
@@ -155,7 +173,7 @@ enum problem params_from_json(const struct param_spec *specs,
 			p = PROBLEM_NONE;
 		} else {
 			static const char *const names[] = { "a string", "an integer", "a boolean",
-			    "a string", "an array of strings" };
+			    "a string", "an array of strings", "a string or an array of strings" };
 			snprintf(detail, dsz, "%s must be %s", s->name, names[s->type]);
 			p = PROBLEM_INVALID_FIELD;
 		}
@@ -245,4 +263,83 @@ enum problem params_from_query(const struct param_spec *specs, char *query,
 			return p;
 	}
 	return check_required(specs, out, detail, dsz);
+}
+
+/* Returns the JSON value for form value v of a field declared with type t:
+ * an integer or boolean when it reads as one, else a string (validation
+ * then says what is wrong). New reference. */
+static struct json_object *form_value(enum param_type t, const char *v)
+{
+	long long n;
+
+	if (t == PARAM_INT && parse_ll(v, &n) == 0)
+		return json_object_new_int64(n);
+	if (t == PARAM_BOOL && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0))
+		return json_object_new_boolean(1);
+	if (t == PARAM_BOOL && (strcmp(v, "false") == 0 || strcmp(v, "0") == 0))
+		return json_object_new_boolean(0);
+	return json_object_new_string(v);
+}
+
+enum problem params_form_to_json(const struct param_spec *specs, char *body,
+    struct json_object **out, char *detail, size_t dsz)
+{
+	struct json_object *o = json_object_new_object(), *prev;
+	char *save = NULL;
+
+	for (char *pair = strtok_r(body, "&", &save); pair != NULL;
+	    pair = strtok_r(NULL, "&", &save)) {
+		char *eq = strchr(pair, '=');
+		char *val = eq != NULL ? eq + 1 : pair + strlen(pair);
+		if (eq != NULL)
+			*eq = '\0';
+		if (form_decode(pair) < 0 || form_decode(val) < 0) {
+			snprintf(detail, dsz, "malformed form body");
+			goto bad;
+		}
+		int i = spec_index(specs, pair);
+		enum param_type t = i >= 0 ? specs[i].type : PARAM_STRING;
+		if (t == PARAM_TEXTS && json_object_object_get_ex(o, pair, &prev) &&
+		    json_object_is_type(prev, json_type_string)) {
+			struct json_object *arr = json_object_new_array();
+			json_object_array_add(arr, json_object_get(prev));
+			json_object_object_add(o, pair, arr);   /* drops prev's old slot */
+			prev = arr;
+			json_object_array_add(prev, json_object_new_string(val));
+		} else if (t == PARAM_TEXTS && !json_object_object_get_ex(o, pair, &prev)) {
+			json_object_object_add(o, pair, json_object_new_string(val));
+		} else if (t == PARAM_TEXT_ARRAY || t == PARAM_TEXTS) {
+			if (!json_object_object_get_ex(o, pair, &prev)) {
+				prev = json_object_new_array();
+				json_object_object_add(o, pair, prev);
+			}
+			json_object_array_add(prev, json_object_new_string(val));
+		} else if (json_object_object_get_ex(o, pair, &prev)) {
+			snprintf(detail, dsz, "field %.64s given twice", pair);
+			goto bad;
+		} else
+			json_object_object_add(o, pair, form_value(t, val));
+	}
+	*out = o;
+	return PROBLEM_NONE;
+bad:
+	json_object_put(o);
+	return PROBLEM_BAD_REQUEST;
+}
+
+long params_texts(const struct param_value *v, const char **texts, size_t cap)
+{
+	if (!v->present)
+		return 0;
+	if (v->array == NULL) {
+		if (cap < 1)
+			return -1;
+		texts[0] = v->str;
+		return 1;
+	}
+	if ((size_t)v->num > cap)
+		return -1;
+	for (size_t i = 0; i < (size_t)v->num; i++)
+		texts[i] = json_object_get_string(json_object_array_get_idx(v->array, i));
+	return (long)v->num;
 }

@@ -16,8 +16,20 @@ struct reply;
 typedef enum problem (*handler_fn)(struct worker *w, struct request *r,
     struct reply *out);
 
-enum route_auth { AUTH_NONE, AUTH_KEY };
-enum route_body { BODY_NONE, BODY_JSON };
+/* How a route's caller shows its API key: AUTH_KEY as
+ * "Authorization: Bearer <key>"; AUTH_KEY_DEEPL also as DeepL clients do,
+ * "Authorization: DeepL-Auth-Key <key>"; AUTH_KEY_IN_BODY also as
+ * LibreTranslate clients do, in the body's "api_key" member. */
+enum route_auth { AUTH_NONE, AUTH_KEY, AUTH_KEY_DEEPL, AUTH_KEY_IN_BODY };
+
+/* BODY_JSON: application/json only; BODY_FORM_OR_JSON: also
+ * application/x-www-form-urlencoded (see params_form_to_json()). */
+enum route_body { BODY_NONE, BODY_JSON, BODY_FORM_OR_JSON };
+
+/* Whose error conventions a route follows. Errors are problem+json in
+ * all; the compatibility dialects answer a bad key with 403, as those
+ * services do, and add "message" (DeepL) or "error" (LibreTranslate). */
+enum route_dialect { DIALECT_NATIVE, DIALECT_DEEPL, DIALECT_LIBRE };
 
 /* One route. pattern segments written "{name}" match one non-empty path
  * segment, captured in order into request.captures. A table ends with a
@@ -33,6 +45,7 @@ struct route {
 	const struct param_spec *query;   /* query parameters; NULL: none */
 	const char *name;                 /* for logs and usage events */
 	int metered;                      /* writes a usage event */
+	enum route_dialect dialect;
 };
 
 enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_WRONG_METHOD };

@@ -58,6 +58,12 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " target, provider, model, characters, billed_characters, segments, cached_segments,"
 	    " status, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
 	    " $13, $14)", 14, 0 },
+	/* billed characters of successful translations this calendar month (UTC) */
+	[STMT_USAGE_MONTH_BILLED] = { "usage_month_billed",
+	    "SELECT coalesce(sum(billed_characters), 0) FROM usage_events"
+	    " WHERE workspace_id = $1 AND endpoint LIKE 'translate%' AND status < 400"
+	    " AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
+	    1, 1 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

@@ -669,6 +669,194 @@ static void test_usage_survives_sigkill(void)
 	CU_ASSERT_EQUAL(ok, 5);
 }
 
+/* Runs tests/integration/npm/<script> (from the copy the run script
+ * installed) against this stack with key k; returns its JSON output
+ * (caller json_object_put()s), or NULL. */
+static struct json_object *run_client(const char *script, const char *k)
+{
+	const char *dir = getenv("DRAGOMAN_NPM_DIR"), *url = getenv("DRAGOMAN_TEST_URL");
+	char cmd[1024], *buf = calloc(1, 1 << 20);
+	struct json_object *o = NULL;
+	size_t n;
+	FILE *p;
+
+	if (dir == NULL || url == NULL || buf == NULL) {
+		fprintf(stderr, "\n  DRAGOMAN_NPM_DIR is not set (tests/integration/run sets it)\n");
+		free(buf);
+		return NULL;
+	}
+	snprintf(cmd, sizeof(cmd), "node '%s/%s' '%s' '%s'", dir, script, url, k);
+	if ((p = popen(cmd, "r")) != NULL) {
+		n = fread(buf, 1, (1 << 20) - 1, p);
+		buf[n] = '\0';
+		if (pclose(p) == 0)
+			o = json_tokener_parse(buf);
+	}
+	if (o == NULL)
+		fprintf(stderr, "\n  %s failed: %s\n", script, buf);
+	free(buf);
+	return o;
+}
+
+/* Returns member a (then b, when not NULL) of o as a string, or "". */
+static const char *member(struct json_object *o, const char *a, const char *b)
+{
+	struct json_object *x = NULL, *y = NULL;
+
+	if (o == NULL || !json_object_object_get_ex(o, a, &x))
+		return "";
+	if (b != NULL && !json_object_object_get_ex(x, b, &y))
+		return "";
+	return json_object_get_string(b != NULL ? y : x);
+}
+
+/* Returns 1 when the array member name of o holds the string s. */
+static int holds(struct json_object *o, const char *name, const char *s)
+{
+	struct json_object *arr;
+
+	if (o == NULL || !json_object_object_get_ex(o, name, &arr) ||
+	    !json_object_is_type(arr, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(arr); i++)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(arr, i)), s) == 0)
+			return 1;
+	return 0;
+}
+
+/* The official DeepL client, deepl-node, pointed at dragoman. */
+static void test_deepl_node(void)
+{
+	struct json_object *o = run_client("deepl-client.mjs", key), *b;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_PTR_NOT_NULL(strstr(member(o, "single", "text"), "casa"));
+	CU_ASSERT_STRING_EQUAL(member(o, "single", "detected"), "en");
+	char billed[24];
+	snprintf(billed, sizeof(billed), "%ld", code_points("The house is red and the garden is green."));
+	CU_ASSERT_STRING_EQUAL(member(o, "single", "billed"), billed);
+	CU_ASSERT(json_object_object_get_ex(o, "batch", &b) && json_object_array_length(b) == 2 &&
+	    strstr(json_object_get_string(json_object_array_get_idx(b, 1)), "perro") != NULL);
+	CU_ASSERT_STRING_EQUAL(member(o, "auto", "detected"), "en");
+	CU_ASSERT_PTR_NOT_NULL(strstr(member(o, "auto", "text"), "gato"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(member(o, "html", "text"), "<b>casa</b>"));
+	CU_ASSERT(atol(member(o, "usage", "count")) >= atol(billed));
+	CU_ASSERT_STRING_EQUAL(member(o, "usage", "reached"), "false");
+	CU_ASSERT(holds(o, "sources", "en") && holds(o, "sources", "es"));
+	CU_ASSERT(holds(o, "targets", "en-US") && holds(o, "targets", "es"));
+	CU_ASSERT_STRING_EQUAL(member(o, "bad_key", "error"), "AuthorizationError");
+	CU_ASSERT_STRING_EQUAL(member(o, "bad_target", "error"), "DeepLError");
+	json_object_put(o);
+}
+
+/* The DeepL routes on the wire: form and JSON bodies, the cache, the
+ * month's usage counting exactly the billed characters, DeepL's errors. */
+static void test_deepl_wire(void)
+{
+	char auth[160], body[512], *before;
+	const char *form[] = { auth, "Content-Type: application/x-www-form-urlencoded", NULL };
+	const char *json[] = { auth, "Content-Type: application/json", NULL };
+	const char *bad[] = { "Authorization: DeepL-Auth-Key dgm_00000000_000000000000000000000000"
+	    "000000000000000000000000", "Content-Type: application/x-www-form-urlencoded", NULL };
+	struct http_response r;
+	long pid = (long)getpid();
+	int len;
+
+	snprintf(auth, sizeof(auth), "Authorization: DeepL-Auth-Key %s", key);
+	CU_ASSERT_EQUAL_FATAL(get("/v2/usage", key, &r), 200);
+	before = strdup(http_json_str(&r, "character_count") ? http_json_str(&r, "character_count") : "");
+	http_free(&r);
+	len = snprintf(body, sizeof(body), "text=The+green+door+%ld+is+open.&text=caf%%C3%%A9+%ld"
+	    "&target_lang=ES&source_lang=EN&split_sentences=1", pid, pid);
+	CU_ASSERT_EQUAL_FATAL(http_request("POST", "/v2/translate", form, body, (size_t)len, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "MISS");
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"detected_source_language\":\"EN\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "puerta"));
+	http_free(&r);
+	len = snprintf(body, sizeof(body), "{\"text\":[\"The green door %ld is open.\"],"
+	    "\"target_lang\":\"es\",\"source_lang\":\"en\"}", pid);
+	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", json, body, (size_t)len, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
+	http_free(&r);
+	/* billed: both texts of the first call, nothing for the cached one */
+	char first[64], want[32];
+	snprintf(first, sizeof(first), "The green door %ld is open.caf\xc3\xa9 %ld", pid, pid);
+	snprintf(want, sizeof(want), "%ld", atol(before) + code_points(first));
+	CU_ASSERT_EQUAL(get("/v2/usage", key, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "character_count"), want);
+	http_free(&r);
+	free(before);
+	/* DeepL's errors: 403 with "message" for a bad key, 400 for a bad language */
+	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", bad, "text=a&target_lang=ES", 21, &r), 403);
+	CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "message"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", form, "text=a&target_lang=XX", 21, &r), 400);
+	CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "message"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", form, "target_lang=ES", 14, &r), 400);
+	http_free(&r);
+	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", form, "text=a&text=b&target_lang=ES"
+	    "&target_lang=DE", 43, &r), 400);
+	http_free(&r);
+}
+
+/* The `translate` npm package with engine "libre", pointed at dragoman. */
+static void test_libre_client(void)
+{
+	struct json_object *o = run_client("libre-client.mjs", key);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	CU_ASSERT_PTR_NOT_NULL(strstr(member(o, "single", NULL), "casa"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(member(o, "reverse", NULL), "house"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(member(o, "bad_key", "error"), "unknown or revoked"));
+	json_object_put(o);
+}
+
+/* The LibreTranslate routes on the wire: q as text or array, auto
+ * detection, /detect, /languages, api_key in a form, "error" on failure. */
+static void test_libre_wire(void)
+{
+	const char *json[] = { "Content-Type: application/json", NULL };
+	const char *form[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+	char body[512];
+	struct http_response r;
+	struct json_object *t, *d;
+	int len;
+
+	len = snprintf(body, sizeof(body), "{\"q\":[\"The house is red and the garden is green.\","
+	    "\"Good morning, my friend, how are you today?\"],\"source\":\"auto\",\"target\":\"es\","
+	    "\"api_key\":\"%s\"}", key);
+	CU_ASSERT_EQUAL_FATAL(http_request("POST", "/translate", json, body, (size_t)len, &r), 200);
+	CU_ASSERT(json_object_object_get_ex(r.json, "translatedText", &t) &&
+	    json_object_is_type(t, json_type_array) && json_object_array_length(t) == 2);
+	CU_ASSERT(json_object_object_get_ex(r.json, "detectedLanguage", &d) &&
+	    json_object_array_length(d) == 2 &&
+	    strcmp(member(json_object_array_get_idx(d, 0), "language", NULL), "en") == 0);
+	http_free(&r);
+	len = snprintf(body, sizeof(body), "q=Der+Hund+spielt+im+Garten+mit+dem+Ball.&api_key=%s", key);
+	CU_ASSERT_EQUAL(http_request("POST", "/detect", form, body, (size_t)len, &r), 200);
+	CU_ASSERT(r.json != NULL && json_object_is_type(r.json, json_type_array) &&
+	    strcmp(member(json_object_array_get_idx(r.json, 0), "language", NULL), "de") == 0);
+	http_free(&r);
+	CU_ASSERT_EQUAL(http_request("GET", "/languages", NULL, NULL, 0, &r), 200);
+	CU_ASSERT(r.json != NULL && json_object_is_type(r.json, json_type_array) &&
+	    json_object_array_length(r.json) > 0);
+	int found = 0;
+	for (size_t i = 0; r.json != NULL && i < json_object_array_length(r.json); i++)
+		if (strcmp(member(json_object_array_get_idx(r.json, i), "code", NULL), "en") == 0)
+			found = holds(json_object_array_get_idx(r.json, i), "targets", "es");
+	CU_ASSERT(found);
+	http_free(&r);
+	len = snprintf(body, sizeof(body), "{\"target\":\"es\",\"api_key\":\"%s\"}", key);
+	CU_ASSERT_EQUAL(http_request("POST", "/translate", json, body, (size_t)len, &r), 400);
+	CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "error"));
+	http_free(&r);
+	const char *nokey = "{\"q\":\"a\",\"target\":\"es\"}";
+	CU_ASSERT_EQUAL(http_request("POST", "/translate", json, nokey, strlen(nokey), &r), 403);
+	CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "error"));
+	http_free(&r);
+}
+
 /* Translates a text never seen before through apertium (pinned, so that no
  * other provider steps in); returns the status and the time it took. */
 static long translate_fresh(double *ms, struct http_response *r)
@@ -771,6 +959,10 @@ int main(void)
 		{ "all asked providers down: a cached translation, degraded", test_degraded },
 		{ "usage events for every metered request", test_usage_events },
 		{ "usage events survive SIGKILL of the workers", test_usage_survives_sigkill },
+		{ "deepl-node against the DeepL compatibility routes", test_deepl_node },
+		{ "DeepL routes: form and JSON, cache, usage, errors", test_deepl_wire },
+		{ "the translate package (libre) against the LibreTranslate routes", test_libre_client },
+		{ "LibreTranslate routes: q forms, detect, languages, errors", test_libre_wire },
 		{ "provider down: 503, no echo; cached still served", test_provider_down },
 		{ "a hung provider trips the shared breaker; a probe closes it", test_breaker },
 		{ NULL, NULL }

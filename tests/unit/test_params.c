@@ -167,6 +167,107 @@ static void test_utf8(void)
 	}
 }
 
+/* The compatibility routes' shape: texts as one or many, a text array,
+ * and other members ignored. */
+enum { C_Q, C_TEXT, C_N, C_ON, C_OTHERS };
+static const struct param_spec compat_specs[] = {
+	[C_Q] = { "q", PARAM_TEXTS, 0, 1, 3, 10 },
+	[C_TEXT] = { "text", PARAM_TEXT_ARRAY, 0, 1, 3, 10 },
+	[C_N] = { "n", PARAM_INT, 0, 0, 9, 0 },
+	[C_ON] = { "on", PARAM_BOOL, 0, 0, 1, 0 },
+	[C_OTHERS] = { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+struct form_case {
+	int line;
+	const char *body;
+	enum problem want;
+	long nq, ntext, n, on;   /* q texts, text texts, n, on (-1: absent) */
+};
+
+static const struct form_case form_cases[] = {
+	{ __LINE__, "q=hello", PROBLEM_NONE, 1, 0, -1, -1 },
+	{ __LINE__, "q=a&q=b&q=c", PROBLEM_NONE, 3, 0, -1, -1 },
+	{ __LINE__, "q=a&q=b&q=c&q=d", PROBLEM_INVALID_FIELD, 0, 0, 0, 0 },
+	{ __LINE__, "text=a", PROBLEM_NONE, 0, 1, -1, -1 },
+	{ __LINE__, "text=a&text=b", PROBLEM_NONE, 0, 2, -1, -1 },
+	{ __LINE__, "text=a+b%20c&n=7&on=1", PROBLEM_NONE, 0, 1, 7, 1 },
+	{ __LINE__, "text=a&on=false&unknown=1&split_sentences=0", PROBLEM_NONE, 0, 1, -1, 0 },
+	{ __LINE__, "n=1&n=2", PROBLEM_BAD_REQUEST, 0, 0, 0, 0 },
+	{ __LINE__, "n=x", PROBLEM_INVALID_FIELD, 0, 0, 0, 0 },
+	{ __LINE__, "n=10", PROBLEM_INVALID_FIELD, 0, 0, 0, 0 },
+	{ __LINE__, "on=yes", PROBLEM_INVALID_FIELD, 0, 0, 0, 0 },
+	{ __LINE__, "q=%00", PROBLEM_BAD_REQUEST, 0, 0, 0, 0 },
+	{ __LINE__, "q=%zz", PROBLEM_BAD_REQUEST, 0, 0, 0, 0 },
+	{ __LINE__, "q=%C3", PROBLEM_INVALID_FIELD, 0, 0, 0, 0 },
+	{ __LINE__, "q=", PROBLEM_INVALID_FIELD, 0, 0, 0, 0 },
+	{ __LINE__, "q=abcdefghijk", PROBLEM_INVALID_FIELD, 0, 0, 0, 0 },
+	{ __LINE__, "q=a%0Ab", PROBLEM_NONE, 1, 0, -1, -1 },
+};
+
+static void test_form(void)
+{
+	for (size_t i = 0; i < sizeof(form_cases) / sizeof(form_cases[0]); i++) {
+		const struct form_case *c = &form_cases[i];
+		struct param_value out[PARAMS_MAX];
+		struct json_object *o = NULL;
+		char detail[256] = "", body[128];
+		enum problem got;
+
+		snprintf(body, sizeof(body), "%s", c->body);
+		got = params_form_to_json(compat_specs, body, &o, detail, sizeof(detail));
+		if (got == PROBLEM_NONE)
+			got = params_from_json(compat_specs, o, out, detail, sizeof(detail));
+		if (got != c->want)
+			fprintf(stderr, "\n  line %d: got %d (%s)\n", c->line, (int)got, detail);
+		CU_ASSERT_EQUAL(got, c->want);
+		if (got == PROBLEM_NONE && c->want == PROBLEM_NONE) {
+			const char *texts[3];
+			CU_ASSERT_EQUAL(params_texts(&out[C_Q], texts, 3), c->nq);
+			CU_ASSERT_EQUAL(params_texts(&out[C_TEXT], texts, 3), c->ntext);
+			CU_ASSERT_EQUAL(out[C_N].present ? out[C_N].num : -1, c->n);
+			CU_ASSERT_EQUAL(out[C_ON].present ? out[C_ON].num : -1, c->on);
+		}
+		if (got != PROBLEM_NONE) {
+			CU_ASSERT(detail[0] != '\0');
+		}
+		json_object_put(o);
+	}
+}
+
+/* A repeated form field keeps its order and its decoded bytes. */
+static void test_form_values(void)
+{
+	struct param_value out[PARAMS_MAX];
+	struct json_object *o = NULL;
+	char body[] = "q=caf%C3%A9&q=a+b", detail[256];
+	const char *texts[3];
+
+	CU_ASSERT_EQUAL_FATAL(params_form_to_json(compat_specs, body, &o, detail, sizeof(detail)),
+	    PROBLEM_NONE);
+	CU_ASSERT_EQUAL_FATAL(params_from_json(compat_specs, o, out, detail, sizeof(detail)),
+	    PROBLEM_NONE);
+	CU_ASSERT_EQUAL_FATAL(params_texts(&out[C_Q], texts, 3), 2);
+	CU_ASSERT_STRING_EQUAL(texts[0], "caf\xc3\xa9");
+	CU_ASSERT_STRING_EQUAL(texts[1], "a b");
+	CU_ASSERT_EQUAL(params_texts(&out[C_Q], texts, 1), -1);
+	json_object_put(o);
+	/* JSON: a string or an array for PARAM_TEXTS, only arrays for PARAM_TEXT_ARRAY */
+	o = json_tokener_parse("{\"q\":\"one\",\"text\":[\"x\"],\"extra\":{\"deep\":1}}");
+	CU_ASSERT_EQUAL(params_from_json(compat_specs, o, out, detail, sizeof(detail)), PROBLEM_NONE);
+	CU_ASSERT(out[C_Q].present && out[C_Q].array == NULL && out[C_Q].num == 1);
+	json_object_put(o);
+	o = json_tokener_parse("{\"text\":\"x\"}");
+	CU_ASSERT_EQUAL(params_from_json(compat_specs, o, out, detail, sizeof(detail)),
+	    PROBLEM_INVALID_FIELD);
+	json_object_put(o);
+	o = json_tokener_parse("{\"q\":[\"a\",1]}");
+	CU_ASSERT_EQUAL(params_from_json(compat_specs, o, out, detail, sizeof(detail)),
+	    PROBLEM_INVALID_FIELD);
+	json_object_put(o);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -176,6 +277,8 @@ int main(void)
 		{ "query values decoded", test_query_values },
 		{ "route accepting no parameters", test_no_params_accepted },
 		{ "UTF-8 well-formedness", test_utf8 },
+		{ "form bodies table (compatibility shape)", test_form },
+		{ "form values and text-or-array", test_form_values },
 		{ NULL, NULL }
 	};
 	return cu_run("params", tests);

@@ -1,0 +1,247 @@
+/* DeepL API v2 compatibility, so that DeepL clients (deepl-node and the
+ * other official libraries) work unchanged against dragoman:
+ *   POST /v2/translate   form or JSON: text (repeated / array), target_lang,
+ *                        source_lang, tag_handling, context,
+ *                        show_billed_characters; other DeepL options are
+ *                        accepted and ignored
+ *     -> {"translations":[{"detected_source_language":"EN","text":"..."}]}
+ *   GET /v2/languages[?type=target] -> [{"language":"EN","name":"English"}]
+ *   GET /v2/usage -> {"character_count":N,"character_limit":L}
+ * Authorization: DeepL-Auth-Key <dragoman API key> (or Bearer). Errors
+ * carry DeepL's "message" and status codes (403 for a bad key). */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/db.h"
+#include "../src/html.h"
+#include "../src/langcode.h"
+#include "../src/reply.h"
+#include "../src/translation.h"
+#include "../src/utf8.h"
+#include "../src/worker.h"
+#include "handlers.h"
+
+/* no workspace limit in characters exists before billing caps do */
+#define CHARACTER_LIMIT_NONE 1000000000000LL
+
+enum { F_TEXT, F_TARGET, F_SOURCE, F_TAGS, F_CONTEXT, F_BILLED, F_OTHERS };
+static const struct param_spec translate_fields[] = {
+	[F_TEXT] = { "text", PARAM_TEXT_ARRAY, 1, 1, 1000, 16L << 20 },
+	[F_TARGET] = { "target_lang", PARAM_STRING, 1, 2, 7, 0 },
+	[F_SOURCE] = { "source_lang", PARAM_STRING, 0, 2, 7, 0 },
+	[F_TAGS] = { "tag_handling", PARAM_STRING, 0, 3, 4, 0 },
+	[F_CONTEXT] = { "context", PARAM_TEXT, 0, 0, 4096, 0 },
+	[F_BILLED] = { "show_billed_characters", PARAM_BOOL, 0, 0, 1, 0 },
+	[F_OTHERS] = { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* Writes the ISO 639-1 code of DeepL code code ("EN-US", "pt-br", "DE")
+ * into out (3 bytes). Returns 0, or -1 when code has no two-letter base. */
+static int iso1_of(const char *code, char out[3])
+{
+	if (!isalpha((unsigned char)code[0]) || !isalpha((unsigned char)code[1]) ||
+	    (code[2] != '\0' && code[2] != '-'))
+		return -1;
+	out[0] = (char)tolower((unsigned char)code[0]);
+	out[1] = (char)tolower((unsigned char)code[1]);
+	out[2] = '\0';
+	return 0;
+}
+
+/* Returns code upper-cased into buf (8 bytes), as DeepL writes codes. */
+static const char *deepl_code(const char *code, char buf[8])
+{
+	size_t i;
+
+	for (i = 0; i < 7 && code[i] != '\0'; i++)
+		buf[i] = (char)toupper((unsigned char)code[i]);
+	buf[i] = '\0';
+	return buf;
+}
+
+/* Builds the DeepL reply for res: one translation per text, in order. */
+static struct json_object *translate_body(const struct translation_result *res,
+    const char *source, int html, int show_billed)
+{
+	struct json_object *body = json_object_new_object(), *arr = json_object_new_array();
+	char code[8];
+
+	for (size_t i = 0; i < res->n; i++) {
+		const struct tcache_entry *e = &res->entries[i];
+		struct json_object *t = json_object_new_object();
+		json_object_object_add(t, "detected_source_language", json_object_new_string(
+		    deepl_code(res->detected != NULL ? res->detected[i] : source, code)));
+		json_object_object_add(t, "text", json_object_new_string(e->translated));
+		if (show_billed)
+			json_object_object_add(t, "billed_characters", json_object_new_int64(e->hit ? 0
+			    : html ? (long long)html_text_length(e->text)
+			    : (long long)utf8_count(e->text, strlen(e->text))));
+		json_object_array_add(arr, t);
+	}
+	json_object_object_add(body, "translations", arr);
+	return body;
+}
+
+/* 200 with DeepL's translations; 400 for a language dragoman does not
+ * know or an option it does not support; 413; 503 when no provider can. */
+static enum problem deepl_translate(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char **texts = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*texts));
+	const struct param_value *src = &r->fields[F_SOURCE], *tags = &r->fields[F_TAGS];
+	struct translation_request q = { 0 };
+	struct translation_result res = { 0 };
+	char target[3], source[3];
+	enum problem p = PROBLEM_INVALID_FIELD;
+	long n;
+
+	if (texts == NULL) {
+		p = PROBLEM_INTERNAL;
+		goto done;
+	}
+	n = params_texts(&r->fields[F_TEXT], texts, (size_t)w->cfg->translate_max_texts);
+	if (n < 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "at most %ld texts per request",
+		    w->cfg->translate_max_texts);
+		goto done;
+	}
+	if (iso1_of(r->fields[F_TARGET].str, target) < 0 ||
+	    (src->present && iso1_of(src->str, source) < 0)) {
+		snprintf(rp->detail, sizeof(rp->detail), "Value for '%s' not supported.",
+		    iso1_of(r->fields[F_TARGET].str, target) < 0 ? "target_lang" : "source_lang");
+		goto done;
+	}
+	if (tags->present && strcmp(tags->str, "html") != 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "tag_handling '%s' is not supported; use html",
+		    tags->str);
+		goto done;
+	}
+	q.texts = texts;
+	q.ntexts = (size_t)n;
+	q.source = src->present ? source : NULL;
+	q.target = target;
+	q.html = tags->present;
+	q.context = r->fields[F_CONTEXT].present ? r->fields[F_CONTEXT].str : "";
+	q.workspace_id = r->ident.workspace_id;
+	q.request_id = r->request_id;
+	p = translation_check(w, &q, rp);
+	if (p == PROBLEM_NONE)
+		p = translation_run(w, &q, &res, &r->usage, rp);
+	if (p != PROBLEM_NONE)
+		goto done;
+	reply_header(rp, "X-Cache", "%s", res.hits == res.n ? "HIT" : res.hits == 0 ? "MISS" : "PARTIAL");
+	reply_json(rp, 200, translate_body(&res, q.source, q.html,
+	    r->fields[F_BILLED].present && r->fields[F_BILLED].num));
+done:
+	translation_release(&res);
+	free(texts);
+	return p;
+}
+
+/* Appends {"language","name"} for ISO 639-1 code iso1 to arr, as a target
+ * when target (then English and Portuguese come as their regional
+ * variants, which DeepL clients require). */
+static void add_language(struct json_object *arr, const char *iso1, int target)
+{
+	static const char *const variants[][3] = {
+		{ "en", "EN-GB", "EN-US" }, { "pt", "PT-BR", "PT-PT" },
+	};
+	const char *name = langcode_name(iso1);
+	char code[8];
+
+	for (size_t v = 0; target && v < sizeof(variants) / sizeof(variants[0]); v++)
+		if (strcmp(variants[v][0], iso1) == 0) {
+			for (int k = 1; k <= 2; k++) {
+				struct json_object *l = json_object_new_object();
+				json_object_object_add(l, "language", json_object_new_string(variants[v][k]));
+				json_object_object_add(l, "name", json_object_new_string(name ? name : iso1));
+				json_object_object_add(l, "supports_formality", json_object_new_boolean(0));
+				json_object_array_add(arr, l);
+			}
+			return;
+		}
+	struct json_object *l = json_object_new_object();
+	json_object_object_add(l, "language", json_object_new_string(deepl_code(iso1, code)));
+	json_object_object_add(l, "name", json_object_new_string(name ? name : iso1));
+	if (target)
+		json_object_object_add(l, "supports_formality", json_object_new_boolean(0));
+	json_object_array_add(arr, l);
+}
+
+enum { Q_TYPE };
+static const struct param_spec languages_query[] = {
+	[Q_TYPE] = { "type", PARAM_STRING, 0, 6, 6, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* 200 with the source languages, or with ?type=target the targets. */
+static enum problem deepl_languages(struct worker *w, struct request *r, struct reply *rp)
+{
+	const struct param_value *type = &r->query_params[Q_TYPE];
+	int target = type->present && strcmp(type->str, "target") == 0;
+	struct json_object *pairs, *seen, *arr;
+
+	if (type->present && !target && strcmp(type->str, "source") != 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "type must be source or target");
+		return PROBLEM_INVALID_FIELD;
+	}
+	if ((pairs = translation_pairs(w, r->request_id)) == NULL) {
+		snprintf(rp->detail, sizeof(rp->detail), "no translation provider is available");
+		return PROBLEM_UNAVAILABLE;
+	}
+	seen = json_object_new_object();
+	json_object_object_foreach(pairs, source, targets) {
+		if (!target)
+			json_object_object_add(seen, source, NULL);
+		json_object_object_foreach(targets, t, unused) {
+			(void)unused;
+			if (target)
+				json_object_object_add(seen, t, NULL);
+		}
+	}
+	arr = json_object_new_array();
+	json_object_object_foreach(seen, code, unused) {
+		(void)unused;
+		add_language(arr, code, target);
+	}
+	json_object_put(seen);
+	json_object_put(pairs);
+	reply_json(rp, 200, arr);
+	return PROBLEM_NONE;
+}
+
+/* 200 {"character_count","character_limit"}: the characters billed to
+ * the workspace this calendar month (UTC). */
+static enum problem deepl_usage(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char *params[] = { r->ident.workspace_id };
+	PGresult *res = db_exec(w->db, STMT_USAGE_MONTH_BILLED, params);
+	struct json_object *body;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		PQclear(res);
+		snprintf(rp->detail, sizeof(rp->detail), "usage cannot be read right now");
+		return PROBLEM_UNAVAILABLE;
+	}
+	body = json_object_new_object();
+	json_object_object_add(body, "character_count",
+	    json_object_new_int64(strtoll(PQgetvalue(res, 0, 0), NULL, 10)));
+	json_object_object_add(body, "character_limit", json_object_new_int64(CHARACTER_LIMIT_NONE));
+	PQclear(res);
+	reply_json(rp, 200, body);
+	return PROBLEM_NONE;
+}
+
+const struct route compat_deepl_routes[] = {
+	{ HTTP_POST, "/v2/translate", deepl_translate, AUTH_KEY_DEEPL, ROLE_MEMBER,
+	  BODY_FORM_OR_JSON, translate_fields, NULL, "translate.deepl", 1, DIALECT_DEEPL },
+	{ HTTP_GET, "/v2/languages", deepl_languages, AUTH_KEY_DEEPL, ROLE_MEMBER, BODY_NONE,
+	  NULL, languages_query, "languages.deepl", 0, DIALECT_DEEPL },
+	{ HTTP_GET, "/v2/usage", deepl_usage, AUTH_KEY_DEEPL, ROLE_MEMBER, BODY_NONE,
+	  NULL, NULL, "usage.deepl", 0, DIALECT_DEEPL },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0 }
+};
