@@ -9,5 +9,6 @@ extern const struct route workspace_routes[];
 extern const struct route translate_routes[];
 extern const struct route compat_deepl_routes[];
 extern const struct route compat_libre_routes[];
+extern const struct route cache_stats_routes[];
 
 #endif

@@ -12,6 +12,8 @@
 #include "config.h"
 #include "db.h"
 #include "migrate.h"
+#include "tcache.h"
+#include "worker.h"
 #include "workspace.h"
 
 /* migrations may legitimately run for minutes */
@@ -27,6 +29,8 @@ struct admin {
 	const char *migrations;
 	const char *plan;
 	const char *role;
+	long hours;                 /* cache stats window */
+	long limit;                 /* cache warm size */
 };
 
 static void usage(FILE *f)
@@ -38,8 +42,24 @@ static void usage(FILE *f)
 	    "  key create WORKSPACE_ID [--role R]  add a key (role admin or member)\n"
 	    "  key revoke KEY_ID|PREFIX            revoke a key at once\n"
 	    "  key list WORKSPACE_ID               list a workspace's keys\n"
+	    "  cache stats [--hours N]             translation cache hits, misses, hit rate\n"
+	    "  cache warm [--limit N]              load the N most-hit translations into memcached\n"
+	    "  maintain                            create the coming months' usage partitions\n"
 	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG,\n"
 	    "else %s.\n", MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
+}
+
+/* Returns the whole number s (1 to max), or -1 (reported). */
+static long parse_count(const char *s, long max)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end != '\0' || v < 1 || v > max) {
+		fprintf(stderr, "dragoman-admin: '%s' must be a number from 1 to %ld\n", s, max);
+		return -1;
+	}
+	return v;
 }
 
 /* migrate: returns the exit status. */
@@ -144,6 +164,77 @@ static int cmd_key_list(struct admin *a, const char *workspace_id)
 	return 0;
 }
 
+/* Fills w with a's configuration and database and a new memcached
+ * handle. Returns 0, or -1 (reported). */
+static int admin_worker(struct admin *a, struct worker *w)
+{
+	char err[256];
+
+	memset(w, 0, sizeof(*w));
+	w->cfg = a->cfg;
+	w->db = a->db;
+	w->cache = cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms, err,
+	    sizeof(err));
+	if (w->cache == NULL) {
+		fprintf(stderr, "dragoman-admin: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* cache stats: prints the statistics as JSON; returns the exit status. */
+static int cmd_cache_stats(struct admin *a)
+{
+	struct worker w;
+	struct json_object *o;
+
+	if (admin_worker(a, &w) < 0)
+		return 1;
+	o = tcache_stats(&w, NULL, a->hours);
+	cache_close(w.cache);
+	if (o == NULL) {
+		fprintf(stderr, "dragoman-admin: cache stats: %s\n", db_error(a->db));
+		return 1;
+	}
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+	json_object_put(o);
+	return 0;
+}
+
+/* cache warm: returns the exit status. */
+static int cmd_cache_warm(struct admin *a)
+{
+	struct worker w;
+	long n;
+
+	if (admin_worker(a, &w) < 0)
+		return 1;
+	n = tcache_warm(&w, a->limit);
+	cache_close(w.cache);
+	if (n < 0) {
+		fprintf(stderr, "dragoman-admin: cache warm: %s\n", db_error(a->db));
+		return 1;
+	}
+	printf("warmed=%ld\n", n);
+	return 0;
+}
+
+/* maintain: creates the usage partitions of this month and the next
+ * three. Returns the exit status. */
+static int cmd_maintain(struct admin *a)
+{
+	PGresult *res = db_exec(a->db, STMT_USAGE_PARTITIONS, NULL);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (ok)
+		printf("usage_partitions_created=%s\n", PQgetvalue(res, 0, 0));
+	else
+		fprintf(stderr, "dragoman-admin: maintain: %s", res != NULL
+		    ? PQresultErrorMessage(res) : db_error(a->db));
+	PQclear(res);
+	return ok ? 0 : 1;
+}
+
 /* Dispatches the command words in argv[0..argc). Returns the exit status. */
 static int dispatch(struct admin *a, int argc, char **argv)
 {
@@ -151,6 +242,12 @@ static int dispatch(struct admin *a, int argc, char **argv)
 		return cmd_migrate(a);
 	if (argc == 3 && strcmp(argv[0], "workspace") == 0 && strcmp(argv[1], "create") == 0)
 		return cmd_workspace_create(a, argv[2]);
+	if (argc == 2 && strcmp(argv[0], "cache") == 0 && strcmp(argv[1], "stats") == 0)
+		return cmd_cache_stats(a);
+	if (argc == 2 && strcmp(argv[0], "cache") == 0 && strcmp(argv[1], "warm") == 0)
+		return cmd_cache_warm(a);
+	if (argc == 1 && strcmp(argv[0], "maintain") == 0)
+		return cmd_maintain(a);
 	if (argc == 3 && strcmp(argv[0], "key") == 0) {
 		if (strcmp(argv[1], "create") == 0)
 			return cmd_key_create(a, argv[2]);
@@ -170,20 +267,30 @@ int main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "plan", required_argument, NULL, 'p' },
 		{ "role", required_argument, NULL, 'r' },
+		{ "hours", required_argument, NULL, 'H' },
+		{ "limit", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin" };
+	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000 };
 	const char *config_path = NULL;
 	char err[512];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "c:d:p:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:p:r:H:l:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_path = optarg; break;
 		case 'd': a.migrations = optarg; break;
 		case 'p': a.plan = optarg; break;
 		case 'r': a.role = optarg; break;
+		case 'H':
+			if ((a.hours = parse_count(optarg, 24 * 366)) < 0)
+				return 2;
+			break;
+		case 'l':
+			if ((a.limit = parse_count(optarg, 10000000)) < 0)
+				return 2;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

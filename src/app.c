@@ -22,6 +22,7 @@ const struct route *const app_routes[] = {
 	translate_routes,
 	compat_deepl_routes,
 	compat_libre_routes,
+	cache_stats_routes,
 	NULL
 };
 

@@ -193,3 +193,27 @@ void cache_close(struct cache *c)
 		memcached_free(c->mc);
 	free(c);
 }
+
+int cache_server_stats(struct cache *c, struct cache_server_stats *out)
+{
+	memcached_return_t rc;
+	memcached_stat_st *st;
+
+	memset(out, 0, sizeof(*out));
+	out->servers = memcached_server_count(c->mc);
+	st = memcached_stat(c->mc, NULL, &rc);
+	if (st == NULL)
+		return -1;
+	for (unsigned i = 0; i < out->servers; i++) {
+		if (st[i].pid == 0)   /* no answer from this one */
+			continue;
+		out->servers_up++;
+		out->get_hits += st[i].get_hits;
+		out->get_misses += st[i].get_misses;
+		out->curr_items += st[i].curr_items;
+		out->bytes += st[i].bytes;
+		out->evictions += st[i].evictions;
+	}
+	memcached_stat_free(c->mc, st);
+	return out->servers_up > 0 ? 0 : -1;
+}

@@ -50,6 +50,16 @@ int cache_add(struct cache *c, const char *key, const char *value, long ttl);
  * when it was absent) or -1. */
 int cache_delete(struct cache *c, const char *key);
 
+/* memcached's own counters, summed over the servers. */
+struct cache_server_stats {
+	unsigned long long get_hits, get_misses, curr_items, bytes, evictions;
+	unsigned servers_up, servers;
+};
+
+/* Fills out from every server's "stats". Returns 0, or -1 when no server
+ * answered. */
+int cache_server_stats(struct cache *c, struct cache_server_stats *out);
+
 /* Returns 1 when every server answers, else 0. */
 int cache_ping(struct cache *c);
 

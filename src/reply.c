@@ -73,6 +73,10 @@ void reply_problem(struct reply *rp, enum problem p, const char *detail,
 		detail = rp->detail;
 	rp->problem = p;
 	reply_json(rp, problem_status(p), problem_body(p, detail, request_id));
+	if (rp->extra != NULL && rp->body != NULL) {
+		json_object_object_foreach(rp->extra, k, v)
+			json_object_object_add(rp->body, k, json_object_get(v));
+	}
 	if (rp->retry_after > 0)
 		reply_header(rp, "Retry-After", "%d", rp->retry_after);
 }
@@ -120,5 +124,6 @@ char *reply_render(const struct reply *rp, const char *request_id, size_t *len)
 void reply_release(struct reply *rp)
 {
 	json_object_put(rp->body);
+	json_object_put(rp->extra);
 	memset(rp, 0, sizeof(*rp));
 }

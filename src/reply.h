@@ -22,6 +22,7 @@ struct reply {
 	int retry_after;               /* seconds; 0: no Retry-After */
 	int no_body;                   /* HEAD: headers only */
 	const char *workspace_id;      /* for the log line, borrowed */
+	struct json_object *extra;     /* owned; members added to a problem body */
 };
 
 /* Appends "name: value" (value printf-formatted) to the extra headers.

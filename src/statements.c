@@ -52,6 +52,20 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_TCACHE_HIT] = { "tcache_hit",
 	    "UPDATE translation_cache SET hits = hits + $2::bigint, last_hit_at = now()"
 	    " WHERE key_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) h)", 2, 0 },
+	/* the most-hit translations first, for warming memcached */
+	[STMT_TCACHE_TOP] = { "tcache_top",
+	    "SELECT encode(key_hash, 'hex'), provider, model, translated FROM translation_cache"
+	    " ORDER BY hits DESC, last_hit_at DESC NULLS LAST LIMIT $1::integer", 1, 1 },
+	[STMT_TCACHE_TOTALS] = { "tcache_totals",
+	    "SELECT count(*), coalesce(sum(hits), 0) FROM translation_cache", 0, 1 },
+	/* translation requests of one workspace ($1; NULL: all) over the
+	 * last $2 hours: requests, segments, cached segments, and since when */
+	[STMT_CACHE_USAGE] = { "cache_usage",
+	    "SELECT count(*), coalesce(sum(segments), 0), coalesce(sum(cached_segments), 0),"
+	    "  to_json(now() - make_interval(hours => $2::integer))#>>'{}'"
+	    " FROM usage_events WHERE ($1::uuid IS NULL OR workspace_id = $1::uuid)"
+	    " AND endpoint LIKE 'translate%' AND status < 400"
+	    " AND created_at >= now() - make_interval(hours => $2::integer)", 2, 1 },
 	/* not retry_safe: after a broken connection the event may be committed */
 	[STMT_USAGE_INSERT] = { "usage_insert",
 	    "INSERT INTO usage_events (workspace_id, api_key_id, request_id, endpoint, source,"
@@ -64,6 +78,8 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " WHERE workspace_id = $1 AND endpoint LIKE 'translate%' AND status < 400"
 	    " AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
 	    1, 1 },
+	[STMT_USAGE_PARTITIONS] = { "usage_partitions",
+	    "SELECT usage_events_ensure_partitions(now(), 4)", 0, 0 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

@@ -288,3 +288,93 @@ void tcache_release(struct tcache_entry *e, size_t n)
 		e[i].translated = NULL;
 	}
 }
+
+long tcache_warm(struct worker *w, long limit)
+{
+	char lim[24];
+	const char *params[] = { lim };
+	PGresult *res;
+	long n = 0;
+
+	snprintf(lim, sizeof(lim), "%ld", limit);
+	res = db_exec(w->db, STMT_TCACHE_TOP, params);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return -1;
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+		struct tcache_entry e = { .translated = PQgetvalue(res, r, 3) };
+		snprintf(e.key, sizeof(e.key), "%s", PQgetvalue(res, r, 0));
+		snprintf(e.provider, sizeof(e.provider), "%s", PQgetvalue(res, r, 1));
+		snprintf(e.model, sizeof(e.model), "%s", PQgetvalue(res, r, 2));
+		memcached_put(w, &e);
+		n++;
+	}
+	PQclear(res);
+	return n;
+}
+
+/* Returns column c of row 0 of res as a number. */
+static long long num(const PGresult *res, int c)
+{
+	return strtoll(PQgetvalue(res, 0, c), NULL, 10);
+}
+
+/* Adds the server-wide counters (translation_cache, memcached) to o. */
+static void stats_server(struct worker *w, struct json_object *o)
+{
+	PGresult *res = db_exec(w->db, STMT_TCACHE_TOTALS, NULL);
+	struct cache_server_stats mc;
+	struct json_object *x;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		x = json_object_new_object();
+		json_object_object_add(x, "rows", json_object_new_int64(num(res, 0)));
+		json_object_object_add(x, "hits", json_object_new_int64(num(res, 1)));
+		json_object_object_add(o, "postgresql", x);
+	}
+	PQclear(res);
+	x = json_object_new_object();
+	if (cache_server_stats(w->cache, &mc) == 0) {
+		json_object_object_add(x, "get_hits", json_object_new_int64((int64_t)mc.get_hits));
+		json_object_object_add(x, "get_misses", json_object_new_int64((int64_t)mc.get_misses));
+		json_object_object_add(x, "items", json_object_new_int64((int64_t)mc.curr_items));
+		json_object_object_add(x, "bytes", json_object_new_int64((int64_t)mc.bytes));
+		json_object_object_add(x, "evictions", json_object_new_int64((int64_t)mc.evictions));
+	}
+	json_object_object_add(x, "servers", json_object_new_int((int)mc.servers));
+	json_object_object_add(x, "servers_up", json_object_new_int((int)mc.servers_up));
+	json_object_object_add(o, "memcached", x);
+}
+
+struct json_object *tcache_stats(struct worker *w, const char *workspace_id, long hours)
+{
+	char h[24], rate[16];
+	const char *params[] = { workspace_id, h };
+	PGresult *res;
+	struct json_object *o;
+	long long segs, hits;
+
+	snprintf(h, sizeof(h), "%ld", hours);
+	res = db_exec(w->db, STMT_CACHE_USAGE, params);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		PQclear(res);
+		return NULL;
+	}
+	segs = num(res, 1);
+	hits = num(res, 2);
+	o = json_object_new_object();
+	json_object_object_add(o, "since", json_object_new_string(PQgetvalue(res, 0, 3)));
+	json_object_object_add(o, "hours", json_object_new_int64(hours));
+	json_object_object_add(o, "requests", json_object_new_int64(num(res, 0)));
+	json_object_object_add(o, "segments", json_object_new_int64(segs));
+	json_object_object_add(o, "hits", json_object_new_int64(hits));
+	json_object_object_add(o, "misses", json_object_new_int64(segs - hits));
+	snprintf(rate, sizeof(rate), "%.4f", segs > 0 ? (double)hits / (double)segs : 0.0);
+	json_object_object_add(o, "hit_rate", json_object_new_double_s(
+	    segs > 0 ? (double)hits / (double)segs : 0.0, rate));
+	PQclear(res);
+	if (workspace_id == NULL)
+		stats_server(w, o);
+	return o;
+}

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "worker.h"
 
 
@@ -51,6 +53,17 @@ size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n);
  * and PostgreSQL (failures are logged, never fatal). */
 void tcache_store(struct worker *w, const struct tcache_entry *e, size_t n,
     const struct tcache_query *q);
+
+/* Copies the limit most-hit translations from PostgreSQL into memcached.
+ * Returns how many, or -1 when they could not be read. */
+long tcache_warm(struct worker *w, long limit);
+
+/* Returns the cache statistics of the translation requests of workspace
+ * workspace_id (NULL: of all, and then also the long-term table's and
+ * memcached's own counters) over the last hours, as a new JSON object
+ * (caller owns): requests, segments, hits (cached segments), misses and
+ * hit_rate. NULL when PostgreSQL cannot be read. */
+struct json_object *tcache_stats(struct worker *w, const char *workspace_id, long hours);
 
 /* Frees what the entries own. */
 void tcache_release(struct tcache_entry *e, size_t n);

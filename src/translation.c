@@ -18,6 +18,47 @@
 #define PAIRS_CACHE_TTL 300
 #define PAIRS_CACHE_MAX (512 * 1024)
 
+/* json_object_array_sort() comparator of strings. */
+static int compare_codes(const void *a, const void *b)
+{
+	return strcmp(json_object_get_string(*(struct json_object *const *)a),
+	    json_object_get_string(*(struct json_object *const *)b));
+}
+
+/* Adds "supported" to the problem reply rp: the languages the providers
+ * take as sources (targets when targets), or the targets of source. */
+static void supported_list(struct worker *w, const char *request_id, const char *source,
+    int targets, struct reply *rp)
+{
+	struct json_object *pairs = translation_pairs(w, request_id), *seen, *list;
+
+	if (pairs == NULL)
+		return;
+	seen = json_object_new_object();
+	json_object_object_foreach(pairs, s, ts) {
+		if (source != NULL && strcmp(s, source) != 0)
+			continue;
+		if (!targets && source == NULL)
+			json_object_object_add(seen, s, NULL);
+		json_object_object_foreach(ts, code, unused) {
+			(void)unused;
+			if (targets || source != NULL)
+				json_object_object_add(seen, code, NULL);
+		}
+	}
+	list = json_object_new_array();
+	json_object_object_foreach(seen, code, unused) {
+		(void)unused;
+		json_object_array_add(list, json_object_new_string(code));
+	}
+	json_object_array_sort(list, compare_codes);
+	if (rp->extra == NULL)
+		rp->extra = json_object_new_object();
+	json_object_object_add(rp->extra, "supported", list);
+	json_object_put(seen);
+	json_object_put(pairs);
+}
+
 /* Returns 1 when name is among the configured providers. */
 static int provider_configured(struct worker *w, const char *name)
 {
@@ -198,8 +239,9 @@ static enum problem translate_group(struct worker *w, const struct translation_r
 	if (h == m)
 		return PROBLEM_NONE;
 	if (unsupported == np) {
-		snprintf(rp->detail, sizeof(rp->detail), "no provider translates %s to %s",
-		    job->source, job->target);
+		snprintf(rp->detail, sizeof(rp->detail), "no provider translates %s to %s "
+		    "(see supported for its targets)", job->source, job->target);
+		supported_list(w, tr->request_id, job->source, 1, rp);
 		return PROBLEM_INVALID_FIELD;
 	}
 	snprintf(rp->detail, sizeof(rp->detail), "no translation provider is available");
@@ -366,14 +408,16 @@ enum problem translation_check(struct worker *w, const struct translation_reques
 	if (p != PROBLEM_NONE)
 		return p;
 	if (langcode_to_iso3(q->target) == NULL) {
-		snprintf(rp->detail, sizeof(rp->detail), "target '%s' is not a supported ISO 639-1 code",
-		    q->target);
+		snprintf(rp->detail, sizeof(rp->detail), "target '%s' is not a supported language "
+		    "(see supported)", q->target);
+		supported_list(w, q->request_id, NULL, 1, rp);
 		return PROBLEM_INVALID_FIELD;
 	}
 	if (q->source != NULL && strcmp(q->source, "auto") != 0) {
 		if (langcode_to_iso3(q->source) == NULL) {
-			snprintf(rp->detail, sizeof(rp->detail), "source '%s' is not a supported ISO 639-1 "
-			    "code", q->source);
+			snprintf(rp->detail, sizeof(rp->detail), "source '%s' is not a supported language "
+			    "(see supported)", q->source);
+			supported_list(w, q->request_id, NULL, 0, rp);
 			return PROBLEM_INVALID_FIELD;
 		}
 		if (strcmp(q->source, q->target) == 0) {

@@ -649,6 +649,19 @@ static void test_memcached_down(void)
 	http_free(&r);
 	CU_ASSERT_EQUAL(get("/v1/workspace", "dgm_00000000_000000000000000000000000000000000000000000000000", &r), 401);
 	http_free(&r);
+	/* translation goes on without its hot cache: the provider, then
+	 * PostgreSQL's copy */
+	char auth[160], body[160];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin_key);
+	int len = snprintf(body, sizeof(body), "{\"text\":\"The blue car %ld is fast.\","
+	    "\"source\":\"en\",\"target\":\"es\"}", (long)getpid());
+	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h, body, (size_t)len, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "MISS");
+	http_free(&r);
+	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h, body, (size_t)len, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
+	http_free(&r);
 }
 
 static void test_postgres_down_and_back(void)

@@ -146,6 +146,32 @@ static void test_bad_requests(void)
 	}
 }
 
+/* An unknown language, or a pair no provider offers, is a 400 that lists
+ * what is supported. */
+static void test_supported_list(void)
+{
+	struct http_response r;
+	struct json_object *sup;
+
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"text\":\"a\",\"source\":\"en\","
+	    "\"target\":\"xx\"}", &r), 400);
+	CU_ASSERT(http_is_problem(&r));
+	CU_ASSERT(json_object_object_get_ex(r.json, "supported", &sup) &&
+	    json_object_is_type(sup, json_type_array) && json_object_array_length(sup) > 0);
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"text\":\"hello\",\"source\":\"en\","
+	    "\"target\":\"ko\"}", &r), 400);
+	CU_ASSERT(json_object_object_get_ex(r.json, "supported", &sup));
+	int has_es = 0, has_ko = 0;
+	for (size_t i = 0; sup != NULL && i < json_object_array_length(sup); i++) {
+		const char *c = json_object_get_string(json_object_array_get_idx(sup, i));
+		has_es |= strcmp(c, "es") == 0;
+		has_ko |= strcmp(c, "ko") == 0;
+	}
+	CU_ASSERT(has_es && !has_ko);
+	http_free(&r);
+}
+
 static void test_limits(void)
 {
 	struct http_response r;
@@ -222,16 +248,17 @@ static void test_detect(void)
 {
 	struct http_response r;
 	struct json_object *arr, *d, *lang;
-	static const char *const want[] = { "en", "es", "de", NULL };
+	static const char *const want[] = { "en", "es", "de", "fr", NULL };
 
 	CU_ASSERT_EQUAL_FATAL(post("/v1/detect", "{\"texts\":["
 	    "\"The weather is lovely today and we are going to the beach.\","
 	    "\"El tiempo es muy bueno hoy y vamos a la playa con mis amigos.\","
 	    "\"Das Wetter ist heute sehr sch\u00f6n und wir gehen an den Strand.\","
+	    "\"Il fait tr\u00e8s beau aujourd'hui et nous allons \u00e0 la plage avec nos amis.\","
 	    "\"ok\"]}", &r), 200);
 	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "detections", &arr) &&
-	    json_object_array_length(arr) == 4);
-	for (size_t i = 0; i < 4; i++) {
+	    json_object_array_length(arr) == 5);
+	for (size_t i = 0; i < 5; i++) {
 		d = json_object_array_get_idx(arr, i);
 		CU_ASSERT(json_object_object_get_ex(d, "language", &lang));
 		if (want[i] != NULL) {
@@ -387,6 +414,104 @@ static void test_cache_postgres(void)
 	CU_ASSERT_EQUAL(cached(&r, 1), 1);
 	CU_ASSERT_EQUAL(billed(&r), 0);
 	http_free(&r);
+}
+
+/* Returns translation_cache.hits of the row whose translation is
+ * translated, or -1. */
+static long row_hits(const char *translated)
+{
+	char *v = pg_value("SELECT hits FROM translation_cache WHERE translated = $1", translated);
+	long n = v != NULL ? atol(v) : -1;
+
+	free(v);
+	return n;
+}
+
+/* Translates text en->es; returns the translation (caller frees) or NULL;
+ * *xcache gets X-Cache. */
+static char *translate_text(const char *text, char xcache[16])
+{
+	struct http_response r;
+	char body[512], *out = NULL;
+
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}", text);
+	if (post("/v1/translate", body, &r) == 200 && tr(&r, 0, "text") != NULL) {
+		out = strdup(tr(&r, 0, "text"));
+		snprintf(xcache, 16, "%s", http_header(&r, "X-Cache") ? http_header(&r, "X-Cache") : "");
+	}
+	http_free(&r);
+	return out;
+}
+
+/* A hit served from PostgreSQL counts one in the row; `dragoman-admin
+ * cache warm` puts the most-hit rows back into memcached, so that the next
+ * hit does not reach PostgreSQL (its counter moves only when sampled). */
+static void test_cache_counters_and_warm(void)
+{
+	char text[96], xc[16], *es, *out;
+	long h0, h1, h2;
+
+	snprintf(text, sizeof(text), "The small boat %ld is on the lake.", (long)getpid());
+	es = translate_text(text, xc);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(es);
+	CU_ASSERT_STRING_EQUAL(xc, "MISS");
+	h0 = row_hits(es);
+	CU_ASSERT_EQUAL(h0, 0);
+	CU_ASSERT_EQUAL_FATAL(stack("mc-flush"), 0);
+	usleep(1100 * 1000);
+	free(translate_text(text, xc));
+	CU_ASSERT_STRING_EQUAL(xc, "HIT");
+	h1 = row_hits(es);
+	CU_ASSERT_EQUAL(h1, h0 + 1);
+	CU_ASSERT_EQUAL_FATAL(stack("mc-flush"), 0);
+	usleep(1100 * 1000);
+	out = admin("cache warm --limit 100000");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	CU_ASSERT(atol(strstr(out, "warmed=") ? strstr(out, "warmed=") + 7 : "0") >= 1);
+	free(out);
+	free(translate_text(text, xc));
+	CU_ASSERT_STRING_EQUAL(xc, "HIT");
+	h2 = row_hits(es);
+	CU_ASSERT(h2 == h1 || h2 == h1 + 64);   /* from memcached: sampled 1 in 64 */
+	free(es);
+}
+
+/* GET /v1/cache/stats (admin keys) counts the workspace's segments and
+ * hits; `dragoman-admin cache stats` adds the server's counters. */
+static void test_cache_stats(void)
+{
+	struct http_response r;
+	struct json_object *o, *pg, *mc, *v;
+	char text[96], xc[16];
+	long seg0, hit0;
+
+	CU_ASSERT_EQUAL_FATAL(get("/v1/cache/stats?hours=1", key, &r), 200);
+	seg0 = atol(http_json_str(&r, "segments"));
+	hit0 = atol(http_json_str(&r, "hits"));
+	http_free(&r);
+	snprintf(text, sizeof(text), "The tall tree %ld is green.", (long)getpid());
+	free(translate_text(text, xc));
+	free(translate_text(text, xc));
+	CU_ASSERT_EQUAL_FATAL(get("/v1/cache/stats?hours=1", key, &r), 200);
+	CU_ASSERT_EQUAL(atol(http_json_str(&r, "segments")), seg0 + 2);
+	CU_ASSERT_EQUAL(atol(http_json_str(&r, "hits")), hit0 + 1);
+	CU_ASSERT_EQUAL(atol(http_json_str(&r, "misses")), seg0 + 2 - hit0 - 1);
+	CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "hit_rate"));
+	CU_ASSERT_PTR_NULL(http_json_str(&r, "memcached"));   /* server-wide: not here */
+	http_free(&r);
+	CU_ASSERT_EQUAL(get("/v1/cache/stats?hours=0", key, &r), 400);
+	http_free(&r);
+	char *out = admin("cache stats --hours 1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	o = json_tokener_parse(out);
+	CU_ASSERT(o != NULL && json_object_object_get_ex(o, "postgresql", &pg) &&
+	    json_object_object_get_ex(pg, "rows", &v) && json_object_get_int64(v) > 0);
+	CU_ASSERT(o != NULL && json_object_object_get_ex(o, "memcached", &mc) &&
+	    json_object_object_get_ex(mc, "servers_up", &v) && json_object_get_int(v) == 1);
+	CU_ASSERT(o != NULL && json_object_object_get_ex(o, "segments", &v) &&
+	    json_object_get_int64(v) >= seg0 + 2);
+	json_object_put(o);
+	free(out);
 }
 
 /* With the provider gone: 503 with Retry-After, never the input echoed;
@@ -947,6 +1072,7 @@ int main(void)
 		{ "a batch keeps its order", test_batch_keeps_order },
 		{ "es->en, and HTML keeps its markup", test_reverse_and_html },
 		{ "bad requests are 400 problems", test_bad_requests },
+		{ "unknown languages: 400 with the supported list", test_supported_list },
 		{ "text count and size limits", test_limits },
 		{ "a key is required", test_needs_key },
 		{ "GET /v1/languages", test_languages },
@@ -955,6 +1081,8 @@ int main(void)
 		{ "a second provider: fallback for pairs, pins, batches", test_second_provider },
 		{ "cache: MISS, HIT, PARTIAL; context counts", test_cache_miss_hit_partial },
 		{ "cache: PostgreSQL behind memcached", test_cache_postgres },
+		{ "cache: hit counters, and warming memcached", test_cache_counters_and_warm },
+		{ "cache: statistics by route and by admin command", test_cache_stats },
 		{ "DeepL, Google, OpenAI-compatible clients and their pairs", test_saas_providers },
 		{ "all asked providers down: a cached translation, degraded", test_degraded },
 		{ "usage events for every metered request", test_usage_events },
