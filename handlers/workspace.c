@@ -1,6 +1,9 @@
 /* The caller's workspace: GET /v1/workspace, PATCH /v1/workspace. */
 #include "autoconfig.h"
 
+#include <stdio.h>
+
+#include "../src/provider.h"
 #include "../src/reply.h"
 #include "../src/worker.h"
 #include "../src/workspace.h"
@@ -18,19 +21,34 @@ static enum problem workspace_get(struct worker *w, struct request *r,
 	return p;
 }
 
-enum { F_NAME };
+enum { F_NAME, F_PROVIDERS };
 static const struct param_spec patch_fields[] = {
-	[F_NAME] = { "name", PARAM_STRING, 1, 1, 100, 0 },
+	[F_NAME] = { "name", PARAM_STRING, 0, 1, 100, 0 },
+	[F_PROVIDERS] = { "providers", PARAM_TEXT_ARRAY, 0, 0, PROVIDERS_MAX, 32 },
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 
-/* Renames the workspace; 200 with the same body as GET. */
+/* Renames the workspace and/or sets its provider order (an empty list
+ * returns to the server's); 200 with the same body as GET. */
 static enum problem workspace_patch(struct worker *w, struct request *r,
     struct reply *rp)
 {
-	enum problem p = workspace_rename(w, r->ident.workspace_id,
-	    r->fields[F_NAME].str);
+	const struct param_value *name = &r->fields[F_NAME], *prov = &r->fields[F_PROVIDERS];
+	const char *names[PROVIDERS_MAX];
+	char list[256];
+	long n;
+	enum problem p;
 
+	if (!name->present && !prov->present) {
+		snprintf(rp->detail, sizeof(rp->detail), "send name and/or providers");
+		return PROBLEM_INVALID_FIELD;
+	}
+	n = params_texts(prov, names, PROVIDERS_MAX);
+	if (prov->present && provider_list_from_names(w->cfg->providers, names, (size_t)n, list,
+	    sizeof(list), rp->detail, sizeof(rp->detail)) < 0)
+		return PROBLEM_INVALID_FIELD;
+	p = workspace_update(w, r->ident.workspace_id, name->present ? name->str : NULL,
+	    prov->present ? list : NULL);
 	return p != PROBLEM_NONE ? p : workspace_get(w, r, rp);
 }
 

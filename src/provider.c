@@ -100,3 +100,29 @@ const char *provider_json_str(struct json_object *o, const char *a, const char *
 		return NULL;
 	return json_object_get_string(y);
 }
+
+int provider_list_from_names(const char *configured, const char *const *names, size_t n,
+    char *out, size_t outsz, char *detail, size_t dsz)
+{
+	const struct provider *order[PROVIDERS_MAX];
+	size_t np = provider_order(configured, order), len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		int known = 0;
+		for (size_t k = 0; k < np; k++)
+			known |= strcmp(order[k]->name, names[i]) == 0;
+		if (!known) {
+			snprintf(detail, dsz, "provider '%.32s' is not configured here", names[i]);
+			return -1;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(names[j], names[i]) == 0) {
+				snprintf(detail, dsz, "provider '%.32s' is listed twice", names[i]);
+				return -1;
+			}
+		len += (size_t)snprintf(out + len, len < outsz ? outsz - len : 0, "%s%s",
+		    i ? "," : "", names[i]);
+	}
+	return len < outsz ? 0 : -1;
+}

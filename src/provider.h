@@ -77,6 +77,12 @@ size_t provider_order(const char *list, const struct provider **order);
  * err. */
 int provider_config_check(const struct config *cfg, const char *name, char *err, size_t errsz);
 
+/* Writes names[0..n) as a comma-separated provider order into out after
+ * checking that each is among the configured ones (a comma-separated
+ * list) and none repeats. Returns 0, or -1 with detail set. */
+int provider_list_from_names(const char *configured, const char *const *names, size_t n,
+    char *out, size_t outsz, char *detail, size_t dsz);
+
 /* Returns the member path a.b (b NULL: just a) of o as a string, or NULL
  * when absent or not a string. Borrowed from o. */
 const char *provider_json_str(struct json_object *o, const char *a, const char *b);

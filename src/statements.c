@@ -21,10 +21,14 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  coalesce(to_json(coalesce(t.last_used_at, k.last_used_at))#>>'{}', '')"
 	    " FROM k LEFT JOIN touch t ON t.id = k.id", 1, 1 },
 	[STMT_WORKSPACE_GET] = { "workspace_get",
-	    "SELECT id, name, plan, to_json(created_at)#>>'{}' FROM workspaces"
+	    "SELECT id, name, plan, to_json(created_at)#>>'{}', providers FROM workspaces"
 	    " WHERE id = $1", 1, 1 },
-	[STMT_WORKSPACE_RENAME] = { "workspace_rename",
-	    "UPDATE workspaces SET name = $2 WHERE id = $1 RETURNING id", 2, 0 },
+	/* $2: new name or NULL; $3: provider list, '' for the server's, or NULL */
+	[STMT_WORKSPACE_UPDATE] = { "workspace_update",
+	    "UPDATE workspaces SET name = coalesce($2, name),"
+	    " providers = CASE WHEN $3::text IS NULL THEN providers"
+	    "  WHEN $3::text = '' THEN NULL ELSE $3::text END"
+	    " WHERE id = $1 RETURNING id", 3, 0 },
 	[STMT_WORKSPACE_INSERT] = { "workspace_insert",
 	    "INSERT INTO workspaces (name, plan) VALUES ($1, $2) RETURNING id", 2, 0 },
 	[STMT_KEY_INSERT] = { "key_insert",

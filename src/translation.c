@@ -14,6 +14,7 @@
 #include "translation.h"
 #include "utf8.h"
 #include "worker.h"
+#include "workspace.h"
 
 #define PAIRS_CACHE_TTL 300
 #define PAIRS_CACHE_MAX (512 * 1024)
@@ -69,6 +70,21 @@ static int provider_configured(struct worker *w, const char *name)
 		if (strcmp(order[k]->name, name) == 0)
 			return 1;
 	return 0;
+}
+
+/* Fills order[] with the providers of the workspace's list that the
+ * server configures, in the workspace's order (the server's order when
+ * the list is NULL, empty, or names none of them). Returns how many. */
+static size_t effective_order(struct worker *w, const char *list,
+    const struct provider **order)
+{
+	const struct provider *wanted[PROVIDERS_MAX];
+	size_t nw = list != NULL && list[0] != '\0' ? provider_order(list, wanted) : 0, n = 0;
+
+	for (size_t i = 0; i < nw; i++)
+		if (provider_configured(w, wanted[i]->name))
+			order[n++] = wanted[i];
+	return n > 0 ? n : provider_order(w->cfg->providers, order);
 }
 
 /* Returns the code points of text (of its text nodes only when html). */
@@ -205,7 +221,8 @@ static size_t translate_degraded(struct worker *w, struct tcache_query *q,
  * *hits. Returns PROBLEM_NONE, or the problem with rp->detail (and
  * Retry-After) set. */
 static enum problem translate_group(struct worker *w, const struct translation_request *tr,
-    struct reply *rp, struct translate_job *job, struct tcache_entry *g, size_t m, size_t *hits)
+    const char *providers, struct reply *rp, struct translate_job *job, struct tcache_entry *g,
+    size_t m, size_t *hits)
 {
 	struct tcache_query q = { NULL, w->cfg->cache_per_workspace ? tr->workspace_id : "",
 	    job->source, job->target, job->html ? "html" : "text", job->context };
@@ -214,7 +231,7 @@ static enum problem translate_group(struct worker *w, const struct translation_r
 	char err[512] = "";
 
 	np = tr->provider != NULL ? (order[0] = provider_find(tr->provider)) != NULL
-	    : provider_order(w->cfg->providers, order);
+	    : effective_order(w, providers, order);
 	for (size_t k = 0; k < np; k++) {
 		enum provider_status st;
 		q.family = order[k]->name;
@@ -294,8 +311,8 @@ static enum problem detect_sources(struct worker *w, const struct translation_re
 /* Translates e[0..n) whose sources are detected[i], one group per source
  * language, moving the results back into e. */
 static enum problem translate_detected(struct worker *w, const struct translation_request *tr,
-    struct reply *rp, struct translate_job *job, struct tcache_entry *e, size_t n,
-    char (*detected)[8], size_t *hits)
+    const char *providers, struct reply *rp, struct translate_job *job, struct tcache_entry *e,
+    size_t n, char (*detected)[8], size_t *hits)
 {
 	struct tcache_entry *g = calloc(n, sizeof(*g));
 	size_t *idx = calloc(n, sizeof(*idx));
@@ -313,7 +330,7 @@ static enum problem translate_detected(struct worker *w, const struct translatio
 				g[m++] = e[j];
 			}
 		job->source = detected[i];
-		p = translate_group(w, tr, rp, job, g, m, hits);
+		p = translate_group(w, tr, providers, rp, job, g, m, hits);
 		for (size_t k = 0; k < m; k++)
 			e[idx[k]] = g[k];   /* moves the owned translation back */
 	}
@@ -439,8 +456,12 @@ enum problem translation_run(struct worker *w, const struct translation_request 
 	struct translate_job job = { 0 };
 	size_t n = q->ntexts;
 	enum problem p = PROBLEM_INTERNAL;
+	char providers[256] = "";
 
 	memset(res, 0, sizeof(*res));
+	if (q->provider == NULL && q->workspace_id != NULL &&
+	    workspace_providers(w, q->workspace_id, providers, sizeof(providers)) < 0)
+		providers[0] = '\0';   /* the server's order, rather than failing */
 	res->entries = calloc(n > 0 ? n : 1, sizeof(*res->entries));
 	if (res->entries == NULL)
 		return PROBLEM_INTERNAL;
@@ -455,11 +476,12 @@ enum problem translation_run(struct worker *w, const struct translation_request 
 	if (q->source != NULL && strcmp(q->source, "auto") != 0) {
 		job.source = q->source;
 		usage_note_source(u, q->source);
-		p = translate_group(w, q, rp, &job, res->entries, n, &res->hits);
+		p = translate_group(w, q, providers, rp, &job, res->entries, n, &res->hits);
 	} else if ((res->detected = calloc(n > 0 ? n : 1, sizeof(*res->detected))) != NULL) {
 		p = detect_sources(w, q, rp, u, res->detected);
 		if (p == PROBLEM_NONE)
-			p = translate_detected(w, q, rp, &job, res->entries, n, res->detected, &res->hits);
+			p = translate_detected(w, q, providers, rp, &job, res->entries, n, res->detected,
+			    &res->hits);
 	}
 	translate_usage(u, res->entries, n, res->hits, q->html);
 	return p;

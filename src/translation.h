@@ -25,7 +25,8 @@ struct translation_request {
 	const char *target;          /* ISO 639-1 */
 	int html;                    /* markup kept, only text nodes translated */
 	const char *context;         /* "" when none */
-	const char *provider;        /* the only one to use; NULL: the configured order */
+	const char *provider;        /* the only one to use; NULL: the workspace's
+	                              * order, else the server's */
 	const char *workspace_id;    /* the caller's (cache scope when per workspace) */
 	const char *request_id;
 };
@@ -52,6 +53,8 @@ enum problem translation_check(struct worker *w, const struct translation_reques
     struct reply *rp);
 
 /* Translates q (already checked) into res, and fills the usage event u.
+ * Providers are tried in the workspace's own order when it has one (those
+ * of them the server configures), else in the server's.
  * Returns PROBLEM_NONE, or the problem with rp->detail (and, for 503,
  * rp->retry_after) set; res is to be released with translation_release()
  * in both cases. */

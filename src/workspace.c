@@ -27,7 +27,23 @@ static struct json_object *string_or_null(const char *s)
 	return s[0] != '\0' ? json_object_new_string(s) : NULL;
 }
 
-/* Loads the record {id,name,plan,created_at} of workspace_id from
+/* Returns column col of row 0 (a comma-separated list, or NULL) as a JSON
+ * array of names, or NULL (JSON null). */
+static struct json_object *providers_json(PGresult *res, int col)
+{
+	char buf[256], *save = NULL;
+	struct json_object *arr;
+
+	if (PQgetisnull(res, 0, col))
+		return NULL;
+	arr = json_object_new_array();
+	snprintf(buf, sizeof(buf), "%s", PQgetvalue(res, 0, col));
+	for (char *p = strtok_r(buf, ",", &save); p != NULL; p = strtok_r(NULL, ",", &save))
+		json_object_array_add(arr, json_object_new_string(p));
+	return arr;
+}
+
+/* Loads the record {id,name,plan,created_at,providers} of workspace_id from
  * PostgreSQL into *out (caller owns it) and caches it. Returns
  * PROBLEM_NONE, PROBLEM_NOT_FOUND, PROBLEM_UNAVAILABLE or PROBLEM_INTERNAL. */
 static enum problem workspace_load(struct worker *w, const char *workspace_id,
@@ -52,6 +68,7 @@ static enum problem workspace_load(struct worker *w, const char *workspace_id,
 		json_object_object_add(*out, "name", column(res, 1));
 		json_object_object_add(*out, "plan", column(res, 2));
 		json_object_object_add(*out, "created_at", column(res, 3));
+		json_object_object_add(*out, "providers", providers_json(res, 4));
 		const char *text = json_object_to_json_string_length(*out,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 		workspace_cache_key(workspace_id, ckey, sizeof(ckey));
@@ -100,18 +117,35 @@ enum problem workspace_describe(struct worker *w, const struct identity *id,
 	return PROBLEM_NONE;
 }
 
-enum problem workspace_rename(struct worker *w, const char *workspace_id,
-    const char *name)
+int workspace_providers(struct worker *w, const char *workspace_id, char *buf, size_t bufsz)
 {
-	const char *params[] = { workspace_id, name };
-	PGresult *res = db_exec(w->db, STMT_WORKSPACE_RENAME, params);
+	struct json_object *ws = workspace_cached(w, workspace_id), *list;
+	size_t len = 0;
+
+	if (ws == NULL && workspace_load(w, workspace_id, &ws) != PROBLEM_NONE)
+		return -1;
+	buf[0] = '\0';
+	if (json_object_object_get_ex(ws, "providers", &list) &&
+	    json_object_is_type(list, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(list) && len < bufsz; i++)
+			len += (size_t)snprintf(buf + len, bufsz - len, "%s%s", i ? "," : "",
+			    json_object_get_string(json_object_array_get_idx(list, i)));
+	json_object_put(ws);
+	return 0;
+}
+
+enum problem workspace_update(struct worker *w, const char *workspace_id,
+    const char *name, const char *providers)
+{
+	const char *params[] = { workspace_id, name, providers };
+	PGresult *res = db_exec(w->db, STMT_WORKSPACE_UPDATE, params);
 	enum problem p = PROBLEM_NONE;
 	char ckey[64];
 
 	if (res == NULL)
 		return PROBLEM_UNAVAILABLE;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_msg(LOG_LEVEL_ERROR, "workspace rename: %s", PQresultErrorMessage(res));
+		log_msg(LOG_LEVEL_ERROR, "workspace update: %s", PQresultErrorMessage(res));
 		p = PROBLEM_INTERNAL;
 	} else if (PQntuples(res) != 1)
 		p = PROBLEM_NOT_FOUND;

@@ -667,6 +667,50 @@ static void test_degraded(void)
 	expect_from(__LINE__, body, 503, NULL, NULL);
 }
 
+/* PATCHes /v1/workspace with body; returns the status. */
+static long patch_workspace(const char *body, struct http_response *r)
+{
+	char auth[160];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+	return http_request("PATCH", "/v1/workspace", h, body, strlen(body), r);
+}
+
+/* A workspace's own provider order wins over the server's; an empty list
+ * returns to the server's; only configured providers are accepted. */
+static void test_workspace_provider_order(void)
+{
+	struct http_response r;
+	struct json_object *ws, *prov;
+	char body[256];
+	long pid = (long)getpid();
+
+	CU_ASSERT_EQUAL_FATAL(patch_workspace("{\"providers\":[\"google\",\"deepl\"]}", &r), 200);
+	CU_ASSERT(json_object_object_get_ex(r.json, "workspace", &ws) &&
+	    json_object_object_get_ex(ws, "providers", &prov) &&
+	    json_object_array_length(prov) == 2 &&
+	    strcmp(json_object_get_string(json_object_array_get_idx(prov, 0)), "google") == 0);
+	http_free(&r);
+	usleep(1100 * 1000);   /* every worker's memo of the workspace expires */
+	snprintf(body, sizeof(body), "{\"text\":\"Order one %ld\",\"source\":\"en\",\"target\":\"de\"}", pid);
+	expect_from(__LINE__, body, 200, "google", "[google:de] Order one");
+	/* en->es: neither google nor deepl offers it here, so nothing is left */
+	snprintf(body, sizeof(body), "{\"text\":\"Order two %ld\",\"source\":\"en\",\"target\":\"es\"}", pid);
+	expect_from(__LINE__, body, 400, NULL, NULL);
+	CU_ASSERT_EQUAL(patch_workspace("{\"providers\":[\"nope\"]}", &r), 400);
+	http_free(&r);
+	CU_ASSERT_EQUAL(patch_workspace("{\"providers\":[\"deepl\",\"deepl\"]}", &r), 400);
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(patch_workspace("{\"providers\":[]}", &r), 200);
+	CU_ASSERT(json_object_object_get_ex(r.json, "workspace", &ws) &&
+	    json_object_object_get_ex(ws, "providers", &prov) && prov == NULL);
+	http_free(&r);
+	usleep(1100 * 1000);
+	snprintf(body, sizeof(body), "{\"text\":\"Order three %ld\",\"source\":\"en\",\"target\":\"de\"}", pid);
+	expect_from(__LINE__, body, 200, "deepl", "[deepl:DE] Order three");
+}
+
 /* Posts body with the request id rid; returns the status. */
 static long post_with_id(const char *path, const char *body, const char *rid)
 {
@@ -1085,6 +1129,7 @@ int main(void)
 		{ "cache: statistics by route and by admin command", test_cache_stats },
 		{ "DeepL, Google, OpenAI-compatible clients and their pairs", test_saas_providers },
 		{ "all asked providers down: a cached translation, degraded", test_degraded },
+		{ "a workspace's own provider order", test_workspace_provider_order },
 		{ "usage events for every metered request", test_usage_events },
 		{ "usage events survive SIGKILL of the workers", test_usage_survives_sigkill },
 		{ "deepl-node against the DeepL compatibility routes", test_deepl_node },
