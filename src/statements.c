@@ -47,10 +47,11 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_TCACHE_GET] = { "tcache_get",
 	    "SELECT encode(key_hash, 'hex'), provider, model, translated FROM translation_cache"
 	    " WHERE key_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) h)", 1, 1 },
+	/* $4: [{"k":hex key,"p":provider,"m":model,"t":translation}, ...] */
 	[STMT_TCACHE_PUT] = { "tcache_put",
 	    "INSERT INTO translation_cache (key_hash, source, target, format, provider, model,"
-	    " translated) VALUES (decode($1, 'hex'), $2, $3, $4, $5, $6, $7)"
-	    " ON CONFLICT (key_hash) DO NOTHING", 7, 1 },
+	    " translated) SELECT decode(e->>'k', 'hex'), $1, $2, $3, e->>'p', e->>'m', e->>'t'"
+	    " FROM json_array_elements($4::json) e ON CONFLICT (key_hash) DO NOTHING", 4, 1 },
 	/* $1: '{hex,...}' keys served from here; $2: how many hits each
 	 * stands for (1, or the sampling rate for memcached hits) */
 	[STMT_TCACHE_HIT] = { "tcache_hit",

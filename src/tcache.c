@@ -267,18 +267,32 @@ size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n)
 void tcache_store(struct worker *w, const struct tcache_entry *e, size_t n,
     const struct tcache_query *q)
 {
+	struct json_object *rows = json_object_new_array();
+	PGresult *res;
+
 	for (size_t i = 0; i < n; i++) {
+		struct json_object *o;
 		if (e[i].hit || e[i].translated == NULL)
 			continue;
 		memcached_put(w, &e[i]);
-		const char *params[] = { e[i].key, q->source, q->target, q->format, e[i].provider,
-		    e[i].model, e[i].translated };
-		PGresult *res = db_exec(w->db, STMT_TCACHE_PUT, params);
+		o = json_object_new_object();
+		json_object_object_add(o, "k", json_object_new_string(e[i].key));
+		json_object_object_add(o, "p", json_object_new_string(e[i].provider));
+		json_object_object_add(o, "m", json_object_new_string(e[i].model));
+		json_object_object_add(o, "t", json_object_new_string(e[i].translated));
+		json_object_array_add(rows, o);
+	}
+	if (json_object_array_length(rows) > 0) {
+		/* all of them in one statement, however many */
+		const char *params[] = { q->source, q->target, q->format,
+		    json_object_to_json_string_ext(rows, JSON_C_TO_STRING_PLAIN) };
+		res = db_exec(w->db, STMT_TCACHE_PUT, params);
 		/* an unavailable database was logged once by db_exec() */
 		if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
 			log_msg(LOG_LEVEL_WARN, "translation cache store: %s", PQresultErrorMessage(res));
 		PQclear(res);
 	}
+	json_object_put(rows);
 }
 
 void tcache_release(struct tcache_entry *e, size_t n)
