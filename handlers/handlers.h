@@ -10,5 +10,6 @@ extern const struct route translate_routes[];
 extern const struct route compat_deepl_routes[];
 extern const struct route compat_libre_routes[];
 extern const struct route cache_stats_routes[];
+extern const struct route billing_routes[];
 
 #endif

@@ -11,7 +11,9 @@
 #include "cache.h"
 #include "config.h"
 #include "db.h"
+#include "billing.h"
 #include "migrate.h"
+#include "money.h"
 #include "tcache.h"
 #include "worker.h"
 #include "workspace.h"
@@ -31,6 +33,7 @@ struct admin {
 	const char *role;
 	long hours;                 /* cache stats window */
 	long limit;                 /* cache warm size */
+	const char *reason;         /* billing adjust */
 };
 
 static void usage(FILE *f)
@@ -44,7 +47,11 @@ static void usage(FILE *f)
 	    "  key list WORKSPACE_ID               list a workspace's keys\n"
 	    "  cache stats [--hours N]             translation cache hits, misses, hit rate\n"
 	    "  cache warm [--limit N]              load the N most-hit translations into memcached\n"
-	    "  maintain                            create the coming months' usage partitions\n"
+	    "  maintain                            create the coming months' usage partitions,\n"
+	    "                                      release expired credit holds\n"
+	    "  billing grant WS AMOUNT [--reason R]    add credit (e.g. 5.00)\n"
+	    "  billing adjust WS --reason R -- [-]AMOUNT  correct a balance either way\n"
+	    "  billing cap WS AMOUNT|plan          set the monthly cap (plan: the plan's)\n"
 	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG,\n"
 	    "else %s.\n", MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
 }
@@ -220,17 +227,90 @@ static int cmd_cache_warm(struct admin *a)
 }
 
 /* maintain: creates the usage partitions of this month and the next
- * three. Returns the exit status. */
+ * three and releases expired credit holds. Returns the exit status. */
 static int cmd_maintain(struct admin *a)
 {
 	PGresult *res = db_exec(a->db, STMT_USAGE_PARTITIONS, NULL);
 	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+	struct worker w = { a->cfg, a->db, NULL, NULL, NULL };
+	long released;
 
 	if (ok)
 		printf("usage_partitions_created=%s\n", PQgetvalue(res, 0, 0));
 	else
 		fprintf(stderr, "dragoman-admin: maintain: %s", res != NULL
 		    ? PQresultErrorMessage(res) : db_error(a->db));
+	PQclear(res);
+	released = billing_release_all_expired(&w);
+	if (released >= 0)
+		printf("workspaces_with_expired_holds=%ld\n", released);
+	return ok && released >= 0 ? 0 : 1;
+}
+
+/* billing grant|adjust WS AMOUNT: one ledger row and the balance change.
+ * Returns the exit status. */
+static int cmd_billing_change(struct admin *a, const char *what, const char *ws,
+    const char *amount)
+{
+	int negative = amount[0] == '-', grant = strcmp(what, "grant") == 0;
+	long long micros;
+	char m[32], text[256];
+	const char *params[5];
+	PGresult *res;
+	int ok;
+
+	if (money_parse(amount + negative, &micros) < 0 || micros == 0 || (grant && negative)) {
+		fprintf(stderr, "dragoman-admin: amount must be a %snon-zero decimal such as 5.00\n",
+		    grant ? "positive " : "");
+		return 2;
+	}
+	if (!grant && a->reason == NULL) {
+		fprintf(stderr, "dragoman-admin: an adjustment needs --reason\n");
+		return 2;
+	}
+	snprintf(m, sizeof(m), "%s%lld", negative ? "-" : "", micros);
+	snprintf(text, sizeof(text), "%s", a->reason != NULL ? a->reason : "grant by an operator");
+	params[0] = ws;
+	params[1] = m;
+	params[2] = grant ? "grant" : "adjustment";
+	params[3] = text;
+	params[4] = "dragoman-admin";
+	res = db_exec(a->db, STMT_LEDGER_CHANGE, params);
+	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok)
+		printf("ledger_id=%s\nbalance=%s\n", PQgetvalue(res, 0, 0),
+		    money_format(strtoll(PQgetvalue(res, 0, 1), NULL, 10), m, sizeof(m)));
+	else
+		fprintf(stderr, "dragoman-admin: billing %s: %s\n", what, res == NULL ? db_error(a->db)
+		    : PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
+		    : "no such workspace, or the balance would fall below what is reserved");
+	PQclear(res);
+	return ok ? 0 : 1;
+}
+
+/* billing cap WS AMOUNT|plan: returns the exit status. */
+static int cmd_billing_cap(struct admin *a, const char *ws, const char *amount)
+{
+	long long micros = 0;
+	char m[32];
+	const char *params[] = { ws, NULL };
+	PGresult *res;
+	int ok;
+
+	if (strcmp(amount, "plan") != 0) {
+		if (money_parse(amount, &micros) < 0) {
+			fprintf(stderr, "dragoman-admin: cap must be a decimal such as 50.00, or plan\n");
+			return 2;
+		}
+		snprintf(m, sizeof(m), "%lld", micros);
+		params[1] = m;
+	}
+	res = db_exec(a->db, STMT_BILLING_SET_CAP, params);
+	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (!ok)
+		fprintf(stderr, "dragoman-admin: billing cap: %s\n", res == NULL ? db_error(a->db)
+		    : PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
+		    : "no such workspace");
 	PQclear(res);
 	return ok ? 0 : 1;
 }
@@ -248,6 +328,11 @@ static int dispatch(struct admin *a, int argc, char **argv)
 		return cmd_cache_warm(a);
 	if (argc == 1 && strcmp(argv[0], "maintain") == 0)
 		return cmd_maintain(a);
+	if (argc == 4 && strcmp(argv[0], "billing") == 0 &&
+	    (strcmp(argv[1], "grant") == 0 || strcmp(argv[1], "adjust") == 0))
+		return cmd_billing_change(a, argv[1], argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[0], "billing") == 0 && strcmp(argv[1], "cap") == 0)
+		return cmd_billing_cap(a, argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[0], "key") == 0) {
 		if (strcmp(argv[1], "create") == 0)
 			return cmd_key_create(a, argv[2]);
@@ -269,20 +354,22 @@ int main(int argc, char **argv)
 		{ "role", required_argument, NULL, 'r' },
 		{ "hours", required_argument, NULL, 'H' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "reason", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000 };
+	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL };
 	const char *config_path = NULL;
 	char err[512];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "c:d:p:r:H:l:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:p:r:H:l:R:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_path = optarg; break;
 		case 'd': a.migrations = optarg; break;
 		case 'p': a.plan = optarg; break;
 		case 'r': a.role = optarg; break;
+		case 'R': a.reason = optarg; break;
 		case 'H':
 			if ((a.hours = parse_count(optarg, 24 * 366)) < 0)
 				return 2;

@@ -23,6 +23,7 @@ const struct route *const app_routes[] = {
 	compat_deepl_routes,
 	compat_libre_routes,
 	cache_stats_routes,
+	billing_routes,
 	NULL
 };
 
@@ -176,9 +177,10 @@ static void app_dialect(const struct route *rt, struct reply *rp)
 	if (!json_object_object_get_ex(rp->body, "detail", &detail))
 		json_object_object_get_ex(rp->body, "title", &detail);
 	text = detail != NULL ? json_object_get_string(detail) : "error";
-	if (rp->status == 401) {   /* both answer a bad key with 403 */
-		rp->status = 403;
-		json_object_object_add(rp->body, "status", json_object_new_int(403));
+	if (rp->status == 401 || (rp->status == 402 && rt->dialect == DIALECT_DEEPL)) {
+		/* both answer a bad key with 403; DeepL's quota exceeded is 456 */
+		rp->status = rp->status == 401 ? 403 : 456;
+		json_object_object_add(rp->body, "status", json_object_new_int(rp->status));
 	}
 	json_object_object_add(rp->body, rt->dialect == DIALECT_DEEPL ? "message" : "error",
 	    json_object_new_string(text));

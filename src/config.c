@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "pricing.h"
 #include "provider.h"
 
 #ifndef SYSCONFDIR
@@ -15,6 +16,12 @@
 #endif
 
 #define CONFIG_MAX_BYTES (64 * 1024)
+
+/* per million units, in the workspace currency */
+#define DEFAULT_PRICES "apertium:characters=1.00, libretranslate:characters=5.00, " \
+	"deepl:characters=20.00, google:characters=20.00, openai:characters=10.00, " \
+	"openai/gpt-4o:tokens=10.00, openai/gpt-4o-mini:tokens=0.60, " \
+	"anthropic/claude-sonnet-4:tokens=15.00, dragoman/call:requests=10000.00"
 
 enum key_type { KEY_STRING, KEY_LONG, KEY_BOOL };
 
@@ -54,6 +61,9 @@ static const struct key_spec keys[] = {
 	  "en,es,fr,de,it,pt,nl,pl,ru,uk,ja,zh,ko,ar,tr,sv,da,fi,nb,cs", 0, 0 },
 	{ "cache_ttl", KEY_LONG, OFF(cache_ttl), 0, "86400", 60, 30L * 86400 },
 	{ "cache_per_workspace", KEY_BOOL, OFF(cache_per_workspace), 0, "off", 0, 1 },
+	{ "prices", KEY_STRING, OFF(prices), 0, DEFAULT_PRICES, 0, 0 },
+	{ "charge_cached", KEY_BOOL, OFF(charge_cached), 0, "off", 0, 1 },
+	{ "hold_ttl_s", KEY_LONG, OFF(hold_ttl_s), 0, "3600", 60, 86400 },
 	{ "provider_timeout_ms", KEY_LONG, OFF(provider_timeout_ms), 0, "10000", 100, 120000 },
 	{ "translate_max_texts", KEY_LONG, OFF(translate_max_texts), 0, "50", 1, 1000 },
 	{ "translate_max_bytes", KEY_LONG, OFF(translate_max_bytes), 0, "131072", 1, 16L << 20 },
@@ -229,6 +239,10 @@ struct config *config_parse(const char *text, const char *name, char *err,
 	}
 	if (finish(cfg, name, seen, err, errsz) < 0 || provider_config_check(cfg, name, err, errsz) < 0)
 		goto fail;
+	if ((cfg->pricing = malloc(sizeof(*cfg->pricing))) == NULL ||
+	    pricing_parse(cfg->prices, cfg->pricing, err, errsz) < 0 ||
+	    provider_prices_check(cfg, name, err, errsz) < 0)
+		goto fail;
 	return cfg;
 fail:
 	config_free(cfg);
@@ -276,5 +290,6 @@ void config_free(struct config *cfg)
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].type == KEY_STRING)
 			free(*(char **)(void *)((char *)cfg + keys[i].offset));
+	free(cfg->pricing);
 	free(cfg);
 }

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+struct pricing;
+
 struct config {
 	char *database_url;
 	char *memcached_servers;
@@ -30,6 +32,10 @@ struct config {
 	char *openai_languages;     /* comma-separated ISO 639-1 codes */
 	long cache_ttl;             /* memcached lifetime of a translation, s */
 	int cache_per_workspace;    /* translations cached per workspace */
+	char *prices;               /* the pricing table's text (see pricing.h) */
+	int charge_cached;          /* cached segments are billed too */
+	long hold_ttl_s;            /* a credit hold of a dead worker lasts this long */
+	struct pricing *pricing;    /* parsed from prices; owned */
 	long provider_timeout_ms;
 	long translate_max_texts;
 	long translate_max_bytes;

@@ -24,6 +24,8 @@ static const struct problem_info problems[PROBLEM__MAX] = {
 	[PROBLEM_BODY_TRUNCATED] = { 400, T("body-truncated"), "Request body is shorter than announced" },
 	[PROBLEM_TOO_LARGE] = { 413, T("too-large"), "Request body too large" },
 	[PROBLEM_UNSUPPORTED_MEDIA_TYPE] = { 415, T("unsupported-media-type"), "Unsupported content type" },
+	[PROBLEM_INSUFFICIENT_CREDITS] = { 402, T("insufficient-credits"), "Not enough credits" },
+	[PROBLEM_MONTHLY_CAP] = { 402, T("monthly-cap-exceeded"), "The monthly spending cap is reached" },
 	[PROBLEM_INTERNAL] = { 500, T("internal"), "Internal server error" },
 	[PROBLEM_UNAVAILABLE] = { 503, T("unavailable"), "Service temporarily unavailable" },
 };

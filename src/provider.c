@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "pricing.h"
 #include "provider.h"
 
 static const struct provider *const all[] = {
@@ -125,4 +126,17 @@ int provider_list_from_names(const char *configured, const char *const *names, s
 		    i ? "," : "", names[i]);
 	}
 	return len < outsz ? 0 : -1;
+}
+
+int provider_prices_check(const struct config *cfg, const char *name, char *err, size_t errsz)
+{
+	const struct provider *order[PROVIDERS_MAX];
+	size_t np = provider_order(cfg->providers, order);
+
+	for (size_t k = 0; k < np; k++)
+		if (pricing_find(cfg->pricing, order[k]->name, "characters") < 0) {
+			snprintf(err, errsz, "%s: prices has no %s:characters entry", name, order[k]->name);
+			return -1;
+		}
+	return 0;
 }

@@ -83,6 +83,10 @@ int provider_config_check(const struct config *cfg, const char *name, char *err,
 int provider_list_from_names(const char *configured, const char *const *names, size_t n,
     char *out, size_t outsz, char *detail, size_t dsz);
 
+/* Checks that cfg->pricing prices characters for every provider of
+ * cfg->providers. Returns 0, or -1 with a message (prefixed with name). */
+int provider_prices_check(const struct config *cfg, const char *name, char *err, size_t errsz);
+
 /* Returns the member path a.b (b NULL: just a) of o as a string, or NULL
  * when absent or not a string. Borrowed from o. */
 const char *provider_json_str(struct json_object *o, const char *a, const char *b);

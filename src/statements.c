@@ -29,8 +29,16 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " providers = CASE WHEN $3::text IS NULL THEN providers"
 	    "  WHEN $3::text = '' THEN NULL ELSE $3::text END"
 	    " WHERE id = $1 RETURNING id", 3, 0 },
+	/* with the plan's grant as its first ledger row */
 	[STMT_WORKSPACE_INSERT] = { "workspace_insert",
-	    "INSERT INTO workspaces (name, plan) VALUES ($1, $2) RETURNING id", 2, 0 },
+	    "WITH p AS (SELECT grant_micros, name FROM plans WHERE name = $2),"
+	    " ws AS (INSERT INTO workspaces (name, plan, balance_micros)"
+	    "  SELECT $1, name, grant_micros FROM p RETURNING id, balance_micros, plan),"
+	    " g AS (INSERT INTO ledger (workspace_id, type, amount_micros, balance_before,"
+	    "  balance_after, description)"
+	    "  SELECT id, 'grant', balance_micros, 0, balance_micros, plan || ' grant' FROM ws"
+	    "  WHERE balance_micros > 0)"
+	    " SELECT id FROM ws", 2, 0 },
 	[STMT_KEY_INSERT] = { "key_insert",
 	    "INSERT INTO api_keys (workspace_id, prefix, key_hash, role)"
 	    " VALUES ($1, $2, decode($3, 'hex'), $4) RETURNING id", 4, 0 },
@@ -77,6 +85,80 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " target, provider, model, characters, billed_characters, segments, cached_segments,"
 	    " status, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
 	    " $13, $14)", 14, 0 },
+	/* The event of a request that held credit, with its settlement, in one
+	 * statement (one transaction): the hold $15 is deleted, its reservation
+	 * returned, the actual cost $16 debited with a ledger row (described
+	 * $17), the month's spend counted. Returns the rows settled (0: the hold
+	 * was gone, so nothing was charged). */
+	[STMT_USAGE_SETTLE] = { "usage_settle",
+	    "WITH hold AS (DELETE FROM credit_holds WHERE id = $15::uuid"
+	    "  RETURNING workspace_id, amount_micros),"
+	    " ws AS (UPDATE workspaces w SET reserved_micros = w.reserved_micros - h.amount_micros,"
+	    "  balance_micros = w.balance_micros - $16::bigint,"
+	    "  month_spent_micros = CASE WHEN w.month_start ="
+	    "   date_trunc('month', now() AT TIME ZONE 'UTC')::date THEN w.month_spent_micros"
+	    "   ELSE 0 END + $16::bigint,"
+	    "  month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
+	    "  FROM hold h WHERE w.id = h.workspace_id RETURNING w.id, w.balance_micros),"
+	    " led AS (INSERT INTO ledger (workspace_id, type, amount_micros, balance_before,"
+	    "  balance_after, description, reference)"
+	    "  SELECT id, 'debit', -$16::bigint, balance_micros + $16::bigint, balance_micros, $17, $3"
+	    "  FROM ws WHERE $16::bigint > 0),"
+	    " ev AS (INSERT INTO usage_events (workspace_id, api_key_id, request_id, endpoint,"
+	    "  source, target, provider, model, characters, billed_characters, segments,"
+	    "  cached_segments, status, duration_ms, cost_micros)"
+	    "  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+	    "  CASE WHEN EXISTS (SELECT 1 FROM ws) THEN $16::bigint ELSE 0 END)"
+	    " SELECT count(*) FROM ws", 17, 0 },
+	/* $2 micros for request $3, kept $4 seconds, if the balance not yet
+	 * reserved covers it and the monthly cap (spent + reserved) allows it */
+	[STMT_BILLING_RESERVE] = { "billing_reserve",
+	    "WITH ws AS (UPDATE workspaces w SET reserved_micros = w.reserved_micros + $2::bigint"
+	    "  FROM plans p WHERE w.id = $1::uuid AND p.name = w.plan"
+	    "  AND w.balance_micros - w.reserved_micros >= $2::bigint"
+	    "  AND (coalesce(w.monthly_cap_micros, p.monthly_cap_micros) IS NULL"
+	    "   OR CASE WHEN w.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
+	    "    THEN w.month_spent_micros ELSE 0 END + w.reserved_micros + $2::bigint"
+	    "    <= coalesce(w.monthly_cap_micros, p.monthly_cap_micros))"
+	    "  RETURNING w.id)"
+	    " INSERT INTO credit_holds (workspace_id, amount_micros, request_id, expires_at)"
+	    " SELECT id, $2::bigint, $3, now() + make_interval(secs => $4::integer) FROM ws"
+	    " RETURNING id", 4, 0 },
+	[STMT_BILLING_RELEASE_EXPIRED] = { "billing_release_expired",
+	    "WITH expired AS (DELETE FROM credit_holds WHERE workspace_id = $1::uuid"
+	    "  AND expires_at < now() RETURNING amount_micros)"
+	    " UPDATE workspaces SET reserved_micros = reserved_micros -"
+	    "  (SELECT sum(amount_micros) FROM expired)"
+	    " WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM expired)", 1, 0 },
+	[STMT_BILLING_RELEASE_ALL_EXPIRED] = { "billing_release_all_expired",
+	    "WITH expired AS (DELETE FROM credit_holds WHERE expires_at < now()"
+	    "  RETURNING workspace_id, amount_micros),"
+	    " s AS (SELECT workspace_id, sum(amount_micros) AS amt FROM expired GROUP BY 1)"
+	    " UPDATE workspaces w SET reserved_micros = w.reserved_micros - s.amt FROM s"
+	    " WHERE w.id = s.workspace_id", 0, 0 },
+	/* what can be reserved now, and what the monthly cap leaves (NULL: no cap) */
+	[STMT_BILLING_HEADROOM] = { "billing_headroom",
+	    "SELECT w.balance_micros - w.reserved_micros,"
+	    " coalesce(w.monthly_cap_micros, p.monthly_cap_micros) - w.reserved_micros -"
+	    "  CASE WHEN w.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
+	    "  THEN w.month_spent_micros ELSE 0 END"
+	    " FROM workspaces w JOIN plans p ON p.name = w.plan WHERE w.id = $1::uuid", 1, 1 },
+	[STMT_BILLING_BALANCE] = { "billing_balance",
+	    "SELECT w.balance_micros, w.reserved_micros, w.currency, w.plan,"
+	    " coalesce(w.monthly_cap_micros, p.monthly_cap_micros),"
+	    " CASE WHEN w.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
+	    "  THEN w.month_spent_micros ELSE 0 END"
+	    " FROM workspaces w JOIN plans p ON p.name = w.plan WHERE w.id = $1::uuid", 1, 1 },
+	/* newest first, below cursor $2 (0: from the newest), type $3 (NULL:
+	 * any), from $4 / before $5 (NULL: unbounded), at most $6 rows */
+	[STMT_BILLING_TRANSACTIONS] = { "billing_transactions",
+	    "SELECT id, type, amount_micros, balance_before, balance_after, description,"
+	    " coalesce(reference, ''), to_json(created_at)#>>'{}' FROM ledger"
+	    " WHERE workspace_id = $1::uuid AND ($2::bigint = 0 OR id < $2::bigint)"
+	    " AND ($3::text IS NULL OR type = $3::text)"
+	    " AND ($4::timestamptz IS NULL OR created_at >= $4::timestamptz)"
+	    " AND ($5::timestamptz IS NULL OR created_at < $5::timestamptz)"
+	    " ORDER BY id DESC LIMIT $6::integer", 6, 1 },
 	/* billed characters of successful translations this calendar month (UTC) */
 	[STMT_USAGE_MONTH_BILLED] = { "usage_month_billed",
 	    "SELECT coalesce(sum(billed_characters), 0) FROM usage_events"
@@ -85,6 +167,21 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    1, 1 },
 	[STMT_USAGE_PARTITIONS] = { "usage_partitions",
 	    "SELECT usage_events_ensure_partitions(now(), 4)", 0, 0 },
+	/* a credit change by hand: $2 micros (signed) of type $3 described $4
+	 * with reference $5, if the balance stays >= what is reserved. Returns
+	 * the ledger row's id and the new balance (no row: refused). */
+	[STMT_LEDGER_CHANGE] = { "ledger_change",
+	    "WITH ws AS (UPDATE workspaces SET balance_micros = balance_micros + $2::bigint"
+	    "  WHERE id = $1::uuid AND balance_micros + $2::bigint >= reserved_micros"
+	    "  RETURNING id, balance_micros)"
+	    " INSERT INTO ledger (workspace_id, type, amount_micros, balance_before, balance_after,"
+	    "  description, reference)"
+	    " SELECT id, $3, $2::bigint, balance_micros - $2::bigint, balance_micros, $4, $5 FROM ws"
+	    " RETURNING id, balance_after", 5, 0 },
+	/* $2: the workspace's own monthly cap in micros, NULL for its plan's */
+	[STMT_BILLING_SET_CAP] = { "billing_set_cap",
+	    "UPDATE workspaces SET monthly_cap_micros = $2::bigint WHERE id = $1::uuid"
+	    " RETURNING id", 2, 0 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

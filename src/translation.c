@@ -4,12 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "billing.h"
 #include "breaker.h"
 #include "cache.h"
 #include "detect.h"
 #include "html.h"
 #include "langcode.h"
 #include "log.h"
+#include "money.h"
+#include "pricing.h"
 #include "provider.h"
 #include "translation.h"
 #include "utf8.h"
@@ -93,12 +96,41 @@ static long long text_characters(const char *text, int html)
 	return html ? (long long)html_text_length(text) : (long long)utf8_count(text, strlen(text));
 }
 
+/* Returns what the translated entries of e[0..n) cost: each provider's
+ * billed characters at its price, rounded up once per provider (cached
+ * ones are free unless charge_cached). */
+static long long translate_cost(struct worker *w, const struct tcache_entry *e, size_t n,
+    int html)
+{
+	long long total = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		long long chars = 0, price;
+		int first = 1;
+		if (e[i].translated == NULL || (e[i].hit && !w->cfg->charge_cached))
+			continue;
+		for (size_t j = 0; j < i && first; j++)   /* this provider counted already */
+			first = !(e[j].translated != NULL && (!e[j].hit || w->cfg->charge_cached) &&
+			    strcmp(e[j].provider, e[i].provider) == 0);
+		if (!first)
+			continue;
+		for (size_t j = i; j < n; j++)
+			if (e[j].translated != NULL && (!e[j].hit || w->cfg->charge_cached) &&
+			    strcmp(e[j].provider, e[i].provider) == 0)
+				chars += text_characters(e[j].text, html);
+		price = pricing_find(w->cfg->pricing, e[i].provider, "characters");
+		if (price > 0)
+			total += money_cost(chars, price);
+	}
+	return total;
+}
+
 /* Fills the usage event of a translation of e[0..n) (n texts, hits of
  * them cached): billed characters are those of the texts not cached; the
  * provider and model are those of the first text sent upstream, else of
  * the first text. */
-static void translate_usage(struct usage *u, const struct tcache_entry *e, size_t n,
-    size_t hits, int html)
+static void translate_usage(struct worker *w, struct usage *u, const struct tcache_entry *e,
+    size_t n, size_t hits, int html)
 {
 	const struct tcache_entry *shown = NULL;
 
@@ -107,11 +139,12 @@ static void translate_usage(struct usage *u, const struct tcache_entry *e, size_
 	for (size_t i = 0; i < n; i++) {
 		long long c = text_characters(e[i].text, html);
 		u->characters += c;
-		if (!e[i].hit)
+		if (!e[i].hit || w->cfg->charge_cached)
 			u->billed_characters += c;
 		if (e[i].translated != NULL && (shown == NULL || (shown->hit && !e[i].hit)))
 			shown = &e[i];
 	}
+	u->cost_micros = translate_cost(w, e, n, html);
 	if (shown != NULL) {
 		snprintf(u->provider, sizeof(u->provider), "%s", shown->provider);
 		snprintf(u->model, sizeof(u->model), "%s", shown->model);
@@ -212,6 +245,43 @@ static size_t translate_degraded(struct worker *w, struct tcache_query *q,
 	return hits;
 }
 
+/* One translation_run(): what every step needs. */
+struct run {
+	struct worker *w;
+	const struct translation_request *q;
+	const char *providers;       /* the workspace's order, "" for the server's */
+	struct reply *rp;
+	struct usage *u;             /* hold_id set once credit is reserved */
+	long long characters;        /* of all the request's texts */
+};
+
+/* Reserves, once per request, what the request can cost at most: all its
+ * characters at the dearest of the providers order[0..np). Returns
+ * PROBLEM_NONE (also when already reserved, or free), or the 402 or 503
+ * problem. */
+static enum problem reserve_worst_case(struct run *x, const struct provider *const *order,
+    size_t np)
+{
+	long long dearest = 0, worst;
+
+	if (x->u->hold_id[0] != '\0')
+		return PROBLEM_NONE;
+	for (size_t k = 0; k < np; k++) {
+		long long p = pricing_find(x->w->cfg->pricing, order[k]->name, "characters");
+		if (p > dearest)
+			dearest = p;
+	}
+	worst = money_cost(x->characters, dearest);
+	if (worst == 0)
+		return PROBLEM_NONE;
+	if (worst < 0) {
+		snprintf(x->rp->detail, sizeof(x->rp->detail), "this request is too large to price");
+		return PROBLEM_INVALID_FIELD;
+	}
+	return billing_reserve(x->w, x->q->workspace_id, worst, x->q->request_id, x->u->hold_id,
+	    x->rp);
+}
+
 /* Translates the m entries g of one source language, trying the providers
  * in order (only the pinned one when the request names one): each one's
  * cache first, then the provider itself for what is still missing; one
@@ -220,18 +290,21 @@ static size_t translate_degraded(struct worker *w, struct tcache_query *q,
  * configured providers are served, marked degraded. Adds the cache hits to
  * *hits. Returns PROBLEM_NONE, or the problem with rp->detail (and
  * Retry-After) set. */
-static enum problem translate_group(struct worker *w, const struct translation_request *tr,
-    const char *providers, struct reply *rp, struct translate_job *job, struct tcache_entry *g,
-    size_t m, size_t *hits)
+static enum problem translate_group(struct run *x, struct translate_job *job,
+    struct tcache_entry *g, size_t m, size_t *hits)
 {
+	struct worker *w = x->w;
+	const struct translation_request *tr = x->q;
+	struct reply *rp = x->rp;
 	struct tcache_query q = { NULL, w->cfg->cache_per_workspace ? tr->workspace_id : "",
 	    job->source, job->target, job->html ? "html" : "text", job->context };
 	const struct provider *order[PROVIDERS_MAX];
 	size_t np, unsupported = 0, h = 0;
 	char err[512] = "";
+	enum problem p;
 
 	np = tr->provider != NULL ? (order[0] = provider_find(tr->provider)) != NULL
-	    : effective_order(w, providers, order);
+	    : effective_order(w, x->providers, order);
 	for (size_t k = 0; k < np; k++) {
 		enum provider_status st;
 		q.family = order[k]->name;
@@ -239,6 +312,9 @@ static enum problem translate_group(struct worker *w, const struct translation_r
 		h += tcache_lookup(w, g, m);
 		if (h == m)
 			break;
+		/* before the first upstream call is paid for */
+		if ((p = reserve_worst_case(x, order, np)) != PROBLEM_NONE)
+			return p;
 		st = translate_misses(w, order[k], job, g, m, err, sizeof(err));
 		if (st == PROVIDER_OK) {
 			tcache_store(w, g, m, &q);
@@ -310,9 +386,8 @@ static enum problem detect_sources(struct worker *w, const struct translation_re
 
 /* Translates e[0..n) whose sources are detected[i], one group per source
  * language, moving the results back into e. */
-static enum problem translate_detected(struct worker *w, const struct translation_request *tr,
-    const char *providers, struct reply *rp, struct translate_job *job, struct tcache_entry *e,
-    size_t n, char (*detected)[8], size_t *hits)
+static enum problem translate_detected(struct run *x, struct translate_job *job,
+    struct tcache_entry *e, size_t n, char (*detected)[8], size_t *hits)
 {
 	struct tcache_entry *g = calloc(n, sizeof(*g));
 	size_t *idx = calloc(n, sizeof(*idx));
@@ -330,7 +405,7 @@ static enum problem translate_detected(struct worker *w, const struct translatio
 				g[m++] = e[j];
 			}
 		job->source = detected[i];
-		p = translate_group(w, tr, providers, rp, job, g, m, hits);
+		p = translate_group(x, job, g, m, hits);
 		for (size_t k = 0; k < m; k++)
 			e[idx[k]] = g[k];   /* moves the owned translation back */
 	}
@@ -457,11 +532,14 @@ enum problem translation_run(struct worker *w, const struct translation_request 
 	size_t n = q->ntexts;
 	enum problem p = PROBLEM_INTERNAL;
 	char providers[256] = "";
+	struct run x = { w, q, providers, rp, u, 0 };
 
 	memset(res, 0, sizeof(*res));
 	if (q->provider == NULL && q->workspace_id != NULL &&
 	    workspace_providers(w, q->workspace_id, providers, sizeof(providers)) < 0)
 		providers[0] = '\0';   /* the server's order, rather than failing */
+	for (size_t i = 0; i < n; i++)
+		x.characters += text_characters(q->texts[i], q->html);
 	res->entries = calloc(n > 0 ? n : 1, sizeof(*res->entries));
 	if (res->entries == NULL)
 		return PROBLEM_INTERNAL;
@@ -476,14 +554,13 @@ enum problem translation_run(struct worker *w, const struct translation_request 
 	if (q->source != NULL && strcmp(q->source, "auto") != 0) {
 		job.source = q->source;
 		usage_note_source(u, q->source);
-		p = translate_group(w, q, providers, rp, &job, res->entries, n, &res->hits);
+		p = translate_group(&x, &job, res->entries, n, &res->hits);
 	} else if ((res->detected = calloc(n > 0 ? n : 1, sizeof(*res->detected))) != NULL) {
 		p = detect_sources(w, q, rp, u, res->detected);
 		if (p == PROBLEM_NONE)
-			p = translate_detected(w, q, providers, rp, &job, res->entries, n, res->detected,
-			    &res->hits);
+			p = translate_detected(&x, &job, res->entries, n, res->detected, &res->hits);
 	}
-	translate_usage(u, res->entries, n, res->hits, q->html);
+	translate_usage(w, u, res->entries, n, res->hits, q->html);
 	return p;
 }
 

@@ -25,8 +25,8 @@ static const char *nullable(const char *s)
 int usage_record(struct worker *w, const struct identity *id, const char *request_id,
     const char *endpoint, const struct usage *u, int status, long duration_ms)
 {
-	char chars[24], billed[24], segs[16], cached[16], st[8], dur[24];
-	const char *values[14];
+	char chars[24], billed[24], segs[16], cached[16], st[8], dur[24], cost[24], what[160];
+	const char *values[17];
 	PGresult *res;
 	int ok;
 
@@ -50,8 +50,23 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 	values[11] = cached;
 	values[12] = st;
 	values[13] = dur;
-	res = db_exec(w->db, STMT_USAGE_INSERT, values);
-	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (u->hold_id[0] == '\0') {
+		res = db_exec(w->db, STMT_USAGE_INSERT, values);
+		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	} else {
+		snprintf(cost, sizeof(cost), "%lld", status < 400 ? u->cost_micros : 0);
+		snprintf(what, sizeof(what), "%s %s>%s, %lld characters", endpoint,
+		    u->source[0] ? u->source : "?", u->target[0] ? u->target : "?",
+		    u->billed_characters);
+		values[14] = u->hold_id;
+		values[15] = cost;
+		values[16] = what;
+		res = db_exec(w->db, STMT_USAGE_SETTLE, values);
+		ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+		if (ok && strcmp(PQgetvalue(res, 0, 0), "0") == 0)
+			log_msg(LOG_LEVEL_ERROR, "request %s: its credit hold had expired; not charged",
+			    request_id);
+	}
 	if (!ok)
 		log_msg(LOG_LEVEL_ERROR, "request %s: usage event not recorded: %s", request_id,
 		    res != NULL ? PQresultErrorMessage(res) : db_error(w->db));

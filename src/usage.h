@@ -18,6 +18,8 @@ struct usage {
 	long long billed_characters; /* of those, the ones sent upstream */
 	int segments;                /* texts in the request */
 	int cached_segments;         /* of those, served by the cache */
+	long long cost_micros;       /* what the request costs (0: free) */
+	char hold_id[UUID_STR_LEN + 1]; /* the credit hold to settle; "" when none */
 };
 
 /* Notes that a request's texts came from source (the first one sets it,
@@ -25,8 +27,10 @@ struct usage {
 void usage_note_source(struct usage *u, const char *source);
 
 /* Inserts the event of one request of the caller id to endpoint, which
- * ended with status after duration_ms, and waits for its commit. Returns
- * 0 when committed, -1 when it could not be (logged). */
+ * ended with status after duration_ms, and waits for its commit. When the
+ * request holds credit, the same statement settles the hold: it debits
+ * cost_micros (none when status >= 400) with a ledger row and returns the
+ * rest. Returns 0 when committed, -1 when it could not be (logged). */
 int usage_record(struct worker *w, const struct identity *id, const char *request_id,
     const char *endpoint, const struct usage *u, int status, long duration_ms)
     __attribute__((warn_unused_result));

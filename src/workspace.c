@@ -185,7 +185,7 @@ int workspace_create(struct db *db, const char *name, const char *plan,
 		return -1;
 	}
 	res = db_exec(db, STMT_WORKSPACE_INSERT, params);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		snprintf(err, errsz, "cannot create workspace: %s",
 		    res != NULL ? PQresultErrorMessage(res) : db_error(db));
 		goto fail;

@@ -9,7 +9,8 @@
  *   GET /v2/languages?type=source|target
  * Sources EN, DE; targets DE, EN-GB, EN-US, FR, JA (a bare "EN" target is
  * refused as deprecated, as DeepL does). It "translates" by prefixing
- * "[deepl:<target>] ".
+ * "[deepl:<target>] ". GET /fixture/calls (not DeepL's) counts the
+ * translate calls, so that tests can tell that none was made.
  *   deepl_fixture PORT SECONDS */
 #include "autoconfig.h"
 
@@ -31,6 +32,9 @@ static int any_text_has(struct json_object *arr, const char *needle)
 			return 1;
 	return 0;
 }
+
+/* POST /v2/translate calls so far (GET /fixture/calls tells tests). */
+static long calls;
 
 /* Handles POST /v2/translate with the JSON body. */
 static void translate(int fd, const char *body)
@@ -91,7 +95,11 @@ static void serve(int fd)
 
 	if (fixture_read_request(fd, &rq) < 0)
 		goto out;
-	if (fixture_header(&rq, "Authorization", auth, sizeof(auth)) == NULL ||
+	if (strcmp(rq.method, "GET") == 0 && strcmp(rq.target, "/fixture/calls") == 0) {
+		char body[64];
+		snprintf(body, sizeof(body), "{\"translate_calls\":%ld}", calls);
+		fixture_respond(fd, 200, body);
+	} else if (fixture_header(&rq, "Authorization", auth, sizeof(auth)) == NULL ||
 	    strcmp(auth, "DeepL-Auth-Key fixture-deepl:fx") != 0)
 		fixture_respond(fd, 403, "{\"message\":\"Authorization failure, check auth_key\"}");
 	else if (strcmp(rq.method, "GET") == 0 && strcmp(rq.target, "/v2/languages?type=source") == 0)
@@ -103,8 +111,10 @@ static void serve(int fd)
 		    "{\"language\":\"EN-US\",\"name\":\"English (American)\",\"supports_formality\":false},"
 		    "{\"language\":\"FR\",\"name\":\"French\",\"supports_formality\":true},"
 		    "{\"language\":\"JA\",\"name\":\"Japanese\",\"supports_formality\":true}]");
-	else if (strcmp(rq.method, "POST") == 0 && strcmp(rq.target, "/v2/translate") == 0)
+	else if (strcmp(rq.method, "POST") == 0 && strcmp(rq.target, "/v2/translate") == 0) {
+		calls++;
 		translate(fd, rq.body);
+	}
 	else
 		fixture_respond(fd, 404, "{\"message\":\"Not found\"}");
 out:

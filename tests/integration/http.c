@@ -43,17 +43,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 	return k;
 }
 
-long http_request(const char *method, const char *path, const char *const *headers,
+/* Sends method url; same results as http_request(). */
+static long request_url(const char *method, const char *url, const char *const *headers,
     const char *body, size_t body_len, struct http_response *resp)
 {
-	const char *base = getenv("DRAGOMAN_TEST_URL");
 	struct curl_slist *hl = NULL;
 	struct sink s = { NULL, 0 };
-	char url[4096];
 	CURL *c = curl_easy_init();
 
 	memset(resp, 0, sizeof(*resp));
-	snprintf(url, sizeof(url), "%s%s", base ? base : "http://127.0.0.1:8080", path);
 	for (; headers != NULL && *headers != NULL; headers++)
 		hl = curl_slist_append(hl, *headers);
 	/* no "Expect: 100-continue" round trip for bodies */
@@ -81,6 +79,21 @@ long http_request(const char *method, const char *path, const char *const *heade
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
 	return resp->status;
+}
+
+long http_request(const char *method, const char *path, const char *const *headers,
+    const char *body, size_t body_len, struct http_response *resp)
+{
+	const char *base = getenv("DRAGOMAN_TEST_URL");
+	char url[4096];
+
+	snprintf(url, sizeof(url), "%s%s", base ? base : "http://127.0.0.1:8080", path);
+	return request_url(method, url, headers, body, body_len, resp);
+}
+
+long http_get_url(const char *url, struct http_response *resp)
+{
+	return request_url("GET", url, NULL, NULL, 0, resp);
 }
 
 const char *http_header(const struct http_response *resp, const char *name)

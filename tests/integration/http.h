@@ -21,6 +21,10 @@ struct http_response {
 long http_request(const char *method, const char *path, const char *const *headers,
     const char *body, size_t body_len, struct http_response *resp);
 
+/* GETs the absolute url (another server than the one under test). Same
+ * results as http_request(). */
+long http_get_url(const char *url, struct http_response *resp);
+
 /* Returns the value of header name in resp (static copy), or NULL. */
 const char *http_header(const struct http_response *resp, const char *name);
 

@@ -60,6 +60,9 @@ static const struct bad_case bad[] = {
 	{ __LINE__, GOOD "just words\n", "t.conf:3" },
 	{ __LINE__, GOOD "providers = apertium, deepl\n", "deepl" },
 	{ __LINE__, GOOD "providers = apertium, libretranslate\n", "libretranslate_url" },
+	{ __LINE__, GOOD "prices = apertium:bytes=1\n", "prices: 'apertium:bytes=1'" },
+	{ __LINE__, GOOD "prices = deepl:characters=1\n", "no apertium:characters" },
+	{ __LINE__, GOOD "hold_ttl_s = 10\n", "hold_ttl_s" },
 };
 
 static void test_bad(void)

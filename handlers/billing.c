@@ -1,0 +1,177 @@
+/* Billing, the caller's workspace: GET /v1/billing/balance,
+ * GET /v1/billing/transactions, GET /v1/billing/pricing. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/db.h"
+#include "../src/money.h"
+#include "../src/pricing.h"
+#include "../src/reply.h"
+#include "../src/worker.h"
+#include "handlers.h"
+
+/* Returns column c of row r of res as a number. */
+static long long num(const PGresult *res, int r, int c)
+{
+	return strtoll(PQgetvalue(res, r, c), NULL, 10);
+}
+
+/* 200 with the balance, what is reserved by requests in flight, what is
+ * available, the plan and the month's spend against its cap. */
+static enum problem balance_get(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char *params[] = { r->ident.workspace_id };
+	PGresult *res = db_exec(w->db, STMT_BILLING_BALANCE, params);
+	struct json_object *o;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		PQclear(res);
+		snprintf(rp->detail, sizeof(rp->detail), "the balance cannot be read right now");
+		return PROBLEM_UNAVAILABLE;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "workspace_id", json_object_new_string(r->ident.workspace_id));
+	json_object_object_add(o, "currency", json_object_new_string(PQgetvalue(res, 0, 2)));
+	money_json_add(o, "balance", num(res, 0, 0));
+	money_json_add(o, "reserved", num(res, 0, 1));
+	money_json_add(o, "available", num(res, 0, 0) - num(res, 0, 1));
+	json_object_object_add(o, "plan", json_object_new_string(PQgetvalue(res, 0, 3)));
+	if (PQgetisnull(res, 0, 4)) {
+		json_object_object_add(o, "monthly_cap", NULL);
+		json_object_object_add(o, "monthly_cap_micros", NULL);
+	} else
+		money_json_add(o, "monthly_cap", num(res, 0, 4));
+	money_json_add(o, "month_to_date", num(res, 0, 5));
+	PQclear(res);
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
+enum { Q_LIMIT, Q_CURSOR, Q_TYPE, Q_FROM, Q_TO };
+static const struct param_spec transactions_query[] = {
+	[Q_LIMIT] = { "limit", PARAM_INT, 0, 1, 200, 0 },
+	[Q_CURSOR] = { "cursor", PARAM_INT, 0, 1, (1LL << 62), 0 },
+	[Q_TYPE] = { "type", PARAM_STRING, 0, 4, 10, 0 },
+	[Q_FROM] = { "from", PARAM_STRING, 0, 10, 40, 0 },
+	[Q_TO] = { "to", PARAM_STRING, 0, 10, 40, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* Returns 1 when s is an ISO 8601 date or date-time dragoman accepts:
+ * YYYY-MM-DD, optionally followed by THH:MM[:SS[.frac]] and Z or +HH:MM. */
+static int iso_time(const char *s)
+{
+	int y, mo, d, n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10 || mo < 1 || mo > 12 ||
+	    d < 1 || d > 31)
+		return 0;
+	for (s += n; *s != '\0'; s++)
+		if (strchr("0123456789T:.+-Z", *s) == NULL)
+			return 0;
+	return 1;
+}
+
+/* Returns one ledger row of res as JSON. */
+static struct json_object *transaction_json(const PGresult *res, int i)
+{
+	struct json_object *t = json_object_new_object();
+
+	json_object_object_add(t, "id", json_object_new_string(PQgetvalue(res, i, 0)));
+	json_object_object_add(t, "type", json_object_new_string(PQgetvalue(res, i, 1)));
+	money_json_add(t, "amount", num(res, i, 2));
+	money_json_add(t, "balance_before", num(res, i, 3));
+	money_json_add(t, "balance_after", num(res, i, 4));
+	json_object_object_add(t, "description", json_object_new_string(PQgetvalue(res, i, 5)));
+	json_object_object_add(t, "reference", PQgetvalue(res, i, 6)[0]
+	    ? json_object_new_string(PQgetvalue(res, i, 6)) : NULL);
+	json_object_object_add(t, "created_at", json_object_new_string(PQgetvalue(res, i, 7)));
+	return t;
+}
+
+/* 200 {"transactions":[...],"next_cursor"}: the ledger, newest first, a
+ * page at a time (?limit, ?cursor from the previous page), filtered by
+ * ?type and the time range [?from, ?to). */
+static enum problem transactions_get(struct worker *w, struct request *r, struct reply *rp)
+{
+	const struct param_value *qp = r->query_params;
+	char cursor[24], limit[24];
+	long lim = qp[Q_LIMIT].present ? (long)qp[Q_LIMIT].num : 50;
+	static const char *const types[] = { "grant", "debit", "credit", "refund", "coupon",
+	    "adjustment", NULL };
+	const char *params[6];
+	struct json_object *o, *arr;
+	PGresult *res;
+	int known = !qp[Q_TYPE].present;
+
+	for (int i = 0; types[i] != NULL && !known; i++)
+		known = strcmp(types[i], qp[Q_TYPE].str) == 0;
+	if (!known || (qp[Q_FROM].present && !iso_time(qp[Q_FROM].str)) ||
+	    (qp[Q_TO].present && !iso_time(qp[Q_TO].str))) {
+		snprintf(rp->detail, sizeof(rp->detail), "%s", !known
+		    ? "type must be grant, debit, credit, refund, coupon or adjustment"
+		    : "from and to must be ISO 8601 dates or times");
+		return PROBLEM_INVALID_FIELD;
+	}
+	snprintf(cursor, sizeof(cursor), "%lld", qp[Q_CURSOR].present ? qp[Q_CURSOR].num : 0);
+	snprintf(limit, sizeof(limit), "%ld", lim + 1);   /* one more tells if a page follows */
+	params[0] = r->ident.workspace_id;
+	params[1] = cursor;
+	params[2] = qp[Q_TYPE].present ? qp[Q_TYPE].str : NULL;
+	params[3] = qp[Q_FROM].present ? qp[Q_FROM].str : NULL;
+	params[4] = qp[Q_TO].present ? qp[Q_TO].str : NULL;
+	params[5] = limit;
+	res = db_exec(w->db, STMT_BILLING_TRANSACTIONS, params);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		/* SQLSTATE class 22, data exception: a date PostgreSQL refused */
+		const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		int bad_time = state != NULL && strncmp(state, "22", 2) == 0;
+		PQclear(res);
+		snprintf(rp->detail, sizeof(rp->detail), "%s", bad_time
+		    ? "from and to must be valid dates or times" : "the ledger cannot be read right now");
+		return bad_time ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
+	}
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	for (int i = 0; i < PQntuples(res) && i < lim; i++)
+		json_object_array_add(arr, transaction_json(res, i));
+	json_object_object_add(o, "transactions", arr);
+	json_object_object_add(o, "next_cursor", PQntuples(res) > lim
+	    ? json_object_new_string(PQgetvalue(res, lim - 1, 0)) : NULL);
+	PQclear(res);
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
+/* 200 {"currency","prices":[{"model","unit","per_million",...}]}. */
+static enum problem pricing_get(struct worker *w, struct request *r, struct reply *rp)
+{
+	struct json_object *o = json_object_new_object(), *arr = json_object_new_array();
+
+	(void)r;
+	for (size_t i = 0; i < w->cfg->pricing->n; i++) {
+		const struct price *p = &w->cfg->pricing->items[i];
+		struct json_object *x = json_object_new_object();
+		json_object_object_add(x, "model", json_object_new_string(p->model));
+		json_object_object_add(x, "unit", json_object_new_string(p->unit));
+		money_json_add(x, "per_million", p->per_million);
+		json_object_array_add(arr, x);
+	}
+	json_object_object_add(o, "currency", json_object_new_string("EUR"));
+	json_object_object_add(o, "prices", arr);
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
+const struct route billing_routes[] = {
+	{ HTTP_GET, "/v1/billing/balance", balance_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
+	  NULL, NULL, "billing.balance", 0, DIALECT_NATIVE },
+	{ HTTP_GET, "/v1/billing/transactions", transactions_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
+	  NULL, transactions_query, "billing.transactions", 0, DIALECT_NATIVE },
+	{ HTTP_GET, "/v1/billing/pricing", pricing_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
+	  NULL, NULL, "billing.pricing", 0, DIALECT_NATIVE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0 }
+};

@@ -1,0 +1,338 @@
+/* Billing through a real web server: the freemium grant, charges for
+ * translations at the configured prices, 402 before any upstream call,
+ * concurrent charges that never overdraw, and a ledger the database keeps
+ * immutable and equal to the balance. The DeepL stand-in is the paid
+ * provider here (20.00 per million characters by default). */
+#include "autoconfig.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "../unit/cu_run.h"
+#include "fixture.h"
+#include "http.h"
+
+#define DEEPL_PRICE 20   /* EUR per million characters, the default */
+
+static char key[128], ws[64];
+
+/* POSTs the JSON body to path with key k. Returns the status. */
+static long post_as(const char *k, const char *path, const char *body, struct http_response *r)
+{
+	char auth[160];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
+	return http_request("POST", path, h, body, strlen(body), r);
+}
+
+/* Returns the number member name of r's JSON, or -1. */
+static long long jnum(const struct http_response *r, const char *name)
+{
+	const char *v = http_json_str(r, name);
+
+	return v != NULL ? atoll(v) : -1;
+}
+
+/* Returns the balance in micros of the workspace of key k, or -1. */
+static long long balance_of(const char *k)
+{
+	struct http_response r;
+	long long b = -1;
+
+	if (get("/v1/billing/balance", k, &r) == 200)
+		b = jnum(&r, "balance_micros");
+	http_free(&r);
+	return b;
+}
+
+/* Returns the one-row, one-column answer to sql with param as a number,
+ * or -1. */
+static long long sql_num(const char *sql, const char *param)
+{
+	char *v = pg_value(sql, param);
+	long long n = v != NULL ? atoll(v) : -1;
+
+	free(v);
+	return n;
+}
+
+/* Returns how many translate calls the DeepL stand-in has had, or -1. */
+static long deepl_calls(void)
+{
+	const char *base = getenv("DRAGOMAN_FIXTURE_DEEPL");
+	char url[256];
+	struct http_response r;
+	long n = -1;
+
+	if (base == NULL)
+		return -1;
+	snprintf(url, sizeof(url), "%s/fixture/calls", base);
+	if (http_get_url(url, &r) == 200)
+		n = (long)jnum(&r, "translate_calls");
+	http_free(&r);
+	return n;
+}
+
+/* Runs `dragoman-admin billing ARGS`. Returns 0 when it succeeded. */
+static int billing(const char *args)
+{
+	char cmd[512], *out;
+
+	snprintf(cmd, sizeof(cmd), "billing %s", args);
+	out = admin(cmd);
+	free(out);
+	return out != NULL ? 0 : -1;
+}
+
+/* Makes a workspace; writes its key and id. Returns 0 or -1. */
+static int fresh_workspace(const char *name, char *k, size_t ksz, char *id, size_t idsz)
+{
+	return make_workspace(name, k, ksz, id, idsz);
+}
+
+static void test_grant(void)
+{
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/balance", key, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "balance"), "3.000000");
+	CU_ASSERT_EQUAL(jnum(&r, "balance_micros"), 3000000);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "currency"), "EUR");
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "plan"), "freemium");
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "month_to_date"), "0.000000");
+	http_free(&r);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'grant' AND amount_micros = 3000000", ws), 1);
+}
+
+/* A translation costs its billed characters at the provider's price
+ * (rounded up to a micro); the same text again is a cache hit and free. */
+static void test_charge_and_cached_free(void)
+{
+	struct http_response r;
+	char body[256], rid[64], text[128];
+	long long before = balance_of(key), chars, want;
+
+	snprintf(text, sizeof(text), "Billing text number %ld is here.", (long)getpid());
+	chars = (long long)strlen(text);
+	want = (chars * DEEPL_PRICE * 1000000 + 999999) / 1000000;
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}", text);
+	CU_ASSERT_EQUAL_FATAL(post_as(key, "/v1/translate", body, &r), 200);
+	snprintf(rid, sizeof(rid), "%s", http_json_str(&r, "request_id"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(key), before - want);
+	CU_ASSERT_EQUAL(sql_num("SELECT -amount_micros FROM ledger WHERE reference = $1 AND type = "
+	    "'debit'", rid), want);
+	CU_ASSERT_EQUAL(sql_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid), want);
+	/* the hold was settled: nothing stays reserved */
+	CU_ASSERT_EQUAL(sql_num("SELECT reserved_micros FROM workspaces WHERE id = $1", ws), 0);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", ws), 0);
+	CU_ASSERT_EQUAL_FATAL(post_as(key, "/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(key), before - want);
+	/* newest first in the transactions list */
+	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/transactions?limit=1", key, &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"type\":\"debit\""));
+	CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "next_cursor"));
+	http_free(&r);
+}
+
+/* A request that cannot be paid is a 402 before the provider is called;
+ * DeepL's compatibility route says 456. */
+static void test_insufficient_credits(void)
+{
+	char k[128], id[64], args[256], body[512];
+	struct http_response r;
+	long calls;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Poor", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(args, sizeof(args), "adjust %s --reason test -- -2.999990", id);
+	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	CU_ASSERT_EQUAL(balance_of(k), 10);
+	calls = deepl_calls();
+	CU_ASSERT(calls >= 0);
+	snprintf(body, sizeof(body), "{\"text\":\"A text that costs more than ten micros %ld.\","
+	    "\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}", (long)getpid());
+	CU_ASSERT_EQUAL_FATAL(post_as(k, "/v1/translate", body, &r), 402);
+	CU_ASSERT(http_is_problem(&r));
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"), "urn:dragoman:problem:insufficient-credits");
+	http_free(&r);
+	CU_ASSERT_EQUAL(deepl_calls(), calls);   /* nothing was asked upstream */
+	CU_ASSERT_EQUAL(balance_of(k), 10);
+	{
+		char auth[160];
+		const char *h[] = { auth, "Content-Type: application/x-www-form-urlencoded", NULL };
+		const char *form = "text=Another+text+that+is+too+dear&target_lang=DE&source_lang=EN";
+		snprintf(auth, sizeof(auth), "Authorization: DeepL-Auth-Key %s", k);
+		CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", h, form, strlen(form), &r), 456);
+		CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "message"));
+		http_free(&r);
+	}
+	/* a text another workspace had translated is cached: free, so served */
+	snprintf(body, sizeof(body), "{\"text\":\"Billing text number %ld is here.\",\"source\":"
+	    "\"en\",\"target\":\"de\",\"provider\":\"deepl\"}", (long)getpid());
+	CU_ASSERT_EQUAL(post_as(k, "/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 10);
+}
+
+/* The monthly cap refuses with its own problem type. */
+static void test_monthly_cap(void)
+{
+	char k[128], id[64], args[256], body[256];
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Capped", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(args, sizeof(args), "cap %s 0.000100", id);
+	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	snprintf(body, sizeof(body), "{\"text\":\"This one is more than a hundred micros %ld, "
+	    "surely.\",\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}", (long)getpid());
+	CU_ASSERT_EQUAL_FATAL(post_as(k, "/v1/translate", body, &r), 402);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"), "urn:dragoman:problem:monthly-cap-exceeded");
+	http_free(&r);
+	CU_ASSERT_EQUAL(get("/v1/billing/balance", k, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "monthly_cap"), "0.000100");
+	http_free(&r);
+	snprintf(args, sizeof(args), "cap %s plan", id);
+	CU_ASSERT_EQUAL(billing(args), 0);
+	CU_ASSERT_EQUAL(post_as(k, "/v1/translate", body, &r), 200);
+	http_free(&r);
+}
+
+struct racer {
+	const char *key;
+	int index;
+	long status;
+};
+
+/* Translates one text of its own (a miss) with the racer's key. */
+static void *race(void *arg)
+{
+	struct racer *x = arg;
+	struct http_response r;
+	char body[256];
+
+	/* 50 characters each, so 1000 micros at 20.00 per million */
+	snprintf(body, sizeof(body), "{\"text\":\"Racing text %06d of process %08ld, go go go!!\","
+	    "\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}", x->index, (long)getpid());
+	x->status = post_as(x->key, "/v1/translate", body, &r);
+	http_free(&r);
+	return NULL;
+}
+
+/* 40 concurrent requests of 1000 micros each against 10500 micros: exactly
+ * 10 are paid, the others get 402, and the books balance. */
+static void test_concurrent_charges_never_overdraw(void)
+{
+	char k[128], id[64], args[256];
+	struct racer x[40];
+	pthread_t t[40];
+	int ok = 0, refused = 0;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Race", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(args, sizeof(args), "adjust %s --reason race -- -2.989500", id);
+	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	CU_ASSERT_EQUAL_FATAL(balance_of(k), 10500);
+	for (int i = 0; i < 40; i++) {
+		x[i].key = k;
+		x[i].index = i;
+		pthread_create(&t[i], NULL, race, &x[i]);
+	}
+	for (int i = 0; i < 40; i++) {
+		pthread_join(t[i], NULL);
+		ok += x[i].status == 200;
+		refused += x[i].status == 402;
+	}
+	fprintf(stderr, "\n  40 racers: %d paid, %d refused\n", ok, refused);
+	CU_ASSERT_EQUAL(ok, 10);
+	CU_ASSERT_EQUAL(refused, 30);
+	CU_ASSERT_EQUAL(balance_of(k), 500);
+	CU_ASSERT_EQUAL(sql_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id), 500);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'debit'", id), 10);
+	CU_ASSERT_EQUAL(sql_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+}
+
+/* Runs sql on its own connection; returns 1 when PostgreSQL refused it. */
+static int refused(const char *sql)
+{
+	PGconn *pg = pg_connect();
+	PGresult *res = PQexec(pg, sql);
+	int bad = PQresultStatus(res) != PGRES_COMMAND_OK;
+
+	PQclear(res);
+	PQfinish(pg);
+	return bad;
+}
+
+/* The database keeps the books: no ledger row changes or disappears, no
+ * balance moves without its ledger row, and every balance is its ledger. */
+static void test_ledger_is_enforced(void)
+{
+	char sql[256];
+
+	CU_ASSERT(refused("UPDATE ledger SET amount_micros = 1"));
+	CU_ASSERT(refused("DELETE FROM ledger"));
+	CU_ASSERT(refused("TRUNCATE ledger"));
+	snprintf(sql, sizeof(sql), "UPDATE workspaces SET balance_micros = balance_micros + 1 "
+	    "WHERE id = '%s'", ws);
+	CU_ASSERT(refused(sql));
+	snprintf(sql, sizeof(sql), "UPDATE workspaces SET balance_micros = -1 WHERE id = '%s'", ws);
+	CU_ASSERT(refused(sql));
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM workspaces w WHERE balance_micros <> "
+	    "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)", NULL), 0);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM workspaces WHERE balance_micros < 0", NULL), 0);
+}
+
+static void test_pricing_route(void)
+{
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/pricing", key, &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"model\":\"deepl\",\"unit\":\"characters\","
+	    "\"per_million\":\"20.000000\",\"per_million_micros\":20000000"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(get("/v1/billing/transactions?type=bogus", key, &r), 400);
+	http_free(&r);
+	CU_ASSERT_EQUAL(get("/v1/billing/transactions?from=yesterday", key, &r), 400);
+	http_free(&r);
+	CU_ASSERT_EQUAL(get("/v1/billing/transactions?from=2026-13-40", key, &r), 400);
+	http_free(&r);
+	CU_ASSERT_EQUAL(get("/v1/billing/transactions?type=grant&from=2020-01-01", key, &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"type\":\"grant\""));
+	CU_ASSERT_PTR_NULL(strstr(r.body, "\"type\":\"debit\""));
+	http_free(&r);
+}
+
+int main(void)
+{
+	static const struct cu_test tests[] = {
+		{ "a new workspace holds the freemium grant", test_grant },
+		{ "a translation is charged at its price; cached is free", test_charge_and_cached_free },
+		{ "402 (DeepL: 456) before any upstream call", test_insufficient_credits },
+		{ "the monthly cap refuses with its own type", test_monthly_cap },
+		{ "concurrent charges never overdraw", test_concurrent_charges_never_overdraw },
+		{ "the database enforces the ledger", test_ledger_is_enforced },
+		{ "pricing and transaction filters", test_pricing_route },
+		{ NULL, NULL }
+	};
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (make_workspace("Billing", key, sizeof(key), ws, sizeof(ws)) < 0) {
+		fprintf(stderr, "test_billing: cannot create a workspace\n");
+		return 99;
+	}
+	rc = cu_run("billing", tests);
+	curl_global_cleanup();
+	return rc;
+}
