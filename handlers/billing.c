@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/billing.h"
 #include "../src/db.h"
 #include "../src/money.h"
 #include "../src/pricing.h"
@@ -166,12 +167,69 @@ static enum problem pricing_get(struct worker *w, struct request *r, struct repl
 	return PROBLEM_NONE;
 }
 
+enum { U_QUANTITY, U_UNIT, U_MODEL, U_DESCRIPTION };
+static const struct param_spec usage_fields[] = {
+	[U_QUANTITY] = { "quantity", PARAM_INT, 1, 1, 1000000000, 0 },
+	[U_UNIT] = { "unit", PARAM_STRING, 1, 1, 16, 0 },
+	[U_MODEL] = { "model", PARAM_STRING, 1, 3, 63, 0 },
+	[U_DESCRIPTION] = { "description", PARAM_STRING, 0, 0, 100, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* Metering for other services: charges quantity units of model at the
+ * pricing table's price. 200 with what was charged; 400 for a unit or
+ * model the table does not price; 402 when it cannot be paid. The charge
+ * commits with the usage event (and the stored response of the required
+ * Idempotency-Key). */
+static enum problem usage_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char *model = r->fields[U_MODEL].str, *unit = r->fields[U_UNIT].str;
+	const char *slash = strchr(model, '/');
+	long long qty = r->fields[U_QUANTITY].num, price, cost;
+	struct json_object *o;
+	enum problem p;
+
+	if (!pricing_unit_valid(unit)) {
+		snprintf(rp->detail, sizeof(rp->detail), "unit must be characters, tokens or requests");
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (slash == NULL || slash == model || slash[1] == '\0' ||
+	    (price = pricing_find(w->cfg->pricing, model, unit)) < 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "no price for model '%s' in %s (see GET "
+		    "/v1/billing/pricing; models are vendor/name)", model, unit);
+		return PROBLEM_INVALID_FIELD;
+	}
+	cost = money_cost(qty, price);
+	snprintf(r->usage.provider, sizeof(r->usage.provider), "%.*s", (int)(slash - model), model);
+	snprintf(r->usage.model, sizeof(r->usage.model), "%s", model);
+	if (strcmp(unit, "characters") == 0)
+		r->usage.characters = r->usage.billed_characters = qty;
+	r->usage.cost_micros = cost;
+	snprintf(r->usage.description, sizeof(r->usage.description), "%s: %lld %s%s%s", model, qty,
+	    unit, r->fields[U_DESCRIPTION].present ? " - " : "",
+	    r->fields[U_DESCRIPTION].present ? r->fields[U_DESCRIPTION].str : "");
+	if (cost > 0 && (p = billing_reserve(w, r->ident.workspace_id, cost, r->request_id,
+	    r->usage.hold_id, rp)) != PROBLEM_NONE)
+		return p;
+	o = json_object_new_object();
+	json_object_object_add(o, "model", json_object_new_string(model));
+	json_object_object_add(o, "provider", json_object_new_string(r->usage.provider));
+	json_object_object_add(o, "unit", json_object_new_string(unit));
+	json_object_object_add(o, "quantity", json_object_new_int64(qty));
+	money_json_add(o, "charged", cost);
+	json_object_object_add(o, "request_id", json_object_new_string(r->request_id));
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
 const struct route billing_routes[] = {
+	{ HTTP_POST, "/v1/billing/usage", usage_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
+	  usage_fields, NULL, "usage", 1, DIALECT_NATIVE, IDEM_REQUIRED },
 	{ HTTP_GET, "/v1/billing/balance", balance_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "billing.balance", 0, DIALECT_NATIVE },
+	  NULL, NULL, "billing.balance", 0, DIALECT_NATIVE, IDEM_NONE },
 	{ HTTP_GET, "/v1/billing/transactions", transactions_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, transactions_query, "billing.transactions", 0, DIALECT_NATIVE },
+	  NULL, transactions_query, "billing.transactions", 0, DIALECT_NATIVE, IDEM_NONE },
 	{ HTTP_GET, "/v1/billing/pricing", pricing_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "billing.pricing", 0, DIALECT_NATIVE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0 }
+	  NULL, NULL, "billing.pricing", 0, DIALECT_NATIVE, IDEM_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
 };

@@ -227,7 +227,8 @@ static int cmd_cache_warm(struct admin *a)
 }
 
 /* maintain: creates the usage partitions of this month and the next
- * three and releases expired credit holds. Returns the exit status. */
+ * three, releases expired credit holds and drops idempotency keys older
+ * than a day. Returns the exit status. */
 static int cmd_maintain(struct admin *a)
 {
 	PGresult *res = db_exec(a->db, STMT_USAGE_PARTITIONS, NULL);
@@ -244,6 +245,12 @@ static int cmd_maintain(struct admin *a)
 	released = billing_release_all_expired(&w);
 	if (released >= 0)
 		printf("workspaces_with_expired_holds=%ld\n", released);
+	res = db_exec(a->db, STMT_IDEM_EXPIRE, NULL);
+	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
+		printf("idempotency_keys_dropped=%s\n", PQcmdTuples(res));
+	else
+		ok = 0;
+	PQclear(res);
 	return ok && released >= 0 ? 0 : 1;
 }
 

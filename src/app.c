@@ -10,6 +10,8 @@
 #include "app.h"
 #include "auth.h"
 #include "clock.h"
+#include "db.h"
+#include "idempotency.h"
 #include "log.h"
 #include "reply.h"
 #include "worker.h"
@@ -187,15 +189,28 @@ static void app_dialect(const struct route *rt, struct reply *rp)
 }
 
 /* Commits the usage event of a metered request from an identified caller
- * before its response leaves. When that fails, a success turns into 503
- * (nothing unrecorded is handed out); a failure keeps its own reply. */
-static void app_record_usage(struct worker *w, const struct request *r, struct reply *rp,
+ * before its response leaves, with the response stored under its
+ * Idempotency-Key in the same transaction when it has one (a server
+ * fault gives the key up instead). When that fails, a success turns into
+ * 503 (nothing unrecorded is handed out); a failure keeps its own reply. */
+static void app_record_usage(struct worker *w, struct request *r, struct reply *rp,
     const struct timespec *t0)
 {
-	if (r->route == NULL || !r->route->metered || !r->ident.authenticated)
+	int tx, ok;
+
+	if (r->route == NULL || !r->route->metered || !r->ident.authenticated || r->idem_replayed)
 		return;
-	if (usage_record(w, &r->ident, r->request_id, r->route->name, &r->usage, rp->status,
-	    (long)clock_ms_since(t0)) == 0 || rp->status >= 400)
+	tx = r->idem_claimed && rp->status < 500;
+	r->usage.idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;
+	ok = (!tx || db_command(w->db, "BEGIN") == 0) &&
+	    usage_record(w, &r->ident, r->request_id, r->route->name, &r->usage, rp->status,
+	    (long)clock_ms_since(t0)) == 0 &&
+	    (!tx || (idempotency_complete_tx(w, r, rp) == 0 && db_command(w->db, "COMMIT") == 0));
+	if (!ok && tx)
+		(void)db_command(w->db, "ROLLBACK");
+	if (r->idem_claimed && (!ok || rp->status >= 500))
+		idempotency_release(w, r);
+	if (ok || rp->status >= 400)
 		return;
 	json_object_put(rp->body);
 	rp->body = NULL;
@@ -205,6 +220,31 @@ static void app_record_usage(struct worker *w, const struct request *r, struct r
 	reply_problem(rp, PROBLEM_UNAVAILABLE, "the request could not be recorded; retry",
 	    r->request_id);
 	app_dialect(r->route, rp);
+}
+
+/* Takes the route's Idempotency-Key: claims it, or replays the first
+ * response (*handled set). Returns PROBLEM_NONE or the problem with
+ * detail set. */
+static enum problem app_idempotency(struct worker *w, struct request *r, struct reply *rp,
+    int *handled, char *detail, size_t dsz)
+{
+	enum problem p;
+
+	if (r->idempotency_key == NULL) {
+		if (r->route->idempotency != IDEM_REQUIRED)
+			return PROBLEM_NONE;
+		snprintf(detail, dsz, "send an Idempotency-Key header (any unique value, 1 to 255 "
+		    "visible ASCII characters, reused only to retry the same request)");
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (!idempotency_key_valid(r->idempotency_key)) {
+		snprintf(detail, dsz, "Idempotency-Key must be 1 to 255 visible ASCII characters");
+		return PROBLEM_INVALID_FIELD;
+	}
+	p = idempotency_begin(w, r, rp);
+	if (p == PROBLEM_NONE && r->idem_replayed)
+		*handled = 1;
+	return p;
 }
 
 /* Writes the one log line for a finished request. */
@@ -250,6 +290,8 @@ int app_handle(struct worker *w, const struct route *const *tables,
 	rp.no_body = r.method == HTTP_HEAD;
 	if (p == PROBLEM_NONE)
 		p = app_prepare(w, tables, &r, &rp, io, &handled, detail, sizeof(detail));
+	if (p == PROBLEM_NONE && !handled && r.route->idempotency != IDEM_NONE)
+		p = app_idempotency(w, &r, &rp, &handled, detail, sizeof(detail));
 	if (p == PROBLEM_NONE && !handled)
 		p = r.route->handler(w, &r, &rp);
 	if (p != PROBLEM_NONE) {

@@ -64,6 +64,7 @@ static const struct key_spec keys[] = {
 	{ "prices", KEY_STRING, OFF(prices), 0, DEFAULT_PRICES, 0, 0 },
 	{ "charge_cached", KEY_BOOL, OFF(charge_cached), 0, "off", 0, 1 },
 	{ "hold_ttl_s", KEY_LONG, OFF(hold_ttl_s), 0, "3600", 60, 86400 },
+	{ "idempotency_lease_s", KEY_LONG, OFF(idempotency_lease_s), 0, "60", 1, 3600 },
 	{ "provider_timeout_ms", KEY_LONG, OFF(provider_timeout_ms), 0, "10000", 100, 120000 },
 	{ "translate_max_texts", KEY_LONG, OFF(translate_max_texts), 0, "50", 1, 1000 },
 	{ "translate_max_bytes", KEY_LONG, OFF(translate_max_bytes), 0, "131072", 1, 16L << 20 },

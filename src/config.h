@@ -35,6 +35,7 @@ struct config {
 	char *prices;               /* the pricing table's text (see pricing.h) */
 	int charge_cached;          /* cached segments are billed too */
 	long hold_ttl_s;            /* a credit hold of a dead worker lasts this long */
+	long idempotency_lease_s;   /* a retry may take over a key claimed this long ago */
 	struct pricing *pricing;    /* parsed from prices; owned */
 	long provider_timeout_ms;
 	long translate_max_texts;

@@ -200,3 +200,12 @@ void db_close(struct db *db)
 	free(db->conninfo);
 	free(db);
 }
+
+int db_command(struct db *db, const char *sql)
+{
+	PGresult *res = db_exec_script(db, sql);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	PQclear(res);
+	return ok ? 0 : -1;
+}

@@ -30,6 +30,10 @@ PGresult *db_exec(struct db *db, enum stmt s, const char *const *values)
 PGresult *db_exec_script(struct db *db, const char *sql)
     __attribute__((warn_unused_result));
 
+/* Runs a fixed command without parameters or result rows (BEGIN, COMMIT,
+ * ROLLBACK). Returns 0, or -1 when it failed or no connection was had. */
+int db_command(struct db *db, const char *sql);
+
 /* Returns 1 when a query round-trip succeeds, else 0. */
 int db_ping(struct db *db);
 

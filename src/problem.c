@@ -26,6 +26,10 @@ static const struct problem_info problems[PROBLEM__MAX] = {
 	[PROBLEM_UNSUPPORTED_MEDIA_TYPE] = { 415, T("unsupported-media-type"), "Unsupported content type" },
 	[PROBLEM_INSUFFICIENT_CREDITS] = { 402, T("insufficient-credits"), "Not enough credits" },
 	[PROBLEM_MONTHLY_CAP] = { 402, T("monthly-cap-exceeded"), "The monthly spending cap is reached" },
+	[PROBLEM_IDEMPOTENCY_IN_FLIGHT] = { 409, T("idempotency-in-flight"),
+	    "A request with this Idempotency-Key is still being processed" },
+	[PROBLEM_IDEMPOTENCY_MISMATCH] = { 422, T("idempotency-mismatch"),
+	    "This Idempotency-Key was used for a different request" },
 	[PROBLEM_INTERNAL] = { 500, T("internal"), "Internal server error" },
 	[PROBLEM_UNAVAILABLE] = { 503, T("unavailable"), "Service temporarily unavailable" },
 };

@@ -24,6 +24,7 @@ static const char *status_reason(int status)
 	case 204: return "No Content";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
+	case 402: return "Payment Required";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
@@ -33,6 +34,7 @@ static const char *status_reason(int status)
 	case 415: return "Unsupported Media Type";
 	case 422: return "Unprocessable Content";
 	case 429: return "Too Many Requests";
+	case 456: return "Quota Exceeded";
 	case 500: return "Internal Server Error";
 	case 503: return "Service Unavailable";
 	default: return "Status";
@@ -81,17 +83,45 @@ void reply_problem(struct reply *rp, enum problem p, const char *detail,
 		reply_header(rp, "Retry-After", "%d", rp->retry_after);
 }
 
+int reply_raw(struct reply *rp, int status, const char *content_type, const char *body)
+{
+	char *copy = strdup(body);
+
+	if (copy == NULL)
+		return -1;
+	json_object_put(rp->body);
+	rp->body = NULL;
+	free(rp->raw_body);
+	rp->raw_body = copy;
+	snprintf(rp->raw_type, sizeof(rp->raw_type), "%s", content_type);
+	rp->status = status;
+	return 0;
+}
+
+const char *reply_body_text(const struct reply *rp, size_t *len, const char **type)
+{
+	*len = 0;
+	*type = NULL;
+	if (rp->raw_body != NULL) {
+		*len = strlen(rp->raw_body);
+		*type = rp->raw_type;
+		return rp->raw_body;
+	}
+	if (rp->body == NULL)
+		return "";
+	*type = rp->problem != PROBLEM_NONE ? "application/problem+json" : "application/json";
+	return json_object_to_json_string_length(rp->body,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
+}
+
 char *reply_render(const struct reply *rp, const char *request_id, size_t *len)
 {
-	const char *body = "";
+	const char *type, *body;
 	size_t body_len = 0, cap;
 	char *out;
 	int n;
 
-	if (rp->body != NULL) {
-		body = json_object_to_json_string_length(rp->body,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &body_len);
-	}
+	body = reply_body_text(rp, &body_len, &type);
 	cap = sizeof(security_headers) + rp->headers_len + body_len + 512;
 	out = malloc(cap);
 	if (out == NULL)
@@ -103,10 +133,8 @@ char *reply_render(const struct reply *rp, const char *request_id, size_t *len)
 	    "X-Request-Id: %s\r\n"
 	    "%s%s\r\n",
 	    rp->status, status_reason(rp->status),
-	    rp->body != NULL ? "Content-Type: " : "",
-	    rp->body == NULL ? "" : rp->problem != PROBLEM_NONE
-	        ? "application/problem+json" : "application/json",
-	    rp->body != NULL ? "\r\n" : "",
+	    type != NULL ? "Content-Type: " : "", type != NULL ? type : "",
+	    type != NULL ? "\r\n" : "",
 	    body_len, request_id, security_headers, rp->headers);
 	if (n < 0 || (size_t)n >= cap) {
 		free(out);
@@ -125,5 +153,6 @@ void reply_release(struct reply *rp)
 {
 	json_object_put(rp->body);
 	json_object_put(rp->extra);
+	free(rp->raw_body);
 	memset(rp, 0, sizeof(*rp));
 }

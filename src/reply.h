@@ -23,6 +23,8 @@ struct reply {
 	int no_body;                   /* HEAD: headers only */
 	const char *workspace_id;      /* for the log line, borrowed */
 	struct json_object *extra;     /* owned; members added to a problem body */
+	char *raw_body;                /* owned; sent instead of body when set */
+	char raw_type[64];             /* its Content-Type */
 };
 
 /* Appends "name: value" (value printf-formatted) to the extra headers.
@@ -37,6 +39,14 @@ void reply_json(struct reply *rp, int status, struct json_object *body);
  * when set, else the title) and request_id. */
 void reply_problem(struct reply *rp, enum problem p, const char *detail,
     const char *request_id);
+
+/* Sets status and a body sent exactly as given (copied), with its
+ * Content-Type. Returns 0, or -1 when out of memory. */
+int reply_raw(struct reply *rp, int status, const char *content_type, const char *body);
+
+/* Returns the body rp will send (borrowed; "" when none) with its length
+ * in *len and its Content-Type in *type (NULL when none). */
+const char *reply_body_text(const struct reply *rp, size_t *len, const char **type);
 
 /* Renders the complete response into a new NUL-terminated buffer (caller
  * frees) and its length into *len. Every response carries request_id and the security

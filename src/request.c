@@ -92,6 +92,7 @@ enum problem request_init(struct request *r, char **envp, char *detail,
 		r->query = path_query(r->target);
 	r->content_type = env_get(envp, "CONTENT_TYPE");
 	r->authorization = env_get(envp, "HTTP_AUTHORIZATION");
+	r->idempotency_key = env_get(envp, "HTTP_IDEMPOTENCY_KEY");
 	r->method = http_method_parse(method);
 	p = path_canonicalize(r->target, r->path, sizeof(r->path));
 	if (p != PROBLEM_NONE) {

@@ -37,6 +37,7 @@ struct request {
 	const char *query;           /* raw query string, borrowed, "" if none */
 	const char *content_type;    /* borrowed, NULL if absent */
 	const char *authorization;   /* borrowed, NULL if absent */
+	const char *idempotency_key; /* borrowed, NULL if absent */
 	long long content_length;    /* -1 when the header is absent */
 	char request_id[REQUEST_ID_MAX + 1];
 	char *body;                  /* owned, NUL-terminated */
@@ -50,6 +51,8 @@ struct request {
 	const struct route *route;
 	struct identity ident;
 	struct usage usage;          /* filled by metered handlers */
+	int idem_claimed;            /* this request owns its Idempotency-Key */
+	int idem_replayed;           /* the reply is the stored first response */
 };
 
 /* Returns the method named s, or HTTP__MAX. */

@@ -31,6 +31,10 @@ enum route_body { BODY_NONE, BODY_JSON, BODY_FORM_OR_JSON };
  * services do, and add "message" (DeepL) or "error" (LibreTranslate). */
 enum route_dialect { DIALECT_NATIVE, DIALECT_DEEPL, DIALECT_LIBRE };
 
+/* Whether a route takes an Idempotency-Key header (metered routes only:
+ * the stored response commits with the usage event and its charge). */
+enum route_idempotency { IDEM_NONE, IDEM_OPTIONAL, IDEM_REQUIRED };
+
 /* One route. pattern segments written "{name}" match one non-empty path
  * segment, captured in order into request.captures. A table ends with a
  * NULL pattern. */
@@ -46,6 +50,7 @@ struct route {
 	const char *name;                 /* for logs and usage events */
 	int metered;                      /* writes a usage event */
 	enum route_dialect dialect;
+	enum route_idempotency idempotency;
 };
 
 enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_WRONG_METHOD };

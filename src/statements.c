@@ -88,7 +88,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	/* The event of a request that held credit, with its settlement, in one
 	 * statement (one transaction): the hold $15 is deleted, its reservation
 	 * returned, the actual cost $16 debited with a ledger row (described
-	 * $17), the month's spend counted. Returns the rows settled (0: the hold
+	 * $17, under Idempotency-Key $18 or NULL), the month's spend counted. Returns the rows settled (0: the hold
 	 * was gone, so nothing was charged). */
 	[STMT_USAGE_SETTLE] = { "usage_settle",
 	    "WITH hold AS (DELETE FROM credit_holds WHERE id = $15::uuid"
@@ -101,15 +101,15 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
 	    "  FROM hold h WHERE w.id = h.workspace_id RETURNING w.id, w.balance_micros),"
 	    " led AS (INSERT INTO ledger (workspace_id, type, amount_micros, balance_before,"
-	    "  balance_after, description, reference)"
-	    "  SELECT id, 'debit', -$16::bigint, balance_micros + $16::bigint, balance_micros, $17, $3"
-	    "  FROM ws WHERE $16::bigint > 0),"
+	    "  balance_after, description, reference, idempotency_key)"
+	    "  SELECT id, 'debit', -$16::bigint, balance_micros + $16::bigint, balance_micros, $17, $3,"
+	    "  $18 FROM ws WHERE $16::bigint > 0),"
 	    " ev AS (INSERT INTO usage_events (workspace_id, api_key_id, request_id, endpoint,"
 	    "  source, target, provider, model, characters, billed_characters, segments,"
 	    "  cached_segments, status, duration_ms, cost_micros)"
 	    "  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
 	    "  CASE WHEN EXISTS (SELECT 1 FROM ws) THEN $16::bigint ELSE 0 END)"
-	    " SELECT count(*) FROM ws", 17, 0 },
+	    " SELECT count(*) FROM ws", 18, 0 },
 	/* $2 micros for request $3, kept $4 seconds, if the balance not yet
 	 * reserved covers it and the monthly cap (spent + reserved) allows it */
 	[STMT_BILLING_RESERVE] = { "billing_reserve",
@@ -182,6 +182,42 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_BILLING_SET_CAP] = { "billing_set_cap",
 	    "UPDATE workspaces SET monthly_cap_micros = $2::bigint WHERE id = $1::uuid"
 	    " RETURNING id", 2, 0 },
+	/* claims key $2 of workspace $1 for request $5 (hash $3, lease $4 s):
+	 * a new key, or one in flight whose lease ran out (its worker died),
+	 * for the same request. One row: claimed. */
+	[STMT_IDEM_CLAIM] = { "idem_claim",
+	    "WITH dead AS (SELECT owner FROM idempotency_keys WHERE workspace_id = $1::uuid"
+	    "  AND key = $2 AND state = 'in_flight' AND lease_until < now()"
+	    "  AND request_hash = decode($3, 'hex') FOR UPDATE),"
+	    /* the credit the dead attempt held goes back as its key is taken over */
+	    " freed AS (DELETE FROM credit_holds h USING dead WHERE h.workspace_id = $1::uuid"
+	    "  AND h.request_id = dead.owner RETURNING h.amount_micros),"
+	    " back AS (UPDATE workspaces SET reserved_micros = reserved_micros -"
+	    "  (SELECT sum(amount_micros) FROM freed)"
+	    "  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM freed))"
+	    " INSERT INTO idempotency_keys (workspace_id, key, request_hash, state, lease_until, owner)"
+	    " VALUES ($1::uuid, $2, decode($3, 'hex'), 'in_flight',"
+	    "  now() + make_interval(secs => $4::integer), $5)"
+	    " ON CONFLICT (workspace_id, key) DO UPDATE SET lease_until = EXCLUDED.lease_until,"
+	    "  owner = EXCLUDED.owner"
+	    " WHERE idempotency_keys.state = 'in_flight' AND idempotency_keys.lease_until < now()"
+	    "  AND idempotency_keys.request_hash = EXCLUDED.request_hash"
+	    " RETURNING 1", 5, 0 },
+	[STMT_IDEM_GET] = { "idem_get",
+	    "SELECT state, request_hash = decode($3, 'hex'), coalesce(status, 0),"
+	    " coalesce(content_type, ''), coalesce(body, '')"
+	    " FROM idempotency_keys WHERE workspace_id = $1::uuid AND key = $2", 3, 1 },
+	[STMT_IDEM_COMPLETE] = { "idem_complete",
+	    "UPDATE idempotency_keys SET state = 'done', status = $4::smallint, content_type = $5,"
+	    " body = $6 WHERE workspace_id = $1::uuid AND key = $2 AND owner = $3"
+	    " AND state = 'in_flight'", 6, 0 },
+	[STMT_IDEM_RELEASE] = { "idem_release",
+	    "DELETE FROM idempotency_keys WHERE workspace_id = $1::uuid AND key = $2"
+	    " AND owner = $3 AND state = 'in_flight'", 3, 0 },
+	/* keys are kept at least 24 hours */
+	[STMT_IDEM_EXPIRE] = { "idem_expire",
+	    "DELETE FROM idempotency_keys WHERE created_at < now() - interval '25 hours'"
+	    " AND (state = 'done' OR lease_until < now())", 0, 0 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

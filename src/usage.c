@@ -26,7 +26,7 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
     const char *endpoint, const struct usage *u, int status, long duration_ms)
 {
 	char chars[24], billed[24], segs[16], cached[16], st[8], dur[24], cost[24], what[160];
-	const char *values[17];
+	const char *values[18];
 	PGresult *res;
 	int ok;
 
@@ -55,12 +55,16 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 	} else {
 		snprintf(cost, sizeof(cost), "%lld", status < 400 ? u->cost_micros : 0);
-		snprintf(what, sizeof(what), "%s %s>%s, %lld characters", endpoint,
-		    u->source[0] ? u->source : "?", u->target[0] ? u->target : "?",
-		    u->billed_characters);
+		if (u->description[0] != '\0')
+			snprintf(what, sizeof(what), "%s", u->description);
+		else
+			snprintf(what, sizeof(what), "%s %s>%s, %lld characters", endpoint,
+			    u->source[0] ? u->source : "?", u->target[0] ? u->target : "?",
+			    u->billed_characters);
 		values[14] = u->hold_id;
 		values[15] = cost;
 		values[16] = what;
+		values[17] = nullable(u->idempotency_key);
 		res = db_exec(w->db, STMT_USAGE_SETTLE, values);
 		ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
 		if (ok && strcmp(PQgetvalue(res, 0, 0), "0") == 0)

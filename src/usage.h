@@ -20,6 +20,8 @@ struct usage {
 	int cached_segments;         /* of those, served by the cache */
 	long long cost_micros;       /* what the request costs (0: free) */
 	char hold_id[UUID_STR_LEN + 1]; /* the credit hold to settle; "" when none */
+	char description[160];       /* of the ledger row; "" for the default */
+	const char *idempotency_key; /* recorded with the debit; NULL when none */
 };
 
 /* Notes that a request's texts came from source (the first one sets it,

@@ -163,16 +163,6 @@ int workspace_plan_valid(const char *plan)
 	    strcmp(plan, "pro") == 0 || strcmp(plan, "enterprise") == 0);
 }
 
-/* Runs BEGIN/COMMIT/ROLLBACK. Returns 0 or -1. */
-static int tx(struct db *db, const char *cmd)
-{
-	PGresult *res = db_exec_script(db, cmd);
-	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
-
-	PQclear(res);
-	return ok ? 0 : -1;
-}
-
 int workspace_create(struct db *db, const char *name, const char *plan,
     char id[UUID_STR_LEN + 1], char *key, size_t keysz, char *err, size_t errsz)
 {
@@ -180,7 +170,7 @@ int workspace_create(struct db *db, const char *name, const char *plan,
 	const char *params[] = { name, plan };
 	PGresult *res = NULL;
 
-	if (keysz < sizeof(k) || tx(db, "BEGIN") < 0) {
+	if (keysz < sizeof(k) || db_command(db, "BEGIN") < 0) {
 		snprintf(err, errsz, "database unavailable: %s", db_error(db));
 		return -1;
 	}
@@ -193,7 +183,7 @@ int workspace_create(struct db *db, const char *name, const char *plan,
 	snprintf(id, UUID_STR_LEN + 1, "%s", PQgetvalue(res, 0, 0));
 	if (apikey_create(db, id, ROLE_ADMIN, k, kid, err, errsz) < 0)
 		goto fail;
-	if (tx(db, "COMMIT") < 0) {
+	if (db_command(db, "COMMIT") < 0) {
 		snprintf(err, errsz, "commit failed: %s", db_error(db));
 		goto fail;
 	}
@@ -202,6 +192,6 @@ int workspace_create(struct db *db, const char *name, const char *plan,
 	return 0;
 fail:
 	PQclear(res);
-	(void)tx(db, "ROLLBACK");
+	(void)db_command(db, "ROLLBACK");
 	return -1;
 }

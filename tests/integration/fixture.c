@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <dirent.h>
 #include <signal.h>
 #include <sys/types.h>
@@ -148,3 +149,16 @@ int kill_workers(void)
 	return n;
 }
 
+
+int wait_for_service(void)
+{
+	for (int i = 0; i < 100; i++) {
+		struct http_response r;
+		long st = http_request("GET", "/v1/health", NULL, NULL, 0, &r);
+		http_free(&r);
+		if (st == 200)
+			return 0;
+		usleep(100 * 1000);
+	}
+	return -1;
+}

@@ -44,4 +44,8 @@ pid_t listener_pid(void);
  * --listen master). Returns how many. */
 int kill_workers(void);
 
+/* Waits (up to 10 s) until GET /v1/health answers 200, as after workers
+ * were killed. Returns 0, or -1 when it never did. */
+int wait_for_service(void);
+
 #endif

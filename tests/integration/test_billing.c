@@ -313,6 +313,279 @@ static void test_pricing_route(void)
 	http_free(&r);
 }
 
+/* POSTs body to /v1/billing/usage with key k and Idempotency-Key idem
+ * (NULL: none). Returns the status. */
+static long charge(const char *k, const char *idem, const char *body, struct http_response *r)
+{
+	char auth[160], ih[300];
+	const char *h[] = { auth, "Content-Type: application/json", idem ? ih : NULL, NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
+	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem ? idem : "");
+	return http_request("POST", "/v1/billing/usage", h, body, strlen(body), r);
+}
+
+struct usage_case {
+	int line;
+	const char *idem;
+	const char *body;
+	long want;
+};
+
+static const struct usage_case usage_cases[] = {
+	{ __LINE__, NULL, "{\"quantity\":10,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
+	{ __LINE__, "", "{\"quantity\":10,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
+	{ __LINE__, "k-unit", "{\"quantity\":10,\"unit\":\"bytes\",\"model\":\"openai/gpt-4o\"}", 400 },
+	{ __LINE__, "k-model", "{\"quantity\":10,\"unit\":\"tokens\",\"model\":\"openai/gpt-9\"}", 400 },
+	{ __LINE__, "k-slash", "{\"quantity\":10,\"unit\":\"characters\",\"model\":\"apertium\"}", 400 },
+	{ __LINE__, "k-neg", "{\"quantity\":-5,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
+	{ __LINE__, "k-zero", "{\"quantity\":0,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
+	{ __LINE__, "k-huge", "{\"quantity\":1000000000000,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
+	{ __LINE__, "k-float", "{\"quantity\":1.5,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
+	{ __LINE__, "k-str", "{\"quantity\":\"5\",\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
+	{ __LINE__, "k-extra", "{\"quantity\":5,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\","
+	    "\"price\":0}", 400 },
+};
+
+/* Bad metering requests are 400s that charge nothing. */
+static void test_usage_bad_requests(void)
+{
+	long long before = balance_of(key);
+
+	for (size_t i = 0; i < sizeof(usage_cases) / sizeof(usage_cases[0]); i++) {
+		struct http_response r;
+		long st = charge(key, usage_cases[i].idem, usage_cases[i].body, &r);
+		if (st != usage_cases[i].want)
+			fprintf(stderr, "\n  line %d: %ld %s\n", usage_cases[i].line, st, r.body);
+		CU_ASSERT_EQUAL(st, usage_cases[i].want);
+		CU_ASSERT(http_is_problem(&r));
+		http_free(&r);
+	}
+	CU_ASSERT_EQUAL(balance_of(key), before);
+}
+
+/* A charge at the table's price; the same key and body replays the first
+ * response byte for byte and charges once; another body under that key is
+ * a 422. */
+static void test_usage_idempotent(void)
+{
+	struct http_response r1, r2, r3;
+	const char *body = "{\"quantity\":1234,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\","
+	    "\"description\":\"chat turn\"}";
+	char idem[64];
+	long long before = balance_of(key);
+
+	snprintf(idem, sizeof(idem), "once-%ld", (long)getpid());
+	CU_ASSERT_EQUAL_FATAL(charge(key, idem, body, &r1), 200);
+	/* 1234 tokens at 10.00 per million: 12340 micros */
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r1, "charged"), "0.012340");
+	CU_ASSERT_EQUAL(balance_of(key), before - 12340);
+	CU_ASSERT_EQUAL_FATAL(charge(key, idem, body, &r2), 200);
+	CU_ASSERT_STRING_EQUAL(r2.body, r1.body);
+	CU_ASSERT_STRING_EQUAL(http_header(&r2, "Idempotent-Replayed"), "true");
+	CU_ASSERT_EQUAL(balance_of(key), before - 12340);
+	CU_ASSERT_EQUAL(charge(key, idem, "{\"quantity\":1,\"unit\":\"tokens\",\"model\":"
+	    "\"openai/gpt-4o\"}", &r3), 422);
+	CU_ASSERT(http_is_problem(&r3));
+	http_free(&r3);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 1);
+	CU_ASSERT_EQUAL(sql_num("SELECT -amount_micros FROM ledger WHERE idempotency_key = $1", idem),
+	    12340);
+	CU_ASSERT_PTR_NOT_NULL(pg_value("SELECT 1 FROM ledger WHERE idempotency_key = $1 AND "
+	    "description LIKE 'openai/gpt-4o: 1234 tokens - chat turn'", idem));
+	http_free(&r1);
+	http_free(&r2);
+}
+
+struct inflight {
+	const char *idem;
+	long status;
+};
+
+static void *inflight_charge(void *arg)
+{
+	struct inflight *x = arg;
+	struct http_response r;
+
+	x->status = charge(key, x->idem, "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
+	    "\"dragoman/call\"}", &r);
+	http_free(&r);
+	return NULL;
+}
+
+/* While the first request with a key is still running, a second one with
+ * the same key is told 409, and the first completes normally. */
+static void test_usage_in_flight(void)
+{
+	char idem[64], sql[256];
+	struct inflight x;
+	struct http_response r;
+	pthread_t t;
+	PGconn *pg = pg_connect();
+	PGresult *res;
+
+	snprintf(idem, sizeof(idem), "slow-%ld", (long)getpid());
+	x.idem = idem;
+	PQclear(PQexec(pg, "BEGIN"));
+	/* blocks the reservation (an UPDATE) but not the claim (whose foreign
+	 * key check only shares the row) */
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM workspaces WHERE id = '%s' FOR NO KEY UPDATE", ws);
+	res = PQexec(pg, sql);
+	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	pthread_create(&t, NULL, inflight_charge, &x);
+	usleep(500 * 1000);   /* the first one now waits on the row lock */
+	CU_ASSERT_EQUAL(charge(key, idem, "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
+	    "\"dragoman/call\"}", &r), 409);
+	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
+	http_free(&r);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	PQfinish(pg);
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(x.status, 200);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 1);
+}
+
+struct meter {
+	const char *key;
+	int first, count;
+	int ok, refused, other;
+};
+
+/* Sends count charges of 1 request of dragoman/call (10000 micros). */
+static void *meter_run(void *arg)
+{
+	struct meter *m = arg;
+	char idem[64];
+
+	for (int i = 0; i < m->count; i++) {
+		struct http_response r;
+		long st;
+		snprintf(idem, sizeof(idem), "race-%ld-%d", (long)getpid(), m->first + i);
+		st = charge(m->key, idem, "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
+		    "\"dragoman/call\"}", &r);
+		http_free(&r);
+		if (st == 200)
+			m->ok++;
+		else if (st == 402)
+			m->refused++;
+		else
+			m->other++;
+	}
+	return NULL;
+}
+
+/* 2000 charges from 20 clients at once against credit for 1234 of them:
+ * exactly 1234 are paid, 766 get 402, and balance == grant - charges ==
+ * the ledger's sum, never negative. */
+static void test_2000_concurrent_charges(void)
+{
+	char k[128], id[64], args[256];
+	struct meter m[20];
+	pthread_t t[20];
+	int ok = 0, refused = 0, other = 0;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Meter", k, sizeof(k), id, sizeof(id)), 0);
+	/* 1234 charges of 10000 micros, and a remainder too small for one more */
+	snprintf(args, sizeof(args), "grant %s 9.345000", id);
+	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	snprintf(args, sizeof(args), "cap %s 100", id);
+	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	CU_ASSERT_EQUAL_FATAL(balance_of(k), 12345000);
+	for (int i = 0; i < 20; i++) {
+		m[i] = (struct meter){ k, i * 100, 100, 0, 0, 0 };
+		pthread_create(&t[i], NULL, meter_run, &m[i]);
+	}
+	for (int i = 0; i < 20; i++) {
+		pthread_join(t[i], NULL);
+		ok += m[i].ok;
+		refused += m[i].refused;
+		other += m[i].other;
+	}
+	fprintf(stderr, "\n  2000 charges: %d paid, %d refused, %d other\n", ok, refused, other);
+	CU_ASSERT_EQUAL(ok, 1234);
+	CU_ASSERT_EQUAL(refused, 766);
+	CU_ASSERT_EQUAL(other, 0);
+	CU_ASSERT_EQUAL(balance_of(k), 12345000 - 1234 * 10000LL);
+	CU_ASSERT_EQUAL(sql_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
+	    12345000 - 1234 * 10000LL);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'debit'", id), 1234);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM usage_events WHERE workspace_id = $1 AND "
+	    "status = 402", id), 766);
+}
+
+struct retrier {
+	const char *key;
+	int first, count;
+	int paid;
+	volatile int *stop;
+};
+
+/* Charges count keys, retrying each (same key) until a definite answer. */
+static void *retry_run(void *arg)
+{
+	struct retrier *x = arg;
+	char idem[64];
+
+	for (int i = 0; i < x->count; i++) {
+		long st = 0;
+		snprintf(idem, sizeof(idem), "kill-%ld-%d", (long)getpid(), x->first + i);
+		for (int attempt = 0; attempt < 200 && st != 200 && st != 402; attempt++) {
+			struct http_response r;
+			st = charge(x->key, idem, "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
+			    "\"dragoman/call\"}", &r);
+			http_free(&r);
+			if (st != 200 && st != 402)
+				usleep(50 * 1000);
+		}
+		x->paid += st == 200;
+	}
+	return NULL;
+}
+
+/* Workers killed with SIGKILL in the middle of charging: every key that
+ * was answered 200 was charged exactly once, none twice, and the books
+ * balance. */
+static void test_sigkill_while_charging(void)
+{
+	char k[128], id[64], args[256];
+	struct retrier x[8];
+	pthread_t t[8];
+	volatile int stop = 0;
+	int paid = 0, killed = 0;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Killed", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(args, sizeof(args), "cap %s 100", id);
+	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	for (int i = 0; i < 8; i++) {
+		x[i] = (struct retrier){ k, i * 40, 40, 0, &stop };
+		pthread_create(&t[i], NULL, retry_run, &x[i]);
+	}
+	/* (mod_fcgid respawns slowly: some rounds find no worker to kill) */
+	for (int round = 0; round < 12 && killed < 4; round++) {
+		usleep(300 * 1000);
+		killed += kill_workers();
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		paid += x[i].paid;
+	}
+	CU_ASSERT_EQUAL(wait_for_service(), 0);
+	fprintf(stderr, "\n  killed %d workers while charging; %d of 320 keys paid\n", killed, paid);
+	CU_ASSERT(killed >= 4);
+	CU_ASSERT_EQUAL(paid, 300);   /* 3.00 EUR of grant at 0.01 each */
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'debit'", id), paid);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM (SELECT idempotency_key FROM ledger WHERE "
+	    "workspace_id = $1 GROUP BY 1 HAVING count(*) > 1) d", id), 0);
+	CU_ASSERT_EQUAL(sql_num("SELECT balance_micros FROM workspaces WHERE id = $1", id),
+	    3000000 - paid * 10000LL);
+	CU_ASSERT_EQUAL(sql_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
+	    3000000 - paid * 10000LL);
+	(void)stop;
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -323,6 +596,11 @@ int main(void)
 		{ "concurrent charges never overdraw", test_concurrent_charges_never_overdraw },
 		{ "the database enforces the ledger", test_ledger_is_enforced },
 		{ "pricing and transaction filters", test_pricing_route },
+		{ "metering: bad requests charge nothing", test_usage_bad_requests },
+		{ "metering: Idempotency-Key replays, 422 on another body", test_usage_idempotent },
+		{ "metering: 409 while the first is in flight", test_usage_in_flight },
+		{ "2000 concurrent charges: exact 402s, books balance", test_2000_concurrent_charges },
+		{ "SIGKILL while charging: nothing lost, nothing twice", test_sigkill_while_charging },
 		{ NULL, NULL }
 	};
 	int rc;

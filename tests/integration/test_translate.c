@@ -837,15 +837,7 @@ static void test_usage_survives_sigkill(void)
 	}
 	CU_ASSERT_EQUAL(ok, 5);
 	/* the server replaces the workers before the next test */
-	struct http_response r;
-	long st = 0;
-	for (int i = 0; i < 100 && st != 200; i++) {
-		st = get("/v1/workspace", key, &r);
-		http_free(&r);
-		if (st != 200)
-			usleep(100 * 1000);
-	}
-	CU_ASSERT_EQUAL(st, 200);
+	CU_ASSERT_EQUAL(wait_for_service(), 0);
 }
 
 /* Runs tests/integration/npm/<script> (from the copy the run script
