@@ -52,6 +52,7 @@ static void usage(FILE *f)
 	    "  billing grant WS AMOUNT [--reason R]    add credit (e.g. 5.00)\n"
 	    "  billing adjust WS --reason R -- [-]AMOUNT  correct a balance either way\n"
 	    "  billing cap WS AMOUNT|plan          set the monthly cap (plan: the plan's)\n"
+	    "  statement NAME                      print the SQL of a prepared statement\n"
 	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG,\n"
 	    "else %s.\n", MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
 }
@@ -335,6 +336,15 @@ static int dispatch(struct admin *a, int argc, char **argv)
 		return cmd_cache_warm(a);
 	if (argc == 1 && strcmp(argv[0], "maintain") == 0)
 		return cmd_maintain(a);
+	if (argc == 2 && strcmp(argv[0], "statement") == 0) {
+		const struct stmt_def *d = stmt_def_named(argv[1]);
+		if (d == NULL) {
+			fprintf(stderr, "dragoman-admin: no statement named %s\n", argv[1]);
+			return 1;
+		}
+		printf("%s\n", d->sql);
+		return 0;
+	}
 	if (argc == 4 && strcmp(argv[0], "billing") == 0 &&
 	    (strcmp(argv[1], "grant") == 0 || strcmp(argv[1], "adjust") == 0))
 		return cmd_billing_change(a, argv[1], argv[2], argv[3]);

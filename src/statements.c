@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "statements.h"
 
@@ -227,4 +228,12 @@ static const struct stmt_def defs[STMT__MAX] = {
 const struct stmt_def *stmt_def(enum stmt s)
 {
 	return (int)s >= 0 && s < STMT__MAX ? &defs[s] : NULL;
+}
+
+const struct stmt_def *stmt_def_named(const char *name)
+{
+	for (int i = 0; i < STMT__MAX; i++)
+		if (defs[i].name != NULL && strcmp(defs[i].name, name) == 0)
+			return &defs[i];
+	return NULL;
 }

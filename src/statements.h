@@ -48,6 +48,9 @@ struct stmt_def {
 	int retry_safe;   /* may run again after a reconnect (reads only) */
 };
 
+/* Returns the definition of the statement named name (static), or NULL. */
+const struct stmt_def *stmt_def_named(const char *name);
+
 /* Returns the definition of s (static), or NULL when out of range. */
 const struct stmt_def *stmt_def(enum stmt s);
 
