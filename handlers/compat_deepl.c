@@ -19,6 +19,7 @@
 #include "../src/db.h"
 #include "../src/html.h"
 #include "../src/langcode.h"
+#include "../src/provider.h"
 #include "../src/reply.h"
 #include "../src/translation.h"
 #include "../src/utf8.h"
@@ -183,7 +184,7 @@ static enum problem deepl_languages(struct worker *w, struct request *r, struct 
 {
 	const struct param_value *type = &r->query_params[Q_TYPE];
 	int target = type->present && strcmp(type->str, "target") == 0;
-	struct json_object *pairs, *seen, *arr;
+	struct json_object *pairs, *codes, *arr;
 
 	if (type->present && !target && strcmp(type->str, "source") != 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "type must be source or target");
@@ -193,22 +194,11 @@ static enum problem deepl_languages(struct worker *w, struct request *r, struct 
 		snprintf(rp->detail, sizeof(rp->detail), "no translation provider is available");
 		return PROBLEM_UNAVAILABLE;
 	}
-	seen = json_object_new_object();
-	json_object_object_foreach(pairs, source, targets) {
-		if (!target)
-			json_object_object_add(seen, source, NULL);
-		json_object_object_foreach(targets, t, unused) {
-			(void)unused;
-			if (target)
-				json_object_object_add(seen, t, NULL);
-		}
-	}
+	codes = provider_pair_codes(pairs, NULL, target);
 	arr = json_object_new_array();
-	json_object_object_foreach(seen, code, unused) {
-		(void)unused;
-		add_language(arr, code, target);
-	}
-	json_object_put(seen);
+	for (size_t i = 0; i < json_object_array_length(codes); i++)
+		add_language(arr, json_object_get_string(json_object_array_get_idx(codes, i)), target);
+	json_object_put(codes);
 	json_object_put(pairs);
 	reply_json(rp, 200, arr);
 	return PROBLEM_NONE;

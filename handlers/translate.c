@@ -32,23 +32,19 @@ static const struct param_spec translate_fields[] = {
 static enum problem collect_texts(struct worker *w, const struct param_value *one,
     const struct param_value *many, struct reply *rp, const char **texts, size_t *n)
 {
+	long got;
+
 	if (one->present == many->present) {
 		snprintf(rp->detail, sizeof(rp->detail), "send either text or texts");
 		return PROBLEM_INVALID_FIELD;
 	}
-	if (one->present) {
-		texts[0] = one->str;
-		*n = 1;
-	} else {
-		if (many->num > w->cfg->translate_max_texts) {
-			snprintf(rp->detail, sizeof(rp->detail), "at most %ld texts per request",
-			    w->cfg->translate_max_texts);
-			return PROBLEM_INVALID_FIELD;
-		}
-		*n = (size_t)many->num;
-		for (size_t i = 0; i < *n; i++)
-			texts[i] = json_object_get_string(json_object_array_get_idx(many->array, (int)i));
+	got = params_texts(one->present ? one : many, texts, (size_t)w->cfg->translate_max_texts);
+	if (got < 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "at most %ld texts per request",
+		    w->cfg->translate_max_texts);
+		return PROBLEM_INVALID_FIELD;
 	}
+	*n = (size_t)got;
 	return translation_check_texts(w, texts, *n, rp);
 }
 
@@ -182,13 +178,7 @@ done:
 	return p;
 }
 
-/* json_object_array_sort() comparators: strings; pairs by source, target. */
-static int compare_strings(const void *a, const void *b)
-{
-	return strcmp(json_object_get_string(*(struct json_object *const *)a),
-	    json_object_get_string(*(struct json_object *const *)b));
-}
-
+/* json_object_array_sort() comparator: pairs by source, then target. */
 static int compare_pairs(const void *a, const void *b)
 {
 	struct json_object *x = *(struct json_object *const *)a, *y = *(struct json_object *const *)b;
@@ -209,10 +199,9 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 		rp->retry_after = 5;
 		return PROBLEM_UNAVAILABLE;
 	}
-	langs = json_object_new_array();
+	langs = provider_pair_codes(pairs, NULL, 0);
 	list = json_object_new_array();
 	json_object_object_foreach(pairs, source, targets) {
-		json_object_array_add(langs, json_object_new_string(source));
 		json_object_object_foreach(targets, target, providers) {
 			struct json_object *p = json_object_new_object();
 			json_object_object_add(p, "source", json_object_new_string(source));
@@ -221,7 +210,6 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 			json_object_array_add(list, p);
 		}
 	}
-	json_object_array_sort(langs, compare_strings);
 	json_object_array_sort(list, compare_pairs);
 	json_object_put(pairs);
 	body = json_object_new_object();

@@ -102,18 +102,25 @@ const char *provider_json_str(struct json_object *o, const char *a, const char *
 	return json_object_get_string(y);
 }
 
+int provider_listed(const char *list, const char *name)
+{
+	const struct provider *order[PROVIDERS_MAX];
+	size_t np = provider_order(list, order);
+
+	for (size_t k = 0; k < np; k++)
+		if (strcmp(order[k]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
 int provider_list_from_names(const char *configured, const char *const *names, size_t n,
     char *out, size_t outsz, char *detail, size_t dsz)
 {
-	const struct provider *order[PROVIDERS_MAX];
-	size_t np = provider_order(configured, order), len = 0;
+	size_t len = 0;
 
 	out[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		int known = 0;
-		for (size_t k = 0; k < np; k++)
-			known |= strcmp(order[k]->name, names[i]) == 0;
-		if (!known) {
+		if (!provider_listed(configured, names[i])) {
 			snprintf(detail, dsz, "provider '%.32s' is not configured here", names[i]);
 			return -1;
 		}
@@ -139,4 +146,36 @@ int provider_prices_check(const struct config *cfg, const char *name, char *err,
 			return -1;
 		}
 	return 0;
+}
+
+/* json_object_array_sort() comparator of strings. */
+static int compare_codes(const void *a, const void *b)
+{
+	return strcmp(json_object_get_string(*(struct json_object *const *)a),
+	    json_object_get_string(*(struct json_object *const *)b));
+}
+
+struct json_object *provider_pair_codes(struct json_object *pairs, const char *source,
+    int targets)
+{
+	struct json_object *seen = json_object_new_object(), *list = json_object_new_array();
+
+	json_object_object_foreach(pairs, s, ts) {
+		if (source != NULL && strcmp(s, source) != 0)
+			continue;
+		if (!targets)
+			json_object_object_add(seen, s, NULL);
+		json_object_object_foreach(ts, code, unused) {
+			(void)unused;
+			if (targets)
+				json_object_object_add(seen, code, NULL);
+		}
+	}
+	json_object_object_foreach(seen, code, unused) {
+		(void)unused;
+		json_object_array_add(list, json_object_new_string(code));
+	}
+	json_object_put(seen);
+	json_object_array_sort(list, compare_codes);
+	return list;
 }

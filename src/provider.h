@@ -65,6 +65,12 @@ struct json_object *provider_pair_find(struct json_object *pairs, const char *so
 struct json_object *provider_pair_add(struct json_object *pairs, const char *source,
     const char *target);
 
+/* Returns a new sorted JSON array (caller owns) of the codes in pairs:
+ * the sources, or (targets) the targets, of every pair, or of those from
+ * source when it is not NULL. */
+struct json_object *provider_pair_codes(struct json_object *pairs, const char *source,
+    int targets);
+
 /* Returns the provider named name, or NULL. */
 const struct provider *provider_find(const char *name);
 
@@ -76,6 +82,9 @@ size_t provider_order(const char *list, const struct provider **order);
  * required_key set. Returns 0, or -1 with a message (prefixed with name) in
  * err. */
 int provider_config_check(const struct config *cfg, const char *name, char *err, size_t errsz);
+
+/* Returns 1 when the comma-separated list names the known provider name. */
+int provider_listed(const char *list, const char *name);
 
 /* Writes names[0..n) as a comma-separated provider order into out after
  * checking that each is among the configured ones (a comma-separated

@@ -22,57 +22,21 @@
 #define PAIRS_CACHE_TTL 300
 #define PAIRS_CACHE_MAX (512 * 1024)
 
-/* json_object_array_sort() comparator of strings. */
-static int compare_codes(const void *a, const void *b)
-{
-	return strcmp(json_object_get_string(*(struct json_object *const *)a),
-	    json_object_get_string(*(struct json_object *const *)b));
-}
 
 /* Adds "supported" to the problem reply rp: the languages the providers
  * take as sources (targets when targets), or the targets of source. */
 static void supported_list(struct worker *w, const char *request_id, const char *source,
     int targets, struct reply *rp)
 {
-	struct json_object *pairs = translation_pairs(w, request_id), *seen, *list;
+	struct json_object *pairs = translation_pairs(w, request_id);
 
 	if (pairs == NULL)
 		return;
-	seen = json_object_new_object();
-	json_object_object_foreach(pairs, s, ts) {
-		if (source != NULL && strcmp(s, source) != 0)
-			continue;
-		if (!targets && source == NULL)
-			json_object_object_add(seen, s, NULL);
-		json_object_object_foreach(ts, code, unused) {
-			(void)unused;
-			if (targets || source != NULL)
-				json_object_object_add(seen, code, NULL);
-		}
-	}
-	list = json_object_new_array();
-	json_object_object_foreach(seen, code, unused) {
-		(void)unused;
-		json_object_array_add(list, json_object_new_string(code));
-	}
-	json_object_array_sort(list, compare_codes);
 	if (rp->extra == NULL)
 		rp->extra = json_object_new_object();
-	json_object_object_add(rp->extra, "supported", list);
-	json_object_put(seen);
+	json_object_object_add(rp->extra, "supported",
+	    provider_pair_codes(pairs, source, targets || source != NULL));
 	json_object_put(pairs);
-}
-
-/* Returns 1 when name is among the configured providers. */
-static int provider_configured(struct worker *w, const char *name)
-{
-	const struct provider *order[PROVIDERS_MAX];
-	size_t np = provider_order(w->cfg->providers, order);
-
-	for (size_t k = 0; k < np; k++)
-		if (strcmp(order[k]->name, name) == 0)
-			return 1;
-	return 0;
 }
 
 /* Fills order[] with the providers of the workspace's list that the
@@ -85,7 +49,7 @@ static size_t effective_order(struct worker *w, const char *list,
 	size_t nw = list != NULL && list[0] != '\0' ? provider_order(list, wanted) : 0, n = 0;
 
 	for (size_t i = 0; i < nw; i++)
-		if (provider_configured(w, wanted[i]->name))
+		if (provider_listed(w->cfg->providers, wanted[i]->name))
 			order[n++] = wanted[i];
 	return n > 0 ? n : provider_order(w->cfg->providers, order);
 }
@@ -102,25 +66,27 @@ static long long text_characters(const char *text, int html)
 static long long translate_cost(struct worker *w, const struct tcache_entry *e, size_t n,
     int html)
 {
-	long long total = 0;
+	const char *names[PROVIDERS_MAX];
+	long long chars[PROVIDERS_MAX], total = 0;
+	size_t np = 0, k;
 
 	for (size_t i = 0; i < n; i++) {
-		long long chars = 0, price;
-		int first = 1;
 		if (e[i].translated == NULL || (e[i].hit && !w->cfg->charge_cached))
 			continue;
-		for (size_t j = 0; j < i && first; j++)   /* this provider counted already */
-			first = !(e[j].translated != NULL && (!e[j].hit || w->cfg->charge_cached) &&
-			    strcmp(e[j].provider, e[i].provider) == 0);
-		if (!first)
-			continue;
-		for (size_t j = i; j < n; j++)
-			if (e[j].translated != NULL && (!e[j].hit || w->cfg->charge_cached) &&
-			    strcmp(e[j].provider, e[i].provider) == 0)
-				chars += text_characters(e[j].text, html);
-		price = pricing_find(w->cfg->pricing, e[i].provider, "characters");
+		for (k = 0; k < np && strcmp(names[k], e[i].provider) != 0; k++)
+			;
+		if (k == np) {
+			if (np == PROVIDERS_MAX)
+				continue;   /* cannot happen: entries come from known providers */
+			names[np] = e[i].provider;
+			chars[np++] = 0;
+		}
+		chars[k] += text_characters(e[i].text, html);
+	}
+	for (k = 0; k < np; k++) {
+		long long price = pricing_find(w->cfg->pricing, names[k], "characters");
 		if (price > 0)
-			total += money_cost(chars, price);
+			total += money_cost(chars[k], price);
 	}
 	return total;
 }
@@ -517,7 +483,7 @@ enum problem translation_check(struct worker *w, const struct translation_reques
 			return PROBLEM_INVALID_FIELD;
 		}
 	}
-	if (q->provider != NULL && !provider_configured(w, q->provider)) {
+	if (q->provider != NULL && !provider_listed(w->cfg->providers, q->provider)) {
 		snprintf(rp->detail, sizeof(rp->detail), "provider '%s' is not configured here",
 		    q->provider);
 		return PROBLEM_INVALID_FIELD;
