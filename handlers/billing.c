@@ -222,7 +222,34 @@ static enum problem usage_post(struct worker *w, struct request *r, struct reply
 	return PROBLEM_NONE;
 }
 
+enum { C_CODE };
+static const struct param_spec redeem_fields[] = {
+	[C_CODE] = { "code", PARAM_STRING, 1, 3, 64, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* 200 with the amount credited and the new balance; 404 for an unknown
+ * code; 400 expired or used up; 409 already redeemed here. */
+static enum problem redeem_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	long long amount = 0, balance = 0;
+	enum problem p = billing_redeem(w, r->ident.workspace_id, r->fields[C_CODE].str, &amount,
+	    &balance, rp);
+	struct json_object *o;
+
+	if (p != PROBLEM_NONE)
+		return p;
+	o = json_object_new_object();
+	json_object_object_add(o, "code", json_object_new_string(r->fields[C_CODE].str));
+	money_json_add(o, "credited", amount);
+	money_json_add(o, "balance", balance);
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
 const struct route billing_routes[] = {
+	{ HTTP_POST, "/v1/billing/coupons/redeem", redeem_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
+	  redeem_fields, NULL, "billing.coupon", 0, DIALECT_NATIVE, IDEM_NONE },
 	{ HTTP_POST, "/v1/billing/usage", usage_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
 	  usage_fields, NULL, "usage", 1, DIALECT_NATIVE, IDEM_REQUIRED },
 	{ HTTP_GET, "/v1/billing/balance", balance_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,

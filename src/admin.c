@@ -263,7 +263,7 @@ static int cmd_billing_change(struct admin *a, const char *what, const char *ws,
 	int negative = amount[0] == '-', grant = strcmp(what, "grant") == 0;
 	long long micros;
 	char m[32], text[256];
-	const char *params[5];
+	const char *params[6];
 	PGresult *res;
 	int ok;
 
@@ -283,6 +283,7 @@ static int cmd_billing_change(struct admin *a, const char *what, const char *ws,
 	params[2] = grant ? "grant" : "adjustment";
 	params[3] = text;
 	params[4] = "dragoman-admin";
+	params[5] = NULL;
 	res = db_exec(a->db, STMT_LEDGER_CHANGE, params);
 	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (ok)

@@ -26,6 +26,7 @@ const struct route *const app_routes[] = {
 	compat_libre_routes,
 	cache_stats_routes,
 	billing_routes,
+	admin_routes,
 	NULL
 };
 

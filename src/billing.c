@@ -110,3 +110,125 @@ long billing_release_all_expired(struct worker *w)
 	PQclear(res);
 	return n;
 }
+
+/* Returns 1 when res failed with SQLSTATE state. */
+static int failed_with(const PGresult *res, const char *state)
+{
+	const char *got = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return got != NULL && strcmp(got, state) == 0;
+}
+
+/* Inside the transaction: checks and redeems. Returns as billing_redeem(). */
+static enum problem redeem_tx(struct worker *w, const char *workspace_id, const char *code,
+    long long *amount, long long *balance, struct reply *rp)
+{
+	const char *lock_params[] = { code }, *params[] = { code, workspace_id };
+	PGresult *res = db_exec(w->db, STMT_COUPON_LOCK, lock_params);
+	enum problem p = PROBLEM_UNAVAILABLE;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+		snprintf(rp->detail, sizeof(rp->detail), "coupons cannot be redeemed right now");
+	else if (PQntuples(res) != 1) {
+		snprintf(rp->detail, sizeof(rp->detail), "no coupon %.64s", code);
+		p = PROBLEM_NOT_FOUND;
+	} else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0 || strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "coupon %.64s has %s", code,
+		    strcmp(PQgetvalue(res, 0, 1), "t") != 0 ? "expired" : "been used up");
+		p = PROBLEM_INVALID_FIELD;
+	} else
+		p = PROBLEM_NONE;
+	PQclear(res);
+	if (p != PROBLEM_NONE)
+		return p;
+	res = db_exec(w->db, STMT_COUPON_REDEEM, params);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		*balance = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*amount = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	} else if (failed_with(res, "23505")) {   /* unique_violation: redeemed before */
+		snprintf(rp->detail, sizeof(rp->detail), "this workspace has redeemed %.64s already", code);
+		p = PROBLEM_CONFLICT;
+	} else {
+		if (res != NULL)
+			log_msg(LOG_LEVEL_ERROR, "coupon redeem: %s", PQresultErrorMessage(res));
+		snprintf(rp->detail, sizeof(rp->detail), "coupons cannot be redeemed right now");
+		p = PROBLEM_UNAVAILABLE;
+	}
+	PQclear(res);
+	return p;
+}
+
+enum problem billing_redeem(struct worker *w, const char *workspace_id, const char *code,
+    long long *amount, long long *balance, struct reply *rp)
+{
+	enum problem p;
+
+	if (db_command(w->db, "BEGIN") < 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "coupons cannot be redeemed right now");
+		return PROBLEM_UNAVAILABLE;
+	}
+	p = redeem_tx(w, workspace_id, code, amount, balance, rp);
+	if (p == PROBLEM_NONE && db_command(w->db, "COMMIT") < 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "coupons cannot be redeemed right now");
+		p = PROBLEM_UNAVAILABLE;
+	}
+	if (p != PROBLEM_NONE)
+		(void)db_command(w->db, "ROLLBACK");
+	return p;
+}
+
+/* The row made earlier under idempotency_key: Returns PROBLEM_NONE when it
+ * is the same change (amount and type), else PROBLEM_IDEMPOTENCY_MISMATCH
+ * or PROBLEM_UNAVAILABLE. */
+static enum problem change_replayed(struct worker *w, const char *workspace_id, long long amount,
+    const char *type, const char *idempotency_key, long long *ledger_id, long long *balance,
+    struct reply *rp)
+{
+	const char *params[] = { workspace_id, idempotency_key };
+	PGresult *res = db_exec(w->db, STMT_LEDGER_BY_KEY, params);
+	enum problem p = PROBLEM_UNAVAILABLE;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		p = strcmp(PQgetvalue(res, 0, 2), type) == 0 &&
+		    strtoll(PQgetvalue(res, 0, 3), NULL, 10) == amount
+		    ? PROBLEM_NONE : PROBLEM_IDEMPOTENCY_MISMATCH;
+		*ledger_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*balance = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	}
+	if (p != PROBLEM_NONE)
+		snprintf(rp->detail, sizeof(rp->detail), "%s", p == PROBLEM_UNAVAILABLE
+		    ? "the balance cannot be changed right now"
+		    : "this Idempotency-Key was used for another change");
+	PQclear(res);
+	return p;
+}
+
+enum problem billing_change(struct worker *w, const char *workspace_id, long long amount,
+    const char *type, const char *reason, const char *idempotency_key, long long *ledger_id,
+    long long *balance, struct reply *rp)
+{
+	char m[24];
+	const char *params[] = { workspace_id, m, type, reason, "api", idempotency_key };
+	PGresult *res;
+	enum problem p = PROBLEM_NONE;
+
+	snprintf(m, sizeof(m), "%lld", amount);
+	res = db_exec(w->db, STMT_LEDGER_CHANGE, params);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		*ledger_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*balance = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	} else if (failed_with(res, "23505") && idempotency_key != NULL) {
+		p = change_replayed(w, workspace_id, amount, type, idempotency_key, ledger_id, balance, rp);
+	} else if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		snprintf(rp->detail, sizeof(rp->detail), "no such workspace, or the balance would "
+		    "fall below what is reserved");
+		p = PROBLEM_INVALID_FIELD;
+	} else {
+		if (res != NULL)
+			log_msg(LOG_LEVEL_ERROR, "ledger change: %s", PQresultErrorMessage(res));
+		snprintf(rp->detail, sizeof(rp->detail), "the balance cannot be changed right now");
+		p = PROBLEM_UNAVAILABLE;
+	}
+	PQclear(res);
+	return p;
+}

@@ -20,6 +20,25 @@ struct reply;
 enum problem billing_reserve(struct worker *w, const char *workspace_id, long long amount,
     const char *request_id, char hold_id[UUID_STR_LEN + 1], struct reply *rp);
 
+/* Redeems coupon code for workspace_id: its amount is credited with a
+ * ledger row, once per workspace, while it is unexpired and not used up
+ * (the coupon row is locked for it). Returns PROBLEM_NONE with *amount
+ * and *balance set; PROBLEM_NOT_FOUND (no such code),
+ * PROBLEM_INVALID_FIELD (expired or used up), PROBLEM_CONFLICT (this
+ * workspace redeemed it already) or PROBLEM_UNAVAILABLE, with rp->detail. */
+enum problem billing_redeem(struct worker *w, const char *workspace_id, const char *code,
+    long long *amount, long long *balance, struct reply *rp);
+
+/* Changes workspace_id's balance by amount micros (signed) with a ledger
+ * row of type (grant, credit, adjustment, ...) described by reason, under
+ * idempotency_key (NULL: none; the same key again returns the first row).
+ * Returns PROBLEM_NONE with *ledger_id and *balance set; PROBLEM_NOT_FOUND,
+ * PROBLEM_INVALID_FIELD (the balance would fall below what is reserved),
+ * PROBLEM_IDEMPOTENCY_MISMATCH or PROBLEM_UNAVAILABLE with rp->detail. */
+enum problem billing_change(struct worker *w, const char *workspace_id, long long amount,
+    const char *type, const char *reason, const char *idempotency_key, long long *ledger_id,
+    long long *balance, struct reply *rp);
+
 /* Releases every expired hold of every workspace. Returns how many
  * workspaces had some, or -1 when the database cannot be reached. */
 long billing_release_all_expired(struct worker *w);

@@ -4,7 +4,7 @@
 
 #include "identity.h"
 
-static const char *const role_names[ROLE__MAX] = { "member", "admin" };
+static const char *const role_names[ROLE__MAX] = { "member", "admin", "platform" };
 
 const char *role_name(enum key_role r)
 {

@@ -6,8 +6,9 @@
 #define KEY_PREFIX_MAX 16
 #define TIMESTAMP_MAX 40
 
-/* Roles of an API key, weakest first so that a route can name a minimum. */
-enum key_role { ROLE_MEMBER, ROLE_ADMIN, ROLE__MAX };
+/* Roles of an API key, weakest first so that a route can name a minimum.
+ * ROLE_PLATFORM is an operator's: the /v1/admin routes, on any workspace. */
+enum key_role { ROLE_MEMBER, ROLE_ADMIN, ROLE_PLATFORM, ROLE__MAX };
 
 /* The key's own fields travel with it (cached together), so that
  * describing the caller needs no database query. last_used_at is exact

@@ -169,16 +169,21 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_USAGE_PARTITIONS] = { "usage_partitions",
 	    "SELECT usage_events_ensure_partitions(now(), 4)", 0, 0 },
 	/* a credit change by hand: $2 micros (signed) of type $3 described $4
-	 * with reference $5, if the balance stays >= what is reserved. Returns
-	 * the ledger row's id and the new balance (no row: refused). */
+	 * with reference $5 and Idempotency-Key $6 (or NULL), if the balance
+	 * stays >= what is reserved. Returns the ledger row's id and the new
+	 * balance (no row: refused). */
 	[STMT_LEDGER_CHANGE] = { "ledger_change",
 	    "WITH ws AS (UPDATE workspaces SET balance_micros = balance_micros + $2::bigint"
 	    "  WHERE id = $1::uuid AND balance_micros + $2::bigint >= reserved_micros"
 	    "  RETURNING id, balance_micros)"
 	    " INSERT INTO ledger (workspace_id, type, amount_micros, balance_before, balance_after,"
-	    "  description, reference)"
-	    " SELECT id, $3, $2::bigint, balance_micros - $2::bigint, balance_micros, $4, $5 FROM ws"
-	    " RETURNING id, balance_after", 5, 0 },
+	    "  description, reference, idempotency_key)"
+	    " SELECT id, $3, $2::bigint, balance_micros - $2::bigint, balance_micros, $4, $5, $6"
+	    " FROM ws RETURNING id, balance_after", 6, 0 },
+	/* the ledger row of workspace $1 made under Idempotency-Key $2 */
+	[STMT_LEDGER_BY_KEY] = { "ledger_by_key",
+	    "SELECT id, balance_after, type, amount_micros FROM ledger"
+	    " WHERE workspace_id = $1::uuid AND idempotency_key = $2", 2, 1 },
 	/* $2: the workspace's own monthly cap in micros, NULL for its plan's */
 	[STMT_BILLING_SET_CAP] = { "billing_set_cap",
 	    "UPDATE workspaces SET monthly_cap_micros = $2::bigint WHERE id = $1::uuid"
@@ -219,6 +224,28 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_IDEM_EXPIRE] = { "idem_expire",
 	    "DELETE FROM idempotency_keys WHERE created_at < now() - interval '25 hours'"
 	    " AND (state = 'done' OR lease_until < now())", 0, 0 },
+	/* the coupon $1, locked for its redemption: amount, usable now */
+	[STMT_COUPON_LOCK] = { "coupon_lock",
+	    "SELECT amount_micros, (expires_at IS NULL OR expires_at > now()),"
+	    " redemptions < max_redemptions FROM coupons WHERE code = $1 FOR UPDATE", 1, 0 },
+	/* inside the transaction that holds the coupon's lock: counts the
+	 * redemption, credits workspace $2 with ledger row, records who
+	 * redeemed it (unique per workspace). Returns the new balance. */
+	[STMT_COUPON_REDEEM] = { "coupon_redeem",
+	    "WITH c AS (UPDATE coupons SET redemptions = redemptions + 1 WHERE code = $1"
+	    "  RETURNING code, amount_micros),"
+	    " ws AS (UPDATE workspaces w SET balance_micros = w.balance_micros + c.amount_micros"
+	    "  FROM c WHERE w.id = $2::uuid RETURNING w.id, w.balance_micros, c.amount_micros, c.code),"
+	    " led AS (INSERT INTO ledger (workspace_id, type, amount_micros, balance_before,"
+	    "  balance_after, description, reference)"
+	    "  SELECT id, 'coupon', amount_micros, balance_micros - amount_micros, balance_micros,"
+	    "  'coupon ' || code, code FROM ws RETURNING id, workspace_id, reference),"
+	    " red AS (INSERT INTO coupon_redemptions (code, workspace_id, ledger_id)"
+	    "  SELECT reference, workspace_id, id FROM led)"
+	    " SELECT balance_micros, amount_micros FROM ws", 2, 0 },
+	[STMT_COUPON_CREATE] = { "coupon_create",
+	    "INSERT INTO coupons (code, amount_micros, max_redemptions, expires_at)"
+	    " VALUES ($1, $2::bigint, $3::integer, $4::timestamptz) RETURNING code", 4, 0 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

@@ -586,6 +586,141 @@ static void test_sigkill_while_charging(void)
 	(void)stop;
 }
 
+static char platform_key[128];
+
+/* POSTs body to path with key k and Idempotency-Key idem (NULL: none). */
+static long post_idem(const char *k, const char *path, const char *idem, const char *body,
+    struct http_response *r)
+{
+	char auth[160], ih[300];
+	const char *h[] = { auth, "Content-Type: application/json", idem ? ih : NULL, NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
+	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem ? idem : "");
+	return http_request("POST", path, h, body, strlen(body), r);
+}
+
+/* Operators credit any workspace; a workspace's own admin key cannot. */
+static void test_admin_credits(void)
+{
+	char k[128], id[64], path[160], idem[64], *out;
+	struct http_response r, r2;
+	long long before;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Operator", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(path, sizeof(path), "key create %s --role platform", id);
+	out = admin(path);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	field(out, "api_key=", platform_key, sizeof(platform_key));
+	free(out);
+	before = balance_of(key);
+	snprintf(path, sizeof(path), "/v1/admin/workspaces/%s/credits", ws);
+	CU_ASSERT_EQUAL(post_idem(key, path, NULL, "{\"amount\":\"5.00\",\"reason\":\"self\"}", &r), 403);
+	http_free(&r);
+	snprintf(idem, sizeof(idem), "grant-%ld", (long)getpid());
+	CU_ASSERT_EQUAL_FATAL(post_idem(platform_key, path, idem, "{\"amount\":\"5.00\",\"reason\":"
+	    "\"goodwill\"}", &r), 200);
+	CU_ASSERT_EQUAL(balance_of(key), before + 5000000);
+	CU_ASSERT_EQUAL(post_idem(platform_key, path, idem, "{\"amount\":\"5.00\",\"reason\":"
+	    "\"goodwill\"}", &r2), 200);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r2, "ledger_id"), http_json_str(&r, "ledger_id"));
+	CU_ASSERT_EQUAL(balance_of(key), before + 5000000);
+	http_free(&r);
+	http_free(&r2);
+	CU_ASSERT_EQUAL(post_idem(platform_key, path, idem, "{\"amount\":\"6.00\",\"reason\":"
+	    "\"goodwill\"}", &r), 422);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(platform_key, path, NULL, "{\"amount\":\"-1.00\",\"reason\":\"x\"}",
+	    &r), 400);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(platform_key, path, NULL, "{\"amount\":\"-1.00\",\"type\":"
+	    "\"adjustment\",\"reason\":\"correction\"}", &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(key), before + 4000000);
+	CU_ASSERT_EQUAL(post_idem(platform_key, "/v1/admin/workspaces/00000000-0000-4000-8000-"
+	    "000000000000/credits", NULL, "{\"amount\":\"1.00\",\"reason\":\"x\"}", &r), 404);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(platform_key, "/v1/admin/workspaces/nope/credits", NULL,
+	    "{\"amount\":\"1.00\",\"reason\":\"x\"}", &r), 404);
+	http_free(&r);
+}
+
+struct redeemer {
+	char key[128];
+	const char *code;
+	long status;
+};
+
+static void *redeem_run(void *arg)
+{
+	struct redeemer *x = arg;
+	struct http_response r;
+	char body[128];
+
+	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", x->code);
+	x->status = post_idem(x->key, "/v1/billing/coupons/redeem", NULL, body, &r);
+	http_free(&r);
+	return NULL;
+}
+
+/* Coupons: once per workspace, up to their redemptions, until they expire,
+ * and 8 workspaces racing for 3 redemptions get exactly 3. */
+static void test_coupons(void)
+{
+	char code[64], old[64], body[256], id[64];
+	struct http_response r;
+	struct redeemer x[8];
+	pthread_t t[8];
+	long long before = balance_of(key);
+	int ok = 0, gone = 0;
+
+	snprintf(code, sizeof(code), "WELCOME-%ld", (long)getpid());
+	snprintf(body, sizeof(body), "{\"code\":\"%s\",\"amount\":\"1.50\",\"max_redemptions\":4}", code);
+	CU_ASSERT_EQUAL(post_idem(key, "/v1/admin/coupons", NULL, body, &r), 403);
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(post_idem(platform_key, "/v1/admin/coupons", NULL, body, &r), 201);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(platform_key, "/v1/admin/coupons", NULL, body, &r), 409);
+	http_free(&r);
+	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+	CU_ASSERT_EQUAL_FATAL(post_idem(key, "/v1/billing/coupons/redeem", NULL, body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "credited"), "1.500000");
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(key), before + 1500000);
+	CU_ASSERT_EQUAL(post_idem(key, "/v1/billing/coupons/redeem", NULL, body, &r), 409);
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(key), before + 1500000);
+	CU_ASSERT_EQUAL(post_idem(key, "/v1/billing/coupons/redeem", NULL, "{\"code\":\"NO-SUCH\"}",
+	    &r), 404);
+	http_free(&r);
+	snprintf(old, sizeof(old), "OLD-%ld", (long)getpid());
+	snprintf(body, sizeof(body), "{\"code\":\"%s\",\"amount\":\"1.00\",\"expires_at\":"
+	    "\"2020-01-01T00:00:00Z\"}", old);
+	CU_ASSERT_EQUAL(post_idem(platform_key, "/v1/admin/coupons", NULL, body, &r), 201);
+	http_free(&r);
+	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", old);
+	CU_ASSERT_EQUAL(post_idem(key, "/v1/billing/coupons/redeem", NULL, body, &r), 400);
+	http_free(&r);
+	/* three redemptions left, eight workspaces racing for them */
+	for (int i = 0; i < 8; i++) {
+		CU_ASSERT_EQUAL_FATAL(fresh_workspace("Coupon", x[i].key, sizeof(x[i].key), id,
+		    sizeof(id)), 0);
+		x[i].code = code;
+	}
+	for (int i = 0; i < 8; i++)
+		pthread_create(&t[i], NULL, redeem_run, &x[i]);
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		ok += x[i].status == 200;
+		gone += x[i].status == 400;
+	}
+	CU_ASSERT_EQUAL(ok, 3);
+	CU_ASSERT_EQUAL(gone, 5);
+	CU_ASSERT_EQUAL(sql_num("SELECT redemptions FROM coupons WHERE code = $1", code), 4);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE type = 'coupon' AND reference = $1",
+	    code), 4);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -601,6 +736,8 @@ int main(void)
 		{ "metering: 409 while the first is in flight", test_usage_in_flight },
 		{ "2000 concurrent charges: exact 402s, books balance", test_2000_concurrent_charges },
 		{ "SIGKILL while charging: nothing lost, nothing twice", test_sigkill_while_charging },
+		{ "operators' credits: platform role, idempotent", test_admin_credits },
+		{ "coupons: once per workspace, expiry, racing redemptions", test_coupons },
 		{ NULL, NULL }
 	};
 	int rc;

@@ -1,0 +1,161 @@
+/* Platform operators (keys with the platform role), on any workspace:
+ * POST /v1/admin/workspaces/{id}/credits, POST /v1/admin/coupons. */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/billing.h"
+#include "../src/db.h"
+#include "../src/idempotency.h"
+#include "../src/money.h"
+#include "../src/reply.h"
+#include "../src/worker.h"
+#include "handlers.h"
+
+/* Returns 1 when s is a UUID in its canonical text form. */
+static int uuid_valid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return s[36] == '\0';
+}
+
+/* Parses a signed decimal amount ("-1.50") into *micros. Returns 0 or -1. */
+static int signed_amount(const char *s, long long *micros)
+{
+	int negative = s[0] == '-';
+
+	if (money_parse(s + negative, micros) < 0)
+		return -1;
+	if (negative)
+		*micros = -*micros;
+	return 0;
+}
+
+enum { K_AMOUNT, K_TYPE, K_REASON };
+static const struct param_spec credit_fields[] = {
+	[K_AMOUNT] = { "amount", PARAM_STRING, 1, 1, 24, 0 },
+	[K_TYPE] = { "type", PARAM_STRING, 0, 5, 10, 0 },
+	[K_REASON] = { "reason", PARAM_STRING, 1, 1, 200, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* 200 with the ledger row's id and the new balance: a grant (positive) or
+ * an adjustment (either sign), with its reason; Idempotency-Key makes a
+ * retry return the first row. 404 for an unknown workspace. */
+static enum problem credits_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char *id = r->captures[0], *type = r->fields[K_TYPE].present
+	    ? r->fields[K_TYPE].str : "grant";
+	const char *params[] = { id };
+	long long amount, ledger_id = 0, balance = 0;
+	struct json_object *o;
+	PGresult *res;
+	enum problem p;
+	int found;
+
+	if (strcmp(type, "grant") != 0 && strcmp(type, "adjustment") != 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "type must be grant or adjustment");
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (signed_amount(r->fields[K_AMOUNT].str, &amount) < 0 || amount == 0 ||
+	    (strcmp(type, "grant") == 0 && amount < 0)) {
+		snprintf(rp->detail, sizeof(rp->detail), "amount must be a non-zero decimal with at "
+		    "most six places (\"5.00\"; negative only for an adjustment)");
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (r->idempotency_key != NULL && !idempotency_key_valid(r->idempotency_key)) {
+		snprintf(rp->detail, sizeof(rp->detail), "Idempotency-Key must be 1 to 255 visible "
+		    "ASCII characters");
+		return PROBLEM_INVALID_FIELD;
+	}
+	res = uuid_valid(id) ? db_exec(w->db, STMT_WORKSPACE_GET, params) : NULL;
+	found = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	PQclear(res);
+	if (!found) {
+		snprintf(rp->detail, sizeof(rp->detail), "no workspace %.40s", id);
+		return PROBLEM_NOT_FOUND;
+	}
+	p = billing_change(w, id, amount, type, r->fields[K_REASON].str, r->idempotency_key,
+	    &ledger_id, &balance, rp);
+	if (p != PROBLEM_NONE)
+		return p;
+	o = json_object_new_object();
+	json_object_object_add(o, "workspace_id", json_object_new_string(id));
+	json_object_object_add(o, "ledger_id", json_object_new_int64(ledger_id));
+	json_object_object_add(o, "type", json_object_new_string(type));
+	money_json_add(o, "amount", amount);
+	money_json_add(o, "balance", balance);
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
+enum { P_CODE, P_AMOUNT, P_MAX, P_EXPIRES };
+static const struct param_spec coupon_fields[] = {
+	[P_CODE] = { "code", PARAM_STRING, 1, 3, 64, 0 },
+	[P_AMOUNT] = { "amount", PARAM_STRING, 1, 1, 24, 0 },
+	[P_MAX] = { "max_redemptions", PARAM_INT, 0, 1, 100000000, 0 },
+	[P_EXPIRES] = { "expires_at", PARAM_STRING, 0, 10, 40, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* 201 with the coupon; 400 for a bad code, amount or date; 409 when the
+ * code exists. */
+static enum problem coupons_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	const struct param_value *f = r->fields;
+	char amt[24], max[24];
+	const char *params[4];
+	long long amount;
+	struct json_object *o;
+	PGresult *res;
+	const char *state;
+
+	if (money_parse(f[P_AMOUNT].str, &amount) < 0 || amount == 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "amount must be a positive decimal (\"5.00\")");
+		return PROBLEM_INVALID_FIELD;
+	}
+	snprintf(amt, sizeof(amt), "%lld", amount);
+	snprintf(max, sizeof(max), "%lld", f[P_MAX].present ? f[P_MAX].num : 1);
+	params[0] = f[P_CODE].str;
+	params[1] = amt;
+	params[2] = max;
+	params[3] = f[P_EXPIRES].present ? f[P_EXPIRES].str : NULL;
+	res = db_exec(w->db, STMT_COUPON_CREATE, params);
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		enum problem p = state == NULL ? PROBLEM_UNAVAILABLE
+		    : strcmp(state, "23505") == 0 ? PROBLEM_CONFLICT
+		    : strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0
+		    ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
+		snprintf(rp->detail, sizeof(rp->detail), "%s", p == PROBLEM_CONFLICT
+		    ? "a coupon with this code exists" : p == PROBLEM_INVALID_FIELD
+		    ? "code must be 3 to 64 of [A-Za-z0-9_-], expires_at an ISO 8601 time"
+		    : "coupons cannot be created right now");
+		PQclear(res);
+		return p;
+	}
+	PQclear(res);
+	o = json_object_new_object();
+	json_object_object_add(o, "code", json_object_new_string(f[P_CODE].str));
+	money_json_add(o, "amount", amount);
+	json_object_object_add(o, "max_redemptions", json_object_new_int64(atoll(max)));
+	json_object_object_add(o, "expires_at", params[3] != NULL
+	    ? json_object_new_string(params[3]) : NULL);
+	reply_json(rp, 201, o);
+	return PROBLEM_NONE;
+}
+
+const struct route admin_routes[] = {
+	{ HTTP_POST, "/v1/admin/workspaces/{id}/credits", credits_post, AUTH_KEY, ROLE_PLATFORM,
+	  BODY_JSON, credit_fields, NULL, "admin.credits", 0, DIALECT_NATIVE, IDEM_NONE },
+	{ HTTP_POST, "/v1/admin/coupons", coupons_post, AUTH_KEY, ROLE_PLATFORM, BODY_JSON,
+	  coupon_fields, NULL, "admin.coupons", 0, DIALECT_NATIVE, IDEM_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+};
