@@ -36,6 +36,9 @@ struct config {
 	int charge_cached;          /* cached segments are billed too */
 	long hold_ttl_s;            /* a credit hold of a dead worker lasts this long */
 	long idempotency_lease_s;   /* a retry may take over a key claimed this long ago */
+	char *stripe_url;           /* NULL: https://api.stripe.com */
+	char *stripe_secret_key;    /* NULL: payments off */
+	char *stripe_webhook_secret; /* whsec_...; NULL: webhooks refused */
 	struct pricing *pricing;    /* parsed from prices; owned */
 	long provider_timeout_ms;
 	long translate_max_texts;
