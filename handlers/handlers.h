@@ -12,5 +12,6 @@ extern const struct route compat_libre_routes[];
 extern const struct route cache_stats_routes[];
 extern const struct route billing_routes[];
 extern const struct route admin_routes[];
+extern const struct route payment_routes[];
 
 #endif

@@ -27,6 +27,7 @@ const struct route *const app_routes[] = {
 	cache_stats_routes,
 	billing_routes,
 	admin_routes,
+	payment_routes,
 	NULL
 };
 

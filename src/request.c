@@ -93,6 +93,7 @@ enum problem request_init(struct request *r, char **envp, char *detail,
 	r->content_type = env_get(envp, "CONTENT_TYPE");
 	r->authorization = env_get(envp, "HTTP_AUTHORIZATION");
 	r->idempotency_key = env_get(envp, "HTTP_IDEMPOTENCY_KEY");
+	r->stripe_signature = env_get(envp, "HTTP_STRIPE_SIGNATURE");
 	r->method = http_method_parse(method);
 	p = path_canonicalize(r->target, r->path, sizeof(r->path));
 	if (p != PROBLEM_NONE) {

@@ -38,6 +38,7 @@ struct request {
 	const char *content_type;    /* borrowed, NULL if absent */
 	const char *authorization;   /* borrowed, NULL if absent */
 	const char *idempotency_key; /* borrowed, NULL if absent */
+	const char *stripe_signature; /* borrowed, NULL if absent */
 	long long content_length;    /* -1 when the header is absent */
 	char request_id[REQUEST_ID_MAX + 1];
 	char *body;                  /* owned, NUL-terminated */

@@ -246,6 +246,60 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_COUPON_CREATE] = { "coupon_create",
 	    "INSERT INTO coupons (code, amount_micros, max_redemptions, expires_at)"
 	    " VALUES ($1, $2::bigint, $3::integer, $4::timestamptz) RETURNING code", 4, 0 },
+	[STMT_PAYMENT_METHOD_SET] = { "payment_method_set",
+	    "INSERT INTO payment_methods (workspace_id, stripe_customer, stripe_payment_method)"
+	    " VALUES ($1::uuid, $2, $3) ON CONFLICT (workspace_id) DO UPDATE SET"
+	    " stripe_customer = EXCLUDED.stripe_customer,"
+	    " stripe_payment_method = EXCLUDED.stripe_payment_method, updated_at = now()", 3, 0 },
+	[STMT_PAYMENT_METHOD_GET] = { "payment_method_get",
+	    "SELECT stripe_customer, stripe_payment_method FROM payment_methods"
+	    " WHERE workspace_id = $1::uuid", 1, 1 },
+	/* the payment of workspace $1 under the client's key $5 (made once):
+	 * id, state, PaymentIntent, amount */
+	[STMT_PAYMENT_UPSERT] = { "payment_upsert",
+	    "INSERT INTO payments (workspace_id, amount_micros, kind, state, request_id,"
+	    " idempotency_key) VALUES ($1::uuid, $2::bigint, $3, 'pending', $4, $5)"
+	    " ON CONFLICT (workspace_id, idempotency_key) DO UPDATE SET updated_at = now()"
+	    " RETURNING id, state, coalesce(stripe_payment_intent, ''), amount_micros", 5, 0 },
+	[STMT_PAYMENT_SET_INTENT] = { "payment_set_intent",
+	    "UPDATE payments SET stripe_payment_intent = $2, updated_at = now()"
+	    " WHERE id = $1::uuid AND stripe_payment_intent IS NULL", 2, 0 },
+	/* PaymentIntent $1 succeeded: credits its workspace once (pending ->
+	 * succeeded). Returns the new balance when it credited now. */
+	[STMT_PAYMENT_SUCCEEDED] = { "payment_succeeded",
+	    "WITH p AS (UPDATE payments SET state = 'succeeded', error = NULL, updated_at = now()"
+	    "  WHERE stripe_payment_intent = $1 AND state = 'pending'"
+	    "  RETURNING workspace_id, amount_micros),"
+	    " ws AS (UPDATE workspaces w SET balance_micros = w.balance_micros + p.amount_micros"
+	    "  FROM p WHERE w.id = p.workspace_id RETURNING w.id, w.balance_micros, p.amount_micros)"
+	    " INSERT INTO ledger (workspace_id, type, amount_micros, balance_before, balance_after,"
+	    "  description, reference)"
+	    " SELECT id, 'credit', amount_micros, balance_micros - amount_micros, balance_micros,"
+	    "  'payment ' || $1, $1 FROM ws RETURNING balance_after", 1, 0 },
+	/* PaymentIntent $1 (or payment id $3) failed with message $2 */
+	[STMT_PAYMENT_FAILED] = { "payment_failed",
+	    "UPDATE payments SET state = 'failed', error = $2, updated_at = now()"
+	    " WHERE (stripe_payment_intent = $1 OR id = $3::uuid) AND state = 'pending'", 3, 0 },
+	/* PaymentIntent $1 refunded by $2 micros (refund reference $3): a
+	 * payment never credited is only marked; a credited one gives back
+	 * what is still there, up to the refund. */
+	[STMT_PAYMENT_REFUNDED] = { "payment_refunded",
+	    "WITH old AS (SELECT workspace_id, state FROM payments WHERE stripe_payment_intent = $1"
+	    "  AND state IN ('pending', 'succeeded') FOR UPDATE),"
+	    " mark AS (UPDATE payments p SET state = 'refunded', updated_at = now() FROM old"
+	    "  WHERE p.stripe_payment_intent = $1 RETURNING p.id),"
+	    " amt AS (SELECT w.id, least($2::bigint, w.balance_micros - w.reserved_micros) AS taken"
+	    "  FROM workspaces w JOIN old ON w.id = old.workspace_id WHERE old.state = 'succeeded'"
+	    "  FOR UPDATE OF w),"
+	    " ws AS (UPDATE workspaces w SET balance_micros = w.balance_micros - amt.taken FROM amt"
+	    "  WHERE w.id = amt.id AND amt.taken > 0 RETURNING w.id, w.balance_micros, amt.taken)"
+	    " INSERT INTO ledger (workspace_id, type, amount_micros, balance_before, balance_after,"
+	    "  description, reference)"
+	    " SELECT id, 'refund', -taken, balance_micros + taken, balance_micros,"
+	    "  'refund of payment ' || $1, $3 FROM ws", 3, 0 },
+	[STMT_STRIPE_EVENT_RECORD] = { "stripe_event_record",
+	    "INSERT INTO stripe_events (id, type) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING"
+	    " RETURNING id", 2, 0 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <curl/curl.h>
 
@@ -574,7 +578,11 @@ static void test_sigkill_while_charging(void)
 	CU_ASSERT_EQUAL(wait_for_service(), 0);
 	fprintf(stderr, "\n  killed %d workers while charging; %d of 320 keys paid\n", killed, paid);
 	CU_ASSERT(killed >= 4);
-	CU_ASSERT_EQUAL(paid, 300);   /* 3.00 EUR of grant at 0.01 each */
+	/* 3.00 EUR of grant at 0.01 each; a key asked while a killed request
+	 * still held credit may be refused, so up to one fewer per kill */
+	CU_ASSERT(paid <= 300 && paid >= 300 - killed);
+	/* and no killed request's hold is left once its key was retried */
+	CU_ASSERT_EQUAL(sql_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
 	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
 	    "'debit'", id), paid);
 	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM (SELECT idempotency_key FROM ledger WHERE "
@@ -721,6 +729,220 @@ static void test_coupons(void)
 	    code), 4);
 }
 
+/* Returns a Stripe-Signature header for payload at time t under secret,
+ * computed here (see stripe_sign_npm() for the official package's). */
+static void stripe_sign(const char *payload, const char *secret, long long t, char *out,
+    size_t outsz)
+{
+	unsigned char mac[32];
+	unsigned int len = 0;
+	char signed_payload[8192], hex[65];
+
+	snprintf(signed_payload, sizeof(signed_payload), "%lld.%s", t, payload);
+	HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)signed_payload,
+	    strlen(signed_payload), mac, &len);
+	for (int i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", mac[i]);
+	snprintf(out, outsz, "t=%lld,v1=%s", t, hex);
+}
+
+/* The same, made by the official stripe npm package. Returns 0 or -1. */
+static int stripe_sign_npm(const char *payload, const char *secret, long long t, char *out,
+    size_t outsz)
+{
+	const char *dir = getenv("DRAGOMAN_NPM_DIR");
+	char file[] = "/tmp/dragoman-payload-XXXXXX", cmd[1024];
+	FILE *f, *p;
+	int fd = mkstemp(file), ok = 0;
+
+	if (fd < 0 || dir == NULL)
+		return -1;
+	f = fdopen(fd, "w");
+	fputs(payload, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "node '%s/stripe-sign.cjs' '%s' '%s' %lld", dir, file, secret, t);
+	if ((p = popen(cmd, "r")) != NULL) {
+		ok = fgets(out, (int)outsz, p) != NULL;
+		ok = pclose(p) == 0 && ok;
+	}
+	unlink(file);
+	return ok ? 0 : -1;
+}
+
+/* POSTs a webhook with the header sig (NULL: none). Returns the status. */
+static long webhook(const char *payload, const char *sig)
+{
+	char h[512];
+	const char *hs[] = { "Content-Type: application/json", sig ? h : NULL, NULL };
+	struct http_response r;
+	long st;
+
+	snprintf(h, sizeof(h), "Stripe-Signature: %s", sig ? sig : "");
+	st = http_request("POST", "/v1/billing/webhooks/stripe", hs, payload, strlen(payload), &r);
+	http_free(&r);
+	return st;
+}
+
+/* Returns how many PaymentIntents the Stripe stand-in created, or -1. */
+static long stripe_calls(void)
+{
+	const char *base = getenv("DRAGOMAN_FIXTURE_STRIPE");
+	char url[256];
+	struct http_response r;
+	long n = -1;
+
+	if (base == NULL)
+		return -1;
+	snprintf(url, sizeof(url), "%s/fixture/calls", base);
+	if (http_get_url(url, &r) == 200)
+		n = (long)jnum(&r, "payment_intents");
+	http_free(&r);
+	return n;
+}
+
+/* Sets the workspace of key k to pay with payment method pm. */
+static long set_method(const char *k, const char *pm)
+{
+	char auth[160], body[160];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+	struct http_response r;
+	long st;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
+	snprintf(body, sizeof(body), "{\"customer\":\"cus_fixture\",\"payment_method\":\"%s\"}", pm);
+	st = http_request("PUT", "/v1/billing/payment-method", h, body, strlen(body), &r);
+	http_free(&r);
+	return st;
+}
+
+/* Recharges through Stripe: credited once, retries replay, declines say
+ * so and change nothing. */
+static void test_recharge(void)
+{
+	char k[128], id[64], idem[64];
+	struct http_response r, r2;
+	long calls;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Payer", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r0", "{\"amount\":\"10.00\"}", &r), 409);
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
+	calls = stripe_calls();
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", NULL, "{\"amount\":\"10.00\"}", &r), 400);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r1", "{\"amount\":\"0.50\"}", &r), 400);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r2", "{\"amount\":\"10.001\"}", &r), 400);
+	http_free(&r);
+	snprintf(idem, sizeof(idem), "recharge-%ld", (long)getpid());
+	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", idem, "{\"amount\":\"10.00\"}",
+	    &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "state"), "succeeded");
+	CU_ASSERT_EQUAL(balance_of(k), 13000000);
+	CU_ASSERT_EQUAL(stripe_calls(), calls + 1);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", idem, "{\"amount\":\"10.00\"}", &r2), 200);
+	CU_ASSERT_STRING_EQUAL(r2.body, r.body);
+	CU_ASSERT_EQUAL(balance_of(k), 13000000);
+	CU_ASSERT_EQUAL(stripe_calls(), calls + 1);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'credit'", id), 1);
+	http_free(&r);
+	http_free(&r2);
+	/* declined */
+	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_chargeDeclined"), 200);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "declined-1", "{\"amount\":\"5.00\"}",
+	    &r), 402);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"), "urn:dragoman:problem:payment-declined");
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "declined"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 13000000);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
+	    "'failed'", id), 1);
+}
+
+/* A recharge Stripe leaves processing is credited by its webhook, once,
+ * however often and in whatever order the events come. */
+static void test_webhooks(void)
+{
+	char k[128], id[64], pi[64], payload[1024], sig[512], npm_sig[512];
+	struct http_response r;
+	long long now = (long long)time(NULL), events;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Webhooked", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_processing"), 200);
+	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", "slow-1", "{\"amount\":\"20.00\"}",
+	    &r), 202);
+	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000);
+	snprintf(payload, sizeof(payload), "{\"id\":\"evt_ok_%s\",\"object\":\"event\",\"type\":"
+	    "\"payment_intent.succeeded\",\"data\":{\"object\":{\"id\":\"%s\",\"object\":"
+	    "\"payment_intent\",\"status\":\"succeeded\"}}}", pi, pi);
+	events = sql_num("SELECT count(*) FROM stripe_events", NULL);
+	/* refused before anything is written */
+	stripe_sign(payload, "whsec_wrong", now, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 400);
+	stripe_sign(payload, "whsec_fixture", now - 400, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 400);
+	stripe_sign(payload, "whsec_fixture", now + 400, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 400);
+	CU_ASSERT_EQUAL(webhook(payload, NULL), 400);
+	CU_ASSERT_EQUAL(webhook(payload, "t=abc,v1=zz"), 400);
+	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
+	{
+		char flipped[1024];
+		snprintf(flipped, sizeof(flipped), "%s", payload);
+		flipped[strlen(flipped) - 3] ^= 1;
+		CU_ASSERT_EQUAL(webhook(flipped, sig), 400);
+	}
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM stripe_events", NULL), events);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000);
+	/* the official package's signature, with a wrong v1 before the right one */
+	CU_ASSERT_EQUAL_FATAL(stripe_sign_npm(payload, "whsec_fixture", now, npm_sig,
+	    sizeof(npm_sig)), 0);
+	CU_ASSERT_STRING_EQUAL(npm_sig, sig);
+	{
+		char several[600];
+		snprintf(several, sizeof(several), "t=%lld,v1=%064d,%s", now, 0, strchr(npm_sig, ',') + 1);
+		CU_ASSERT_EQUAL(webhook(payload, several), 200);
+	}
+	CU_ASSERT_EQUAL(balance_of(k), 23000000);
+	/* the same event again, and another event for the same payment */
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	snprintf(payload, sizeof(payload), "{\"id\":\"evt_again_%s\",\"object\":\"event\",\"type\":"
+	    "\"payment_intent.succeeded\",\"data\":{\"object\":{\"id\":\"%s\"}}}", pi, pi);
+	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	CU_ASSERT_EQUAL(balance_of(k), 23000000);
+	/* a refund of 3.00 takes it back once */
+	snprintf(payload, sizeof(payload), "{\"id\":\"evt_refund_%s\",\"object\":\"event\",\"type\":"
+	    "\"charge.refunded\",\"data\":{\"object\":{\"id\":\"ch_%s\",\"object\":\"charge\","
+	    "\"payment_intent\":\"%s\",\"amount_refunded\":300}}}", pi, pi, pi);
+	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	CU_ASSERT_EQUAL(balance_of(k), 20000000);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'refund'", id), 1);
+	/* out of order: refunded before it succeeded is never credited */
+	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", "slow-2", "{\"amount\":\"7.00\"}",
+	    &r), 202);
+	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent"));
+	http_free(&r);
+	snprintf(payload, sizeof(payload), "{\"id\":\"evt_r2_%s\",\"type\":\"charge.refunded\","
+	    "\"data\":{\"object\":{\"id\":\"ch_%s\",\"payment_intent\":\"%s\",\"amount_refunded\":700}}}",
+	    pi, pi, pi);
+	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	snprintf(payload, sizeof(payload), "{\"id\":\"evt_s2_%s\",\"type\":\"payment_intent.succeeded\","
+	    "\"data\":{\"object\":{\"id\":\"%s\"}}}", pi, pi);
+	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	CU_ASSERT_EQUAL(balance_of(k), 20000000);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM workspaces w WHERE balance_micros <> "
+	    "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)", NULL), 0);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -738,6 +960,8 @@ int main(void)
 		{ "SIGKILL while charging: nothing lost, nothing twice", test_sigkill_while_charging },
 		{ "operators' credits: platform role, idempotent", test_admin_credits },
 		{ "coupons: once per workspace, expiry, racing redemptions", test_coupons },
+		{ "recharge through Stripe: once, replayed, declined", test_recharge },
+		{ "Stripe webhooks: signatures, duplicates, order, refunds", test_webhooks },
 		{ NULL, NULL }
 	};
 	int rc;

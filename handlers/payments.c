@@ -1,0 +1,127 @@
+/* Payments: PUT /v1/billing/payment-method, POST /v1/billing/recharge,
+ * POST /v1/billing/webhooks/stripe. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../src/db.h"
+#include "../src/money.h"
+#include "../src/payments.h"
+#include "../src/reply.h"
+#include "../src/stripe.h"
+#include "../src/worker.h"
+#include "handlers.h"
+
+enum { M_CUSTOMER, M_METHOD };
+static const struct param_spec method_fields[] = {
+	[M_CUSTOMER] = { "customer", PARAM_STRING, 1, 5, 64, 0 },
+	[M_METHOD] = { "payment_method", PARAM_STRING, 1, 4, 64, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* 200: the workspace's saved Stripe customer and payment method (set up
+ * with Stripe beforehand) are what recharges charge. */
+static enum problem method_put(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char *params[] = { r->ident.workspace_id, r->fields[M_CUSTOMER].str,
+	    r->fields[M_METHOD].str };
+	PGresult *res = db_exec(w->db, STMT_PAYMENT_METHOD_SET, params);
+	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	struct json_object *o;
+
+	PQclear(res);
+	if (!ok) {
+		int bad = state != NULL && strncmp(state, "23", 2) == 0;
+		snprintf(rp->detail, sizeof(rp->detail), "%s", bad
+		    ? "customer must be a Stripe customer id (cus_...), payment_method a payment "
+		    "method id (pm_...)" : "the payment method cannot be saved right now");
+		return bad ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "customer", json_object_new_string(r->fields[M_CUSTOMER].str));
+	json_object_object_add(o, "payment_method", json_object_new_string(r->fields[M_METHOD].str));
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
+enum { R_AMOUNT };
+static const struct param_spec recharge_fields[] = {
+	[R_AMOUNT] = { "amount", PARAM_STRING, 1, 1, 24, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* 200 (succeeded, credited once) or 202 (pending: the webhook will tell);
+ * 400 for an amount that is not whole cents from 1.00 to 10000.00; 402
+ * declined; 409 without a saved payment method; 503 when Stripe cannot
+ * be reached (retry with the same Idempotency-Key). */
+static enum problem recharge_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	long long amount;
+	struct recharge out;
+	struct json_object *o;
+	enum problem p;
+
+	if (money_parse(r->fields[R_AMOUNT].str, &amount) < 0 || amount % 10000 != 0 ||
+	    amount < MONEY_MICROS || amount > 10000 * MONEY_MICROS) {
+		snprintf(rp->detail, sizeof(rp->detail), "amount must be whole cents from 1.00 to "
+		    "10000.00");
+		return PROBLEM_INVALID_FIELD;
+	}
+	p = payments_recharge(w, r->ident.workspace_id, amount, r->idempotency_key, r->request_id,
+	    &out, rp);
+	if (p != PROBLEM_NONE)
+		return p;
+	o = json_object_new_object();
+	json_object_object_add(o, "payment_id", json_object_new_string(out.payment_id));
+	json_object_object_add(o, "state", json_object_new_string(out.state));
+	json_object_object_add(o, "payment_intent", out.payment_intent[0]
+	    ? json_object_new_string(out.payment_intent) : NULL);
+	money_json_add(o, "amount", amount);
+	if (out.balance >= 0)
+		money_json_add(o, "balance", out.balance);
+	reply_json(rp, strcmp(out.state, "succeeded") == 0 ? 200 : 202, o);
+	return PROBLEM_NONE;
+}
+
+static const struct param_spec webhook_fields[] = {
+	{ PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* Stripe's events: the signature is checked before anything is written
+ * (400 when it fails); a redelivered event changes nothing (200); 503
+ * makes Stripe deliver again later. */
+static enum problem webhook_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	struct json_object *o;
+	int duplicate = 0;
+	enum problem p;
+
+	if (w->cfg->stripe_webhook_secret == NULL ||
+	    !stripe_signature_valid(r->stripe_signature, r->body, r->body_len,
+	    w->cfg->stripe_webhook_secret, (long long)time(NULL), STRIPE_TOLERANCE_S)) {
+		snprintf(rp->detail, sizeof(rp->detail), "the Stripe-Signature does not verify");
+		return PROBLEM_BAD_REQUEST;
+	}
+	p = payments_apply_event(w, r->json, &duplicate, rp);
+	if (p != PROBLEM_NONE)
+		return p;
+	o = json_object_new_object();
+	json_object_object_add(o, "received", json_object_new_boolean(1));
+	json_object_object_add(o, "duplicate", json_object_new_boolean(duplicate));
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
+const struct route payment_routes[] = {
+	{ HTTP_PUT, "/v1/billing/payment-method", method_put, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
+	  method_fields, NULL, "billing.payment_method", 0, DIALECT_NATIVE, IDEM_NONE },
+	{ HTTP_POST, "/v1/billing/recharge", recharge_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
+	  recharge_fields, NULL, "billing.recharge", 1, DIALECT_NATIVE, IDEM_REQUIRED },
+	{ HTTP_POST, "/v1/billing/webhooks/stripe", webhook_post, AUTH_NONE, ROLE_MEMBER, BODY_JSON,
+	  webhook_fields, NULL, "billing.webhook", 0, DIALECT_NATIVE, IDEM_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+};
