@@ -20,6 +20,35 @@ static long long num(const PGresult *res, int r, int c)
 	return strtoll(PQgetvalue(res, r, c), NULL, 10);
 }
 
+/* Returns a JSON string for s, or JSON null when s is "". */
+static struct json_object *text_or_null(const char *s)
+{
+	return s[0] != '\0' ? json_object_new_string(s) : NULL;
+}
+
+/* Returns the workspace's auto-recharge settings and status (new JSON,
+ * NULL when it has none). */
+static struct json_object *auto_recharge_json(struct worker *w, const char *workspace_id)
+{
+	const char *params[] = { workspace_id };
+	PGresult *res = db_exec(w->db, STMT_AUTO_RECHARGE_GET, params);
+	struct json_object *a = NULL;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		a = json_object_new_object();
+		json_object_object_add(a, "enabled", json_object_new_boolean(PQgetvalue(res, 0, 0)[0] == 't'));
+		money_json_add(a, "threshold", num(res, 0, 1));
+		money_json_add(a, "amount", num(res, 0, 2));
+		json_object_object_add(a, "max_per_day", json_object_new_int64(num(res, 0, 3)));
+		json_object_object_add(a, "last_error", text_or_null(PQgetvalue(res, 0, 4)));
+		json_object_object_add(a, "last_error_at", text_or_null(PQgetvalue(res, 0, 5)));
+		json_object_object_add(a, "next_attempt_at", text_or_null(PQgetvalue(res, 0, 6)));
+		json_object_object_add(a, "last_state", text_or_null(PQgetvalue(res, 0, 7)));
+	}
+	PQclear(res);
+	return a;
+}
+
 /* 200 with the balance, what is reserved by requests in flight, what is
  * available, the plan and the month's spend against its cap. */
 static enum problem balance_get(struct worker *w, struct request *r, struct reply *rp)
@@ -47,6 +76,7 @@ static enum problem balance_get(struct worker *w, struct request *r, struct repl
 		money_json_add(o, "monthly_cap", num(res, 0, 4));
 	money_json_add(o, "month_to_date", num(res, 0, 5));
 	PQclear(res);
+	json_object_object_add(o, "auto_recharge", auto_recharge_json(w, r->ident.workspace_id));
 	reply_json(rp, 200, o);
 	return PROBLEM_NONE;
 }

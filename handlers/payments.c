@@ -116,7 +116,56 @@ static enum problem webhook_post(struct worker *w, struct request *r, struct rep
 	return PROBLEM_NONE;
 }
 
+enum { A_ENABLED, A_THRESHOLD, A_AMOUNT, A_MAX };
+static const struct param_spec auto_fields[] = {
+	[A_ENABLED] = { "enabled", PARAM_BOOL, 1, 0, 1, 0 },
+	[A_THRESHOLD] = { "threshold", PARAM_STRING, 1, 1, 24, 0 },
+	[A_AMOUNT] = { "amount", PARAM_STRING, 1, 1, 24, 0 },
+	[A_MAX] = { "max_per_day", PARAM_INT, 0, 1, 100, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* 200 with the settings: when a charge takes the balance below threshold,
+ * one recharge of amount is made (at most max_per_day a day, 3 unless
+ * given). */
+static enum problem auto_put(struct worker *w, struct request *r, struct reply *rp)
+{
+	const struct param_value *f = r->fields;
+	long long threshold, amount, max = f[A_MAX].present ? f[A_MAX].num : 3;
+	char t[24], a[24], m[24];
+	const char *params[] = { r->ident.workspace_id, f[A_ENABLED].num ? "true" : "false", t, a, m };
+	PGresult *res;
+	int ok;
+	struct json_object *o;
+
+	if (money_parse(f[A_THRESHOLD].str, &threshold) < 0 || money_parse(f[A_AMOUNT].str, &amount) < 0 ||
+	    amount % 10000 != 0 || amount < MONEY_MICROS || amount > 10000 * MONEY_MICROS) {
+		snprintf(rp->detail, sizeof(rp->detail), "threshold must be a decimal amount, amount "
+		    "whole cents from 1.00 to 10000.00");
+		return PROBLEM_INVALID_FIELD;
+	}
+	snprintf(t, sizeof(t), "%lld", threshold);
+	snprintf(a, sizeof(a), "%lld", amount);
+	snprintf(m, sizeof(m), "%lld", max);
+	res = db_exec(w->db, STMT_AUTO_RECHARGE_SET, params);
+	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok) {
+		snprintf(rp->detail, sizeof(rp->detail), "auto-recharge cannot be set right now");
+		return PROBLEM_UNAVAILABLE;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "enabled", json_object_new_boolean((int)f[A_ENABLED].num));
+	money_json_add(o, "threshold", threshold);
+	money_json_add(o, "amount", amount);
+	json_object_object_add(o, "max_per_day", json_object_new_int64(max));
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
 const struct route payment_routes[] = {
+	{ HTTP_PUT, "/v1/billing/auto-recharge", auto_put, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
+	  auto_fields, NULL, "billing.auto_recharge", 0, DIALECT_NATIVE, IDEM_NONE },
 	{ HTTP_PUT, "/v1/billing/payment-method", method_put, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
 	  method_fields, NULL, "billing.payment_method", 0, DIALECT_NATIVE, IDEM_NONE },
 	{ HTTP_POST, "/v1/billing/recharge", recharge_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON,

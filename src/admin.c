@@ -13,6 +13,7 @@
 #include "db.h"
 #include "billing.h"
 #include "migrate.h"
+#include "payments.h"
 #include "money.h"
 #include "tcache.h"
 #include "worker.h"
@@ -228,14 +229,15 @@ static int cmd_cache_warm(struct admin *a)
 }
 
 /* maintain: creates the usage partitions of this month and the next
- * three, releases expired credit holds and drops idempotency keys older
- * than a day. Returns the exit status. */
+ * three, releases expired credit holds, runs auto-recharges left pending
+ * by dead workers and drops idempotency keys older than a day. Returns
+ * the exit status. */
 static int cmd_maintain(struct admin *a)
 {
 	PGresult *res = db_exec(a->db, STMT_USAGE_PARTITIONS, NULL);
 	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
-	struct worker w = { a->cfg, a->db, NULL, NULL, NULL };
-	long released;
+	struct worker w;
+	long released, stale;
 
 	if (ok)
 		printf("usage_partitions_created=%s\n", PQgetvalue(res, 0, 0));
@@ -243,9 +245,18 @@ static int cmd_maintain(struct admin *a)
 		fprintf(stderr, "dragoman-admin: maintain: %s", res != NULL
 		    ? PQresultErrorMessage(res) : db_error(a->db));
 	PQclear(res);
+	memset(&w, 0, sizeof(w));
+	w.cfg = a->cfg;
+	w.db = a->db;
 	released = billing_release_all_expired(&w);
 	if (released >= 0)
 		printf("workspaces_with_expired_holds=%ld\n", released);
+	/* auto-recharges whose worker died before running them */
+	w.curl = curl_easy_init();
+	stale = w.curl != NULL ? payments_run_stale_auto(&w, 300) : -1;
+	curl_easy_cleanup(w.curl);
+	if (stale >= 0)
+		printf("stale_auto_recharges_run=%ld\n", stale);
 	res = db_exec(a->db, STMT_IDEM_EXPIRE, NULL);
 	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
 		printf("idempotency_keys_dropped=%s\n", PQcmdTuples(res));

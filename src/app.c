@@ -212,6 +212,8 @@ static void app_record_usage(struct worker *w, struct request *r, struct reply *
 		(void)db_command(w->db, "ROLLBACK");
 	if (r->idem_claimed && (!ok || rp->status >= 500))
 		idempotency_release(w, r);
+	if (ok && r->usage.queued_payment[0] != '\0')
+		snprintf(w->after_response, sizeof(w->after_response), "%s", r->usage.queued_payment);
 	if (ok || rp->status >= 400)
 		return;
 	json_object_put(rp->body);

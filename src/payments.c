@@ -180,3 +180,71 @@ fail:
 	snprintf(rp->detail, sizeof(rp->detail), "the event cannot be applied right now");
 	return PROBLEM_UNAVAILABLE;
 }
+
+int payments_run_auto(struct worker *w, const char *payment_id)
+{
+	const char *p1[] = { payment_id };
+	PGresult *res = db_exec(w->db, STMT_AUTO_PAYMENT_TAKE, p1);
+	char ws[40], customer[128], pm[128], idem[96], pi[64] = "", message[256];
+	long long amount;
+	enum stripe_outcome o = STRIPE_FAILED;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		int taken_already = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+		PQclear(res);
+		return taken_already ? 0 : -1;
+	}
+	snprintf(ws, sizeof(ws), "%s", PQgetvalue(res, 0, 0));
+	amount = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	PQclear(res);
+	const char *p2[] = { ws };
+	res = db_exec(w->db, STMT_PAYMENT_METHOD_GET, p2);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		snprintf(customer, sizeof(customer), "%s", PQgetvalue(res, 0, 0));
+		snprintf(pm, sizeof(pm), "%s", PQgetvalue(res, 0, 1));
+		snprintf(idem, sizeof(idem), "dragoman-payment-%s", payment_id);
+		o = stripe_charge(w, customer, pm, amount / 10000, "eur", idem, payment_id, pi,
+		    message, sizeof(message));
+	} else
+		snprintf(message, sizeof(message), "no saved payment method");
+	PQclear(res);
+	if (pi[0] != '\0') {
+		const char *p3[] = { payment_id, pi };
+		(void)run(w, STMT_PAYMENT_SET_INTENT, p3, NULL, 0);
+	}
+	if (o == STRIPE_SUCCEEDED) {
+		const char *p4[] = { pi };
+		(void)run(w, STMT_PAYMENT_SUCCEEDED, p4, NULL, 0);
+		(void)run(w, STMT_AUTO_RECHARGE_OK, p2, NULL, 0);
+		log_msg(LOG_LEVEL_INFO, "workspace %s: auto-recharge %s succeeded", ws, payment_id);
+		return 0;
+	}
+	if (o == STRIPE_PENDING)
+		return 0;   /* the webhook will tell */
+	const char *p5[] = { pi[0] ? pi : NULL, message, payment_id };
+	const char *p6[] = { ws, message };
+	if (o == STRIPE_DECLINED || pi[0] == '\0')
+		(void)run(w, STMT_PAYMENT_FAILED, p5, NULL, 0);
+	(void)run(w, STMT_AUTO_RECHARGE_FAILED, p6, NULL, 0);
+	log_msg(LOG_LEVEL_WARN, "workspace %s: auto-recharge %s failed: %s", ws, payment_id, message);
+	return -1;
+}
+
+long payments_run_stale_auto(struct worker *w, long older_s)
+{
+	char s[24];
+	const char *params[] = { s };
+	PGresult *res;
+	long n = 0;
+
+	snprintf(s, sizeof(s), "%ld", older_s);
+	res = db_exec(w->db, STMT_AUTO_PAYMENTS_STALE, params);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return -1;
+	}
+	for (int i = 0; i < PQntuples(res); i++, n++)
+		(void)payments_run_auto(w, PQgetvalue(res, i, 0));
+	PQclear(res);
+	return n;
+}

@@ -36,4 +36,15 @@ enum problem payments_recharge(struct worker *w, const char *workspace_id, long 
 enum problem payments_apply_event(struct worker *w, struct json_object *event, int *duplicate,
     struct reply *rp);
 
+/* Runs the auto-recharge payment payment_id when it is still pending:
+ * charges the saved payment method and credits once; a failure is
+ * recorded on the workspace's auto_recharge (shown by the balance) and
+ * retried an hour later. Returns 0 when it succeeded or was not pending,
+ * -1 when it failed. */
+int payments_run_auto(struct worker *w, const char *payment_id);
+
+/* Runs the auto payments left pending for more than older_s seconds (their
+ * worker died). Returns how many ran, -1 when the database failed. */
+long payments_run_stale_auto(struct worker *w, long older_s);
+
 #endif

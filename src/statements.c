@@ -89,8 +89,10 @@ static const struct stmt_def defs[STMT__MAX] = {
 	/* The event of a request that held credit, with its settlement, in one
 	 * statement (one transaction): the hold $15 is deleted, its reservation
 	 * returned, the actual cost $16 debited with a ledger row (described
-	 * $17, under Idempotency-Key $18 or NULL), the month's spend counted. Returns the rows settled (0: the hold
-	 * was gone, so nothing was charged). */
+	 * $17, under Idempotency-Key $18 or NULL), the month's spend counted,
+	 * and an auto-recharge queued when this charge crossed its threshold.
+	 * Returns the rows settled (0: the hold was gone, so nothing was
+	 * charged) and the queued auto payment's id (NULL: none). */
 	[STMT_USAGE_SETTLE] = { "usage_settle",
 	    "WITH hold AS (DELETE FROM credit_holds WHERE id = $15::uuid"
 	    "  RETURNING workspace_id, amount_micros),"
@@ -109,8 +111,22 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  source, target, provider, model, characters, billed_characters, segments,"
 	    "  cached_segments, status, duration_ms, cost_micros)"
 	    "  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-	    "  CASE WHEN EXISTS (SELECT 1 FROM ws) THEN $16::bigint ELSE 0 END)"
-	    " SELECT count(*) FROM ws", 18, 0 },
+	    "  CASE WHEN EXISTS (SELECT 1 FROM ws) THEN $16::bigint ELSE 0 END),"
+	    /* auto-recharge: this charge crossed the threshold (or a failed one
+	     * is due again), none is pending, the day's limit allows one */
+	    " ar AS (SELECT a.workspace_id, a.amount_micros FROM auto_recharge a JOIN ws"
+	    "  ON a.workspace_id = ws.id WHERE a.enabled AND ws.balance_micros < a.threshold_micros"
+	    "  AND (ws.balance_micros + $16::bigint >= a.threshold_micros"
+	    "   OR a.next_attempt_at <= now())"
+	    "  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.workspace_id = ws.id"
+	    "   AND p.kind = 'auto' AND p.state = 'pending')"
+	    "  AND (SELECT count(*) FROM payments p WHERE p.workspace_id = ws.id AND p.kind = 'auto'"
+	    "   AND p.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+	    "   < a.max_per_day),"
+	    " q AS (INSERT INTO payments (workspace_id, amount_micros, kind, state, request_id,"
+	    "  idempotency_key) SELECT workspace_id, amount_micros, 'auto', 'pending', $3,"
+	    "  'auto-' || $3 FROM ar RETURNING id)"
+	    " SELECT (SELECT count(*) FROM ws), (SELECT id FROM q)", 18, 0 },
 	/* $2 micros for request $3, kept $4 seconds, if the balance not yet
 	 * reserved covers it and the monthly cap (spent + reserved) allows it */
 	[STMT_BILLING_RESERVE] = { "billing_reserve",
@@ -300,6 +316,33 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_STRIPE_EVENT_RECORD] = { "stripe_event_record",
 	    "INSERT INTO stripe_events (id, type) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING"
 	    " RETURNING id", 2, 0 },
+	[STMT_AUTO_RECHARGE_SET] = { "auto_recharge_set",
+	    "INSERT INTO auto_recharge (workspace_id, enabled, threshold_micros, amount_micros,"
+	    " max_per_day) VALUES ($1::uuid, $2::boolean, $3::bigint, $4::bigint, $5::integer)"
+	    " ON CONFLICT (workspace_id) DO UPDATE SET enabled = EXCLUDED.enabled,"
+	    " threshold_micros = EXCLUDED.threshold_micros, amount_micros = EXCLUDED.amount_micros,"
+	    " max_per_day = EXCLUDED.max_per_day, next_attempt_at = NULL, updated_at = now()", 5, 0 },
+	[STMT_AUTO_RECHARGE_GET] = { "auto_recharge_get",
+	    "SELECT enabled, threshold_micros, amount_micros, max_per_day,"
+	    " coalesce(last_error, ''), coalesce(to_json(last_error_at)#>>'{}', ''),"
+	    " coalesce(to_json(next_attempt_at)#>>'{}', ''),"
+	    " (SELECT state FROM payments p WHERE p.workspace_id = a.workspace_id AND p.kind = 'auto'"
+	    "  ORDER BY created_at DESC LIMIT 1)"
+	    " FROM auto_recharge a WHERE workspace_id = $1::uuid", 1, 1 },
+	/* an auto payment $1 to run: its workspace and amount, if still pending */
+	[STMT_AUTO_PAYMENT_TAKE] = { "auto_payment_take",
+	    "UPDATE payments SET updated_at = now() WHERE id = $1::uuid AND kind = 'auto'"
+	    " AND state = 'pending' RETURNING workspace_id, amount_micros", 1, 0 },
+	/* the auto recharge of workspace $1 failed with $2: shown, retried later */
+	[STMT_AUTO_RECHARGE_FAILED] = { "auto_recharge_failed",
+	    "UPDATE auto_recharge SET last_error = $2, last_error_at = now(),"
+	    " next_attempt_at = now() + interval '1 hour' WHERE workspace_id = $1::uuid", 2, 0 },
+	[STMT_AUTO_RECHARGE_OK] = { "auto_recharge_ok",
+	    "UPDATE auto_recharge SET next_attempt_at = NULL WHERE workspace_id = $1::uuid", 1, 0 },
+	/* pending auto payments older than $1 seconds (their worker died) */
+	[STMT_AUTO_PAYMENTS_STALE] = { "auto_payments_stale",
+	    "SELECT id FROM payments WHERE kind = 'auto' AND state = 'pending'"
+	    " AND updated_at < now() - make_interval(secs => $1::integer) ORDER BY created_at", 1, 1 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

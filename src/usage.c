@@ -23,7 +23,7 @@ static const char *nullable(const char *s)
 }
 
 int usage_record(struct worker *w, const struct identity *id, const char *request_id,
-    const char *endpoint, const struct usage *u, int status, long duration_ms)
+    const char *endpoint, struct usage *u, int status, long duration_ms)
 {
 	char chars[24], billed[24], segs[16], cached[16], st[8], dur[24], cost[24], what[160];
 	const char *values[18];
@@ -70,6 +70,8 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 		if (ok && strcmp(PQgetvalue(res, 0, 0), "0") == 0)
 			log_msg(LOG_LEVEL_ERROR, "request %s: its credit hold had expired; not charged",
 			    request_id);
+		if (ok && !PQgetisnull(res, 0, 1))
+			snprintf(u->queued_payment, sizeof(u->queued_payment), "%s", PQgetvalue(res, 0, 1));
 	}
 	if (!ok)
 		log_msg(LOG_LEVEL_ERROR, "request %s: usage event not recorded: %s", request_id,

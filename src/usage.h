@@ -22,6 +22,7 @@ struct usage {
 	char hold_id[UUID_STR_LEN + 1]; /* the credit hold to settle; "" when none */
 	char description[160];       /* of the ledger row; "" for the default */
 	const char *idempotency_key; /* recorded with the debit; NULL when none */
+	char queued_payment[40];     /* set by usage_record(): an auto-recharge to run */
 };
 
 /* Notes that a request's texts came from source (the first one sets it,
@@ -32,9 +33,11 @@ void usage_note_source(struct usage *u, const char *source);
  * ended with status after duration_ms, and waits for its commit. When the
  * request holds credit, the same statement settles the hold: it debits
  * cost_micros (none when status >= 400) with a ledger row and returns the
- * rest. Returns 0 when committed, -1 when it could not be (logged). */
+ * rest, and sets u->queued_payment when that charge queued an
+ * auto-recharge. Returns 0 when committed, -1 when it could not be
+ * (logged). */
 int usage_record(struct worker *w, const struct identity *id, const char *request_id,
-    const char *endpoint, const struct usage *u, int status, long duration_ms)
+    const char *endpoint, struct usage *u, int status, long duration_ms)
     __attribute__((warn_unused_result));
 
 #endif

@@ -13,6 +13,7 @@
 #include "detect.h"
 #include "log.h"
 #include "memo.h"
+#include "payments.h"
 #include "worker.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -185,6 +186,11 @@ int worker_serve(int listen_fd, const char *config_path)
 		struct app_io io = { req.envp, fcgi_read, req.in, fcgi_write, req.out };
 		app_handle(&w, app_routes, &io);
 		FCGX_Finish_r(&req);
+		/* outside the client's latency: its response has gone */
+		if (w.after_response[0] != '\0') {
+			payments_run_auto(&w, w.after_response);
+			w.after_response[0] = '\0';
+		}
 	}
 	FCGX_Free(&req, 1);
 	worker_close(&w);

@@ -16,6 +16,7 @@ struct worker {
 	struct cache *cache;
 	CURL *curl;
 	void *textcat;              /* language classifier, loaded on first use */
+	char after_response[40];    /* an auto payment to run once the reply is out */
 };
 
 /* Creates the connections' handles for cfg (PostgreSQL connects on first

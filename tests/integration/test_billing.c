@@ -943,6 +943,112 @@ static void test_webhooks(void)
 	    "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)", NULL), 0);
 }
 
+/* PUTs the auto-recharge settings body for key k. Returns the status. */
+static long set_auto(const char *k, const char *body)
+{
+	char auth[160];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+	struct http_response r;
+	long st;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
+	st = http_request("PUT", "/v1/billing/auto-recharge", h, body, strlen(body), &r);
+	http_free(&r);
+	return st;
+}
+
+struct crosser {
+	const char *key;
+	int index;
+	long status;
+};
+
+/* One metered charge of 0.10 under its own key. */
+static void *cross_run(void *arg)
+{
+	struct crosser *x = arg;
+	struct http_response r;
+	char idem[64];
+
+	snprintf(idem, sizeof(idem), "cross-%ld-%d", (long)getpid(), x->index);
+	x->status = charge(x->key, idem, "{\"quantity\":10,\"unit\":\"requests\",\"model\":"
+	    "\"dragoman/call\"}", &r);
+	http_free(&r);
+	return NULL;
+}
+
+/* Waits up to 10 s until sql (with param) answers want. Returns the last
+ * answer. */
+static long long wait_sql(const char *sql, const char *param, long long want)
+{
+	long long v = -1;
+
+	for (int i = 0; i < 100 && (v = sql_num(sql, param)) != want; i++)
+		usleep(100 * 1000);
+	return v;
+}
+
+/* 20 workers' charges cross the threshold at once: exactly one recharge,
+ * made after the responses, credited once; a declined one is shown in the
+ * balance with the next attempt. */
+static void test_auto_recharge(void)
+{
+	char k[128], id[64], args[160];
+	struct crosser x[20];
+	pthread_t t[20];
+	struct http_response r;
+	struct json_object *ar, *v;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Auto", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(args, sizeof(args), "cap %s 100", id);
+	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
+	CU_ASSERT_EQUAL(set_auto(k, "{\"enabled\":true,\"threshold\":\"2.50\",\"amount\":\"0.10\"}"), 400);
+	CU_ASSERT_EQUAL_FATAL(set_auto(k, "{\"enabled\":true,\"threshold\":\"2.50\",\"amount\":"
+	    "\"10.00\",\"max_per_day\":3}"), 200);
+	for (int i = 0; i < 20; i++) {
+		x[i] = (struct crosser){ k, i, 0 };
+		pthread_create(&t[i], NULL, cross_run, &x[i]);
+	}
+	for (int i = 0; i < 20; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(x[i].status, 200);
+	}
+	/* 3.00 - 20 x 0.10 + 10.00, once the one recharge has run */
+	CU_ASSERT_EQUAL(wait_sql("SELECT balance_micros FROM workspaces WHERE id = $1", id, 11000000),
+	    11000000);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
+	    "'auto'", id), 1);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'credit'", id), 1);
+	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/balance", k, &r), 200);
+	CU_ASSERT(json_object_object_get_ex(r.json, "auto_recharge", &ar) && ar != NULL &&
+	    json_object_object_get_ex(ar, "last_state", &v) &&
+	    strcmp(json_object_get_string(v), "succeeded") == 0);
+	http_free(&r);
+	/* declined: recorded, shown, retried later rather than at once */
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("AutoDeclined", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_chargeDeclined"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_auto(k, "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
+	    "\"5.00\"}"), 200);
+	x[0] = (struct crosser){ k, 100, 0 };
+	cross_run(&x[0]);
+	CU_ASSERT_EQUAL(x[0].status, 200);
+	CU_ASSERT_EQUAL(wait_sql("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
+	    "'failed'", id, 1), 1);
+	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/balance", k, &r), 200);
+	CU_ASSERT(json_object_object_get_ex(r.json, "auto_recharge", &ar) && ar != NULL &&
+	    json_object_object_get_ex(ar, "last_error", &v) && v != NULL &&
+	    strstr(json_object_get_string(v), "declined") != NULL &&
+	    json_object_object_get_ex(ar, "next_attempt_at", &v) && v != NULL);
+	http_free(&r);
+	x[1] = (struct crosser){ k, 101, 0 };
+	cross_run(&x[1]);
+	usleep(300 * 1000);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM payments WHERE workspace_id = $1", id), 1);
+	CU_ASSERT_EQUAL(sql_num("SELECT balance_micros FROM workspaces WHERE id = $1", id), 2800000);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -962,6 +1068,7 @@ int main(void)
 		{ "coupons: once per workspace, expiry, racing redemptions", test_coupons },
 		{ "recharge through Stripe: once, replayed, declined", test_recharge },
 		{ "Stripe webhooks: signatures, duplicates, order, refunds", test_webhooks },
+		{ "auto-recharge: one per crossing, after the response", test_auto_recharge },
 		{ NULL, NULL }
 	};
 	int rc;
