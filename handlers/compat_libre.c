@@ -172,7 +172,7 @@ static enum problem libre_languages(struct worker *w, struct request *r, struct 
 
 const struct route compat_libre_routes[] = {
 	{ HTTP_POST, "/translate", libre_translate, AUTH_KEY_IN_BODY, ROLE_MEMBER,
-	  BODY_FORM_OR_JSON, translate_fields, NULL, "translate.libre", 1, DIALECT_LIBRE, IDEM_NONE },
+	  BODY_FORM_OR_JSON, translate_fields, NULL, "translate.libre", 1, DIALECT_LIBRE, IDEM_OPTIONAL },
 	{ HTTP_POST, "/detect", libre_detect, AUTH_KEY_IN_BODY, ROLE_MEMBER, BODY_FORM_OR_JSON,
 	  detect_fields, NULL, "detect.libre", 1, DIALECT_LIBRE, IDEM_NONE },
 	{ HTTP_GET, "/languages", libre_languages, AUTH_NONE, ROLE_MEMBER, BODY_NONE,

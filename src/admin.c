@@ -35,6 +35,7 @@ struct admin {
 	long hours;                 /* cache stats window */
 	long limit;                 /* cache warm size */
 	const char *reason;         /* billing adjust */
+	int limit_given;            /* --limit was on the command line */
 };
 
 static void usage(FILE *f)
@@ -53,6 +54,7 @@ static void usage(FILE *f)
 	    "  billing grant WS AMOUNT [--reason R]    add credit (e.g. 5.00)\n"
 	    "  billing adjust WS --reason R -- [-]AMOUNT  correct a balance either way\n"
 	    "  billing cap WS AMOUNT|plan          set the monthly cap (plan: the plan's)\n"
+	    "  billing coupon CODE AMOUNT [--limit N]  create a coupon (N redemptions, 1 unless given)\n"
 	    "  statement NAME                      print the SQL of a prepared statement\n"
 	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG,\n"
 	    "else %s.\n", MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
@@ -308,6 +310,33 @@ static int cmd_billing_change(struct admin *a, const char *what, const char *ws,
 	return ok ? 0 : 1;
 }
 
+/* billing coupon CODE AMOUNT: returns the exit status. */
+static int cmd_billing_coupon(struct admin *a, const char *code, const char *amount, int limited)
+{
+	long long micros;
+	char m[32], max[24];
+	const char *params[] = { code, m, max, NULL };
+	PGresult *res;
+	int ok;
+
+	if (money_parse(amount, &micros) < 0 || micros == 0) {
+		fprintf(stderr, "dragoman-admin: amount must be a positive decimal such as 5.00\n");
+		return 2;
+	}
+	snprintf(m, sizeof(m), "%lld", micros);
+	snprintf(max, sizeof(max), "%ld", limited ? a->limit : 1L);
+	res = db_exec(a->db, STMT_COUPON_CREATE, params);
+	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok)
+		printf("coupon=%s\namount=%s\nmax_redemptions=%s\n", code,
+		    money_format(micros, m, sizeof(m)), max);
+	else
+		fprintf(stderr, "dragoman-admin: billing coupon: %s", res != NULL
+		    ? PQresultErrorMessage(res) : db_error(a->db));
+	PQclear(res);
+	return ok ? 0 : 1;
+}
+
 /* billing cap WS AMOUNT|plan: returns the exit status. */
 static int cmd_billing_cap(struct admin *a, const char *ws, const char *amount)
 {
@@ -362,6 +391,8 @@ static int dispatch(struct admin *a, int argc, char **argv)
 		return cmd_billing_change(a, argv[1], argv[2], argv[3]);
 	if (argc == 4 && strcmp(argv[0], "billing") == 0 && strcmp(argv[1], "cap") == 0)
 		return cmd_billing_cap(a, argv[2], argv[3]);
+	if (argc == 4 && strcmp(argv[0], "billing") == 0 && strcmp(argv[1], "coupon") == 0)
+		return cmd_billing_coupon(a, argv[2], argv[3], a->limit_given);
 	if (argc == 3 && strcmp(argv[0], "key") == 0) {
 		if (strcmp(argv[1], "create") == 0)
 			return cmd_key_create(a, argv[2]);
@@ -387,7 +418,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL };
+	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0 };
 	const char *config_path = NULL;
 	char err[512];
 	int c, rc;
@@ -406,6 +437,7 @@ int main(int argc, char **argv)
 		case 'l':
 			if ((a.limit = parse_count(optarg, 10000000)) < 0)
 				return 2;
+			a.limit_given = 1;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

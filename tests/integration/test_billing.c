@@ -1047,6 +1047,50 @@ static void test_auto_recharge(void)
 	usleep(300 * 1000);
 	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM payments WHERE workspace_id = $1", id), 1);
 	CU_ASSERT_EQUAL(sql_num("SELECT balance_micros FROM workspaces WHERE id = $1", id), 2800000);
+	/* the day's limit: a second crossing the same day makes no payment */
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("AutoLimited", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_auto(k, "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
+	    "\"1.00\",\"max_per_day\":1}"), 200);
+	x[2] = (struct crosser){ k, 200, 0 };
+	cross_run(&x[2]);                  /* 2.90: crossed, +1.00 */
+	CU_ASSERT_EQUAL(wait_sql("SELECT balance_micros FROM workspaces WHERE id = $1", id, 3900000),
+	    3900000);
+	for (int i = 0; i < 10; i++) {     /* back to 2.90: crossed again */
+		x[3] = (struct crosser){ k, 201 + i, 0 };
+		cross_run(&x[3]);
+		CU_ASSERT_EQUAL(x[3].status, 200);
+	}
+	usleep(300 * 1000);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
+	    "'auto'", id), 1);
+	CU_ASSERT_EQUAL(sql_num("SELECT balance_micros FROM workspaces WHERE id = $1", id), 2900000);
+}
+
+/* Another workspace's key sees none of this workspace's ledger, whatever
+ * cursor it sends; the CLI makes coupons too. */
+static void test_isolation_and_cli_coupon(void)
+{
+	char k[128], id[64], args[160], code[64];
+	struct http_response r;
+	long long newest = sql_num("SELECT max(id) FROM ledger WHERE workspace_id = $1", ws);
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Other", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(args, sizeof(args), "/v1/billing/transactions?cursor=%lld&limit=200", newest + 1);
+	CU_ASSERT_EQUAL_FATAL(get(args, k, &r), 200);
+	CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(r.json, "transactions")), 0);
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/transactions?limit=200", k, &r), 200);
+	CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(r.json, "transactions")), 1);
+	CU_ASSERT_PTR_NULL(strstr(r.body, ws));
+	http_free(&r);
+	snprintf(code, sizeof(code), "CLI-%ld", (long)getpid());
+	snprintf(args, sizeof(args), "coupon %s 0.25 --limit 2", code);
+	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	snprintf(args, sizeof(args), "{\"code\":\"%s\"}", code);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/coupons/redeem", NULL, args, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3250000);
 }
 
 int main(void)
@@ -1069,6 +1113,7 @@ int main(void)
 		{ "recharge through Stripe: once, replayed, declined", test_recharge },
 		{ "Stripe webhooks: signatures, duplicates, order, refunds", test_webhooks },
 		{ "auto-recharge: one per crossing, after the response", test_auto_recharge },
+		{ "workspaces are isolated; coupons from the CLI", test_isolation_and_cli_coupon },
 		{ NULL, NULL }
 	};
 	int rc;
