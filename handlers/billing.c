@@ -239,7 +239,7 @@ static enum problem usage_post(struct worker *w, struct request *r, struct reply
 	    unit, r->fields[U_DESCRIPTION].present ? " - " : "",
 	    r->fields[U_DESCRIPTION].present ? r->fields[U_DESCRIPTION].str : "");
 	if (cost > 0 && (p = billing_reserve(w, r->ident.workspace_id, cost, r->request_id,
-	    r->usage.hold_id, rp)) != PROBLEM_NONE)
+	    r->idem_claimed ? r->idempotency_key : NULL, r->usage.hold_id, rp)) != PROBLEM_NONE)
 		return p;
 	o = json_object_new_object();
 	json_object_object_add(o, "model", json_object_new_string(model));

@@ -129,6 +129,7 @@ static enum problem deepl_translate(struct worker *w, struct request *r, struct 
 	q.context = r->fields[F_CONTEXT].present ? r->fields[F_CONTEXT].str : "";
 	q.workspace_id = r->ident.workspace_id;
 	q.request_id = r->request_id;
+	q.idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;
 	p = translation_check(w, &q, rp);
 	if (p == PROBLEM_NONE)
 		p = translation_run(w, &q, &res, &r->usage, rp);

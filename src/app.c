@@ -208,8 +208,15 @@ static void app_record_usage(struct worker *w, struct request *r, struct reply *
 	    usage_record(w, &r->ident, r->request_id, r->route->name, &r->usage, rp->status,
 	    (long)clock_ms_since(t0)) == 0 &&
 	    (!tx || (idempotency_complete_tx(w, r, rp) == 0 && db_command(w->db, "COMMIT") == 0));
-	if (!ok && tx)
+	if (!ok && tx) {
 		(void)db_command(w->db, "ROLLBACK");
+		/* nothing was charged: give the held credit back (the key may
+		 * have been taken over by a retry while this ran too long) */
+		if (r->usage.hold_id[0] != '\0' && usage_record(w, &r->ident, r->request_id,
+		    r->route->name, &r->usage, 503, (long)clock_ms_since(t0)) < 0)
+			log_msg(LOG_LEVEL_WARN, "request %s: its credit hold stays until it expires",
+			    r->request_id);
+	}
 	if (r->idem_claimed && (!ok || rp->status >= 500))
 		idempotency_release(w, r);
 	if (ok && r->usage.queued_payment[0] != '\0')

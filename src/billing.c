@@ -14,10 +14,10 @@
 /* Runs the reservation. Returns 1 with hold_id set, 0 when refused, -1
  * when the database failed. */
 static int reserve_once(struct worker *w, const char *workspace_id, const char *amount,
-    const char *request_id, char hold_id[UUID_STR_LEN + 1])
+    const char *request_id, const char *idem, char hold_id[UUID_STR_LEN + 1])
 {
 	char ttl[24];
-	const char *params[] = { workspace_id, amount, request_id, ttl };
+	const char *params[] = { workspace_id, amount, request_id, ttl, idem };
 	PGresult *res;
 	int rc;
 
@@ -82,15 +82,15 @@ static enum problem refusal(struct worker *w, const char *workspace_id, long lon
 }
 
 enum problem billing_reserve(struct worker *w, const char *workspace_id, long long amount,
-    const char *request_id, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
+    const char *request_id, const char *idem, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
 {
 	char amt[24];
 	int rc;
 
 	snprintf(amt, sizeof(amt), "%lld", amount);
-	rc = reserve_once(w, workspace_id, amt, request_id, hold_id);
+	rc = reserve_once(w, workspace_id, amt, request_id, idem, hold_id);
 	if (rc == 0 && release_expired(w, workspace_id) == 0)
-		rc = reserve_once(w, workspace_id, amt, request_id, hold_id);
+		rc = reserve_once(w, workspace_id, amt, request_id, idem, hold_id);
 	if (rc == 1)
 		return PROBLEM_NONE;
 	if (rc < 0) {

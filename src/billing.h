@@ -13,12 +13,12 @@ struct worker;
 struct reply;
 
 /* Reserves amount micros (> 0) of workspace_id's credit for request_id
- * into hold_id. When the balance (or the monthly cap) does not allow it,
+ * (made under Idempotency-Key idem, or NULL) into hold_id. When the balance (or the monthly cap) does not allow it,
  * holds of dead workers that have expired are released and it is tried
  * once more. Returns PROBLEM_NONE, PROBLEM_INSUFFICIENT_CREDITS or
  * PROBLEM_MONTHLY_CAP (402, with rp->detail set), or PROBLEM_UNAVAILABLE. */
 enum problem billing_reserve(struct worker *w, const char *workspace_id, long long amount,
-    const char *request_id, char hold_id[UUID_STR_LEN + 1], struct reply *rp);
+    const char *request_id, const char *idem, char hold_id[UUID_STR_LEN + 1], struct reply *rp);
 
 /* Redeems coupon code for workspace_id: its amount is credited with a
  * ledger row, once per workspace, while it is unexpired and not used up

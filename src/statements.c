@@ -127,7 +127,8 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  idempotency_key) SELECT workspace_id, amount_micros, 'auto', 'pending', $3,"
 	    "  'auto-' || $3 FROM ar RETURNING id)"
 	    " SELECT (SELECT count(*) FROM ws), (SELECT id FROM q)", 18, 0 },
-	/* $2 micros for request $3, kept $4 seconds, if the balance not yet
+	/* $2 micros for request $3 (Idempotency-Key $5 or NULL), kept $4
+	 * seconds, if the balance not yet
 	 * reserved covers it and the monthly cap (spent + reserved) allows it */
 	[STMT_BILLING_RESERVE] = { "billing_reserve",
 	    "WITH ws AS (UPDATE workspaces w SET reserved_micros = w.reserved_micros + $2::bigint"
@@ -138,9 +139,10 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "    THEN w.month_spent_micros ELSE 0 END + w.reserved_micros + $2::bigint"
 	    "    <= coalesce(w.monthly_cap_micros, p.monthly_cap_micros))"
 	    "  RETURNING w.id)"
-	    " INSERT INTO credit_holds (workspace_id, amount_micros, request_id, expires_at)"
-	    " SELECT id, $2::bigint, $3, now() + make_interval(secs => $4::integer) FROM ws"
-	    " RETURNING id", 4, 0 },
+	    " INSERT INTO credit_holds (workspace_id, amount_micros, request_id, expires_at,"
+	    "  idempotency_key)"
+	    " SELECT id, $2::bigint, $3, now() + make_interval(secs => $4::integer), $5 FROM ws"
+	    " RETURNING id", 5, 0 },
 	[STMT_BILLING_RELEASE_EXPIRED] = { "billing_release_expired",
 	    "WITH expired AS (DELETE FROM credit_holds WHERE workspace_id = $1::uuid"
 	    "  AND expires_at < now() RETURNING amount_micros)"
@@ -212,8 +214,9 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  AND key = $2 AND state = 'in_flight' AND lease_until < now()"
 	    "  AND request_hash = decode($3, 'hex') FOR UPDATE),"
 	    /* the credit the dead attempt held goes back as its key is taken over */
-	    " freed AS (DELETE FROM credit_holds h USING dead WHERE h.workspace_id = $1::uuid"
-	    "  AND h.request_id = dead.owner RETURNING h.amount_micros),"
+	    " freed AS (DELETE FROM credit_holds h WHERE h.workspace_id = $1::uuid"
+	    "  AND EXISTS (SELECT 1 FROM dead) AND (h.request_id IN (SELECT owner FROM dead)"
+	    "   OR h.idempotency_key = $2) RETURNING h.amount_micros),"
 	    " back AS (UPDATE workspaces SET reserved_micros = reserved_micros -"
 	    "  (SELECT sum(amount_micros) FROM freed)"
 	    "  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM freed))"

@@ -244,8 +244,8 @@ static enum problem reserve_worst_case(struct run *x, const struct provider *con
 		snprintf(x->rp->detail, sizeof(x->rp->detail), "this request is too large to price");
 		return PROBLEM_INVALID_FIELD;
 	}
-	return billing_reserve(x->w, x->q->workspace_id, worst, x->q->request_id, x->u->hold_id,
-	    x->rp);
+	return billing_reserve(x->w, x->q->workspace_id, worst, x->q->request_id,
+	    x->q->idempotency_key, x->u->hold_id, x->rp);
 }
 
 /* Translates the m entries g of one source language, trying the providers

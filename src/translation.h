@@ -29,6 +29,7 @@ struct translation_request {
 	                              * order, else the server's */
 	const char *workspace_id;    /* the caller's (cache scope when per workspace) */
 	const char *request_id;
+	const char *idempotency_key; /* the request's claimed key, or NULL */
 };
 
 /* The outcome: entries[i] is the translation of texts[i]; detected[i] its

@@ -582,6 +582,15 @@ static void test_sigkill_while_charging(void)
 	 * still held credit may be refused, so up to one fewer per kill */
 	CU_ASSERT(paid <= 300 && paid >= 300 - killed);
 	/* and no killed request's hold is left once its key was retried */
+	if (sql_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id) != 0) {
+		char *left = pg_value("SELECT string_agg(h.request_id || ' key ' || coalesce("
+		    "h.idempotency_key, '-') || ' at ' || h.created_at || ' state ' || coalesce(k.state,"
+		    " '(no key)') || ' owner ' || coalesce(k.owner, '-'), '; ') FROM credit_holds h"
+		    " LEFT JOIN idempotency_keys k ON k.workspace_id = h.workspace_id AND"
+		    " k.key = h.idempotency_key WHERE h.workspace_id = $1", id);
+		fprintf(stderr, "  holds left: %s\n", left ? left : "(none listed)");
+		free(left);
+	}
 	CU_ASSERT_EQUAL(sql_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
 	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
 	    "'debit'", id), paid);
