@@ -210,24 +210,29 @@ static const struct stmt_def defs[STMT__MAX] = {
 	 * a new key, or one in flight whose lease ran out (its worker died),
 	 * for the same request. One row: claimed. */
 	[STMT_IDEM_CLAIM] = { "idem_claim",
+	    /* read from the statement's snapshot: the row as it was before the
+	     * claim below rewrites it (a FOR UPDATE here would find it
+	     * modified by this very command and skip it) */
 	    "WITH dead AS (SELECT owner FROM idempotency_keys WHERE workspace_id = $1::uuid"
 	    "  AND key = $2 AND state = 'in_flight' AND lease_until < now()"
-	    "  AND request_hash = decode($3, 'hex') FOR UPDATE),"
-	    /* the credit the dead attempt held goes back as its key is taken over */
+	    "  AND request_hash = decode($3, 'hex')),"
+	    " ins AS (INSERT INTO idempotency_keys (workspace_id, key, request_hash, state,"
+	    "  lease_until, owner) VALUES ($1::uuid, $2, decode($3, 'hex'), 'in_flight',"
+	    "  now() + make_interval(secs => $4::integer), $5)"
+	    "  ON CONFLICT (workspace_id, key) DO UPDATE SET lease_until = EXCLUDED.lease_until,"
+	    "  owner = EXCLUDED.owner"
+	    "  WHERE idempotency_keys.state = 'in_flight' AND idempotency_keys.lease_until < now()"
+	    "  AND idempotency_keys.request_hash = EXCLUDED.request_hash"
+	    "  RETURNING 1 AS claimed),"
+	    /* a takeover gives back the credit every earlier attempt held */
 	    " freed AS (DELETE FROM credit_holds h WHERE h.workspace_id = $1::uuid"
-	    "  AND EXISTS (SELECT 1 FROM dead) AND (h.request_id IN (SELECT owner FROM dead)"
-	    "   OR h.idempotency_key = $2) RETURNING h.amount_micros),"
+	    "  AND EXISTS (SELECT 1 FROM ins) AND EXISTS (SELECT 1 FROM dead)"
+	    "  AND (h.request_id IN (SELECT owner FROM dead) OR h.idempotency_key = $2)"
+	    "  RETURNING h.amount_micros),"
 	    " back AS (UPDATE workspaces SET reserved_micros = reserved_micros -"
 	    "  (SELECT sum(amount_micros) FROM freed)"
 	    "  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM freed))"
-	    " INSERT INTO idempotency_keys (workspace_id, key, request_hash, state, lease_until, owner)"
-	    " VALUES ($1::uuid, $2, decode($3, 'hex'), 'in_flight',"
-	    "  now() + make_interval(secs => $4::integer), $5)"
-	    " ON CONFLICT (workspace_id, key) DO UPDATE SET lease_until = EXCLUDED.lease_until,"
-	    "  owner = EXCLUDED.owner"
-	    " WHERE idempotency_keys.state = 'in_flight' AND idempotency_keys.lease_until < now()"
-	    "  AND idempotency_keys.request_hash = EXCLUDED.request_hash"
-	    " RETURNING 1", 5, 0 },
+	    " SELECT claimed FROM ins", 5, 0 },
 	[STMT_IDEM_GET] = { "idem_get",
 	    "SELECT state, request_hash = decode($3, 'hex'), coalesce(status, 0),"
 	    " coalesce(content_type, ''), coalesce(body, '')"

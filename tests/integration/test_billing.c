@@ -1102,6 +1102,53 @@ static void test_isolation_and_cli_coupon(void)
 	CU_ASSERT_EQUAL(balance_of(k), 3250000);
 }
 
+/* A key whose request died holding credit (set up here directly in the
+ * database, as a SIGKILL would leave it): the retry takes the key over
+ * once the lease has run out and gives the dead attempt's credit back. */
+static void test_takeover_releases_hold(void)
+{
+	char k[128], id[64], sql[1024], hash[65], idem[64];
+	const char *body = "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}";
+	unsigned char md[32], buf[512];
+	unsigned int len = 0;
+	size_t n = 0;
+	struct http_response r;
+	PGconn *pg;
+	PGresult *res;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Dead", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(idem, sizeof(idem), "dead-%ld", (long)getpid());
+	/* the request's identity: SHA-256 of method, path and body */
+	memcpy(buf + n, "POST", 5);
+	n += 5;
+	memcpy(buf + n, "/v1/billing/usage", 18);
+	n += 18;
+	memcpy(buf + n, body, strlen(body));
+	n += strlen(body);
+	EVP_Digest(buf, n, md, &len, EVP_sha256(), NULL);
+	for (int i = 0; i < 32; i++)
+		sprintf(hash + 2 * i, "%02x", md[i]);
+	snprintf(sql, sizeof(sql),
+	    "BEGIN;"
+	    "INSERT INTO idempotency_keys (workspace_id, key, request_hash, state, lease_until, owner)"
+	    " VALUES ('%s', '%s', decode('%s', 'hex'), 'in_flight', now() - interval '1 second',"
+	    " 'dead-request');"
+	    "INSERT INTO credit_holds (workspace_id, amount_micros, request_id, expires_at,"
+	    " idempotency_key) VALUES ('%s', 10000, 'dead-request', now() + interval '1 hour', '%s');"
+	    "UPDATE workspaces SET reserved_micros = reserved_micros + 10000 WHERE id = '%s';"
+	    "COMMIT;", id, idem, hash, id, idem, id);
+	pg = pg_connect();
+	res = PQexec(pg, sql);
+	CU_ASSERT_EQUAL_FATAL(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	PQfinish(pg);
+	CU_ASSERT_EQUAL(charge(k, idem, body, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(sql_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 10000);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -1116,6 +1163,7 @@ int main(void)
 		{ "metering: Idempotency-Key replays, 422 on another body", test_usage_idempotent },
 		{ "metering: 409 while the first is in flight", test_usage_in_flight },
 		{ "2000 concurrent charges: exact 402s, books balance", test_2000_concurrent_charges },
+		{ "a dead request's key is taken over and its hold given back", test_takeover_releases_hold },
 		{ "SIGKILL while charging: nothing lost, nothing twice", test_sigkill_while_charging },
 		{ "operators' credits: platform role, idempotent", test_admin_credits },
 		{ "coupons: once per workspace, expiry, racing redemptions", test_coupons },
