@@ -36,6 +36,7 @@ struct admin {
 	long limit;                 /* cache warm size */
 	const char *reason;         /* billing adjust */
 	int limit_given;            /* --limit was on the command line */
+	long months;                /* partitions ensure: months ahead */
 };
 
 static void usage(FILE *f)
@@ -55,6 +56,9 @@ static void usage(FILE *f)
 	    "  billing adjust WS --reason R -- [-]AMOUNT  correct a balance either way\n"
 	    "  billing cap WS AMOUNT|plan          set the monthly cap (plan: the plan's)\n"
 	    "  billing coupon CODE AMOUNT [--limit N]  create a coupon (N redemptions, 1 unless given)\n"
+	    "  partitions ensure [--months N]      usage partitions for this month and N ahead (3),\n"
+	    "                                      and drop those past usage_retention_months\n"
+	    "  partitions list                     the usage partitions\n"
 	    "  statement NAME                      print the SQL of a prepared statement\n"
 	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG,\n"
 	    "else %s.\n", MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
@@ -230,23 +234,57 @@ static int cmd_cache_warm(struct admin *a)
 	return 0;
 }
 
-/* maintain: creates the usage partitions of this month and the next
- * three, releases expired credit holds, runs auto-recharges left pending
+/* partitions ensure: creates the months ahead and applies the retention.
+ * Returns the exit status. */
+static int cmd_partitions_ensure(struct admin *a)
+{
+	char ahead[24], keep[24];
+	const char *p1[] = { ahead }, *p2[] = { keep };
+	PGresult *res;
+	int ok;
+
+	snprintf(ahead, sizeof(ahead), "%ld", a->months);
+	res = db_exec(a->db, STMT_USAGE_PARTITIONS_AHEAD, p1);
+	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (ok)
+		printf("created=%s\n", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (ok && a->cfg->usage_retention_months > 0) {
+		snprintf(keep, sizeof(keep), "%ld", a->cfg->usage_retention_months);
+		res = db_exec(a->db, STMT_USAGE_DROP_BEFORE, p2);
+		ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+		for (int i = 0; ok && i < PQntuples(res); i++)
+			printf("dropped=%s\n", PQgetvalue(res, i, 0));
+		PQclear(res);
+	}
+	if (!ok)
+		fprintf(stderr, "dragoman-admin: partitions ensure: %s\n", db_error(a->db));
+	return ok ? 0 : 1;
+}
+
+/* partitions list: returns the exit status. */
+static int cmd_partitions_list(struct admin *a)
+{
+	PGresult *res = db_exec(a->db, STMT_USAGE_PARTITION_LIST, NULL);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	for (int i = 0; ok && i < PQntuples(res); i++)
+		printf("%s\n", PQgetvalue(res, i, 0));
+	PQclear(res);
+	return ok ? 0 : 1;
+}
+
+/* maintain: partitions ensure (the months ahead, the retention),
+ * releases expired credit holds, runs auto-recharges left pending
  * by dead workers and drops idempotency keys older than a day. Returns
  * the exit status. */
 static int cmd_maintain(struct admin *a)
 {
-	PGresult *res = db_exec(a->db, STMT_USAGE_PARTITIONS, NULL);
-	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+	int ok = cmd_partitions_ensure(a) == 0;
+	PGresult *res;
 	struct worker w;
 	long released, stale;
 
-	if (ok)
-		printf("usage_partitions_created=%s\n", PQgetvalue(res, 0, 0));
-	else
-		fprintf(stderr, "dragoman-admin: maintain: %s", res != NULL
-		    ? PQresultErrorMessage(res) : db_error(a->db));
-	PQclear(res);
 	memset(&w, 0, sizeof(w));
 	w.cfg = a->cfg;
 	w.db = a->db;
@@ -377,6 +415,10 @@ static int dispatch(struct admin *a, int argc, char **argv)
 		return cmd_cache_warm(a);
 	if (argc == 1 && strcmp(argv[0], "maintain") == 0)
 		return cmd_maintain(a);
+	if (argc == 2 && strcmp(argv[0], "partitions") == 0 && strcmp(argv[1], "ensure") == 0)
+		return cmd_partitions_ensure(a);
+	if (argc == 2 && strcmp(argv[0], "partitions") == 0 && strcmp(argv[1], "list") == 0)
+		return cmd_partitions_list(a);
 	if (argc == 2 && strcmp(argv[0], "statement") == 0) {
 		const struct stmt_def *d = stmt_def_named(argv[1]);
 		if (d == NULL) {
@@ -415,21 +457,26 @@ int main(int argc, char **argv)
 		{ "hours", required_argument, NULL, 'H' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "reason", required_argument, NULL, 'R' },
+		{ "months", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0 };
+	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0, 3 };
 	const char *config_path = NULL;
 	char err[512];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "c:d:p:r:H:l:R:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:p:r:H:l:R:M:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_path = optarg; break;
 		case 'd': a.migrations = optarg; break;
 		case 'p': a.plan = optarg; break;
 		case 'r': a.role = optarg; break;
 		case 'R': a.reason = optarg; break;
+		case 'M':
+			if ((a.months = parse_count(optarg, 120)) < 0)
+				return 2;
+			break;
 		case 'H':
 			if ((a.hours = parse_count(optarg, 24 * 366)) < 0)
 				return 2;

@@ -184,8 +184,17 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " WHERE workspace_id = $1 AND endpoint LIKE 'translate%' AND status < 400"
 	    " AND created_at >= date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
 	    1, 1 },
-	[STMT_USAGE_PARTITIONS] = { "usage_partitions",
-	    "SELECT usage_events_ensure_partitions(now(), 4)", 0, 0 },
+	/* this month and the next $1 */
+	[STMT_USAGE_PARTITIONS_AHEAD] = { "usage_partitions_ahead",
+	    "SELECT usage_events_ensure_partitions(now(), $1::integer + 1)", 1, 0 },
+	/* drops the month partitions wholly older than $1 months ago */
+	[STMT_USAGE_DROP_BEFORE] = { "usage_drop_before",
+	    "SELECT usage_events_drop_before(date_trunc('month', now() AT TIME ZONE 'UTC')"
+	    " AT TIME ZONE 'UTC' - make_interval(months => $1::integer))", 1, 0 },
+	[STMT_USAGE_PARTITION_LIST] = { "usage_partition_list",
+	    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+	    " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'usage_events'"
+	    " ORDER BY c.relname", 0, 1 },
 	/* a credit change by hand: $2 micros (signed) of type $3 described $4
 	 * with reference $5 and Idempotency-Key $6 (or NULL), if the balance
 	 * stays >= what is reserved. Returns the ledger row's id and the new

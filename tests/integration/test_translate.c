@@ -1031,6 +1031,49 @@ static void test_libre_wire(void)
 	http_free(&r);
 }
 
+/* Usage partitions: made ahead by `dragoman-admin partitions ensure`, and
+ * whole old months dropped past usage_retention_months (no DELETE). */
+static void test_usage_partitions(void)
+{
+	char *out, *ahead, *old, want[64];
+	PGconn *pg;
+	PGresult *res;
+
+	out = admin("partitions ensure --months 5");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	free(out);
+	ahead = pg_value("SELECT to_char(date_trunc('month', now() AT TIME ZONE 'UTC') + "
+	    "interval '5 months', 'YYYY_MM')", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ahead);
+	out = admin("partitions list");
+	snprintf(want, sizeof(want), "usage_events_%s", ahead);
+	CU_ASSERT_PTR_NOT_NULL(out != NULL ? strstr(out, want) : NULL);
+	free(out);
+	free(ahead);
+	/* an event of three years ago, in its own month */
+	pg = pg_connect();
+	res = PQexec(pg, "SELECT usage_events_ensure_partitions(now() - interval '36 months', 1);"
+	    "INSERT INTO usage_events (created_at, workspace_id, request_id, endpoint, status,"
+	    " duration_ms) VALUES (now() - interval '36 months', gen_random_uuid(), 'ancient',"
+	    " 'translate', 200, 1)");
+	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	PQfinish(pg);
+	old = pg_value("SELECT to_char(now() - interval '36 months', 'YYYY_MM')", NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(old);
+	setenv("DRAGOMAN_USAGE_RETENTION_MONTHS", "24", 1);
+	out = admin("partitions ensure");
+	unsetenv("DRAGOMAN_USAGE_RETENTION_MONTHS");
+	snprintf(want, sizeof(want), "dropped=usage_events_%s", old);
+	CU_ASSERT_PTR_NOT_NULL(out != NULL ? strstr(out, want) : NULL);
+	free(out);
+	free(old);
+	CU_ASSERT_PTR_NULL(pg_value("SELECT 1 FROM usage_events WHERE request_id = 'ancient'", NULL));
+	/* this month's events stay */
+	CU_ASSERT_PTR_NOT_NULL(pg_value("SELECT 1 FROM usage_events WHERE created_at > now() - "
+	    "interval '1 day' LIMIT 1", NULL));
+}
+
 /* Translates a text never seen before through apertium (pinned, so that no
  * other provider steps in); returns the status and the time it took. */
 static long translate_fresh(double *ms, struct http_response *r)
@@ -1137,6 +1180,7 @@ int main(void)
 		{ "a workspace's own provider order", test_workspace_provider_order },
 		{ "usage events for every metered request", test_usage_events },
 		{ "usage events survive SIGKILL of the workers", test_usage_survives_sigkill },
+		{ "usage partitions ahead, and retention by whole months", test_usage_partitions },
 		{ "deepl-node against the DeepL compatibility routes", test_deepl_node },
 		{ "DeepL routes: form and JSON, cache, usage, errors", test_deepl_wire },
 		{ "the translate package (libre) against the LibreTranslate routes", test_libre_client },
