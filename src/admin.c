@@ -59,6 +59,7 @@ static void usage(FILE *f)
 	    "  partitions ensure [--months N]      usage partitions for this month and N ahead (3),\n"
 	    "                                      and drop those past usage_retention_months\n"
 	    "  partitions list                     the usage partitions\n"
+	    "  rollup                              roll the closed hours' usage into usage_hourly\n"
 	    "  statement NAME                      print the SQL of a prepared statement\n"
 	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG,\n"
 	    "else %s.\n", MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
@@ -262,6 +263,21 @@ static int cmd_partitions_ensure(struct admin *a)
 	return ok ? 0 : 1;
 }
 
+/* rollup: returns the exit status. */
+static int cmd_rollup(struct admin *a)
+{
+	PGresult *res = db_exec(a->db, STMT_USAGE_ROLLUP, NULL);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (ok)
+		printf("hours_rolled_up=%s\n", PQgetvalue(res, 0, 0));
+	else
+		fprintf(stderr, "dragoman-admin: rollup: %s", res != NULL ? PQresultErrorMessage(res)
+		    : db_error(a->db));
+	PQclear(res);
+	return ok ? 0 : 1;
+}
+
 /* partitions list: returns the exit status. */
 static int cmd_partitions_list(struct admin *a)
 {
@@ -274,13 +290,14 @@ static int cmd_partitions_list(struct admin *a)
 	return ok ? 0 : 1;
 }
 
-/* maintain: partitions ensure (the months ahead, the retention),
+/* maintain: partitions ensure (the months ahead, the retention), the
+ * hourly rollup,
  * releases expired credit holds, runs auto-recharges left pending
  * by dead workers and drops idempotency keys older than a day. Returns
  * the exit status. */
 static int cmd_maintain(struct admin *a)
 {
-	int ok = cmd_partitions_ensure(a) == 0;
+	int ok = cmd_partitions_ensure(a) == 0 && cmd_rollup(a) == 0;
 	PGresult *res;
 	struct worker w;
 	long released, stale;
@@ -419,6 +436,8 @@ static int dispatch(struct admin *a, int argc, char **argv)
 		return cmd_partitions_ensure(a);
 	if (argc == 2 && strcmp(argv[0], "partitions") == 0 && strcmp(argv[1], "list") == 0)
 		return cmd_partitions_list(a);
+	if (argc == 1 && strcmp(argv[0], "rollup") == 0)
+		return cmd_rollup(a);
 	if (argc == 2 && strcmp(argv[0], "statement") == 0) {
 		const struct stmt_def *d = stmt_def_named(argv[1]);
 		if (d == NULL) {

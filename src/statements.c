@@ -191,6 +191,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_USAGE_DROP_BEFORE] = { "usage_drop_before",
 	    "SELECT usage_events_drop_before(date_trunc('month', now() AT TIME ZONE 'UTC')"
 	    " AT TIME ZONE 'UTC' - make_interval(months => $1::integer))", 1, 0 },
+	[STMT_USAGE_ROLLUP] = { "usage_rollup", "SELECT usage_rollup()", 0, 0 },
 	[STMT_USAGE_PARTITION_LIST] = { "usage_partition_list",
 	    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
 	    " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'usage_events'"

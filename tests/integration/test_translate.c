@@ -1074,6 +1074,61 @@ static void test_usage_partitions(void)
 	    "interval '1 day' LIMIT 1", NULL));
 }
 
+/* The hourly rollup sums closed hours exactly once: requests, errors,
+ * characters, cost and the response-time histogram match the raw events. */
+static void test_usage_rollup(void)
+{
+	PGconn *pg = pg_connect();
+	PGresult *res;
+	char *ws, *out, *raw, *rolled;
+
+	res = PQexec(pg, "CREATE TEMP TABLE t AS SELECT gen_random_uuid() AS ws;"
+	    "INSERT INTO usage_events (created_at, workspace_id, request_id, endpoint, provider,"
+	    " source, target, characters, billed_characters, segments, cached_segments, status,"
+	    " duration_ms, cost_micros)"
+	    " SELECT now() - interval '3 hours' + (i % 120) * interval '1 minute', t.ws, 'roll-' || i,"
+	    " 'translate', CASE WHEN i % 3 = 0 THEN 'deepl' ELSE 'apertium' END, 'en', 'es',"
+	    " 10 + i, CASE WHEN i % 4 = 0 THEN 0 ELSE 10 + i END, 1, CASE WHEN i % 4 = 0 THEN 1"
+	    " ELSE 0 END, CASE WHEN i % 10 = 0 THEN 503 ELSE 200 END, i % 700, i * 7"
+	    " FROM generate_series(1, 500) i, t");
+	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	res = PQexec(pg, "SELECT ws FROM t");
+	ws = PQntuples(res) == 1 ? strdup(PQgetvalue(res, 0, 0)) : NULL;
+	PQclear(res);
+	PQfinish(pg);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ws);
+	out = admin("rollup");
+	CU_ASSERT_PTR_NOT_NULL(out);
+	free(out);
+	out = admin("rollup");   /* again: nothing counted twice */
+	CU_ASSERT_PTR_NOT_NULL(out);
+	free(out);
+#define CLOSED "created_at < date_trunc('hour', now() - interval '1 minute')"
+	raw = pg_value("SELECT count(*) || '/' || count(*) FILTER (WHERE status >= 400) || '/' ||"
+	    " sum(characters) || '/' || sum(billed_characters) || '/' || sum(cost_micros) || '/' ||"
+	    " sum(cached_segments) || '/' || sum(duration_ms) FROM usage_events"
+	    " WHERE workspace_id = $1 AND " CLOSED, ws);
+	rolled = pg_value("SELECT sum(requests) || '/' || sum(errors) || '/' || sum(characters) ||"
+	    " '/' || sum(billed_characters) || '/' || sum(cost_micros) || '/' || sum(cached_segments)"
+	    " || '/' || sum(duration_ms_sum) FROM usage_hourly WHERE workspace_id = $1", ws);
+	CU_ASSERT_PTR_NOT_NULL(raw);
+	CU_ASSERT_PTR_NOT_NULL(rolled);
+	if (raw != NULL && rolled != NULL) {
+		CU_ASSERT_STRING_EQUAL(rolled, raw);
+	}
+	free(raw);
+	free(rolled);
+	raw = pg_value("SELECT count(*) FROM usage_events WHERE workspace_id = $1 AND " CLOSED, ws);
+	rolled = pg_value("SELECT sum(h) FROM usage_hourly, unnest(duration_hist) h"
+	    " WHERE workspace_id = $1", ws);
+	CU_ASSERT(raw != NULL && rolled != NULL && strcmp(raw, rolled) == 0 && atol(raw) > 0);
+	free(raw);
+	free(rolled);
+	free(ws);
+#undef CLOSED
+}
+
 /* Translates a text never seen before through apertium (pinned, so that no
  * other provider steps in); returns the status and the time it took. */
 static long translate_fresh(double *ms, struct http_response *r)
@@ -1181,6 +1236,7 @@ int main(void)
 		{ "usage events for every metered request", test_usage_events },
 		{ "usage events survive SIGKILL of the workers", test_usage_survives_sigkill },
 		{ "usage partitions ahead, and retention by whole months", test_usage_partitions },
+		{ "the hourly rollup sums closed hours exactly once", test_usage_rollup },
 		{ "deepl-node against the DeepL compatibility routes", test_deepl_node },
 		{ "DeepL routes: form and JSON, cache, usage, errors", test_deepl_wire },
 		{ "the translate package (libre) against the LibreTranslate routes", test_libre_client },
