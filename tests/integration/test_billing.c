@@ -25,14 +25,22 @@
 
 static char key[128], ws[64];
 
+/* POSTs body to path with key k and Idempotency-Key idem (NULL: none). */
+static long post_idem(const char *k, const char *path, const char *idem, const char *body,
+    struct http_response *r)
+{
+	char auth[160], ih[300];
+	const char *h[] = { auth, "Content-Type: application/json", idem ? ih : NULL, NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
+	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem ? idem : "");
+	return http_request("POST", path, h, body, strlen(body), r);
+}
+
 /* POSTs the JSON body to path with key k. Returns the status. */
 static long post_as(const char *k, const char *path, const char *body, struct http_response *r)
 {
-	char auth[160];
-	const char *h[] = { auth, "Content-Type: application/json", NULL };
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
-	return http_request("POST", path, h, body, strlen(body), r);
+	return post_idem(k, path, NULL, body, r);
 }
 
 /* Returns the number member name of r's JSON, or -1. */
@@ -321,12 +329,7 @@ static void test_pricing_route(void)
  * (NULL: none). Returns the status. */
 static long charge(const char *k, const char *idem, const char *body, struct http_response *r)
 {
-	char auth[160], ih[300];
-	const char *h[] = { auth, "Content-Type: application/json", idem ? ih : NULL, NULL };
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
-	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem ? idem : "");
-	return http_request("POST", "/v1/billing/usage", h, body, strlen(body), r);
+	return post_idem(k, "/v1/billing/usage", idem, body, r);
 }
 
 struct usage_case {
@@ -523,7 +526,6 @@ struct retrier {
 	const char *key;
 	int first, count;
 	int paid;
-	volatile int *stop;
 };
 
 /* Charges count keys, retrying each (same key) until a definite answer. */
@@ -556,14 +558,13 @@ static void test_sigkill_while_charging(void)
 	char k[128], id[64], args[256];
 	struct retrier x[8];
 	pthread_t t[8];
-	volatile int stop = 0;
 	int paid = 0, killed = 0;
 
 	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Killed", k, sizeof(k), id, sizeof(id)), 0);
 	snprintf(args, sizeof(args), "cap %s 100", id);
 	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
 	for (int i = 0; i < 8; i++) {
-		x[i] = (struct retrier){ k, i * 40, 40, 0, &stop };
+		x[i] = (struct retrier){ k, i * 40, 40, 0 };
 		pthread_create(&t[i], NULL, retry_run, &x[i]);
 	}
 	/* (mod_fcgid respawns slowly: some rounds find no worker to kill) */
@@ -600,22 +601,9 @@ static void test_sigkill_while_charging(void)
 	    3000000 - paid * 10000LL);
 	CU_ASSERT_EQUAL(sql_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
 	    3000000 - paid * 10000LL);
-	(void)stop;
 }
 
 static char platform_key[128];
-
-/* POSTs body to path with key k and Idempotency-Key idem (NULL: none). */
-static long post_idem(const char *k, const char *path, const char *idem, const char *body,
-    struct http_response *r)
-{
-	char auth[160], ih[300];
-	const char *h[] = { auth, "Content-Type: application/json", idem ? ih : NULL, NULL };
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
-	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem ? idem : "");
-	return http_request("POST", path, h, body, strlen(body), r);
-}
 
 /* Operators credit any workspace; a workspace's own admin key cannot. */
 static void test_admin_credits(void)
