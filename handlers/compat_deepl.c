@@ -127,15 +127,9 @@ static enum problem deepl_translate(struct worker *w, struct request *r, struct 
 	q.target = target;
 	q.html = tags->present;
 	q.context = r->fields[F_CONTEXT].present ? r->fields[F_CONTEXT].str : "";
-	q.workspace_id = r->ident.workspace_id;
-	q.request_id = r->request_id;
-	q.idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;
-	p = translation_check(w, &q, rp);
-	if (p == PROBLEM_NONE)
-		p = translation_run(w, &q, &res, &r->usage, rp);
+	p = translation_serve(w, r, &q, &res, rp);
 	if (p != PROBLEM_NONE)
 		goto done;
-	reply_header(rp, "X-Cache", "%s", res.hits == res.n ? "HIT" : res.hits == 0 ? "MISS" : "PARTIAL");
 	reply_json(rp, 200, translate_body(&res, q.source, q.html,
 	    r->fields[F_BILLED].present && r->fields[F_BILLED].num));
 done:

@@ -97,15 +97,9 @@ static enum problem libre_translate(struct worker *w, struct request *r, struct 
 	q.target = r->fields[F_TARGET].str;
 	q.html = fmt->present && strcmp(fmt->str, "html") == 0;
 	q.context = "";
-	q.workspace_id = r->ident.workspace_id;
-	q.request_id = r->request_id;
-	q.idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;
-	p = translation_check(w, &q, rp);
-	if (p == PROBLEM_NONE)
-		p = translation_run(w, &q, &res, &r->usage, rp);
+	p = translation_serve(w, r, &q, &res, rp);
 	if (p != PROBLEM_NONE)
 		goto done;
-	reply_header(rp, "X-Cache", "%s", res.hits == res.n ? "HIT" : res.hits == 0 ? "MISS" : "PARTIAL");
 	reply_json(rp, 200, translate_body(&res, q_in->array == NULL));
 done:
 	translation_release(&res);

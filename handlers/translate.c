@@ -103,15 +103,9 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 	q.html = fmt->present && strcmp(fmt->str, "html") == 0;
 	q.context = ctx->present ? ctx->str : "";
 	q.provider = r->fields[F_PROVIDER].present ? r->fields[F_PROVIDER].str : NULL;
-	q.workspace_id = r->ident.workspace_id;
-	q.request_id = r->request_id;
-	q.idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;
-	p = translation_check(w, &q, rp);
-	if (p == PROBLEM_NONE)
-		p = translation_run(w, &q, &res, &r->usage, rp);
+	p = translation_serve(w, r, &q, &res, rp);
 	if (p != PROBLEM_NONE)
 		goto done;
-	reply_header(rp, "X-Cache", "%s", res.hits == n ? "HIT" : res.hits == 0 ? "MISS" : "PARTIAL");
 	reply_json(rp, 200, translate_body(res.entries, n, res.detected, &r->usage, r->request_id));
 done:
 	translation_release(&res);

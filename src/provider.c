@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -178,4 +179,24 @@ struct json_object *provider_pair_codes(struct json_object *pairs, const char *s
 	json_object_put(seen);
 	json_object_array_sort(list, compare_codes);
 	return list;
+}
+
+int provider_take_strings(struct json_object *arr, const char *member, size_t n, char **out)
+{
+	if (arr == NULL || !json_object_is_type(arr, json_type_array) ||
+	    json_object_array_length(arr) != n)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *x = json_object_array_get_idx(arr, i);
+		const char *t = member != NULL ? provider_json_str(x, member, NULL)
+		    : json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
+		if (t == NULL || (out[i] = strdup(t)) == NULL) {
+			while (i-- > 0) {
+				free(out[i]);
+				out[i] = NULL;
+			}
+			return -1;
+		}
+	}
+	return 0;
 }

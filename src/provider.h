@@ -96,6 +96,12 @@ int provider_list_from_names(const char *configured, const char *const *names, s
  * cfg->providers. Returns 0, or -1 with a message (prefixed with name). */
 int provider_prices_check(const struct config *cfg, const char *name, char *err, size_t errsz);
 
+/* Copies the n texts of the JSON array arr (its items, or when member is
+ * not NULL each item's member) into new strings out[0..n) (caller frees).
+ * Returns 0, or -1 when arr is not an array of n such texts (then nothing
+ * is left allocated). */
+int provider_take_strings(struct json_object *arr, const char *member, size_t n, char **out);
+
 /* Returns the member path a.b (b NULL: just a) of o as a string, or NULL
  * when absent or not a string. Borrowed from o. */
 const char *provider_json_str(struct json_object *o, const char *a, const char *b);

@@ -55,21 +55,9 @@ static int take_results(struct json_object *doc, size_t n, char **out)
 	struct json_object *data, *arr;
 
 	if (doc == NULL || !json_object_object_get_ex(doc, "data", &data) ||
-	    !json_object_object_get_ex(data, "translations", &arr) ||
-	    !json_object_is_type(arr, json_type_array) || json_object_array_length(arr) != n)
+	    !json_object_object_get_ex(data, "translations", &arr))
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const char *t = provider_json_str(json_object_array_get_idx(arr, i),
-		    "translatedText", NULL);
-		if (t == NULL || (out[i] = strdup(t)) == NULL) {
-			while (i-- > 0) {
-				free(out[i]);
-				out[i] = NULL;
-			}
-			return -1;
-		}
-	}
-	return 0;
+	return provider_take_strings(arr, "translatedText", n, out);
 }
 
 static enum provider_status google_translate(struct worker *w, const struct translate_job *job,

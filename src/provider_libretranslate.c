@@ -35,8 +35,9 @@ static struct json_object *request_body(const struct worker *w, const struct tra
 	return o;
 }
 
-/* Moves the translations of reply doc into out[0..n). Returns 0, or -1
- * when the reply has not the expected shape (nothing left allocated). */
+/* Moves the translations of reply doc into out[0..n): "translatedText"
+ * is a string for one text, else an array. Returns 0, or -1 when the reply
+ * has not the expected shape (nothing left allocated). */
 static int take_results(struct json_object *doc, size_t n, char **out)
 {
 	struct json_object *t;
@@ -45,20 +46,7 @@ static int take_results(struct json_object *doc, size_t n, char **out)
 		return -1;
 	if (n == 1 && json_object_is_type(t, json_type_string))
 		return (out[0] = strdup(json_object_get_string(t))) != NULL ? 0 : -1;
-	if (!json_object_is_type(t, json_type_array) || json_object_array_length(t) != n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *x = json_object_array_get_idx(t, i);
-		out[i] = json_object_is_type(x, json_type_string) ? strdup(json_object_get_string(x)) : NULL;
-		if (out[i] == NULL) {
-			while (i-- > 0) {
-				free(out[i]);
-				out[i] = NULL;
-			}
-			return -1;
-		}
-	}
-	return 0;
+	return provider_take_strings(t, NULL, n, out);
 }
 
 static enum provider_status libre_translate(struct worker *w, const struct translate_job *job,

@@ -14,6 +14,7 @@
 #include "money.h"
 #include "pricing.h"
 #include "provider.h"
+#include "request.h"
 #include "translation.h"
 #include "utf8.h"
 #include "worker.h"
@@ -527,6 +528,23 @@ enum problem translation_run(struct worker *w, const struct translation_request 
 			p = translate_detected(&x, &job, res->entries, n, res->detected, &res->hits);
 	}
 	translate_usage(w, u, res->entries, n, res->hits, q->html);
+	return p;
+}
+
+enum problem translation_serve(struct worker *w, struct request *r,
+    struct translation_request *q, struct translation_result *res, struct reply *rp)
+{
+	enum problem p;
+
+	q->workspace_id = r->ident.workspace_id;
+	q->request_id = r->request_id;
+	q->idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;
+	p = translation_check(w, q, rp);
+	if (p == PROBLEM_NONE)
+		p = translation_run(w, q, res, &r->usage, rp);
+	if (p == PROBLEM_NONE)
+		reply_header(rp, "X-Cache", "%s", res->hits == res->n ? "HIT"
+		    : res->hits == 0 ? "MISS" : "PARTIAL");
 	return p;
 }
 

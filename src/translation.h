@@ -16,6 +16,7 @@
 #include "usage.h"
 
 struct worker;
+struct request;
 
 /* What to translate. All strings are borrowed. */
 struct translation_request {
@@ -61,6 +62,13 @@ enum problem translation_check(struct worker *w, const struct translation_reques
  * in both cases. */
 enum problem translation_run(struct worker *w, const struct translation_request *q,
     struct translation_result *res, struct usage *u, struct reply *rp);
+
+/* Serves q for the request r: takes the caller's workspace, the request id
+ * and its claimed Idempotency-Key from r, checks and translates q into res
+ * (usage into r->usage), and on success sets X-Cache (HIT, MISS or
+ * PARTIAL). Returns as translation_check() and translation_run(). */
+enum problem translation_serve(struct worker *w, struct request *r,
+    struct translation_request *q, struct translation_result *res, struct reply *rp);
 
 /* Frees what res owns and zeroes it. */
 void translation_release(struct translation_result *res);

@@ -74,10 +74,11 @@ static long long sql_num(const char *sql, const char *param)
 	return n;
 }
 
-/* Returns how many translate calls the DeepL stand-in has had, or -1. */
-static long deepl_calls(void)
+/* Returns the counter member of GET /fixture/calls of the stand-in whose
+ * URL is in the environment variable env, or -1. */
+static long fixture_calls(const char *env, const char *member)
 {
-	const char *base = getenv("DRAGOMAN_FIXTURE_DEEPL");
+	const char *base = getenv(env);
 	char url[256];
 	struct http_response r;
 	long n = -1;
@@ -86,9 +87,15 @@ static long deepl_calls(void)
 		return -1;
 	snprintf(url, sizeof(url), "%s/fixture/calls", base);
 	if (http_get_url(url, &r) == 200)
-		n = (long)jnum(&r, "translate_calls");
+		n = (long)jnum(&r, member);
 	http_free(&r);
 	return n;
+}
+
+/* Returns how many translate calls the DeepL stand-in has had, or -1. */
+static long deepl_calls(void)
+{
+	return fixture_calls("DRAGOMAN_FIXTURE_DEEPL", "translate_calls");
 }
 
 /* Runs `dragoman-admin billing ARGS`. Returns 0 when it succeeded. */
@@ -783,18 +790,7 @@ static long webhook(const char *payload, const char *sig)
 /* Returns how many PaymentIntents the Stripe stand-in created, or -1. */
 static long stripe_calls(void)
 {
-	const char *base = getenv("DRAGOMAN_FIXTURE_STRIPE");
-	char url[256];
-	struct http_response r;
-	long n = -1;
-
-	if (base == NULL)
-		return -1;
-	snprintf(url, sizeof(url), "%s/fixture/calls", base);
-	if (http_get_url(url, &r) == 200)
-		n = (long)jnum(&r, "payment_intents");
-	http_free(&r);
-	return n;
+	return fixture_calls("DRAGOMAN_FIXTURE_STRIPE", "payment_intents");
 }
 
 /* Sets the workspace of key k to pay with payment method pm. */
