@@ -13,5 +13,6 @@ extern const struct route cache_stats_routes[];
 extern const struct route billing_routes[];
 extern const struct route admin_routes[];
 extern const struct route payment_routes[];
+extern const struct route report_routes[];
 
 #endif

@@ -37,6 +37,7 @@ struct admin {
 	const char *reason;         /* billing adjust */
 	int limit_given;            /* --limit was on the command line */
 	long months;                /* partitions ensure: months ahead */
+	int rebuild;                /* rollup --rebuild */
 };
 
 static void usage(FILE *f)
@@ -59,7 +60,8 @@ static void usage(FILE *f)
 	    "  partitions ensure [--months N]      usage partitions for this month and N ahead (3),\n"
 	    "                                      and drop those past usage_retention_months\n"
 	    "  partitions list                     the usage partitions\n"
-	    "  rollup                              roll the closed hours' usage into usage_hourly\n"
+	    "  rollup [--rebuild]                  roll the closed hours' usage up (hourly, daily);\n"
+	    "                                      --rebuild: again for every day with raw events\n"
 	    "  statement NAME                      print the SQL of a prepared statement\n"
 	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG,\n"
 	    "else %s.\n", MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
@@ -263,10 +265,10 @@ static int cmd_partitions_ensure(struct admin *a)
 	return ok ? 0 : 1;
 }
 
-/* rollup: returns the exit status. */
-static int cmd_rollup(struct admin *a)
+/* rollup [--rebuild]: returns the exit status. */
+static int cmd_rollup(struct admin *a, int rebuild)
 {
-	PGresult *res = db_exec(a->db, STMT_USAGE_ROLLUP, NULL);
+	PGresult *res = db_exec(a->db, rebuild ? STMT_USAGE_ROLLUP_REBUILD : STMT_USAGE_ROLLUP, NULL);
 	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
 
 	if (ok)
@@ -297,7 +299,7 @@ static int cmd_partitions_list(struct admin *a)
  * the exit status. */
 static int cmd_maintain(struct admin *a)
 {
-	int ok = cmd_partitions_ensure(a) == 0 && cmd_rollup(a) == 0;
+	int ok = cmd_partitions_ensure(a) == 0 && cmd_rollup(a, 0) == 0;
 	PGresult *res;
 	struct worker w;
 	long released, stale;
@@ -437,7 +439,7 @@ static int dispatch(struct admin *a, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[0], "partitions") == 0 && strcmp(argv[1], "list") == 0)
 		return cmd_partitions_list(a);
 	if (argc == 1 && strcmp(argv[0], "rollup") == 0)
-		return cmd_rollup(a);
+		return cmd_rollup(a, a->rebuild);
 	if (argc == 2 && strcmp(argv[0], "statement") == 0) {
 		const struct stmt_def *d = stmt_def_named(argv[1]);
 		if (d == NULL) {
@@ -477,15 +479,17 @@ int main(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' },
 		{ "reason", required_argument, NULL, 'R' },
 		{ "months", required_argument, NULL, 'M' },
+		{ "rebuild", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0, 3 };
+	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0, 3,
+	    0 };
 	const char *config_path = NULL;
 	char err[512];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "c:d:p:r:H:l:R:M:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:p:r:H:l:R:M:Bh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_path = optarg; break;
 		case 'd': a.migrations = optarg; break;
@@ -505,6 +509,7 @@ int main(int argc, char **argv)
 				return 2;
 			a.limit_given = 1;
 			break;
+		case 'B': a.rebuild = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

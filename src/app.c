@@ -28,6 +28,7 @@ const struct route *const app_routes[] = {
 	billing_routes,
 	admin_routes,
 	payment_routes,
+	report_routes,
 	NULL
 };
 

@@ -66,6 +66,8 @@ static const struct key_spec keys[] = {
 	{ "hold_ttl_s", KEY_LONG, OFF(hold_ttl_s), 0, "3600", 60, 86400 },
 	{ "idempotency_lease_s", KEY_LONG, OFF(idempotency_lease_s), 0, "60", 1, 3600 },
 	{ "usage_retention_months", KEY_LONG, OFF(usage_retention_months), 0, "0", 0, 1200 },
+	{ "reports_conninfo", KEY_STRING, OFF(reports_conninfo), 0, NULL, 0, 0 },
+	{ "report_max_days", KEY_LONG, OFF(report_max_days), 0, "400", 1, 3660 },
 	{ "stripe_url", KEY_STRING, OFF(stripe_url), 0, NULL, 0, 0 },
 	{ "stripe_secret_key", KEY_STRING, OFF(stripe_secret_key), 0, NULL, 0, 0 },
 	{ "stripe_webhook_secret", KEY_STRING, OFF(stripe_webhook_secret), 0, NULL, 0, 0 },

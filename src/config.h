@@ -37,6 +37,8 @@ struct config {
 	long hold_ttl_s;            /* a credit hold of a dead worker lasts this long */
 	long idempotency_lease_s;   /* a retry may take over a key claimed this long ago */
 	long usage_retention_months; /* usage events kept (whole months); 0: all */
+	char *reports_conninfo;     /* reports read here (a standby); NULL: database_url */
+	long report_max_days;       /* the longest range a report covers */
 	char *stripe_url;           /* NULL: https://api.stripe.com */
 	char *stripe_secret_key;    /* NULL: payments off */
 	char *stripe_webhook_secret; /* whsec_...; NULL: webhooks refused */

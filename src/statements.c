@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "report_sql.h"
 #include "statements.h"
 
 static const struct stmt_def defs[STMT__MAX] = {
@@ -192,6 +193,91 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "SELECT usage_events_drop_before(date_trunc('month', now() AT TIME ZONE 'UTC')"
 	    " AT TIME ZONE 'UTC' - make_interval(months => $1::integer))", 1, 0 },
 	[STMT_USAGE_ROLLUP] = { "usage_rollup", "SELECT usage_rollup()", 0, 0 },
+	[STMT_USAGE_ROLLUP_REBUILD] = { "usage_rollup_rebuild", "SELECT usage_rollup_rebuild()",
+	    0, 0 },
+	/* a report's range in time zone $4: the last day, week or month ($3),
+	 * or from $1 to $2 (each local to $4 unless $5 / $6 says it carries
+	 * an offset; $7: $2 is a date, whose whole day is included). Returns
+	 * both ends in UTC, the length in seconds, and both ends as local
+	 * RFC 3339 text. */
+	[STMT_REPORT_RANGE] = { "report_range",
+	    "SELECT to_char(lo AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	    " to_char(hi AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	    " extract(epoch FROM hi - lo)::bigint, report_local_text(lo, $4),"
+	    " report_local_text(hi, $4)"
+	    " FROM (SELECT CASE WHEN $3::text IS NOT NULL THEN CASE $3::text"
+	    "   WHEN 'day' THEN n.t - interval '1 day' WHEN 'week' THEN n.t - interval '7 days'"
+	    "   ELSE (n.t AT TIME ZONE $4 - interval '1 month') AT TIME ZONE $4 END"
+	    "  WHEN $5::boolean THEN $1::text::timestamptz ELSE $1::text::timestamp AT TIME ZONE $4"
+	    "  END AS lo,"
+	    "  CASE WHEN $3::text IS NOT NULL THEN n.t"
+	    "  WHEN $7::boolean THEN ($2::text::date + 1)::timestamp AT TIME ZONE $4"
+	    "  WHEN $6::boolean THEN $2::text::timestamptz ELSE $2::text::timestamp AT TIME ZONE $4"
+	    "  END AS hi"
+	    " FROM (SELECT date_trunc('second', now()) + interval '1 second' AS t, now() AT TIME ZONE $4 AS zone_ok) n) r",
+	    7, 1 },
+	/* the usage report of workspace $1 over [$2, $3) in buckets of $5
+	 * ('day' or 'hour') in time zone $4: the totals row first (grouped
+	 * 1), then one row per bucket, empty ones too; each with its local
+	 * start, the measures and the unique users */
+	[STMT_REPORT_USAGE] = { "report_usage",
+	    REPORT_SEGMENTS("$5") REPORT_DIMS(REPORT_OF_WORKSPACE) ","
+	    REPORT_ACTORS(REPORT_OF_WORKSPACE) ","
+	    " buckets AS (SELECT b FROM generate_series(date_trunc($5, $2::timestamptz AT TIME ZONE $4),"
+	    "  ($3::timestamptz - interval '1 microsecond') AT TIME ZONE $4, ('1 ' || $5)::interval) b),"
+	    " agg AS (SELECT b, GROUPING(b) AS g," REPORT_MEASURES
+	    "  FROM (SELECT date_trunc($5, ts AT TIME ZONE $4) AS b, * FROM dims) d"
+	    "  GROUP BY GROUPING SETS ((b), ())),"
+	    " users AS (SELECT b, GROUPING(b) AS g, count(DISTINCT actor) AS n"
+	    "  FROM (SELECT date_trunc($5, ts AT TIME ZONE $4) AS b, actor FROM actors) a"
+	    "  GROUP BY GROUPING SETS ((b), ())),"
+	    " keys AS (SELECT b, 0 AS g FROM buckets UNION ALL SELECT NULL, 1)"
+	    " SELECT k.g, CASE WHEN k.g = 0 THEN report_local_text(k.b AT TIME ZONE $4, $4) END,"
+	    REPORT_MEASURES_OF_A ", u.n"
+	    " FROM keys k LEFT JOIN agg a ON a.g = k.g AND (k.g = 1 OR a.b = k.b)"
+	    " LEFT JOIN users u ON u.g = k.g AND (k.g = 1 OR u.b = k.b)"
+	    " ORDER BY k.g DESC, k.b", 5, 1 },
+	/* the users (API keys when no user) of workspace $1 over [$2, $3)
+	 * that spent most, $5 at most: actor, kind, key prefix, requests,
+	 * errors, characters, billed characters, cost */
+	[STMT_REPORT_ACTORS] = { "report_actors",
+	    REPORT_SEGMENTS("'none'") REPORT_ACTORS(REPORT_OF_WORKSPACE)
+	    " SELECT a.actor, a.kind, k.prefix, a.requests, a.errors, a.characters, a.billed,"
+	    " a.cost FROM (SELECT actor, min(actor_kind) AS kind, sum(requests) AS requests,"
+	    "  sum(errors) AS errors, sum(characters) AS characters,"
+	    "  sum(billed_characters) AS billed, sum(cost_micros) AS cost FROM actors"
+	    "  GROUP BY actor) a LEFT JOIN api_keys k ON a.kind = 'k' AND k.id = a.actor"
+	    " ORDER BY a.cost DESC, a.requests DESC, a.actor LIMIT $5::integer", 5, 1 },
+	/* the language pairs of workspace $1 over [$2, $3), most requested
+	 * first, $5 at most: source, target, the measures */
+	[STMT_REPORT_PAIRS] = { "report_pairs",
+	    REPORT_SEGMENTS("'none'") REPORT_DIMS(REPORT_OF_WORKSPACE)
+	    " SELECT source, target," REPORT_MEASURES " FROM dims WHERE target <> ''"
+	    " GROUP BY source, target ORDER BY sum(requests) DESC, source, target"
+	    " LIMIT $5::integer", 5, 1 },
+	/* the providers of workspace $1 over [$2, $3), most requested first,
+	 * $5 at most: provider, the measures */
+	[STMT_REPORT_PROVIDERS] = { "report_providers",
+	    REPORT_SEGMENTS("'none'") REPORT_DIMS(REPORT_OF_WORKSPACE)
+	    " SELECT provider," REPORT_MEASURES " FROM dims WHERE provider <> ''"
+	    " GROUP BY provider ORDER BY sum(requests) DESC, provider LIMIT $5::integer", 5, 1 },
+	/* every workspace over [$2, $3) (time zone $4): the totals row first
+	 * (grouped 1), then the $1 workspaces that spent most; each with the
+	 * workspace, its name, the workspaces active, and the measures */
+	[STMT_REPORT_WORKSPACES] = { "report_workspaces",
+	    REPORT_SEGMENTS("'none'") REPORT_DIMS("") ","
+	    " agg AS (SELECT workspace_id, GROUPING(workspace_id) AS g,"
+	    "  count(DISTINCT workspace_id) AS active," REPORT_MEASURES
+	    "  FROM dims GROUP BY GROUPING SETS ((workspace_id), ()))"
+	    " SELECT a.g, a.workspace_id, w.name, a.active," REPORT_MEASURES_OF_A " FROM agg a"
+	    " LEFT JOIN workspaces w ON w.id = a.workspace_id"
+	    " ORDER BY a.g DESC, a.m_cost DESC, a.workspace_id LIMIT $1::integer + 1", 4, 1 },
+	/* the money that came in over [$1, $2): per ledger type (payments'
+	 * credits and refunds, grants, coupons), the sum and the rows */
+	[STMT_REPORT_MONEY] = { "report_money",
+	    "SELECT type, sum(amount_micros), count(*) FROM ledger"
+	    " WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz"
+	    " AND type IN ('credit', 'refund', 'grant', 'coupon') GROUP BY type", 2, 1 },
 	[STMT_USAGE_PARTITION_LIST] = { "usage_partition_list",
 	    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
 	    " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'usage_events'"

@@ -25,6 +25,13 @@ int worker_open(struct worker *w, const struct config *cfg, char *err, size_t er
 	w->cfg = cfg;
 	w->db = db_open(cfg->database_url, cfg->db_connect_timeout,
 	    cfg->db_statement_timeout_ms);
+	if (cfg->reports_conninfo != NULL && w->db != NULL &&
+	    (w->reports_db = db_open(cfg->reports_conninfo, cfg->db_connect_timeout,
+	    cfg->db_statement_timeout_ms)) == NULL) {
+		snprintf(err, errsz, "out of memory");
+		worker_close(w);
+		return -1;
+	}
 	w->cache = cache_open(cfg->memcached_servers, cfg->memcached_timeout_ms, err, errsz);
 	w->curl = curl_easy_init();
 	if (w->db == NULL || w->cache == NULL || w->curl == NULL) {
@@ -36,9 +43,15 @@ int worker_open(struct worker *w, const struct config *cfg, char *err, size_t er
 	return 0;
 }
 
+struct db *worker_reports_db(struct worker *w)
+{
+	return w->reports_db != NULL ? w->reports_db : w->db;
+}
+
 void worker_close(struct worker *w)
 {
 	db_close(w->db);
+	db_close(w->reports_db);
 	cache_close(w->cache);
 	if (w->curl != NULL)
 		curl_easy_cleanup(w->curl);

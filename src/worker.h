@@ -13,6 +13,7 @@
 struct worker {
 	const struct config *cfg;   /* borrowed */
 	struct db *db;
+	struct db *reports_db;       /* reports_conninfo's; NULL: db serves reports */
 	struct cache *cache;
 	CURL *curl;
 	void *textcat;              /* language classifier, loaded on first use */
@@ -23,6 +24,10 @@ struct worker {
  * use). Returns 0, or -1 with a message in err. Release with worker_close(). */
 int worker_open(struct worker *w, const struct config *cfg, char *err, size_t errsz)
     __attribute__((warn_unused_result));
+
+/* Returns the connection reports read from: reports_conninfo's, else the
+ * primary's (borrowed). */
+struct db *worker_reports_db(struct worker *w);
 
 /* Frees what w holds and zeroes it. */
 void worker_close(struct worker *w);
