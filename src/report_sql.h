@@ -12,40 +12,61 @@
 	" $3::timestamptz, $4, " GRAIN ")),"
 
 /* dims: one row per rollup row or raw event, with the measures of
- * usage_hourly; WS restricts alias x to a workspace ("" for all) */
-#define REPORT_DIMS(WS) \
-	" dims AS (SELECT x.workspace_id, x.day AS ts, x.endpoint, x.provider, x.source," \
-	"  x.target, x.requests, x.errors, x.segments, x.cached_segments, x.characters," \
+ * usage_hourly; WS restricts alias x to a workspace ("" for all). Each
+ * part is read per segment through LATERAL ... OFFSET 0, so that every
+ * segment is one index range scan (the planner cannot know how few
+ * segments there are, and would rather scan the workspace's rows whole). */
+#define REPORT_DAILY_PART(WS) \
+	" SELECT x.* FROM seg, LATERAL (SELECT x.workspace_id, x.day AS ts, x.endpoint," \
+	"  x.provider, x.source, x.target, x.requests, x.errors, x.segments," \
+	"  CASE WHEN x.endpoint LIKE 'translate%' THEN x.segments ELSE 0 END AS translations," \
+	"  x.cached_segments, x.characters, x.billed_characters, x.cost_micros," \
+	"  x.duration_ms_sum AS dur, x.duration_hist AS hist FROM usage_daily x" \
+	"  WHERE x.day >= seg.lo AND x.day < seg.hi" WS " OFFSET 0) x WHERE seg.kind = 'd'"
+/* the same for all workspaces, from their daily totals */
+#define REPORT_WORKSPACES_DAILY_PART \
+	" SELECT x.* FROM seg, LATERAL (SELECT x.workspace_id, x.day AS ts, ''::text AS endpoint," \
+	"  ''::text AS provider, ''::text AS source, ''::text AS target, x.requests, x.errors," \
+	"  0::bigint AS segments, x.translations, x.cached_segments, x.characters," \
 	"  x.billed_characters, x.cost_micros, x.duration_ms_sum AS dur, x.duration_hist AS hist" \
-	"  FROM seg JOIN usage_daily x ON seg.kind = 'd' AND x.day >= seg.lo AND x.day < seg.hi" \
-	   WS \
-	"  UNION ALL SELECT x.workspace_id, x.hour, x.endpoint, x.provider, x.source, x.target," \
-	"  x.requests, x.errors, x.segments, x.cached_segments, x.characters," \
-	"  x.billed_characters, x.cost_micros, x.duration_ms_sum, x.duration_hist" \
-	"  FROM seg JOIN usage_hourly x ON seg.kind = 'h' AND x.hour >= seg.lo AND x.hour < seg.hi" \
-	   WS \
-	"  UNION ALL SELECT x.workspace_id, x.created_at, x.endpoint, coalesce(x.provider, '')," \
-	"  coalesce(x.source, ''), coalesce(x.target, ''), 1, (x.status >= 400)::integer," \
-	"  x.segments, x.cached_segments, x.characters, x.billed_characters, x.cost_micros," \
-	"  x.duration_ms, usage_hist_unit(x.duration_ms)" \
-	"  FROM seg JOIN usage_events x ON seg.kind = 'r' AND x.created_at >= seg.lo" \
-	"  AND x.created_at < seg.hi AND x.endpoint NOT LIKE 'billing.%'" WS ")"
+	"  FROM usage_workspaces_daily x WHERE x.day >= seg.lo AND x.day < seg.hi OFFSET 0) x" \
+	"  WHERE seg.kind = 'd'"
+#define REPORT_HOURLY_AND_RAW_PARTS(WS) \
+	"  UNION ALL SELECT x.* FROM seg, LATERAL (SELECT x.workspace_id, x.hour, x.endpoint," \
+	"  x.provider, x.source, x.target, x.requests, x.errors, x.segments," \
+	"  CASE WHEN x.endpoint LIKE 'translate%' THEN x.segments ELSE 0 END, x.cached_segments," \
+	"  x.characters, x.billed_characters, x.cost_micros, x.duration_ms_sum, x.duration_hist" \
+	"  FROM usage_hourly x WHERE x.hour >= seg.lo AND x.hour < seg.hi" WS " OFFSET 0) x" \
+	"  WHERE seg.kind = 'h'" \
+	"  UNION ALL SELECT x.* FROM seg, LATERAL (SELECT x.workspace_id, x.created_at," \
+	"  x.endpoint, coalesce(x.provider, ''), coalesce(x.source, ''), coalesce(x.target, '')," \
+	"  1, (x.status >= 400)::integer, x.segments," \
+	"  CASE WHEN x.endpoint LIKE 'translate%' THEN x.segments ELSE 0 END, x.cached_segments," \
+	"  x.characters, x.billed_characters, x.cost_micros, x.duration_ms," \
+	"  usage_hist_unit(x.duration_ms) FROM usage_events x" \
+	"  WHERE x.created_at >= seg.lo AND x.created_at < seg.hi" \
+	"  AND x.endpoint NOT LIKE 'billing.%'" WS " OFFSET 0) x WHERE seg.kind = 'r'"
+#define REPORT_DIMS(WS) \
+	" dims AS (" REPORT_DAILY_PART(WS) REPORT_HOURLY_AND_RAW_PARTS(WS) ")"
+#define REPORT_WORKSPACES_DIMS \
+	" dims AS (" REPORT_WORKSPACES_DAILY_PART REPORT_HOURLY_AND_RAW_PARTS("") ")"
 
 /* actors: the same per user (or API key) */
 #define REPORT_ACTORS(WS) \
-	" actors AS (SELECT x.workspace_id, x.day AS ts, x.actor, x.actor_kind, x.requests," \
-	"  x.errors, x.segments, x.cached_segments, x.characters, x.billed_characters," \
-	"  x.cost_micros FROM seg JOIN usage_actors_daily x ON seg.kind = 'd'" \
-	"  AND x.day >= seg.lo AND x.day < seg.hi" WS \
-	"  UNION ALL SELECT x.workspace_id, x.hour, x.actor, x.actor_kind, x.requests, x.errors," \
-	"  x.segments, x.cached_segments, x.characters, x.billed_characters, x.cost_micros" \
-	"  FROM seg JOIN usage_actors_hourly x ON seg.kind = 'h' AND x.hour >= seg.lo" \
-	"  AND x.hour < seg.hi" WS \
-	"  UNION ALL SELECT x.workspace_id, x.created_at, usage_actor(x.user_id, x.api_key_id)," \
-	"  usage_actor_kind(x.user_id, x.api_key_id), 1, (x.status >= 400)::integer, x.segments," \
-	"  x.cached_segments, x.characters, x.billed_characters, x.cost_micros" \
-	"  FROM seg JOIN usage_events x ON seg.kind = 'r' AND x.created_at >= seg.lo" \
-	"  AND x.created_at < seg.hi AND x.endpoint NOT LIKE 'billing.%'" WS ")"
+	" actors AS (SELECT x.* FROM seg, LATERAL (SELECT x.workspace_id, x.day AS ts, x.actor," \
+	"  x.actor_kind, x.requests, x.errors, x.segments, x.cached_segments, x.characters," \
+	"  x.billed_characters, x.cost_micros FROM usage_actors_daily x" \
+	"  WHERE x.day >= seg.lo AND x.day < seg.hi" WS " OFFSET 0) x WHERE seg.kind = 'd'" \
+	"  UNION ALL SELECT x.* FROM seg, LATERAL (SELECT x.workspace_id, x.hour, x.actor," \
+	"  x.actor_kind, x.requests, x.errors, x.segments, x.cached_segments, x.characters," \
+	"  x.billed_characters, x.cost_micros FROM usage_actors_hourly x" \
+	"  WHERE x.hour >= seg.lo AND x.hour < seg.hi" WS " OFFSET 0) x WHERE seg.kind = 'h'" \
+	"  UNION ALL SELECT x.* FROM seg, LATERAL (SELECT x.workspace_id, x.created_at," \
+	"  usage_actor(x.user_id, x.api_key_id), usage_actor_kind(x.user_id, x.api_key_id), 1," \
+	"  (x.status >= 400)::integer, x.segments, x.cached_segments, x.characters," \
+	"  x.billed_characters, x.cost_micros FROM usage_events x" \
+	"  WHERE x.created_at >= seg.lo AND x.created_at < seg.hi" \
+	"  AND x.endpoint NOT LIKE 'billing.%'" WS " OFFSET 0) x WHERE seg.kind = 'r')"
 
 #define REPORT_OF_WORKSPACE " AND x.workspace_id = $1::uuid"
 
@@ -53,7 +74,7 @@
  * report_measure (src/report.h) */
 #define REPORT_MEASURES \
 	" sum(requests) AS m_requests," \
-	" sum(segments) FILTER (WHERE endpoint LIKE 'translate%') AS m_translations," \
+	" sum(translations) AS m_translations," \
 	" sum(characters) AS m_characters, sum(billed_characters) AS m_billed," \
 	" sum(cost_micros) AS m_cost, sum(cached_segments) AS m_cached," \
 	" sum(errors) AS m_errors, sum(dur) AS m_dur," \

@@ -8,8 +8,11 @@
 
 static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_PING] = { "ping", "SELECT 1", 0, 1 },
+	/* the session's statement timeout; and no JIT compilation, which
+	 * costs a report far more (seconds) than it could save */
 	[STMT_SET_TIMEOUT] = { "set_timeout",
-	    "SELECT set_config('statement_timeout', $1, false)", 1, 1 },
+	    "SELECT set_config('statement_timeout', $1, false), set_config('jit', 'off', false)",
+	    1, 1 },
 	/* last_used_at is written at most once a minute per key; running it
 	 * twice is harmless, so it may be retried after a reconnect */
 	[STMT_KEY_AUTHENTICATE] = { "key_authenticate",
@@ -265,7 +268,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	 * (grouped 1), then the $1 workspaces that spent most; each with the
 	 * workspace, its name, the workspaces active, and the measures */
 	[STMT_REPORT_WORKSPACES] = { "report_workspaces",
-	    REPORT_SEGMENTS("'none'") REPORT_DIMS("") ","
+	    REPORT_SEGMENTS("'none'") REPORT_WORKSPACES_DIMS ","
 	    " agg AS (SELECT workspace_id, GROUPING(workspace_id) AS g,"
 	    "  count(DISTINCT workspace_id) AS active," REPORT_MEASURES
 	    "  FROM dims GROUP BY GROUPING SETS ((workspace_id), ()))"

@@ -69,6 +69,22 @@ CREATE TABLE usage_daily (
     PRIMARY KEY (workspace_id, day, endpoint, provider, source, target)
 );
 
+-- Per workspace and UTC day, for the reports across workspaces.
+CREATE TABLE usage_workspaces_daily (
+    day                timestamptz NOT NULL,
+    workspace_id       uuid        NOT NULL,
+    requests           bigint      NOT NULL,
+    errors             bigint      NOT NULL,
+    translations       bigint      NOT NULL,
+    cached_segments    bigint      NOT NULL,
+    characters         bigint      NOT NULL,
+    billed_characters  bigint      NOT NULL,
+    cost_micros        bigint      NOT NULL,
+    duration_ms_sum    bigint      NOT NULL,
+    duration_hist      bigint[]    NOT NULL,
+    PRIMARY KEY (day, workspace_id)
+);
+
 CREATE TABLE usage_actors_hourly (
     workspace_id       uuid        NOT NULL,
     hour               timestamptz NOT NULL,
@@ -148,7 +164,7 @@ BEGIN
         FROM (SELECT e.*, usage_hist_unit(duration_ms) AS h FROM usage_events e
               WHERE created_at >= lo AND created_at < hi
                 AND endpoint NOT LIKE 'billing.%') e
-        GROUP BY 1, 2, 3, 4, 5, 6;
+        GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 2;
         INSERT INTO usage_actors_hourly
         SELECT workspace_id, date_trunc('hour', created_at), usage_actor(user_id, api_key_id),
                min(usage_actor_kind(user_id, api_key_id)), count(*),
@@ -180,7 +196,19 @@ BEGIN
                      sum(duration_hist[10]), sum(duration_hist[11]), sum(duration_hist[12]),
                      sum(duration_hist[13]), sum(duration_hist[14])]::bigint[]
         FROM usage_hourly WHERE hour >= dlo AND hour < dhi
-        GROUP BY 1, 2, 3, 4, 5, 6;
+        GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 2;
+        INSERT INTO usage_workspaces_daily
+        SELECT date_trunc('day', hour, 'UTC'), workspace_id, sum(requests), sum(errors),
+               coalesce(sum(segments) FILTER (WHERE endpoint LIKE 'translate%'), 0),
+               sum(cached_segments), sum(characters), sum(billed_characters), sum(cost_micros),
+               sum(duration_ms_sum),
+               ARRAY[sum(duration_hist[1]), sum(duration_hist[2]), sum(duration_hist[3]),
+                     sum(duration_hist[4]), sum(duration_hist[5]), sum(duration_hist[6]),
+                     sum(duration_hist[7]), sum(duration_hist[8]), sum(duration_hist[9]),
+                     sum(duration_hist[10]), sum(duration_hist[11]), sum(duration_hist[12]),
+                     sum(duration_hist[13]), sum(duration_hist[14])]::bigint[]
+        FROM usage_hourly WHERE hour >= dlo AND hour < dhi
+        GROUP BY 1, 2 ORDER BY 1;
         INSERT INTO usage_actors_daily
         SELECT workspace_id, date_trunc('day', hour, 'UTC'), actor, min(actor_kind),
                sum(requests), sum(errors), sum(segments), sum(cached_segments), sum(characters),
@@ -195,7 +223,8 @@ END $$;
 -- The parts of the range [p_from, p_to) a report reads from each table,
 -- when its buckets are p_grain ('day', 'hour', or 'none' for one bucket)
 -- in time zone p_tz: kind 'd' (usage_daily, whole UTC days), 'h'
--- (usage_hourly, whole hours) or 'r' (raw usage_events). A rollup row is
+-- (usage_hourly, whole hours) or 'r' (raw usage_events); usage_daily's
+-- days are usage_workspaces_daily's and usage_actors_daily's too. A rollup row is
 -- used only when it is closed, lies wholly in the range and wholly in
 -- one bucket; everything else is read raw. Adjacent parts of one kind
 -- are merged. STABLE: it sees the watermarks of the calling statement's
@@ -273,6 +302,7 @@ BEGIN
     DELETE FROM usage_actors_hourly WHERE hour >= since;
     DELETE FROM usage_daily WHERE day >= since;
     DELETE FROM usage_actors_daily WHERE day >= since;
+    DELETE FROM usage_workspaces_daily WHERE day >= since;
     UPDATE rollup_watermarks SET done_until = since
     WHERE name IN ('usage_hourly', 'usage_daily') AND done_until > since;
     RETURN usage_rollup();
