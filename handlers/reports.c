@@ -15,6 +15,7 @@
 #include "../src/reply.h"
 #include "../src/report.h"
 #include "../src/worker.h"
+#include "../src/workspace.h"
 #include "handlers.h"
 
 /* group_by=hour covers at most this many days */
@@ -46,7 +47,16 @@ static enum problem report_begin(struct worker *w, struct request *r, struct rep
 	const char *format = qstr(r, Q_FORMAT);
 	struct report_ask ask = { qstr(r, Q_PERIOD), qstr(r, Q_FROM), qstr(r, Q_TO),
 	    qstr(r, Q_TZ), w->cfg->report_max_days };
+	char zone[64];
 
+	/* no ?tz: the workspace's own zone (UTC across workspaces) */
+	if (ask.tz == NULL && r->route->min_role != ROLE_PLATFORM) {
+		if (workspace_time_zone(w, r->ident.workspace_id, zone, sizeof(zone)) < 0) {
+			snprintf(rp->detail, sizeof(rp->detail), "reports are unavailable right now");
+			return PROBLEM_UNAVAILABLE;
+		}
+		ask.tz = zone;
+	}
 	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "format: must be json or csv");
 		return PROBLEM_INVALID_FIELD;
@@ -106,6 +116,30 @@ static PGresult *report_query_run(struct worker *w, enum stmt s, const char *con
 		snprintf(rp->detail, sizeof(rp->detail), "reports are unavailable right now");
 		return NULL;
 	}
+	return res;
+}
+
+/* Resolves the request's range and format, then runs statement s for the
+ * caller's workspace over it with ?limit (lim when not given). Returns the
+ * rows (caller PQclear()s), or NULL with *p and rp->detail set. */
+static PGresult *report_top_rows(struct worker *w, struct request *r, struct reply *rp,
+    enum stmt s, long long lim, struct report_range *range, int *csv, enum problem *p)
+{
+	char limit[24];
+	const char *values[5];
+	PGresult *res;
+
+	if ((*p = report_begin(w, r, rp, range, csv)) != PROBLEM_NONE)
+		return NULL;
+	snprintf(limit, sizeof(limit), "%lld",
+	    r->query_params[Q_LIMIT].present ? r->query_params[Q_LIMIT].num : lim);
+	values[0] = r->ident.workspace_id;
+	values[1] = range->from_utc;
+	values[2] = range->to_utc;
+	values[3] = range->tz;
+	values[4] = limit;
+	if ((res = report_query_run(w, s, values, rp)) == NULL)
+		*p = PROBLEM_UNAVAILABLE;
 	return res;
 }
 
@@ -203,23 +237,12 @@ static enum problem top_users_get(struct worker *w, struct request *r, struct re
 		"requests", "errors", "characters", "billed_characters", "cost", "cost_micros", NULL };
 	struct report_range range;
 	struct json_object *doc, *users;
-	char limit[24];
-	const char *values[5];
 	PGresult *res;
 	enum problem p;
 	int csv;
 
-	if ((p = report_begin(w, r, rp, &range, &csv)) != PROBLEM_NONE)
+	if ((res = report_top_rows(w, r, rp, STMT_REPORT_ACTORS, 10, &range, &csv, &p)) == NULL)
 		return p;
-	snprintf(limit, sizeof(limit), "%lld",
-	    r->query_params[Q_LIMIT].present ? r->query_params[Q_LIMIT].num : 10);
-	values[0] = r->ident.workspace_id;
-	values[1] = range.from_utc;
-	values[2] = range.to_utc;
-	values[3] = range.tz;
-	values[4] = limit;
-	if ((res = report_query_run(w, STMT_REPORT_ACTORS, values, rp)) == NULL)
-		return PROBLEM_UNAVAILABLE;
 	doc = report_doc(r->ident.workspace_id, &range);
 	users = json_object_new_array();
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -247,23 +270,12 @@ static enum problem pairs_get(struct worker *w, struct request *r, struct reply 
 	static const char *const columns[] = { "source", "target", MEASURE_COLUMNS, NULL };
 	struct report_range range;
 	struct json_object *doc, *pairs;
-	char limit[24];
-	const char *values[5];
 	PGresult *res;
 	enum problem p;
 	int csv;
 
-	if ((p = report_begin(w, r, rp, &range, &csv)) != PROBLEM_NONE)
+	if ((res = report_top_rows(w, r, rp, STMT_REPORT_PAIRS, 100, &range, &csv, &p)) == NULL)
 		return p;
-	snprintf(limit, sizeof(limit), "%lld",
-	    r->query_params[Q_LIMIT].present ? r->query_params[Q_LIMIT].num : 100);
-	values[0] = r->ident.workspace_id;
-	values[1] = range.from_utc;
-	values[2] = range.to_utc;
-	values[3] = range.tz;
-	values[4] = limit;
-	if ((res = report_query_run(w, STMT_REPORT_PAIRS, values, rp)) == NULL)
-		return PROBLEM_UNAVAILABLE;
 	doc = report_doc(r->ident.workspace_id, &range);
 	pairs = json_object_new_array();
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -285,23 +297,12 @@ static enum problem providers_get(struct worker *w, struct request *r, struct re
 	static const char *const columns[] = { "provider", MEASURE_COLUMNS, NULL };
 	struct report_range range;
 	struct json_object *doc, *providers;
-	char limit[24];
-	const char *values[5];
 	PGresult *res;
 	enum problem p;
 	int csv;
 
-	if ((p = report_begin(w, r, rp, &range, &csv)) != PROBLEM_NONE)
+	if ((res = report_top_rows(w, r, rp, STMT_REPORT_PROVIDERS, 100, &range, &csv, &p)) == NULL)
 		return p;
-	snprintf(limit, sizeof(limit), "%lld",
-	    r->query_params[Q_LIMIT].present ? r->query_params[Q_LIMIT].num : 100);
-	values[0] = r->ident.workspace_id;
-	values[1] = range.from_utc;
-	values[2] = range.to_utc;
-	values[3] = range.tz;
-	values[4] = limit;
-	if ((res = report_query_run(w, STMT_REPORT_PROVIDERS, values, rp)) == NULL)
-		return PROBLEM_UNAVAILABLE;
 	doc = report_doc(r->ident.workspace_id, &range);
 	providers = json_object_new_array();
 	for (int i = 0; i < PQntuples(res); i++) {

@@ -21,26 +21,29 @@ static enum problem workspace_get(struct worker *w, struct request *r,
 	return p;
 }
 
-enum { F_NAME, F_PROVIDERS };
+enum { F_NAME, F_PROVIDERS, F_TIME_ZONE };
 static const struct param_spec patch_fields[] = {
 	[F_NAME] = { "name", PARAM_STRING, 0, 1, 100, 0 },
 	[F_PROVIDERS] = { "providers", PARAM_TEXT_ARRAY, 0, 0, PROVIDERS_MAX, 32 },
+	[F_TIME_ZONE] = { "time_zone", PARAM_STRING, 0, 1, 63, 0 },
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 
-/* Renames the workspace and/or sets its provider order (an empty list
- * returns to the server's); 200 with the same body as GET. */
+/* Renames the workspace, sets its provider order (an empty list returns
+ * to the server's) and/or its time zone (for reports); 200 with the same
+ * body as GET. */
 static enum problem workspace_patch(struct worker *w, struct request *r,
     struct reply *rp)
 {
-	const struct param_value *name = &r->fields[F_NAME], *prov = &r->fields[F_PROVIDERS];
+	const struct param_value *name = &r->fields[F_NAME], *prov = &r->fields[F_PROVIDERS],
+	    *tz = &r->fields[F_TIME_ZONE];
 	const char *names[PROVIDERS_MAX];
 	char list[256];
 	long n;
 	enum problem p;
 
-	if (!name->present && !prov->present) {
-		snprintf(rp->detail, sizeof(rp->detail), "send name and/or providers");
+	if (!name->present && !prov->present && !tz->present) {
+		snprintf(rp->detail, sizeof(rp->detail), "send name, providers and/or time_zone");
 		return PROBLEM_INVALID_FIELD;
 	}
 	n = params_texts(prov, names, PROVIDERS_MAX);
@@ -48,7 +51,10 @@ static enum problem workspace_patch(struct worker *w, struct request *r,
 	    sizeof(list), rp->detail, sizeof(rp->detail)) < 0)
 		return PROBLEM_INVALID_FIELD;
 	p = workspace_update(w, r->ident.workspace_id, name->present ? name->str : NULL,
-	    prov->present ? list : NULL);
+	    prov->present ? list : NULL, tz->present ? tz->str : NULL);
+	if (p == PROBLEM_INVALID_FIELD)
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "time_zone: not a time zone name (e.g. Europe/Vilnius)");
 	return p != PROBLEM_NONE ? p : workspace_get(w, r, rp);
 }
 

@@ -65,7 +65,7 @@ static int db_failed(struct db *db, const char *what)
 /* Makes sure a working connection exists. Returns 0 or -1. */
 static int db_connect(struct db *db)
 {
-	const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
+	const char *keys[] = { "dbname", "connect_timeout", "fallback_application_name", NULL };
 	char timeout[24], stmt_timeout[24];
 	const char *vals[4];
 	double now = clock_now_ms();

@@ -23,21 +23,29 @@
 	"  x.cached_segments, x.characters, x.billed_characters, x.cost_micros," \
 	"  x.duration_ms_sum AS dur, x.duration_hist AS hist FROM usage_daily x" \
 	"  WHERE x.day >= seg.lo AND x.day < seg.hi" WS " OFFSET 0) x WHERE seg.kind = 'd'"
-/* the same for all workspaces, from their daily totals */
-#define REPORT_WORKSPACES_DAILY_PART \
+/* the same per workspace alone (endpoint, provider and languages ""),
+ * from the per-workspace totals */
+#define REPORT_TOTALS_PARTS(WS) \
 	" SELECT x.* FROM seg, LATERAL (SELECT x.workspace_id, x.day AS ts, ''::text AS endpoint," \
 	"  ''::text AS provider, ''::text AS source, ''::text AS target, x.requests, x.errors," \
 	"  0::bigint AS segments, x.translations, x.cached_segments, x.characters," \
 	"  x.billed_characters, x.cost_micros, x.duration_ms_sum AS dur, x.duration_hist AS hist" \
-	"  FROM usage_workspaces_daily x WHERE x.day >= seg.lo AND x.day < seg.hi OFFSET 0) x" \
-	"  WHERE seg.kind = 'd'"
-#define REPORT_HOURLY_AND_RAW_PARTS(WS) \
+	"  FROM usage_workspaces_daily x WHERE x.day >= seg.lo AND x.day < seg.hi" WS \
+	"  OFFSET 0) x WHERE seg.kind = 'd'" \
+	"  UNION ALL SELECT x.* FROM seg, LATERAL (SELECT x.workspace_id, x.hour, '', '', '', ''," \
+	"  x.requests, x.errors, 0::bigint, x.translations, x.cached_segments, x.characters," \
+	"  x.billed_characters, x.cost_micros, x.duration_ms_sum, x.duration_hist" \
+	"  FROM usage_workspaces_hourly x WHERE x.hour >= seg.lo AND x.hour < seg.hi" WS \
+	"  OFFSET 0) x WHERE seg.kind = 'h'"
+#define REPORT_DAILY_AND_HOURLY_PARTS(WS) \
+	REPORT_DAILY_PART(WS) \
 	"  UNION ALL SELECT x.* FROM seg, LATERAL (SELECT x.workspace_id, x.hour, x.endpoint," \
 	"  x.provider, x.source, x.target, x.requests, x.errors, x.segments," \
 	"  CASE WHEN x.endpoint LIKE 'translate%' THEN x.segments ELSE 0 END, x.cached_segments," \
 	"  x.characters, x.billed_characters, x.cost_micros, x.duration_ms_sum, x.duration_hist" \
 	"  FROM usage_hourly x WHERE x.hour >= seg.lo AND x.hour < seg.hi" WS " OFFSET 0) x" \
-	"  WHERE seg.kind = 'h'" \
+	"  WHERE seg.kind = 'h'"
+#define REPORT_RAW_PART(WS) \
 	"  UNION ALL SELECT x.* FROM seg, LATERAL (SELECT x.workspace_id, x.created_at," \
 	"  x.endpoint, coalesce(x.provider, ''), coalesce(x.source, ''), coalesce(x.target, '')," \
 	"  1, (x.status >= 400)::integer, x.segments," \
@@ -46,10 +54,12 @@
 	"  usage_hist_unit(x.duration_ms) FROM usage_events x" \
 	"  WHERE x.created_at >= seg.lo AND x.created_at < seg.hi" \
 	"  AND x.endpoint NOT LIKE 'billing.%'" WS " OFFSET 0) x WHERE seg.kind = 'r'"
+/* per endpoint, provider and language pair */
 #define REPORT_DIMS(WS) \
-	" dims AS (" REPORT_DAILY_PART(WS) REPORT_HOURLY_AND_RAW_PARTS(WS) ")"
-#define REPORT_WORKSPACES_DIMS \
-	" dims AS (" REPORT_WORKSPACES_DAILY_PART REPORT_HOURLY_AND_RAW_PARTS("") ")"
+	" dims AS (" REPORT_DAILY_AND_HOURLY_PARTS(WS) REPORT_RAW_PART(WS) ")"
+/* per workspace */
+#define REPORT_TOTALS(WS) \
+	" dims AS (" REPORT_TOTALS_PARTS(WS) REPORT_RAW_PART(WS) ")"
 
 /* actors: the same per user (or API key) */
 #define REPORT_ACTORS(WS) \

@@ -26,14 +26,16 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  coalesce(to_json(coalesce(t.last_used_at, k.last_used_at))#>>'{}', '')"
 	    " FROM k LEFT JOIN touch t ON t.id = k.id", 1, 1 },
 	[STMT_WORKSPACE_GET] = { "workspace_get",
-	    "SELECT id, name, plan, to_json(created_at)#>>'{}', providers FROM workspaces"
-	    " WHERE id = $1", 1, 1 },
-	/* $2: new name or NULL; $3: provider list, '' for the server's, or NULL */
+	    "SELECT id, name, plan, to_json(created_at)#>>'{}', providers, time_zone"
+	    " FROM workspaces WHERE id = $1", 1, 1 },
+	/* $2: new name or NULL; $3: provider list, '' for the server's, or
+	 * NULL; $4: time zone or NULL (an unknown one fails with 22023) */
 	[STMT_WORKSPACE_UPDATE] = { "workspace_update",
 	    "UPDATE workspaces SET name = coalesce($2, name),"
 	    " providers = CASE WHEN $3::text IS NULL THEN providers"
-	    "  WHEN $3::text = '' THEN NULL ELSE $3::text END"
-	    " WHERE id = $1 RETURNING id", 3, 0 },
+	    "  WHEN $3::text = '' THEN NULL ELSE $3::text END,"
+	    " time_zone = coalesce($4, time_zone)"
+	    " WHERE id = $1 RETURNING id", 4, 0 },
 	/* with the plan's grant as its first ledger row */
 	[STMT_WORKSPACE_INSERT] = { "workspace_insert",
 	    "WITH p AS (SELECT grant_micros, name FROM plans WHERE name = $2),"
@@ -224,7 +226,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	 * 1), then one row per bucket, empty ones too; each with its local
 	 * start, the measures and the unique users */
 	[STMT_REPORT_USAGE] = { "report_usage",
-	    REPORT_SEGMENTS("$5") REPORT_DIMS(REPORT_OF_WORKSPACE) ","
+	    REPORT_SEGMENTS("$5") REPORT_TOTALS(REPORT_OF_WORKSPACE) ","
 	    REPORT_ACTORS(REPORT_OF_WORKSPACE) ","
 	    " buckets AS (SELECT b FROM generate_series(date_trunc($5, $2::timestamptz AT TIME ZONE $4),"
 	    "  ($3::timestamptz - interval '1 microsecond') AT TIME ZONE $4, ('1 ' || $5)::interval) b),"
@@ -268,7 +270,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	 * (grouped 1), then the $1 workspaces that spent most; each with the
 	 * workspace, its name, the workspaces active, and the measures */
 	[STMT_REPORT_WORKSPACES] = { "report_workspaces",
-	    REPORT_SEGMENTS("'none'") REPORT_WORKSPACES_DIMS ","
+	    REPORT_SEGMENTS("'none'") REPORT_TOTALS("") ","
 	    " agg AS (SELECT workspace_id, GROUPING(workspace_id) AS g,"
 	    "  count(DISTINCT workspace_id) AS active," REPORT_MEASURES
 	    "  FROM dims GROUP BY GROUPING SETS ((workspace_id), ()))"

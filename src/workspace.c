@@ -69,6 +69,7 @@ static enum problem workspace_load(struct worker *w, const char *workspace_id,
 		json_object_object_add(*out, "plan", column(res, 2));
 		json_object_object_add(*out, "created_at", column(res, 3));
 		json_object_object_add(*out, "providers", providers_json(res, 4));
+		json_object_object_add(*out, "time_zone", column(res, 5));
 		const char *text = json_object_to_json_string_length(*out,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 		workspace_cache_key(workspace_id, ckey, sizeof(ckey));
@@ -117,6 +118,18 @@ enum problem workspace_describe(struct worker *w, const struct identity *id,
 	return PROBLEM_NONE;
 }
 
+int workspace_time_zone(struct worker *w, const char *workspace_id, char *buf, size_t bufsz)
+{
+	struct json_object *ws = workspace_cached(w, workspace_id), *tz;
+
+	if (ws == NULL && workspace_load(w, workspace_id, &ws) != PROBLEM_NONE)
+		return -1;
+	snprintf(buf, bufsz, "%s", json_object_object_get_ex(ws, "time_zone", &tz) && tz != NULL
+	    ? json_object_get_string(tz) : "UTC");
+	json_object_put(ws);
+	return 0;
+}
+
 int workspace_providers(struct worker *w, const char *workspace_id, char *buf, size_t bufsz)
 {
 	struct json_object *ws = workspace_cached(w, workspace_id), *list;
@@ -135,9 +148,9 @@ int workspace_providers(struct worker *w, const char *workspace_id, char *buf, s
 }
 
 enum problem workspace_update(struct worker *w, const char *workspace_id,
-    const char *name, const char *providers)
+    const char *name, const char *providers, const char *time_zone)
 {
-	const char *params[] = { workspace_id, name, providers };
+	const char *params[] = { workspace_id, name, providers, time_zone };
 	PGresult *res = db_exec(w->db, STMT_WORKSPACE_UPDATE, params);
 	enum problem p = PROBLEM_NONE;
 	char ckey[64];
@@ -145,8 +158,14 @@ enum problem workspace_update(struct worker *w, const char *workspace_id,
 	if (res == NULL)
 		return PROBLEM_UNAVAILABLE;
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_msg(LOG_LEVEL_ERROR, "workspace update: %s", PQresultErrorMessage(res));
-		p = PROBLEM_INTERNAL;
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (time_zone != NULL && state != NULL &&
+		    (strcmp(state, "22023") == 0 || strcmp(state, "23514") == 0)) {
+			p = PROBLEM_INVALID_FIELD;     /* not a zone PostgreSQL knows */
+		} else {
+			log_msg(LOG_LEVEL_ERROR, "workspace update: %s", PQresultErrorMessage(res));
+			p = PROBLEM_INTERNAL;
+		}
 	} else if (PQntuples(res) != 1)
 		p = PROBLEM_NOT_FOUND;
 	PQclear(res);

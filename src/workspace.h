@@ -11,7 +11,7 @@
 #include "problem.h"
 #include "worker.h"
 
-/* Builds {"workspace":{id,name,plan,created_at,providers},"key":{id,prefix,role,
+/* Builds {"workspace":{id,name,plan,created_at,providers,time_zone},"key":{id,prefix,role,
  * created_at,last_used_at}} for the caller id into *out (caller owns it).
  * The workspace record comes from this process's memo (local_cache_ms)
  * or memcached (WORKSPACE_CACHE_TTL seconds, dropped on every change),
@@ -20,12 +20,19 @@
 enum problem workspace_describe(struct worker *w, const struct identity *id,
     struct json_object **out);
 
-/* Changes workspace_id's name (NULL: kept) and provider order (a
+/* Changes workspace_id's name (NULL: kept), provider order (a
  * comma-separated list of known names; "" for the server's; NULL: kept),
- * both already validated, and drops its cached record. Returns
- * PROBLEM_NONE, PROBLEM_NOT_FOUND, PROBLEM_UNAVAILABLE or PROBLEM_INTERNAL. */
+ * both already validated, and time zone (NULL: kept), and drops its
+ * cached record. Returns PROBLEM_NONE, PROBLEM_INVALID_FIELD (a time zone
+ * PostgreSQL does not know), PROBLEM_NOT_FOUND, PROBLEM_UNAVAILABLE or
+ * PROBLEM_INTERNAL. */
 enum problem workspace_update(struct worker *w, const char *workspace_id,
-    const char *name, const char *providers);
+    const char *name, const char *providers, const char *time_zone);
+
+/* Writes workspace_id's time zone (an IANA name, "UTC" by default) into
+ * buf, from the cached record when there. Returns 0, or -1 when the
+ * record cannot be had. */
+int workspace_time_zone(struct worker *w, const char *workspace_id, char *buf, size_t bufsz);
 
 /* Writes workspace_id's own provider order (comma-separated; "" when it
  * has none) into buf, from the cached record when there. Returns 0, or -1

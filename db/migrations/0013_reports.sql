@@ -69,10 +69,11 @@ CREATE TABLE usage_daily (
     PRIMARY KEY (workspace_id, day, endpoint, provider, source, target)
 );
 
--- Per workspace and UTC day, for the reports across workspaces.
-CREATE TABLE usage_workspaces_daily (
-    day                timestamptz NOT NULL,
+-- Per workspace and hour, and UTC day: the usage report's totals and
+-- series, and the reports across workspaces, read these few rows.
+CREATE TABLE usage_workspaces_hourly (
     workspace_id       uuid        NOT NULL,
+    hour               timestamptz NOT NULL,
     requests           bigint      NOT NULL,
     errors             bigint      NOT NULL,
     translations       bigint      NOT NULL,
@@ -82,7 +83,22 @@ CREATE TABLE usage_workspaces_daily (
     cost_micros        bigint      NOT NULL,
     duration_ms_sum    bigint      NOT NULL,
     duration_hist      bigint[]    NOT NULL,
-    PRIMARY KEY (day, workspace_id)
+    PRIMARY KEY (workspace_id, hour)
+);
+
+CREATE TABLE usage_workspaces_daily (
+    workspace_id       uuid        NOT NULL,
+    day                timestamptz NOT NULL,
+    requests           bigint      NOT NULL,
+    errors             bigint      NOT NULL,
+    translations       bigint      NOT NULL,
+    cached_segments    bigint      NOT NULL,
+    characters         bigint      NOT NULL,
+    billed_characters  bigint      NOT NULL,
+    cost_micros        bigint      NOT NULL,
+    duration_ms_sum    bigint      NOT NULL,
+    duration_hist      bigint[]    NOT NULL,
+    PRIMARY KEY (workspace_id, day)
 );
 
 CREATE TABLE usage_actors_hourly (
@@ -120,6 +136,8 @@ CREATE TABLE usage_actors_daily (
 CREATE INDEX usage_events_time_brin ON usage_events USING brin (created_at);
 CREATE INDEX usage_hourly_time_brin ON usage_hourly USING brin (hour);
 CREATE INDEX usage_daily_time_brin ON usage_daily USING brin (day);
+CREATE INDEX usage_workspaces_hourly_time_idx ON usage_workspaces_hourly (hour);
+CREATE INDEX usage_workspaces_daily_time_idx ON usage_workspaces_daily (day);
 CREATE INDEX ledger_money_in_idx ON ledger (created_at)
     WHERE type IN ('credit', 'refund', 'grant', 'coupon');
 
@@ -173,6 +191,18 @@ BEGIN
         FROM usage_events WHERE created_at >= lo AND created_at < hi
           AND endpoint NOT LIKE 'billing.%'
         GROUP BY 1, 2, 3;
+        INSERT INTO usage_workspaces_hourly
+        SELECT workspace_id, hour, sum(requests), sum(errors),
+               coalesce(sum(segments) FILTER (WHERE endpoint LIKE 'translate%'), 0),
+               sum(cached_segments), sum(characters), sum(billed_characters), sum(cost_micros),
+               sum(duration_ms_sum),
+               ARRAY[sum(duration_hist[1]), sum(duration_hist[2]), sum(duration_hist[3]),
+                     sum(duration_hist[4]), sum(duration_hist[5]), sum(duration_hist[6]),
+                     sum(duration_hist[7]), sum(duration_hist[8]), sum(duration_hist[9]),
+                     sum(duration_hist[10]), sum(duration_hist[11]), sum(duration_hist[12]),
+                     sum(duration_hist[13]), sum(duration_hist[14])]::bigint[]
+        FROM usage_hourly WHERE hour >= lo AND hour < hi
+        GROUP BY 1, 2 ORDER BY 2;
         UPDATE rollup_watermarks SET done_until = hi WHERE name = 'usage_hourly';
         hours := (extract(epoch FROM hi - lo) / 3600)::integer;
     ELSE
@@ -198,17 +228,16 @@ BEGIN
         FROM usage_hourly WHERE hour >= dlo AND hour < dhi
         GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 2;
         INSERT INTO usage_workspaces_daily
-        SELECT date_trunc('day', hour, 'UTC'), workspace_id, sum(requests), sum(errors),
-               coalesce(sum(segments) FILTER (WHERE endpoint LIKE 'translate%'), 0),
-               sum(cached_segments), sum(characters), sum(billed_characters), sum(cost_micros),
-               sum(duration_ms_sum),
+        SELECT workspace_id, date_trunc('day', hour, 'UTC'), sum(requests), sum(errors),
+               sum(translations), sum(cached_segments), sum(characters),
+               sum(billed_characters), sum(cost_micros), sum(duration_ms_sum),
                ARRAY[sum(duration_hist[1]), sum(duration_hist[2]), sum(duration_hist[3]),
                      sum(duration_hist[4]), sum(duration_hist[5]), sum(duration_hist[6]),
                      sum(duration_hist[7]), sum(duration_hist[8]), sum(duration_hist[9]),
                      sum(duration_hist[10]), sum(duration_hist[11]), sum(duration_hist[12]),
                      sum(duration_hist[13]), sum(duration_hist[14])]::bigint[]
-        FROM usage_hourly WHERE hour >= dlo AND hour < dhi
-        GROUP BY 1, 2 ORDER BY 1;
+        FROM usage_workspaces_hourly WHERE hour >= dlo AND hour < dhi
+        GROUP BY 1, 2 ORDER BY 2;
         INSERT INTO usage_actors_daily
         SELECT workspace_id, date_trunc('day', hour, 'UTC'), actor, min(actor_kind),
                sum(requests), sum(errors), sum(segments), sum(cached_segments), sum(characters),
@@ -224,7 +253,7 @@ END $$;
 -- when its buckets are p_grain ('day', 'hour', or 'none' for one bucket)
 -- in time zone p_tz: kind 'd' (usage_daily, whole UTC days), 'h'
 -- (usage_hourly, whole hours) or 'r' (raw usage_events); usage_daily's
--- days are usage_workspaces_daily's and usage_actors_daily's too. A rollup row is
+-- days and hours are those of the per-workspace and per-actor rollups too. A rollup row is
 -- used only when it is closed, lies wholly in the range and wholly in
 -- one bucket; everything else is read raw. Adjacent parts of one kind
 -- are merged. STABLE: it sees the watermarks of the calling statement's
@@ -302,6 +331,7 @@ BEGIN
     DELETE FROM usage_actors_hourly WHERE hour >= since;
     DELETE FROM usage_daily WHERE day >= since;
     DELETE FROM usage_actors_daily WHERE day >= since;
+    DELETE FROM usage_workspaces_hourly WHERE hour >= since;
     DELETE FROM usage_workspaces_daily WHERE day >= since;
     UPDATE rollup_watermarks SET done_until = since
     WHERE name IN ('usage_hourly', 'usage_daily') AND done_until > since;

@@ -434,6 +434,27 @@ static void test_isolation_and_empty_ranges(void)
 	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "users", &series));
 	CU_ASSERT_EQUAL(json_object_array_length(series), 0);
 	http_free(&r);
+	/* the workspace's time zone is its reports' default */
+	{
+		char auth[160];
+		const char *h[] = { auth, "Content-Type: application/json", NULL };
+		const char *bad = "{\"time_zone\":\"Mars/Olympus_Mons\"}";
+		const char *good = "{\"time_zone\":\"Asia/Kolkata\"}";
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
+		CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, bad, strlen(bad), &r), 400);
+		CU_ASSERT(http_is_problem(&r));
+		http_free(&r);
+		CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, good, strlen(good), &r), 200);
+		http_free(&r);
+		CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?from=2026-01-01&to=2026-01-02", k, &r), 200);
+		CU_ASSERT_STRING_EQUAL(jstr(r.json, "tz"), "Asia/Kolkata");
+		CU_ASSERT_STRING_EQUAL(jstr(r.json, "from"), "2026-01-01T00:00:00+05:30");
+		http_free(&r);
+		CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?from=2026-01-01&to=2026-01-02&tz=UTC", k,
+		    &r), 200);
+		CU_ASSERT_STRING_EQUAL(jstr(r.json, "from"), "2026-01-01T00:00:00+00:00");
+		http_free(&r);
+	}
 	/* a range with no events at all */
 	CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?from=2021-02-01&to=2021-02-28&tz=Europe/Vilnius",
 	    key, &r), 200);
@@ -444,6 +465,42 @@ static void test_isolation_and_empty_ranges(void)
 	    "2021-02-01T00:00:00+02:00");
 	CU_ASSERT_STRING_EQUAL(jstr(r.json, "to"), "2021-03-01T00:00:00+02:00");
 	http_free(&r);
+}
+
+/* Reports read through reports_conninfo (the stack names its sessions
+ * dragoman-reports), not the workers' primary connection. */
+static void test_reports_connection(void)
+{
+	struct http_response r;
+
+	CU_ASSERT_EQUAL(get("/v1/reports/usage?period=day", key, &r), 200);
+	http_free(&r);
+	CU_ASSERT(sql_num("SELECT count(*) FROM pg_stat_activity"
+	    " WHERE application_name = 'dragoman-reports'") >= 1);
+}
+
+/* Events of a month without a partition wait in the default partition;
+ * creating that month's partition moves them there. */
+static void test_partition_takes_waiting_events(void)
+{
+	char sql[512], *out;
+	long long before;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM usage_events_default");
+	before = sql_num(sql);
+	snprintf(sql, sizeof(sql), "INSERT INTO usage_events (created_at, workspace_id,"
+	    " request_id, endpoint, status, duration_ms) VALUES (date_trunc('month', now())"
+	    " + interval '40 months 3 days', '%s', 'future', 'translate', 200, 1)", ws);
+	PQclear(sql_rows(sql));
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM usage_events_default"), before + 1);
+	out = admin("partitions ensure --months 42");
+	CU_ASSERT_PTR_NOT_NULL(out);
+	free(out);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM usage_events_default"), 0);
+	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM usage_events WHERE request_id = 'future'"
+	    " AND tableoid::regclass::text = 'usage_events_' || to_char(date_trunc('month', now())"
+	    " + interval '40 months', 'YYYY_MM')"), 1);
+	PQclear(sql_rows("DELETE FROM usage_events WHERE request_id = 'future'"));
 }
 
 /* Bad ranges and parameters: 400 problem+json naming what is wrong. */
@@ -547,6 +604,9 @@ int main(void)
 		{ "workspaces are isolated; empty ranges are zeros", test_isolation_and_empty_ranges },
 		{ "bad ranges and parameters are 400", test_bad_requests },
 		{ "operators' analytics across workspaces", test_admin_analytics },
+		{ "reports read through reports_conninfo", test_reports_connection },
+		{ "a new partition takes the events waiting in the default one",
+		  test_partition_takes_waiting_events },
 		{ NULL, NULL }
 	};
 	char *out, args[160];
