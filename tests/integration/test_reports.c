@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -446,7 +447,15 @@ static void test_isolation_and_empty_ranges(void)
 		http_free(&r);
 		CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, good, strlen(good), &r), 200);
 		http_free(&r);
-		CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?from=2026-01-01&to=2026-01-02", k, &r), 200);
+		/* other workers see the change within local_cache_ms (1 s) */
+		for (int i = 0; i < 30; i++) {
+			CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?from=2026-01-01&to=2026-01-02", k,
+			    &r), 200);
+			if (strcmp(jstr(r.json, "tz"), "Asia/Kolkata") == 0)
+				break;
+			http_free(&r);
+			usleep(100 * 1000);
+		}
 		CU_ASSERT_STRING_EQUAL(jstr(r.json, "tz"), "Asia/Kolkata");
 		CU_ASSERT_STRING_EQUAL(jstr(r.json, "from"), "2026-01-01T00:00:00+05:30");
 		http_free(&r);
