@@ -57,6 +57,17 @@ int make_workspace(const char *name, char *key, size_t keysz, char *id, size_t i
 	return key[0] && id[0] ? 0 : -1;
 }
 
+int make_key(const char *workspace_id, const char *role, char *key, size_t keysz)
+{
+	char args[256];
+	snprintf(args, sizeof(args), "key create %s --role %s", workspace_id, role);
+	char *out = admin(args);
+	key[0] = '\0';
+	field(out, "api_key=", key, keysz);
+	free(out);
+	return key[0] ? 0 : -1;
+}
+
 /* GET path with the bearer key (NULL: no Authorization). */
 long get(const char *path, const char *key, struct http_response *r)
 {

@@ -22,6 +22,9 @@ void field(const char *out, const char *name, char *dst, size_t dstsz);
 /* Creates a workspace; writes its first key and its id. Returns 0 or -1. */
 int make_workspace(const char *name, char *key, size_t keysz, char *id, size_t idsz);
 
+/* Adds a key of role (member, admin, platform) to workspace_id; writes it
+ * into key. Returns 0 or -1. */
+int make_key(const char *workspace_id, const char *role, char *key, size_t keysz);
 /* GETs path with "Authorization: Bearer key" (key NULL: none). Returns the
  * status; release r with http_free(). */
 long get(const char *path, const char *key, struct http_response *r);

@@ -551,7 +551,7 @@ static void test_bad_requests(void)
  * that came in against what was consumed; nobody else does. */
 static void test_admin_analytics(void)
 {
-	char k[128], id[64], platform[128], *out, args[160], from[32], to[32], path[256];
+	char k[128], id[64], platform[128], from[32], to[32], path[256];
 	char sql[1024];
 	struct http_response r;
 	struct json_object *top;
@@ -559,11 +559,7 @@ static void test_admin_analytics(void)
 	CU_ASSERT_EQUAL(get("/v1/admin/analytics?period=month", key, &r), 403);
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(make_workspace("Analytics", k, sizeof(k), id, sizeof(id)), 0);
-	snprintf(args, sizeof(args), "key create %s --role platform", id);
-	out = admin(args);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
-	field(out, "api_key=", platform, sizeof(platform));
-	free(out);
+	CU_ASSERT_EQUAL_FATAL(make_key(id, "platform", platform, sizeof(platform)), 0);
 	utc_at(-40 * 86400 - 600, from, sizeof(from));
 	utc_at(60, to, sizeof(to));
 	snprintf(path, sizeof(path), "/v1/admin/analytics?from=%s&to=%s&limit=3", from, to);
@@ -618,7 +614,6 @@ int main(void)
 		  test_partition_takes_waiting_events },
 		{ NULL, NULL }
 	};
-	char *out, args[160];
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -628,13 +623,10 @@ int main(void)
 		fprintf(stderr, "test_reports: cannot create a workspace\n");
 		return 99;
 	}
-	snprintf(args, sizeof(args), "key create %s --role member", ws);
-	if ((out = admin(args)) == NULL) {
+	if (make_key(ws, "member", member_key, sizeof(member_key)) < 0) {
 		fprintf(stderr, "test_reports: cannot create a key\n");
 		return 99;
 	}
-	field(out, "api_key=", member_key, sizeof(member_key));
-	free(out);
 	if (load_events() < 0) {
 		fprintf(stderr, "test_reports: cannot load events\n");
 		return 99;
