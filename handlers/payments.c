@@ -30,11 +30,12 @@ static enum problem method_put(struct worker *w, struct request *r, struct reply
 	PGresult *res = db_exec(w->db, STMT_PAYMENT_METHOD_SET, params);
 	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	/* class 23, integrity: an id of the wrong form (read before PQclear) */
+	int bad = state != NULL && strncmp(state, "23", 2) == 0;
 	struct json_object *o;
 
 	PQclear(res);
 	if (!ok) {
-		int bad = state != NULL && strncmp(state, "23", 2) == 0;
 		snprintf(rp->detail, sizeof(rp->detail), "%s", bad
 		    ? "customer must be a Stripe customer id (cus_...), payment_method a payment "
 		    "method id (pm_...)" : "the payment method cannot be saved right now");

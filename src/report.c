@@ -92,7 +92,7 @@ enum problem report_range_resolve(struct db *db, const struct report_ask *ask,
 	char from[32] = "", to[32] = "";
 	int from_off = 0, to_off = 0, from_date = 0, to_date = 0;
 	const char *values[7];
-	const char *state;
+	char state[8];
 	PGresult *res;
 
 	memset(out, 0, sizeof(*out));
@@ -138,9 +138,10 @@ enum problem report_range_resolve(struct db *db, const struct report_ask *ask,
 	}
 	res = db_exec(db, STMT_REPORT_RANGE, values);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		const char *code = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		snprintf(state, sizeof(state), "%s", code != NULL ? code : "");
 		PQclear(res);
-		if (state != NULL && strncmp(state, "22", 2) == 0) {
+		if (strncmp(state, "22", 2) == 0) {
 			/* data exceptions: an unknown zone, a time it cannot read */
 			snprintf(detail, dsz, "tz: unknown time zone \"%s\"", out->tz);
 			if (strcmp(state, "22023") != 0)
