@@ -14,12 +14,6 @@
 #include "../src/worker.h"
 #include "handlers.h"
 
-/* Returns column c of row r of res as a number. */
-static long long num(const PGresult *res, int r, int c)
-{
-	return strtoll(PQgetvalue(res, r, c), NULL, 10);
-}
-
 /* Returns a JSON string for s, or JSON null when s is "". */
 static struct json_object *text_or_null(const char *s)
 {
@@ -37,9 +31,9 @@ static struct json_object *auto_recharge_json(struct worker *w, const char *work
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		a = json_object_new_object();
 		json_object_object_add(a, "enabled", json_object_new_boolean(PQgetvalue(res, 0, 0)[0] == 't'));
-		money_json_add(a, "threshold", num(res, 0, 1));
-		money_json_add(a, "amount", num(res, 0, 2));
-		json_object_object_add(a, "max_per_day", json_object_new_int64(num(res, 0, 3)));
+		money_json_add(a, "threshold", db_num(res, 0, 1));
+		money_json_add(a, "amount", db_num(res, 0, 2));
+		json_object_object_add(a, "max_per_day", json_object_new_int64(db_num(res, 0, 3)));
 		json_object_object_add(a, "last_error", text_or_null(PQgetvalue(res, 0, 4)));
 		json_object_object_add(a, "last_error_at", text_or_null(PQgetvalue(res, 0, 5)));
 		json_object_object_add(a, "next_attempt_at", text_or_null(PQgetvalue(res, 0, 6)));
@@ -65,16 +59,16 @@ static enum problem balance_get(struct worker *w, struct request *r, struct repl
 	o = json_object_new_object();
 	json_object_object_add(o, "workspace_id", json_object_new_string(r->ident.workspace_id));
 	json_object_object_add(o, "currency", json_object_new_string(PQgetvalue(res, 0, 2)));
-	money_json_add(o, "balance", num(res, 0, 0));
-	money_json_add(o, "reserved", num(res, 0, 1));
-	money_json_add(o, "available", num(res, 0, 0) - num(res, 0, 1));
+	money_json_add(o, "balance", db_num(res, 0, 0));
+	money_json_add(o, "reserved", db_num(res, 0, 1));
+	money_json_add(o, "available", db_num(res, 0, 0) - db_num(res, 0, 1));
 	json_object_object_add(o, "plan", json_object_new_string(PQgetvalue(res, 0, 3)));
 	if (PQgetisnull(res, 0, 4)) {
 		json_object_object_add(o, "monthly_cap", NULL);
 		json_object_object_add(o, "monthly_cap_micros", NULL);
 	} else
-		money_json_add(o, "monthly_cap", num(res, 0, 4));
-	money_json_add(o, "month_to_date", num(res, 0, 5));
+		money_json_add(o, "monthly_cap", db_num(res, 0, 4));
+	money_json_add(o, "month_to_date", db_num(res, 0, 5));
 	PQclear(res);
 	json_object_object_add(o, "auto_recharge", auto_recharge_json(w, r->ident.workspace_id));
 	reply_json(rp, 200, o);
@@ -113,9 +107,9 @@ static struct json_object *transaction_json(const PGresult *res, int i)
 
 	json_object_object_add(t, "id", json_object_new_string(PQgetvalue(res, i, 0)));
 	json_object_object_add(t, "type", json_object_new_string(PQgetvalue(res, i, 1)));
-	money_json_add(t, "amount", num(res, i, 2));
-	money_json_add(t, "balance_before", num(res, i, 3));
-	money_json_add(t, "balance_after", num(res, i, 4));
+	money_json_add(t, "amount", db_num(res, i, 2));
+	money_json_add(t, "balance_before", db_num(res, i, 3));
+	money_json_add(t, "balance_after", db_num(res, i, 4));
 	json_object_object_add(t, "description", json_object_new_string(PQgetvalue(res, i, 5)));
 	json_object_object_add(t, "reference", PQgetvalue(res, i, 6)[0]
 	    ? json_object_new_string(PQgetvalue(res, i, 6)) : NULL);

@@ -214,7 +214,7 @@ static enum problem deepl_usage(struct worker *w, struct request *r, struct repl
 	}
 	body = json_object_new_object();
 	json_object_object_add(body, "character_count",
-	    json_object_new_int64(strtoll(PQgetvalue(res, 0, 0), NULL, 10)));
+	    json_object_new_int64(db_num(res, 0, 0)));
 	json_object_object_add(body, "character_limit", json_object_new_int64(CHARACTER_LIMIT_NONE));
 	PQclear(res);
 	reply_json(rp, 200, body);

@@ -157,7 +157,7 @@ static struct json_object *measures_object(struct json_object *o, const PGresult
 	report_measures_json(o, &m);
 	if (users >= 0)
 		json_object_object_add(o, "unique_users",
-		    json_object_new_int64(strtoll(PQgetvalue(res, i, users), NULL, 10)));
+		    json_object_new_int64(db_num(res, i, users)));
 	return o;
 }
 
@@ -226,7 +226,7 @@ static struct json_object *text_or_null(const PGresult *res, int i, int c)
 static void add_count(struct json_object *o, const char *name, const PGresult *res, int i, int c)
 {
 	json_object_object_add(o, name,
-	    json_object_new_int64(strtoll(PQgetvalue(res, i, c), NULL, 10)));
+	    json_object_new_int64(db_num(res, i, c)));
 }
 
 /* 200 with the users (API keys, for requests made without a user) that
@@ -255,7 +255,7 @@ static enum problem top_users_get(struct worker *w, struct request *r, struct re
 		add_count(o, "errors", res, i, 4);
 		add_count(o, "characters", res, i, 5);
 		add_count(o, "billed_characters", res, i, 6);
-		money_json_add(o, "cost", strtoll(PQgetvalue(res, i, 7), NULL, 10));
+		money_json_add(o, "cost", db_num(res, i, 7));
 		json_object_array_add(users, o);
 	}
 	PQclear(res);
@@ -315,27 +315,25 @@ static enum problem providers_get(struct worker *w, struct request *r, struct re
 	return report_send(rp, doc, csv, "providers", columns, "providers", &range);
 }
 
-/* Returns the money that came in over the range as a new object (NULL
- * when it cannot be read): payments' credits net of refunds, grants and
- * coupons. */
+/* Returns the money that came in over the range as a new object, with
+ * consumed beside it: payments' credits net of refunds, grants and
+ * coupons. NULL with rp->detail set when it cannot be read. */
 static struct json_object *money_object(struct worker *w, const struct report_range *range,
-    long long consumed)
+    long long consumed, struct reply *rp)
 {
 	const char *values[] = { range->from_utc, range->to_utc };
-	PGresult *res = db_exec(worker_reports_db(w), STMT_REPORT_MONEY, values);
+	PGresult *res = report_query_run(w, STMT_REPORT_MONEY, values, rp);
 	long long credit = 0, refund = 0, grant = 0, coupon = 0, payments = 0;
 	struct json_object *o;
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		PQclear(res);
+	if (res == NULL)
 		return NULL;
-	}
 	for (int i = 0; i < PQntuples(res); i++) {
 		const char *type = PQgetvalue(res, i, 0);
-		long long sum = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		long long sum = db_num(res, i, 1);
 		if (strcmp(type, "credit") == 0) {
 			credit = sum;
-			payments = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+			payments = db_num(res, i, 2);
 		} else if (strcmp(type, "refund") == 0) {
 			refund = sum;
 		} else if (strcmp(type, "grant") == 0) {
@@ -387,7 +385,7 @@ static enum problem analytics_get(struct worker *w, struct request *r, struct re
 		struct json_object *o = json_object_new_object();
 		if (strcmp(PQgetvalue(res, i, 0), "1") == 0) {
 			add_count(o, "active_workspaces", res, i, 3);
-			consumed = strtoll(PQgetvalue(res, i, 8), NULL, 10);
+			consumed = db_num(res, i, 8);
 			json_object_object_add(doc, "totals", measures_object(o, res, i, 4, -1));
 			continue;
 		}
@@ -397,9 +395,8 @@ static enum problem analytics_get(struct worker *w, struct request *r, struct re
 	}
 	PQclear(res);
 	json_object_object_add(doc, "top_workspaces", top);
-	if ((money = money_object(w, &range, consumed)) == NULL) {
+	if ((money = money_object(w, &range, consumed, rp)) == NULL) {
 		json_object_put(doc);
-		snprintf(rp->detail, sizeof(rp->detail), "reports are unavailable right now");
 		return PROBLEM_UNAVAILABLE;
 	}
 	json_object_object_add(doc, "money", money);

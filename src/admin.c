@@ -358,7 +358,7 @@ static int cmd_billing_change(struct admin *a, const char *what, const char *ws,
 	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (ok)
 		printf("ledger_id=%s\nbalance=%s\n", PQgetvalue(res, 0, 0),
-		    money_format(strtoll(PQgetvalue(res, 0, 1), NULL, 10), m, sizeof(m)));
+		    money_format(db_num(res, 0, 1), m, sizeof(m)));
 	else
 		fprintf(stderr, "dragoman-admin: billing %s: %s\n", what, res == NULL ? db_error(a->db)
 		    : PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)

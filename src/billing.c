@@ -66,9 +66,9 @@ static enum problem refusal(struct worker *w, const char *workspace_id, long lon
 		    money_format(amount, a, sizeof(a)));
 		return p;
 	}
-	long long available = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	long long available = db_num(res, 0, 0);
 	int capped = !PQgetisnull(res, 0, 1);
-	long long cap_left = capped ? strtoll(PQgetvalue(res, 0, 1), NULL, 10) : 0;
+	long long cap_left = capped ? db_num(res, 0, 1) : 0;
 	if (capped && cap_left < amount && available >= amount) {
 		p = PROBLEM_MONTHLY_CAP;
 		snprintf(rp->detail, sizeof(rp->detail), "this request may cost up to %s and the monthly "
@@ -143,8 +143,8 @@ static enum problem redeem_tx(struct worker *w, const char *workspace_id, const 
 		return p;
 	res = db_exec(w->db, STMT_COUPON_REDEEM, params);
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		*balance = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		*amount = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		*balance = db_num(res, 0, 0);
+		*amount = db_num(res, 0, 1);
 	} else if (failed_with(res, "23505")) {   /* unique_violation: redeemed before */
 		snprintf(rp->detail, sizeof(rp->detail), "this workspace has redeemed %.64s already", code);
 		p = PROBLEM_CONFLICT;
@@ -190,10 +190,10 @@ static enum problem change_replayed(struct worker *w, const char *workspace_id, 
 
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		p = strcmp(PQgetvalue(res, 0, 2), type) == 0 &&
-		    strtoll(PQgetvalue(res, 0, 3), NULL, 10) == amount
+		    db_num(res, 0, 3) == amount
 		    ? PROBLEM_NONE : PROBLEM_IDEMPOTENCY_MISMATCH;
-		*ledger_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		*balance = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		*ledger_id = db_num(res, 0, 0);
+		*balance = db_num(res, 0, 1);
 	}
 	if (p != PROBLEM_NONE)
 		snprintf(rp->detail, sizeof(rp->detail), "%s", p == PROBLEM_UNAVAILABLE
@@ -215,8 +215,8 @@ enum problem billing_change(struct worker *w, const char *workspace_id, long lon
 	snprintf(m, sizeof(m), "%lld", amount);
 	res = db_exec(w->db, STMT_LEDGER_CHANGE, params);
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		*ledger_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		*balance = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		*ledger_id = db_num(res, 0, 0);
+		*balance = db_num(res, 0, 1);
 	} else if (failed_with(res, "23505") && idempotency_key != NULL) {
 		p = change_replayed(w, workspace_id, amount, type, idempotency_key, ledger_id, balance, rp);
 	} else if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {

@@ -88,7 +88,7 @@ static int db_connect(struct db *db)
 		return db_failed(db, db->conn ? PQerrorMessage(db->conn) : "out of memory");
 	snprintf(stmt_timeout, sizeof(stmt_timeout), "%ld", db->statement_timeout_ms);
 	const char *params[] = { stmt_timeout };
-	const struct stmt_def *d = stmt_def(STMT_SET_TIMEOUT);
+	const struct stmt_def *d = stmt_def(STMT_SESSION_SETUP);
 	PGresult *res = PQexecParams(db->conn, d->sql, 1, NULL, params, NULL, NULL, 0);
 	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 	PQclear(res);
@@ -185,6 +185,11 @@ int db_ping(struct db *db)
 
 	PQclear(res);
 	return ok;
+}
+
+long long db_num(const PGresult *res, int r, int c)
+{
+	return strtoll(PQgetvalue(res, r, c), NULL, 10);
 }
 
 const char *db_error(struct db *db)

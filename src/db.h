@@ -37,6 +37,10 @@ int db_command(struct db *db, const char *sql);
 /* Returns 1 when a query round-trip succeeds, else 0. */
 int db_ping(struct db *db);
 
+/* Returns column c of row r of res as a number (0 when it is NULL, which
+ * libpq gives as ""). */
+long long db_num(const PGresult *res, int r, int c);
+
 /* Returns the last connection error text (static until the next call). */
 const char *db_error(struct db *db);
 

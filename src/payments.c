@@ -195,7 +195,7 @@ int payments_run_auto(struct worker *w, const char *payment_id)
 		return taken_already ? 0 : -1;
 	}
 	snprintf(ws, sizeof(ws), "%s", PQgetvalue(res, 0, 0));
-	amount = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	amount = db_num(res, 0, 1);
 	PQclear(res);
 	const char *p2[] = { ws };
 	res = db_exec(w->db, STMT_PAYMENT_METHOD_GET, p2);

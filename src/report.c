@@ -153,7 +153,7 @@ enum problem report_range_resolve(struct db *db, const struct report_ask *ask,
 	}
 	snprintf(out->from_utc, sizeof(out->from_utc), "%s", PQgetvalue(res, 0, 0));
 	snprintf(out->to_utc, sizeof(out->to_utc), "%s", PQgetvalue(res, 0, 1));
-	out->seconds = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+	out->seconds = db_num(res, 0, 2);
 	snprintf(out->from_local, sizeof(out->from_local), "%s", PQgetvalue(res, 0, 3));
 	snprintf(out->to_local, sizeof(out->to_local), "%s", PQgetvalue(res, 0, 4));
 	PQclear(res);
@@ -168,25 +168,19 @@ enum problem report_range_resolve(struct db *db, const struct report_ask *ask,
 	return PROBLEM_NONE;
 }
 
-/* Returns column c of row r as a number (NULL: 0). */
-static long long num(const PGresult *res, int r, int c)
-{
-	return PQgetisnull(res, r, c) ? 0 : strtoll(PQgetvalue(res, r, c), NULL, 10);
-}
-
 void report_measures_read(const PGresult *res, int r, int col, struct report_measures *m)
 {
 	const char *h = PQgetvalue(res, r, col + 8);
 
 	memset(m, 0, sizeof(*m));
-	m->requests = num(res, r, col);
-	m->translations = num(res, r, col + 1);
-	m->characters = num(res, r, col + 2);
-	m->billed_characters = num(res, r, col + 3);
-	m->cost_micros = num(res, r, col + 4);
-	m->cache_hits = num(res, r, col + 5);
-	m->errors = num(res, r, col + 6);
-	m->duration_ms_sum = num(res, r, col + 7);
+	m->requests = db_num(res, r, col);
+	m->translations = db_num(res, r, col + 1);
+	m->characters = db_num(res, r, col + 2);
+	m->billed_characters = db_num(res, r, col + 3);
+	m->cost_micros = db_num(res, r, col + 4);
+	m->cache_hits = db_num(res, r, col + 5);
+	m->errors = db_num(res, r, col + 6);
+	m->duration_ms_sum = db_num(res, r, col + 7);
 	/* "{1,0,NULL,...}" */
 	for (int i = 0; i < REPORT_HIST_SLOTS && *h != '\0'; i++) {
 		h++;

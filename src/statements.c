@@ -10,7 +10,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_PING] = { "ping", "SELECT 1", 0, 1 },
 	/* the session's statement timeout; and no JIT compilation, which
 	 * costs a report far more (seconds) than it could save */
-	[STMT_SET_TIMEOUT] = { "set_timeout",
+	[STMT_SESSION_SETUP] = { "session_setup",
 	    "SELECT set_config('statement_timeout', $1, false), set_config('jit', 'off', false)",
 	    1, 1 },
 	/* last_used_at is written at most once a minute per key; running it

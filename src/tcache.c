@@ -328,12 +328,6 @@ long tcache_warm(struct worker *w, long limit)
 	return n;
 }
 
-/* Returns column c of row 0 of res as a number. */
-static long long num(const PGresult *res, int c)
-{
-	return strtoll(PQgetvalue(res, 0, c), NULL, 10);
-}
-
 /* Adds the server-wide counters (translation_cache, memcached) to o. */
 static void stats_server(struct worker *w, struct json_object *o)
 {
@@ -343,8 +337,8 @@ static void stats_server(struct worker *w, struct json_object *o)
 
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		x = json_object_new_object();
-		json_object_object_add(x, "rows", json_object_new_int64(num(res, 0)));
-		json_object_object_add(x, "hits", json_object_new_int64(num(res, 1)));
+		json_object_object_add(x, "rows", json_object_new_int64(db_num(res, 0, 0)));
+		json_object_object_add(x, "hits", json_object_new_int64(db_num(res, 0, 1)));
 		json_object_object_add(o, "postgresql", x);
 	}
 	PQclear(res);
@@ -375,12 +369,12 @@ struct json_object *tcache_stats(struct worker *w, const char *workspace_id, lon
 		PQclear(res);
 		return NULL;
 	}
-	segs = num(res, 1);
-	hits = num(res, 2);
+	segs = db_num(res, 0, 1);
+	hits = db_num(res, 0, 2);
 	o = json_object_new_object();
 	json_object_object_add(o, "since", json_object_new_string(PQgetvalue(res, 0, 3)));
 	json_object_object_add(o, "hours", json_object_new_int64(hours));
-	json_object_object_add(o, "requests", json_object_new_int64(num(res, 0)));
+	json_object_object_add(o, "requests", json_object_new_int64(db_num(res, 0, 0)));
 	json_object_object_add(o, "segments", json_object_new_int64(segs));
 	json_object_object_add(o, "hits", json_object_new_int64(hits));
 	json_object_object_add(o, "misses", json_object_new_int64(segs - hits));
