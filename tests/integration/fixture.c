@@ -115,6 +115,15 @@ char *pg_value(const char *sql, const char *param)
 	return v;
 }
 
+long long pg_num(const char *sql, const char *param)
+{
+	char *v = pg_value(sql, param);
+	long long n = v != NULL ? atoll(v) : -1;
+
+	free(v);
+	return n;
+}
+
 /* Returns the --listen master's pid, or 0 when this setup has none. */
 pid_t listener_pid(void)
 {

@@ -40,6 +40,8 @@ PGconn *pg_connect(void);
  * there is no row, it is NULL, or the query failed (reported). */
 char *pg_value(const char *sql, const char *param);
 
+/* Returns pg_value(sql, param) as a number, or -1 when it is NULL. */
+long long pg_num(const char *sql, const char *param);
 /* Returns the --listen master's pid, or 0 when this setup has none. */
 pid_t listener_pid(void);
 

@@ -63,17 +63,6 @@ static long long balance_of(const char *k)
 	return b;
 }
 
-/* Returns the one-row, one-column answer to sql with param as a number,
- * or -1. */
-static long long sql_num(const char *sql, const char *param)
-{
-	char *v = pg_value(sql, param);
-	long long n = v != NULL ? atoll(v) : -1;
-
-	free(v);
-	return n;
-}
-
 /* Returns the counter member of GET /fixture/calls of the stand-in whose
  * URL is in the environment variable env, or -1. */
 static long fixture_calls(const char *env, const char *member)
@@ -126,7 +115,7 @@ static void test_grant(void)
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "plan"), "freemium");
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "month_to_date"), "0.000000");
 	http_free(&r);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
 	    "'grant' AND amount_micros = 3000000", ws), 1);
 }
 
@@ -147,12 +136,12 @@ static void test_charge_and_cached_free(void)
 	snprintf(rid, sizeof(rid), "%s", http_json_str(&r, "request_id"));
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance_of(key), before - want);
-	CU_ASSERT_EQUAL(sql_num("SELECT -amount_micros FROM ledger WHERE reference = $1 AND type = "
+	CU_ASSERT_EQUAL(pg_num("SELECT -amount_micros FROM ledger WHERE reference = $1 AND type = "
 	    "'debit'", rid), want);
-	CU_ASSERT_EQUAL(sql_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid), want);
+	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid), want);
 	/* the hold was settled: nothing stays reserved */
-	CU_ASSERT_EQUAL(sql_num("SELECT reserved_micros FROM workspaces WHERE id = $1", ws), 0);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", ws), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", ws), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", ws), 0);
 	CU_ASSERT_EQUAL_FATAL(post_as(key, "/v1/translate", body, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
 	http_free(&r);
@@ -275,10 +264,10 @@ static void test_concurrent_charges_never_overdraw(void)
 	CU_ASSERT_EQUAL(ok, 10);
 	CU_ASSERT_EQUAL(refused, 30);
 	CU_ASSERT_EQUAL(balance_of(k), 500);
-	CU_ASSERT_EQUAL(sql_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id), 500);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	CU_ASSERT_EQUAL(pg_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id), 500);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
 	    "'debit'", id), 10);
-	CU_ASSERT_EQUAL(sql_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
 }
 
 /* Runs sql on its own connection; returns 1 when PostgreSQL refused it. */
@@ -307,9 +296,9 @@ static void test_ledger_is_enforced(void)
 	CU_ASSERT(refused(sql));
 	snprintf(sql, sizeof(sql), "UPDATE workspaces SET balance_micros = -1 WHERE id = '%s'", ws);
 	CU_ASSERT(refused(sql));
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM workspaces w WHERE balance_micros <> "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM workspaces w WHERE balance_micros <> "
 	    "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)", NULL), 0);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM workspaces WHERE balance_micros < 0", NULL), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM workspaces WHERE balance_micros < 0", NULL), 0);
 }
 
 static void test_pricing_route(void)
@@ -402,8 +391,8 @@ static void test_usage_idempotent(void)
 	    "\"openai/gpt-4o\"}", &r3), 422);
 	CU_ASSERT(http_is_problem(&r3));
 	http_free(&r3);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 1);
-	CU_ASSERT_EQUAL(sql_num("SELECT -amount_micros FROM ledger WHERE idempotency_key = $1", idem),
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT -amount_micros FROM ledger WHERE idempotency_key = $1", idem),
 	    12340);
 	CU_ASSERT_PTR_NOT_NULL(pg_value("SELECT 1 FROM ledger WHERE idempotency_key = $1 AND "
 	    "description LIKE 'openai/gpt-4o: 1234 tokens - chat turn'", idem));
@@ -457,7 +446,7 @@ static void test_usage_in_flight(void)
 	PQfinish(pg);
 	pthread_join(t, NULL);
 	CU_ASSERT_EQUAL(x.status, 200);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 1);
 }
 
 struct meter {
@@ -521,11 +510,11 @@ static void test_2000_concurrent_charges(void)
 	CU_ASSERT_EQUAL(refused, 766);
 	CU_ASSERT_EQUAL(other, 0);
 	CU_ASSERT_EQUAL(balance_of(k), 12345000 - 1234 * 10000LL);
-	CU_ASSERT_EQUAL(sql_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
+	CU_ASSERT_EQUAL(pg_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
 	    12345000 - 1234 * 10000LL);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
 	    "'debit'", id), 1234);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM usage_events WHERE workspace_id = $1 AND "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events WHERE workspace_id = $1 AND "
 	    "status = 402", id), 766);
 }
 
@@ -590,7 +579,7 @@ static void test_sigkill_while_charging(void)
 	 * still held credit may be refused, so up to one fewer per kill */
 	CU_ASSERT(paid <= 300 && paid >= 300 - killed);
 	/* and no killed request's hold is left once its key was retried */
-	if (sql_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id) != 0) {
+	if (pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id) != 0) {
 		char *left = pg_value("SELECT string_agg(h.request_id || ' key ' || coalesce("
 		    "h.idempotency_key, '-') || ' at ' || h.created_at || ' state ' || coalesce(k.state,"
 		    " '(no key)') || ' owner ' || coalesce(k.owner, '-'), '; ') FROM credit_holds h"
@@ -599,14 +588,14 @@ static void test_sigkill_while_charging(void)
 		fprintf(stderr, "  holds left: %s\n", left ? left : "(none listed)");
 		free(left);
 	}
-	CU_ASSERT_EQUAL(sql_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
 	    "'debit'", id), paid);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM (SELECT idempotency_key FROM ledger WHERE "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM (SELECT idempotency_key FROM ledger WHERE "
 	    "workspace_id = $1 GROUP BY 1 HAVING count(*) > 1) d", id), 0);
-	CU_ASSERT_EQUAL(sql_num("SELECT balance_micros FROM workspaces WHERE id = $1", id),
+	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id),
 	    3000000 - paid * 10000LL);
-	CU_ASSERT_EQUAL(sql_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
+	CU_ASSERT_EQUAL(pg_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
 	    3000000 - paid * 10000LL);
 }
 
@@ -724,8 +713,8 @@ static void test_coupons(void)
 	}
 	CU_ASSERT_EQUAL(ok, 3);
 	CU_ASSERT_EQUAL(gone, 5);
-	CU_ASSERT_EQUAL(sql_num("SELECT redemptions FROM coupons WHERE code = $1", code), 4);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE type = 'coupon' AND reference = $1",
+	CU_ASSERT_EQUAL(pg_num("SELECT redemptions FROM coupons WHERE code = $1", code), 4);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE type = 'coupon' AND reference = $1",
 	    code), 4);
 }
 
@@ -833,7 +822,7 @@ static void test_recharge(void)
 	CU_ASSERT_STRING_EQUAL(r2.body, r.body);
 	CU_ASSERT_EQUAL(balance_of(k), 13000000);
 	CU_ASSERT_EQUAL(stripe_calls(), calls + 1);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
 	    "'credit'", id), 1);
 	http_free(&r);
 	http_free(&r2);
@@ -845,7 +834,7 @@ static void test_recharge(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "declined"));
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance_of(k), 13000000);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
 	    "'failed'", id), 1);
 }
 
@@ -867,7 +856,7 @@ static void test_webhooks(void)
 	snprintf(payload, sizeof(payload), "{\"id\":\"evt_ok_%s\",\"object\":\"event\",\"type\":"
 	    "\"payment_intent.succeeded\",\"data\":{\"object\":{\"id\":\"%s\",\"object\":"
 	    "\"payment_intent\",\"status\":\"succeeded\"}}}", pi, pi);
-	events = sql_num("SELECT count(*) FROM stripe_events", NULL);
+	events = pg_num("SELECT count(*) FROM stripe_events", NULL);
 	/* refused before anything is written */
 	stripe_sign(payload, "whsec_wrong", now, sig, sizeof(sig));
 	CU_ASSERT_EQUAL(webhook(payload, sig), 400);
@@ -884,7 +873,7 @@ static void test_webhooks(void)
 		flipped[strlen(flipped) - 3] ^= 1;
 		CU_ASSERT_EQUAL(webhook(flipped, sig), 400);
 	}
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM stripe_events", NULL), events);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM stripe_events", NULL), events);
 	CU_ASSERT_EQUAL(balance_of(k), 3000000);
 	/* the official package's signature, with a wrong v1 before the right one */
 	CU_ASSERT_EQUAL_FATAL(stripe_sign_npm(payload, "whsec_fixture", now, npm_sig,
@@ -911,7 +900,7 @@ static void test_webhooks(void)
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
 	CU_ASSERT_EQUAL(balance_of(k), 20000000);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
 	    "'refund'", id), 1);
 	/* out of order: refunded before it succeeded is never credited */
 	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", "slow-2", "{\"amount\":\"7.00\"}",
@@ -928,7 +917,7 @@ static void test_webhooks(void)
 	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
 	CU_ASSERT_EQUAL(balance_of(k), 20000000);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM workspaces w WHERE balance_micros <> "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM workspaces w WHERE balance_micros <> "
 	    "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)", NULL), 0);
 }
 
@@ -972,7 +961,7 @@ static long long wait_sql(const char *sql, const char *param, long long want)
 {
 	long long v = -1;
 
-	for (int i = 0; i < 100 && (v = sql_num(sql, param)) != want; i++)
+	for (int i = 0; i < 100 && (v = pg_num(sql, param)) != want; i++)
 		usleep(100 * 1000);
 	return v;
 }
@@ -1006,9 +995,9 @@ static void test_auto_recharge(void)
 	/* 3.00 - 20 x 0.10 + 10.00, once the one recharge has run */
 	CU_ASSERT_EQUAL(wait_sql("SELECT balance_micros FROM workspaces WHERE id = $1", id, 11000000),
 	    11000000);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
 	    "'auto'", id), 1);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
 	    "'credit'", id), 1);
 	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/balance", k, &r), 200);
 	CU_ASSERT(json_object_object_get_ex(r.json, "auto_recharge", &ar) && ar != NULL &&
@@ -1034,8 +1023,8 @@ static void test_auto_recharge(void)
 	x[1] = (struct crosser){ k, 101, 0 };
 	cross_run(&x[1]);
 	usleep(300 * 1000);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM payments WHERE workspace_id = $1", id), 1);
-	CU_ASSERT_EQUAL(sql_num("SELECT balance_micros FROM workspaces WHERE id = $1", id), 2800000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1", id), 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id), 2800000);
 	/* the day's limit: a second crossing the same day makes no payment */
 	CU_ASSERT_EQUAL_FATAL(fresh_workspace("AutoLimited", k, sizeof(k), id, sizeof(id)), 0);
 	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
@@ -1051,9 +1040,9 @@ static void test_auto_recharge(void)
 		CU_ASSERT_EQUAL(x[3].status, 200);
 	}
 	usleep(300 * 1000);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
 	    "'auto'", id), 1);
-	CU_ASSERT_EQUAL(sql_num("SELECT balance_micros FROM workspaces WHERE id = $1", id), 2900000);
+	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id), 2900000);
 }
 
 /* Another workspace's key sees none of this workspace's ledger, whatever
@@ -1062,7 +1051,7 @@ static void test_isolation_and_cli_coupon(void)
 {
 	char k[128], id[64], args[160], code[64];
 	struct http_response r;
-	long long newest = sql_num("SELECT max(id) FROM ledger WHERE workspace_id = $1", ws);
+	long long newest = pg_num("SELECT max(id) FROM ledger WHERE workspace_id = $1", ws);
 
 	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Other", k, sizeof(k), id, sizeof(id)), 0);
 	snprintf(args, sizeof(args), "/v1/billing/transactions?cursor=%lld&limit=200", newest + 1);
@@ -1124,8 +1113,8 @@ static void test_takeover_releases_hold(void)
 	PQfinish(pg);
 	CU_ASSERT_EQUAL(charge(k, idem, body, &r), 200);
 	http_free(&r);
-	CU_ASSERT_EQUAL(sql_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
 	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 10000);
 }
 

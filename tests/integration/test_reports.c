@@ -60,17 +60,6 @@ static PGresult *sql_rows(const char *sql)
 	return res;
 }
 
-/* Returns the one number sql answers, or -1. */
-static long long sql_num(const char *sql)
-{
-	PGresult *res = sql_rows(sql);
-	long long n = res != NULL && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)
-	    ? atoll(PQgetvalue(res, 0, 0)) : -1;
-
-	PQclear(res);
-	return n;
-}
-
 /* Writes the UTC time now + offset seconds as YYYY-MM-DDTHH:MM:SSZ. */
 static void utc_at(long offset, char *out, size_t outsz)
 {
@@ -205,10 +194,10 @@ static void test_rollups_equal_raw_events(void)
 	utc_at(-3600 * 3 - 420, to, sizeof(to));
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM usage_segments('%s', '%s', 'UTC', 'day')"
 	    " WHERE kind = 'd'", from, to);
-	CU_ASSERT(sql_num(sql) >= 1);   /* whole days come from usage_daily */
+	CU_ASSERT(pg_num(sql, NULL) >= 1);   /* whole days come from usage_daily */
 	snprintf(sql, sizeof(sql), "SELECT sum(extract(epoch FROM hi - lo)) FROM usage_segments("
 	    "'%s', '%s', 'UTC', 'day') WHERE kind = 'r'", from, to);
-	CU_ASSERT(sql_num(sql) < 3 * 3600);   /* raw: the edges only */
+	CU_ASSERT(pg_num(sql, NULL) < 3 * 3600);   /* raw: the edges only */
 	check_usage_report(from, to, "UTC", "day");
 	check_usage_report(from, to, "Europe/Vilnius", "day");
 	check_usage_report(from, to, "Asia/Kolkata", "day");
@@ -241,7 +230,7 @@ static void test_p95_in_the_right_slot(void)
 	snprintf(sql, sizeof(sql), "SELECT percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms)"
 	    " FROM usage_events WHERE workspace_id = '%s' AND created_at >= '%s'"
 	    " AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'", ws, from, to);
-	exact = sql_num(sql);
+	exact = pg_num(sql, NULL);
 	CU_ASSERT_FATAL(exact > 0);
 	while (k < 13 && exact > bounds[k + 1])
 		k++;
@@ -346,7 +335,7 @@ static void test_reconciles_to_the_ledger(void)
 	/* spend all but 50 micros: then the paid texts are refused with 402 */
 	snprintf(sql, sizeof(sql), "SELECT balance_micros - 50 FROM workspaces WHERE id = '%s'",
 	    recon_ws);
-	left = sql_num(sql);
+	left = pg_num(sql, NULL);
 	CU_ASSERT_FATAL(left > 0);
 	snprintf(args, sizeof(args), "billing adjust %s --reason drain -- -%lld.%06lld", recon_ws,
 	    left / 1000000, left % 1000000);
@@ -364,12 +353,12 @@ static void test_reconciles_to_the_ledger(void)
 	snprintf(sql, sizeof(sql), "SELECT -coalesce(sum(amount_micros), 0) FROM ledger"
 	    " WHERE workspace_id = '%s' AND type = 'debit' AND created_at >= '%s'"
 	    " AND created_at < '%s'", recon_ws, from, to);
-	debits = sql_num(sql);
+	debits = pg_num(sql, NULL);
 	CU_ASSERT(debits > 0);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM usage_events WHERE workspace_id = '%s'"
 	    " AND created_at >= '%s' AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'",
 	    recon_ws, from, to);
-	events = sql_num(sql);
+	events = pg_num(sql, NULL);
 	CU_ASSERT(events >= 12 + 1 + 2 + refused);
 
 	snprintf(path, sizeof(path), "/v1/reports/usage?from=%s&to=%s&group_by=hour", from, to);
@@ -383,7 +372,7 @@ static void test_reconciles_to_the_ledger(void)
 	CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?period=day", recon_key, &r), 200);
 	snprintf(sql, sizeof(sql), "SELECT -coalesce(sum(amount_micros), 0) FROM ledger"
 	    " WHERE workspace_id = '%s' AND type = 'debit'", recon_ws);
-	CU_ASSERT_EQUAL(jnum(r.json, "totals.cost_micros"), sql_num(sql));
+	CU_ASSERT_EQUAL(jnum(r.json, "totals.cost_micros"), pg_num(sql, NULL));
 	http_free(&r);
 
 	/* CSV: a header, one line per hour, exact decimals that add up */
@@ -484,8 +473,8 @@ static void test_reports_connection(void)
 
 	CU_ASSERT_EQUAL(get("/v1/reports/usage?period=day", key, &r), 200);
 	http_free(&r);
-	CU_ASSERT(sql_num("SELECT count(*) FROM pg_stat_activity"
-	    " WHERE application_name = 'dragoman-reports'") >= 1);
+	CU_ASSERT(pg_num("SELECT count(*) FROM pg_stat_activity"
+	    " WHERE application_name = 'dragoman-reports'", NULL) >= 1);
 }
 
 /* Events of a month without a partition wait in the default partition;
@@ -496,19 +485,19 @@ static void test_partition_takes_waiting_events(void)
 	long long before;
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM usage_events_default");
-	before = sql_num(sql);
+	before = pg_num(sql, NULL);
 	snprintf(sql, sizeof(sql), "INSERT INTO usage_events (created_at, workspace_id,"
 	    " request_id, endpoint, status, duration_ms) VALUES (date_trunc('month', now())"
 	    " + interval '40 months 3 days', '%s', 'future', 'translate', 200, 1)", ws);
 	PQclear(sql_rows(sql));
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM usage_events_default"), before + 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events_default", NULL), before + 1);
 	out = admin("partitions ensure --months 42");
 	CU_ASSERT_PTR_NOT_NULL(out);
 	free(out);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM usage_events_default"), 0);
-	CU_ASSERT_EQUAL(sql_num("SELECT count(*) FROM usage_events WHERE request_id = 'future'"
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events_default", NULL), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events WHERE request_id = 'future'"
 	    " AND tableoid::regclass::text = 'usage_events_' || to_char(date_trunc('month', now())"
-	    " + interval '40 months', 'YYYY_MM')"), 1);
+	    " + interval '40 months', 'YYYY_MM')", NULL), 1);
 	PQclear(sql_rows("DELETE FROM usage_events WHERE request_id = 'future'"));
 }
 
@@ -566,29 +555,29 @@ static void test_admin_analytics(void)
 	CU_ASSERT_EQUAL_FATAL(get(path, platform, &r), 200);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM usage_events WHERE created_at >= '%s'"
 	    " AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'", from, to);
-	CU_ASSERT_EQUAL(jnum(r.json, "totals.requests"), sql_num(sql));
+	CU_ASSERT_EQUAL(jnum(r.json, "totals.requests"), pg_num(sql, NULL));
 	snprintf(sql, sizeof(sql), "SELECT sum(cost_micros) FROM usage_events WHERE created_at >= '%s'"
 	    " AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'", from, to);
-	CU_ASSERT_EQUAL(jnum(r.json, "totals.cost_micros"), sql_num(sql));
-	CU_ASSERT_EQUAL(jnum(r.json, "money.consumed_micros"), sql_num(sql));
+	CU_ASSERT_EQUAL(jnum(r.json, "totals.cost_micros"), pg_num(sql, NULL));
+	CU_ASSERT_EQUAL(jnum(r.json, "money.consumed_micros"), pg_num(sql, NULL));
 	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(amount_micros), 0) FROM ledger"
 	    " WHERE type = 'credit' AND created_at >= '%s' AND created_at < '%s'", from, to);
-	CU_ASSERT_EQUAL(jnum(r.json, "money.recharges_micros"), sql_num(sql));
+	CU_ASSERT_EQUAL(jnum(r.json, "money.recharges_micros"), pg_num(sql, NULL));
 	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(amount_micros), 0) FROM ledger"
 	    " WHERE type = 'grant' AND created_at >= '%s' AND created_at < '%s'", from, to);
-	CU_ASSERT_EQUAL(jnum(r.json, "money.granted_micros"), sql_num(sql));
+	CU_ASSERT_EQUAL(jnum(r.json, "money.granted_micros"), pg_num(sql, NULL));
 	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "top_workspaces", &top));
 	snprintf(sql, sizeof(sql), "SELECT least(3, count(DISTINCT workspace_id)) FROM usage_events"
 	    " WHERE created_at >= '%s' AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'",
 	    from, to);
-	CU_ASSERT_EQUAL(json_object_array_length(top), (size_t)sql_num(sql));
+	CU_ASSERT_EQUAL(json_object_array_length(top), (size_t)pg_num(sql, NULL));
 	CU_ASSERT(json_object_array_length(top) >= 2);
 	/* the top spender first (the loaded workspace, or its twin of an
 	 * earlier run against the same stack) */
 	snprintf(sql, sizeof(sql), "SELECT max(c) FROM (SELECT sum(cost_micros) AS c FROM usage_events"
 	    " WHERE created_at >= '%s' AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'"
 	    " GROUP BY workspace_id) s", from, to);
-	CU_ASSERT_EQUAL(jnum(json_object_array_get_idx(top, 0), "cost_micros"), sql_num(sql));
+	CU_ASSERT_EQUAL(jnum(json_object_array_get_idx(top, 0), "cost_micros"), pg_num(sql, NULL));
 	CU_ASSERT(jnum(json_object_array_get_idx(top, 0), "cost_micros") >=
 	    jnum(json_object_array_get_idx(top, 1), "cost_micros"));
 	http_free(&r);
