@@ -18,6 +18,7 @@
 #include "tcache.h"
 #include "worker.h"
 #include "workspace.h"
+#include "ratelimit.h"
 
 /* migrations may legitimately run for minutes */
 #define ADMIN_STATEMENT_TIMEOUT_MS 3600000L
@@ -38,6 +39,8 @@ struct admin {
 	int limit_given;            /* --limit was on the command line */
 	long months;                /* partitions ensure: months ahead */
 	int rebuild;                /* rollup --rebuild */
+	const char *rate[RATE_WINDOW__MAX]; /* --per-minute/hour/day; NULL: kept */
+	const char *exempt;         /* key limits --exempt on|off; NULL: kept */
 };
 
 static void usage(FILE *f)
@@ -49,6 +52,10 @@ static void usage(FILE *f)
 	    "  key create WORKSPACE_ID [--role R]  add a key (role admin or member)\n"
 	    "  key revoke KEY_ID|PREFIX            revoke a key at once\n"
 	    "  key list WORKSPACE_ID               list a workspace's keys\n"
+	    "  key limits KEY_ID|PREFIX [--per-minute N|plan] [--per-hour N|plan]\n"
+	    "             [--per-day N|plan] [--exempt on|off]  the key's own rate limits\n"
+	    "  plan limits PLAN [--per-minute N|none] [--per-hour N|none] [--per-day N|none]\n"
+	    "                                      a plan's rate limits (requests per window)\n"
 	    "  cache stats [--hours N]             translation cache hits, misses, hit rate\n"
 	    "  cache warm [--limit N]              load the N most-hit translations into memcached\n"
 	    "  maintain                            create the coming months' usage partitions,\n"
@@ -131,6 +138,96 @@ static int cmd_key_create(struct admin *a, const char *workspace_id)
 	return 0;
 }
 
+/* Drops the cached identity of the key with hash_hex from memcached, so
+ * that a change to it applies at once; warns that the old one may still
+ * (what) for up to key_cache_ttl when memcached cannot be reached. */
+static void drop_cached_key(struct admin *a, const char *hash_hex, const char *what)
+{
+	char err[256], ckey[96];
+	struct cache *c = cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms,
+	    err, sizeof(err));
+
+	auth_cache_key(hash_hex, ckey, sizeof(ckey));
+	if (c == NULL || cache_delete(c, ckey) < 0)
+		fprintf(stderr, "dragoman-admin: warning: memcached not reached; "
+		    "the key may %s as before for up to %lds more\n", what, a->cfg->key_cache_ttl);
+	cache_close(c);
+}
+
+/* Checks the --per-* values: a number from 1 to 10^9, or word (plan,
+ * none). Returns 0, or -1 (reported). */
+static int rate_values_check(const struct admin *a, const char *word)
+{
+	for (int i = 0; i < RATE_WINDOW__MAX; i++) {
+		char *end;
+		long v;
+		if (a->rate[i] == NULL || strcmp(a->rate[i], word) == 0)
+			continue;
+		v = strtol(a->rate[i], &end, 10);
+		if (end == a->rate[i] || *end != '\0' || v < 1 || v > 1000000000L) {
+			fprintf(stderr, "dragoman-admin: --per-%s must be a number from 1 to "
+			    "1000000000, or %s\n", rate_window_name((enum rate_window)i), word);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* key limits ID|PREFIX: sets the key's own limits. Returns the exit status. */
+static int cmd_key_limits(struct admin *a, const char *which)
+{
+	const char *params[] = { which, a->rate[0], a->rate[1], a->rate[2], a->exempt };
+	PGresult *res;
+	int rc = 1;
+
+	if (rate_values_check(a, "plan") < 0)
+		return 2;
+	if (a->exempt != NULL && strcmp(a->exempt, "on") != 0 && strcmp(a->exempt, "off") != 0) {
+		fprintf(stderr, "dragoman-admin: --exempt must be on or off\n");
+		return 2;
+	}
+	res = db_exec(a->db, STMT_KEY_LIMITS, params);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+		fprintf(stderr, "dragoman-admin: %s\n", res ? PQresultErrorMessage(res) : db_error(a->db));
+	else if (PQntuples(res) == 0)
+		fprintf(stderr, "dragoman-admin: no active key %s\n", which);
+	else {
+		drop_cached_key(a, PQgetvalue(res, 0, 1), "be limited");
+		printf("key_id=%s\nper_minute=%s\nper_hour=%s\nper_day=%s\nexempt=%s\n",
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
+		    PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5));
+		rc = 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* plan limits NAME: sets a plan's limits; keys see them once their cached
+ * identity expires (key_cache_ttl). Returns the exit status. */
+static int cmd_plan_limits(struct admin *a, const char *plan)
+{
+	const char *params[] = { plan, a->rate[0], a->rate[1], a->rate[2] };
+	PGresult *res;
+	int rc = 1;
+
+	if (rate_values_check(a, "none") < 0)
+		return 2;
+	res = db_exec(a->db, STMT_PLAN_LIMITS, params);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
+		fprintf(stderr, "dragoman-admin: %s\n", res ? PQresultErrorMessage(res) : db_error(a->db));
+	else if (PQntuples(res) == 0)
+		fprintf(stderr, "dragoman-admin: no plan named %s\n", plan);
+	else {
+		printf("plan=%s\nper_minute=%s\nper_hour=%s\nper_day=%s\n", PQgetvalue(res, 0, 0),
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3));
+		fprintf(stderr, "Keys see the change within key_cache_ttl (%lds).\n",
+		    a->cfg->key_cache_ttl);
+		rc = 0;
+	}
+	PQclear(res);
+	return rc;
+}
+
 /* key revoke ID|PREFIX: revokes in PostgreSQL and drops the cached entry
  * so that the key stops working at once (within key_cache_ttl at worst,
  * when memcached cannot be reached). */
@@ -138,7 +235,6 @@ static int cmd_key_revoke(struct admin *a, const char *which)
 {
 	const char *params[] = { which };
 	PGresult *res = db_exec(a->db, STMT_KEY_REVOKE, params);
-	char err[256], ckey[96];
 	int rc = 1;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -147,13 +243,7 @@ static int cmd_key_revoke(struct admin *a, const char *which)
 	} else if (PQntuples(res) == 0) {
 		fprintf(stderr, "dragoman-admin: no active key %s\n", which);
 	} else {
-		struct cache *c = cache_open(a->cfg->memcached_servers,
-		    a->cfg->memcached_timeout_ms, err, sizeof(err));
-		auth_cache_key(PQgetvalue(res, 0, 1), ckey, sizeof(ckey));
-		if (c == NULL || cache_delete(c, ckey) < 0)
-			fprintf(stderr, "dragoman-admin: warning: memcached not reached; "
-			    "the key may work for up to %lds more\n", a->cfg->key_cache_ttl);
-		cache_close(c);
+		drop_cached_key(a, PQgetvalue(res, 0, 1), "work");
 		printf("revoked key_id=%s\n", PQgetvalue(res, 0, 0));
 		rc = 0;
 	}
@@ -463,7 +553,11 @@ static int dispatch(struct admin *a, int argc, char **argv)
 			return cmd_key_revoke(a, argv[2]);
 		if (strcmp(argv[1], "list") == 0)
 			return cmd_key_list(a, argv[2]);
+		if (strcmp(argv[1], "limits") == 0)
+			return cmd_key_limits(a, argv[2]);
 	}
+	if (argc == 3 && strcmp(argv[0], "plan") == 0 && strcmp(argv[1], "limits") == 0)
+		return cmd_plan_limits(a, argv[2]);
 	usage(stderr);
 	return 2;
 }
@@ -480,11 +574,15 @@ int main(int argc, char **argv)
 		{ "reason", required_argument, NULL, 'R' },
 		{ "months", required_argument, NULL, 'M' },
 		{ "rebuild", no_argument, NULL, 'B' },
+		{ "per-minute", required_argument, NULL, '1' },
+		{ "per-hour", required_argument, NULL, '2' },
+		{ "per-day", required_argument, NULL, '3' },
+		{ "exempt", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0, 3,
-	    0 };
+	    0, { NULL, NULL, NULL }, NULL };
 	const char *config_path = NULL;
 	char err[512];
 	int c, rc;
@@ -510,6 +608,8 @@ int main(int argc, char **argv)
 			a.limit_given = 1;
 			break;
 		case 'B': a.rebuild = 1; break;
+		case '1': case '2': case '3': a.rate[c - '1'] = optarg; break;
+		case 'x': a.exempt = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "idempotency.h"
 #include "log.h"
+#include "ratelimit.h"
 #include "reply.h"
 #include "worker.h"
 
@@ -166,6 +167,9 @@ static enum problem app_prepare(struct worker *w, const struct route *const *tab
 		return PROBLEM_FORBIDDEN;
 	}
 	rp->workspace_id = r->ident.workspace_id;
+	p = ratelimit_apply(w, &r->ident, rp, detail, dsz);
+	if (p != PROBLEM_NONE)
+		return p;
 	return rt->auth == AUTH_KEY_IN_BODY ? PROBLEM_NONE : app_validate_input(w, r, io, detail, dsz);
 }
 
@@ -201,7 +205,9 @@ static void app_record_usage(struct worker *w, struct request *r, struct reply *
 {
 	int tx, ok;
 
-	if (r->route == NULL || !r->route->metered || !r->ident.authenticated || r->idem_replayed)
+	/* a refused burst costs no database write */
+	if (r->route == NULL || !r->route->metered || !r->ident.authenticated || r->idem_replayed ||
+	    rp->problem == PROBLEM_RATE_LIMITED)
 		return;
 	tx = r->idem_claimed && rp->status < 500;
 	r->usage.idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;

@@ -140,6 +140,16 @@ long cache_incr(struct cache *c, const char *key, long ttl)
 	return cache_note(c, rc, "incr") < 0 ? -1 : (long)v;
 }
 
+long cache_decr(struct cache *c, const char *key)
+{
+	uint64_t v = 0;
+	memcached_return_t rc = memcached_decrement(c->mc, key, strlen(key), 1, &v);
+
+	if (rc == MEMCACHED_NOTFOUND)
+		return -1;
+	return cache_note(c, rc, "decr") < 0 ? -1 : (long)v;
+}
+
 int cache_add(struct cache *c, const char *key, const char *value, long ttl)
 {
 	memcached_return_t rc = memcached_add(c->mc, key, strlen(key), value, strlen(value),

@@ -42,6 +42,10 @@ int cache_set_memo(struct cache *c, const char *key, const char *value,
  * seconds. Returns the new value, or -1 on error. */
 long cache_incr(struct cache *c, const char *key, long ttl);
 
+/* Takes 1 from the counter key (never below 0). Returns the new value, or
+ * -1 on error or when key is absent. */
+long cache_decr(struct cache *c, const char *key);
+
 /* Stores value under key for ttl seconds only if key is absent. Returns 1
  * when stored, 0 when the key existed, -1 on error. */
 int cache_add(struct cache *c, const char *key, const char *value, long ttl);

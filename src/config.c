@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "identity.h"
 #include "pricing.h"
 #include "provider.h"
 
@@ -77,6 +78,8 @@ static const struct key_spec keys[] = {
 	{ "breaker_failures", KEY_LONG, OFF(breaker_failures), 0, "5", 1, 1000 },
 	{ "breaker_window_s", KEY_LONG, OFF(breaker_window_s), 0, "30", 1, 3600 },
 	{ "breaker_cooldown_s", KEY_LONG, OFF(breaker_cooldown_s), 0, "30", 1, 3600 },
+	{ "rate_limit_fail_open", KEY_BOOL, OFF(rate_limit_fail_open), 0, "on", 0, 1 },
+	{ "rate_limit_exempt_roles", KEY_STRING, OFF(rate_limit_exempt_roles), 0, "platform", 0, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -217,6 +220,32 @@ static int finish(struct config *cfg, const char *name, const unsigned char *see
 	return 0;
 }
 
+/* Checks that rate_limit_exempt_roles names only roles (or is "none").
+ * Returns 0 or -1 with err set. */
+static int exempt_roles_check(const struct config *cfg, const char *name, char *err,
+    size_t errsz)
+{
+	const char *p = cfg->rate_limit_exempt_roles;
+
+	if (strcmp(p, "none") == 0)
+		return 0;
+	while (*p != '\0') {
+		size_t len = strcspn(p, ", ");
+		char role[16];
+		if (len > 0) {
+			snprintf(role, sizeof(role), "%.*s", (int)len, p);
+			if (len >= sizeof(role) || role_parse(role) == ROLE__MAX) {
+				snprintf(err, errsz, "%s: rate_limit_exempt_roles: '%.*s' is not a role "
+				    "(member, admin, platform; or none)", name, (int)len, p);
+				return -1;
+			}
+		}
+		p += len;
+		p += strspn(p, ", ");
+	}
+	return 0;
+}
+
 const char *config_string(const struct config *cfg, const char *key)
 {
 	const struct key_spec *k = key_find(key, strlen(key));
@@ -244,7 +273,8 @@ struct config *config_parse(const char *text, const char *name, char *err,
 			goto fail;
 		line = nl != NULL ? nl + 1 : NULL;
 	}
-	if (finish(cfg, name, seen, err, errsz) < 0 || provider_config_check(cfg, name, err, errsz) < 0)
+	if (finish(cfg, name, seen, err, errsz) < 0 || provider_config_check(cfg, name, err, errsz) < 0 ||
+	    exempt_roles_check(cfg, name, err, errsz) < 0)
 		goto fail;
 	if ((cfg->pricing = malloc(sizeof(*cfg->pricing))) == NULL ||
 	    pricing_parse(cfg->prices, cfg->pricing, err, errsz) < 0 ||

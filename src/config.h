@@ -49,6 +49,8 @@ struct config {
 	long breaker_failures;
 	long breaker_window_s;
 	long breaker_cooldown_s;
+	int rate_limit_fail_open;   /* admit when memcached cannot count */
+	char *rate_limit_exempt_roles; /* key roles never limited, comma-separated */
 };
 
 /* Returns the configuration file path: $DRAGOMAN_CONFIG, else the

@@ -10,6 +10,9 @@
  * ROLE_PLATFORM is an operator's: the /v1/admin routes, on any workspace. */
 enum key_role { ROLE_MEMBER, ROLE_ADMIN, ROLE_PLATFORM, ROLE__MAX };
 
+/* The rate-limit windows, and how long each is. */
+enum rate_window { RATE_MINUTE, RATE_HOUR, RATE_DAY, RATE_WINDOW__MAX };
+
 /* The key's own fields travel with it (cached together), so that
  * describing the caller needs no database query. last_used_at is exact
  * to a minute and "" when the key was never used before. */
@@ -21,6 +24,8 @@ struct identity {
 	char key_prefix[KEY_PREFIX_MAX + 1];
 	char key_created_at[TIMESTAMP_MAX + 1];
 	char key_last_used_at[TIMESTAMP_MAX + 1];
+	long rate_limit[RATE_WINDOW__MAX];  /* requests per window; 0: not limited */
+	int rate_exempt;                    /* the key is never limited */
 };
 
 /* Returns "member"/"admin" for r, "" when out of range. */

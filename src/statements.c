@@ -16,14 +16,20 @@ static const struct stmt_def defs[STMT__MAX] = {
 	/* last_used_at is written at most once a minute per key; running it
 	 * twice is harmless, so it may be retried after a reconnect */
 	[STMT_KEY_AUTHENTICATE] = { "key_authenticate",
-	    "WITH k AS (SELECT id, workspace_id, role, prefix, created_at, last_used_at"
-	    "  FROM api_keys WHERE key_hash = decode($1, 'hex') AND revoked_at IS NULL),"
+	    "WITH k AS (SELECT a.id, a.workspace_id, a.role, a.prefix, a.created_at, a.last_used_at,"
+	    "  coalesce(a.rate_per_minute, p.rate_per_minute, 0) AS rpm,"
+	    "  coalesce(a.rate_per_hour, p.rate_per_hour, 0) AS rph,"
+	    "  coalesce(a.rate_per_day, p.rate_per_day, 0) AS rpd, a.rate_exempt"
+	    "  FROM api_keys a JOIN workspaces w ON w.id = a.workspace_id"
+	    "  JOIN plans p ON p.name = w.plan"
+	    "  WHERE a.key_hash = decode($1, 'hex') AND a.revoked_at IS NULL),"
 	    " touch AS (UPDATE api_keys a SET last_used_at = now() FROM k"
 	    "  WHERE a.id = k.id AND (k.last_used_at IS NULL"
 	    "   OR k.last_used_at < now() - interval '60 seconds')"
 	    "  RETURNING a.id, a.last_used_at)"
 	    " SELECT k.id, k.workspace_id, k.role, k.prefix, to_json(k.created_at)#>>'{}',"
-	    "  coalesce(to_json(coalesce(t.last_used_at, k.last_used_at))#>>'{}', '')"
+	    "  coalesce(to_json(coalesce(t.last_used_at, k.last_used_at))#>>'{}', ''),"
+	    "  k.rpm, k.rph, k.rpd, k.rate_exempt::int"
 	    " FROM k LEFT JOIN touch t ON t.id = k.id", 1, 1 },
 	[STMT_WORKSPACE_GET] = { "workspace_get",
 	    "SELECT id, name, plan, to_json(created_at)#>>'{}', providers, time_zone"
@@ -58,6 +64,33 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  coalesce(to_json(last_used_at)#>>'{}', ''),"
 	    "  coalesce(to_json(revoked_at)#>>'{}', '')"
 	    " FROM api_keys WHERE workspace_id = $1 ORDER BY created_at", 1, 1 },
+	/* $2..$4: the minute, hour and day limits: a number, 'plan' (the
+	 * plan's) or NULL (kept); $5: exempt ('on'/'off') or NULL (kept) */
+	[STMT_KEY_LIMITS] = { "key_limits",
+	    "UPDATE api_keys SET"
+	    " rate_per_minute = CASE WHEN $2::text IS NULL THEN rate_per_minute"
+	    "  WHEN $2 = 'plan' THEN NULL ELSE $2::integer END,"
+	    " rate_per_hour = CASE WHEN $3::text IS NULL THEN rate_per_hour"
+	    "  WHEN $3 = 'plan' THEN NULL ELSE $3::integer END,"
+	    " rate_per_day = CASE WHEN $4::text IS NULL THEN rate_per_day"
+	    "  WHEN $4 = 'plan' THEN NULL ELSE $4::integer END,"
+	    " rate_exempt = coalesce($5::boolean, rate_exempt)"
+	    " WHERE (id::text = $1 OR prefix = $1) AND revoked_at IS NULL"
+	    " RETURNING id, encode(key_hash, 'hex'), coalesce(rate_per_minute::text, 'plan'),"
+	    "  coalesce(rate_per_hour::text, 'plan'), coalesce(rate_per_day::text, 'plan'),"
+	    "  rate_exempt::text", 5, 1 },
+	/* $2..$4 as for key_limits, with 'none' for no limit */
+	[STMT_PLAN_LIMITS] = { "plan_limits",
+	    "UPDATE plans SET"
+	    " rate_per_minute = CASE WHEN $2::text IS NULL THEN rate_per_minute"
+	    "  WHEN $2 = 'none' THEN NULL ELSE $2::integer END,"
+	    " rate_per_hour = CASE WHEN $3::text IS NULL THEN rate_per_hour"
+	    "  WHEN $3 = 'none' THEN NULL ELSE $3::integer END,"
+	    " rate_per_day = CASE WHEN $4::text IS NULL THEN rate_per_day"
+	    "  WHEN $4 = 'none' THEN NULL ELSE $4::integer END"
+	    " WHERE name = $1"
+	    " RETURNING name, coalesce(rate_per_minute::text, 'none'),"
+	    "  coalesce(rate_per_hour::text, 'none'), coalesce(rate_per_day::text, 'none')", 4, 1 },
 	/* $1: '{hex,hex,...}', the SHA-256 keys in hex */
 	[STMT_TCACHE_GET] = { "tcache_get",
 	    "SELECT encode(key_hash, 'hex'), provider, model, translated FROM translation_cache"
