@@ -154,8 +154,9 @@ static enum problem coupons_post(struct worker *w, struct request *r, struct rep
 
 const struct route admin_routes[] = {
 	{ HTTP_POST, "/v1/admin/workspaces/{id}/credits", credits_post, AUTH_KEY, ROLE_PLATFORM,
-	  BODY_JSON, credit_fields, NULL, "admin.credits", 0, DIALECT_NATIVE, IDEM_NONE },
+	  BODY_JSON, credit_fields, NULL, "admin.credits", 0,
+	  DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
 	{ HTTP_POST, "/v1/admin/coupons", coupons_post, AUTH_KEY, ROLE_PLATFORM, BODY_JSON,
-	  coupon_fields, NULL, "admin.coupons", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	  coupon_fields, NULL, "admin.coupons", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };

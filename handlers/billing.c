@@ -273,14 +273,16 @@ static enum problem redeem_post(struct worker *w, struct request *r, struct repl
 
 const struct route billing_routes[] = {
 	{ HTTP_POST, "/v1/billing/coupons/redeem", redeem_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  redeem_fields, NULL, "billing.coupon", 0, DIALECT_NATIVE, IDEM_NONE },
+	  redeem_fields, NULL, "billing.coupon", 0,
+	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_WRITE },
 	{ HTTP_POST, "/v1/billing/usage", usage_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
-	  usage_fields, NULL, "usage", 1, DIALECT_NATIVE, IDEM_REQUIRED },
+	  usage_fields, NULL, "usage", 1, DIALECT_NATIVE, IDEM_REQUIRED, SCOPE_BILLING_WRITE },
 	{ HTTP_GET, "/v1/billing/balance", balance_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "billing.balance", 0, DIALECT_NATIVE, IDEM_NONE },
+	  NULL, NULL, "billing.balance", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
 	{ HTTP_GET, "/v1/billing/transactions", transactions_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, transactions_query, "billing.transactions", 0, DIALECT_NATIVE, IDEM_NONE },
+	  NULL, transactions_query, "billing.transactions", 0,
+	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
 	{ HTTP_GET, "/v1/billing/pricing", pricing_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "billing.pricing", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	  NULL, NULL, "billing.pricing", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };

@@ -33,6 +33,6 @@ static enum problem cache_stats_get(struct worker *w, struct request *r, struct 
 
 const struct route cache_stats_routes[] = {
 	{ HTTP_GET, "/v1/cache/stats", cache_stats_get, AUTH_KEY, ROLE_ADMIN, BODY_NONE,
-	  NULL, stats_query, "cache.stats", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	  NULL, stats_query, "cache.stats", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };

@@ -223,10 +223,11 @@ static enum problem deepl_usage(struct worker *w, struct request *r, struct repl
 
 const struct route compat_deepl_routes[] = {
 	{ HTTP_POST, "/v2/translate", deepl_translate, AUTH_KEY_DEEPL, ROLE_MEMBER,
-	  BODY_FORM_OR_JSON, translate_fields, NULL, "translate.deepl", 1, DIALECT_DEEPL, IDEM_OPTIONAL },
+	  BODY_FORM_OR_JSON, translate_fields, NULL, "translate.deepl", 1,
+	  DIALECT_DEEPL, IDEM_OPTIONAL, SCOPE_TRANSLATE },
 	{ HTTP_GET, "/v2/languages", deepl_languages, AUTH_KEY_DEEPL, ROLE_MEMBER, BODY_NONE,
-	  NULL, languages_query, "languages.deepl", 0, DIALECT_DEEPL, IDEM_NONE },
+	  NULL, languages_query, "languages.deepl", 0, DIALECT_DEEPL, IDEM_NONE, SCOPE_TRANSLATE },
 	{ HTTP_GET, "/v2/usage", deepl_usage, AUTH_KEY_DEEPL, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "usage.deepl", 0, DIALECT_DEEPL, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	  NULL, NULL, "usage.deepl", 0, DIALECT_DEEPL, IDEM_NONE, SCOPE_TRANSLATE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };

@@ -167,10 +167,11 @@ static enum problem libre_languages(struct worker *w, struct request *r, struct 
 
 const struct route compat_libre_routes[] = {
 	{ HTTP_POST, "/translate", libre_translate, AUTH_KEY_IN_BODY, ROLE_MEMBER,
-	  BODY_FORM_OR_JSON, translate_fields, NULL, "translate.libre", 1, DIALECT_LIBRE, IDEM_OPTIONAL },
+	  BODY_FORM_OR_JSON, translate_fields, NULL, "translate.libre", 1,
+	  DIALECT_LIBRE, IDEM_OPTIONAL, SCOPE_TRANSLATE },
 	{ HTTP_POST, "/detect", libre_detect, AUTH_KEY_IN_BODY, ROLE_MEMBER, BODY_FORM_OR_JSON,
-	  detect_fields, NULL, "detect.libre", 1, DIALECT_LIBRE, IDEM_NONE },
+	  detect_fields, NULL, "detect.libre", 1, DIALECT_LIBRE, IDEM_NONE, SCOPE_TRANSLATE },
 	{ HTTP_GET, "/languages", libre_languages, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "languages.libre", 0, DIALECT_LIBRE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	  NULL, NULL, "languages.libre", 0, DIALECT_LIBRE, IDEM_NONE, SCOPE_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };

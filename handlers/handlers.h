@@ -14,5 +14,6 @@ extern const struct route billing_routes[];
 extern const struct route admin_routes[];
 extern const struct route payment_routes[];
 extern const struct route report_routes[];
+extern const struct route keys_routes[];
 
 #endif

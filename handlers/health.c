@@ -68,6 +68,6 @@ static enum problem health_get(struct worker *w, struct request *r, struct reply
 
 const struct route health_routes[] = {
 	{ HTTP_GET, "/v1/health", health_get, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "health", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	  NULL, NULL, "health", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };

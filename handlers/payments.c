@@ -166,12 +166,15 @@ static enum problem auto_put(struct worker *w, struct request *r, struct reply *
 
 const struct route payment_routes[] = {
 	{ HTTP_PUT, "/v1/billing/auto-recharge", auto_put, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  auto_fields, NULL, "billing.auto_recharge", 0, DIALECT_NATIVE, IDEM_NONE },
+	  auto_fields, NULL, "billing.auto_recharge", 0,
+	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_WRITE },
 	{ HTTP_PUT, "/v1/billing/payment-method", method_put, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  method_fields, NULL, "billing.payment_method", 0, DIALECT_NATIVE, IDEM_NONE },
+	  method_fields, NULL, "billing.payment_method", 0,
+	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_WRITE },
 	{ HTTP_POST, "/v1/billing/recharge", recharge_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  recharge_fields, NULL, "billing.recharge", 1, DIALECT_NATIVE, IDEM_REQUIRED },
+	  recharge_fields, NULL, "billing.recharge", 1,
+	  DIALECT_NATIVE, IDEM_REQUIRED, SCOPE_BILLING_WRITE },
 	{ HTTP_POST, "/v1/billing/webhooks/stripe", webhook_post, AUTH_NONE, ROLE_MEMBER, BODY_JSON,
-	  webhook_fields, NULL, "billing.webhook", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	  webhook_fields, NULL, "billing.webhook", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };

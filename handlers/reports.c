@@ -405,14 +405,15 @@ static enum problem analytics_get(struct worker *w, struct request *r, struct re
 
 const struct route report_routes[] = {
 	{ HTTP_GET, "/v1/reports/usage", usage_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, report_query, "reports.usage", 0, DIALECT_NATIVE, IDEM_NONE },
+	  NULL, report_query, "reports.usage", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
 	{ HTTP_GET, "/v1/reports/top-users", top_users_get, AUTH_KEY, ROLE_ADMIN, BODY_NONE,
-	  NULL, report_query, "reports.top_users", 0, DIALECT_NATIVE, IDEM_NONE },
+	  NULL, report_query, "reports.top_users", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
 	{ HTTP_GET, "/v1/reports/language-pairs", pairs_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, report_query, "reports.language_pairs", 0, DIALECT_NATIVE, IDEM_NONE },
+	  NULL, report_query, "reports.language_pairs", 0,
+	  DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
 	{ HTTP_GET, "/v1/reports/providers", providers_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, report_query, "reports.providers", 0, DIALECT_NATIVE, IDEM_NONE },
+	  NULL, report_query, "reports.providers", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
 	{ HTTP_GET, "/v1/admin/analytics", analytics_get, AUTH_KEY, ROLE_PLATFORM, BODY_NONE,
-	  NULL, report_query, "admin.analytics", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	  NULL, report_query, "admin.analytics", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };

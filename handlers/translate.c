@@ -216,10 +216,10 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 
 const struct route translate_routes[] = {
 	{ HTTP_POST, "/v1/translate", translate_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
-	  translate_fields, NULL, "translate", 1, DIALECT_NATIVE, IDEM_OPTIONAL },
+	  translate_fields, NULL, "translate", 1, DIALECT_NATIVE, IDEM_OPTIONAL, SCOPE_TRANSLATE },
 	{ HTTP_POST, "/v1/detect", detect_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
-	  detect_fields, NULL, "detect", 1, DIALECT_NATIVE, IDEM_NONE },
+	  detect_fields, NULL, "detect", 1, DIALECT_NATIVE, IDEM_NONE, SCOPE_TRANSLATE },
 	{ HTTP_GET, "/v1/languages", languages_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "languages", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	  NULL, NULL, "languages", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_TRANSLATE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };

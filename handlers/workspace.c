@@ -60,8 +60,8 @@ static enum problem workspace_patch(struct worker *w, struct request *r,
 
 const struct route workspace_routes[] = {
 	{ HTTP_GET, "/v1/workspace", workspace_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "workspace.get", 0, DIALECT_NATIVE, IDEM_NONE },
+	  NULL, NULL, "workspace.get", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
 	{ HTTP_PATCH, "/v1/workspace", workspace_patch, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  patch_fields, NULL, "workspace.patch", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	  patch_fields, NULL, "workspace.patch", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };

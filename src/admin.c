@@ -122,18 +122,19 @@ static int cmd_workspace_create(struct admin *a, const char *name)
 /* key create WORKSPACE_ID: prints key_id= and api_key= lines. */
 static int cmd_key_create(struct admin *a, const char *workspace_id)
 {
-	char id[UUID_STR_LEN + 1], key[APIKEY_LEN + 1], err[1024];
-	enum key_role role = role_parse(a->role);
+	struct apikey_spec spec = { role_parse(a->role), NULL, NULL, NULL };
+	struct apikey_made made;
+	char err[1024];
 
-	if (role == ROLE__MAX) {
-		fprintf(stderr, "dragoman-admin: --role must be admin or member\n");
+	if (spec.role == ROLE__MAX) {
+		fprintf(stderr, "dragoman-admin: --role must be member, admin or platform\n");
 		return 2;
 	}
-	if (apikey_create(a->db, workspace_id, role, key, id, err, sizeof(err)) < 0) {
+	if (apikey_create(a->db, workspace_id, &spec, &made, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dragoman-admin: %s\n", err);
 		return 1;
 	}
-	printf("key_id=%s\napi_key=%s\n", id, key);
+	printf("key_id=%s\napi_key=%s\n", made.id, made.key);
 	fprintf(stderr, "The API key is shown only this once; store it now.\n");
 	return 0;
 }

@@ -37,26 +37,28 @@ void apikey_hash_hex(const char *key, size_t len, char out[APIKEY_HASH_HEX_LEN +
 	hex_encode(md, 32, out);
 }
 
-int apikey_create(struct db *db, const char *workspace_id, enum key_role role,
-    char key[APIKEY_LEN + 1], char id[UUID_STR_LEN + 1], char *err, size_t errsz)
+int apikey_create(struct db *db, const char *workspace_id, const struct apikey_spec *spec,
+    struct apikey_made *out, char *err, size_t errsz)
 {
 	char prefix[APIKEY_PREFIX_LEN + 1], hash[APIKEY_HASH_HEX_LEN + 1];
 	PGresult *res;
 	int rc = -1;
 
-	if (apikey_generate(key, prefix) < 0) {
+	if (apikey_generate(out->key, prefix) < 0) {
 		snprintf(err, errsz, "no randomness available");
 		return -1;
 	}
-	apikey_hash_hex(key, APIKEY_LEN, hash);
-	const char *params[] = { workspace_id, prefix, hash, role_name(role) };
+	apikey_hash_hex(out->key, APIKEY_LEN, hash);
+	const char *params[] = { workspace_id, prefix, hash, role_name(spec->role), spec->name,
+	    spec->scopes, spec->created_by };
 	res = db_exec(db, STMT_KEY_INSERT, params);
 	if (res == NULL)
 		snprintf(err, errsz, "database unavailable: %s", db_error(db));
 	else if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
 		snprintf(err, errsz, "cannot create key: %s", PQresultErrorMessage(res));
 	else {
-		snprintf(id, UUID_STR_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+		snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));
+		snprintf(out->created_at, sizeof(out->created_at), "%s", PQgetvalue(res, 0, 1));
 		rc = 0;
 	}
 	PQclear(res);

@@ -24,11 +24,27 @@ int apikey_well_formed(const char *s, size_t len);
 /* Writes the lowercase hex SHA-256 of key (len bytes) into out. */
 void apikey_hash_hex(const char *key, size_t len, char out[APIKEY_HASH_HEX_LEN + 1]);
 
-/* Creates a key with role for workspace_id. On success returns 0 and
- * writes the key (shown once, never stored) and its id. Returns -1 with a
- * message in err otherwise. */
-int apikey_create(struct db *db, const char *workspace_id, enum key_role role,
-    char key[APIKEY_LEN + 1], char id[UUID_STR_LEN + 1], char *err, size_t errsz)
-    __attribute__((warn_unused_result));
+/* What a new key is: its role, and optionally a name, its scopes (as a
+ * PostgreSQL array literal, "{translate,reports}"; NULL: every scope) and
+ * the key that made it (NULL: an operator). All borrowed. */
+struct apikey_spec {
+	enum key_role role;
+	const char *name;
+	const char *scopes;
+	const char *created_by;
+};
+
+/* A key as created: the secret (shown once, never stored), its id and
+ * creation time. */
+struct apikey_made {
+	char key[APIKEY_LEN + 1];
+	char id[UUID_STR_LEN + 1];
+	char created_at[TIMESTAMP_MAX + 1];
+};
+
+/* Creates the key spec describes for workspace_id into *out. Returns 0,
+ * or -1 with a message in err. */
+int apikey_create(struct db *db, const char *workspace_id, const struct apikey_spec *spec,
+    struct apikey_made *out, char *err, size_t errsz) __attribute__((warn_unused_result));
 
 #endif

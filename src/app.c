@@ -30,6 +30,7 @@ const struct route *const app_routes[] = {
 	admin_routes,
 	payment_routes,
 	report_routes,
+	keys_routes,
 	NULL
 };
 
@@ -164,6 +165,10 @@ static enum problem app_prepare(struct worker *w, const struct route *const *tab
 		return p;
 	if (r->ident.role < rt->min_role) {
 		snprintf(detail, dsz, "this needs a key with role %s", role_name(rt->min_role));
+		return PROBLEM_FORBIDDEN;
+	}
+	if (rt->scope != SCOPE_NONE && !(r->ident.scopes & (1u << rt->scope))) {
+		snprintf(detail, dsz, "this needs a key with the scope %s", scope_name(rt->scope));
 		return PROBLEM_FORBIDDEN;
 	}
 	rp->workspace_id = r->ident.workspace_id;

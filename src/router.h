@@ -51,6 +51,7 @@ struct route {
 	int metered;                      /* writes a usage event */
 	enum route_dialect dialect;
 	enum route_idempotency idempotency;
+	enum key_scope scope;             /* the key scope it needs; SCOPE_NONE: any */
 };
 
 enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_WRONG_METHOD };

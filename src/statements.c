@@ -19,7 +19,8 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "WITH k AS (SELECT a.id, a.workspace_id, a.role, a.prefix, a.created_at, a.last_used_at,"
 	    "  coalesce(a.rate_per_minute, p.rate_per_minute, 0) AS rpm,"
 	    "  coalesce(a.rate_per_hour, p.rate_per_hour, 0) AS rph,"
-	    "  coalesce(a.rate_per_day, p.rate_per_day, 0) AS rpd, a.rate_exempt"
+	    "  coalesce(a.rate_per_day, p.rate_per_day, 0) AS rpd, a.rate_exempt,"
+	    "  coalesce(array_to_string(a.scopes, ','), '*') AS scopes"
 	    "  FROM api_keys a JOIN workspaces w ON w.id = a.workspace_id"
 	    "  JOIN plans p ON p.name = w.plan"
 	    "  WHERE a.key_hash = decode($1, 'hex') AND a.revoked_at IS NULL),"
@@ -29,7 +30,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  RETURNING a.id, a.last_used_at)"
 	    " SELECT k.id, k.workspace_id, k.role, k.prefix, to_json(k.created_at)#>>'{}',"
 	    "  coalesce(to_json(coalesce(t.last_used_at, k.last_used_at))#>>'{}', ''),"
-	    "  k.rpm, k.rph, k.rpd, k.rate_exempt::int"
+	    "  k.rpm, k.rph, k.rpd, k.rate_exempt::int, k.scopes"
 	    " FROM k LEFT JOIN touch t ON t.id = k.id", 1, 1 },
 	[STMT_WORKSPACE_GET] = { "workspace_get",
 	    "SELECT id, name, plan, to_json(created_at)#>>'{}', providers, time_zone"
@@ -52,9 +53,17 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  SELECT id, 'grant', balance_micros, 0, balance_micros, plan || ' grant' FROM ws"
 	    "  WHERE balance_micros > 0)"
 	    " SELECT id FROM ws", 2, 0 },
+	/* $5: name or NULL; $6: scopes as '{a,b}' or NULL (all); $7: the
+	 * creating key or NULL */
 	[STMT_KEY_INSERT] = { "key_insert",
-	    "INSERT INTO api_keys (workspace_id, prefix, key_hash, role)"
-	    " VALUES ($1, $2, decode($3, 'hex'), $4) RETURNING id", 4, 0 },
+	    "INSERT INTO api_keys (workspace_id, prefix, key_hash, role, name, scopes, created_by)"
+	    " VALUES ($1, $2, decode($3, 'hex'), $4, $5, $6::text[], $7::uuid)"
+	    " RETURNING id, to_json(created_at)#>>'{}'", 7, 0 },
+	/* an active key of workspace $2 only: another's is not found */
+	[STMT_KEY_REVOKE_OWN] = { "key_revoke_own",
+	    "UPDATE api_keys SET revoked_at = now()"
+	    " WHERE id::text = $1 AND workspace_id = $2::uuid AND revoked_at IS NULL"
+	    " RETURNING id, encode(key_hash, 'hex')", 2, 0 },
 	[STMT_KEY_REVOKE] = { "key_revoke",
 	    "UPDATE api_keys SET revoked_at = now()"
 	    " WHERE (id::text = $1 OR prefix = $1) AND revoked_at IS NULL"
@@ -62,8 +71,8 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_KEY_LIST] = { "key_list",
 	    "SELECT id, prefix, role, to_json(created_at)#>>'{}',"
 	    "  coalesce(to_json(last_used_at)#>>'{}', ''),"
-	    "  coalesce(to_json(revoked_at)#>>'{}', '')"
-	    " FROM api_keys WHERE workspace_id = $1 ORDER BY created_at", 1, 1 },
+	    "  coalesce(to_json(revoked_at)#>>'{}', ''), name, scopes::text"
+	    " FROM api_keys WHERE workspace_id = $1 ORDER BY created_at, id", 1, 1 },
 	/* $2..$4: the minute, hour and day limits: a number, 'plan' (the
 	 * plan's) or NULL (kept); $5: exempt ('on'/'off') or NULL (kept) */
 	[STMT_KEY_LIMITS] = { "key_limits",

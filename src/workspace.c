@@ -185,11 +185,12 @@ int workspace_plan_valid(const char *plan)
 int workspace_create(struct db *db, const char *name, const char *plan,
     char id[UUID_STR_LEN + 1], char *key, size_t keysz, char *err, size_t errsz)
 {
-	char kid[UUID_STR_LEN + 1], k[APIKEY_LEN + 1];
+	const struct apikey_spec first = { ROLE_ADMIN, NULL, NULL, NULL };
 	const char *params[] = { name, plan };
+	struct apikey_made made;
 	PGresult *res = NULL;
 
-	if (keysz < sizeof(k) || db_command(db, "BEGIN") < 0) {
+	if (keysz < sizeof(made.key) || db_command(db, "BEGIN") < 0) {
 		snprintf(err, errsz, "database unavailable: %s", db_error(db));
 		return -1;
 	}
@@ -200,14 +201,14 @@ int workspace_create(struct db *db, const char *name, const char *plan,
 		goto fail;
 	}
 	snprintf(id, UUID_STR_LEN + 1, "%s", PQgetvalue(res, 0, 0));
-	if (apikey_create(db, id, ROLE_ADMIN, k, kid, err, errsz) < 0)
+	if (apikey_create(db, id, &first, &made, err, errsz) < 0)
 		goto fail;
 	if (db_command(db, "COMMIT") < 0) {
 		snprintf(err, errsz, "commit failed: %s", db_error(db));
 		goto fail;
 	}
 	PQclear(res);
-	memcpy(key, k, sizeof(k));
+	memcpy(key, made.key, sizeof(made.key));
 	return 0;
 fail:
 	PQclear(res);

@@ -54,13 +54,13 @@ static enum problem h_fail(struct worker *w, struct request *r, struct reply *rp
 }
 
 static const struct route test_routes[] = {
-	{ HTTP_GET, "/t/ping", h_ping, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "ping", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ HTTP_POST, "/t/echo", h_echo, AUTH_NONE, ROLE_MEMBER, BODY_JSON, echo_fields, NULL, "echo", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ HTTP_GET, "/t/items/{id}", h_item, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "item", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ HTTP_DELETE, "/t/items/{id}", h_item, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "item.delete", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ HTTP_GET, "/t/fail", h_fail, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "fail", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ HTTP_GET, "/t/private", h_ping, AUTH_KEY, ROLE_MEMBER, BODY_NONE, NULL, NULL, "private", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	{ HTTP_GET, "/t/ping", h_ping, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "ping", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_POST, "/t/echo", h_echo, AUTH_NONE, ROLE_MEMBER, BODY_JSON, echo_fields, NULL, "echo", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_GET, "/t/items/{id}", h_item, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "item", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_DELETE, "/t/items/{id}", h_item, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "item.delete", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_GET, "/t/fail", h_fail, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "fail", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_GET, "/t/private", h_ping, AUTH_KEY, ROLE_MEMBER, BODY_NONE, NULL, NULL, "private", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };
 static const struct route *const tables[] = { test_routes, NULL };
 

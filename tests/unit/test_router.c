@@ -16,14 +16,14 @@ static enum problem h(struct worker *w, struct request *r, struct reply *rp)
 }
 
 static const struct route a[] = {
-	{ HTTP_GET, "/v1/keys", h, AUTH_KEY, ROLE_MEMBER, BODY_NONE, NULL, NULL, "keys.list", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ HTTP_POST, "/v1/keys", h, AUTH_KEY, ROLE_ADMIN, BODY_JSON, NULL, NULL, "keys.create", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ HTTP_DELETE, "/v1/keys/{id}", h, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL, "keys.delete", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	{ HTTP_GET, "/v1/keys", h, AUTH_KEY, ROLE_MEMBER, BODY_NONE, NULL, NULL, "keys.list", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_POST, "/v1/keys", h, AUTH_KEY, ROLE_ADMIN, BODY_JSON, NULL, NULL, "keys.create", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_DELETE, "/v1/keys/{id}", h, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL, "keys.delete", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };
 static const struct route b[] = {
-	{ HTTP_GET, "/v1/a/{x}/b/{y}", h, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "ab", 0, DIALECT_NATIVE, IDEM_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0 }
+	{ HTTP_GET, "/v1/a/{x}/b/{y}", h, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "ab", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };
 static const struct route *const tables[] = { a, b, NULL };
 

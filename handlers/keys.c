@@ -1,0 +1,202 @@
+/* The workspace's API keys, managed by its admin keys: POST /v1/keys
+ * (the secret is shown once), GET /v1/keys, DELETE /v1/keys/{id}. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../src/apikey.h"
+#include "../src/auth.h"
+#include "../src/cache.h"
+#include "../src/db.h"
+#include "../src/log.h"
+#include "../src/reply.h"
+#include "../src/worker.h"
+#include "handlers.h"
+
+enum { F_NAME, F_ROLE, F_SCOPES };
+static const struct param_spec create_fields[] = {
+	[F_NAME] = { "name", PARAM_STRING, 0, 1, 100, 0 },
+	[F_ROLE] = { "role", PARAM_STRING, 0, 1, 16, 0 },
+	[F_SCOPES] = { "scopes", PARAM_TEXT_ARRAY, 0, 1, SCOPE__MAX - 1, 32 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* Returns a new JSON array of the scope names in mask (caller owns it). */
+static struct json_object *scopes_json(unsigned mask)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (int i = 1; i < SCOPE__MAX; i++)
+		if (mask & (1u << i))
+			json_object_array_add(a, json_object_new_string(scope_name((enum key_scope)i)));
+	return a;
+}
+
+/* Reads the validated scopes field into *mask. Returns PROBLEM_NONE, or
+ * PROBLEM_INVALID_FIELD with rp->detail set for an unknown name. */
+static enum problem scopes_field(const struct param_value *v, unsigned *mask, struct reply *rp)
+{
+	const char *names[SCOPE__MAX];
+	long n = params_texts(v, names, SCOPE__MAX);
+
+	*mask = 0;
+	for (long i = 0; i < n; i++) {
+		enum key_scope sc = scope_parse(names[i], strlen(names[i]));
+		if (sc == SCOPE__MAX) {
+			snprintf(rp->detail, sizeof(rp->detail), "scopes: '%.40s' is not a scope "
+			    "(translate, billing:read, billing:write, reports)", names[i]);
+			return PROBLEM_INVALID_FIELD;
+		}
+		*mask |= 1u << sc;
+	}
+	return PROBLEM_NONE;
+}
+
+/* 201 with the new key, its secret shown this once. Its role (member by
+ * default) and scopes (the caller's by default) can be no more than the
+ * caller's own: 403 otherwise. */
+static enum problem keys_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	const struct param_value *name = &r->fields[F_NAME], *role = &r->fields[F_ROLE];
+	struct apikey_spec spec = { ROLE_MEMBER, name->present ? name->str : NULL, NULL,
+	    r->ident.key_id };
+	unsigned mask = r->ident.scopes;
+	char list[80], literal[96], err[256];
+	struct apikey_made made;
+	struct json_object *o;
+	enum problem p;
+
+	if (role->present && ((spec.role = role_parse(role->str)) == ROLE__MAX ||
+	    spec.role == ROLE_PLATFORM)) {
+		snprintf(rp->detail, sizeof(rp->detail), "role: member or admin");
+		return PROBLEM_INVALID_FIELD;
+	}
+	if (r->fields[F_SCOPES].present &&
+	    (p = scopes_field(&r->fields[F_SCOPES], &mask, rp)) != PROBLEM_NONE)
+		return p;
+	if (spec.role > r->ident.role || (mask & ~r->ident.scopes) != 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "a key cannot make a key with a higher role "
+		    "or scopes it does not hold");
+		return PROBLEM_FORBIDDEN;
+	}
+	if (mask != SCOPES_ALL) {
+		scope_list_format(mask, list, sizeof(list));
+		snprintf(literal, sizeof(literal), "{%s}", list);
+		spec.scopes = literal;
+	}
+	if (apikey_create(w->db, r->ident.workspace_id, &spec, &made, err, sizeof(err)) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "key create: %s", err);
+		return PROBLEM_UNAVAILABLE;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(made.id));
+	json_object_object_add(o, "name", spec.name ? json_object_new_string(spec.name) : NULL);
+	json_object_object_add(o, "prefix", json_object_new_string_len(made.key, APIKEY_PREFIX_LEN));
+	json_object_object_add(o, "role", json_object_new_string(role_name(spec.role)));
+	json_object_object_add(o, "scopes", scopes_json(mask));
+	json_object_object_add(o, "restricted", json_object_new_boolean(spec.scopes != NULL));
+	json_object_object_add(o, "created_at", json_object_new_string(made.created_at));
+	json_object_object_add(o, "key", json_object_new_string(made.key));
+	reply_json(rp, 201, o);
+	return PROBLEM_NONE;
+}
+
+/* Returns a new JSON string for a text column, null when it is NULL or
+ * empty (caller owns it). */
+static struct json_object *text_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) || PQgetvalue(res, row, col)[0] == '\0' ? NULL
+	    : json_object_new_string(PQgetvalue(res, row, col));
+}
+
+/* Returns the key of row res[row] of STMT_KEY_LIST as a new JSON object. */
+static struct json_object *key_json(const PGresult *res, int row)
+{
+	struct json_object *o = json_object_new_object();
+	unsigned mask = SCOPES_ALL;
+	char list[96];
+
+	if (!PQgetisnull(res, row, 7)) {
+		/* '{translate,reports}': names hold no quotes or commas */
+		snprintf(list, sizeof(list), "%.*s", (int)strcspn(PQgetvalue(res, row, 7) + 1, "}"),
+		    PQgetvalue(res, row, 7) + 1);
+		if (scope_list_parse(list, &mask) < 0)
+			mask = 0;
+	}
+	json_object_object_add(o, "id", json_object_new_string(PQgetvalue(res, row, 0)));
+	json_object_object_add(o, "name", text_or_null(res, row, 6));
+	json_object_object_add(o, "prefix", json_object_new_string(PQgetvalue(res, row, 1)));
+	json_object_object_add(o, "role", json_object_new_string(PQgetvalue(res, row, 2)));
+	json_object_object_add(o, "scopes", scopes_json(mask));
+	json_object_object_add(o, "restricted", json_object_new_boolean(!PQgetisnull(res, row, 7)));
+	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(res, row, 3)));
+	json_object_object_add(o, "last_used_at", text_or_null(res, row, 4));
+	json_object_object_add(o, "revoked_at", text_or_null(res, row, 5));
+	return o;
+}
+
+/* 200 with the workspace's keys, oldest first, revoked ones included;
+ * never a secret. */
+static enum problem keys_get(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char *params[] = { r->ident.workspace_id };
+	PGresult *res = db_exec(w->db, STMT_KEY_LIST, params);
+	struct json_object *o, *list;
+
+	if (res == NULL)
+		return PROBLEM_UNAVAILABLE;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_msg(LOG_LEVEL_ERROR, "key list: %s", PQresultErrorMessage(res));
+		PQclear(res);
+		return PROBLEM_INTERNAL;
+	}
+	list = json_object_new_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_object_array_add(list, key_json(res, i));
+	PQclear(res);
+	o = json_object_new_object();
+	json_object_object_add(o, "keys", list);
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
+/* 204 once the key is revoked: at once in memcached, within
+ * local_cache_ms in every worker. 404 for a key that is not an active key
+ * of this workspace (another workspace's looks the same). */
+static enum problem keys_delete(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char *params[] = { r->captures[0], r->ident.workspace_id };
+	PGresult *res = db_exec(w->db, STMT_KEY_REVOKE_OWN, params);
+	char ckey[96];
+	enum problem p = PROBLEM_NONE;
+
+	if (res == NULL)
+		return PROBLEM_UNAVAILABLE;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		log_msg(LOG_LEVEL_ERROR, "key revoke: %s", PQresultErrorMessage(res));
+		p = PROBLEM_INTERNAL;
+	} else if (PQntuples(res) == 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "no active key %.40s in this workspace",
+		    r->captures[0]);
+		p = PROBLEM_NOT_FOUND;
+	} else {
+		auth_cache_key(PQgetvalue(res, 0, 1), ckey, sizeof(ckey));
+		if (cache_delete(w->cache, ckey) < 0)
+			log_msg(LOG_LEVEL_WARN, "key %s revoked; memcached not reached, so it may work "
+			    "for up to %lds more", PQgetvalue(res, 0, 0), w->cfg->key_cache_ttl);
+		rp->status = 204;
+	}
+	PQclear(res);
+	return p;
+}
+
+const struct route keys_routes[] = {
+	{ HTTP_POST, "/v1/keys", keys_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON, create_fields, NULL,
+	  "keys.create", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_GET, "/v1/keys", keys_get, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL,
+	  "keys.list", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_DELETE, "/v1/keys/{id}", keys_delete, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL,
+	  "keys.revoke", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+};
