@@ -41,6 +41,7 @@ struct admin {
 	int rebuild;                /* rollup --rebuild */
 	const char *rate[RATE_WINDOW__MAX]; /* --per-minute/hour/day; NULL: kept */
 	const char *exempt;         /* key limits --exempt on|off; NULL: kept */
+	const char *scopes;         /* key create --scopes a,b; NULL: every scope */
 };
 
 static void usage(FILE *f)
@@ -49,7 +50,9 @@ static void usage(FILE *f)
 	    "usage: dragoman-admin [--config FILE] COMMAND\n"
 	    "  migrate [--dir DIR]                 apply pending schema migrations\n"
 	    "  workspace create NAME [--plan P]    create a workspace and its first key\n"
-	    "  key create WORKSPACE_ID [--role R]  add a key (role admin or member)\n"
+	    "  key create WORKSPACE_ID [--role R] [--scopes S,...]  add a key (role member,\n"
+	    "                                      admin or platform; scopes translate,\n"
+	    "                                      billing:read, billing:write, reports)\n"
 	    "  key revoke KEY_ID|PREFIX            revoke a key at once\n"
 	    "  key list WORKSPACE_ID               list a workspace's keys\n"
 	    "  key limits KEY_ID|PREFIX [--per-minute N|plan] [--per-hour N|plan]\n"
@@ -124,11 +127,21 @@ static int cmd_key_create(struct admin *a, const char *workspace_id)
 {
 	struct apikey_spec spec = { role_parse(a->role), NULL, NULL, NULL };
 	struct apikey_made made;
-	char err[1024];
+	char err[1024], literal[96];
+	unsigned mask;
 
 	if (spec.role == ROLE__MAX) {
 		fprintf(stderr, "dragoman-admin: --role must be member, admin or platform\n");
 		return 2;
+	}
+	if (a->scopes != NULL && strcmp(a->scopes, "*") != 0) {
+		if (strlen(a->scopes) > 80 || scope_list_parse(a->scopes, &mask) < 0) {
+			fprintf(stderr, "dragoman-admin: --scopes is a comma-separated list of translate, "
+			    "billing:read, billing:write, reports\n");
+			return 2;
+		}
+		snprintf(literal, sizeof(literal), "{%s}", a->scopes);
+		spec.scopes = literal;
 	}
 	if (apikey_create(a->db, workspace_id, &spec, &made, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dragoman-admin: %s\n", err);
@@ -579,11 +592,12 @@ int main(int argc, char **argv)
 		{ "per-hour", required_argument, NULL, '2' },
 		{ "per-day", required_argument, NULL, '3' },
 		{ "exempt", required_argument, NULL, 'x' },
+		{ "scopes", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0, 3,
-	    0, { NULL, NULL, NULL }, NULL };
+	    0, { NULL, NULL, NULL }, NULL, NULL };
 	const char *config_path = NULL;
 	char err[512];
 	int c, rc;
@@ -611,6 +625,7 @@ int main(int argc, char **argv)
 		case 'B': a.rebuild = 1; break;
 		case '1': case '2': case '3': a.rate[c - '1'] = optarg; break;
 		case 'x': a.exempt = optarg; break;
+		case 's': a.scopes = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

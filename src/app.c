@@ -10,6 +10,7 @@
 #include "app.h"
 #include "auth.h"
 #include "clock.h"
+#include "cors.h"
 #include "db.h"
 #include "idempotency.h"
 #include "log.h"
@@ -144,6 +145,7 @@ static enum problem app_prepare(struct worker *w, const struct route *const *tab
 		if (r->method == HTTP_OPTIONS) {
 			rp->status = 204;
 			*handled = 1;
+			cors_headers(w != NULL ? w->cfg : NULL, r, rp, allow, allow_str);
 			return PROBLEM_NONE;
 		}
 		snprintf(detail, dsz, "%s is not allowed here; allowed: %s",
@@ -327,6 +329,8 @@ int app_handle(struct worker *w, const struct route *const *tables,
 		app_dialect(r.route, &rp);
 	}
 	app_record_usage(w, &r, &rp, &t0);
+	if (r.method != HTTP_OPTIONS || !handled)
+		cors_headers(w != NULL ? w->cfg : NULL, &r, &rp, 0, "");
 	out = reply_render(&rp, r.request_id, &len);
 	if (out == NULL) {
 		static const char oom[] = "Status: 500 Internal Server Error\r\n"

@@ -80,6 +80,8 @@ static const struct key_spec keys[] = {
 	{ "breaker_cooldown_s", KEY_LONG, OFF(breaker_cooldown_s), 0, "30", 1, 3600 },
 	{ "rate_limit_fail_open", KEY_BOOL, OFF(rate_limit_fail_open), 0, "on", 0, 1 },
 	{ "rate_limit_exempt_roles", KEY_STRING, OFF(rate_limit_exempt_roles), 0, "platform", 0, 0 },
+	{ "cors_origins", KEY_STRING, OFF(cors_origins), 0, NULL, 0, 0 },
+	{ "hsts_max_age", KEY_LONG, OFF(hsts_max_age), 0, "31536000", 0, 63072000 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -51,6 +51,8 @@ struct config {
 	long breaker_cooldown_s;
 	int rate_limit_fail_open;   /* admit when memcached cannot count */
 	char *rate_limit_exempt_roles; /* key roles never limited, comma-separated */
+	char *cors_origins;         /* origins browsers may call from; NULL: none */
+	long hsts_max_age;          /* Strict-Transport-Security over TLS; 0: none */
 };
 
 /* Returns the configuration file path: $DRAGOMAN_CONFIG, else the

@@ -39,6 +39,9 @@ struct request {
 	const char *authorization;   /* borrowed, NULL if absent */
 	const char *idempotency_key; /* borrowed, NULL if absent */
 	const char *stripe_signature; /* borrowed, NULL if absent */
+	const char *origin;          /* Origin, borrowed, NULL if absent */
+	const char *cors_request_method; /* Access-Control-Request-Method, or NULL */
+	int tls;                     /* came over HTTPS (the server's HTTPS=on) */
 	long long content_length;    /* -1 when the header is absent */
 	char request_id[REQUEST_ID_MAX + 1];
 	char *body;                  /* owned, NUL-terminated */

@@ -1,0 +1,670 @@
+/* The security suite (OWASP API Top 10), through a real web server. It
+ * walks dragoman's own route table: every route must have a case here
+ * (the walk fails on one that has none), and each route is tried for
+ * authentication (missing, revoked, truncated, re-cased and padded keys),
+ * function-level authorization (roles, scopes, swapped methods), path
+ * confusion (every spelling of the path needs the same credentials),
+ * mass assignment (foreign members in bodies change nothing) and
+ * object-level authorization (another workspace's ids are 404). Then
+ * header injection, CORS and response headers, and resource limits. A
+ * line per route x case is printed. */
+#include "autoconfig.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <curl/curl.h>
+
+#include "../integration/fixture.h"
+#include "../integration/http.h"
+#include "../unit/cu_run.h"
+#include "app.h"
+#include "clock.h"
+#include "router.h"
+
+#define ORIGIN "https://app.example.test"
+
+/* What the walk needs to know of a route beyond its table row: a concrete
+ * path (captures filled in by fill_path()) and, for routes that read the
+ * key from the body, a body that passes validation, so that the
+ * credential alone decides (a probe is never sent with a key that should
+ * pass). */
+struct route_case {
+	const char *name;
+	const char *path;
+	const char *body;
+};
+
+/* {ws} is the other workspace's id, {key} one of its key ids */
+static const struct route_case cases[] = {
+	{ "health", "/v1/health", NULL },
+	{ "workspace.get", "/v1/workspace", NULL },
+	{ "workspace.patch", "/v1/workspace", NULL },
+	{ "translate", "/v1/translate", NULL },
+	{ "detect", "/v1/detect", NULL },
+	{ "languages", "/v1/languages", NULL },
+	{ "translate.deepl", "/v2/translate", NULL },
+	{ "languages.deepl", "/v2/languages", NULL },
+	{ "usage.deepl", "/v2/usage", NULL },
+	{ "translate.libre", "/translate", "{\"q\":\"Hello\",\"source\":\"en\",\"target\":\"es\"}" },
+	{ "detect.libre", "/detect", "{\"q\":\"Hello there\"}" },
+	{ "languages.libre", "/languages", NULL },
+	{ "cache.stats", "/v1/cache/stats", NULL },
+	{ "billing.coupon", "/v1/billing/coupons/redeem", NULL },
+	{ "usage", "/v1/billing/usage", NULL },
+	{ "billing.balance", "/v1/billing/balance", NULL },
+	{ "billing.transactions", "/v1/billing/transactions", NULL },
+	{ "billing.pricing", "/v1/billing/pricing", NULL },
+	{ "admin.credits", "/v1/admin/workspaces/{ws}/credits", NULL },
+	{ "admin.coupons", "/v1/admin/coupons", NULL },
+	{ "billing.auto_recharge", "/v1/billing/auto-recharge", NULL },
+	{ "billing.payment_method", "/v1/billing/payment-method", NULL },
+	{ "billing.recharge", "/v1/billing/recharge", NULL },
+	{ "billing.webhook", "/v1/billing/webhooks/stripe", NULL },
+	{ "reports.usage", "/v1/reports/usage", NULL },
+	{ "reports.top_users", "/v1/reports/top-users", NULL },
+	{ "reports.language_pairs", "/v1/reports/language-pairs", NULL },
+	{ "reports.providers", "/v1/reports/providers", NULL },
+	{ "admin.analytics", "/v1/admin/analytics", NULL },
+	{ "keys.create", "/v1/keys", NULL },
+	{ "keys.list", "/v1/keys", NULL },
+	{ "keys.revoke", "/v1/keys/{key}", NULL },
+	{ NULL, NULL, NULL }
+};
+
+/* workspace A: a key of each role, a revoked one; workspace B: its own */
+static char ws_a[64], admin_a[128], member_a[128], platform_a[128], revoked_a[128];
+static char ws_b[64], admin_b[128], key_b_id[64];
+static int failures_total;
+static const char *probe_body;   /* the current route's case body, or NULL */
+
+/* Returns the case of route name, or NULL. */
+static const struct route_case *case_of(const char *name)
+{
+	for (const struct route_case *c = cases; c->name != NULL; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* Writes c's path into out with {ws} and {key} filled in. */
+static void fill_path(const struct route_case *c, char *out, size_t outsz)
+{
+	const char *p = c->path;
+	size_t n = 0;
+
+	while (*p != '\0' && n + 1 < outsz) {
+		if (strncmp(p, "{ws}", 4) == 0) {
+			n += (size_t)snprintf(out + n, outsz - n, "%s", ws_b);
+			p += 4;
+		} else if (strncmp(p, "{key}", 5) == 0) {
+			n += (size_t)snprintf(out + n, outsz - n, "%s", key_b_id);
+			p += 5;
+		} else
+			out[n++] = *p++;
+	}
+	out[n < outsz ? n : outsz - 1] = '\0';
+}
+
+/* Sends rt's method to path with the credential k shown the way rt takes
+ * it (NULL: none) and body (NULL: none). Returns the status. */
+static long send_as(const struct route *rt, const char *path, const char *k, const char *body,
+    struct http_response *r)
+{
+	char auth[200], jbody[512];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+	const char *scheme = rt->auth == AUTH_KEY_DEEPL ? "DeepL-Auth-Key" : "Bearer";
+
+	if (rt->auth == AUTH_KEY_IN_BODY && k != NULL) {
+		/* LibreTranslate clients send the key in the body */
+		snprintf(jbody, sizeof(jbody), "{\"api_key\":\"%s\"%s%s", k,
+		    body != NULL && strlen(body) > 2 ? "," : "", body != NULL && strlen(body) > 2
+		    ? body + 1 : "}");
+		body = jbody;
+		k = NULL;
+	}
+	snprintf(auth, sizeof(auth), "Authorization: %s %s", scheme, k != NULL ? k : "");
+	if (k == NULL)
+		h[0] = "X-No-Credentials: 1";
+	if (body == NULL && (rt->method == HTTP_POST || rt->method == HTTP_PUT ||
+	    rt->method == HTTP_PATCH))
+		body = "{}";
+	return http_request(http_method_name(rt->method), path, h, body,
+	    body != NULL ? strlen(body) : 0, r);
+}
+
+/* Returns the status a refused credential gets on rt: 401, or 403 on the
+ * DeepL and LibreTranslate routes (as those services answer). */
+static long refused_status(const struct route *rt)
+{
+	return rt->dialect == DIALECT_NATIVE ? 401 : 403;
+}
+
+/* One route x case outcome: prints it and counts a failure. */
+static void report(const struct route *rt, const char *check, int ok, const char *what)
+{
+	fprintf(stderr, "  %-24s %-7s %-34s %-10s %s%s\n", rt->name, http_method_name(rt->method),
+	    rt->pattern, check, ok ? "ok" : "FAILED ", ok ? "" : what);
+	if (!ok)
+		failures_total++;
+	CU_ASSERT(ok);
+}
+
+/* Missing, revoked, truncated, re-cased and padded credentials. */
+static void check_authentication(const struct route *rt, const char *path)
+{
+	char truncated[128], recased[128], padded[160];
+	const char *bad[5];
+	struct http_response r;
+	int ok = 1;
+
+	snprintf(truncated, sizeof(truncated), "%.*s", (int)strlen(admin_a) - 1, admin_a);
+	snprintf(recased, sizeof(recased), "%s", admin_a);
+	for (char *p = recased + 13; *p != '\0'; p++)
+		*p = (char)toupper((unsigned char)*p);
+	snprintf(padded, sizeof(padded), "%sx", admin_a);
+	bad[0] = NULL;
+	bad[1] = revoked_a;
+	bad[2] = truncated;
+	bad[3] = recased;
+	bad[4] = padded;
+	for (int i = 0; i < 5; i++) {
+		long st = send_as(rt, path, bad[i], probe_body, &r);
+		ok &= st == refused_status(rt) && http_is_problem(&r);
+		http_free(&r);
+	}
+	report(rt, "authn", ok, "a bad credential was not refused");
+}
+
+/* Returns a key of workspace A that has rt's role but lacks its scope
+ * (made once per scope and role), or NULL when none can be made. */
+static const char *key_without_scope(const struct route *rt)
+{
+	static char keys[SCOPE__MAX][ROLE__MAX][128];
+	char *k = keys[rt->scope][rt->min_role], args[256], *out;
+	/* any other scope than the route's */
+	enum key_scope other = rt->scope == SCOPE_TRANSLATE ? SCOPE_REPORTS : SCOPE_TRANSLATE;
+
+	if (k[0] == '\0') {
+		snprintf(args, sizeof(args), "key create %s --role %s --scopes %s", ws_a,
+		    role_name(rt->min_role), scope_name(other));
+		out = admin(args);
+		field(out, "api_key=", k, 128);
+		free(out);
+	}
+	return k[0] != '\0' ? k : NULL;
+}
+
+/* Roles below the route's, and keys without its scope, are refused. */
+static void check_authorization(const struct route *rt, const char *path)
+{
+	struct http_response r;
+	int ok = 1;
+
+	if (rt->min_role == ROLE_MEMBER && rt->scope == SCOPE_NONE)
+		return;   /* any key of the workspace may */
+	if (rt->min_role >= ROLE_ADMIN) {
+		ok &= send_as(rt, path, member_a, probe_body, &r) == 403 && http_is_problem(&r);
+		http_free(&r);
+	}
+	if (rt->min_role >= ROLE_PLATFORM) {
+		ok &= send_as(rt, path, admin_a, probe_body, &r) == 403;
+		http_free(&r);
+	}
+	if (rt->scope != SCOPE_NONE) {
+		const char *k = key_without_scope(rt);
+		ok &= k != NULL && send_as(rt, path, k, probe_body, &r) == 403 &&
+		    strstr(r.body, scope_name(rt->scope)) != NULL;
+		if (k != NULL)
+			http_free(&r);
+	}
+	report(rt, "authz", ok, "a weaker key was let in");
+}
+
+/* Returns the bit mask of the methods the route table has for pattern. */
+static unsigned methods_of(const char *pattern)
+{
+	unsigned m = 0;
+
+	for (const struct route *const *t = app_routes; *t != NULL; t++)
+		for (const struct route *x = *t; x->pattern != NULL; x++)
+			if (strcmp(x->pattern, pattern) == 0)
+				m |= 1u << x->method;
+	return m;
+}
+
+/* Every method the path does not have is 405 with Allow, even with the
+ * strongest key. */
+static void check_method_swaps(const struct route *rt, const char *path)
+{
+	static const enum http_method tried[] = { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_PATCH,
+	    HTTP_DELETE };
+	unsigned have = methods_of(rt->pattern);
+	char auth[200];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+	int ok = 1;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", platform_a);
+	for (size_t i = 0; i < sizeof(tried) / sizeof(tried[0]); i++) {
+		struct http_response r;
+		if (have & (1u << tried[i]))
+			continue;
+		long st = http_request(http_method_name(tried[i]), path, h,
+		    tried[i] == HTTP_GET || tried[i] == HTTP_DELETE ? NULL : "{}",
+		    tried[i] == HTTP_GET || tried[i] == HTTP_DELETE ? 0 : 2, &r);
+		ok &= st == 405 && http_header(&r, "Allow") != NULL;
+		http_free(&r);
+	}
+	report(rt, "methods", ok, "a swapped method was not 405");
+}
+
+/* Every spelling of the path (//, /./, /x/../, a trailing /, and /v1/health/../)
+ * needs the credentials the route needs; an encoded / is refused. */
+static void check_path_confusion(const struct route *rt, const char *path)
+{
+	char variants[5][600], encoded[600];
+	struct http_response r;
+	const char *slash;
+	int ok = 1;
+
+	snprintf(variants[0], sizeof(variants[0]), "/%s", path);
+	snprintf(variants[1], sizeof(variants[1]), "/.%s", path);
+	snprintf(variants[2], sizeof(variants[2]), "/x/..%s", path);
+	snprintf(variants[3], sizeof(variants[3]), "%s/", path);
+	snprintf(variants[4], sizeof(variants[4]), "/v1/health/../..%s", path);
+	for (int i = 0; i < 5; i++) {
+		long st = send_as(rt, variants[i], NULL, probe_body, &r);
+		/* refused, or not found (a web server may not map a spelling) */
+		ok &= rt->auth == AUTH_NONE ? st < 500 : st == refused_status(rt) || st == 404;
+		http_free(&r);
+	}
+	slash = strrchr(path, '/');
+	if (slash != NULL && slash != path) {
+		snprintf(encoded, sizeof(encoded), "%.*s%%2F%s", (int)(slash - path), path, slash + 1);
+		long st = send_as(rt, encoded, admin_a, NULL, &r);
+		ok &= st == 400 || st == 404;   /* Apache refuses %2F itself */
+		http_free(&r);
+	}
+	report(rt, "paths", ok, "a spelling of the path changed what it needs");
+}
+
+/* Returns workspace id's balance, plan and key count as one string. */
+static char *state_of(const char *id)
+{
+	return pg_value("SELECT balance_micros || ' ' || plan || ' ' || "
+	    "(SELECT count(*) FROM api_keys WHERE workspace_id = w.id) || ' ' || "
+	    "(SELECT count(*) FROM ledger WHERE workspace_id = w.id) FROM workspaces w "
+	    "WHERE id = $1", id);
+}
+
+/* A body of members no route takes from a client is refused (or, on the
+ * compatibility routes, ignored), and changes nothing in either workspace. */
+static void check_mass_assignment(const struct route *rt, const char *path)
+{
+	char body[400], *a0 = state_of(ws_a), *b0 = state_of(ws_b), *a1, *b1;
+	const char *k = rt->min_role == ROLE_PLATFORM ? platform_a : admin_a;
+	struct http_response r;
+	long st;
+	int ok;
+
+	snprintf(body, sizeof(body), "{\"workspace_id\":\"%s\",\"balance\":\"1000000\","
+	    "\"balance_micros\":1000000000000,\"plan\":\"enterprise\",\"role\":\"platform\","
+	    "\"rate_exempt\":true}", ws_b);
+	st = send_as(rt, path, k, body, &r);
+	http_free(&r);
+	a1 = state_of(ws_a);
+	b1 = state_of(ws_b);
+	ok = st == 400 && a0 && a1 && b0 && b1 && strcmp(a0, a1) == 0 && strcmp(b0, b1) == 0;
+	free(a0);
+	free(a1);
+	free(b0);
+	free(b1);
+	report(rt, "mass", ok, "foreign body members were taken");
+}
+
+/* Another workspace's object through this workspace's key is not found. */
+static void check_object_level(const struct route *rt, const char *path)
+{
+	struct http_response r;
+	long st;
+	int ok;
+
+	st = send_as(rt, path, admin_a, NULL, &r);
+	ok = st == 404 && http_is_problem(&r);
+	http_free(&r);
+	/* and the object is still there, working */
+	ok &= get("/v1/workspace", admin_b, &r) == 200;
+	http_free(&r);
+	report(rt, "bola", ok, "another workspace's object was reached");
+}
+
+static void test_every_route(void)
+{
+	int routes = 0;
+
+	fprintf(stderr, "\n");
+	for (const struct route *const *t = app_routes; *t != NULL; t++)
+		for (const struct route *rt = *t; rt->pattern != NULL; rt++) {
+			const struct route_case *c = case_of(rt->name);
+			char path[512];
+			routes++;
+			if (c == NULL) {
+				report(rt, "covered", 0, "no case in tests/security");
+				continue;
+			}
+			fill_path(c, path, sizeof(path));
+			probe_body = c->body;
+			if (rt->auth != AUTH_NONE) {
+				check_authentication(rt, path);
+				check_authorization(rt, path);
+			}
+			check_method_swaps(rt, path);
+			check_path_confusion(rt, path);
+			if (rt->body != BODY_NONE && rt->auth != AUTH_NONE)
+				check_mass_assignment(rt, path);
+			if (strstr(c->path, "{key}") != NULL)
+				check_object_level(rt, path);
+		}
+	fprintf(stderr, "  %d routes walked, %d route x case failures\n", routes, failures_total);
+}
+
+/* --- headers ------------------------------------------------------------ */
+
+static void test_response_headers(void)
+{
+	struct http_response r;
+	const char *server;
+
+	CU_ASSERT_EQUAL(get("/v1/workspace", admin_a, &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Content-Security-Policy") ?
+	    http_header(&r, "Content-Security-Policy") : "", "default-src 'none'"));
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Content-Type-Options"), "nosniff");
+	/* no server software or version (Apache's ServerTokens Prod leaves its name) */
+	server = http_header(&r, "Server");
+	CU_ASSERT(server == NULL || strcmp(server, "Apache") == 0);
+	/* not over TLS here: no HSTS */
+	CU_ASSERT_PTR_NULL(http_header(&r, "Strict-Transport-Security"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(get("/v1/nothing-here", admin_a, &r), 404);
+	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Content-Security-Policy") ?
+	    http_header(&r, "Content-Security-Policy") : "", "default-src 'none'"));
+	server = http_header(&r, "Server");
+	CU_ASSERT(server == NULL || strcmp(server, "Apache") == 0);
+	http_free(&r);
+}
+
+static void test_cors(void)
+{
+	const char *ok_origin[] = { "Origin: " ORIGIN, NULL };
+	const char *evil[] = { "Origin: https://evil.example.test", NULL };
+	const char *preflight[] = { "Origin: " ORIGIN, "Access-Control-Request-Method: POST",
+	    "Access-Control-Request-Headers: authorization, content-type", NULL };
+	const char *evil_preflight[] = { "Origin: https://evil.example.test",
+	    "Access-Control-Request-Method: POST", NULL };
+	struct http_response r;
+
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/health", ok_origin, NULL, 0, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "Access-Control-Allow-Origin"), ORIGIN);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "Vary"), "Origin");
+	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Access-Control-Expose-Headers"), "RateLimit"));
+	http_free(&r);
+	/* errors too, so that a page can read them */
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/workspace", ok_origin, NULL, 0, &r), 401);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "Access-Control-Allow-Origin"), ORIGIN);
+	http_free(&r);
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/health", evil, NULL, 0, &r), 200);
+	CU_ASSERT_PTR_NULL(http_header(&r, "Access-Control-Allow-Origin"));
+	http_free(&r);
+	/* the preflight needs no key */
+	CU_ASSERT_EQUAL(http_request("OPTIONS", "/v1/translate", preflight, NULL, 0, &r), 204);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "Access-Control-Allow-Origin"), ORIGIN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Access-Control-Allow-Methods"), "POST"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Access-Control-Allow-Headers"),
+	    "Authorization"));
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "Access-Control-Max-Age"), "600");
+	http_free(&r);
+	CU_ASSERT_EQUAL(http_request("OPTIONS", "/v1/translate", evil_preflight, NULL, 0, &r), 204);
+	CU_ASSERT_PTR_NULL(http_header(&r, "Access-Control-Allow-Origin"));
+	CU_ASSERT_PTR_NULL(http_header(&r, "Access-Control-Allow-Methods"));
+	http_free(&r);
+}
+
+/* --- header injection ---------------------------------------------------- */
+
+static void test_header_injection(void)
+{
+	char auth[200], body[200];
+	const char *h[] = { auth, "Content-Type: application/json",
+	    "Proxy: http://127.0.0.1:9", NULL };
+	const char *bad_id[] = { "X-Request-Id: abc<script>", NULL };
+	struct http_response r;
+	int len;
+
+	/* httpoxy: a client's Proxy header never becomes the outbound proxy,
+	 * so a text never seen before still reaches Apertium */
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin_a);
+	len = snprintf(body, sizeof(body), "{\"text\":\"The green house %ld is big.\","
+	    "\"source\":\"en\",\"target\":\"es\"}", (long)getpid());
+	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h, body, (size_t)len, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "MISS");
+	http_free(&r);
+	/* a request id that is not [A-Za-z0-9._-] is replaced, not echoed */
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/health", bad_id, NULL, 0, &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "X-Request-Id"));
+	CU_ASSERT_PTR_NULL(strstr(http_header(&r, "X-Request-Id"), "script"));
+	http_free(&r);
+}
+
+/* Connects to the server under test. Returns the socket, or -1. */
+static int connect_server(void)
+{
+	const char *url = getenv("DRAGOMAN_TEST_URL"), *colon;
+	struct sockaddr_in a;
+	struct timeval tv = { 5, 0 };
+	int fd;
+
+	if (url == NULL || (colon = strrchr(url, ':')) == NULL)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)atoi(colon + 1));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Sends raw bytes on a new connection; returns the response's status (0:
+ * none before the connection closed or 5 s passed). */
+static int raw_status(const char *req)
+{
+	char buf[512];
+	int fd = connect_server(), status = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	if (write(fd, req, strlen(req)) == (ssize_t)strlen(req) &&
+	    (n = read(fd, buf, sizeof(buf) - 1)) > 12) {
+		buf[n] = '\0';
+		sscanf(buf, "HTTP/1.%*d %d", &status);
+	}
+	close(fd);
+	return status;
+}
+
+static void test_request_smuggling(void)
+{
+	char req[512];
+
+	/* two different Content-Lengths: the web server refuses the request */
+	snprintf(req, sizeof(req), "POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 2\r\nContent-Length: 30\r\nConnection: close\r\n\r\n{}", admin_a);
+	CU_ASSERT_EQUAL(raw_status(req), 400);
+	/* Content-Length and chunked together */
+	snprintf(req, sizeof(req), "POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 2\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+	    "0\r\n\r\n", admin_a);
+	int st = raw_status(req);
+	CU_ASSERT(st == 400 || st == 501);
+	/* a control byte in a header value */
+	st = raw_status("GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "X-Request-Id: a\001b\r\nConnection: close\r\n\r\n");
+	CU_ASSERT(st == 400 || st == 200);
+}
+
+/* --- resource limits ------------------------------------------------------ */
+
+static void test_resource_limits(void)
+{
+	char auth[200], *big;
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+	struct http_response r;
+	size_t n = 0, cap = 2 << 20;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin_a);
+	big = malloc(cap);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	/* a text over translate_max_bytes (128 KiB) */
+	n = (size_t)snprintf(big, cap, "{\"source\":\"en\",\"target\":\"es\",\"text\":\"");
+	while (n < 140000)
+		big[n++] = 'a';
+	n += (size_t)snprintf(big + n, cap - n, "\"}");
+	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h, big, n, &r), 413);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	/* a body over max_body_bytes (1 MiB) */
+	memset(big, ' ', cap);
+	big[0] = '{';
+	big[cap - 1] = '}';
+	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h, big, cap, &r), 413);
+	http_free(&r);
+	/* JSON nested deeper than 32 */
+	n = (size_t)snprintf(big, cap, "{\"text\":");
+	for (int i = 0; i < 40; i++)
+		big[n++] = '[';
+	for (int i = 0; i < 40; i++)
+		big[n++] = ']';
+	big[n++] = '}';
+	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h, big, n, &r), 400);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	/* a batch over translate_max_texts (50) */
+	n = (size_t)snprintf(big, cap, "{\"source\":\"en\",\"target\":\"es\",\"texts\":[");
+	for (int i = 0; i < 60; i++)
+		n += (size_t)snprintf(big + n, cap - n, "%s\"t%d\"", i ? "," : "", i);
+	n += (size_t)snprintf(big + n, cap - n, "]}");
+	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h, big, n, &r), 400);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	free(big);
+}
+
+/* Slow bodies: more stalled uploads than there are workers. lighttpd
+ * buffers whole bodies before a worker sees them, so nobody waits. Apache
+ * does not: with mod_fcgid each stalled upload holds one of its threads
+ * (as many as workers), with mod_proxy_fcgi the body is streamed and holds
+ * a worker, until mod_reqtimeout drops it (body=10 s; with mod_fcgid the
+ * 8 stalled ones take 2 rounds of 4 threads). */
+static void test_slow_bodies(void)
+{
+	int fds[8], served = 0;
+	char req[512];
+	double t0;
+
+	snprintf(req, sizeof(req), "POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
+	    "Content-Length: 400\r\n\r\n{\"text\":\"", admin_a);
+	for (int i = 0; i < 8; i++) {
+		fds[i] = connect_server();
+		if (fds[i] >= 0 && write(fds[i], req, strlen(req)) < 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+	usleep(200 * 1000);
+	t0 = clock_now_ms();
+	for (int i = 0; i < 10; i++) {
+		struct http_response r;
+		served += get("/v1/workspace", admin_a, &r) == 200;
+		http_free(&r);
+	}
+	fprintf(stderr, "\n  8 stalled uploads open: 10 requests served in %.0f ms\n",
+	    clock_now_ms() - t0);
+	CU_ASSERT_EQUAL(served, 10);
+	if (strcmp(getenv("DRAGOMAN_TEST_SERVER"), "lighttpd") == 0)
+		CU_ASSERT(clock_now_ms() - t0 < 3000)
+	else
+		CU_ASSERT(clock_now_ms() - t0 < 25000);
+	for (int i = 0; i < 8; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Makes the keys and the second workspace. Returns 0 or -1. */
+static int setup(void)
+{
+	char out_id[64], *out;
+
+	if (make_workspace("Security A", admin_a, sizeof(admin_a), ws_a, sizeof(ws_a)) < 0 ||
+	    make_workspace("Security B", admin_b, sizeof(admin_b), ws_b, sizeof(ws_b)) < 0 ||
+	    make_key(ws_a, "member", member_a, sizeof(member_a)) < 0 ||
+	    make_key(ws_a, "platform", platform_a, sizeof(platform_a)) < 0 ||
+	    make_key(ws_a, "member", revoked_a, sizeof(revoked_a)) < 0)
+		return -1;
+	snprintf(out_id, sizeof(out_id), "key revoke %.12s", revoked_a);
+	out = admin(out_id);
+	if (out == NULL)
+		return -1;
+	free(out);
+	snprintf(out_id, sizeof(out_id), "%.12s", admin_b);
+	out = pg_value("SELECT id FROM api_keys WHERE prefix = $1", out_id);
+	if (out == NULL)
+		return -1;
+	snprintf(key_b_id, sizeof(key_b_id), "%s", out);
+	free(out);
+	return 0;
+}
+
+int main(void)
+{
+	static const struct cu_test tests[] = {
+		{ "every route x authn, authz, methods, paths, mass assignment, BOLA",
+		  test_every_route },
+		{ "response headers: CSP, nosniff, no server version, no HSTS over HTTP",
+		  test_response_headers },
+		{ "CORS for the configured origin only", test_cors },
+		{ "header injection: Proxy, request ids", test_header_injection },
+		{ "request smuggling shapes are refused", test_request_smuggling },
+		{ "resource limits: huge text and body, deep JSON, huge batch",
+		  test_resource_limits },
+		{ "slow bodies do not hold the workers", test_slow_bodies },
+		{ NULL, NULL }
+	};
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (setup() < 0) {
+		fprintf(stderr, "test_security: cannot create the workspaces and keys\n");
+		return 99;
+	}
+	rc = cu_run("security", tests);
+	curl_global_cleanup();
+	return rc;
+}
