@@ -15,5 +15,6 @@ extern const struct route admin_routes[];
 extern const struct route payment_routes[];
 extern const struct route report_routes[];
 extern const struct route keys_routes[];
+extern const struct route auth_routes[];
 
 #endif

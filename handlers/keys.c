@@ -60,15 +60,15 @@ static enum problem keys_post(struct worker *w, struct request *r, struct reply 
 {
 	const struct param_value *name = &r->fields[F_NAME], *role = &r->fields[F_ROLE];
 	struct apikey_spec spec = { ROLE_MEMBER, name->present ? name->str : NULL, NULL,
-	    r->ident.key_id };
+	    r->ident.key_id[0] != '\0' ? r->ident.key_id : NULL };
 	unsigned mask = r->ident.scopes;
 	char list[80], literal[96], err[256];
 	struct apikey_made made;
 	struct json_object *o;
 	enum problem p;
 
-	if (role->present && ((spec.role = role_parse(role->str)) == ROLE__MAX ||
-	    spec.role == ROLE_PLATFORM)) {
+	if (role->present && (spec.role = role_parse(role->str)) != ROLE_MEMBER &&
+	    spec.role != ROLE_ADMIN) {
 		snprintf(rp->detail, sizeof(rp->detail), "role: member or admin");
 		return PROBLEM_INVALID_FIELD;
 	}

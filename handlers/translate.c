@@ -17,7 +17,8 @@ enum { F_TEXT, F_TEXTS, F_TARGET, F_SOURCE, F_FORMAT, F_CONTEXT, F_PROVIDER };
 static const struct param_spec translate_fields[] = {
 	[F_TEXT] = { "text", PARAM_TEXT, 0, 1, 16L << 20, 0 },
 	[F_TEXTS] = { "texts", PARAM_TEXT_ARRAY, 0, 1, 1000, 16L << 20 },
-	[F_TARGET] = { "target", PARAM_STRING, 1, 2, 2, 0 },
+	/* required unless the signed-in user has a preferred one */
+	[F_TARGET] = { "target", PARAM_STRING, 0, 2, 2, 0 },
 	[F_SOURCE] = { "source", PARAM_STRING, 0, 2, 4, 0 },
 	[F_FORMAT] = { "format", PARAM_STRING, 0, 4, 4, 0 },
 	[F_CONTEXT] = { "context", PARAM_TEXT, 0, 0, 4096, 0 },
@@ -88,6 +89,18 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 
 	if (texts == NULL)
 		goto done;
+	if (r->ident.translation_off) {
+		snprintf(rp->detail, sizeof(rp->detail), "translation is turned off in your preferences "
+		    "(PUT /v1/preferences)");
+		p = PROBLEM_FORBIDDEN;
+		goto done;
+	}
+	if (!r->fields[F_TARGET].present && r->ident.pref_target[0] == '\0') {
+		snprintf(rp->detail, sizeof(rp->detail), "target: required (or set target_language "
+		    "in your preferences)");
+		p = PROBLEM_INVALID_FIELD;
+		goto done;
+	}
 	p = collect_texts(w, &r->fields[F_TEXT], &r->fields[F_TEXTS], rp, texts, &n);
 	if (p != PROBLEM_NONE)
 		goto done;
@@ -99,7 +112,7 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 	q.texts = texts;
 	q.ntexts = n;
 	q.source = r->fields[F_SOURCE].present ? r->fields[F_SOURCE].str : NULL;
-	q.target = r->fields[F_TARGET].str;
+	q.target = r->fields[F_TARGET].present ? r->fields[F_TARGET].str : r->ident.pref_target;
 	q.html = fmt->present && strcmp(fmt->str, "html") == 0;
 	q.context = ctx->present ? ctx->str : "";
 	q.provider = r->fields[F_PROVIDER].present ? r->fields[F_PROVIDER].str : NULL;

@@ -18,6 +18,7 @@
 #include "tcache.h"
 #include "worker.h"
 #include "workspace.h"
+#include "password.h"
 #include "ratelimit.h"
 
 /* migrations may legitimately run for minutes */
@@ -42,6 +43,8 @@ struct admin {
 	const char *rate[RATE_WINDOW__MAX]; /* --per-minute/hour/day; NULL: kept */
 	const char *exempt;         /* key limits --exempt on|off; NULL: kept */
 	const char *scopes;         /* key create --scopes a,b; NULL: every scope */
+	int platform_admin;         /* user create --platform-admin */
+	int role_given;             /* --role was on the command line */
 };
 
 static void usage(FILE *f)
@@ -55,6 +58,9 @@ static void usage(FILE *f)
 	    "                                      billing:read, billing:write, reports)\n"
 	    "  key revoke KEY_ID|PREFIX            revoke a key at once\n"
 	    "  key list WORKSPACE_ID               list a workspace's keys\n"
+	    "  user create WORKSPACE_ID EMAIL [--role R] [--platform-admin]\n"
+	    "                                      add a user (role owner, admin or member); the\n"
+	    "                                      password is read from $DRAGOMAN_PASSWORD or stdin\n"
 	    "  key limits KEY_ID|PREFIX [--per-minute N|plan] [--per-hour N|plan]\n"
 	    "             [--per-day N|plan] [--exempt on|off]  the key's own rate limits\n"
 	    "  plan limits PLAN [--per-minute N|none] [--per-hour N|none] [--per-day N|none]\n"
@@ -238,6 +244,58 @@ static int cmd_plan_limits(struct admin *a, const char *plan)
 		    a->cfg->key_cache_ttl);
 		rc = 0;
 	}
+	PQclear(res);
+	return rc;
+}
+
+/* Reads a password from $DRAGOMAN_PASSWORD, else one line of stdin, into
+ * buf. Returns 0, or -1 (reported) when it is shorter than
+ * PASSWORD_MIN_LEN. */
+static int read_password(char *buf, size_t bufsz)
+{
+	const char *env = getenv("DRAGOMAN_PASSWORD");
+	size_t n;
+
+	if (env != NULL)
+		snprintf(buf, bufsz, "%s", env);
+	else if (fgets(buf, (int)bufsz, stdin) == NULL)
+		buf[0] = '\0';
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	if (n < PASSWORD_MIN_LEN) {
+		fprintf(stderr, "dragoman-admin: the password needs at least %d characters\n",
+		    PASSWORD_MIN_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+/* user create WS EMAIL: prints user_id=. Returns the exit status. */
+static int cmd_user_create(struct admin *a, const char *workspace_id, const char *email)
+{
+	char password[PASSWORD_MAX_LEN + 2], hash[PASSWORD_HASH_MAX];
+	const char *role = strcmp(a->role, "admin") == 0 && !a->role_given ? "owner" : a->role;
+	const char *params[] = { workspace_id, email, role, hash, a->platform_admin ? "on" : "off" };
+	PGresult *res;
+	int rc = 1;
+
+	if (strcmp(role, "owner") != 0 && strcmp(role, "admin") != 0 && strcmp(role, "member") != 0) {
+		fprintf(stderr, "dragoman-admin: --role must be owner, admin or member\n");
+		return 2;
+	}
+	if (read_password(password, sizeof(password)) < 0)
+		return 2;
+	if (password_hash(password, (int)a->cfg->password_log2n, hash, sizeof(hash)) < 0) {
+		fprintf(stderr, "dragoman-admin: cannot hash the password\n");
+		return 1;
+	}
+	res = db_exec(a->db, STMT_USER_INSERT, params);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		printf("user_id=%s\n", PQgetvalue(res, 0, 0));
+		rc = 0;
+	} else
+		fprintf(stderr, "dragoman-admin: user create: %s", res != NULL
+		    ? PQresultErrorMessage(res) : db_error(a->db));
 	PQclear(res);
 	return rc;
 }
@@ -570,6 +628,8 @@ static int dispatch(struct admin *a, int argc, char **argv)
 		if (strcmp(argv[1], "limits") == 0)
 			return cmd_key_limits(a, argv[2]);
 	}
+	if (argc == 4 && strcmp(argv[0], "user") == 0 && strcmp(argv[1], "create") == 0)
+		return cmd_user_create(a, argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[0], "plan") == 0 && strcmp(argv[1], "limits") == 0)
 		return cmd_plan_limits(a, argv[2]);
 	usage(stderr);
@@ -593,11 +653,12 @@ int main(int argc, char **argv)
 		{ "per-day", required_argument, NULL, '3' },
 		{ "exempt", required_argument, NULL, 'x' },
 		{ "scopes", required_argument, NULL, 's' },
+		{ "platform-admin", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0, 3,
-	    0, { NULL, NULL, NULL }, NULL, NULL };
+	    0, { NULL, NULL, NULL }, NULL, NULL, 0, 0 };
 	const char *config_path = NULL;
 	char err[512];
 	int c, rc;
@@ -607,7 +668,7 @@ int main(int argc, char **argv)
 		case 'c': config_path = optarg; break;
 		case 'd': a.migrations = optarg; break;
 		case 'p': a.plan = optarg; break;
-		case 'r': a.role = optarg; break;
+		case 'r': a.role = optarg; a.role_given = 1; break;
 		case 'R': a.reason = optarg; break;
 		case 'M':
 			if ((a.months = parse_count(optarg, 120)) < 0)
@@ -626,6 +687,7 @@ int main(int argc, char **argv)
 		case '1': case '2': case '3': a.rate[c - '1'] = optarg; break;
 		case 'x': a.exempt = optarg; break;
 		case 's': a.scopes = optarg; break;
+		case 'P': a.platform_admin = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -14,7 +14,9 @@
 #include "db.h"
 #include "idempotency.h"
 #include "log.h"
+#include "jwt.h"
 #include "ratelimit.h"
+#include "session.h"
 #include "reply.h"
 #include "worker.h"
 
@@ -32,6 +34,7 @@ const struct route *const app_routes[] = {
 	payment_routes,
 	report_routes,
 	keys_routes,
+	auth_routes,
 	NULL
 };
 
@@ -116,7 +119,9 @@ static enum problem app_authenticate(struct worker *w, struct request *r, struct
 		    ? "send 'Authorization: DeepL-Auth-Key <api key>'" : rt->auth == AUTH_KEY_IN_BODY
 		    ? "send the API key as api_key" : "send 'Authorization: Bearer <api key>'");
 		p = PROBLEM_UNAUTHORIZED;
-	} else
+	} else if (rt->auth == AUTH_KEY && jwt_shaped(token))
+		p = session_authenticate(w, token, &r->ident, detail, dsz);
+	else
 		p = auth_api_key(w, token, &r->ident, detail, dsz);
 	if (p == PROBLEM_UNAUTHORIZED && rt->auth == AUTH_KEY)
 		reply_header(rp, "WWW-Authenticate", "Bearer realm=\"dragoman\"");

@@ -82,6 +82,16 @@ static const struct key_spec keys[] = {
 	{ "rate_limit_exempt_roles", KEY_STRING, OFF(rate_limit_exempt_roles), 0, "platform", 0, 0 },
 	{ "cors_origins", KEY_STRING, OFF(cors_origins), 0, NULL, 0, 0 },
 	{ "hsts_max_age", KEY_LONG, OFF(hsts_max_age), 0, "31536000", 0, 63072000 },
+	{ "jwt_secret_file", KEY_STRING, OFF(jwt_secret_file), 0, NULL, 0, 0 },
+	{ "jwt_issuer", KEY_STRING, OFF(jwt_issuer), 0, "dragoman", 0, 0 },
+	{ "jwt_audience", KEY_STRING, OFF(jwt_audience), 0, "dragoman-api", 0, 0 },
+	{ "access_token_ttl", KEY_LONG, OFF(access_token_ttl), 0, "900", 60, 3600 },
+	{ "refresh_token_ttl", KEY_LONG, OFF(refresh_token_ttl), 0, "2592000", 3600, 31536000 },
+	{ "password_log2n", KEY_LONG, OFF(password_log2n), 0, "15", 10, 20 },
+	{ "login_max_failures", KEY_LONG, OFF(login_max_failures), 0, "5", 1, 1000 },
+	{ "login_max_failures_per_address", KEY_LONG, OFF(login_max_failures_per_address), 0, "20",
+	  1, 100000 },
+	{ "login_window_s", KEY_LONG, OFF(login_window_s), 0, "900", 10, 86400 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -238,7 +248,7 @@ static int exempt_roles_check(const struct config *cfg, const char *name, char *
 			snprintf(role, sizeof(role), "%.*s", (int)len, p);
 			if (len >= sizeof(role) || role_parse(role) == ROLE__MAX) {
 				snprintf(err, errsz, "%s: rate_limit_exempt_roles: '%.*s' is not a role "
-				    "(member, admin, platform; or none)", name, (int)len, p);
+				    "(member, admin, owner, platform; or none)", name, (int)len, p);
 				return -1;
 			}
 		}

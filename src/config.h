@@ -53,6 +53,15 @@ struct config {
 	char *rate_limit_exempt_roles; /* key roles never limited, comma-separated */
 	char *cors_origins;         /* origins browsers may call from; NULL: none */
 	long hsts_max_age;          /* Strict-Transport-Security over TLS; 0: none */
+	char *jwt_secret_file;      /* the access tokens' HMAC key; NULL: no sign-in */
+	char *jwt_issuer;
+	char *jwt_audience;
+	long access_token_ttl;      /* seconds an access token lasts */
+	long refresh_token_ttl;     /* seconds a session lasts without sign-in */
+	long password_log2n;        /* scrypt cost: N = 2^password_log2n */
+	long login_max_failures;    /* per account in login_window_s */
+	long login_max_failures_per_address; /* per client address in the window */
+	long login_window_s;
 };
 
 /* Returns the configuration file path: $DRAGOMAN_CONFIG, else the

@@ -5,7 +5,7 @@
 
 #include "identity.h"
 
-static const char *const role_names[ROLE__MAX] = { "member", "admin", "platform" };
+static const char *const role_names[ROLE__MAX] = { "member", "admin", "owner", "platform" };
 
 const char *role_name(enum key_role r)
 {

@@ -8,9 +8,11 @@
 #define KEY_PREFIX_MAX 16
 #define TIMESTAMP_MAX 40
 
-/* Roles of an API key, weakest first so that a route can name a minimum.
+/* Roles of an API key or a user, weakest first so that a route can name a
+ * minimum. Keys are member, admin or platform; users member, admin or
+ * owner (the workspace's own), or platform when they are platform admins.
  * ROLE_PLATFORM is an operator's: the /v1/admin routes, on any workspace. */
-enum key_role { ROLE_MEMBER, ROLE_ADMIN, ROLE_PLATFORM, ROLE__MAX };
+enum key_role { ROLE_MEMBER, ROLE_ADMIN, ROLE_OWNER, ROLE_PLATFORM, ROLE__MAX };
 
 /* What a key may be limited to. A route names the scope it needs
  * (SCOPE_NONE: any key of the route's role); a key holds a set of them,
@@ -27,6 +29,10 @@ enum rate_window { RATE_MINUTE, RATE_HOUR, RATE_DAY, RATE_WINDOW__MAX };
  * to a minute and "" when the key was never used before. */
 struct identity {
 	int authenticated;
+	char user_id[UUID_STR_LEN + 1];     /* signed in with a token; "" for a key */
+	char session_id[UUID_STR_LEN + 1];  /* that token's session */
+	char pref_target[4];                /* the user's default target; "" none */
+	int translation_off;                /* the user turned translation off */
 	char key_id[UUID_STR_LEN + 1];
 	char workspace_id[UUID_STR_LEN + 1];
 	enum key_role role;

@@ -127,8 +127,10 @@ static int count_window(struct worker *w, const struct identity *id, enum rate_w
 	s->limit = id->rate_limit[win];
 	s->window_ms = (long)wms;
 	s->elapsed_ms = (long)(now_ms - idx * wms);
-	counter_key(ckey, ckeysz, id->key_id, win, idx);
-	counter_key(prev_key, sizeof(prev_key), id->key_id, win, idx - 1);
+	/* a key's counts, or a signed-in user's */
+	const char *actor = id->key_id[0] != '\0' ? id->key_id : id->user_id;
+	counter_key(ckey, ckeysz, actor, win, idx);
+	counter_key(prev_key, sizeof(prev_key), actor, win, idx - 1);
 	/* kept two windows, so that it is still there as the previous one */
 	s->curr = cache_incr(w->cache, ckey, 2 * window_seconds[win] + 60);
 	if (s->curr < 0)

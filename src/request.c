@@ -95,6 +95,7 @@ enum problem request_init(struct request *r, char **envp, char *detail,
 	r->idempotency_key = env_get(envp, "HTTP_IDEMPOTENCY_KEY");
 	r->stripe_signature = env_get(envp, "HTTP_STRIPE_SIGNATURE");
 	r->origin = env_get(envp, "HTTP_ORIGIN");
+	r->remote_addr = env_get(envp, "REMOTE_ADDR") != NULL ? env_get(envp, "REMOTE_ADDR") : "";
 	r->cors_request_method = env_get(envp, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
 	r->tls = env_get(envp, "HTTPS") != NULL && strcasecmp(env_get(envp, "HTTPS"), "on") == 0;
 	r->method = http_method_parse(method);

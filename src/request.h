@@ -42,6 +42,7 @@ struct request {
 	const char *origin;          /* Origin, borrowed, NULL if absent */
 	const char *cors_request_method; /* Access-Control-Request-Method, or NULL */
 	int tls;                     /* came over HTTPS (the server's HTTPS=on) */
+	const char *remote_addr;     /* the client's address, borrowed, "" if unknown */
 	long long content_length;    /* -1 when the header is absent */
 	char request_id[REQUEST_ID_MAX + 1];
 	char *body;                  /* owned, NUL-terminated */

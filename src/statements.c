@@ -100,6 +100,86 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " WHERE name = $1"
 	    " RETURNING name, coalesce(rate_per_minute::text, 'none'),"
 	    "  coalesce(rate_per_hour::text, 'none'), coalesce(rate_per_day::text, 'none')", 4, 1 },
+	/* $5: platform admin ('on'/'off') */
+	[STMT_USER_INSERT] = { "user_insert",
+	    "INSERT INTO users (workspace_id, email, role, password_hash, platform_admin)"
+	    " VALUES ($1::uuid, lower($2), $3, $4, $5::boolean)"
+	    " RETURNING id, to_json(created_at)#>>'{}'", 5, 0 },
+	[STMT_USER_LOGIN] = { "user_login",
+	    "SELECT id, password_hash FROM users WHERE email = lower($1)", 1, 1 },
+	/* a session for user $1 lasting $2 seconds, with its first refresh
+	 * token (SHA-256 $3) */
+	[STMT_SESSION_CREATE] = { "session_create",
+	    "WITH s AS (INSERT INTO sessions (user_id, expires_at)"
+	    "  VALUES ($1::uuid, now() + make_interval(secs => $2::integer)) RETURNING id),"
+	    " t AS (INSERT INTO refresh_tokens (token_hash, session_id)"
+	    "  SELECT decode($3, 'hex'), id FROM s)"
+	    " SELECT id FROM s", 3, 0 },
+	/* what a token of session $1 for user $2 may do: the user's workspace,
+	 * role, platform flag, the plan's rate limits, the preferences, and
+	 * whether the session is still live */
+	[STMT_SESSION_LOOKUP] = { "session_lookup",
+	    "SELECT u.workspace_id, u.role, u.platform_admin::int,"
+	    " coalesce(p.rate_per_minute, 0), coalesce(p.rate_per_hour, 0),"
+	    " coalesce(p.rate_per_day, 0), coalesce(u.target_language, ''),"
+	    " u.translation_enabled::int, (s.revoked_at IS NULL AND s.expires_at > now())::int"
+	    " FROM sessions s JOIN users u ON u.id = s.user_id"
+	    " JOIN workspaces w ON w.id = u.workspace_id JOIN plans p ON p.name = w.plan"
+	    " WHERE s.id = $1::uuid AND u.id = $2::uuid", 2, 1 },
+	[STMT_SESSION_REVOKE] = { "session_revoke",
+	    "UPDATE sessions SET revoked_at = now(), revoked_why = $2"
+	    " WHERE id = $1::uuid AND revoked_at IS NULL RETURNING id", 2, 1 },
+	/* uses refresh token $1 once (a second use finds used_at set) and
+	 * adds its successor $2 to the same live session */
+	[STMT_REFRESH_ROTATE] = { "refresh_rotate",
+	    "WITH old AS (UPDATE refresh_tokens t SET used_at = now() FROM sessions s"
+	    "  WHERE t.token_hash = decode($1, 'hex') AND t.used_at IS NULL"
+	    "  AND s.id = t.session_id AND s.revoked_at IS NULL AND s.expires_at > now()"
+	    "  RETURNING t.session_id, s.user_id),"
+	    " new AS (INSERT INTO refresh_tokens (token_hash, session_id)"
+	    "  SELECT decode($2, 'hex'), session_id FROM old)"
+	    " SELECT session_id, user_id FROM old", 2, 0 },
+	/* a refresh token used before: its whole session is revoked */
+	[STMT_REFRESH_REUSED] = { "refresh_reused",
+	    "UPDATE sessions s SET revoked_at = now(), revoked_why = 'refresh token reused'"
+	    " FROM refresh_tokens t WHERE t.token_hash = decode($1, 'hex')"
+	    " AND t.used_at IS NOT NULL AND s.id = t.session_id AND s.revoked_at IS NULL"
+	    " RETURNING s.id", 1, 0 },
+	[STMT_USER_SESSIONS] = { "user_sessions",
+	    "SELECT id FROM sessions WHERE user_id = $1::uuid AND revoked_at IS NULL"
+	    " AND expires_at > now()", 1, 1 },
+	/* $2: target language, '' for none, NULL kept; $3: enabled or NULL */
+	[STMT_PREFS_SET] = { "prefs_set",
+	    "UPDATE users SET target_language = CASE WHEN $2::text IS NULL THEN target_language"
+	    "  WHEN $2 = '' THEN NULL ELSE $2 END,"
+	    " translation_enabled = coalesce($3::boolean, translation_enabled)"
+	    " WHERE id = $1::uuid RETURNING coalesce(target_language, ''),"
+	    " translation_enabled::text", 3, 0 },
+	/* everything kept about user $1, as one JSON document */
+	[STMT_USER_EXPORT] = { "user_export",
+	    "SELECT json_build_object("
+	    " 'user', (SELECT json_build_object('id', id, 'email', email, 'role', role,"
+	    "  'workspace_id', workspace_id, 'platform_admin', platform_admin,"
+	    "  'created_at', created_at, 'preferences', json_build_object("
+	    "   'target_language', target_language, 'translation_enabled', translation_enabled))"
+	    "  FROM users WHERE id = $1::uuid),"
+	    " 'sessions', coalesce((SELECT json_agg(json_build_object('id', id, 'created_at',"
+	    "  created_at, 'expires_at', expires_at, 'revoked_at', revoked_at) ORDER BY created_at)"
+	    "  FROM sessions WHERE user_id = $1::uuid), '[]'),"
+	    " 'usage_events', coalesce((SELECT json_agg(json_build_object('request_id', request_id,"
+	    "  'created_at', created_at, 'endpoint', endpoint, 'source', source, 'target', target,"
+	    "  'provider', provider, 'characters', characters, 'billed_characters',"
+	    "  billed_characters, 'cost_micros', cost_micros, 'status', status)"
+	    "  ORDER BY created_at) FROM usage_events WHERE user_id = $1::uuid), '[]'))::text",
+	    1, 1 },
+	/* the user goes (their sessions with them); their usage events stay,
+	 * without them, and so does the ledger, which never names a user */
+	[STMT_USER_DELETE] = { "user_delete",
+	    "WITH anon AS (UPDATE usage_events SET user_id = NULL WHERE user_id = $1::uuid),"
+	    " actors_h AS (DELETE FROM usage_actors_hourly WHERE actor = $1::uuid),"
+	    " actors_d AS (DELETE FROM usage_actors_daily WHERE actor = $1::uuid),"
+	    " gone AS (DELETE FROM users WHERE id = $1::uuid RETURNING id)"
+	    " SELECT count(*) FROM gone", 1, 0 },
 	/* $1: '{hex,hex,...}', the SHA-256 keys in hex */
 	[STMT_TCACHE_GET] = { "tcache_get",
 	    "SELECT encode(key_hash, 'hex'), provider, model, translated FROM translation_cache"
@@ -132,13 +212,14 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_USAGE_INSERT] = { "usage_insert",
 	    "INSERT INTO usage_events (workspace_id, api_key_id, request_id, endpoint, source,"
 	    " target, provider, model, characters, billed_characters, segments, cached_segments,"
-	    " status, duration_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-	    " $13, $14)", 14, 0 },
+	    " status, duration_ms, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+	    " $12, $13, $14, $15)", 15, 0 },
 	/* The event of a request that held credit, with its settlement, in one
 	 * statement (one transaction): the hold $15 is deleted, its reservation
 	 * returned, the actual cost $16 debited with a ledger row (described
 	 * $17, under Idempotency-Key $18 or NULL), the month's spend counted,
-	 * and an auto-recharge queued when this charge crossed its threshold.
+	 * and an auto-recharge queued when this charge crossed its threshold
+	 * ($19: the user, or NULL).
 	 * Returns the rows settled (0: the hold was gone, so nothing was
 	 * charged) and the queued auto payment's id (NULL: none). */
 	[STMT_USAGE_SETTLE] = { "usage_settle",
@@ -157,9 +238,9 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  $18 FROM ws WHERE $16::bigint > 0),"
 	    " ev AS (INSERT INTO usage_events (workspace_id, api_key_id, request_id, endpoint,"
 	    "  source, target, provider, model, characters, billed_characters, segments,"
-	    "  cached_segments, status, duration_ms, cost_micros)"
+	    "  cached_segments, status, duration_ms, cost_micros, user_id)"
 	    "  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-	    "  CASE WHEN EXISTS (SELECT 1 FROM ws) THEN $16::bigint ELSE 0 END),"
+	    "  CASE WHEN EXISTS (SELECT 1 FROM ws) THEN $16::bigint ELSE 0 END, $19::uuid),"
 	    /* auto-recharge: this charge crossed the threshold (or a failed one
 	     * is due again), none is pending, the day's limit allows one */
 	    " ar AS (SELECT a.workspace_id, a.amount_micros FROM auto_recharge a JOIN ws"
@@ -174,7 +255,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " q AS (INSERT INTO payments (workspace_id, amount_micros, kind, state, request_id,"
 	    "  idempotency_key) SELECT workspace_id, amount_micros, 'auto', 'pending', $3,"
 	    "  'auto-' || $3 FROM ar RETURNING id)"
-	    " SELECT (SELECT count(*) FROM ws), (SELECT id FROM q)", 18, 0 },
+	    " SELECT (SELECT count(*) FROM ws), (SELECT id FROM q)", 19, 0 },
 	/* $2 micros for request $3 (Idempotency-Key $5 or NULL), kept $4
 	 * seconds, if the balance not yet
 	 * reserved covers it and the monthly cap (spent + reserved) allows it */

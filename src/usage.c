@@ -26,7 +26,7 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
     const char *endpoint, struct usage *u, int status, long duration_ms)
 {
 	char chars[24], billed[24], segs[16], cached[16], st[8], dur[24], cost[24], what[160];
-	const char *values[18];
+	const char *values[19];
 	PGresult *res;
 	int ok;
 
@@ -51,6 +51,7 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 	values[12] = st;
 	values[13] = dur;
 	if (u->hold_id[0] == '\0') {
+		values[14] = nullable(id->user_id);
 		res = db_exec(w->db, STMT_USAGE_INSERT, values);
 		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 	} else {
@@ -65,6 +66,7 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 		values[15] = cost;
 		values[16] = what;
 		values[17] = nullable(u->idempotency_key);
+		values[18] = nullable(id->user_id);
 		res = db_exec(w->db, STMT_USAGE_SETTLE, values);
 		ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
 		if (ok && strcmp(PQgetvalue(res, 0, 0), "0") == 0)

@@ -18,6 +18,8 @@ struct worker {
 	CURL *curl;
 	void *textcat;              /* language classifier, loaded on first use */
 	char after_response[40];    /* an auto payment to run once the reply is out */
+	unsigned char jwt_secret[256]; /* read from jwt_secret_file on first use */
+	size_t jwt_secret_len;      /* 0: not read yet */
 };
 
 /* Creates the connections' handles for cfg (PostgreSQL connects on first

@@ -107,13 +107,20 @@ enum problem workspace_describe(struct worker *w, const struct identity *id,
 	if (ws == NULL && (p = workspace_load(w, id->workspace_id, &ws)) != PROBLEM_NONE)
 		return p == PROBLEM_NOT_FOUND ? PROBLEM_UNAUTHORIZED : p;
 	key = json_object_new_object();
+	*out = json_object_new_object();
+	json_object_object_add(*out, "workspace", ws);
+	if (id->user_id[0] != '\0') {
+		/* signed in with a token: the user, not a key */
+		json_object_object_add(key, "id", json_object_new_string(id->user_id));
+		json_object_object_add(key, "role", json_object_new_string(role_name(id->role)));
+		json_object_object_add(*out, "user", key);
+		return PROBLEM_NONE;
+	}
 	json_object_object_add(key, "id", json_object_new_string(id->key_id));
 	json_object_object_add(key, "prefix", json_object_new_string(id->key_prefix));
 	json_object_object_add(key, "role", json_object_new_string(role_name(id->role)));
 	json_object_object_add(key, "created_at", json_object_new_string(id->key_created_at));
 	json_object_object_add(key, "last_used_at", string_or_null(id->key_last_used_at));
-	*out = json_object_new_object();
-	json_object_object_add(*out, "workspace", ws);
 	json_object_object_add(*out, "key", key);
 	return PROBLEM_NONE;
 }

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -27,6 +28,7 @@
 #include "../integration/http.h"
 #include "../unit/cu_run.h"
 #include "app.h"
+#include "jwt.h"
 #include "clock.h"
 #include "router.h"
 
@@ -77,12 +79,23 @@ static const struct route_case cases[] = {
 	{ "keys.create", "/v1/keys", NULL },
 	{ "keys.list", "/v1/keys", NULL },
 	{ "keys.revoke", "/v1/keys/{key}", NULL },
+	{ "auth.login", "/v1/auth/login", NULL },
+	{ "auth.refresh", "/v1/auth/refresh", NULL },
+	{ "auth.logout", "/v1/auth/logout", NULL },
+	{ "users.create", "/v1/users", NULL },
+	{ "preferences.get", "/v1/preferences", NULL },
+	{ "preferences.put", "/v1/preferences", NULL },
+	{ "account.export", "/v1/account/export", NULL },
+	{ "account.delete", "/v1/account", NULL },
 	{ NULL, NULL, NULL }
 };
 
 /* workspace A: a key of each role, a revoked one; workspace B: its own */
 static char ws_a[64], admin_a[128], member_a[128], platform_a[128], revoked_a[128];
 static char ws_b[64], admin_b[128], key_b_id[64];
+/* access tokens: a member user's; forged ones (expired, another
+ * audience, alg none, a session that does not exist) */
+static char member_token[JWT_MAX_LEN], forged[4][JWT_MAX_LEN];
 static int failures_total;
 static const char *probe_body;   /* the current route's case body, or NULL */
 
@@ -119,7 +132,7 @@ static void fill_path(const struct route_case *c, char *out, size_t outsz)
 static long send_as(const struct route *rt, const char *path, const char *k, const char *body,
     struct http_response *r)
 {
-	char auth[200], jbody[512];
+	char auth[JWT_MAX_LEN + 40], jbody[JWT_MAX_LEN + 512];
 	const char *h[] = { auth, "Content-Type: application/json", NULL };
 	const char *scheme = rt->auth == AUTH_KEY_DEEPL ? "DeepL-Auth-Key" : "Bearer";
 
@@ -181,7 +194,13 @@ static void check_authentication(const struct route *rt, const char *path)
 		ok &= st == refused_status(rt) && http_is_problem(&r);
 		http_free(&r);
 	}
-	report(rt, "authn", ok, "a bad credential was not refused");
+	for (int i = 0; i < 4; i++) {
+		long st = send_as(rt, path, forged[i], probe_body, &r);
+		/* LibreTranslate's api_key field is too short for a token: 400 */
+		ok &= st == refused_status(rt) || (rt->auth == AUTH_KEY_IN_BODY && st == 400);
+		http_free(&r);
+	}
+	report(rt, "authn", ok, "a bad key or token was not refused");
 }
 
 /* Returns a key of workspace A that has rt's role but lacks its scope
@@ -214,6 +233,11 @@ static void check_authorization(const struct route *rt, const char *path)
 	if (rt->min_role >= ROLE_ADMIN) {
 		ok &= send_as(rt, path, member_a, probe_body, &r) == 403 && http_is_problem(&r);
 		http_free(&r);
+		/* a member user's token, where tokens are taken */
+		if (rt->auth == AUTH_KEY) {
+			ok &= send_as(rt, path, member_token, probe_body, &r) == 403;
+			http_free(&r);
+		}
 	}
 	if (rt->min_role >= ROLE_PLATFORM) {
 		ok &= send_as(rt, path, admin_a, probe_body, &r) == 403;
@@ -617,6 +641,68 @@ static void test_slow_bodies(void)
 			close(fds[i]);
 }
 
+/* Signs a token for user uid in session sid with the stack's secret. */
+static void forge(const char *uid, const char *sid, const char *aud, long long exp, char *out)
+{
+	char path[512];
+	unsigned char secret[256];
+	size_t n = 0;
+	struct jwt_claims c;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/jwt.secret", getenv("DRAGOMAN_STATE"));
+	f = fopen(path, "r");
+	if (f != NULL) {
+		n = fread(secret, 1, sizeof(secret), f);
+		fclose(f);
+	}
+	memset(&c, 0, sizeof(c));
+	snprintf(c.sub, sizeof(c.sub), "%.36s", uid);
+	snprintf(c.sid, sizeof(c.sid), "%.36s", sid);
+	c.iat = (long long)time(NULL) - 60;
+	c.exp = exp;
+	if (jwt_sign(&c, "dragoman", aud, secret, n, out, JWT_MAX_LEN) < 0)
+		out[0] = '\0';
+}
+
+/* Adds a member user to workspace A and signs it in; makes the forged
+ * tokens. Returns 0 or -1. */
+static int setup_tokens(void)
+{
+	struct http_response r;
+	char uid[64] = "", sid[64] = "", *out, args[160];
+	long long now = (long long)time(NULL);
+
+	setenv("DRAGOMAN_PASSWORD", "a long enough password", 1);
+	snprintf(args, sizeof(args), "user create %s member@security.test --role member", ws_a);
+	out = admin(args);
+	field(out, "user_id=", uid, sizeof(uid));
+	free(out);
+	static const char body[] = "{\"email\":\"member@security.test\","
+	    "\"password\":\"a long enough password\"}";
+	const char *h[] = { "Content-Type: application/json", NULL };
+
+	if (http_request("POST", "/v1/auth/login", h, body, sizeof(body) - 1, &r) != 200 ||
+	    http_json_str(&r, "access_token") == NULL) {
+		http_free(&r);
+		return -1;
+	}
+	snprintf(member_token, sizeof(member_token), "%s", http_json_str(&r, "access_token"));
+	http_free(&r);
+	out = pg_value("SELECT id FROM sessions WHERE user_id = $1", uid);
+	if (out == NULL)
+		return -1;
+	snprintf(sid, sizeof(sid), "%s", out);
+	free(out);
+	forge(uid, sid, "dragoman-api", now - 1, forged[0]);
+	forge(uid, sid, "someone-else", now + 300, forged[1]);
+	forge(uid, "00000000-0000-4000-8000-000000000000", "dragoman-api", now + 300, forged[2]);
+	/* alg none over the real claims */
+	snprintf(forged[3], sizeof(forged[3]), "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0%.*s.",
+	    (int)(strrchr(member_token, '.') - strchr(member_token, '.')), strchr(member_token, '.'));
+	return forged[0][0] && forged[1][0] && forged[2][0] ? 0 : -1;
+}
+
 /* Makes the keys and the second workspace. Returns 0 or -1. */
 static int setup(void)
 {
@@ -639,7 +725,7 @@ static int setup(void)
 		return -1;
 	snprintf(key_b_id, sizeof(key_b_id), "%s", out);
 	free(out);
-	return 0;
+	return setup_tokens();
 }
 
 int main(void)

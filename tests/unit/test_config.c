@@ -63,7 +63,7 @@ static const struct bad_case bad[] = {
 	{ __LINE__, GOOD "prices = apertium:bytes=1\n", "prices: 'apertium:bytes=1'" },
 	{ __LINE__, GOOD "prices = deepl:characters=1\n", "no apertium:characters" },
 	{ __LINE__, GOOD "hold_ttl_s = 10\n", "hold_ttl_s" },
-	{ __LINE__, GOOD "rate_limit_exempt_roles = platform, owner\n", "'owner' is not a role" },
+	{ __LINE__, GOOD "rate_limit_exempt_roles = platform, superuser\n", "'superuser' is not a role" },
 	{ __LINE__, GOOD "rate_limit_exempt_roles = administrators\n", "rate_limit_exempt_roles" },
 	{ __LINE__, GOOD "rate_limit_fail_open = sometimes\n", "rate_limit_fail_open" },
 };
