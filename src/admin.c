@@ -20,6 +20,11 @@
 #include "workspace.h"
 #include "password.h"
 #include "ratelimit.h"
+#include "credentials.h"
+#include "random.h"
+#include "secrets.h"
+
+#include <openssl/crypto.h>
 
 /* migrations may legitimately run for minutes */
 #define ADMIN_STATEMENT_TIMEOUT_MS 3600000L
@@ -78,6 +83,8 @@ static void usage(FILE *f)
 	    "  partitions list                     the usage partitions\n"
 	    "  rollup [--rebuild]                  roll the closed hours' usage up (hourly, daily);\n"
 	    "                                      --rebuild: again for every day with raw events\n"
+	    "  secrets rotate                      re-seal workspaces' provider keys under the\n"
+	    "                                      first key of master_keys_file\n"
 	    "  statement NAME                      print the SQL of a prepared statement\n"
 	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG,\n"
 	    "else %s.\n", MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
@@ -298,6 +305,82 @@ static int cmd_user_create(struct admin *a, const char *workspace_id, const char
 		    ? PQresultErrorMessage(res) : db_error(a->db));
 	PQclear(res);
 	return rc;
+}
+
+/* Re-seals one stale row (columns ws, provider, key_id, nonce, data of
+ * res[i]) under the current key. Returns 1 re-sealed, 0 skipped (changed
+ * meanwhile), -1 failed (reported). */
+static int rekey_row(struct admin *a, struct cache *c, const PGresult *res, int i,
+    const char *current)
+{
+	const char *ws = PQgetvalue(res, i, 0), *pv = PQgetvalue(res, i, 1);
+	char aad[160], plain[SECRET_MAX + 1], nonce[2 * SECRETS_NONCE_LEN + 1], ck[128];
+	char data[2 * (SECRET_MAX + SECRETS_TAG_LEN) + 1];
+	const char *params[6];
+	struct sealed s;
+	long n;
+	PGresult *up;
+	int rc;
+
+	credentials_aad(ws, pv, aad, sizeof(aad));
+	if (credentials_sealed_parse(PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+	    PQgetvalue(res, i, 4), &s) < 0 || (n = secrets_open(aad, &s, plain)) < 0) {
+		fprintf(stderr, "dragoman-admin: %s/%s: cannot open it (is key %s in the file?)\n", ws,
+		    pv, PQgetvalue(res, i, 2));
+		return -1;
+	}
+	rc = secrets_seal(aad, plain, (size_t)n, &s);
+	OPENSSL_cleanse(plain, sizeof(plain));
+	if (rc < 0)
+		return -1;
+	hex_encode(s.nonce, SECRETS_NONCE_LEN, nonce);
+	hex_encode(s.data, s.len, data);
+	params[0] = ws;
+	params[1] = pv;
+	params[2] = PQgetvalue(res, i, 2);
+	params[3] = current;
+	params[4] = nonce;
+	params[5] = data;
+	up = db_exec(a->db, STMT_CRED_REKEY, params);
+	rc = up != NULL && PQresultStatus(up) == PGRES_TUPLES_OK ? PQntuples(up) : -1;
+	PQclear(up);
+	snprintf(ck, sizeof(ck), "dgm:cred:%s:%s", ws, pv);
+	if (c != NULL)
+		(void)cache_delete(c, ck);
+	return rc;
+}
+
+/* secrets rotate: re-seals every provider credential not under the first
+ * key of master_keys_file. Returns the exit status. */
+static int cmd_secrets_rotate(struct admin *a)
+{
+	char err[512], current[SECRETS_KEY_ID_LEN + 1];
+	const char *params[] = { current };
+	struct cache *c;
+	PGresult *res;
+	int done = 0, failed = 0;
+
+	if (secrets_load(a->cfg->master_keys_file, err, sizeof(err)) < 0 ||
+	    secrets_current_id(current) < 0) {
+		fprintf(stderr, "dragoman-admin: secrets rotate: %s\n", err);
+		return 1;
+	}
+	res = db_exec(a->db, STMT_CRED_STALE, params);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "dragoman-admin: secrets rotate: %s\n", db_error(a->db));
+		PQclear(res);
+		return 1;
+	}
+	c = cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms, err, sizeof(err));
+	for (int i = 0; i < PQntuples(res); i++) {
+		int rc = rekey_row(a, c, res, i, current);
+		done += rc == 1;
+		failed += rc < 0;
+	}
+	PQclear(res);
+	cache_close(c);
+	printf("key=%s\nresealed=%d\nfailed=%d\n", current, done, failed);
+	return failed ? 1 : 0;
 }
 
 /* key revoke ID|PREFIX: revokes in PostgreSQL and drops the cached entry
@@ -602,6 +685,8 @@ static int dispatch(struct admin *a, int argc, char **argv)
 		return cmd_partitions_list(a);
 	if (argc == 1 && strcmp(argv[0], "rollup") == 0)
 		return cmd_rollup(a, a->rebuild);
+	if (argc == 2 && strcmp(argv[0], "secrets") == 0 && strcmp(argv[1], "rotate") == 0)
+		return cmd_secrets_rotate(a);
 	if (argc == 2 && strcmp(argv[0], "statement") == 0) {
 		const struct stmt_def *d = stmt_def_named(argv[1]);
 		if (d == NULL) {

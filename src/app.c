@@ -35,6 +35,7 @@ const struct route *const app_routes[] = {
 	report_routes,
 	keys_routes,
 	auth_routes,
+	provider_routes,
 	NULL
 };
 

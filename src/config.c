@@ -83,6 +83,7 @@ static const struct key_spec keys[] = {
 	{ "cors_origins", KEY_STRING, OFF(cors_origins), 0, NULL, 0, 0 },
 	{ "hsts_max_age", KEY_LONG, OFF(hsts_max_age), 0, "31536000", 0, 63072000 },
 	{ "jwt_secret_file", KEY_STRING, OFF(jwt_secret_file), 0, NULL, 0, 0 },
+	{ "master_keys_file", KEY_STRING, OFF(master_keys_file), 0, NULL, 0, 0 },
 	{ "jwt_issuer", KEY_STRING, OFF(jwt_issuer), 0, "dragoman", 0, 0 },
 	{ "jwt_audience", KEY_STRING, OFF(jwt_audience), 0, "dragoman-api", 0, 0 },
 	{ "access_token_ttl", KEY_LONG, OFF(access_token_ttl), 0, "900", 60, 3600 },

@@ -54,6 +54,7 @@ struct config {
 	char *cors_origins;         /* origins browsers may call from; NULL: none */
 	long hsts_max_age;          /* Strict-Transport-Security over TLS; 0: none */
 	char *jwt_secret_file;      /* the access tokens' HMAC key; NULL: no sign-in */
+	char *master_keys_file;     /* keys sealing workspaces' provider credentials */
 	char *jwt_issuer;
 	char *jwt_audience;
 	long access_token_ttl;      /* seconds an access token lasts */

@@ -18,6 +18,8 @@ struct translate_job {
 	const char *const *texts;
 	size_t ntexts;
 	const char *request_id;      /* forwarded to the upstream */
+	const char *workspace_id;    /* whose request it is (NULL: none) */
+	const char *api_key;         /* the workspace's own key; NULL: the server's */
 };
 
 enum provider_status {
@@ -30,6 +32,7 @@ enum provider_status {
 struct provider {
 	const char *name;
 	const char *required_key;    /* the config key that must be set to use it */
+	int takes_own_key;           /* a workspace may bring its own key for it */
 	/* Translates job; on PROVIDER_OK out[0..ntexts) hold new strings the
 	 * caller frees. Otherwise nothing is left allocated and err says why. */
 	enum provider_status (*translate)(struct worker *w, const struct translate_job *job,

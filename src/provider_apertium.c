@@ -120,5 +120,5 @@ out:
 }
 
 const struct provider provider_apertium = {
-	"apertium", "apertium_url", apertium_translate, apertium_model, apertium_list_pairs
+	"apertium", "apertium_url", 0, apertium_translate, apertium_model, apertium_list_pairs
 };

@@ -23,9 +23,8 @@
 
 /* Writes the API base URL into buf: deepl_url when set, else the free or
  * pro host that the key belongs to. */
-static void base_url(const struct worker *w, char *buf, size_t bufsz)
+static void base_url(const struct worker *w, const char *key, char *buf, size_t bufsz)
 {
-	const char *key = w->cfg->deepl_api_key;
 	size_t n = strlen(key);
 
 	if (w->cfg->deepl_url != NULL)
@@ -93,16 +92,19 @@ static int take_results(struct json_object *doc, size_t n, char **out)
 	return provider_take_strings(arr, "text", n, out);
 }
 
-/* Fills call for path on the API, with the key header in auth (room for
- * the header line). */
-static void prepare(const struct worker *w, const char *path, const char *request_id,
-    char *url, size_t urlsz, char *auth, size_t authsz, struct http_call *call)
+/* Fills call for path on the API, with the header for key (NULL: the
+ * server's) in auth (room for the header line). */
+static void prepare(const struct worker *w, const char *key, const char *path,
+    const char *request_id, char *url, size_t urlsz, char *auth, size_t authsz,
+    struct http_call *call)
 {
 	char base[512];
 
-	base_url(w, base, sizeof(base));
+	if (key == NULL)
+		key = w->cfg->deepl_api_key;
+	base_url(w, key, base, sizeof(base));
 	snprintf(url, urlsz, "%s%s", base, path);
-	snprintf(auth, authsz, "Authorization: DeepL-Auth-Key %s", w->cfg->deepl_api_key);
+	snprintf(auth, authsz, "Authorization: DeepL-Auth-Key %s", key);
 	memset(call, 0, sizeof(*call));
 	call->url = url;
 	call->timeout_ms = w->cfg->provider_timeout_ms;
@@ -119,7 +121,8 @@ static enum provider_status deepl_translate(struct worker *w, const struct trans
 	struct http_reply r;
 	enum provider_status st = PROVIDER_FAILED;
 
-	prepare(w, "/v2/translate", job->request_id, url, sizeof(url), auth, sizeof(auth), &call);
+	prepare(w, job->api_key, "/v2/translate", job->request_id, url, sizeof(url), auth,
+	    sizeof(auth), &call);
 	if (http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
 	    JSON_C_TO_STRING_PLAIN), &r) < 0) {
 		snprintf(err, errsz, "deepl: %s", r.error);
@@ -162,7 +165,7 @@ static struct json_object *languages(struct worker *w, const char *type, const c
 	struct json_object *doc = NULL, *list = NULL;
 
 	snprintf(path, sizeof(path), "/v2/languages?type=%s", type);
-	prepare(w, path, request_id, url, sizeof(url), auth, sizeof(auth), &call);
+	prepare(w, NULL, path, request_id, url, sizeof(url), auth, sizeof(auth), &call);
 	if (http_client_get(w->curl, &call, &r) < 0) {
 		snprintf(err, errsz, "deepl: %s", r.error);
 		goto out;
@@ -211,5 +214,5 @@ static enum provider_status deepl_list_pairs(struct worker *w, const char *reque
 }
 
 const struct provider provider_deepl = {
-	"deepl", "deepl_api_key", deepl_translate, deepl_model, deepl_list_pairs
+	"deepl", "deepl_api_key", 1, deepl_translate, deepl_model, deepl_list_pairs
 };

@@ -20,13 +20,15 @@
 
 #define GOOGLE_URL "https://translation.googleapis.com"
 
-/* Fills call for path on the API, with the key header in auth. */
-static void prepare(const struct worker *w, const char *path, const char *request_id,
-    char *url, size_t urlsz, char *auth, size_t authsz, struct http_call *call)
+/* Fills call for path on the API, with the header for key (NULL: the
+ * server's) in auth. */
+static void prepare(const struct worker *w, const char *key, const char *path,
+    const char *request_id, char *url, size_t urlsz, char *auth, size_t authsz,
+    struct http_call *call)
 {
 	snprintf(url, urlsz, "%s%s", w->cfg->google_url != NULL ? w->cfg->google_url : GOOGLE_URL,
 	    path);
-	snprintf(auth, authsz, "X-Goog-Api-Key: %s", w->cfg->google_api_key);
+	snprintf(auth, authsz, "X-Goog-Api-Key: %s", key != NULL ? key : w->cfg->google_api_key);
 	memset(call, 0, sizeof(*call));
 	call->url = url;
 	call->timeout_ms = w->cfg->provider_timeout_ms;
@@ -69,7 +71,7 @@ static enum provider_status google_translate(struct worker *w, const struct tran
 	struct http_reply r;
 	enum provider_status st = PROVIDER_FAILED;
 
-	prepare(w, "/language/translate/v2", job->request_id, url, sizeof(url), auth,
+	prepare(w, job->api_key, "/language/translate/v2", job->request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
 	if (http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
 	    JSON_C_TO_STRING_PLAIN), &r) < 0) {
@@ -113,7 +115,7 @@ static enum provider_status google_list_pairs(struct worker *w, const char *requ
 	struct json_object *doc = NULL, *data, *langs;
 	enum provider_status st = PROVIDER_FAILED;
 
-	prepare(w, "/language/translate/v2/languages", request_id, url, sizeof(url), auth,
+	prepare(w, NULL, "/language/translate/v2/languages", request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
 	if (http_client_get(w->curl, &call, &r) < 0) {
 		snprintf(err, errsz, "google: %s", r.error);
@@ -143,5 +145,5 @@ out:
 }
 
 const struct provider provider_google = {
-	"google", "google_api_key", google_translate, google_model, google_list_pairs
+	"google", "google_api_key", 1, google_translate, google_model, google_list_pairs
 };

@@ -30,8 +30,9 @@ static struct json_object *request_body(const struct worker *w, const struct tra
 	json_object_object_add(o, "source", json_object_new_string(job->source));
 	json_object_object_add(o, "target", json_object_new_string(job->target));
 	json_object_object_add(o, "format", json_object_new_string(job->html ? "html" : "text"));
-	if (w->cfg->libretranslate_api_key != NULL)
-		json_object_object_add(o, "api_key", json_object_new_string(w->cfg->libretranslate_api_key));
+	if (job->api_key != NULL || w->cfg->libretranslate_api_key != NULL)
+		json_object_object_add(o, "api_key", json_object_new_string(job->api_key != NULL
+		    ? job->api_key : w->cfg->libretranslate_api_key));
 	return o;
 }
 
@@ -134,5 +135,5 @@ out:
 }
 
 const struct provider provider_libretranslate = {
-	"libretranslate", "libretranslate_url", libre_translate, libre_model, libre_list_pairs
+	"libretranslate", "libretranslate_url", 1, libre_translate, libre_model, libre_list_pairs
 };

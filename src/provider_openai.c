@@ -80,8 +80,9 @@ static enum provider_status openai_one(struct worker *w, const struct translate_
 	const char *content, *finish;
 
 	snprintf(url, sizeof(url), "%s/chat/completions", w->cfg->openai_url);
-	if (w->cfg->openai_api_key != NULL) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", w->cfg->openai_api_key);
+	if (job->api_key != NULL || w->cfg->openai_api_key != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", job->api_key != NULL
+		    ? job->api_key : w->cfg->openai_api_key);
 		call.headers[0] = auth;
 	}
 	if (http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
@@ -178,5 +179,5 @@ static enum provider_status openai_list_pairs(struct worker *w, const char *requ
 }
 
 const struct provider provider_openai = {
-	"openai", "openai_url", openai_translate, openai_model, openai_list_pairs
+	"openai", "openai_url", 1, openai_translate, openai_model, openai_list_pairs
 };

@@ -180,6 +180,31 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " actors_d AS (DELETE FROM usage_actors_daily WHERE actor = $1::uuid),"
 	    " gone AS (DELETE FROM users WHERE id = $1::uuid RETURNING id)"
 	    " SELECT count(*) FROM gone", 1, 0 },
+	/* $3: master key id; $4, $5: nonce and ciphertext in hex; $6: hint */
+	[STMT_CRED_PUT] = { "cred_put",
+	    "INSERT INTO provider_credentials (workspace_id, provider, key_id, nonce, ciphertext,"
+	    " hint) VALUES ($1::uuid, $2, $3, decode($4, 'hex'), decode($5, 'hex'), $6)"
+	    " ON CONFLICT (workspace_id, provider) DO UPDATE SET key_id = EXCLUDED.key_id,"
+	    " nonce = EXCLUDED.nonce, ciphertext = EXCLUDED.ciphertext, hint = EXCLUDED.hint,"
+	    " updated_at = now() RETURNING to_json(updated_at)#>>'{}'", 6, 1 },
+	[STMT_CRED_GET] = { "cred_get",
+	    "SELECT key_id, encode(nonce, 'hex'), encode(ciphertext, 'hex') FROM provider_credentials"
+	    " WHERE workspace_id = $1::uuid AND provider = $2", 2, 1 },
+	[STMT_CRED_LIST] = { "cred_list",
+	    "SELECT provider, hint, to_json(updated_at)#>>'{}' FROM provider_credentials"
+	    " WHERE workspace_id = $1::uuid ORDER BY provider", 1, 1 },
+	[STMT_CRED_DELETE] = { "cred_delete",
+	    "DELETE FROM provider_credentials WHERE workspace_id = $1::uuid AND provider = $2"
+	    " RETURNING provider", 2, 1 },
+	/* the rows sealed under another master key than $1 */
+	[STMT_CRED_STALE] = { "cred_stale",
+	    "SELECT workspace_id, provider, key_id, encode(nonce, 'hex'), encode(ciphertext, 'hex')"
+	    " FROM provider_credentials WHERE key_id <> $1 ORDER BY workspace_id, provider", 1, 1 },
+	/* re-sealed: only if still under the key $3 it was read under */
+	[STMT_CRED_REKEY] = { "cred_rekey",
+	    "UPDATE provider_credentials SET key_id = $4, nonce = decode($5, 'hex'),"
+	    " ciphertext = decode($6, 'hex') WHERE workspace_id = $1::uuid AND provider = $2"
+	    " AND key_id = $3 RETURNING provider", 6, 1 },
 	/* $1: '{hex,hex,...}', the SHA-256 keys in hex */
 	[STMT_TCACHE_GET] = { "tcache_get",
 	    "SELECT encode(key_hash, 'hex'), provider, model, translated FROM translation_cache"

@@ -4,8 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "billing.h"
 #include "breaker.h"
+#include "credentials.h"
+#include "secrets.h"
 #include "cache.h"
 #include "detect.h"
 #include "html.h"
@@ -124,14 +128,28 @@ static enum provider_status ask_provider(struct worker *w, const struct provider
     const struct translate_job *job, char **out, char *err, size_t errsz)
 {
 	enum breaker_admission adm = breaker_admit(w, pr->name);
+	struct translate_job own = *job;
+	char key[SECRET_MAX + 1];
 	enum provider_status st;
+	int has_own = 0;
 
 	if (adm == BREAKER_REFUSE) {
 		snprintf(err, errsz, "%s: breaker open", pr->name);
 		return PROVIDER_FAILED;
 	}
-	st = pr->translate(w, job, out, err, errsz);
-	if (st != PROVIDER_UNSUPPORTED)
+	/* the workspace's own key, when it brought one; one it brought but
+	 * that cannot be read is never replaced by the server's */
+	if (pr->takes_own_key &&
+	    (has_own = credentials_get(w, job->workspace_id, pr->name, key, sizeof(key))) < 0) {
+		snprintf(err, errsz, "%s: the workspace's own key cannot be read", pr->name);
+		return PROVIDER_FAILED;
+	}
+	if (has_own)
+		own.api_key = key;
+	st = pr->translate(w, &own, out, err, errsz);
+	OPENSSL_cleanse(key, sizeof(key));
+	/* a workspace's own key failing says nothing of the provider */
+	if (st != PROVIDER_UNSUPPORTED && !(has_own && st != PROVIDER_OK))
 		breaker_record(w, pr->name, adm, st == PROVIDER_OK);
 	return st;
 }
@@ -517,6 +535,7 @@ enum problem translation_run(struct worker *w, const struct translation_request 
 	job.html = q->html;
 	job.context = q->context != NULL ? q->context : "";
 	job.request_id = q->request_id;
+	job.workspace_id = q->workspace_id;
 	snprintf(u->target, sizeof(u->target), "%s", q->target);
 	if (q->source != NULL && strcmp(q->source, "auto") != 0) {
 		job.source = q->source;

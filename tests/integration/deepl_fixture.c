@@ -10,7 +10,9 @@
  * Sources EN, DE; targets DE, EN-GB, EN-US, FR, JA (a bare "EN" target is
  * refused as deprecated, as DeepL does). It "translates" by prefixing
  * "[deepl:<target>] ". GET /fixture/calls (not DeepL's) counts the
- * translate calls, so that tests can tell that none was made.
+ * translate calls, so that tests can tell that none was made, and names
+ * the key of the last one. Keys "byok-..." are accepted too: they stand
+ * for workspaces' own DeepL keys.
  *   deepl_fixture PORT SECONDS */
 #include "autoconfig.h"
 
@@ -33,8 +35,10 @@ static int any_text_has(struct json_object *arr, const char *needle)
 	return 0;
 }
 
-/* POST /v2/translate calls so far (GET /fixture/calls tells tests). */
+/* POST /v2/translate calls so far and the key of the last one (GET
+ * /fixture/calls tells tests). */
 static long calls;
+static char last_key[128];
 
 /* Handles POST /v2/translate with the JSON body. */
 static void translate(int fd, const char *body)
@@ -96,11 +100,13 @@ static void serve(int fd)
 	if (fixture_read_request(fd, &rq) < 0)
 		goto out;
 	if (strcmp(rq.method, "GET") == 0 && strcmp(rq.target, "/fixture/calls") == 0) {
-		char body[64];
-		snprintf(body, sizeof(body), "{\"translate_calls\":%ld}", calls);
+		char body[256];
+		snprintf(body, sizeof(body), "{\"translate_calls\":%ld,\"last_key\":\"%s\"}", calls,
+		    last_key);
 		fixture_respond(fd, 200, body);
 	} else if (fixture_header(&rq, "Authorization", auth, sizeof(auth)) == NULL ||
-	    strcmp(auth, "DeepL-Auth-Key fixture-deepl:fx") != 0)
+	    (strcmp(auth, "DeepL-Auth-Key fixture-deepl:fx") != 0 &&
+	    strncmp(auth, "DeepL-Auth-Key byok-", 20) != 0))
 		fixture_respond(fd, 403, "{\"message\":\"Authorization failure, check auth_key\"}");
 	else if (strcmp(rq.method, "GET") == 0 && strcmp(rq.target, "/v2/languages?type=source") == 0)
 		fixture_respond(fd, 200, "[{\"language\":\"DE\",\"name\":\"German\"},"
@@ -113,6 +119,7 @@ static void serve(int fd)
 		    "{\"language\":\"JA\",\"name\":\"Japanese\",\"supports_formality\":true}]");
 	else if (strcmp(rq.method, "POST") == 0 && strcmp(rq.target, "/v2/translate") == 0) {
 		calls++;
+		snprintf(last_key, sizeof(last_key), "%.100s", auth + 15);
 		translate(fd, rq.body);
 	}
 	else

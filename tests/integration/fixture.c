@@ -124,6 +124,24 @@ long long pg_num(const char *sql, const char *param)
 	return n;
 }
 
+int fixture_state(const char *env, const char *member, char *out, size_t outsz)
+{
+	const char *base = getenv(env), *v;
+	char url[256];
+	struct http_response r;
+	int rc = -1;
+
+	if (base == NULL)
+		return -1;
+	snprintf(url, sizeof(url), "%s/fixture/calls", base);
+	if (http_get_url(url, &r) == 200 && (v = http_json_str(&r, member)) != NULL) {
+		snprintf(out, outsz, "%s", v);
+		rc = 0;
+	}
+	http_free(&r);
+	return rc;
+}
+
 /* Returns the --listen master's pid, or 0 when this setup has none. */
 pid_t listener_pid(void)
 {

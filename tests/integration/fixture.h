@@ -42,6 +42,10 @@ char *pg_value(const char *sql, const char *param);
 
 /* Returns pg_value(sql, param) as a number, or -1 when it is NULL. */
 long long pg_num(const char *sql, const char *param);
+/* Copies member of GET /fixture/calls of the stand-in whose URL is in the
+ * environment variable env (as text) into out. Returns 0, or -1. */
+int fixture_state(const char *env, const char *member, char *out, size_t outsz);
+
 /* Returns the --listen master's pid, or 0 when this setup has none. */
 pid_t listener_pid(void);
 

@@ -63,22 +63,12 @@ static long long balance_of(const char *k)
 	return b;
 }
 
-/* Returns the counter member of GET /fixture/calls of the stand-in whose
- * URL is in the environment variable env, or -1. */
+/* Returns the counter member of the stand-in whose URL is in env, or -1. */
 static long fixture_calls(const char *env, const char *member)
 {
-	const char *base = getenv(env);
-	char url[256];
-	struct http_response r;
-	long n = -1;
+	char v[64];
 
-	if (base == NULL)
-		return -1;
-	snprintf(url, sizeof(url), "%s/fixture/calls", base);
-	if (http_get_url(url, &r) == 200)
-		n = (long)jnum(&r, member);
-	http_free(&r);
-	return n;
+	return fixture_state(env, member, v, sizeof(v)) == 0 ? atol(v) : -1;
 }
 
 /* Returns how many translate calls the DeepL stand-in has had, or -1. */

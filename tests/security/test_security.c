@@ -87,6 +87,9 @@ static const struct route_case cases[] = {
 	{ "preferences.put", "/v1/preferences", NULL },
 	{ "account.export", "/v1/account/export", NULL },
 	{ "account.delete", "/v1/account", NULL },
+	{ "providers.put", "/v1/providers/deepl", NULL },
+	{ "providers.list", "/v1/providers", NULL },
+	{ "providers.delete", "/v1/providers/deepl", NULL },
 	{ NULL, NULL, NULL }
 };
 

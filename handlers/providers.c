@@ -1,0 +1,113 @@
+/* A workspace's own provider credentials (bring your own key):
+ * PUT /v1/providers/{name}, GET /v1/providers, DELETE /v1/providers/{name}.
+ * The key is sealed at rest and never returned or logged. */
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../src/credentials.h"
+#include "../src/db.h"
+#include "../src/provider.h"
+#include "../src/reply.h"
+#include "../src/secrets.h"
+#include "../src/worker.h"
+#include "handlers.h"
+
+/* Returns the provider named by the path's capture when it takes a
+ * workspace's own key, else NULL with rp->detail set. */
+static const struct provider *own_key_provider(const struct request *r, struct reply *rp)
+{
+	const struct provider *pr = provider_find(r->captures[0]);
+
+	if (pr != NULL && pr->takes_own_key)
+		return pr;
+	snprintf(rp->detail, sizeof(rp->detail), "no provider %.32s takes a workspace's own key "
+	    "(deepl, google, libretranslate, openai)", r->captures[0]);
+	return NULL;
+}
+
+static const struct param_spec put_fields[] = {
+	{ "api_key", PARAM_STRING, 1, 1, SECRET_MAX, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* 200 {provider, configured, hint, updated_at}: the key, sealed, replaces
+ * the server's for this workspace's requests to that provider. */
+static enum problem provider_put(struct worker *w, struct request *r, struct reply *rp)
+{
+	const struct provider *pr = own_key_provider(r, rp);
+	char updated[40];
+	size_t n = r->fields[0].len;
+	struct json_object *o;
+	enum problem p;
+
+	if (pr == NULL)
+		return PROBLEM_NOT_FOUND;
+	p = credentials_put(w, r->ident.workspace_id, pr->name, r->fields[0].str, updated);
+	if (p != PROBLEM_NONE)
+		return p;
+	o = json_object_new_object();
+	json_object_object_add(o, "provider", json_object_new_string(pr->name));
+	json_object_object_add(o, "configured", json_object_new_boolean(1));
+	json_object_object_add(o, "hint", n >= 8 ? json_object_new_string(r->fields[0].str + n - 4)
+	    : NULL);
+	json_object_object_add(o, "updated_at", json_object_new_string(updated));
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
+/* 200 {"providers": [{provider, hint, updated_at}]}: which own keys the
+ * workspace has, never the keys. */
+static enum problem providers_get(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char *params[] = { r->ident.workspace_id };
+	PGresult *res = db_exec(w->db, STMT_CRED_LIST, params);
+	struct json_object *o, *list;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return PROBLEM_UNAVAILABLE;
+	}
+	list = json_object_new_array();
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct json_object *e = json_object_new_object();
+		json_object_object_add(e, "provider", json_object_new_string(PQgetvalue(res, i, 0)));
+		json_object_object_add(e, "hint", PQgetvalue(res, i, 1)[0] != '\0'
+		    ? json_object_new_string(PQgetvalue(res, i, 1)) : NULL);
+		json_object_object_add(e, "updated_at", json_object_new_string(PQgetvalue(res, i, 2)));
+		json_object_array_add(list, e);
+	}
+	PQclear(res);
+	o = json_object_new_object();
+	json_object_object_add(o, "providers", list);
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
+/* 204 once the workspace's own key is gone (the server's applies again);
+ * 404 when it had none. */
+static enum problem provider_delete(struct worker *w, struct request *r, struct reply *rp)
+{
+	const struct provider *pr = own_key_provider(r, rp);
+	enum problem p;
+
+	if (pr == NULL)
+		return PROBLEM_NOT_FOUND;
+	p = credentials_delete(w, r->ident.workspace_id, pr->name);
+	if (p == PROBLEM_NOT_FOUND)
+		snprintf(rp->detail, sizeof(rp->detail), "this workspace has no own %s key", pr->name);
+	if (p == PROBLEM_NONE)
+		rp->status = 204;
+	return p;
+}
+
+const struct route provider_routes[] = {
+	{ HTTP_PUT, "/v1/providers/{name}", provider_put, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
+	  put_fields, NULL, "providers.put", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_GET, "/v1/providers", providers_get, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL,
+	  "providers.list", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_DELETE, "/v1/providers/{name}", provider_delete, AUTH_KEY, ROLE_ADMIN, BODY_NONE,
+	  NULL, NULL, "providers.delete", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+};
