@@ -14,11 +14,12 @@
 #include "../src/worker.h"
 #include "handlers.h"
 
-enum { F_NAME, F_ROLE, F_SCOPES };
+enum { F_NAME, F_ROLE, F_SCOPES, F_QUOTA };
 static const struct param_spec create_fields[] = {
 	[F_NAME] = { "name", PARAM_STRING, 0, 1, 100, 0 },
 	[F_ROLE] = { "role", PARAM_STRING, 0, 1, 16, 0 },
 	[F_SCOPES] = { "scopes", PARAM_TEXT_ARRAY, 0, 1, SCOPE__MAX - 1, 32 },
+	[F_QUOTA] = { "monthly_character_quota", PARAM_INT, 0, 1, 999999999999LL, 0 },
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 
@@ -60,9 +61,9 @@ static enum problem keys_post(struct worker *w, struct request *r, struct reply 
 {
 	const struct param_value *name = &r->fields[F_NAME], *role = &r->fields[F_ROLE];
 	struct apikey_spec spec = { ROLE_MEMBER, name->present ? name->str : NULL, NULL,
-	    r->ident.key_id[0] != '\0' ? r->ident.key_id : NULL };
+	    r->ident.key_id[0] != '\0' ? r->ident.key_id : NULL, NULL };
 	unsigned mask = r->ident.scopes;
-	char list[80], literal[96], err[256];
+	char list[80], literal[96], err[256], quota[24];
 	struct apikey_made made;
 	struct json_object *o;
 	enum problem p;
@@ -80,6 +81,10 @@ static enum problem keys_post(struct worker *w, struct request *r, struct reply 
 		    "or scopes it does not hold");
 		return PROBLEM_FORBIDDEN;
 	}
+	if (r->fields[F_QUOTA].present) {
+		snprintf(quota, sizeof(quota), "%lld", r->fields[F_QUOTA].num);
+		spec.quota = quota;
+	}
 	if (mask != SCOPES_ALL) {
 		scope_list_format(mask, list, sizeof(list));
 		snprintf(literal, sizeof(literal), "{%s}", list);
@@ -96,6 +101,8 @@ static enum problem keys_post(struct worker *w, struct request *r, struct reply 
 	json_object_object_add(o, "role", json_object_new_string(role_name(spec.role)));
 	json_object_object_add(o, "scopes", scopes_json(mask));
 	json_object_object_add(o, "restricted", json_object_new_boolean(spec.scopes != NULL));
+	json_object_object_add(o, "monthly_character_quota", spec.quota != NULL
+	    ? json_object_new_int64(r->fields[F_QUOTA].num) : NULL);
 	json_object_object_add(o, "created_at", json_object_new_string(made.created_at));
 	json_object_object_add(o, "key", json_object_new_string(made.key));
 	reply_json(rp, 201, o);
@@ -133,6 +140,9 @@ static struct json_object *key_json(const PGresult *res, int row)
 	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(res, row, 3)));
 	json_object_object_add(o, "last_used_at", text_or_null(res, row, 4));
 	json_object_object_add(o, "revoked_at", text_or_null(res, row, 5));
+	json_object_object_add(o, "monthly_character_quota", PQgetisnull(res, row, 8) ? NULL
+	    : json_object_new_int64(db_num(res, row, 8)));
+	json_object_object_add(o, "characters_this_month", json_object_new_int64(db_num(res, row, 9)));
 	return o;
 }
 

@@ -50,6 +50,7 @@ struct admin {
 	const char *scopes;         /* key create --scopes a,b; NULL: every scope */
 	int platform_admin;         /* user create --platform-admin */
 	int role_given;             /* --role was on the command line */
+	const char *quota;          /* key limits --monthly-characters N|none */
 };
 
 static void usage(FILE *f)
@@ -67,7 +68,8 @@ static void usage(FILE *f)
 	    "                                      add a user (role owner, admin or member); the\n"
 	    "                                      password is read from $DRAGOMAN_PASSWORD or stdin\n"
 	    "  key limits KEY_ID|PREFIX [--per-minute N|plan] [--per-hour N|plan]\n"
-	    "             [--per-day N|plan] [--exempt on|off]  the key's own rate limits\n"
+	    "             [--per-day N|plan] [--exempt on|off] [--monthly-characters N|none]\n"
+	    "                                      the key's own rate limits and quota\n"
 	    "  plan limits PLAN [--per-minute N|none] [--per-hour N|none] [--per-day N|none]\n"
 	    "                                      a plan's rate limits (requests per window)\n"
 	    "  cache stats [--hours N]             translation cache hits, misses, hit rate\n"
@@ -138,7 +140,7 @@ static int cmd_workspace_create(struct admin *a, const char *name)
 /* key create WORKSPACE_ID: prints key_id= and api_key= lines. */
 static int cmd_key_create(struct admin *a, const char *workspace_id)
 {
-	struct apikey_spec spec = { role_parse(a->role), NULL, NULL, NULL };
+	struct apikey_spec spec = { role_parse(a->role), NULL, NULL, NULL, NULL };
 	struct apikey_made made;
 	char err[1024], literal[96];
 	unsigned mask;
@@ -203,12 +205,20 @@ static int rate_values_check(const struct admin *a, const char *word)
 /* key limits ID|PREFIX: sets the key's own limits. Returns the exit status. */
 static int cmd_key_limits(struct admin *a, const char *which)
 {
-	const char *params[] = { which, a->rate[0], a->rate[1], a->rate[2], a->exempt };
+	const char *params[] = { which, a->rate[0], a->rate[1], a->rate[2], a->exempt,
+	    a->quota };
 	PGresult *res;
 	int rc = 1;
 
 	if (rate_values_check(a, "plan") < 0)
 		return 2;
+	if (a->quota != NULL && strcmp(a->quota, "none") != 0 &&
+	    (strspn(a->quota, "0123456789") != strlen(a->quota) || strlen(a->quota) > 12 ||
+	    atoll(a->quota) < 1)) {
+		fprintf(stderr, "dragoman-admin: --monthly-characters must be a number from 1 to "
+		    "999999999999, or none\n");
+		return 2;
+	}
 	if (a->exempt != NULL && strcmp(a->exempt, "on") != 0 && strcmp(a->exempt, "off") != 0) {
 		fprintf(stderr, "dragoman-admin: --exempt must be on or off\n");
 		return 2;
@@ -220,9 +230,10 @@ static int cmd_key_limits(struct admin *a, const char *which)
 		fprintf(stderr, "dragoman-admin: no active key %s\n", which);
 	else {
 		drop_cached_key(a, PQgetvalue(res, 0, 1), "be limited");
-		printf("key_id=%s\nper_minute=%s\nper_hour=%s\nper_day=%s\nexempt=%s\n",
-		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
-		    PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5));
+		printf("key_id=%s\nper_minute=%s\nper_hour=%s\nper_day=%s\nexempt=%s\n"
+		    "monthly_characters=%s\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
+		    PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5),
+		    PQgetvalue(res, 0, 6));
 		rc = 0;
 	}
 	PQclear(res);
@@ -739,11 +750,12 @@ int main(int argc, char **argv)
 		{ "exempt", required_argument, NULL, 'x' },
 		{ "scopes", required_argument, NULL, 's' },
 		{ "platform-admin", no_argument, NULL, 'P' },
+		{ "monthly-characters", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0, 3,
-	    0, { NULL, NULL, NULL }, NULL, NULL, 0, 0 };
+	    0, { NULL, NULL, NULL }, NULL, NULL, 0, 0, NULL };
 	const char *config_path = NULL;
 	char err[512];
 	int c, rc;
@@ -773,6 +785,7 @@ int main(int argc, char **argv)
 		case 'x': a.exempt = optarg; break;
 		case 's': a.scopes = optarg; break;
 		case 'P': a.platform_admin = 1; break;
+		case 'Q': a.quota = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

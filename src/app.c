@@ -199,7 +199,8 @@ static void app_dialect(const struct route *rt, struct reply *rp)
 	if (!json_object_object_get_ex(rp->body, "detail", &detail))
 		json_object_object_get_ex(rp->body, "title", &detail);
 	text = detail != NULL ? json_object_get_string(detail) : "error";
-	if (rp->status == 401 || (rp->status == 402 && rt->dialect == DIALECT_DEEPL)) {
+	if (rp->status == 401 || (rt->dialect == DIALECT_DEEPL && (rp->status == 402 ||
+	    rp->problem == PROBLEM_KEY_QUOTA))) {
 		/* both answer a bad key with 403; DeepL's quota exceeded is 456 */
 		rp->status = rp->status == 401 ? 403 : 456;
 		json_object_object_add(rp->body, "status", json_object_new_int(rp->status));

@@ -12,7 +12,7 @@
 /* Cached value: "key" and the identity's fields, tab-separated, or "none"
  * for a key that does not authenticate. */
 #define CACHED_NONE "none"
-#define CACHED_FIELDS 11
+#define CACHED_FIELDS 12
 
 void auth_cache_key(const char *hash_hex, char *out, size_t outsz)
 {
@@ -42,7 +42,8 @@ static long count_field(const char *s)
 
 /* Fills id from the CACHED_FIELDS strings f (id, workspace, role, prefix,
  * created_at, last_used_at, the minute, hour and day rate limits, exempt,
- * the scopes: "*" or a list). Returns 1, or -1 when one is unusable. */
+ * the scopes: "*" or a list, the monthly character quota). Returns 1, or -1
+ * when one is unusable. */
 static int identity_fill(struct identity *id, char *const *f)
 {
 	for (int i = 0; i < RATE_WINDOW__MAX; i++)
@@ -50,6 +51,9 @@ static int identity_fill(struct identity *id, char *const *f)
 			return -1;
 	id->rate_exempt = strcmp(f[9], "1") == 0;
 	if (scope_list_parse(f[10], &id->scopes) < 0)
+		return -1;
+	id->char_quota = atoll(f[11]);
+	if (id->char_quota < 0)
 		return -1;
 	id->role = role_parse(f[2]);
 	if (strlen(f[0]) != UUID_STR_LEN || strlen(f[1]) != UUID_STR_LEN ||
@@ -171,10 +175,11 @@ enum problem auth_api_key(struct worker *w, const char *token, struct identity *
 	if (ttl > 0) {
 		char scopes[96];
 		scope_list_format(id->scopes, scopes, sizeof(scopes));
-		int n = found ? snprintf(val, sizeof(val), "key\t%s\t%s\t%s\t%s\t%s\t%s\t%ld\t%ld\t%ld\t%d\t%s",
+		int n = found ? snprintf(val, sizeof(val), "key\t%s\t%s\t%s\t%s\t%s\t%s\t%ld\t%ld\t%ld\t%d\t%s\t%lld",
 		    id->key_id, id->workspace_id, role_name(id->role), id->key_prefix,
 		    id->key_created_at, id->key_last_used_at, id->rate_limit[RATE_MINUTE],
-		    id->rate_limit[RATE_HOUR], id->rate_limit[RATE_DAY], id->rate_exempt, scopes)
+		    id->rate_limit[RATE_HOUR], id->rate_limit[RATE_DAY], id->rate_exempt, scopes,
+		    id->char_quota)
 		    : snprintf(val, sizeof(val), "%s", CACHED_NONE);
 		(void)cache_set_memo(w->cache, ckey, val, (size_t)n, mc_ttl, memo_ms);
 	}

@@ -14,10 +14,11 @@
 /* Runs the reservation. Returns 1 with hold_id set, 0 when refused, -1
  * when the database failed. */
 static int reserve_once(struct worker *w, const char *workspace_id, const char *amount,
-    const char *request_id, const char *idem, char hold_id[UUID_STR_LEN + 1])
+    const char *request_id, const char *idem, const char *quota_key, const char *chars,
+    char hold_id[UUID_STR_LEN + 1])
 {
 	char ttl[24];
-	const char *params[] = { workspace_id, amount, request_id, ttl, idem };
+	const char *params[] = { workspace_id, amount, request_id, ttl, idem, quota_key, chars };
 	PGresult *res;
 	int rc;
 
@@ -81,16 +82,20 @@ static enum problem refusal(struct worker *w, const char *workspace_id, long lon
 	return p;
 }
 
-enum problem billing_reserve(struct worker *w, const char *workspace_id, long long amount,
-    const char *request_id, const char *idem, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
+/* Reserves as billing_reserve_quota() does, the quota's characters
+ * (quota_key NULL: none) already taken in the open transaction. */
+static enum problem reserve_credit(struct worker *w, const char *workspace_id, long long amount,
+    const char *request_id, const char *idem, const char *quota_key, long long characters,
+    char hold_id[UUID_STR_LEN + 1], struct reply *rp)
 {
-	char amt[24];
+	char amt[24], chars[24];
 	int rc;
 
 	snprintf(amt, sizeof(amt), "%lld", amount);
-	rc = reserve_once(w, workspace_id, amt, request_id, idem, hold_id);
+	snprintf(chars, sizeof(chars), "%lld", quota_key != NULL ? characters : 0);
+	rc = reserve_once(w, workspace_id, amt, request_id, idem, quota_key, chars, hold_id);
 	if (rc == 0 && release_expired(w, workspace_id) == 0)
-		rc = reserve_once(w, workspace_id, amt, request_id, idem, hold_id);
+		rc = reserve_once(w, workspace_id, amt, request_id, idem, quota_key, chars, hold_id);
 	if (rc == 1)
 		return PROBLEM_NONE;
 	if (rc < 0) {
@@ -98,6 +103,90 @@ enum problem billing_reserve(struct worker *w, const char *workspace_id, long lo
 		return PROBLEM_UNAVAILABLE;
 	}
 	return refusal(w, workspace_id, amount, rp);
+}
+
+enum problem billing_reserve(struct worker *w, const char *workspace_id, long long amount,
+    const char *request_id, const char *idem, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
+{
+	return reserve_credit(w, workspace_id, amount, request_id, idem, NULL, 0, hold_id, rp);
+}
+
+/* Explains a refused quota reservation of characters for key_id into rp
+ * (detail, reset time, Retry-After). Returns PROBLEM_KEY_QUOTA. */
+static enum problem quota_refusal(struct worker *w, const char *key_id, long long quota,
+    long long characters, struct reply *rp)
+{
+	const char *params[] = { key_id };
+	PGresult *res = db_exec(w->db, STMT_QUOTA_USED, params);
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		snprintf(rp->detail, sizeof(rp->detail), "this key may have %lld characters a month; "
+		    "%lld are used and %lld reserved, and this request needs up to %lld; the quota "
+		    "resets at %s", quota, db_num(res, 0, 0), db_num(res, 0, 1), characters,
+		    PQgetvalue(res, 0, 2));
+		if (rp->extra == NULL)
+			rp->extra = json_object_new_object();
+		json_object_object_add(rp->extra, "reset", json_object_new_string(PQgetvalue(res, 0, 2)));
+		json_object_object_add(rp->extra, "quota", json_object_new_int64(quota));
+		rp->retry_after = (int)db_num(res, 0, 3) > 0 ? (int)db_num(res, 0, 3) : 1;
+	} else
+		snprintf(rp->detail, sizeof(rp->detail), "this key's monthly quota of %lld characters "
+		    "does not leave %lld", quota, characters);
+	PQclear(res);
+	return PROBLEM_KEY_QUOTA;
+}
+
+/* Takes characters of key_id's quota this month inside the open
+ * transaction. Returns 1 taken, 0 they do not fit, -1 error. */
+static int quota_take(struct worker *w, const char *key_id, long long quota, long long characters)
+{
+	char n[24], q[24];
+	const char *params[] = { key_id, n, q };
+	PGresult *res;
+	int rc;
+
+	snprintf(n, sizeof(n), "%lld", characters);
+	snprintf(q, sizeof(q), "%lld", quota);
+	res = db_exec(w->db, STMT_QUOTA_RESERVE, params);
+	rc = res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ? -1 : PQntuples(res) == 1;
+	if (rc < 0 && res != NULL)
+		log_msg(LOG_LEVEL_ERROR, "quota reserve: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	return rc;
+}
+
+enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, long long amount,
+    const char *request_id, const char *idem, const char *key_id, long long quota,
+    long long characters, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
+{
+	enum problem p;
+	int rc;
+
+	if (quota <= 0 || key_id == NULL || key_id[0] == '\0')
+		return reserve_credit(w, workspace_id, amount, request_id, idem, NULL, 0, hold_id, rp);
+	if (db_command(w->db, "BEGIN") < 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "credits cannot be checked right now");
+		return PROBLEM_UNAVAILABLE;
+	}
+	/* the workspace row first, then the key's: the order every statement
+	 * that settles or releases holds locks them in, so none deadlocks */
+	p = reserve_credit(w, workspace_id, amount, request_id, idem, key_id, characters, hold_id,
+	    rp);
+	if (p == PROBLEM_NONE && (rc = quota_take(w, key_id, quota, characters)) != 1) {
+		p = rc == 0 ? PROBLEM_KEY_QUOTA : PROBLEM_UNAVAILABLE;
+		if (rc < 0)
+			snprintf(rp->detail, sizeof(rp->detail), "credits cannot be checked right now");
+	}
+	if (p == PROBLEM_NONE && db_command(w->db, "COMMIT") < 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "credits cannot be checked right now");
+		hold_id[0] = '\0';
+		return PROBLEM_UNAVAILABLE;
+	}
+	if (p != PROBLEM_NONE) {
+		hold_id[0] = '\0';
+		(void)db_command(w->db, "ROLLBACK");
+	}
+	return p == PROBLEM_KEY_QUOTA ? quota_refusal(w, key_id, quota, characters, rp) : p;
 }
 
 long billing_release_all_expired(struct worker *w)

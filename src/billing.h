@@ -20,6 +20,15 @@ struct reply;
 enum problem billing_reserve(struct worker *w, const char *workspace_id, long long amount,
     const char *request_id, const char *idem, char hold_id[UUID_STR_LEN + 1], struct reply *rp);
 
+/* Like billing_reserve(), and also takes characters of key_id's monthly
+ * quota (quota > 0; else none) in the same transaction, so that neither is
+ * held without the other. Returns billing_reserve()'s results, or
+ * PROBLEM_KEY_QUOTA (429, with rp->detail, the reset time in rp->extra and
+ * Retry-After) when the quota does not leave them. */
+enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, long long amount,
+    const char *request_id, const char *idem, const char *key_id, long long quota,
+    long long characters, char hold_id[UUID_STR_LEN + 1], struct reply *rp);
+
 /* Redeems coupon code for workspace_id: its amount is credited with a
  * ledger row, once per workspace, while it is unexpired and not used up
  * (the coupon row is locked for it). Returns PROBLEM_NONE with *amount

@@ -42,6 +42,7 @@ struct identity {
 	long rate_limit[RATE_WINDOW__MAX];  /* requests per window; 0: not limited */
 	int rate_exempt;                    /* the key is never limited */
 	unsigned scopes;                    /* bit (1 << scope) per key_scope held */
+	long long char_quota;               /* characters a month; 0: no quota */
 };
 
 /* Returns "member"/"admin" for r, "" when out of range. */

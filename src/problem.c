@@ -33,6 +33,7 @@ static const struct problem_info problems[PROBLEM__MAX] = {
 	[PROBLEM_CONFLICT] = { 409, T("conflict"), "This conflicts with what exists" },
 	[PROBLEM_PAYMENT_DECLINED] = { 402, T("payment-declined"), "The payment was declined" },
 	[PROBLEM_RATE_LIMITED] = { 429, T("rate-limited"), "Too many requests" },
+	[PROBLEM_KEY_QUOTA] = { 429, T("key-quota-exceeded"), "This key's monthly quota is used up" },
 	[PROBLEM_INTERNAL] = { 500, T("internal"), "Internal server error" },
 	[PROBLEM_UNAVAILABLE] = { 503, T("unavailable"), "Service temporarily unavailable" },
 };

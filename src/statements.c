@@ -6,6 +6,16 @@
 #include "report_sql.h"
 #include "statements.h"
 
+/* A CTE giving back to their keys' quotas the characters that the holds
+ * deleted by CTE holds (with quota_key, quota_month, quota_characters)
+ * had reserved. Unreferenced, it runs after the statement's other parts,
+ * so the key's row is locked after the workspace's, as everywhere. */
+#define QUOTA_GIVE_BACK(holds) \
+	" quota_back AS (UPDATE key_month_usage k SET reserved = k.reserved - g.n" \
+	"  FROM (SELECT quota_key, quota_month, sum(quota_characters) AS n FROM " holds \
+	"   WHERE quota_key IS NOT NULL GROUP BY 1, 2) g" \
+	"  WHERE k.key_id = g.quota_key AND k.month = g.quota_month)"
+
 static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_PING] = { "ping", "SELECT 1", 0, 1 },
 	/* the session's statement timeout; and no JIT compilation, which
@@ -20,7 +30,8 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  coalesce(a.rate_per_minute, p.rate_per_minute, 0) AS rpm,"
 	    "  coalesce(a.rate_per_hour, p.rate_per_hour, 0) AS rph,"
 	    "  coalesce(a.rate_per_day, p.rate_per_day, 0) AS rpd, a.rate_exempt,"
-	    "  coalesce(array_to_string(a.scopes, ','), '*') AS scopes"
+	    "  coalesce(array_to_string(a.scopes, ','), '*') AS scopes,"
+	    "  coalesce(a.monthly_character_quota, 0) AS quota"
 	    "  FROM api_keys a JOIN workspaces w ON w.id = a.workspace_id"
 	    "  JOIN plans p ON p.name = w.plan"
 	    "  WHERE a.key_hash = decode($1, 'hex') AND a.revoked_at IS NULL),"
@@ -30,7 +41,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  RETURNING a.id, a.last_used_at)"
 	    " SELECT k.id, k.workspace_id, k.role, k.prefix, to_json(k.created_at)#>>'{}',"
 	    "  coalesce(to_json(coalesce(t.last_used_at, k.last_used_at))#>>'{}', ''),"
-	    "  k.rpm, k.rph, k.rpd, k.rate_exempt::int, k.scopes"
+	    "  k.rpm, k.rph, k.rpd, k.rate_exempt::int, k.scopes, k.quota"
 	    " FROM k LEFT JOIN touch t ON t.id = k.id", 1, 1 },
 	[STMT_WORKSPACE_GET] = { "workspace_get",
 	    "SELECT id, name, plan, to_json(created_at)#>>'{}', providers, time_zone"
@@ -56,9 +67,10 @@ static const struct stmt_def defs[STMT__MAX] = {
 	/* $5: name or NULL; $6: scopes as '{a,b}' or NULL (all); $7: the
 	 * creating key or NULL */
 	[STMT_KEY_INSERT] = { "key_insert",
-	    "INSERT INTO api_keys (workspace_id, prefix, key_hash, role, name, scopes, created_by)"
-	    " VALUES ($1, $2, decode($3, 'hex'), $4, $5, $6::text[], $7::uuid)"
-	    " RETURNING id, to_json(created_at)#>>'{}'", 7, 0 },
+	    "INSERT INTO api_keys (workspace_id, prefix, key_hash, role, name, scopes, created_by,"
+	    " monthly_character_quota)"
+	    " VALUES ($1, $2, decode($3, 'hex'), $4, $5, $6::text[], $7::uuid, $8::bigint)"
+	    " RETURNING id, to_json(created_at)#>>'{}'", 8, 0 },
 	/* an active key of workspace $2 only: another's is not found */
 	[STMT_KEY_REVOKE_OWN] = { "key_revoke_own",
 	    "UPDATE api_keys SET revoked_at = now()"
@@ -71,8 +83,10 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_KEY_LIST] = { "key_list",
 	    "SELECT id, prefix, role, to_json(created_at)#>>'{}',"
 	    "  coalesce(to_json(last_used_at)#>>'{}', ''),"
-	    "  coalesce(to_json(revoked_at)#>>'{}', ''), name, scopes::text"
-	    " FROM api_keys WHERE workspace_id = $1 ORDER BY created_at, id", 1, 1 },
+	    "  coalesce(to_json(revoked_at)#>>'{}', ''), name, scopes::text, monthly_character_quota,"
+	    "  coalesce((SELECT characters FROM key_month_usage u WHERE u.key_id = a.id"
+	    "   AND u.month = date_trunc('month', now() AT TIME ZONE 'UTC')::date), 0)"
+	    " FROM api_keys a WHERE workspace_id = $1 ORDER BY created_at, id", 1, 1 },
 	/* $2..$4: the minute, hour and day limits: a number, 'plan' (the
 	 * plan's) or NULL (kept); $5: exempt ('on'/'off') or NULL (kept) */
 	[STMT_KEY_LIMITS] = { "key_limits",
@@ -83,11 +97,13 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  WHEN $3 = 'plan' THEN NULL ELSE $3::integer END,"
 	    " rate_per_day = CASE WHEN $4::text IS NULL THEN rate_per_day"
 	    "  WHEN $4 = 'plan' THEN NULL ELSE $4::integer END,"
-	    " rate_exempt = coalesce($5::boolean, rate_exempt)"
+	    " rate_exempt = coalesce($5::boolean, rate_exempt),"
+	    " monthly_character_quota = CASE WHEN $6::text IS NULL THEN monthly_character_quota"
+	    "  WHEN $6 = 'none' THEN NULL ELSE $6::bigint END"
 	    " WHERE (id::text = $1 OR prefix = $1) AND revoked_at IS NULL"
 	    " RETURNING id, encode(key_hash, 'hex'), coalesce(rate_per_minute::text, 'plan'),"
 	    "  coalesce(rate_per_hour::text, 'plan'), coalesce(rate_per_day::text, 'plan'),"
-	    "  rate_exempt::text", 5, 1 },
+	    "  rate_exempt::text, coalesce(monthly_character_quota::text, 'none')", 6, 1 },
 	/* $2..$4 as for key_limits, with 'none' for no limit */
 	[STMT_PLAN_LIMITS] = { "plan_limits",
 	    "UPDATE plans SET"
@@ -249,7 +265,12 @@ static const struct stmt_def defs[STMT__MAX] = {
 	 * charged) and the queued auto payment's id (NULL: none). */
 	[STMT_USAGE_SETTLE] = { "usage_settle",
 	    "WITH hold AS (DELETE FROM credit_holds WHERE id = $15::uuid"
-	    "  RETURNING workspace_id, amount_micros),"
+	    "  RETURNING workspace_id, amount_micros, quota_key, quota_month, quota_characters),"
+	    /* the key's quota: the reservation becomes the characters billed */
+	    " kq AS (UPDATE key_month_usage k SET reserved = k.reserved - h.quota_characters,"
+	    "  characters = k.characters + CASE WHEN $13::integer < 400 THEN $10::bigint ELSE 0 END"
+	    "  FROM hold h WHERE h.quota_key IS NOT NULL AND k.key_id = h.quota_key"
+	    "  AND k.month = h.quota_month),"
 	    " ws AS (UPDATE workspaces w SET reserved_micros = w.reserved_micros - h.amount_micros,"
 	    "  balance_micros = w.balance_micros - $16::bigint,"
 	    "  month_spent_micros = CASE WHEN w.month_start ="
@@ -294,18 +315,41 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "    <= coalesce(w.monthly_cap_micros, p.monthly_cap_micros))"
 	    "  RETURNING w.id)"
 	    " INSERT INTO credit_holds (workspace_id, amount_micros, request_id, expires_at,"
-	    "  idempotency_key)"
-	    " SELECT id, $2::bigint, $3, now() + make_interval(secs => $4::integer), $5 FROM ws"
-	    " RETURNING id", 5, 0 },
+	    "  idempotency_key, quota_key, quota_month, quota_characters)"
+	    " SELECT id, $2::bigint, $3, now() + make_interval(secs => $4::integer), $5, $6::uuid,"
+	    "  CASE WHEN $6::uuid IS NULL THEN NULL"
+	    "   ELSE date_trunc('month', now() AT TIME ZONE 'UTC')::date END, $7::bigint FROM ws"
+	    " RETURNING id", 7, 0 },
+	/* $2 characters of key $1's quota $3 this month (UTC), if they fit;
+	 * returns the characters billed so far (no row: they do not fit) */
+	[STMT_QUOTA_RESERVE] = { "quota_reserve",
+	    "INSERT INTO key_month_usage AS k (key_id, month, reserved)"
+	    " SELECT $1::uuid, date_trunc('month', now() AT TIME ZONE 'UTC')::date, $2::bigint"
+	    " WHERE $2::bigint <= $3::bigint"
+	    " ON CONFLICT (key_id, month) DO UPDATE SET reserved = k.reserved + EXCLUDED.reserved"
+	    " WHERE k.characters + k.reserved + EXCLUDED.reserved <= $3::bigint"
+	    " RETURNING k.characters", 3, 0 },
+	/* key $1's billed and reserved characters this month, and when it resets */
+	[STMT_QUOTA_USED] = { "quota_used",
+	    "SELECT coalesce(sum(characters), 0), coalesce(sum(reserved), 0),"
+	    " to_json((date_trunc('month', now() AT TIME ZONE 'UTC') + interval '1 month')"
+	    "  AT TIME ZONE 'UTC')#>>'{}',"
+	    " extract(epoch FROM (date_trunc('month', now() AT TIME ZONE 'UTC') + interval '1 month')"
+	    "  AT TIME ZONE 'UTC' - now())::bigint"
+	    " FROM key_month_usage WHERE key_id = $1::uuid"
+	    " AND month = date_trunc('month', now() AT TIME ZONE 'UTC')::date", 1, 1 },
 	[STMT_BILLING_RELEASE_EXPIRED] = { "billing_release_expired",
 	    "WITH expired AS (DELETE FROM credit_holds WHERE workspace_id = $1::uuid"
-	    "  AND expires_at < now() RETURNING amount_micros)"
+	    "  AND expires_at < now()"
+	    "  RETURNING amount_micros, quota_key, quota_month, quota_characters),"
+	    QUOTA_GIVE_BACK("expired") ","
 	    " UPDATE workspaces SET reserved_micros = reserved_micros -"
 	    "  (SELECT sum(amount_micros) FROM expired)"
 	    " WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM expired)", 1, 0 },
 	[STMT_BILLING_RELEASE_ALL_EXPIRED] = { "billing_release_all_expired",
 	    "WITH expired AS (DELETE FROM credit_holds WHERE expires_at < now()"
-	    "  RETURNING workspace_id, amount_micros),"
+	    "  RETURNING workspace_id, amount_micros, quota_key, quota_month, quota_characters),"
+	    QUOTA_GIVE_BACK("expired") ","
 	    " s AS (SELECT workspace_id, sum(amount_micros) AS amt FROM expired GROUP BY 1)"
 	    " UPDATE workspaces w SET reserved_micros = w.reserved_micros - s.amt FROM s"
 	    " WHERE w.id = s.workspace_id", 0, 0 },
@@ -477,10 +521,11 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " freed AS (DELETE FROM credit_holds h WHERE h.workspace_id = $1::uuid"
 	    "  AND EXISTS (SELECT 1 FROM ins) AND EXISTS (SELECT 1 FROM dead)"
 	    "  AND (h.request_id IN (SELECT owner FROM dead) OR h.idempotency_key = $2)"
-	    "  RETURNING h.amount_micros),"
+	    "  RETURNING h.amount_micros, h.quota_key, h.quota_month, h.quota_characters),"
 	    " back AS (UPDATE workspaces SET reserved_micros = reserved_micros -"
 	    "  (SELECT sum(amount_micros) FROM freed)"
-	    "  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM freed))"
+	    "  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM freed)),"
+	    QUOTA_GIVE_BACK("freed")
 	    " SELECT claimed FROM ins", 5, 0 },
 	[STMT_IDEM_GET] = { "idem_get",
 	    "SELECT state, request_hash = decode($3, 'hex'), coalesce(status, 0),"

@@ -257,14 +257,15 @@ static enum problem reserve_worst_case(struct run *x, const struct provider *con
 			dearest = p;
 	}
 	worst = money_cost(x->characters, dearest);
-	if (worst == 0)
+	if (worst == 0 && x->q->char_quota <= 0)
 		return PROBLEM_NONE;
 	if (worst < 0) {
 		snprintf(x->rp->detail, sizeof(x->rp->detail), "this request is too large to price");
 		return PROBLEM_INVALID_FIELD;
 	}
-	return billing_reserve(x->w, x->q->workspace_id, worst, x->q->request_id,
-	    x->q->idempotency_key, x->u->hold_id, x->rp);
+	return billing_reserve_quota(x->w, x->q->workspace_id, worst, x->q->request_id,
+	    x->q->idempotency_key, x->q->key_id, x->q->char_quota, x->characters, x->u->hold_id,
+	    x->rp);
 }
 
 /* Translates the m entries g of one source language, trying the providers
@@ -556,6 +557,8 @@ enum problem translation_serve(struct worker *w, struct request *r,
 	enum problem p;
 
 	q->workspace_id = r->ident.workspace_id;
+	q->key_id = r->ident.key_id;
+	q->char_quota = r->ident.char_quota;
 	q->request_id = r->request_id;
 	q->idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;
 	p = translation_check(w, q, rp);

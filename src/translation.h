@@ -31,6 +31,8 @@ struct translation_request {
 	const char *workspace_id;    /* the caller's (cache scope when per workspace) */
 	const char *request_id;
 	const char *idempotency_key; /* the request's claimed key, or NULL */
+	const char *key_id;          /* the caller's API key ("" for a user) */
+	long long char_quota;        /* its monthly character quota; 0: none */
 };
 
 /* The outcome: entries[i] is the translation of texts[i]; detected[i] its

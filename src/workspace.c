@@ -192,7 +192,7 @@ int workspace_plan_valid(const char *plan)
 int workspace_create(struct db *db, const char *name, const char *plan,
     char id[UUID_STR_LEN + 1], char *key, size_t keysz, char *err, size_t errsz)
 {
-	const struct apikey_spec first = { ROLE_ADMIN, NULL, NULL, NULL };
+	const struct apikey_spec first = { ROLE_ADMIN, NULL, NULL, NULL, NULL };
 	const char *params[] = { name, plan };
 	struct apikey_made made;
 	PGresult *res = NULL;

@@ -68,6 +68,31 @@ int make_key(const char *workspace_id, const char *role, char *key, size_t keysz
 	return key[0] ? 0 : -1;
 }
 
+long request_as(const char *method, const char *path, const char *cred, const char *body,
+    struct http_response *r)
+{
+	char auth[4096];
+	const char *h[] = { "Content-Type: application/json", auth, NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cred != NULL ? cred : "");
+	if (cred == NULL)
+		h[1] = NULL;
+	return http_request(method, path, h, body, body != NULL ? strlen(body) : 0, r);
+}
+
+int log_lines(const char *text)
+{
+	FILE *f = fopen(getenv("DRAGOMAN_TEST_LOG"), "r");
+	char line[8192];
+	int n = 0;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, text) != NULL;
+	if (f != NULL)
+		fclose(f);
+	return n;
+}
+
 /* GET path with the bearer key (NULL: no Authorization). */
 long get(const char *path, const char *key, struct http_response *r)
 {

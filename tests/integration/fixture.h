@@ -29,6 +29,15 @@ int make_key(const char *workspace_id, const char *role, char *key, size_t keysz
  * status; release r with http_free(). */
 long get(const char *path, const char *key, struct http_response *r);
 
+/* Sends method path with "Authorization: Bearer cred" (NULL: none; an API
+ * key or an access token) and the JSON body (NULL: none). Returns the
+ * status; release r with http_free(). */
+long request_as(const char *method, const char *path, const char *cred, const char *body,
+    struct http_response *r);
+
+/* Returns how many lines of the server's log (DRAGOMAN_TEST_LOG) hold text. */
+int log_lines(const char *text);
+
 /* Runs tests/harness/stack VERB on this stack. Returns system()'s status. */
 int stack(const char *verb);
 

@@ -25,20 +25,6 @@ static char ws[64], admin_key[128], owner_id[64];
 static unsigned char secret[256];
 static size_t secret_len;
 
-/* Sends method path with "Authorization: Bearer cred" (NULL: none) and
- * the JSON body (NULL: none). Returns the status. */
-static long call(const char *method, const char *path, const char *cred, const char *body,
-    struct http_response *r)
-{
-	char auth[JWT_MAX_LEN + 40];
-	const char *h[] = { "Content-Type: application/json", auth, NULL };
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", cred ? cred : "");
-	if (cred == NULL)
-		h[1] = NULL;
-	return http_request(method, path, h, body, body ? strlen(body) : 0, r);
-}
-
 /* Signs in; copies the tokens on 200. Returns the status. */
 static long login(const char *email, const char *password, char *access, char *refresh)
 {
@@ -47,7 +33,7 @@ static long login(const char *email, const char *password, char *access, char *r
 	long st;
 
 	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
-	st = call("POST", "/v1/auth/login", NULL, body, &r);
+	st = request_as("POST", "/v1/auth/login", NULL, body, &r);
 	if (st == 200) {
 		snprintf(access, JWT_MAX_LEN, "%s", http_json_str(&r, "access_token"));
 		snprintf(refresh, 64, "%s", http_json_str(&r, "refresh_token"));
@@ -64,7 +50,7 @@ static long refresh_with(const char *refresh, char *access, char *new_refresh)
 	long st;
 
 	snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", refresh);
-	st = call("POST", "/v1/auth/refresh", NULL, body, &r);
+	st = request_as("POST", "/v1/auth/refresh", NULL, body, &r);
 	if (st == 200) {
 		snprintf(access, JWT_MAX_LEN, "%s", http_json_str(&r, "access_token"));
 		snprintf(new_refresh, 64, "%s", http_json_str(&r, "refresh_token"));
@@ -90,7 +76,7 @@ static int make_user(const char *email, const char *role, char *id, size_t idsz)
 static long whoami(const char *cred)
 {
 	struct http_response r;
-	long st = call("GET", "/v1/workspace", cred, NULL, &r);
+	long st = request_as("GET", "/v1/workspace", cred, NULL, &r);
 
 	http_free(&r);
 	return st;
@@ -106,7 +92,7 @@ static void test_sign_in(void)
 
 	CU_ASSERT_EQUAL_FATAL(login("Owner@Example.test", PASSWORD, access, refresh), 200);
 	CU_ASSERT_EQUAL(strncmp(refresh, "dgr_", 4), 0);
-	CU_ASSERT_EQUAL(call("GET", "/v1/workspace", access, NULL, &r), 200);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/workspace", access, NULL, &r), 200);
 	CU_ASSERT(json_object_object_get_ex(r.json, "user", &user) &&
 	    json_object_object_get_ex(user, "id", &v) &&
 	    strcmp(json_object_get_string(v), owner_id) == 0);
@@ -114,7 +100,7 @@ static void test_sign_in(void)
 	    strcmp(json_object_get_string(v), "owner") == 0);
 	http_free(&r);
 	/* an owner may do what admins may */
-	CU_ASSERT_EQUAL(call("GET", "/v1/keys", access, NULL, &r), 200);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/keys", access, NULL, &r), 200);
 	http_free(&r);
 	/* access tokens are for the native API, not the DeepL routes */
 	snprintf(dk, sizeof(dk), "Authorization: DeepL-Auth-Key %s", access);
@@ -122,12 +108,12 @@ static void test_sign_in(void)
 	http_free(&r);
 	/* a wrong password and an unknown email get the same answer */
 	CU_ASSERT_EQUAL(login("owner@example.test", "wrong password!", access, refresh), 401);
-	CU_ASSERT_EQUAL(call("POST", "/v1/auth/login", NULL, "{\"email\":\"nobody@example.test\","
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/auth/login", NULL, "{\"email\":\"nobody@example.test\","
 	    "\"password\":\"whatever it is\"}", &r), 401);
 	CU_ASSERT(http_is_problem(&r));
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "detail"), "the email or the password is wrong");
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("POST", "/v1/auth/login", NULL, "{\"email\":\"owner@example.test\"}",
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/auth/login", NULL, "{\"email\":\"owner@example.test\"}",
 	    &r), 400);
 	http_free(&r);
 }
@@ -238,7 +224,7 @@ static void test_logout_everywhere_at_once(void)
 	/* every worker has seen the session */
 	for (int i = 0; i < 8; i++)
 		CU_ASSERT_EQUAL(whoami(access), 200);
-	CU_ASSERT_EQUAL(call("POST", "/v1/auth/logout", access, "", &r), 204);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/auth/logout", access, "", &r), 204);
 	http_free(&r);
 	for (int i = 0; i < 16; i++)
 		refused += whoami(access) == 401;
@@ -247,7 +233,7 @@ static void test_logout_everywhere_at_once(void)
 	/* the other session goes on */
 	CU_ASSERT_EQUAL(whoami(other), 200);
 	/* an API key has no session to end */
-	CU_ASSERT_EQUAL(call("POST", "/v1/auth/logout", admin_key, "", &r), 403);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/auth/logout", admin_key, "", &r), 403);
 	http_free(&r);
 }
 
@@ -256,30 +242,30 @@ static void test_users_added_by_admins(void)
 	struct http_response r;
 	char member[128], access[JWT_MAX_LEN], refresh[64];
 
-	CU_ASSERT_EQUAL(call("POST", "/v1/users", admin_key, "{\"email\":\"ana@example.test\","
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":\"ana@example.test\","
 	    "\"password\":\"" PASSWORD "\",\"role\":\"member\"}", &r), 201);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "role"), "member");
 	http_free(&r);
 	CU_ASSERT_EQUAL(login("ana@example.test", PASSWORD, access, refresh), 200);
 	/* a member user is a member: no admin routes */
-	CU_ASSERT_EQUAL(call("GET", "/v1/keys", access, NULL, &r), 403);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/keys", access, NULL, &r), 403);
 	http_free(&r);
 	/* an admin key cannot add an owner; a taken email; not an email; a
 	 * short password; a member cannot add anyone */
-	CU_ASSERT_EQUAL(call("POST", "/v1/users", admin_key, "{\"email\":\"boss@example.test\","
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":\"boss@example.test\","
 	    "\"password\":\"" PASSWORD "\",\"role\":\"owner\"}", &r), 403);
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("POST", "/v1/users", admin_key, "{\"email\":\"ANA@example.test\","
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":\"ANA@example.test\","
 	    "\"password\":\"" PASSWORD "\"}", &r), 409);
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("POST", "/v1/users", admin_key, "{\"email\":\"not an email\","
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":\"not an email\","
 	    "\"password\":\"" PASSWORD "\"}", &r), 400);
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("POST", "/v1/users", admin_key, "{\"email\":\"bo@example.test\","
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":\"bo@example.test\","
 	    "\"password\":\"short\"}", &r), 400);
 	http_free(&r);
 	CU_ASSERT_EQUAL(make_key(ws, "member", member, sizeof(member)), 0);
-	CU_ASSERT_EQUAL(call("POST", "/v1/users", member, "{\"email\":\"eve@example.test\","
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", member, "{\"email\":\"eve@example.test\","
 	    "\"password\":\"" PASSWORD "\"}", &r), 403);
 	http_free(&r);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM users WHERE workspace_id = $1", ws), 2);
@@ -293,18 +279,18 @@ static void test_preferences(void)
 	int len;
 
 	CU_ASSERT_EQUAL_FATAL(login("owner@example.test", PASSWORD, access, refresh), 200);
-	CU_ASSERT_EQUAL(call("GET", "/v1/preferences", access, NULL, &r), 200);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/preferences", access, NULL, &r), 200);
 	CU_ASSERT(json_object_object_get_ex(r.json, "target_language", &v) && v == NULL);
 	http_free(&r);
 	/* no target and none preferred */
 	len = snprintf(body, sizeof(body), "{\"text\":\"The dog is %ld years old.\",\"source\":\"en\"}",
 	    (long)getpid());
-	CU_ASSERT_EQUAL(call("POST", "/v1/translate", access, body, &r), 400);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", access, body, &r), 400);
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("PUT", "/v1/preferences", access, "{\"target_language\":\"es\"}", &r), 200);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access, "{\"target_language\":\"es\"}", &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "target_language"), "es");
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("POST", "/v1/translate", access, body, &r), 200);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", access, body, &r), 200);
 	CU_ASSERT(json_object_object_get_ex(r.json, "translations", &tr) &&
 	    json_object_object_get_ex(json_object_array_get_idx(tr, 0), "text", &v) &&
 	    strstr(json_object_get_string(v), "perro") != NULL);
@@ -313,18 +299,18 @@ static void test_preferences(void)
 	/* the event names the user */
 	CU_ASSERT(pg_num("SELECT count(*) FROM usage_events WHERE user_id = $1 AND endpoint = "
 	    "'translate'", owner_id) >= 1);
-	CU_ASSERT_EQUAL(call("PUT", "/v1/preferences", access, "{\"translation_enabled\":false}", &r),
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access, "{\"translation_enabled\":false}", &r),
 	    200);
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("POST", "/v1/translate", access, body, &r), 403);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", access, body, &r), 403);
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("PUT", "/v1/preferences", access, "{\"translation_enabled\":true,"
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access, "{\"translation_enabled\":true,"
 	    "\"target_language\":\"\"}", &r), 200);
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("PUT", "/v1/preferences", access, "{\"target_language\":\"ES\"}", &r), 400);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access, "{\"target_language\":\"ES\"}", &r), 400);
 	http_free(&r);
 	/* preferences are a user's: an API key has none */
-	CU_ASSERT_EQUAL(call("GET", "/v1/preferences", admin_key, NULL, &r), 403);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/preferences", admin_key, NULL, &r), 403);
 	http_free(&r);
 }
 
@@ -337,7 +323,7 @@ static void test_brute_force(void)
 	/* five wrong passwords for one account: then even the right one waits */
 	for (int i = 0; i < 5; i++)
 		CU_ASSERT_EQUAL(login("owner@example.test", "not the password", access, refresh), 401);
-	CU_ASSERT_EQUAL(call("POST", "/v1/auth/login", NULL, "{\"email\":\"owner@example.test\","
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/auth/login", NULL, "{\"email\":\"owner@example.test\","
 	    "\"password\":\"" PASSWORD "\"}", &r), 429);
 	CU_ASSERT(http_is_problem(&r));
 	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
@@ -365,9 +351,9 @@ static void test_export_and_delete(void)
 	CU_ASSERT_EQUAL_FATAL(login("leaving@example.test", PASSWORD, access, refresh), 200);
 	snprintf(body, sizeof(body), "{\"text\":\"The cat %ld is black.\",\"source\":\"en\","
 	    "\"target\":\"es\"}", (long)getpid());
-	CU_ASSERT_EQUAL(call("POST", "/v1/translate", access, body, &r), 200);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", access, body, &r), 200);
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("GET", "/v1/account/export", access, NULL, &r), 200);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/account/export", access, NULL, &r), 200);
 	CU_ASSERT(json_object_object_get_ex(r.json, "user", &user) &&
 	    json_object_object_get_ex(user, "email", &v) &&
 	    strcmp(json_object_get_string(v), "leaving@example.test") == 0);
@@ -376,7 +362,7 @@ static void test_export_and_delete(void)
 	CU_ASSERT_PTR_NULL(strstr(r.body, "scrypt"));
 	http_free(&r);
 	ledger_rows = pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1", ws);
-	CU_ASSERT_EQUAL(call("DELETE", "/v1/account", access, NULL, &r), 204);
+	CU_ASSERT_EQUAL(request_as("DELETE", "/v1/account", access, NULL, &r), 204);
 	http_free(&r);
 	CU_ASSERT_EQUAL(whoami(access), 401);
 	CU_ASSERT_EQUAL(login("leaving@example.test", PASSWORD, access, refresh), 401);

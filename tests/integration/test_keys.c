@@ -4,6 +4,7 @@
  * routes, and no key ever gaining more than the key that made it. */
 #include "autoconfig.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,22 +18,11 @@
 
 static char ws[64], admin_key[128], other_ws[64], other_key[128];
 
-/* Sends method path with key k and the JSON body (NULL: none). */
-static long call(const char *method, const char *path, const char *k, const char *body,
-    struct http_response *r)
-{
-	char auth[160];
-	const char *h[] = { auth, "Content-Type: application/json", NULL };
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
-	return http_request(method, path, h, body, body ? strlen(body) : 0, r);
-}
-
 /* POSTs body to /v1/keys as k; on 201 copies the new secret and id. */
 static long create(const char *k, const char *body, char *secret, size_t ssz, char *id,
     size_t idsz, struct http_response *r)
 {
-	long st = call("POST", "/v1/keys", k, body, r);
+	long st = request_as("POST", "/v1/keys", k, body, r);
 
 	if (st == 201 && secret != NULL) {
 		snprintf(secret, ssz, "%s", http_json_str(r, "key") ? http_json_str(r, "key") : "");
@@ -116,7 +106,7 @@ static void test_scopes_are_enforced(void)
 	CU_ASSERT(http_is_problem(&r));
 	CU_ASSERT_PTR_NOT_NULL(strstr(http_json_str(&r, "detail"), "billing:read"));
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("POST", "/v1/billing/usage", secret, "{\"quantity\":1,\"unit\":"
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/billing/usage", secret, "{\"quantity\":1,\"unit\":"
 	    "\"requests\",\"model\":\"dragoman/call\"}", &r), 403);
 	http_free(&r);
 	/* a key without scopes may do all its role allows */
@@ -182,15 +172,15 @@ static void test_revoke(void)
 	http_free(&r);
 	/* another workspace's key is not found, and keeps working */
 	snprintf(path, sizeof(path), "/v1/keys/%s", foreign_id);
-	CU_ASSERT_EQUAL(call("DELETE", path, admin_key, NULL, &r), 404);
+	CU_ASSERT_EQUAL(request_as("DELETE", path, admin_key, NULL, &r), 404);
 	CU_ASSERT(http_is_problem(&r));
 	http_free(&r);
 	CU_ASSERT_EQUAL(get("/v1/workspace", foreign, &r), 200);
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("DELETE", "/v1/keys/not-a-uuid", admin_key, NULL, &r), 404);
+	CU_ASSERT_EQUAL(request_as("DELETE", "/v1/keys/not-a-uuid", admin_key, NULL, &r), 404);
 	http_free(&r);
 	snprintf(path, sizeof(path), "/v1/keys/%s", id);
-	CU_ASSERT_EQUAL(call("DELETE", path, admin_key, NULL, &r), 204);
+	CU_ASSERT_EQUAL(request_as("DELETE", path, admin_key, NULL, &r), 204);
 	CU_ASSERT_EQUAL(r.body_len, 0);
 	http_free(&r);
 	/* every worker stops it once its memo (1 s) is spent */
@@ -205,10 +195,117 @@ static void test_revoke(void)
 		CU_ASSERT_EQUAL(get("/v1/workspace", secret, &r), 401);
 		http_free(&r);
 	}
-	CU_ASSERT_EQUAL(call("DELETE", path, admin_key, NULL, &r), 404);
+	CU_ASSERT_EQUAL(request_as("DELETE", path, admin_key, NULL, &r), 404);
 	http_free(&r);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM api_keys WHERE id = $1 AND revoked_at IS NOT NULL",
 	    id), 1);
+}
+
+/* Translates text (en -> es, Apertium) as k. Returns the status. */
+static long translate_as(const char *k, const char *text, struct http_response *r)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}",
+	    text);
+	return request_as("POST", "/v1/translate", k, body, r);
+}
+
+static void test_monthly_character_quota(void)
+{
+	char secret[128], id[64], text[64], auth[160], body[200];
+	const char *dh[] = { auth, "Content-Type: application/json", NULL };
+	struct http_response r;
+	long long balance;
+	int len;
+
+	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"name\":\"capped\",\"monthly_character_quota\":40}",
+	    secret, sizeof(secret), id, sizeof(id), &r), 201);
+	CU_ASSERT_EQUAL(json_object_get_int64(json_object_object_get(r.json,
+	    "monthly_character_quota")), 40);
+	http_free(&r);
+	for (int i = 0; i < 2; i++) {
+		/* 19 characters each, never seen before */
+		snprintf(text, sizeof(text), "The house %03ld%d red.", (long)getpid() % 1000, i);
+		CU_ASSERT_EQUAL(strlen(text), 19);
+		CU_ASSERT_EQUAL(translate_as(secret, text, &r), 200);
+		http_free(&r);
+	}
+	long long used = pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", id);
+	CU_ASSERT_EQUAL(used, 38);
+	balance = pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", ws);
+	snprintf(text, sizeof(text), "The tree %ld is very tall.", (long)getpid());
+	CU_ASSERT_EQUAL(translate_as(secret, text, &r), 429);
+	CU_ASSERT(http_is_problem(&r));
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"), "urn:dragoman:problem:key-quota-exceeded");
+	CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "reset"));
+	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
+	CU_ASSERT(atol(http_header(&r, "Retry-After")) > 0);
+	http_free(&r);
+	/* refused before any upstream call: nothing charged, nothing left reserved */
+	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", ws), balance);
+	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", id), used);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", id), 0);
+	/* DeepL's clients see DeepL's quota status */
+	snprintf(auth, sizeof(auth), "Authorization: DeepL-Auth-Key %s", secret);
+	len = snprintf(body, sizeof(body), "{\"text\":[\"%s\"],\"target_lang\":\"ES\","
+	    "\"source_lang\":\"EN\"}", text);
+	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", dh, body, (size_t)len, &r), 456);
+	http_free(&r);
+	/* the list shows it */
+	CU_ASSERT_EQUAL(get("/v1/keys", admin_key, &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"characters_this_month\""));
+	http_free(&r);
+}
+
+struct quota_racer {
+	const char *key;
+	int index;
+	long status;
+};
+
+/* One translation of a 10-character text of its own. */
+static void *quota_race(void *arg)
+{
+	struct quota_racer *q = arg;
+	struct http_response r;
+	char text[32];
+
+	snprintf(text, sizeof(text), "Tree %05d", (int)((getpid() * 31 + q->index) % 100000));
+	q->status = translate_as(q->key, text, &r);
+	http_free(&r);
+	return NULL;
+}
+
+static void test_quota_under_concurrency(void)
+{
+	struct quota_racer q[20];
+	pthread_t t[20];
+	char secret[128], id[64];
+	struct http_response r;
+	int ok = 0, refused = 0;
+
+	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"monthly_character_quota\":100}", secret,
+	    sizeof(secret), id, sizeof(id), &r), 201);
+	http_free(&r);
+	for (int i = 0; i < 20; i++) {
+		q[i] = (struct quota_racer){ secret, i, 0 };
+		pthread_create(&t[i], NULL, quota_race, &q[i]);
+	}
+	for (int i = 0; i < 20; i++) {
+		pthread_join(t[i], NULL);
+		ok += q[i].status == 200;
+		refused += q[i].status == 429;
+		if (q[i].status != 200 && q[i].status != 429)
+			fprintf(stderr, "\n  racer %d: status %ld\n", i, q[i].status);
+	}
+	fprintf(stderr, "\n  20 racers of 10 characters against a quota of 100: %d served, %d "
+	    "refused\n", ok, refused);
+	CU_ASSERT_EQUAL(ok, 10);
+	CU_ASSERT_EQUAL(refused, 10);
+	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", id), 100);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE quota_key = $1", id), 0);
 }
 
 int main(void)
@@ -218,6 +315,9 @@ int main(void)
 		{ "scopes limit what a key may call", test_scopes_are_enforced },
 		{ "no key makes a key with more than it holds", test_no_key_gains_more },
 		{ "revocation: at once, everywhere, own keys only", test_revoke },
+		{ "a key's monthly character quota: 429 (DeepL: 456), nothing charged",
+		  test_monthly_character_quota },
+		{ "the quota holds under concurrency", test_quota_under_concurrency },
 		{ NULL, NULL }
 	};
 	int rc;

@@ -244,20 +244,6 @@ static void test_burst_over_all_workers(void)
 	http_free(&r);
 }
 
-/* Returns how many lines of the server's log contain text. */
-static int log_lines(const char *text)
-{
-	FILE *f = fopen(getenv("DRAGOMAN_TEST_LOG"), "r");
-	char line[4096];
-	int n = 0;
-
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		n += strstr(line, text) != NULL;
-	if (f != NULL)
-		fclose(f);
-	return n;
-}
-
 static void test_memcached_down_fails_open(void)
 {
 	static const char logged[] = "rate limiter: memcached cannot count";

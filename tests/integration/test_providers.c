@@ -22,17 +22,6 @@
 static char ws_a[64], key_a[128], ws_b[64], key_b[128];
 static int texts;
 
-/* Sends method path as k with the JSON body (NULL: none). */
-static long call(const char *method, const char *path, const char *k, const char *body,
-    struct http_response *r)
-{
-	char auth[160];
-	const char *h[] = { auth, "Content-Type: application/json", NULL };
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
-	return http_request(method, path, h, body, body ? strlen(body) : 0, r);
-}
-
 /* Translates a text never sent before with DeepL pinned, as k. Returns
  * the status; *used gets the key the DeepL stand-in saw last. */
 static long deepl_translate(const char *k, char *used, size_t usedsz)
@@ -43,25 +32,11 @@ static long deepl_translate(const char *k, char *used, size_t usedsz)
 
 	snprintf(body, sizeof(body), "{\"text\":\"Hello number %d from %ld\",\"source\":\"en\","
 	    "\"target\":\"de\",\"provider\":\"deepl\"}", ++texts, (long)getpid());
-	st = call("POST", "/v1/translate", k, body, &r);
+	st = request_as("POST", "/v1/translate", k, body, &r);
 	http_free(&r);
 	if (fixture_state("DRAGOMAN_FIXTURE_DEEPL", "last_key", used, usedsz) < 0)
 		used[0] = '\0';
 	return st;
-}
-
-/* Returns how many lines of the server's log contain text. */
-static int log_has(const char *text)
-{
-	FILE *f = fopen(getenv("DRAGOMAN_TEST_LOG"), "r");
-	char line[8192];
-	int n = 0;
-
-	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-		n += strstr(line, text) != NULL;
-	if (f != NULL)
-		fclose(f);
-	return n;
 }
 
 static void test_stored_sealed(void)
@@ -69,12 +44,12 @@ static void test_stored_sealed(void)
 	struct http_response r;
 	char used[128];
 
-	CU_ASSERT_EQUAL_FATAL(call("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"" OWN_KEY "\"}",
+	CU_ASSERT_EQUAL_FATAL(request_as("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"" OWN_KEY "\"}",
 	    &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "hint"), "d:fx");
 	CU_ASSERT_PTR_NULL(strstr(r.body, OWN_KEY));
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("GET", "/v1/providers", key_a, NULL, &r), 200);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/providers", key_a, NULL, &r), 200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"deepl\""));
 	CU_ASSERT_PTR_NULL(strstr(r.body, OWN_KEY));
 	http_free(&r);
@@ -88,11 +63,11 @@ static void test_stored_sealed(void)
 	CU_ASSERT_STRING_EQUAL(used, OWN_KEY);
 	CU_ASSERT_EQUAL(deepl_translate(key_b, used, sizeof(used)), 200);
 	CU_ASSERT_STRING_EQUAL(used, SERVER_KEY);
-	CU_ASSERT_EQUAL(log_has(OWN_KEY), 0);
+	CU_ASSERT_EQUAL(log_lines(OWN_KEY), 0);
 	/* only providers that take a key */
-	CU_ASSERT_EQUAL(call("PUT", "/v1/providers/apertium", key_a, "{\"api_key\":\"x\"}", &r), 404);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/apertium", key_a, "{\"api_key\":\"x\"}", &r), 404);
 	http_free(&r);
-	CU_ASSERT_EQUAL(call("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"\"}", &r), 400);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"\"}", &r), 400);
 	http_free(&r);
 }
 
@@ -111,9 +86,9 @@ static void test_altered_or_moved_is_refused(void)
 	CU_ASSERT_EQUAL(deepl_translate(key_a, used, sizeof(used)), 503);
 	fixture_state("DRAGOMAN_FIXTURE_DEEPL", "translate_calls", calls1, sizeof(calls1));
 	CU_ASSERT_STRING_EQUAL(calls0, calls1);
-	CU_ASSERT(log_has("its own deepl key cannot be opened") >= 1);
+	CU_ASSERT(log_lines("its own deepl key cannot be opened") >= 1);
 	/* sealed again, then moved to workspace B: bound to A, it opens for no one */
-	CU_ASSERT_EQUAL(call("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"" OWN_KEY "\"}",
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"" OWN_KEY "\"}",
 	    &r), 200);
 	http_free(&r);
 	char sql[256];
@@ -126,7 +101,7 @@ static void test_altered_or_moved_is_refused(void)
 	snprintf(sql, sizeof(sql), "DELETE FROM provider_credentials WHERE workspace_id = '%s'", ws_b);
 	PQclear(PQexec(pg, sql));
 	PQfinish(pg);
-	CU_ASSERT_EQUAL(call("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"" OWN_KEY "\"}",
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"" OWN_KEY "\"}",
 	    &r), 200);
 	http_free(&r);
 	CU_ASSERT_EQUAL(stack("mc-flush"), 0);
@@ -193,12 +168,12 @@ static void test_delete(void)
 	struct http_response r;
 	char used[128];
 
-	CU_ASSERT_EQUAL(call("DELETE", "/v1/providers/deepl", key_a, NULL, &r), 204);
+	CU_ASSERT_EQUAL(request_as("DELETE", "/v1/providers/deepl", key_a, NULL, &r), 204);
 	http_free(&r);
 	usleep(1100 * 1000);
 	CU_ASSERT_EQUAL(deepl_translate(key_a, used, sizeof(used)), 200);
 	CU_ASSERT_STRING_EQUAL(used, SERVER_KEY);
-	CU_ASSERT_EQUAL(call("DELETE", "/v1/providers/deepl", key_a, NULL, &r), 404);
+	CU_ASSERT_EQUAL(request_as("DELETE", "/v1/providers/deepl", key_a, NULL, &r), 404);
 	http_free(&r);
 }
 

@@ -96,9 +96,10 @@ static const struct route_case cases[] = {
 /* workspace A: a key of each role, a revoked one; workspace B: its own */
 static char ws_a[64], admin_a[128], member_a[128], platform_a[128], revoked_a[128];
 static char ws_b[64], admin_b[128], key_b_id[64];
-/* access tokens: a member user's; forged ones (expired, another
- * audience, alg none, a session that does not exist) */
-static char member_token[JWT_MAX_LEN], forged[4][JWT_MAX_LEN];
+/* access tokens: a member user's; bad ones (expired, another audience,
+ * alg none, a session that does not exist, truncated, logged out) */
+#define BAD_TOKENS 6
+static char member_token[JWT_MAX_LEN], forged[BAD_TOKENS][JWT_MAX_LEN];
 static int failures_total;
 static const char *probe_body;   /* the current route's case body, or NULL */
 
@@ -197,7 +198,7 @@ static void check_authentication(const struct route *rt, const char *path)
 		ok &= st == refused_status(rt) && http_is_problem(&r);
 		http_free(&r);
 	}
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < BAD_TOKENS; i++) {
 		long st = send_as(rt, path, forged[i], probe_body, &r);
 		/* LibreTranslate's api_key field is too short for a token: 400 */
 		ok &= st == refused_status(rt) || (rt->auth == AUTH_KEY_IN_BODY && st == 400);
@@ -668,7 +669,21 @@ static void forge(const char *uid, const char *sid, const char *aud, long long e
 		out[0] = '\0';
 }
 
-/* Adds a member user to workspace A and signs it in; makes the forged
+/* Ends the session of token. Returns the status. */
+static long logout(const char *token)
+{
+	char auth[JWT_MAX_LEN + 40];
+	const char *h[] = { auth, NULL };
+	struct http_response r;
+	long st;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	st = http_request("POST", "/v1/auth/logout", h, "", 0, &r);
+	http_free(&r);
+	return st;
+}
+
+/* Adds a member user to workspace A and signs it in; makes the bad
  * tokens. Returns 0 or -1. */
 static int setup_tokens(void)
 {
@@ -703,6 +718,17 @@ static int setup_tokens(void)
 	/* alg none over the real claims */
 	snprintf(forged[3], sizeof(forged[3]), "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0%.*s.",
 	    (int)(strrchr(member_token, '.') - strchr(member_token, '.')), strchr(member_token, '.'));
+	snprintf(forged[4], sizeof(forged[4]), "%.*s", (int)strlen(member_token) - 2, member_token);
+	/* a second sign-in, logged out */
+	if (http_request("POST", "/v1/auth/login", h, body, sizeof(body) - 1, &r) != 200 ||
+	    http_json_str(&r, "access_token") == NULL) {
+		http_free(&r);
+		return -1;
+	}
+	snprintf(forged[5], sizeof(forged[5]), "%s", http_json_str(&r, "access_token"));
+	http_free(&r);
+	if (logout(forged[5]) != 204)
+		return -1;
 	return forged[0][0] && forged[1][0] && forged[2][0] ? 0 : -1;
 }
 
