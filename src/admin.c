@@ -321,11 +321,10 @@ static int cmd_user_create(struct admin *a, const char *workspace_id, const char
 /* Re-seals one stale row (columns ws, provider, key_id, nonce, data of
  * res[i]) under the current key. Returns 1 re-sealed, 0 skipped (changed
  * meanwhile), -1 failed (reported). */
-static int rekey_row(struct admin *a, struct cache *c, const PGresult *res, int i,
-    const char *current)
+static int rekey_row(struct worker *w, const PGresult *res, int i, const char *current)
 {
 	const char *ws = PQgetvalue(res, i, 0), *pv = PQgetvalue(res, i, 1);
-	char aad[160], plain[SECRET_MAX + 1], nonce[2 * SECRETS_NONCE_LEN + 1], ck[128];
+	char aad[160], plain[SECRET_MAX + 1], nonce[2 * SECRETS_NONCE_LEN + 1];
 	char data[2 * (SECRET_MAX + SECRETS_TAG_LEN) + 1];
 	const char *params[6];
 	struct sealed s;
@@ -352,12 +351,11 @@ static int rekey_row(struct admin *a, struct cache *c, const PGresult *res, int 
 	params[3] = current;
 	params[4] = nonce;
 	params[5] = data;
-	up = db_exec(a->db, STMT_CRED_REKEY, params);
+	up = db_exec(w->db, STMT_CRED_REKEY, params);
 	rc = up != NULL && PQresultStatus(up) == PGRES_TUPLES_OK ? PQntuples(up) : -1;
 	PQclear(up);
-	snprintf(ck, sizeof(ck), "dgm:cred:%s:%s", ws, pv);
-	if (c != NULL)
-		(void)cache_delete(c, ck);
+	if (w->cache != NULL)
+		credentials_forget(w, ws, pv);
 	return rc;
 }
 
@@ -367,7 +365,7 @@ static int cmd_secrets_rotate(struct admin *a)
 {
 	char err[512], current[SECRETS_KEY_ID_LEN + 1];
 	const char *params[] = { current };
-	struct cache *c;
+	struct worker w;
 	PGresult *res;
 	int done = 0, failed = 0;
 
@@ -382,14 +380,19 @@ static int cmd_secrets_rotate(struct admin *a)
 		PQclear(res);
 		return 1;
 	}
-	c = cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms, err, sizeof(err));
+	/* memcached only drops the cached sealed rows: without it they age out */
+	memset(&w, 0, sizeof(w));
+	w.cfg = a->cfg;
+	w.db = a->db;
+	w.cache = cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms, err,
+	    sizeof(err));
 	for (int i = 0; i < PQntuples(res); i++) {
-		int rc = rekey_row(a, c, res, i, current);
+		int rc = rekey_row(&w, res, i, current);
 		done += rc == 1;
 		failed += rc < 0;
 	}
 	PQclear(res);
-	cache_close(c);
+	cache_close(w.cache);
 	printf("key=%s\nresealed=%d\nfailed=%d\n", current, done, failed);
 	return failed ? 1 : 0;
 }

@@ -35,28 +35,15 @@ void credentials_forget(struct worker *w, const char *workspace_id, const char *
 	(void)cache_delete(w->cache, k);
 }
 
-/* Decodes 2 * n hex digits of hex into out. Returns 0 or -1. */
-static int hex_decode(const char *hex, unsigned char *out, size_t n)
-{
-	if (strlen(hex) != 2 * n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit_value(hex[2 * i]), lo = hex_digit_value(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 int credentials_sealed_parse(const char *key_id, const char *nonce_hex, const char *data_hex,
     struct sealed *s)
 {
 	size_t n = strlen(data_hex) / 2;
 
 	if (strlen(key_id) != SECRETS_KEY_ID_LEN || n > sizeof(s->data) ||
-	    hex_decode(nonce_hex, s->nonce, SECRETS_NONCE_LEN) < 0 ||
-	    hex_decode(data_hex, s->data, n) < 0)
+	    strlen(nonce_hex) != 2 * SECRETS_NONCE_LEN || strlen(data_hex) != 2 * n ||
+	    hex_decode(nonce_hex, SECRETS_NONCE_LEN, s->nonce) < 0 ||
+	    hex_decode(data_hex, n, s->data) < 0)
 		return -1;
 	memcpy(s->key_id, key_id, SECRETS_KEY_ID_LEN + 1);
 	s->len = n;

@@ -19,11 +19,6 @@ static const char *const window_names[RATE_WINDOW__MAX] = { "minute", "hour", "d
  * outage is logged once and its end once, not per request. */
 static int counting_down;
 
-long rate_window_seconds(enum rate_window win)
-{
-	return window_seconds[win];
-}
-
 const char *rate_window_name(enum rate_window win)
 {
 	return window_names[win];

@@ -36,9 +36,6 @@ struct rate_estimate {
 /* Decides s. Returns the estimate (pure; no I/O). */
 struct rate_estimate rate_estimate(const struct rate_sample *s);
 
-/* Returns the window's length in seconds. */
-long rate_window_seconds(enum rate_window win);
-
 /* Returns the window's policy name ("minute", "hour", "day"). */
 const char *rate_window_name(enum rate_window win);
 

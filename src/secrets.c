@@ -31,7 +31,8 @@ static void key_id_set(int i)
 	hex_encode(md, SECRETS_KEY_ID_LEN / 2, ring.id[i]);
 }
 
-void secrets_set_keys(const unsigned char keys[][32], int n)
+/* Makes the n keys this process's ring, the first sealing. */
+static void set_keys(const unsigned char keys[][32], int n)
 {
 	OPENSSL_cleanse(&ring, sizeof(ring));
 	for (int i = 0; i < n && i < SECRETS_KEYS_MAX; i++) {
@@ -44,15 +45,7 @@ void secrets_set_keys(const unsigned char keys[][32], int n)
 /* Parses 64 hex digits at line into key. Returns 0 or -1. */
 static int parse_key(const char *line, size_t len, unsigned char key[32])
 {
-	if (len != 64)
-		return -1;
-	for (size_t i = 0; i < 32; i++) {
-		int hi = hex_digit_value(line[2 * i]), lo = hex_digit_value(line[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		key[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
+	return len == 64 ? hex_decode(line, 32, key) : -1;
 }
 
 int secrets_load(const char *path, char *err, size_t errsz)
@@ -101,7 +94,7 @@ int secrets_load(const char *path, char *err, size_t errsz)
 		snprintf(err, errsz, "master_keys_file %s: holds no key", path);
 		return -1;
 	}
-	secrets_set_keys((const unsigned char (*)[32])keys, n);
+	set_keys((const unsigned char (*)[32])keys, n);
 	OPENSSL_cleanse(keys, sizeof(keys));
 	ring.mtime = st.st_mtim;
 	ring.size = st.st_size;

@@ -42,7 +42,4 @@ int secrets_seal(const char *aad, const char *plain, size_t n, struct sealed *ou
  * loaded or it was tampered with. */
 long secrets_open(const char *aad, const struct sealed *s, char *plain);
 
-/* Sets the keys from raw 32-byte keys directly (tests). */
-void secrets_set_keys(const unsigned char keys[][32], int n);
-
 #endif

@@ -74,8 +74,8 @@ static void sign(long long iat, long long exp, char *out)
 	CU_ASSERT_FATAL(jwt_sign(&c, "dragoman", "api", secret, SECRET_LEN, out, JWT_MAX_LEN) > 0);
 }
 
-/* Returns token with its header replaced by the base64url of header
- * and, when resign, a valid HS256 signature over the result. */
+/* Writes token into out with its header replaced by the base64url of
+ * header, the payload and signature kept. */
 static void reheader(const char *token, const char *header, char *out)
 {
 	char h64[256];
