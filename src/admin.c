@@ -116,6 +116,14 @@ static int cmd_migrate(struct admin *a)
 		return 1;
 	}
 	printf("%d migration(s) applied; schema is current\n", n);
+	/* a statement the schema cannot take is found now, not when a
+	 * request first needs it */
+	if ((n = db_prepare_all(a->db)) != 0) {
+		fprintf(stderr, "dragoman-admin: migrate: %s\n", n < 0 ? db_error(a->db)
+		    : "statements do not prepare against the schema (see the log above)");
+		return 1;
+	}
+	printf("%d statements prepare against it\n", STMT__MAX);
 	return 0;
 }
 

@@ -172,7 +172,12 @@ enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, l
 	 * that settles or releases holds locks them in, so none deadlocks */
 	p = reserve_credit(w, workspace_id, amount, request_id, idem, key_id, characters, hold_id,
 	    rp);
-	if (p == PROBLEM_NONE && (rc = quota_take(w, key_id, quota, characters)) != 1) {
+	rc = p == PROBLEM_NONE ? quota_take(w, key_id, quota, characters) : 1;
+	/* characters held by requests that died come back once their holds
+	 * expire, as their credit does */
+	if (rc == 0 && release_expired(w, workspace_id) == 0)
+		rc = quota_take(w, key_id, quota, characters);
+	if (rc != 1) {
 		p = rc == 0 ? PROBLEM_KEY_QUOTA : PROBLEM_UNAVAILABLE;
 		if (rc < 0)
 			snprintf(rp->detail, sizeof(rp->detail), "credits cannot be checked right now");

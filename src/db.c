@@ -122,6 +122,21 @@ static int db_prepare(struct db *db, enum stmt s)
 	return ok ? 0 : -1;
 }
 
+int db_prepare_all(struct db *db)
+{
+	int failed = 0;
+
+	if (db_connect(db) < 0)
+		return -1;
+	for (int s = 0; s < STMT__MAX; s++)
+		if (db_prepare(db, (enum stmt)s) < 0) {
+			if (db->conn == NULL)
+				return -1;
+			failed++;
+		}
+	return failed;
+}
+
 /* One attempt at running s. Returns the result, or NULL with the
  * connection dropped when it broke. *retry is set when running again on
  * a new connection makes sense. */

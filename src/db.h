@@ -34,6 +34,11 @@ PGresult *db_exec_script(struct db *db, const char *sql)
  * ROLLBACK). Returns 0, or -1 when it failed or no connection was had. */
 int db_command(struct db *db, const char *sql);
 
+/* Prepares every statement of statements.c on the current connection,
+ * each failure logged with its name. Returns how many failed (0: all
+ * match the schema), or -1 when no connection could be had. */
+int db_prepare_all(struct db *db);
+
 /* Returns 1 when a query round-trip succeeds, else 0. */
 int db_ping(struct db *db);
 

@@ -342,7 +342,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "WITH expired AS (DELETE FROM credit_holds WHERE workspace_id = $1::uuid"
 	    "  AND expires_at < now()"
 	    "  RETURNING amount_micros, quota_key, quota_month, quota_characters),"
-	    QUOTA_GIVE_BACK("expired") ","
+	    QUOTA_GIVE_BACK("expired")
 	    " UPDATE workspaces SET reserved_micros = reserved_micros -"
 	    "  (SELECT sum(amount_micros) FROM expired)"
 	    " WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM expired)", 1, 0 },

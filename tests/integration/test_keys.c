@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include <curl/curl.h>
 
 #include "../unit/cu_run.h"
@@ -308,6 +310,113 @@ static void test_quota_under_concurrency(void)
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE quota_key = $1", id), 0);
 }
 
+/* Runs sql (no parameters) on a connection of its own. Returns 0, or -1. */
+static int pg_run(const char *sql)
+{
+	PGconn *pg = pg_connect();
+	PGresult *res = PQexec(pg, sql);
+	int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
+
+	if (rc < 0)
+		fprintf(stderr, "\n  %s\n", PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(pg);
+	return rc;
+}
+
+/* Leaves what a worker killed in the middle of a translation leaves: a
+ * hold of 1000 micros reserving 25 characters of key_id's quota this
+ * month, expiring after expires (an interval) and owned by request_id
+ * under Idempotency-Key idem (NULL: none). Returns 0, or -1. */
+static int dead_hold(const char *key_id, const char *expires, const char *request_id,
+    const char *idem)
+{
+	char sql[1400];
+
+	snprintf(sql, sizeof(sql),
+	    "BEGIN;"
+	    "INSERT INTO credit_holds (workspace_id, amount_micros, request_id, expires_at,"
+	    " idempotency_key, quota_key, quota_month, quota_characters) VALUES ('%s', 1000,"
+	    " '%s', now() + interval '%s', %s%s%s, '%s',"
+	    " date_trunc('month', now() AT TIME ZONE 'UTC')::date, 25);"
+	    "INSERT INTO key_month_usage (key_id, month, reserved) VALUES ('%s',"
+	    " date_trunc('month', now() AT TIME ZONE 'UTC')::date, 25) ON CONFLICT (key_id, month)"
+	    " DO UPDATE SET reserved = key_month_usage.reserved + 25;"
+	    "UPDATE workspaces SET reserved_micros = reserved_micros + 1000 WHERE id = '%s';"
+	    "COMMIT;", ws, request_id, expires, idem ? "'" : "", idem ? idem : "NULL",
+	    idem ? "'" : "", key_id, key_id, ws);
+	return pg_run(sql);
+}
+
+/* A hold that expired gives its characters back: a key with a quota of
+ * 30, 25 of them held by a request that died, still translates 19. */
+static void test_expired_hold_gives_quota_back(void)
+{
+	char secret[128], id[64], text[64];
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"monthly_character_quota\":30}", secret,
+	    sizeof(secret), id, sizeof(id), &r), 201);
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(dead_hold(id, "-1 second", "died-expired", NULL), 0);
+	snprintf(text, sizeof(text), "A dog %05ld is red.", (long)getpid() % 100000);
+	CU_ASSERT_EQUAL(strlen(text), 19);
+	CU_ASSERT_EQUAL(translate_as(secret, text, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", id), 19);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE quota_key = $1", id), 0);
+	/* and the dead request's credit */
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", ws), 0);
+}
+
+/* A retry that takes over a dead request's Idempotency-Key gives back the
+ * characters the dead attempt held, though its hold has not expired. */
+static void test_takeover_gives_quota_back(void)
+{
+	char secret[128], id[64], text[64], body[160], idem[64], hash[65], sql[700];
+	char auth[160], idem_header[96];
+	const char *h[] = { auth, idem_header, "Content-Type: application/json", NULL };
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx;
+	struct http_response r;
+	int len;
+
+	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"monthly_character_quota\":30}", secret,
+	    sizeof(secret), id, sizeof(id), &r), 201);
+	http_free(&r);
+	snprintf(text, sizeof(text), "The cat %05ld is red", (long)getpid() % 100000);
+	len = snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}",
+	    text);
+	snprintf(idem, sizeof(idem), "quota-takeover-%ld", (long)getpid());
+	/* the request's identity: SHA-256 of method, path and body */
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, "POST", 5);
+	EVP_DigestUpdate(ctx, "/v1/translate", 14);
+	EVP_DigestUpdate(ctx, body, (size_t)len);
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < 32; i++)
+		sprintf(hash + 2 * i, "%02x", md[i]);
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO idempotency_keys (workspace_id, key, request_hash, state, lease_until, owner)"
+	    " VALUES ('%s', '%s', decode('%s', 'hex'), 'in_flight', now() - interval '1 second',"
+	    " 'died-in-flight')", ws, idem, hash);
+	CU_ASSERT_EQUAL_FATAL(pg_run(sql), 0);
+	CU_ASSERT_EQUAL_FATAL(dead_hold(id, "1 hour", "died-in-flight", idem), 0);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", secret);
+	snprintf(idem_header, sizeof(idem_header), "Idempotency-Key: %s", idem);
+	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h, body, (size_t)len, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", id),
+	    (long long)strlen(text));
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE quota_key = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", ws), 0);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -318,6 +427,9 @@ int main(void)
 		{ "a key's monthly character quota: 429 (DeepL: 456), nothing charged",
 		  test_monthly_character_quota },
 		{ "the quota holds under concurrency", test_quota_under_concurrency },
+		{ "an expired hold gives its characters back", test_expired_hold_gives_quota_back },
+		{ "a takeover gives the dead attempt's characters back",
+		  test_takeover_gives_quota_back },
 		{ NULL, NULL }
 	};
 	int rc;
