@@ -17,5 +17,6 @@ extern const struct route report_routes[];
 extern const struct route keys_routes[];
 extern const struct route auth_routes[];
 extern const struct route provider_routes[];
+extern const struct route metrics_routes[];
 
 #endif

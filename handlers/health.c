@@ -1,5 +1,7 @@
-/* GET /v1/health: liveness of the worker and reachability of PostgreSQL
- * and memcached. No authentication. */
+/* Health, without authentication: GET /v1/health/live (the worker
+ * answers: restart it if not), GET /v1/health/ready and its older name
+ * GET /v1/health (PostgreSQL and memcached reachable, each provider's
+ * breaker: send it traffic if so). */
 #include "autoconfig.h"
 
 #include <time.h>
@@ -66,8 +68,26 @@ static enum problem health_get(struct worker *w, struct request *r, struct reply
 	return PROBLEM_NONE;
 }
 
+/* 200 {"status":"alive","version"}: the worker runs and answers; nothing
+ * else is checked, so a database outage does not get workers restarted. */
+static enum problem health_live(struct worker *w, struct request *r, struct reply *rp)
+{
+	struct json_object *body = json_object_new_object();
+
+	(void)w;
+	(void)r;
+	json_object_object_add(body, "status", json_object_new_string("alive"));
+	json_object_object_add(body, "version", json_object_new_string(PACKAGE_VERSION));
+	reply_json(rp, 200, body);
+	return PROBLEM_NONE;
+}
+
 const struct route health_routes[] = {
 	{ HTTP_GET, "/v1/health", health_get, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
 	  NULL, NULL, "health", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_GET, "/v1/health/ready", health_get, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
+	  NULL, NULL, "health.ready", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
+	{ HTTP_GET, "/v1/health/live", health_live, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
+	  NULL, NULL, "health.live", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
 	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
 };

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "idempotency.h"
 #include "log.h"
+#include "metrics.h"
 #include "jwt.h"
 #include "ratelimit.h"
 #include "session.h"
@@ -36,6 +37,7 @@ const struct route *const app_routes[] = {
 	keys_routes,
 	auth_routes,
 	provider_routes,
+	metrics_routes,
 	NULL
 };
 
@@ -303,6 +305,24 @@ static void app_log(const struct worker *w, const struct request *r,
 	log_fields(rp->status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, o);
 }
 
+/* Counts a finished request in the metrics: by route and status, its
+ * duration, and its problem type when it has one. */
+static void app_count(const struct request *r, const struct reply *rp,
+    const struct timespec *t0)
+{
+	const char *route = r->route != NULL ? r->route->name : "none";
+	char status[8];
+
+	snprintf(status, sizeof(status), "%d", rp->status);
+	metrics_count(METRIC_HTTP_REQUESTS, 1, "route", route, "status", status, NULL);
+	metrics_observe(METRIC_HTTP_DURATION, clock_ms_since(t0) / 1000.0, "route", route, NULL);
+	if (rp->problem != PROBLEM_NONE) {
+		const char *type = strrchr(problem_type(rp->problem), ':');
+		metrics_count(METRIC_PROBLEMS, 1, "type", type != NULL ? type + 1
+		    : problem_type(rp->problem), NULL);
+	}
+}
+
 int app_handle(struct worker *w, const struct route *const *tables,
     struct app_io *io)
 {
@@ -348,6 +368,7 @@ int app_handle(struct worker *w, const struct route *const *tables,
 		io->write(io->write_ctx, out, len);
 	free(out);
 	app_log(w, &r, &rp, &t0);
+	app_count(&r, &rp, &t0);
 	status = rp.status;
 	reply_release(&rp);
 	request_release(&r);

@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "log.h"
 #include "memo.h"
+#include "metrics.h"
 
 struct cache {
 	memcached_st *mc;
@@ -22,6 +23,8 @@ static int cache_note(struct cache *c, memcached_return_t rc, const char *op)
 	int failed = rc != MEMCACHED_SUCCESS && rc != MEMCACHED_NOTFOUND &&
 	    rc != MEMCACHED_BUFFERED && rc != MEMCACHED_STORED && rc != MEMCACHED_DELETED;
 
+	if (failed)
+		metrics_count(METRIC_MEMCACHED_ERRORS, 1, "op", op, NULL);
 	if (failed && !c->was_down)
 		log_msg(LOG_LEVEL_ERROR, "memcached %s failed: %s", op,
 		    memcached_last_error_message(c->mc) ? memcached_last_error_message(c->mc)
@@ -190,9 +193,12 @@ int cache_delete(struct cache *c, const char *key)
 
 int cache_ping(struct cache *c)
 {
-	memcached_return_t rc = memcached_version(c->mc);
+	/* a lookup makes the round trip; memcached_version() does not once
+	 * it knows a server's version */
+	static const char key[] = "dgm:ping";
+	memcached_return_t rc = memcached_exist(c->mc, key, sizeof(key) - 1);
 
-	return cache_note(c, rc, "version") == 0;
+	return cache_note(c, rc, "ping") == 0;
 }
 
 void cache_close(struct cache *c)

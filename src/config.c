@@ -93,6 +93,9 @@ static const struct key_spec keys[] = {
 	{ "login_max_failures_per_address", KEY_LONG, OFF(login_max_failures_per_address), 0, "20",
 	  1, 100000 },
 	{ "login_window_s", KEY_LONG, OFF(login_window_s), 0, "900", 10, 86400 },
+	{ "metrics_allow", KEY_STRING, OFF(metrics_allow), 0, "127.0.0.1 ::1", 0, 0 },
+	{ "metrics_token", KEY_STRING, OFF(metrics_token), 0, NULL, 0, 0 },
+	{ "metrics_flush_ms", KEY_LONG, OFF(metrics_flush_ms), 0, "1000", 10, 60000 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -63,6 +63,9 @@ struct config {
 	long login_max_failures;    /* per account in login_window_s */
 	long login_max_failures_per_address; /* per client address in the window */
 	long login_window_s;
+	char *metrics_allow;        /* addresses and networks GET /metrics answers */
+	char *metrics_token;        /* or a client showing it as a Bearer token */
+	long metrics_flush_ms;      /* a worker's counts wait at most this long */
 };
 
 /* Returns the configuration file path: $DRAGOMAN_CONFIG, else the

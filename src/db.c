@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 
 /* After a failed connect, the next attempt waits this long, so that a
  * dead server costs one quick refusal per interval, not one per request. */
@@ -55,6 +56,7 @@ static int db_failed(struct db *db, const char *what)
 {
 	snprintf(db->error, sizeof(db->error), "%s", what);
 	db->error[strcspn(db->error, "\n")] = '\0';
+	metrics_count(METRIC_DB_ERRORS, 1, "kind", "connection", NULL);
 	if (!db->was_down)
 		log_msg(LOG_LEVEL_ERROR, "postgresql unavailable: %s", db->error);
 	db->was_down = 1;
@@ -164,6 +166,15 @@ static PGresult *db_exec_once(struct db *db, enum stmt s,
 	return res;
 }
 
+/* Returns 1 when res failed the way the code relies on: a constraint
+ * (class 23, e.g. a unique key taken) or a trigger's own refusal (P0001). */
+static int expected_error(const PGresult *res)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return state != NULL && (strncmp(state, "23", 2) == 0 || strcmp(state, "P0001") == 0);
+}
+
 PGresult *db_exec(struct db *db, enum stmt s, const char *const *values)
 {
 	const struct stmt_def *d = stmt_def(s);
@@ -175,6 +186,8 @@ PGresult *db_exec(struct db *db, enum stmt s, const char *const *values)
 	res = db_exec_once(db, s, values, &retry);
 	if (res == NULL && retry && d->retry_safe)
 		res = db_exec_once(db, s, values, &retry);
+	if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR && !expected_error(res))
+		metrics_count(METRIC_DB_ERRORS, 1, "kind", "statement", NULL);
 	return res;
 }
 

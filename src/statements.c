@@ -649,6 +649,17 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",
 	    "INSERT INTO schema_migrations (version, name) VALUES ($1::integer, $2)", 2, 0 },
+	/* adds the waiting counts ($1 families, $2 label sets, $3 slots, $4
+	 * deltas), rows locked in key order so that flushing workers never
+	 * deadlock; not retried: it may have been committed */
+	[STMT_METRICS_ADD] = { "metrics_add",
+	    "INSERT INTO metrics (family, labels, idx, value)"
+	    " SELECT f, l, i, v FROM unnest($1::text[], $2::text[], $3::smallint[], $4::bigint[])"
+	    "  AS t(f, l, i, v) ORDER BY f, l, i"
+	    " ON CONFLICT (family, labels, idx) DO UPDATE SET value = metrics.value + EXCLUDED.value",
+	    4, 0 },
+	[STMT_METRICS_READ] = { "metrics_read",
+	    "SELECT family, labels, idx, value FROM metrics ORDER BY family, labels, idx", 0, 1 },
 };
 
 const struct stmt_def *stmt_def(enum stmt s)

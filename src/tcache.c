@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "memo.h"
 #include "random.h"
 #include "tcache.h"
@@ -259,8 +260,16 @@ size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n)
 		free(arr);
 	}
 	free(got);
-	if (hits < n)
-		hits += lookup_postgres(w, e, n);
+	metrics_count(METRIC_CACHE_LOOKUPS, (long long)hits, "tier", "memcached", "result", "hit",
+	    NULL);
+	if (hits < n) {
+		size_t pg = lookup_postgres(w, e, n);
+		metrics_count(METRIC_CACHE_LOOKUPS, (long long)pg, "tier", "postgresql", "result",
+		    "hit", NULL);
+		hits += pg;
+	}
+	metrics_count(METRIC_CACHE_LOOKUPS, (long long)(n - hits), "tier", "none", "result",
+	    "miss", NULL);
 	return hits;
 }
 

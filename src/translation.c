@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 
@@ -11,10 +12,12 @@
 #include "credentials.h"
 #include "secrets.h"
 #include "cache.h"
+#include "clock.h"
 #include "detect.h"
 #include "html.h"
 #include "langcode.h"
 #include "log.h"
+#include "metrics.h"
 #include "money.h"
 #include "pricing.h"
 #include "provider.h"
@@ -131,9 +134,12 @@ static enum provider_status ask_provider(struct worker *w, const struct provider
 	struct translate_job own = *job;
 	char key[SECRET_MAX + 1];
 	enum provider_status st;
+	struct timespec t0;
 	int has_own = 0;
 
 	if (adm == BREAKER_REFUSE) {
+		metrics_count(METRIC_PROVIDER_CALLS, 1, "provider", pr->name, "outcome", "refused",
+		    NULL);
 		snprintf(err, errsz, "%s: breaker open", pr->name);
 		return PROVIDER_FAILED;
 	}
@@ -146,8 +152,15 @@ static enum provider_status ask_provider(struct worker *w, const struct provider
 	}
 	if (has_own)
 		own.api_key = key;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	st = pr->translate(w, &own, out, err, errsz);
 	OPENSSL_cleanse(key, sizeof(key));
+	if (st != PROVIDER_UNSUPPORTED) {
+		metrics_count(METRIC_PROVIDER_CALLS, 1, "provider", pr->name, "outcome",
+		    st == PROVIDER_OK ? "ok" : "error", NULL);
+		metrics_observe(METRIC_PROVIDER_DURATION, clock_ms_since(&t0) / 1000.0, "provider",
+		    pr->name, NULL);
+	}
 	/* a workspace's own key failing says nothing of the provider */
 	if (st != PROVIDER_UNSUPPORTED && !(has_own && st != PROVIDER_OK))
 		breaker_record(w, pr->name, adm, st == PROVIDER_OK);

@@ -5,6 +5,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "usage.h"
 #include "worker.h"
 
@@ -72,6 +73,8 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 		if (ok && strcmp(PQgetvalue(res, 0, 0), "0") == 0)
 			log_msg(LOG_LEVEL_ERROR, "request %s: its credit hold had expired; not charged",
 			    request_id);
+		else if (ok && status < 400)
+			metrics_count(METRIC_CREDITS_CHARGED, u->cost_micros, NULL);
 		if (ok && !PQgetisnull(res, 0, 1))
 			snprintf(u->queued_payment, sizeof(u->queued_payment), "%s", PQgetvalue(res, 0, 1));
 	}

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <fcgiapp.h>
 
@@ -13,6 +14,7 @@
 #include "detect.h"
 #include "log.h"
 #include "memo.h"
+#include "metrics.h"
 #include "payments.h"
 #include "worker.h"
 
@@ -182,11 +184,19 @@ int worker_serve(int listen_fd, const char *config_path)
 			worker_reload(&w, &cfg, config_path);
 		}
 		struct pollfd pfd = { listen_fd, POLLIN, 0 };
-		if (ppoll(&pfd, 1, NULL, &waitmask) < 0) {
+		/* an idle worker still hands its counts on in time */
+		long wait_ms = metrics_flush_wait_ms(cfg->metrics_flush_ms);
+		struct timespec wait = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
+		int ready = ppoll(&pfd, 1, wait_ms >= 0 ? &wait : NULL, &waitmask);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			log_msg(LOG_LEVEL_ERROR, "poll on the listening socket: %s", strerror(errno));
 			break;
+		}
+		if (ready == 0) {
+			(void)metrics_flush(w.db);
+			continue;
 		}
 		int rc = FCGX_Accept_r(&req);
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -ECONNABORTED || rc == -EINTR)
@@ -204,7 +214,10 @@ int worker_serve(int listen_fd, const char *config_path)
 			payments_run_auto(&w, w.after_response);
 			w.after_response[0] = '\0';
 		}
+		if (metrics_flush_wait_ms(cfg->metrics_flush_ms) == 0)
+			(void)metrics_flush(w.db);
 	}
+	(void)metrics_flush(w.db);
 	FCGX_Free(&req, 1);
 	worker_close(&w);
 	config_free(cfg);

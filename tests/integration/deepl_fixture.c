@@ -11,8 +11,8 @@
  * refused as deprecated, as DeepL does). It "translates" by prefixing
  * "[deepl:<target>] ". GET /fixture/calls (not DeepL's) counts the
  * translate calls, so that tests can tell that none was made, and names
- * the key of the last one. Keys "byok-..." are accepted too: they stand
- * for workspaces' own DeepL keys.
+ * the key and the X-Request-Id of the last one. Keys "byok-..." are
+ * accepted too: they stand for workspaces' own DeepL keys.
  *   deepl_fixture PORT SECONDS */
 #include "autoconfig.h"
 
@@ -39,6 +39,7 @@ static int any_text_has(struct json_object *arr, const char *needle)
  * /fixture/calls tells tests). */
 static long calls;
 static char last_key[128];
+static char last_request_id[128];   /* X-Request-Id of the last translation */
 
 /* Handles POST /v2/translate with the JSON body. */
 static void translate(int fd, const char *body)
@@ -100,9 +101,9 @@ static void serve(int fd)
 	if (fixture_read_request(fd, &rq) < 0)
 		goto out;
 	if (strcmp(rq.method, "GET") == 0 && strcmp(rq.target, "/fixture/calls") == 0) {
-		char body[256];
-		snprintf(body, sizeof(body), "{\"translate_calls\":%ld,\"last_key\":\"%s\"}", calls,
-		    last_key);
+		char body[512];
+		snprintf(body, sizeof(body), "{\"translate_calls\":%ld,\"last_key\":\"%s\","
+		    "\"last_request_id\":\"%s\"}", calls, last_key, last_request_id);
 		fixture_respond(fd, 200, body);
 	} else if (fixture_header(&rq, "Authorization", auth, sizeof(auth)) == NULL ||
 	    (strcmp(auth, "DeepL-Auth-Key fixture-deepl:fx") != 0 &&
@@ -120,6 +121,8 @@ static void serve(int fd)
 	else if (strcmp(rq.method, "POST") == 0 && strcmp(rq.target, "/v2/translate") == 0) {
 		calls++;
 		snprintf(last_key, sizeof(last_key), "%.100s", auth + 15);
+		if (fixture_header(&rq, "X-Request-Id", last_request_id, sizeof(last_request_id)) == NULL)
+			last_request_id[0] = '\0';
 		translate(fd, rq.body);
 	}
 	else

@@ -90,6 +90,9 @@ static const struct route_case cases[] = {
 	{ "providers.put", "/v1/providers/deepl", NULL },
 	{ "providers.list", "/v1/providers", NULL },
 	{ "providers.delete", "/v1/providers/deepl", NULL },
+	{ "health.ready", "/v1/health/ready", NULL },
+	{ "health.live", "/v1/health/live", NULL },
+	{ "metrics", "/metrics", NULL },
 	{ NULL, NULL, NULL }
 };
 
