@@ -59,9 +59,17 @@ struct cache *cache_open(const char *servers, long timeout_ms, char *err,
 	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, (uint64_t)timeout_ms);
 	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, (uint64_t)timeout_ms * 1000);
 	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, (uint64_t)timeout_ms * 1000);
-	/* a dead server is skipped for a second instead of costing a timeout
-	 * on every request */
+	/* several servers: keys spread by consistent hashing (libketama's
+	 * MD5 continuum, the same in every worker and every client that uses
+	 * it), so a server that goes or comes moves only its own share */
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_KETAMA, 1);
+	/* a server that fails once is taken out of the continuum (its keys go
+	 * to the others) and tried again a second later, instead of costing a
+	 * timeout on every request; without a dead timeout libmemcached never
+	 * puts it back */
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_REMOVE_FAILED_SERVERS, 1);
 	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 1);
+	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_DEAD_TIMEOUT, 1);
 	memcached_behavior_set(c->mc, MEMCACHED_BEHAVIOR_SERVER_FAILURE_LIMIT, 1);
 	return c;
 fail:
