@@ -22,6 +22,7 @@ struct db {
 	double last_attempt_ms;     /* monotonic; 0: may connect at once */
 	int was_down;
 	char error[256];
+	char logged[256];           /* the outage's cause last logged */
 };
 
 struct db *db_open(const char *conninfo, long connect_timeout,
@@ -57,8 +58,11 @@ static int db_failed(struct db *db, const char *what)
 	snprintf(db->error, sizeof(db->error), "%s", what);
 	db->error[strcspn(db->error, "\n")] = '\0';
 	metrics_count(METRIC_DB_ERRORS, 1, "kind", "connection", NULL);
-	if (!db->was_down)
+	/* once per outage, and again when its cause changes (a restart, then
+	 * "too many clients") */
+	if (!db->was_down || strcmp(db->logged, db->error) != 0)
 		log_msg(LOG_LEVEL_ERROR, "postgresql unavailable: %s", db->error);
+	snprintf(db->logged, sizeof(db->logged), "%s", db->error);
 	db->was_down = 1;
 	db_disconnect(db);
 	return -1;

@@ -695,6 +695,84 @@ static void test_postgres_down_and_back(void)
 	}
 }
 
+#define BUDGET_MAX 32
+
+/* Opens connections named budget-test into c[*n..] until PostgreSQL
+ * refuses one. Returns 1 when it refused, 0 when BUDGET_MAX were open. */
+static int take_slots(PGconn *c[BUDGET_MAX], int *n)
+{
+	while (*n < BUDGET_MAX) {
+		PGconn *pg = pg_connect();
+		if (PQstatus(pg) != CONNECTION_OK) {
+			PQfinish(pg);
+			return 1;
+		}
+		PQclear(PQexec(pg, "SET application_name = 'budget-test'"));
+		c[(*n)++] = pg;
+	}
+	return 0;
+}
+
+/* Every connection PostgreSQL allows is taken (max_connections 12 for
+ * this test) and the workers' own are ended: a request then gets a 503
+ * problem+json at once, not a hang, and the service comes back when
+ * connections are free again. */
+static void test_connection_budget(void)
+{
+	PGconn *c[BUDGET_MAX];
+	struct http_response r;
+	struct timespec t0, t1;
+	int n = 0, full = 0;
+	long st = 0, ms;
+
+	CU_ASSERT_EQUAL_FATAL(stack("pg-stop"), 0);
+	setenv("DRAGOMAN_PG_MAX_CONNECTIONS", "12", 1);
+	CU_ASSERT_EQUAL_FATAL(stack("pg-start"), 0);
+	unsetenv("DRAGOMAN_PG_MAX_CONNECTIONS");
+	/* workers reconnect by themselves (their idle metrics flushes, too):
+	 * end theirs and take the slots until none is left to them */
+	for (int round = 0; round < 20; round++) {
+		full = take_slots(c, &n);
+		if (n == 0)
+			break;
+		PGresult *res = PQexec(c[0], "SELECT count(pg_terminate_backend(pid)) FROM "
+		    "pg_stat_activity WHERE backend_type = 'client backend' AND "
+		    "application_name <> 'budget-test'");
+		int ended = PQresultStatus(res) == PGRES_TUPLES_OK ? atoi(PQgetvalue(res, 0, 0)) : -1;
+		PQclear(res);
+		if (ended == 0 && full)
+			break;
+		usleep(100 * 1000);
+	}
+	fprintf(stderr, "\n  %d connections taken, PostgreSQL refusing more: %s\n", n,
+	    full ? "yes" : "no");
+	CU_ASSERT_FATAL(full);
+	/* past the workers' memos (1 s) */
+	usleep(1100 * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CU_ASSERT_EQUAL(get("/v1/workspace", admin_key, &r), 503);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CU_ASSERT(http_is_problem(&r));
+	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
+	http_free(&r);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	fprintf(stderr, "  a request with every connection taken: 503 in %ld ms\n", ms);
+	CU_ASSERT(ms < 2000);
+	CU_ASSERT(log_lines("too many clients") >= 1);
+	for (int i = 0; i < n; i++)
+		PQfinish(c[i]);
+	/* back to the usual limit; the workers reconnect by themselves */
+	CU_ASSERT_EQUAL_FATAL(stack("pg-stop"), 0);
+	CU_ASSERT_EQUAL_FATAL(stack("pg-start"), 0);
+	for (int i = 0; i < 50 && st != 200; i++) {
+		st = get("/v1/workspace", admin_key, &r);
+		http_free(&r);
+		if (st != 200)
+			usleep(100 * 1000);
+	}
+	CU_ASSERT_EQUAL(st, 200);
+}
+
 /* --listen: SIGTERM lets the request in flight finish (last: it stops the
  * service). The request is held in flight by a row lock. */
 static void *patch_status_thread(void *arg)
@@ -756,6 +834,7 @@ int main(void)
 		{ "--listen: SIGHUP with a broken config keeps the workers", test_reload_refused },
 		{ "memcached down", test_memcached_down },
 		{ "PostgreSQL down and back", test_postgres_down_and_back },
+		{ "no connection left: 503 at once, then back", test_connection_budget },
 		{ "--listen: SIGTERM finishes the request in flight", test_sigterm_finishes_in_flight },
 		{ NULL, NULL }
 	};
