@@ -8,6 +8,7 @@
 
 #include "apikey.h"
 #include "auth.h"
+#include "backup.h"
 #include "cache.h"
 #include "config.h"
 #include "db.h"
@@ -51,6 +52,9 @@ struct admin {
 	int platform_admin;         /* user create --platform-admin */
 	int role_given;             /* --role was on the command line */
 	const char *quota;          /* key limits --monthly-characters N|none */
+	int dir_given;              /* --dir was on the command line */
+	long keep;                  /* backup --keep N; 0: backup_keep */
+	const char *verify;         /* restore --verify FILE */
 };
 
 static void usage(FILE *f)
@@ -88,6 +92,10 @@ static void usage(FILE *f)
 	    "  secrets rotate                      re-seal workspaces' provider keys under the\n"
 	    "                                      first key of master_keys_file\n"
 	    "  statement NAME                      print the SQL of a prepared statement\n"
+	    "  backup [--dir DIR] [--keep N]       pg_dump (custom format) and its SHA-256 into DIR\n"
+	    "                                      (backup_dir), keeping the N newest (backup_keep)\n"
+	    "  restore --verify FILE               check FILE's checksum, restore it into a scratch\n"
+	    "                                      database and check every balance against the ledger\n"
 	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG,\n"
 	    "else %s.\n", MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
 }
@@ -125,6 +133,44 @@ static int cmd_migrate(struct admin *a)
 	}
 	printf("%d statements prepare against it\n", STMT__MAX);
 	return 0;
+}
+
+/* backup: returns the exit status. */
+static int cmd_backup(struct admin *a)
+{
+	const char *dir = a->dir_given ? a->migrations : a->cfg->backup_dir;
+	char err[1024];
+
+	if (dir == NULL) {
+		fprintf(stderr, "dragoman-admin: backup: set backup_dir or give --dir\n");
+		return 2;
+	}
+	if (backup_run(a->cfg->database_url, dir, a->keep > 0 ? a->keep : a->cfg->backup_keep,
+	    stdout, err, sizeof(err)) < 0) {
+		fprintf(stderr, "dragoman-admin: backup: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* restore --verify FILE: 0 when the backup holds, 1 when it does not or
+ * could not be checked. */
+static int cmd_restore(struct admin *a)
+{
+	char err[1024];
+	int rc;
+
+	if (a->verify == NULL) {
+		fprintf(stderr, "dragoman-admin: restore: only --verify FILE is offered; restore a "
+		    "backup with pg_restore (see the README)\n");
+		return 2;
+	}
+	rc = backup_verify(a->cfg->database_url, a->verify, stdout, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "dragoman-admin: restore --verify: %s\n", err);
+	else
+		printf("verified=%s\n", rc == 0 ? "yes" : "no");
+	return rc == 0 ? 0 : 1;
 }
 
 /* workspace create NAME: prints workspace_id= and api_key= lines. */
@@ -693,6 +739,10 @@ static int dispatch(struct admin *a, int argc, char **argv)
 {
 	if (argc == 1 && strcmp(argv[0], "migrate") == 0)
 		return cmd_migrate(a);
+	if (argc == 1 && strcmp(argv[0], "backup") == 0)
+		return cmd_backup(a);
+	if (argc == 1 && strcmp(argv[0], "restore") == 0)
+		return cmd_restore(a);
 	if (argc == 3 && strcmp(argv[0], "workspace") == 0 && strcmp(argv[1], "create") == 0)
 		return cmd_workspace_create(a, argv[2]);
 	if (argc == 2 && strcmp(argv[0], "cache") == 0 && strcmp(argv[1], "stats") == 0)
@@ -762,11 +812,13 @@ int main(int argc, char **argv)
 		{ "scopes", required_argument, NULL, 's' },
 		{ "platform-admin", no_argument, NULL, 'P' },
 		{ "monthly-characters", required_argument, NULL, 'Q' },
+		{ "keep", required_argument, NULL, 'K' },
+		{ "verify", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0, 3,
-	    0, { NULL, NULL, NULL }, NULL, NULL, 0, 0, NULL };
+	    0, { NULL, NULL, NULL }, NULL, NULL, 0, 0, NULL, 0, 0, NULL };
 	const char *config_path = NULL;
 	char err[512];
 	int c, rc;
@@ -774,7 +826,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "c:d:p:r:H:l:R:M:Bh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config_path = optarg; break;
-		case 'd': a.migrations = optarg; break;
+		case 'd': a.migrations = optarg; a.dir_given = 1; break;
 		case 'p': a.plan = optarg; break;
 		case 'r': a.role = optarg; a.role_given = 1; break;
 		case 'R': a.reason = optarg; break;
@@ -797,6 +849,11 @@ int main(int argc, char **argv)
 		case 's': a.scopes = optarg; break;
 		case 'P': a.platform_admin = 1; break;
 		case 'Q': a.quota = optarg; break;
+		case 'K':
+			if ((a.keep = parse_count(optarg, 10000)) < 0)
+				return 2;
+			break;
+		case 'V': a.verify = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -96,6 +96,8 @@ static const struct key_spec keys[] = {
 	{ "metrics_allow", KEY_STRING, OFF(metrics_allow), 0, "127.0.0.1 ::1", 0, 0 },
 	{ "metrics_token", KEY_STRING, OFF(metrics_token), 0, NULL, 0, 0 },
 	{ "metrics_flush_ms", KEY_LONG, OFF(metrics_flush_ms), 0, "1000", 10, 60000 },
+	{ "backup_dir", KEY_STRING, OFF(backup_dir), 0, NULL, 0, 0 },
+	{ "backup_keep", KEY_LONG, OFF(backup_keep), 0, "7", 1, 10000 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

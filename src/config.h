@@ -66,6 +66,8 @@ struct config {
 	char *metrics_allow;        /* addresses and networks GET /metrics answers */
 	char *metrics_token;        /* or a client showing it as a Bearer token */
 	long metrics_flush_ms;      /* a worker's counts wait at most this long */
+	char *backup_dir;           /* dragoman-admin backup's directory; NULL: --dir */
+	long backup_keep;           /* the newest backups kept there */
 };
 
 /* Returns the configuration file path: $DRAGOMAN_CONFIG, else the
