@@ -91,6 +91,9 @@ enum problem request_init(struct request *r, char **envp, char *detail,
 	if (r->query == NULL)
 		r->query = path_query(r->target);
 	r->content_type = env_get(envp, "CONTENT_TYPE");
+	/* nginx's fastcgi_params sends an empty CONTENT_TYPE when there is none */
+	if (r->content_type != NULL && r->content_type[0] == '\0')
+		r->content_type = NULL;
 	r->authorization = env_get(envp, "HTTP_AUTHORIZATION");
 	r->idempotency_key = env_get(envp, "HTTP_IDEMPOTENCY_KEY");
 	r->stripe_signature = env_get(envp, "HTTP_STRIPE_SIGNATURE");
