@@ -117,6 +117,16 @@ static long parse_count(const char *s, long max)
 static int cmd_migrate(struct admin *a)
 {
 	char err[1024];
+
+	/* its advisory lock is held across transactions: a transaction
+	 * pooler could take it on one server connection and release it on
+	 * another */
+	if (!a->cfg->db_prepared_statements) {
+		fprintf(stderr, "dragoman-admin: migrate: connect to PostgreSQL directly, not through "
+		    "a transaction pooler: DRAGOMAN_DB_PREPARED_STATEMENTS=on "
+		    "DRAGOMAN_DATABASE_URL=postgresql://... dragoman-admin migrate\n");
+		return 2;
+	}
 	int n = migrate_apply(a->db, a->migrations, stdout, err, sizeof(err));
 
 	if (n < 0) {
@@ -869,6 +879,8 @@ int main(int argc, char **argv)
 	}
 	a.db = db_open(a.cfg->database_url, a.cfg->db_connect_timeout,
 	    ADMIN_STATEMENT_TIMEOUT_MS);
+	if (a.db != NULL)
+		db_set_unprepared(a.db, !a.cfg->db_prepared_statements);
 	rc = a.db != NULL ? dispatch(&a, argc - optind, argv + optind) : 1;
 	db_close(a.db);
 	config_free(a.cfg);

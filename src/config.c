@@ -98,6 +98,7 @@ static const struct key_spec keys[] = {
 	{ "metrics_flush_ms", KEY_LONG, OFF(metrics_flush_ms), 0, "1000", 10, 60000 },
 	{ "backup_dir", KEY_STRING, OFF(backup_dir), 0, NULL, 0, 0 },
 	{ "backup_keep", KEY_LONG, OFF(backup_keep), 0, "7", 1, 10000 },
+	{ "db_prepared_statements", KEY_BOOL, OFF(db_prepared_statements), 0, "on", 0, 1 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -68,6 +68,7 @@ struct config {
 	long metrics_flush_ms;      /* a worker's counts wait at most this long */
 	char *backup_dir;           /* dragoman-admin backup's directory; NULL: --dir */
 	long backup_keep;           /* the newest backups kept there */
+	int db_prepared_statements; /* off behind a transaction pooler (pgbouncer) */
 };
 
 /* Returns the configuration file path: $DRAGOMAN_CONFIG, else the

@@ -23,6 +23,7 @@ struct db {
 	int was_down;
 	char error[256];
 	char logged[256];           /* the outage's cause last logged */
+	int unprepared;             /* behind a transaction pooler: no named statements */
 };
 
 struct db *db_open(const char *conninfo, long connect_timeout,
@@ -92,14 +93,18 @@ static int db_connect(struct db *db)
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK)
 		return db_failed(db, db->conn ? PQerrorMessage(db->conn) : "out of memory");
-	snprintf(stmt_timeout, sizeof(stmt_timeout), "%ld", db->statement_timeout_ms);
-	const char *params[] = { stmt_timeout };
-	const struct stmt_def *d = stmt_def(STMT_SESSION_SETUP);
-	PGresult *res = PQexecParams(db->conn, d->sql, 1, NULL, params, NULL, NULL, 0);
-	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	PQclear(res);
-	if (!ok)
-		return db_failed(db, PQerrorMessage(db->conn));
+	/* behind a transaction pooler a session setting would stay on a
+	 * server connection other clients get: the role's settings apply */
+	if (!db->unprepared) {
+		snprintf(stmt_timeout, sizeof(stmt_timeout), "%ld", db->statement_timeout_ms);
+		const char *params[] = { stmt_timeout };
+		const struct stmt_def *d = stmt_def(STMT_SESSION_SETUP);
+		PGresult *res = PQexecParams(db->conn, d->sql, 1, NULL, params, NULL, NULL, 0);
+		int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+		PQclear(res);
+		if (!ok)
+			return db_failed(db, PQerrorMessage(db->conn));
+	}
 	if (db->was_down)
 		log_msg(LOG_LEVEL_INFO, "postgresql connection restored");
 	db->was_down = 0;
@@ -117,6 +122,8 @@ static int db_prepare(struct db *db, enum stmt s)
 
 	if (db->prepared[s])
 		return 0;
+	if (db->unprepared)
+		return 0;   /* parsed with each execution instead */
 	res = PQprepare(db->conn, d->name, d->sql, d->nparams, NULL);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)
@@ -134,13 +141,24 @@ int db_prepare_all(struct db *db)
 
 	if (db_connect(db) < 0)
 		return -1;
-	for (int s = 0; s < STMT__MAX; s++)
-		if (db_prepare(db, (enum stmt)s) < 0) {
-			if (db->conn == NULL)
-				return -1;
+	for (int s = 0; s < STMT__MAX; s++) {
+		const struct stmt_def *d = stmt_def((enum stmt)s);
+		/* the unnamed statement: checks the SQL, leaves nothing behind */
+		PGresult *res = PQprepare(db->conn, "", d->sql, d->nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			log_msg(LOG_LEVEL_ERROR, "prepare %s: %s", d->name, PQerrorMessage(db->conn));
 			failed++;
 		}
+		PQclear(res);
+		if (PQstatus(db->conn) != CONNECTION_OK)
+			return db_failed(db, PQerrorMessage(db->conn));
+	}
 	return failed;
+}
+
+void db_set_unprepared(struct db *db, int unprepared)
+{
+	db->unprepared = unprepared;
 }
 
 /* One attempt at running s. Returns the result, or NULL with the
@@ -159,7 +177,10 @@ static PGresult *db_exec_once(struct db *db, enum stmt s,
 		*retry = db->conn == NULL;
 		return db->conn != NULL ? PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR) : NULL;
 	}
-	res = PQexecPrepared(db->conn, d->name, d->nparams, values, NULL, NULL, 0);
+	/* unnamed: parse, bind and execute go in one message batch, which a
+	 * pooler in transaction mode sends to one server connection */
+	res = db->unprepared ? PQexecParams(db->conn, d->sql, d->nparams, NULL, values, NULL, NULL, 0)
+	    : PQexecPrepared(db->conn, d->name, d->nparams, values, NULL, NULL, 0);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		PQclear(res);
 		db_failed(db, PQerrorMessage(db->conn));

@@ -39,6 +39,11 @@ int db_command(struct db *db, const char *sql);
  * match the schema), or -1 when no connection could be had. */
 int db_prepare_all(struct db *db);
 
+/* With unprepared set, statements are sent unnamed (PQexecParams) and no
+ * session settings are made, as a pooler in transaction mode (pgbouncer
+ * pool_mode = transaction) needs; the role's settings then apply. */
+void db_set_unprepared(struct db *db, int unprepared);
+
 /* Returns 1 when a query round-trip succeeds, else 0. */
 int db_ping(struct db *db);
 

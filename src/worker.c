@@ -34,6 +34,10 @@ int worker_open(struct worker *w, const struct config *cfg, char *err, size_t er
 		worker_close(w);
 		return -1;
 	}
+	if (w->db != NULL)
+		db_set_unprepared(w->db, !cfg->db_prepared_statements);
+	if (w->reports_db != NULL)
+		db_set_unprepared(w->reports_db, !cfg->db_prepared_statements);
 	w->cache = cache_open(cfg->memcached_servers, cfg->memcached_timeout_ms, err, errsz);
 	w->curl = curl_easy_init();
 	if (w->db == NULL || w->cache == NULL || w->curl == NULL) {
