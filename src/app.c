@@ -134,6 +134,25 @@ static enum problem app_authenticate(struct worker *w, struct request *r, struct
 /* Routes r and checks its credentials and input. Returns PROBLEM_NONE
  * with r->route set, or the problem with detail and reply headers set.
  * *handled is set when the reply is complete without a handler (OPTIONS). */
+/* Takes url_prefix (e.g. "/api": the API mounted below it) off the front
+ * of r->path. Returns 0, or -1 when the path is not below it. */
+static int app_strip_prefix(const struct worker *w, struct request *r)
+{
+	const char *prefix = w != NULL && w->cfg != NULL ? w->cfg->url_prefix : NULL;
+	size_t n = prefix != NULL ? strlen(prefix) : 0;
+
+	while (n > 0 && prefix[n - 1] == '/')
+		n--;   /* "/api/" is "/api"; "/" is none */
+	if (n == 0)
+		return 0;
+	if (strncmp(r->path, prefix, n) != 0 || (r->path[n] != '/' && r->path[n] != '\0'))
+		return -1;
+	memmove(r->path, r->path + n, strlen(r->path + n) + 1);
+	if (r->path[0] == '\0')
+		strcpy(r->path, "/");
+	return 0;
+}
+
 static enum problem app_prepare(struct worker *w, const struct route *const *tables,
     struct request *r, struct reply *rp, struct app_io *io, int *handled,
     char *detail, size_t dsz)
@@ -143,6 +162,10 @@ static enum problem app_prepare(struct worker *w, const struct route *const *tab
 	char allow_str[96];
 	enum problem p;
 
+	if (app_strip_prefix(w, r) < 0) {
+		snprintf(detail, dsz, "no resource at %.200s", r->path);
+		return PROBLEM_NOT_FOUND;
+	}
 	switch (router_match(tables, r->method, r->path, r, &rt, &allow)) {
 	case ROUTE_NOT_FOUND:
 		snprintf(detail, dsz, "no resource at %.200s", r->path);

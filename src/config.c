@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "identity.h"
@@ -99,14 +100,31 @@ static const struct key_spec keys[] = {
 	{ "backup_dir", KEY_STRING, OFF(backup_dir), 0, NULL, 0, 0 },
 	{ "backup_keep", KEY_LONG, OFF(backup_keep), 0, "7", 1, 10000 },
 	{ "db_prepared_statements", KEY_BOOL, OFF(db_prepared_statements), 0, "on", 0, 1 },
+	{ "url_prefix", KEY_STRING, OFF(url_prefix), 0, NULL, 0, 0 },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 const char *config_default_path(void)
 {
+	static char beside[4096];
 	const char *env = getenv("DRAGOMAN_CONFIG");
+	ssize_t n;
+	char *slash;
 
-	return env != NULL && env[0] != '\0' ? env : SYSCONFDIR "/dragoman/dragoman.conf";
+	if (env != NULL && env[0] != '\0')
+		return env;
+	/* shared hosting: the program copied into the web space, its
+	 * configuration next to it (which the .htaccess keeps from the web) */
+	n = readlink("/proc/self/exe", beside, sizeof(beside) - 32);
+	if (n > 0) {
+		beside[n] = '\0';
+		if ((slash = strrchr(beside, '/')) != NULL) {
+			strcpy(slash + 1, "dragoman.conf");
+			if (access(beside, R_OK) == 0)
+				return beside;
+		}
+	}
+	return SYSCONFDIR "/dragoman/dragoman.conf";
 }
 
 /* Returns the spec named name (len bytes), or NULL. */

@@ -69,9 +69,11 @@ struct config {
 	char *backup_dir;           /* dragoman-admin backup's directory; NULL: --dir */
 	long backup_keep;           /* the newest backups kept there */
 	int db_prepared_statements; /* off behind a transaction pooler (pgbouncer) */
+	char *url_prefix;           /* the API is mounted below it ("/api"); NULL: at / */
 };
 
-/* Returns the configuration file path: $DRAGOMAN_CONFIG, else the
+/* Returns the configuration file path: $DRAGOMAN_CONFIG, else a readable
+ * dragoman.conf in the running program's own directory, else the
  * compiled-in default. The string is static or from the environment. */
 const char *config_default_path(void);
 
