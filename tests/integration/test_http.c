@@ -596,6 +596,30 @@ static void test_reload_under_load(void)
 	}
 }
 
+/* The web server's own graceful reload under load (lighttpd SIGUSR1,
+ * apachectl graceful, nginx -s reload), three times: no request fails. */
+static void test_server_reload_under_load(void)
+{
+	struct load l = { 0, 0, 0, 0, 0, { 0, 0 }, -1, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t t[4];
+
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, load_thread, &l);
+	for (int i = 0; i < 3; i++) {
+		usleep(700 * 1000);
+		CU_ASSERT_EQUAL(stack("reload"), 0);
+	}
+	sleep(2);
+	l.stop = 1;
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	fprintf(stderr, "\n  %s graceful reload x3 under load: %d ok, %d failed\n",
+	    getenv("DRAGOMAN_TEST_SERVER"), l.ok, l.failed);
+	CU_ASSERT_EQUAL(l.failed, 0);
+	CU_ASSERT(l.ok > 0);
+	CU_ASSERT_EQUAL(wait_for_service(), 0);
+}
+
 /* SIGHUP with a broken configuration file keeps the running workers. */
 static void test_reload_refused(void)
 {
@@ -831,6 +855,7 @@ int main(void)
 		{ "more clients than workers queue without stalling", test_excess_concurrency_queues },
 		{ "SIGKILL of workers under load", test_kill_workers_under_load },
 		{ "--listen: SIGHUP under load loses no request", test_reload_under_load },
+		{ "the web server's graceful reload loses no request", test_server_reload_under_load },
 		{ "--listen: SIGHUP with a broken config keeps the workers", test_reload_refused },
 		{ "memcached down", test_memcached_down },
 		{ "PostgreSQL down and back", test_postgres_down_and_back },
