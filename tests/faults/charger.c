@@ -97,6 +97,9 @@ static void *run(void *arg)
 		curl_slist_free_all(h);
 		if (note(c, t0, since_start_ms(), status, idem) < 0)
 			break;
+		/* like a real client, not at once after a failure: 20 ms */
+		if (status != 200 && c->keys == NULL)
+			nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
 	}
 	curl_easy_cleanup(curl);
 	return NULL;
