@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "../src/addrlist.h"
+#include "../src/auth.h"
 #include "../src/breaker.h"
 #include "../src/metrics.h"
 #include "../src/provider.h"
@@ -23,14 +24,13 @@
 /* Returns 1 when the request's Authorization is "Bearer <metrics_token>". */
 static int token_matches(const struct config *cfg, const char *authorization)
 {
+	const char *token = auth_token(authorization, "Bearer");
 	size_t n;
 
-	if (cfg->metrics_token == NULL || authorization == NULL ||
-	    strncmp(authorization, "Bearer ", 7) != 0)
+	if (cfg->metrics_token == NULL || token == NULL)
 		return 0;
 	n = strlen(cfg->metrics_token);
-	return strlen(authorization + 7) == n &&
-	    CRYPTO_memcmp(authorization + 7, cfg->metrics_token, n) == 0;
+	return strlen(token) == n && CRYPTO_memcmp(token, cfg->metrics_token, n) == 0;
 }
 
 /* Writes each configured provider's breaker as a gauge to f. */

@@ -41,12 +41,6 @@ static int admin_status(const char *args, char *out, size_t outsz)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* Copies the value of the line "name=..." of out into dst. */
-static void line_value(const char *out, const char *name, char *dst, size_t dstsz)
-{
-	field(out, name, dst, dstsz);
-}
-
 /* Returns how many of dir's files end with suffix. */
 static int files_ending(const char *suffix)
 {
@@ -97,8 +91,8 @@ static void test_backup_and_verify(void)
 	http_free(&r);
 	snprintf(args, sizeof(args), "backup --dir '%s'", dir);
 	CU_ASSERT_EQUAL_FATAL(admin_status(args, out, sizeof(out)), 0);
-	line_value(out, "backup=", path, sizeof(path));
-	line_value(out, "sha256=", sum, sizeof(sum));
+	field(out, "backup=", path, sizeof(path));
+	field(out, "sha256=", sum, sizeof(sum));
 	CU_ASSERT_EQUAL_FATAL(stat(path, &st), 0);
 	CU_ASSERT_EQUAL(st.st_mode & 0777, 0600);
 	CU_ASSERT_EQUAL(file_sha256(path, got), 0);
@@ -128,7 +122,7 @@ static void test_damaged_backup_refused(void)
 
 	snprintf(args, sizeof(args), "backup --dir '%s'", dir);
 	CU_ASSERT_EQUAL_FATAL(admin_status(args, out, sizeof(out)), 0);
-	line_value(out, "backup=", path, sizeof(path));
+	field(out, "backup=", path, sizeof(path));
 	snprintf(copy, sizeof(copy), "%s/damaged.dump", dir);
 	snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && cp '%s.sha256' '%s.sha256'", path, copy, path,
 	    copy);
@@ -189,7 +183,7 @@ static void test_verify_finds_mismatch(void)
 	CU_ASSERT_EQUAL(admin_status(args, out, sizeof(out)), 0);
 	CU_ASSERT_EQUAL(run_unguarded("UPDATE workspaces SET balance_micros = balance_micros - 1 "
 	    "WHERE id = $1::uuid"), 0);
-	line_value(out, "backup=", path, sizeof(path));
+	field(out, "backup=", path, sizeof(path));
 	snprintf(args, sizeof(args), "restore --verify '%s'", path);
 	CU_ASSERT_EQUAL(admin_status(args, out, sizeof(out)), 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "verified=no\n"));
@@ -212,7 +206,7 @@ static void test_retention(void)
 	CU_ASSERT_EQUAL(files_ending(".dump.sha256"), 2);
 	/* the newest stays */
 	char path[600];
-	line_value(out, "backup=", path, sizeof(path));
+	field(out, "backup=", path, sizeof(path));
 	CU_ASSERT_EQUAL(access(path, R_OK), 0);
 	/* no directory: a clear refusal */
 	CU_ASSERT_EQUAL(admin_status("backup --dir /nonexistent/backups", out, sizeof(out)), 1);
