@@ -96,6 +96,13 @@ long http_get_url(const char *url, struct http_response *resp)
 	return request_url("GET", url, NULL, NULL, 0, resp);
 }
 
+long http_post_url(const char *url, const char *form, struct http_response *resp)
+{
+	const char *h[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+
+	return request_url("POST", url, h, form, strlen(form), resp);
+}
+
 const char *http_header(const struct http_response *resp, const char *name)
 {
 	static char value[1024];

@@ -25,6 +25,10 @@ long http_request(const char *method, const char *path, const char *const *heade
  * results as http_request(). */
 long http_get_url(const char *url, struct http_response *resp);
 
+/* POSTs the form (application/x-www-form-urlencoded) to the absolute
+ * url. Same results as http_request(). */
+long http_post_url(const char *url, const char *form, struct http_response *resp);
+
 /* Returns the value of header name in resp (static copy), or NULL. */
 const char *http_header(const struct http_response *resp, const char *name);
 
