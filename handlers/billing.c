@@ -69,6 +69,7 @@ static enum problem balance_get(struct worker *w, struct request *r, struct repl
 	} else
 		money_json_add(o, "monthly_cap", db_num(res, 0, 4));
 	money_json_add(o, "month_to_date", db_num(res, 0, 5));
+	money_json_add(o, "owed", db_num(res, 0, 6));
 	PQclear(res);
 	json_object_object_add(o, "auto_recharge", auto_recharge_json(w, r->ident.workspace_id));
 	reply_json(rp, 200, o);
@@ -126,7 +127,7 @@ static enum problem transactions_get(struct worker *w, struct request *r, struct
 	char cursor[24], limit[24];
 	long lim = qp[Q_LIMIT].present ? (long)qp[Q_LIMIT].num : 50;
 	static const char *const types[] = { "grant", "debit", "credit", "refund", "coupon",
-	    "adjustment", NULL };
+	    "adjustment", "dispute", NULL };
 	const char *params[6];
 	struct json_object *o, *arr;
 	PGresult *res;

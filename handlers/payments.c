@@ -1,5 +1,6 @@
 /* Payments: PUT /v1/billing/payment-method, POST /v1/billing/recharge,
- * POST /v1/billing/webhooks/stripe. */
+ * GET /v1/billing/payments[/{id}], POST /v1/billing/webhooks/stripe,
+ * PUT /v1/billing/auto-recharge. */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <time.h>
 
 #include "../src/db.h"
+#include "../src/log.h"
 #include "../src/money.h"
 #include "../src/payments.h"
 #include "../src/reply.h"
@@ -54,10 +56,11 @@ static const struct param_spec recharge_fields[] = {
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 
-/* 200 (succeeded, credited once) or 202 (pending: the webhook will tell);
- * 400 for an amount that is not whole cents from 1.00 to 10000.00; 402
- * declined; 409 without a saved payment method; 503 when Stripe cannot
- * be reached (retry with the same Idempotency-Key). */
+/* 200 (succeeded, credited once) or 202 (processing: Stripe tells
+ * later); 400 for an amount that is not whole cents from 1.00 to
+ * 10000.00; 402 declined; 409 without a saved payment method or when the
+ * payment expired; 422 when the key was used for another amount; 503 when
+ * Stripe did not answer (retry with the same Idempotency-Key). */
 static enum problem recharge_post(struct worker *w, struct request *r, struct reply *rp)
 {
 	long long amount;
@@ -93,12 +96,13 @@ static const struct param_spec webhook_fields[] = {
 };
 
 /* Stripe's events: the signature is checked before anything is written
- * (400 when it fails); a redelivered event changes nothing (200); 503
- * makes Stripe deliver again later. */
+ * (400 when it fails); a redelivered event changes nothing (200); an
+ * event that matches no payment is kept for an operator ("matched":
+ * false); 503 makes Stripe deliver again later. */
 static enum problem webhook_post(struct worker *w, struct request *r, struct reply *rp)
 {
 	struct json_object *o;
-	int duplicate = 0;
+	int duplicate = 0, matched = 1;
 	enum problem p;
 
 	if (w->cfg->stripe_webhook_secret == NULL ||
@@ -107,12 +111,13 @@ static enum problem webhook_post(struct worker *w, struct request *r, struct rep
 		snprintf(rp->detail, sizeof(rp->detail), "the Stripe-Signature does not verify");
 		return PROBLEM_BAD_REQUEST;
 	}
-	p = payments_apply_event(w, r->json, &duplicate, rp);
+	p = payments_apply_event(w, r->json, &duplicate, &matched, rp);
 	if (p != PROBLEM_NONE)
 		return p;
 	o = json_object_new_object();
 	json_object_object_add(o, "received", json_object_new_boolean(1));
 	json_object_object_add(o, "duplicate", json_object_new_boolean(duplicate));
+	json_object_object_add(o, "matched", json_object_new_boolean(matched));
 	reply_json(rp, 200, o);
 	return PROBLEM_NONE;
 }
@@ -126,9 +131,10 @@ static const struct param_spec auto_fields[] = {
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 
-/* 200 with the settings: when a charge takes the balance below threshold,
- * one recharge of amount is made (at most max_per_day a day, 3 unless
- * given). */
+/* 200 with the settings: whenever the balance is below threshold (now,
+ * or after any charge or refused request), one recharge of amount is made
+ * (one at a time, at most max_per_day a day, 3 unless given; an hour
+ * after a failure). */
 static enum problem auto_put(struct worker *w, struct request *r, struct reply *rp)
 {
 	const struct param_value *f = r->fields;
@@ -155,12 +161,102 @@ static enum problem auto_put(struct worker *w, struct request *r, struct reply *
 		snprintf(rp->detail, sizeof(rp->detail), "auto-recharge cannot be set right now");
 		return PROBLEM_UNAVAILABLE;
 	}
+	/* already below: recharge now, after the response */
+	if (f[A_ENABLED].num && payments_queue_due(w, r->ident.workspace_id, r->request_id) < 0)
+		log_msg(LOG_LEVEL_WARN, "workspace %s: auto-recharge not queued", r->ident.workspace_id);
 	o = json_object_new_object();
 	json_object_object_add(o, "enabled", json_object_new_boolean((int)f[A_ENABLED].num));
 	money_json_add(o, "threshold", threshold);
 	money_json_add(o, "amount", amount);
 	json_object_object_add(o, "max_per_day", json_object_new_int64(max));
 	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
+/* Returns payment row i of res (PAYMENT_COLUMNS) as JSON. */
+static struct json_object *payment_json(const PGresult *res, int i)
+{
+	struct json_object *o = json_object_new_object();
+	const char *pi = PQgetvalue(res, i, 4), *err = PQgetvalue(res, i, 5);
+
+	json_object_object_add(o, "id", json_object_new_string(PQgetvalue(res, i, 0)));
+	json_object_object_add(o, "kind", json_object_new_string(PQgetvalue(res, i, 1)));
+	json_object_object_add(o, "state", json_object_new_string(PQgetvalue(res, i, 2)));
+	money_json_add(o, "amount", db_num(res, i, 3));
+	json_object_object_add(o, "payment_intent", pi[0] ? json_object_new_string(pi) : NULL);
+	json_object_object_add(o, "error", err[0] ? json_object_new_string(err) : NULL);
+	money_json_add(o, "refunded", db_num(res, i, 6));
+	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(res, i, 7)));
+	json_object_object_add(o, "updated_at", json_object_new_string(PQgetvalue(res, i, 8)));
+	json_object_object_add(o, "expires_at", json_object_new_string(PQgetvalue(res, i, 9)));
+	json_object_object_add(o, "credited_at", PQgetvalue(res, i, 10)[0]
+	    ? json_object_new_string(PQgetvalue(res, i, 10)) : NULL);
+	return o;
+}
+
+enum { PQ_LIMIT, PQ_BEFORE };
+static const struct param_spec payments_query[] = {
+	[PQ_LIMIT] = { "limit", PARAM_INT, 0, 1, 200, 0 },
+	[PQ_BEFORE] = { "before", PARAM_STRING, 0, 20, 40, 0 },
+	{ NULL, 0, 0, 0, 0, 0 }
+};
+
+/* 200 {"payments": [...], "next_before"}: the workspace's payments,
+ * newest first, ?limit (50) at a time, ?before the previous page's
+ * next_before; 400 for a before that is not a time. */
+static enum problem payments_get(struct worker *w, struct request *r, struct reply *rp)
+{
+	const struct param_value *qp = r->query_params;
+	char limit[24];
+	const char *params[] = { r->ident.workspace_id, qp[PQ_BEFORE].present ? qp[PQ_BEFORE].str
+	    : NULL, limit };
+	long lim = qp[PQ_LIMIT].present ? (long)qp[PQ_LIMIT].num : 50;
+	PGresult *res;
+	struct json_object *o, *arr;
+	int n;
+
+	snprintf(limit, sizeof(limit), "%ld", lim);
+	res = db_exec(w->db, STMT_PAYMENT_LIST, params);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		int bad = res != NULL && PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL &&
+		    strncmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "22", 2) == 0;
+		PQclear(res);
+		snprintf(rp->detail, sizeof(rp->detail), "%s", bad ? "before must be a time "
+		    "(the next_before of the previous page)" : "payments cannot be read right now");
+		return bad ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
+	}
+	o = json_object_new_object();
+	arr = json_object_new_array();
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		json_object_array_add(arr, payment_json(res, i));
+	json_object_object_add(o, "payments", arr);
+	json_object_object_add(o, "next_before", n == lim
+	    ? json_object_new_string(PQgetvalue(res, n - 1, 7)) : NULL);
+	PQclear(res);
+	reply_json(rp, 200, o);
+	return PROBLEM_NONE;
+}
+
+/* 200 with the workspace's payment {id} (state, amount, PaymentIntent,
+ * refunded, expires_at, ...); 404 for another workspace's or none. */
+static enum problem payment_get(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char *params[] = { r->ident.workspace_id, r->captures[0] };
+	PGresult *res = db_exec(w->db, STMT_PAYMENT_ONE, params);
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		snprintf(rp->detail, sizeof(rp->detail), "payments cannot be read right now");
+		return PROBLEM_UNAVAILABLE;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		snprintf(rp->detail, sizeof(rp->detail), "no such payment");
+		return PROBLEM_NOT_FOUND;
+	}
+	reply_json(rp, 200, payment_json(res, 0));
+	PQclear(res);
 	return PROBLEM_NONE;
 }
 
@@ -174,6 +270,12 @@ const struct route payment_routes[] = {
 	{ HTTP_POST, "/v1/billing/recharge", recharge_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
 	  recharge_fields, NULL, "billing.recharge", 1,
 	  DIALECT_NATIVE, IDEM_REQUIRED, SCOPE_BILLING_WRITE },
+	{ HTTP_GET, "/v1/billing/payments", payments_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
+	  NULL, payments_query, "billing.payments", 0,
+	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
+	{ HTTP_GET, "/v1/billing/payments/{id}", payment_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
+	  NULL, NULL, "billing.payment", 0,
+	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
 	{ HTTP_POST, "/v1/billing/webhooks/stripe", webhook_post, AUTH_NONE, ROLE_MEMBER, BODY_JSON,
 	  webhook_fields, NULL, "billing.webhook", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
 	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }

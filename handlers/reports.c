@@ -317,13 +317,13 @@ static enum problem providers_get(struct worker *w, struct request *r, struct re
 
 /* Returns the money that came in over the range as a new object, with
  * consumed beside it: payments' credits net of refunds, grants and
- * coupons. NULL with rp->detail set when it cannot be read. */
+ * coupons; disputes (taken back, or given back when won). NULL with rp->detail set when it cannot be read. */
 static struct json_object *money_object(struct worker *w, const struct report_range *range,
     long long consumed, struct reply *rp)
 {
 	const char *values[] = { range->from_utc, range->to_utc };
 	PGresult *res = report_query_run(w, STMT_REPORT_MONEY, values, rp);
-	long long credit = 0, refund = 0, grant = 0, coupon = 0, payments = 0;
+	long long credit = 0, refund = 0, dispute = 0, grant = 0, coupon = 0, payments = 0;
 	struct json_object *o;
 
 	if (res == NULL)
@@ -336,6 +336,8 @@ static struct json_object *money_object(struct worker *w, const struct report_ra
 			payments = db_num(res, i, 2);
 		} else if (strcmp(type, "refund") == 0) {
 			refund = sum;
+		} else if (strcmp(type, "dispute") == 0) {
+			dispute = sum;
 		} else if (strcmp(type, "grant") == 0) {
 			grant = sum;
 		} else if (strcmp(type, "coupon") == 0) {
@@ -347,7 +349,8 @@ static struct json_object *money_object(struct worker *w, const struct report_ra
 	money_json_add(o, "recharges", credit);
 	json_object_object_add(o, "recharge_count", json_object_new_int64(payments));
 	money_json_add(o, "refunds", -refund);
-	money_json_add(o, "net_revenue", credit + refund);
+	money_json_add(o, "disputed", -dispute);
+	money_json_add(o, "net_revenue", credit + refund + dispute);
 	money_json_add(o, "granted", grant);
 	money_json_add(o, "coupons", coupon);
 	money_json_add(o, "consumed", consumed);

@@ -15,6 +15,7 @@
 #include "billing.h"
 #include "migrate.h"
 #include "payments.h"
+#include "payments_admin.h"
 #include "money.h"
 #include "tcache.h"
 #include "worker.h"
@@ -84,6 +85,10 @@ static void usage(FILE *f)
 	    "  billing adjust WS --reason R -- [-]AMOUNT  correct a balance either way\n"
 	    "  billing cap WS AMOUNT|plan          set the monthly cap (plan: the plan's)\n"
 	    "  billing coupon CODE AMOUNT [--limit N]  create a coupon (N redemptions, 1 unless given)\n"
+	    "  payments unmatched                  Stripe events about money that match no payment\n"
+	    "  payments assign EVENT WS            credit an unmatched succeeded payment to WS, once\n"
+	    "  payments dismiss EVENT --reason R   close an unmatched event (e.g. refunded in Stripe)\n"
+	    "  payments resolve                    move open payments on (retrieve, expire)\n"
 	    "  partitions ensure [--months N]      usage partitions for this month and N ahead (3),\n"
 	    "                                      and drop those past usage_retention_months\n"
 	    "  partitions list                     the usage partitions\n"
@@ -617,8 +622,8 @@ static int cmd_partitions_list(struct admin *a)
 
 /* maintain: partitions ensure (the months ahead, the retention), the
  * hourly rollup,
- * releases expired credit holds, runs auto-recharges left pending
- * by dead workers and drops idempotency keys older than a day. Returns
+ * releases expired credit holds, moves open payments on (auto-recharges
+ * left pending by dead workers, PaymentIntents still processing) and drops idempotency keys older than a day. Returns
  * the exit status. */
 static int cmd_maintain(struct admin *a)
 {
@@ -633,12 +638,13 @@ static int cmd_maintain(struct admin *a)
 	released = billing_release_all_expired(&w);
 	if (released >= 0)
 		printf("workspaces_with_expired_holds=%ld\n", released);
-	/* auto-recharges whose worker died before running them */
+	/* open payments: auto-recharges whose worker died before running
+	 * them, PaymentIntents still processing, payments past expiry */
 	w.curl = curl_easy_init();
-	stale = w.curl != NULL ? payments_run_stale_auto(&w, 300) : -1;
+	stale = w.curl != NULL ? payments_resolve(&w, 300) : -1;
 	curl_easy_cleanup(w.curl);
 	if (stale >= 0)
-		printf("stale_auto_recharges_run=%ld\n", stale);
+		printf("open_payments_looked_at=%ld\n", stale);
 	res = db_exec(a->db, STMT_IDEM_EXPIRE, NULL);
 	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
 		printf("idempotency_keys_dropped=%s\n", PQcmdTuples(res));
@@ -799,6 +805,11 @@ static int dispatch(struct admin *a, int argc, char **argv)
 		return cmd_user_create(a, argv[2], argv[3]);
 	if (argc == 3 && strcmp(argv[0], "plan") == 0 && strcmp(argv[1], "limits") == 0)
 		return cmd_plan_limits(a, argv[2]);
+	if (argc >= 2 && strcmp(argv[0], "payments") == 0) {
+		int rc = payments_admin(a->cfg, a->db, argc, argv, a->reason);
+		if (rc != 2)
+			return rc;
+	}
 	usage(stderr);
 	return 2;
 }

@@ -248,7 +248,10 @@ static void app_record_usage(struct worker *w, struct request *r, struct reply *
 	if (r->route == NULL || !r->route->metered || !r->ident.authenticated || r->idem_replayed ||
 	    rp->problem == PROBLEM_RATE_LIMITED)
 		return;
-	tx = r->idem_claimed && rp->status < 500;
+	/* a retry under a key used for another body (a recharge whose first
+	 * attempt was not stored: issue 14) is told so and its key is left
+	 * to the request that made it */
+	tx = r->idem_claimed && rp->status < 500 && rp->problem != PROBLEM_IDEMPOTENCY_MISMATCH;
 	r->usage.idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;
 	ok = (!tx || db_command(w->db, "BEGIN") == 0) &&
 	    usage_record(w, &r->ident, r->request_id, r->route->name, &r->usage, rp->status,
@@ -263,7 +266,8 @@ static void app_record_usage(struct worker *w, struct request *r, struct reply *
 			log_msg(LOG_LEVEL_WARN, "request %s: its credit hold stays until it expires",
 			    r->request_id);
 	}
-	if (r->idem_claimed && (!ok || rp->status >= 500))
+	if (r->idem_claimed && (!ok || rp->status >= 500 ||
+	    rp->problem == PROBLEM_IDEMPOTENCY_MISMATCH))
 		idempotency_release(w, r);
 	if (ok && r->usage.queued_payment[0] != '\0')
 		snprintf(w->after_response, sizeof(w->after_response), "%s", r->usage.queued_payment);

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "log.h"
 #include "money.h"
+#include "payments.h"
 #include "reply.h"
 #include "worker.h"
 
@@ -105,10 +106,21 @@ static enum problem reserve_credit(struct worker *w, const char *workspace_id, l
 	return refusal(w, workspace_id, amount, rp);
 }
 
+/* A request refused for want of credit brings about an auto-recharge that
+ * is due (the refused request is the only one that may come). Returns p. */
+static enum problem refused(struct worker *w, const char *workspace_id, const char *request_id,
+    enum problem p)
+{
+	if (p == PROBLEM_INSUFFICIENT_CREDITS && payments_queue_due(w, workspace_id, request_id) < 0)
+		log_msg(LOG_LEVEL_WARN, "workspace %s: auto-recharge not queued", workspace_id);
+	return p;
+}
+
 enum problem billing_reserve(struct worker *w, const char *workspace_id, long long amount,
     const char *request_id, const char *idem, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
 {
-	return reserve_credit(w, workspace_id, amount, request_id, idem, NULL, 0, hold_id, rp);
+	return refused(w, workspace_id, request_id,
+	    reserve_credit(w, workspace_id, amount, request_id, idem, NULL, 0, hold_id, rp));
 }
 
 /* Explains a refused quota reservation of characters for key_id into rp
@@ -163,7 +175,7 @@ enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, l
 	int rc;
 
 	if (quota <= 0 || key_id == NULL || key_id[0] == '\0')
-		return reserve_credit(w, workspace_id, amount, request_id, idem, NULL, 0, hold_id, rp);
+		return billing_reserve(w, workspace_id, amount, request_id, idem, hold_id, rp);
 	if (db_command(w->db, "BEGIN") < 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "credits cannot be checked right now");
 		return PROBLEM_UNAVAILABLE;
@@ -191,7 +203,8 @@ enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, l
 		hold_id[0] = '\0';
 		(void)db_command(w->db, "ROLLBACK");
 	}
-	return p == PROBLEM_KEY_QUOTA ? quota_refusal(w, key_id, quota, characters, rp) : p;
+	return p == PROBLEM_KEY_QUOTA ? quota_refusal(w, key_id, quota, characters, rp)
+	    : refused(w, workspace_id, request_id, p);
 }
 
 long billing_release_all_expired(struct worker *w)

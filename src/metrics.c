@@ -52,6 +52,9 @@ static const struct family families[METRIC__MAX] = {
 	    "PostgreSQL failures: lost or refused connections, failed statements." },
 	[METRIC_MEMCACHED_ERRORS] = { "dragoman_memcached_errors_total", 0,
 	    "memcached operations that failed (not misses), by operation." },
+	[METRIC_STRIPE_UNMATCHED] = { "dragoman_stripe_unmatched_events_total", 0,
+	    "Stripe events about money that matched no payment, kept for an operator "
+	    "(dragoman-admin payments unmatched), by event type." },
 };
 
 struct slot {

@@ -20,6 +20,7 @@ enum metric {
 	METRIC_CREDITS_CHARGED,     /* micros */
 	METRIC_DB_ERRORS,           /* kind */
 	METRIC_MEMCACHED_ERRORS,    /* op */
+	METRIC_STRIPE_UNMATCHED,    /* type: the Stripe event's */
 	METRIC__MAX
 };
 

@@ -6,15 +6,30 @@
 
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "payments.h"
 #include "provider.h"
 #include "reply.h"
 #include "stripe.h"
 #include "worker.h"
 
+/* One payments row, as payment_load() reads it. */
+struct payment {
+	char id[40];
+	char workspace_id[40];
+	char kind[8];                /* manual, auto */
+	char state[16];
+	char pi[64];                 /* "" until Stripe named one */
+	char expires_at[40];
+	char error[256];
+	long long amount;            /* micros */
+	int expired;                 /* past expires_at: never created again */
+	int credited;
+};
+
 /* Runs statement s with params; returns 0 when it ran (rows or not),
  * -1 when it failed (logged). Writes the first column of the first row
- * into first (when not NULL, firstsz bytes; "" when no row). */
+ * into first (when not NULL, firstsz bytes; "" when no row or NULL). */
 static int run(struct worker *w, enum stmt s, const char *const *params, char *first,
     size_t firstsz)
 {
@@ -32,9 +47,192 @@ static int run(struct worker *w, enum stmt s, const char *const *params, char *f
 	return ok ? 0 : -1;
 }
 
-/* Finds (or makes, once per client key) the payment row. Returns 0 or -1. */
+/* Reads payment id into p. Returns 0, 1 when there is no such payment,
+ * -1 when the database failed. */
+static int payment_load(struct worker *w, const char *id, struct payment *p)
+{
+	const char *params[] = { id };
+	PGresult *res = db_exec(w->db, STMT_PAYMENT_GET, params);
+	int rc = res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ? -1 : PQntuples(res) == 1
+	    ? 0 : 1;
+
+	if (rc == 0) {
+		memset(p, 0, sizeof(*p));
+		snprintf(p->id, sizeof(p->id), "%s", id);
+		snprintf(p->workspace_id, sizeof(p->workspace_id), "%s", PQgetvalue(res, 0, 0));
+		snprintf(p->kind, sizeof(p->kind), "%s", PQgetvalue(res, 0, 1));
+		snprintf(p->state, sizeof(p->state), "%s", PQgetvalue(res, 0, 2));
+		snprintf(p->pi, sizeof(p->pi), "%s", PQgetvalue(res, 0, 3));
+		p->amount = db_num(res, 0, 4);
+		p->expired = db_num(res, 0, 5) == 1;
+		p->credited = db_num(res, 0, 6) == 1;
+		snprintf(p->expires_at, sizeof(p->expires_at), "%s", PQgetvalue(res, 0, 7));
+		snprintf(p->error, sizeof(p->error), "%s", PQgetvalue(res, 0, 8));
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* Returns 1 when state is one that Stripe may still change without a
+ * new call from here (pending, processing, unknown). */
+static int state_open(const char *state)
+{
+	return strcmp(state, "pending") == 0 || strcmp(state, "processing") == 0 ||
+	    strcmp(state, "unknown") == 0;
+}
+
+/* Moves p (not credited, still open) to state with error why (NULL:
+ * kept). An auto payment that failed, was canceled or expired is
+ * recorded on its workspace's auto-recharge, whose next attempt then
+ * waits. Returns 0 or -1. */
+static int payment_mark(struct worker *w, const struct payment *p, const char *state,
+    const char *why)
+{
+	const char *params[] = { p->id, state, why };
+	char kind[16] = "";
+
+	if (run(w, STMT_PAYMENT_MARK, params, kind, sizeof(kind)) < 0)
+		return -1;
+	if (strcmp(kind, "auto") == 0 && !state_open(state)) {
+		const char *p2[] = { p->workspace_id, why != NULL ? why : state };
+		log_msg(LOG_LEVEL_WARN, "workspace %s: auto-recharge %s %s: %s", p->workspace_id, p->id,
+		    state, why != NULL ? why : "");
+		return run(w, STMT_AUTO_RECHARGE_FAILED, p2, NULL, 0);
+	}
+	return 0;
+}
+
+/* Credits p, which Stripe says succeeded as PaymentIntent pi, once.
+ * Writes the new balance into *balance (-1: credited before). Returns 0
+ * or -1. */
+static int payment_credit(struct worker *w, const struct payment *p, const char *pi,
+    long long *balance)
+{
+	const char *params[] = { p->id, pi };
+	char bal[32] = "";
+
+	*balance = -1;
+	if (run(w, STMT_PAYMENT_CREDIT, params, bal, sizeof(bal)) < 0)
+		return -1;
+	if (bal[0] != '\0') {
+		*balance = atoll(bal);
+		log_msg(LOG_LEVEL_INFO, "workspace %s: payment %s (%s) credited", p->workspace_id, p->id,
+		    pi);
+		if (strcmp(p->kind, "auto") == 0) {
+			const char *p2[] = { p->workspace_id };
+			(void)run(w, STMT_AUTO_RECHARGE_OK, p2, NULL, 0);
+		}
+	}
+	return 0;
+}
+
+/* Acts on what Stripe said of p's PaymentIntent: credits a success of
+ * the payment's amount, marks the rest. Returns 0 or -1. */
+static int payment_apply(struct worker *w, struct payment *p, const struct stripe_result *res,
+    long long *balance)
+{
+	if (res->pi[0] != '\0' && p->pi[0] == '\0') {
+		const char *params[] = { p->id, res->pi };
+		if (run(w, STMT_PAYMENT_SET_INTENT, params, NULL, 0) < 0)
+			return -1;
+		snprintf(p->pi, sizeof(p->pi), "%s", res->pi);
+	}
+	switch (res->outcome) {
+	case STRIPE_SUCCEEDED:
+		if (res->amount_cents >= 0 && res->amount_cents * 10000 != p->amount) {
+			log_msg(LOG_LEVEL_ERROR, "payment %s: Stripe charged %lld cents for %lld micros",
+			    p->id, res->amount_cents, p->amount);
+			return payment_mark(w, p, "unknown", "Stripe charged another amount: see an "
+			    "operator");
+		}
+		return payment_credit(w, p, p->pi, balance);
+	case STRIPE_PENDING:
+		return payment_mark(w, p, "processing", NULL);
+	case STRIPE_DECLINED:
+		return payment_mark(w, p, "failed", res->message);
+	case STRIPE_CANCELED:
+		return payment_mark(w, p, "canceled", res->message);
+	case STRIPE_NOT_FOUND:
+	case STRIPE_FAILED:
+		break;
+	}
+	return 0;
+}
+
+/* Sends p to Stripe as a new PaymentIntent (the first time, or again
+ * under the same Stripe Idempotency-Key while Stripe keeps it), with the
+ * customer and payment method its first attempt used. Fills res. Returns
+ * 0, 1 when it must not be sent (it has a PaymentIntent, was credited,
+ * or expired), -1 when it cannot be sent now. */
+static int payment_create(struct worker *w, const struct payment *p, const char *request_id,
+    struct stripe_result *res)
+{
+	const char *ws[] = { p->workspace_id };
+	PGresult *m = db_exec(w->db, STMT_PAYMENT_METHOD_GET, ws), *a;
+	char idem[96];
+	int rc;
+
+	if (m == NULL || PQresultStatus(m) != PGRES_TUPLES_OK || PQntuples(m) != 1) {
+		PQclear(m);
+		return -1;
+	}
+	const char *params[] = { p->id, PQgetvalue(m, 0, 0), PQgetvalue(m, 0, 1) };
+	a = db_exec(w->db, STMT_PAYMENT_ATTEMPT, params);
+	PQclear(m);
+	rc = a == NULL || PQresultStatus(a) != PGRES_TUPLES_OK ? -1 : PQntuples(a) == 1 ? 0 : 1;
+	if (rc == 0) {
+		/* the same payment always asks Stripe under the same key */
+		snprintf(idem, sizeof(idem), "dragoman-payment-%s", p->id);
+		(void)stripe_charge(w, PQgetvalue(a, 0, 0), PQgetvalue(a, 0, 1), p->amount / 10000,
+		    "eur", idem, p->id, request_id, res);
+	}
+	PQclear(a);
+	return rc;
+}
+
+/* Moves p on as far as Stripe can tell now: a known PaymentIntent is only
+ * retrieved; one whose payment expired is looked up by its metadata (and
+ * the payment expires when there is none); else, when may_create, it is
+ * sent (again, under the same key). Reloads p. Writes the new balance
+ * into *balance when it was credited now (else -1). Returns 0, or -1 when
+ * the database failed. */
+static int payment_drive(struct worker *w, struct payment *p, int may_create,
+    const char *request_id, long long *balance)
+{
+	struct stripe_result res;
+	int rc = 0;
+
+	*balance = -1;
+	if (p->credited || !state_open(p->state))
+		return 0;
+	memset(&res, 0, sizeof(res));
+	if (p->pi[0] != '\0') {
+		(void)stripe_retrieve(w, p->pi, request_id, &res);
+		rc = payment_apply(w, p, &res, balance);
+	} else if (p->expired) {
+		if (stripe_find_payment(w, p->id, request_id, &res) == STRIPE_NOT_FOUND)
+			rc = payment_mark(w, p, "expired", "no PaymentIntent was made for it");
+		else
+			rc = payment_apply(w, p, &res, balance);
+	} else if (may_create) {
+		int c = payment_create(w, p, request_id, &res);
+		if (c < 0)
+			return -1;
+		if (c == 0 && res.outcome == STRIPE_FAILED && res.pi[0] == '\0') {
+			log_msg(LOG_LEVEL_WARN, "payment %s: %s", p->id, res.message);
+			rc = payment_mark(w, p, "unknown", res.message);
+		} else if (c == 0)
+			rc = payment_apply(w, p, &res, balance);
+	}
+	if (rc == 0 && payment_load(w, p->id, p) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* Finds (or makes, once per client key) the payment row. Returns 0 with
+ * its id and amount, or -1. */
 static int payment_row(struct worker *w, const char *workspace_id, long long amount,
-    const char *idem, const char *request_id, struct recharge *out)
+    const char *idem, const char *request_id, char id[40], long long *row_amount)
 {
 	char amt[24];
 	const char *params[] = { workspace_id, amt, "manual", request_id, idem };
@@ -45,112 +243,193 @@ static int payment_row(struct worker *w, const char *workspace_id, long long amo
 	res = db_exec(w->db, STMT_PAYMENT_UPSERT, params);
 	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (ok) {
-		snprintf(out->payment_id, sizeof(out->payment_id), "%s", PQgetvalue(res, 0, 0));
-		snprintf(out->state, sizeof(out->state), "%s", PQgetvalue(res, 0, 1));
-		snprintf(out->payment_intent, sizeof(out->payment_intent), "%s", PQgetvalue(res, 0, 2));
+		snprintf(id, 40, "%s", PQgetvalue(res, 0, 0));
+		*row_amount = db_num(res, 0, 3);
 	} else if (res != NULL)
 		log_msg(LOG_LEVEL_ERROR, "payments: upsert: %s", PQresultErrorMessage(res));
 	PQclear(res);
 	return ok ? 0 : -1;
 }
 
+/* Returns 1 when the workspace has a saved payment method, 0 when not,
+ * -1 when the database failed. */
+static int has_method(struct worker *w, const char *workspace_id)
+{
+	const char *params[] = { workspace_id };
+	PGresult *res = db_exec(w->db, STMT_PAYMENT_METHOD_GET, params);
+	int rc = res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ? -1 : PQntuples(res) == 1;
+
+	PQclear(res);
+	return rc;
+}
+
 enum problem payments_recharge(struct worker *w, const char *workspace_id, long long amount,
     const char *idem, const char *request_id, struct recharge *out, struct reply *rp)
 {
-	const char *ws_params[] = { workspace_id };
-	char stripe_idem[96], message[256], balance[32] = "";
-	PGresult *res;
-	char customer[128], pm[128];
-	enum stripe_outcome o;
+	struct payment p;
+	long long row_amount = 0;
+	int method = has_method(w, workspace_id);
 
 	memset(out, 0, sizeof(*out));
 	out->balance = -1;
-	res = db_exec(w->db, STMT_PAYMENT_METHOD_GET, ws_params);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		PQclear(res);
-		snprintf(rp->detail, sizeof(rp->detail), "payments cannot be made right now");
-		return PROBLEM_UNAVAILABLE;
-	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
+	if (method == 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "the workspace has no saved payment method "
 		    "(PUT /v1/billing/payment-method)");
 		return PROBLEM_CONFLICT;
 	}
-	snprintf(customer, sizeof(customer), "%s", PQgetvalue(res, 0, 0));
-	snprintf(pm, sizeof(pm), "%s", PQgetvalue(res, 0, 1));
-	PQclear(res);
-	if (payment_row(w, workspace_id, amount, idem, request_id, out) < 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "payments cannot be made right now");
-		return PROBLEM_UNAVAILABLE;
+	if (method < 0 || payment_row(w, workspace_id, amount, idem, request_id, out->payment_id,
+	    &row_amount) < 0 || payment_load(w, out->payment_id, &p) != 0)
+		goto unavailable;
+	/* the payment row is the truth: its key means its amount */
+	if (row_amount != amount) {
+		snprintf(rp->detail, sizeof(rp->detail), "this Idempotency-Key was used for a recharge "
+		    "of another amount (payment %s)", out->payment_id);
+		return PROBLEM_IDEMPOTENCY_MISMATCH;
 	}
-	if (strcmp(out->state, "pending") != 0)
-		return strcmp(out->state, "failed") == 0 ? PROBLEM_PAYMENT_DECLINED : PROBLEM_NONE;
-	/* the same payment always asks Stripe under the same key */
-	snprintf(stripe_idem, sizeof(stripe_idem), "dragoman-payment-%s", out->payment_id);
-	o = stripe_charge(w, customer, pm, amount / 10000, "eur", stripe_idem, request_id,
-	    out->payment_intent, message, sizeof(message));
-	if (out->payment_intent[0] != '\0') {
-		const char *p2[] = { out->payment_id, out->payment_intent };
-		(void)run(w, STMT_PAYMENT_SET_INTENT, p2, NULL, 0);
-	}
-	if (o == STRIPE_FAILED) {
-		snprintf(rp->detail, sizeof(rp->detail), "%s; retry with the same Idempotency-Key",
-		    message);
-		return PROBLEM_UNAVAILABLE;
-	}
-	if (o == STRIPE_DECLINED) {
-		const char *p3[] = { out->payment_intent[0] ? out->payment_intent : NULL, message,
-		    out->payment_id };
-		(void)run(w, STMT_PAYMENT_FAILED, p3, NULL, 0);
-		snprintf(out->state, sizeof(out->state), "failed");
-		snprintf(rp->detail, sizeof(rp->detail), "%s", message);
+	if (payment_drive(w, &p, 1, request_id, &out->balance) < 0)
+		goto unavailable;
+	snprintf(out->state, sizeof(out->state), "%s", p.state);
+	snprintf(out->payment_intent, sizeof(out->payment_intent), "%s", p.pi);
+	if (strcmp(p.state, "succeeded") == 0 || strcmp(p.state, "processing") == 0)
+		return PROBLEM_NONE;
+	if (strcmp(p.state, "failed") == 0 || strcmp(p.state, "canceled") == 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "%s", p.error[0] ? p.error : p.state);
 		return PROBLEM_PAYMENT_DECLINED;
 	}
-	if (o == STRIPE_SUCCEEDED) {
-		const char *p4[] = { out->payment_intent };
-		if (run(w, STMT_PAYMENT_SUCCEEDED, p4, balance, sizeof(balance)) < 0) {
-			snprintf(rp->detail, sizeof(rp->detail), "the payment succeeded and will be "
-			    "credited; retry with the same Idempotency-Key to see it");
-			return PROBLEM_UNAVAILABLE;
-		}
-		snprintf(out->state, sizeof(out->state), "succeeded");
-		out->balance = balance[0] ? atoll(balance) : -1;
+	if (strcmp(p.state, "expired") == 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "payment %s expired at %s without reaching "
+		    "Stripe and was not charged; recharge under a new Idempotency-Key", p.id,
+		    p.expires_at);
+		return PROBLEM_CONFLICT;
 	}
-	return PROBLEM_NONE;
+	snprintf(rp->detail, sizeof(rp->detail), "Stripe has not answered for payment %s; retry with "
+	    "the same Idempotency-Key (it is never charged twice)", p.id);
+	rp->retry_after = 5;
+	return PROBLEM_UNAVAILABLE;
+unavailable:
+	snprintf(rp->detail, sizeof(rp->detail), "payments cannot be made right now");
+	return PROBLEM_UNAVAILABLE;
+}
+
+/* Keeps the event (id, type, about object) that matched no payment for an
+ * operator, with why, inside the caller's transaction. Returns 0 or -1. */
+static int keep_unmatched(struct worker *w, const char *id, const char *type,
+    struct json_object *obj, const char *pi, long long cents, const char *why)
+{
+	char micros[32];
+	const char *object_id = provider_json_str(obj, "id", NULL);
+	const char *currency = provider_json_str(obj, "currency", NULL);
+	const char *params[] = { id, type, object_id != NULL ? object_id : "", pi,
+	    cents >= 0 ? micros : NULL, currency, why,
+	    json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN) };
+
+	snprintf(micros, sizeof(micros), "%lld", cents * 10000);
+	log_msg(LOG_LEVEL_WARN, "Stripe event %s (%s) kept for an operator: %s", id, type, why);
+	return run(w, STMT_UNMATCHED_RECORD, params, NULL, 0);
+}
+
+/* Finds the payment of PaymentIntent pi, or else of the payment id in
+ * metadata (payment_id, NULL: none) when it has no PaymentIntent yet,
+ * into p. Returns 0, 1 when none matches, -1 on a database failure. */
+static int payment_find(struct worker *w, const char *pi, const char *payment_id,
+    struct payment *p)
+{
+	const char *params[] = { pi != NULL ? pi : "", payment_id != NULL ? payment_id : "" };
+	char id[40] = "";
+
+	if (run(w, STMT_PAYMENT_FIND, params, id, sizeof(id)) < 0)
+		return -1;
+	return id[0] == '\0' ? 1 : payment_load(w, id, p);
+}
+
+/* Returns the integer member name of o, or -1 when it has none. */
+static long long json_int(struct json_object *o, const char *name)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, name, &v) && v != NULL ? json_object_get_int64(v) : -1;
+}
+
+/* payment_intent.*: the PaymentIntent obj. Sets *matched. Returns 0 or -1. */
+static int apply_intent(struct worker *w, const char *id, const char *type,
+    struct json_object *obj, int *matched)
+{
+	struct stripe_result res;
+	struct payment p;
+	long long balance;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	stripe_read_intent(obj, &res);
+	rc = payment_find(w, res.pi, provider_json_str(obj, "metadata", "payment_id"), &p);
+	if (rc < 0)
+		return -1;
+	*matched = rc == 0;
+	if (rc == 1)   /* money taken that no payment knows: never dropped */
+		return res.outcome != STRIPE_SUCCEEDED ? 0 : keep_unmatched(w, id, type, obj, res.pi,
+		    res.amount_cents, "no payment has this PaymentIntent or its metadata payment_id");
+	if (res.outcome == STRIPE_SUCCEEDED && res.amount_cents >= 0 &&
+	    res.amount_cents * 10000 != p.amount) {
+		*matched = 0;
+		return keep_unmatched(w, id, type, obj, res.pi, res.amount_cents,
+		    "the amount differs from its payment's");
+	}
+	/* a late or repeated event never takes a final payment back */
+	if (res.outcome != STRIPE_SUCCEEDED && !state_open(p.state))
+		return 0;
+	return payment_apply(w, &p, &res, &balance);
+}
+
+/* charge.refunded (obj a Charge) and charge.dispute.* (obj a Dispute).
+ * Sets *matched. Returns 0 or -1. */
+static int apply_charge(struct worker *w, const char *id, const char *type,
+    struct json_object *obj, int *matched)
+{
+	const char *pi = provider_json_str(obj, "payment_intent", NULL);
+	int refund = strcmp(type, "charge.refunded") == 0;
+	long long cents = json_int(obj, refund ? "amount_refunded" : "amount");
+	const char *dispute = provider_json_str(obj, "id", NULL);
+	const char *status = provider_json_str(obj, "status", NULL);
+	char micros[32];
+	struct payment p;
+	int rc;
+
+	if (pi == NULL || cents < 0 || (!refund && (dispute == NULL || status == NULL)))
+		return 0;
+	rc = payment_find(w, pi, NULL, &p);
+	if (rc < 0)
+		return -1;
+	*matched = rc == 0;
+	if (rc == 1)
+		return keep_unmatched(w, id, type, obj, pi, refund ? cents : -1,
+		    "no payment has this PaymentIntent");
+	snprintf(micros, sizeof(micros), "%lld", cents * 10000);
+	if (refund) {
+		const char *params[] = { p.id, micros };
+		return run(w, STMT_PAYMENT_REFUNDED, params, NULL, 0);
+	}
+	if (cents == 0)
+		return 0;
+	const char *params[] = { dispute, p.id, micros, status };
+	return run(w, STMT_PAYMENT_DISPUTE, params, NULL, 0);
 }
 
 /* Applies the event's effect inside the caller's transaction. Returns 0
  * or -1. */
-static int apply_tx(struct worker *w, const char *type, struct json_object *obj)
+static int apply_tx(struct worker *w, const char *id, const char *type, struct json_object *obj,
+    int *matched)
 {
-	const char *id = provider_json_str(obj, "id", NULL);
-
-	if (strcmp(type, "payment_intent.succeeded") == 0 && id != NULL) {
-		const char *p[] = { id };
-		return run(w, STMT_PAYMENT_SUCCEEDED, p, NULL, 0);
-	}
-	if (strcmp(type, "payment_intent.payment_failed") == 0 && id != NULL) {
-		const char *why = provider_json_str(obj, "last_payment_error", "message");
-		const char *p[] = { id, why != NULL ? why : "payment failed", NULL };
-		return run(w, STMT_PAYMENT_FAILED, p, NULL, 0);
-	}
-	if (strcmp(type, "charge.refunded") == 0 && id != NULL) {
-		const char *pi = provider_json_str(obj, "payment_intent", NULL);
-		struct json_object *a;
-		char micros[32], ref[96];
-		if (pi == NULL || !json_object_object_get_ex(obj, "amount_refunded", &a))
-			return 0;
-		snprintf(micros, sizeof(micros), "%lld", (long long)json_object_get_int64(a) * 10000);
-		snprintf(ref, sizeof(ref), "refund:%s", id);
-		const char *p[] = { pi, micros, ref };
-		return run(w, STMT_PAYMENT_REFUNDED, p, NULL, 0);
-	}
+	*matched = 1;
+	if (strncmp(type, "payment_intent.", 15) == 0)
+		return apply_intent(w, id, type, obj, matched);
+	if (strcmp(type, "charge.refunded") == 0 || strcmp(type, "charge.dispute.created") == 0 ||
+	    strcmp(type, "charge.dispute.closed") == 0)
+		return apply_charge(w, id, type, obj, matched);
 	return 0;   /* an event dragoman does not act on */
 }
 
 enum problem payments_apply_event(struct worker *w, struct json_object *event, int *duplicate,
-    struct reply *rp)
+    int *matched, struct reply *rp)
 {
 	const char *id = provider_json_str(event, "id", NULL);
 	const char *type = provider_json_str(event, "type", NULL);
@@ -158,8 +437,10 @@ enum problem payments_apply_event(struct worker *w, struct json_object *event, i
 	char recorded[128];
 
 	*duplicate = 0;
+	*matched = 1;
 	if (id == NULL || type == NULL || !json_object_object_get_ex(event, "data", &data) ||
-	    !json_object_object_get_ex(data, "object", &obj)) {
+	    !json_object_object_get_ex(data, "object", &obj) || !json_object_is_type(obj,
+	    json_type_object)) {
 		snprintf(rp->detail, sizeof(rp->detail), "not a Stripe event");
 		return PROBLEM_INVALID_FIELD;
 	}
@@ -172,8 +453,10 @@ enum problem payments_apply_event(struct worker *w, struct json_object *event, i
 		(void)db_command(w->db, "ROLLBACK");
 		return PROBLEM_NONE;
 	}
-	if (apply_tx(w, type, obj) < 0 || db_command(w->db, "COMMIT") < 0)
+	if (apply_tx(w, id, type, obj, matched) < 0 || db_command(w->db, "COMMIT") < 0)
 		goto fail;
+	if (!*matched)
+		metrics_count(METRIC_STRIPE_UNMATCHED, 1, "type", type, NULL);
 	return PROBLEM_NONE;
 fail:
 	(void)db_command(w->db, "ROLLBACK");
@@ -183,54 +466,19 @@ fail:
 
 int payments_run_auto(struct worker *w, const char *payment_id)
 {
-	const char *p1[] = { payment_id };
-	PGresult *res = db_exec(w->db, STMT_AUTO_PAYMENT_TAKE, p1);
-	char ws[40], customer[128], pm[128], idem[96], pi[64] = "", message[256];
-	long long amount;
-	enum stripe_outcome o = STRIPE_FAILED;
+	struct payment p;
+	long long balance;
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		int taken_already = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
-		PQclear(res);
-		return taken_already ? 0 : -1;
-	}
-	snprintf(ws, sizeof(ws), "%s", PQgetvalue(res, 0, 0));
-	amount = db_num(res, 0, 1);
-	PQclear(res);
-	const char *p2[] = { ws };
-	res = db_exec(w->db, STMT_PAYMENT_METHOD_GET, p2);
-	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		snprintf(customer, sizeof(customer), "%s", PQgetvalue(res, 0, 0));
-		snprintf(pm, sizeof(pm), "%s", PQgetvalue(res, 0, 1));
-		snprintf(idem, sizeof(idem), "dragoman-payment-%s", payment_id);
-		o = stripe_charge(w, customer, pm, amount / 10000, "eur", idem, payment_id, pi,
-		    message, sizeof(message));
-	} else
-		snprintf(message, sizeof(message), "no saved payment method");
-	PQclear(res);
-	if (pi[0] != '\0') {
-		const char *p3[] = { payment_id, pi };
-		(void)run(w, STMT_PAYMENT_SET_INTENT, p3, NULL, 0);
-	}
-	if (o == STRIPE_SUCCEEDED) {
-		const char *p4[] = { pi };
-		(void)run(w, STMT_PAYMENT_SUCCEEDED, p4, NULL, 0);
-		(void)run(w, STMT_AUTO_RECHARGE_OK, p2, NULL, 0);
-		log_msg(LOG_LEVEL_INFO, "workspace %s: auto-recharge %s succeeded", ws, payment_id);
+	if (payment_load(w, payment_id, &p) != 0)
+		return -1;
+	if (strcmp(p.kind, "auto") != 0)
 		return 0;
-	}
-	if (o == STRIPE_PENDING)
-		return 0;   /* the webhook will tell */
-	const char *p5[] = { pi[0] ? pi : NULL, message, payment_id };
-	const char *p6[] = { ws, message };
-	if (o == STRIPE_DECLINED || pi[0] == '\0')
-		(void)run(w, STMT_PAYMENT_FAILED, p5, NULL, 0);
-	(void)run(w, STMT_AUTO_RECHARGE_FAILED, p6, NULL, 0);
-	log_msg(LOG_LEVEL_WARN, "workspace %s: auto-recharge %s failed: %s", ws, payment_id, message);
-	return -1;
+	if (payment_drive(w, &p, 1, p.id, &balance) < 0)
+		return -1;
+	return strcmp(p.state, "failed") == 0 || strcmp(p.state, "canceled") == 0 ? -1 : 0;
 }
 
-long payments_run_stale_auto(struct worker *w, long older_s)
+long payments_resolve(struct worker *w, long older_s)
 {
 	char s[24];
 	const char *params[] = { s };
@@ -238,13 +486,34 @@ long payments_run_stale_auto(struct worker *w, long older_s)
 	long n = 0;
 
 	snprintf(s, sizeof(s), "%ld", older_s);
-	res = db_exec(w->db, STMT_AUTO_PAYMENTS_STALE, params);
+	res = db_exec(w->db, STMT_PAYMENTS_OPEN, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		PQclear(res);
 		return -1;
 	}
-	for (int i = 0; i < PQntuples(res); i++, n++)
-		(void)payments_run_auto(w, PQgetvalue(res, i, 0));
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct payment p;
+		long long balance;
+		if (payment_load(w, PQgetvalue(res, i, 0), &p) != 0)
+			continue;
+		/* a client's own recharge is sent again only when the client
+		 * retries it; an auto payment is this server's to finish */
+		if (payment_drive(w, &p, strcmp(p.kind, "auto") == 0, p.id, &balance) == 0)
+			n++;
+	}
 	PQclear(res);
 	return n;
+}
+
+long payments_queue_due(struct worker *w, const char *workspace_id, const char *request_id)
+{
+	const char *params[] = { workspace_id, request_id };
+	char id[40] = "";
+
+	if (run(w, STMT_AUTO_RECHARGE_DUE, params, id, sizeof(id)) < 0)
+		return -1;
+	if (id[0] == '\0')
+		return 0;
+	snprintf(w->after_response, sizeof(w->after_response), "%s", id);
+	return 1;
 }

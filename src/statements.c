@@ -259,7 +259,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	 * statement (one transaction): the hold $15 is deleted, its reservation
 	 * returned, the actual cost $16 debited with a ledger row (described
 	 * $17, under Idempotency-Key $18 or NULL), the month's spend counted,
-	 * and an auto-recharge queued when this charge crossed its threshold
+	 * and an auto-recharge queued when the balance is under its threshold
 	 * ($19: the user, or NULL).
 	 * Returns the rows settled (0: the hold was gone, so nothing was
 	 * charged) and the queued auto payment's id (NULL: none). */
@@ -287,20 +287,11 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  cached_segments, status, duration_ms, cost_micros, user_id)"
 	    "  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
 	    "  CASE WHEN EXISTS (SELECT 1 FROM ws) THEN $16::bigint ELSE 0 END, $19::uuid),"
-	    /* auto-recharge: this charge crossed the threshold (or a failed one
-	     * is due again), none is pending, the day's limit allows one */
-	    " ar AS (SELECT a.workspace_id, a.amount_micros FROM auto_recharge a JOIN ws"
-	    "  ON a.workspace_id = ws.id WHERE a.enabled AND ws.balance_micros < a.threshold_micros"
-	    "  AND (ws.balance_micros + $16::bigint >= a.threshold_micros"
-	    "   OR a.next_attempt_at <= now())"
-	    "  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.workspace_id = ws.id"
-	    "   AND p.kind = 'auto' AND p.state = 'pending')"
-	    "  AND (SELECT count(*) FROM payments p WHERE p.workspace_id = ws.id AND p.kind = 'auto'"
-	    "   AND p.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
-	    "   < a.max_per_day),"
-	    " q AS (INSERT INTO payments (workspace_id, amount_micros, kind, state, request_id,"
-	    "  idempotency_key) SELECT workspace_id, amount_micros, 'auto', 'pending', $3,"
-	    "  'auto-' || $3 FROM ar RETURNING id)"
+	    /* auto-recharge: whenever the balance is under the threshold
+	     * (auto_recharge_queue() in db/migrations/0022) */
+	    " q AS (SELECT auto_recharge_queue(ws.id, ws.balance_micros, $3) AS id FROM ws"
+	    "  WHERE EXISTS (SELECT 1 FROM auto_recharge a WHERE a.workspace_id = ws.id"
+	    "  AND a.enabled AND ws.balance_micros < a.threshold_micros))"
 	    " SELECT (SELECT count(*) FROM ws), (SELECT id FROM q)", 19, 0 },
 	/* $2 micros for request $3 (Idempotency-Key $5 or NULL), kept $4
 	 * seconds, if the balance not yet
@@ -364,7 +355,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "SELECT w.balance_micros, w.reserved_micros, w.currency, w.plan,"
 	    " coalesce(w.monthly_cap_micros, p.monthly_cap_micros),"
 	    " CASE WHEN w.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
-	    "  THEN w.month_spent_micros ELSE 0 END"
+	    "  THEN w.month_spent_micros ELSE 0 END, w.owed_micros"
 	    " FROM workspaces w JOIN plans p ON p.name = w.plan WHERE w.id = $1::uuid", 1, 1 },
 	/* newest first, below cursor $2 (0: from the newest), type $3 (NULL:
 	 * any), from $4 / before $5 (NULL: unbounded), at most $6 rows */
@@ -474,7 +465,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_REPORT_MONEY] = { "report_money",
 	    "SELECT type, sum(amount_micros), count(*) FROM ledger"
 	    " WHERE created_at >= $1::timestamptz AND created_at < $2::timestamptz"
-	    " AND type IN ('credit', 'refund', 'grant', 'coupon') GROUP BY type", 2, 1 },
+	    " AND type IN ('credit', 'refund', 'dispute', 'grant', 'coupon') GROUP BY type", 2, 1 },
 	[STMT_USAGE_PARTITION_LIST] = { "usage_partition_list",
 	    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
 	    " JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'usage_events'"
@@ -579,42 +570,87 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " idempotency_key) VALUES ($1::uuid, $2::bigint, $3, 'pending', $4, $5)"
 	    " ON CONFLICT (workspace_id, idempotency_key) DO UPDATE SET updated_at = now()"
 	    " RETURNING id, state, coalesce(stripe_payment_intent, ''), amount_micros", 5, 0 },
+	/* payment $1: workspace, kind, state, PaymentIntent ('' none), amount,
+	 * whether it has expired, credited, expires_at, error ('' none) */
+	[STMT_PAYMENT_GET] = { "payment_get",
+	    "SELECT workspace_id, kind, state, coalesce(stripe_payment_intent, ''), amount_micros,"
+	    " (now() >= expires_at)::int, (credited_at IS NOT NULL)::int,"
+	    " to_json(expires_at)#>>'{}', coalesce(error, '')"
+	    " FROM payments WHERE id = $1::uuid", 1, 1 },
+	/* payment $1 is about to be sent to Stripe (created) with customer $2
+	 * and payment method $3: the first ones stay the payment's. No row:
+	 * it must not be created (it has a PaymentIntent, was credited, or
+	 * has expired). Returns the customer and payment method to send. */
+	[STMT_PAYMENT_ATTEMPT] = { "payment_attempt",
+	    "UPDATE payments SET stripe_attempted_at = coalesce(stripe_attempted_at, now()),"
+	    " stripe_customer = coalesce(stripe_customer, $2),"
+	    " stripe_payment_method = coalesce(stripe_payment_method, $3), updated_at = now()"
+	    " WHERE id = $1::uuid AND stripe_payment_intent IS NULL AND credited_at IS NULL"
+	    " AND now() < expires_at RETURNING stripe_customer, stripe_payment_method", 3, 0 },
 	[STMT_PAYMENT_SET_INTENT] = { "payment_set_intent",
 	    "UPDATE payments SET stripe_payment_intent = $2, updated_at = now()"
 	    " WHERE id = $1::uuid AND stripe_payment_intent IS NULL", 2, 0 },
-	/* PaymentIntent $1 succeeded: credits its workspace once (pending ->
-	 * succeeded). Returns the new balance when it credited now. */
-	[STMT_PAYMENT_SUCCEEDED] = { "payment_succeeded",
-	    "WITH p AS (UPDATE payments SET state = 'succeeded', error = NULL, updated_at = now()"
-	    "  WHERE stripe_payment_intent = $1 AND state = 'pending'"
-	    "  RETURNING workspace_id, amount_micros),"
-	    " ws AS (UPDATE workspaces w SET balance_micros = w.balance_micros + p.amount_micros"
-	    "  FROM p WHERE w.id = p.workspace_id RETURNING w.id, w.balance_micros, p.amount_micros)"
-	    " INSERT INTO ledger (workspace_id, type, amount_micros, balance_before, balance_after,"
-	    "  description, reference)"
-	    " SELECT id, 'credit', amount_micros, balance_micros - amount_micros, balance_micros,"
-	    "  'payment ' || $1, $1 FROM ws RETURNING balance_after", 1, 0 },
-	/* PaymentIntent $1 (or payment id $3) failed with message $2 */
-	[STMT_PAYMENT_FAILED] = { "payment_failed",
-	    "UPDATE payments SET state = 'failed', error = $2, updated_at = now()"
-	    " WHERE (stripe_payment_intent = $1 OR id = $3::uuid) AND state = 'pending'", 3, 0 },
-	/* PaymentIntent $1 refunded by $2 micros (refund reference $3): a
-	 * payment never credited is only marked; a credited one gives back
-	 * what is still there, up to the refund. */
+	/* payment $1, not credited and still open, is now in state $2 (error
+	 * $3 or NULL): returns its kind and workspace */
+	[STMT_PAYMENT_MARK] = { "payment_mark",
+	    "UPDATE payments SET state = $2, error = coalesce($3, error), updated_at = now()"
+	    " WHERE id = $1::uuid AND credited_at IS NULL"
+	    " AND state IN ('pending', 'processing', 'unknown') RETURNING kind, workspace_id", 3, 0 },
+	/* payment $1 succeeded as PaymentIntent $2: payment_credit() in
+	 * db/migrations/0022. Returns the balance (NULL: credited before). */
+	[STMT_PAYMENT_CREDIT] = { "payment_credit",
+	    "SELECT payment_credit($1::uuid, $2)", 2, 0 },
+	/* payment $1 refunded $2 micros in all so far */
 	[STMT_PAYMENT_REFUNDED] = { "payment_refunded",
-	    "WITH old AS (SELECT workspace_id, state FROM payments WHERE stripe_payment_intent = $1"
-	    "  AND state IN ('pending', 'succeeded') FOR UPDATE),"
-	    " mark AS (UPDATE payments p SET state = 'refunded', updated_at = now() FROM old"
-	    "  WHERE p.stripe_payment_intent = $1 RETURNING p.id),"
-	    " amt AS (SELECT w.id, least($2::bigint, w.balance_micros - w.reserved_micros) AS taken"
-	    "  FROM workspaces w JOIN old ON w.id = old.workspace_id WHERE old.state = 'succeeded'"
-	    "  FOR UPDATE OF w),"
-	    " ws AS (UPDATE workspaces w SET balance_micros = w.balance_micros - amt.taken FROM amt"
-	    "  WHERE w.id = amt.id AND amt.taken > 0 RETURNING w.id, w.balance_micros, amt.taken)"
-	    " INSERT INTO ledger (workspace_id, type, amount_micros, balance_before, balance_after,"
-	    "  description, reference)"
-	    " SELECT id, 'refund', -taken, balance_micros + taken, balance_micros,"
-	    "  'refund of payment ' || $1, $3 FROM ws", 3, 0 },
+	    "SELECT payment_refunded($1::uuid, $2::bigint)", 2, 0 },
+	/* dispute $1 of payment $2 for $3 micros is in Stripe's status $4 */
+	[STMT_PAYMENT_DISPUTE] = { "payment_dispute",
+	    "SELECT payment_dispute($1, $2::uuid, $3::bigint, $4)", 4, 0 },
+	/* the payment of PaymentIntent $1, or else the payment $2 (the
+	 * PaymentIntent's metadata) when it has no PaymentIntent yet: id,
+	 * amount, kind, workspace, its PaymentIntent ('' none) */
+	[STMT_PAYMENT_FIND] = { "payment_find",
+	    "SELECT id, amount_micros, kind, workspace_id, coalesce(stripe_payment_intent, '')"
+	    " FROM payments WHERE stripe_payment_intent = $1"
+	    " OR (stripe_payment_intent IS NULL AND id::text = $2)"
+	    " ORDER BY stripe_payment_intent IS NULL LIMIT 1", 2, 0 },
+	/* open payments (pending, processing, unknown) untouched for $1
+	 * seconds, oldest first: id */
+	[STMT_PAYMENTS_OPEN] = { "payments_open",
+	    "SELECT id FROM payments WHERE state IN ('pending', 'processing', 'unknown')"
+	    " AND updated_at < now() - make_interval(secs => $1::integer)"
+	    " ORDER BY created_at LIMIT 1000", 1, 1 },
+#define PAYMENT_COLUMNS \
+	" id, kind, state, amount_micros, coalesce(stripe_payment_intent, ''), coalesce(error, '')," \
+	" refunded_micros, to_json(created_at)#>>'{}', to_json(updated_at)#>>'{}'," \
+	" to_json(expires_at)#>>'{}', coalesce(to_json(credited_at)#>>'{}', '')"
+	/* workspace $1's payments, newest first, below created_at cursor $2
+	 * (NULL: from the newest), $3 at most */
+	[STMT_PAYMENT_LIST] = { "payment_list",
+	    "SELECT" PAYMENT_COLUMNS " FROM payments WHERE workspace_id = $1::uuid"
+	    " AND ($2::timestamptz IS NULL OR created_at < $2::timestamptz)"
+	    " ORDER BY created_at DESC, id LIMIT $3::integer", 3, 1 },
+	/* workspace $1's payment $2 (another's is not found) */
+	[STMT_PAYMENT_ONE] = { "payment_one",
+	    "SELECT" PAYMENT_COLUMNS " FROM payments WHERE workspace_id = $1::uuid"
+	    " AND id::text = $2", 2, 1 },
+	/* keeps event $1 of type $2 about object $3 that matches no payment
+	 * (PaymentIntent $4, $5 micros of currency $6, why $7, payload $8) */
+	[STMT_UNMATCHED_RECORD] = { "unmatched_record",
+	    "INSERT INTO stripe_unmatched (event_id, type, object_id, payment_intent, amount_micros,"
+	    " currency, reason, payload) VALUES ($1, $2, $3, $4, $5::bigint, $6, $7, $8)"
+	    " ON CONFLICT (event_id) DO NOTHING", 8, 0 },
+	[STMT_UNMATCHED_LIST] = { "unmatched_list",
+	    "SELECT event_id, type, object_id, coalesce(payment_intent, ''),"
+	    " coalesce(amount_micros, 0), coalesce(currency, ''), reason,"
+	    " to_json(received_at)#>>'{}' FROM stripe_unmatched WHERE resolved_at IS NULL"
+	    " ORDER BY received_at", 0, 1 },
+	/* stripe_unmatched_assign() in db/migrations/0022 */
+	[STMT_UNMATCHED_ASSIGN] = { "unmatched_assign",
+	    "SELECT stripe_unmatched_assign($1, $2::uuid)", 2, 0 },
+	[STMT_UNMATCHED_DISMISS] = { "unmatched_dismiss",
+	    "UPDATE stripe_unmatched SET resolved_at = now(), resolution = $2"
+	    " WHERE event_id = $1 AND resolved_at IS NULL RETURNING event_id", 2, 0 },
 	[STMT_STRIPE_EVENT_RECORD] = { "stripe_event_record",
 	    "INSERT INTO stripe_events (id, type) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING"
 	    " RETURNING id", 2, 0 },
@@ -631,20 +667,17 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " (SELECT state FROM payments p WHERE p.workspace_id = a.workspace_id AND p.kind = 'auto'"
 	    "  ORDER BY created_at DESC LIMIT 1)"
 	    " FROM auto_recharge a WHERE workspace_id = $1::uuid", 1, 1 },
-	/* an auto payment $1 to run: its workspace and amount, if still pending */
-	[STMT_AUTO_PAYMENT_TAKE] = { "auto_payment_take",
-	    "UPDATE payments SET updated_at = now() WHERE id = $1::uuid AND kind = 'auto'"
-	    " AND state = 'pending' RETURNING workspace_id, amount_micros", 1, 0 },
-	/* the auto recharge of workspace $1 failed with $2: shown, retried later */
 	[STMT_AUTO_RECHARGE_FAILED] = { "auto_recharge_failed",
 	    "UPDATE auto_recharge SET last_error = $2, last_error_at = now(),"
 	    " next_attempt_at = now() + interval '1 hour' WHERE workspace_id = $1::uuid", 2, 0 },
 	[STMT_AUTO_RECHARGE_OK] = { "auto_recharge_ok",
 	    "UPDATE auto_recharge SET next_attempt_at = NULL WHERE workspace_id = $1::uuid", 1, 0 },
-	/* pending auto payments older than $1 seconds (their worker died) */
-	[STMT_AUTO_PAYMENTS_STALE] = { "auto_payments_stale",
-	    "SELECT id FROM payments WHERE kind = 'auto' AND state = 'pending'"
-	    " AND updated_at < now() - make_interval(secs => $1::integer) ORDER BY created_at", 1, 1 },
+	/* queues an auto payment for workspace $1 when one is due (request
+	 * $2): auto_recharge_queue() in db/migrations/0022. Returns its id
+	 * (NULL: none) */
+	[STMT_AUTO_RECHARGE_DUE] = { "auto_recharge_due",
+	    "SELECT auto_recharge_queue(id, balance_micros, $2) FROM workspaces"
+	    " WHERE id = $1::uuid", 2, 0 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

@@ -64,63 +64,196 @@ int stripe_signature_valid(const char *header, const char *body, size_t len,
 	return ok;
 }
 
-/* Reads Stripe's answer r into the outcome, pi and message. */
-static enum stripe_outcome outcome(const struct http_reply *r, char pi[64], char *message,
-    size_t msgsz)
+enum stripe_outcome stripe_status_outcome(const char *status)
+{
+	if (status == NULL)
+		return STRIPE_FAILED;
+	if (strcmp(status, "succeeded") == 0)
+		return STRIPE_SUCCEEDED;
+	if (strcmp(status, "processing") == 0 || strcmp(status, "requires_action") == 0 ||
+	    strcmp(status, "requires_confirmation") == 0 || strcmp(status, "requires_capture") == 0)
+		return STRIPE_PENDING;
+	if (strcmp(status, "canceled") == 0)
+		return STRIPE_CANCELED;
+	if (strcmp(status, "requires_payment_method") == 0)
+		return STRIPE_DECLINED;
+	return STRIPE_FAILED;
+}
+
+void stripe_read_intent(struct json_object *pi_obj, struct stripe_result *out)
+{
+	struct json_object *v;
+	const char *status = provider_json_str(pi_obj, "status", NULL);
+	const char *why = provider_json_str(pi_obj, "last_payment_error", "message");
+
+	const char *id = provider_json_str(pi_obj, "id", NULL);
+
+	snprintf(out->pi, sizeof(out->pi), "%s", id != NULL ? id : "");
+	out->outcome = stripe_status_outcome(status);
+	out->amount_cents = -1;
+	if ((json_object_object_get_ex(pi_obj, "amount_received", &v) && json_object_get_int64(v) > 0) ||
+	    json_object_object_get_ex(pi_obj, "amount", &v))
+		out->amount_cents = json_object_get_int64(v);
+	if (out->outcome == STRIPE_DECLINED && why != NULL)
+		snprintf(out->message, sizeof(out->message), "%s", why);
+	else
+		snprintf(out->message, sizeof(out->message), "payment %s", status != NULL ? status : "?");
+}
+
+/* Reads Stripe's answer r (a PaymentIntent, or an error) into out. */
+static void read_answer(const struct http_reply *r, struct stripe_result *out)
 {
 	struct json_object *doc = r->body != NULL ? json_tokener_parse(r->body) : NULL, *err, *x;
-	const char *status = provider_json_str(doc, "status", NULL);
-	enum stripe_outcome o = STRIPE_FAILED;
 
-	if (r->status == 200 && provider_json_str(doc, "id", NULL) != NULL && status != NULL) {
-		snprintf(pi, 64, "%s", provider_json_str(doc, "id", NULL));
-		o = strcmp(status, "succeeded") == 0 ? STRIPE_SUCCEEDED
-		    : strcmp(status, "processing") == 0 ? STRIPE_PENDING : STRIPE_DECLINED;
-		snprintf(message, msgsz, "payment %s", status);
+	if (r->status == 200 && provider_json_str(doc, "id", NULL) != NULL &&
+	    provider_json_str(doc, "status", NULL) != NULL) {
+		stripe_read_intent(doc, out);
 	} else if (doc != NULL && json_object_object_get_ex(doc, "error", &err)) {
 		const char *type = provider_json_str(doc, "error", "type");
-		snprintf(message, msgsz, "%s", provider_json_str(doc, "error", "message")
-		    ? provider_json_str(doc, "error", "message") : "declined");
+		const char *code = provider_json_str(doc, "error", "code");
+		const char *msg = provider_json_str(doc, "error", "message");
 		if (json_object_object_get_ex(err, "payment_intent", &x) &&
 		    provider_json_str(x, "id", NULL) != NULL)
-			snprintf(pi, 64, "%s", provider_json_str(x, "id", NULL));
-		o = type != NULL && strcmp(type, "card_error") == 0 ? STRIPE_DECLINED : STRIPE_FAILED;
+			snprintf(out->pi, sizeof(out->pi), "%s", provider_json_str(x, "id", NULL));
+		snprintf(out->message, sizeof(out->message), "%s", msg != NULL ? msg : "declined");
+		out->outcome = type != NULL && strcmp(type, "card_error") == 0 ? STRIPE_DECLINED
+		    : r->status == 404 && code != NULL && strcmp(code, "resource_missing") == 0
+		    ? STRIPE_NOT_FOUND : STRIPE_FAILED;
 	} else
-		snprintf(message, msgsz, "unexpected answer from Stripe (HTTP %ld)", r->status);
+		snprintf(out->message, sizeof(out->message), "unexpected answer from Stripe (HTTP %ld)",
+		    r->status);
 	json_object_put(doc);
-	return o;
+}
+
+/* Prepares call for Stripe's path (auth, Idempotency-Key idem or none)
+ * into the caller's buffers. */
+static void stripe_call(struct worker *w, const char *path, const char *idem,
+    const char *request_id, struct http_call *call, char *url, size_t urlsz, char *auth,
+    size_t authsz, char *ikey, size_t ikeysz)
+{
+	snprintf(url, urlsz, "%s%s", w->cfg->stripe_url != NULL ? w->cfg->stripe_url : STRIPE_URL,
+	    path);
+	snprintf(auth, authsz, "Authorization: Bearer %s", w->cfg->stripe_secret_key);
+	snprintf(ikey, ikeysz, "Idempotency-Key: %s", idem != NULL ? idem : "");
+	memset(call, 0, sizeof(*call));
+	call->url = url;
+	call->timeout_ms = w->cfg->provider_timeout_ms;
+	call->request_id = request_id;
+	call->headers[0] = auth;
+	call->headers[1] = idem != NULL ? ikey : NULL;
+}
+
+/* Says in out that r is no answer (refused, timed out, cut off). */
+static void no_answer(const struct http_reply *r, struct stripe_result *out)
+{
+	out->outcome = STRIPE_FAILED;
+	snprintf(out->message, sizeof(out->message), "Stripe did not answer: %.200s", r->error);
+}
+
+/* Starts out as "no answer". Returns 0, or -1 when Stripe is not
+ * configured (out says so). */
+static int result_start(struct worker *w, struct stripe_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->outcome = STRIPE_FAILED;
+	out->amount_cents = -1;
+	if (w->cfg->stripe_secret_key != NULL)
+		return 0;
+	snprintf(out->message, sizeof(out->message), "payments are not configured (stripe_secret_key)");
+	return -1;
 }
 
 enum stripe_outcome stripe_charge(struct worker *w, const char *customer,
     const char *payment_method, long long amount_cents, const char *currency,
-    const char *idem, const char *request_id, char pi[64], char *message, size_t msgsz)
+    const char *idem, const char *payment_id, const char *request_id,
+    struct stripe_result *out)
 {
 	char url[600], auth[300], ikey[320], amount[24];
 	struct form_field f[] = {
 		{ "amount", amount }, { "currency", currency }, { "customer", customer },
 		{ "payment_method", payment_method }, { "off_session", "true" },
-		{ "confirm", "true" }, { "metadata[request_id]", request_id },
+		{ "confirm", "true" }, { "metadata[payment_id]", payment_id },
 	};
-	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { auth, ikey } };
+	struct http_call call;
 	struct http_reply r;
-	enum stripe_outcome o;
 
-	pi[0] = '\0';
-	if (w->cfg->stripe_secret_key == NULL) {
-		snprintf(message, msgsz, "payments are not configured (stripe_secret_key)");
-		return STRIPE_FAILED;
-	}
+	if (result_start(w, out) < 0)
+		return out->outcome;
 	snprintf(amount, sizeof(amount), "%lld", amount_cents);
-	snprintf(url, sizeof(url), "%s/v1/payment_intents",
-	    w->cfg->stripe_url != NULL ? w->cfg->stripe_url : STRIPE_URL);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", w->cfg->stripe_secret_key);
-	snprintf(ikey, sizeof(ikey), "Idempotency-Key: %s", idem);
-	if (http_client_post_form(w->curl, &call, f, sizeof(f) / sizeof(f[0]), &r) < 0) {
-		snprintf(message, msgsz, "Stripe cannot be reached: %s", r.error);
-		http_reply_free(&r);
-		return STRIPE_FAILED;
-	}
-	o = outcome(&r, pi, message, msgsz);
+	stripe_call(w, "/v1/payment_intents", idem, request_id, &call, url, sizeof(url), auth,
+	    sizeof(auth), ikey, sizeof(ikey));
+	if (http_client_post_form(w->curl, &call, f, sizeof(f) / sizeof(f[0]), &r) < 0)
+		no_answer(&r, out);
+	else
+		read_answer(&r, out);
 	http_reply_free(&r);
-	return o;
+	return out->outcome;
+}
+
+enum stripe_outcome stripe_retrieve(struct worker *w, const char *pi, const char *request_id,
+    struct stripe_result *out)
+{
+	char url[600], auth[300], ikey[16], path[128];
+	struct http_call call;
+	struct http_reply r;
+
+	if (result_start(w, out) < 0)
+		return out->outcome;
+	if (strspn(pi, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
+	    strlen(pi) || strlen(pi) > 64) {
+		snprintf(out->message, sizeof(out->message), "not a PaymentIntent id");
+		return out->outcome;
+	}
+	snprintf(path, sizeof(path), "/v1/payment_intents/%s", pi);
+	stripe_call(w, path, NULL, request_id, &call, url, sizeof(url), auth, sizeof(auth), ikey,
+	    sizeof(ikey));
+	if (http_client_get(w->curl, &call, &r) < 0)
+		no_answer(&r, out);
+	else
+		read_answer(&r, out);
+	http_reply_free(&r);
+	return out->outcome;
+}
+
+enum stripe_outcome stripe_find_payment(struct worker *w, const char *payment_id,
+    const char *request_id, struct stripe_result *out)
+{
+	char url[600], auth[300], ikey[16], path[256], query[128], *esc;
+	struct json_object *doc, *data;
+	struct http_call call;
+	struct http_reply r;
+
+	if (result_start(w, out) < 0)
+		return out->outcome;
+	/* Stripe's search query language: metadata['key']:'value' */
+	snprintf(query, sizeof(query), "metadata['payment_id']:'%s'", payment_id);
+	esc = curl_easy_escape(w->curl, query, 0);
+	snprintf(path, sizeof(path), "/v1/payment_intents/search?query=%s", esc != NULL ? esc : "");
+	curl_free(esc);
+	stripe_call(w, path, NULL, request_id, &call, url, sizeof(url), auth, sizeof(auth), ikey,
+	    sizeof(ikey));
+	if (http_client_get(w->curl, &call, &r) < 0) {
+		no_answer(&r, out);
+		http_reply_free(&r);
+		return out->outcome;
+	}
+	doc = r.status == 200 && r.body != NULL ? json_tokener_parse(r.body) : NULL;
+	if (doc != NULL && json_object_object_get_ex(doc, "data", &data) &&
+	    json_object_is_type(data, json_type_array)) {
+		out->outcome = STRIPE_NOT_FOUND;
+		snprintf(out->message, sizeof(out->message), "no PaymentIntent for payment %s",
+		    payment_id);
+		/* one payment makes one PaymentIntent; a succeeded one wins */
+		for (size_t i = 0; i < json_object_array_length(data); i++) {
+			struct stripe_result one;
+			memset(&one, 0, sizeof(one));
+			stripe_read_intent(json_object_array_get_idx(data, i), &one);
+			if (out->outcome == STRIPE_NOT_FOUND || one.outcome == STRIPE_SUCCEEDED)
+				*out = one;
+		}
+	} else
+		read_answer(&r, out);
+	json_object_put(doc);
+	http_reply_free(&r);
+	return out->outcome;
 }

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 struct worker;
 
 #define STRIPE_TOLERANCE_S 300
@@ -19,18 +21,50 @@ int stripe_signature_valid(const char *header, const char *body, size_t len,
 
 enum stripe_outcome {
 	STRIPE_SUCCEEDED,            /* the PaymentIntent succeeded */
-	STRIPE_PENDING,              /* accepted, the outcome comes by webhook */
-	STRIPE_DECLINED,             /* a card error: *message says why */
-	STRIPE_FAILED                /* no answer, or not one we understand */
+	STRIPE_PENDING,              /* processing or requires_action: the
+	                                outcome comes later (webhook, retrieve) */
+	STRIPE_DECLINED,             /* a card error, or requires_payment_method:
+	                                *message says why */
+	STRIPE_CANCELED,             /* the PaymentIntent was canceled */
+	STRIPE_NOT_FOUND,            /* (retrieve, search) no such PaymentIntent */
+	STRIPE_FAILED                /* no answer, or not one we understand:
+	                                it may or may not have charged */
 };
 
-/* Charges amount_cents of currency (ISO 4217, lower case) to customer's
- * saved payment_method, off session, confirmed at once, under Stripe's
- * Idempotency-Key idem (so a retry cannot charge twice). Writes the
- * PaymentIntent id into pi (64 bytes) when Stripe made one, and a reason
- * into message. Returns the outcome. */
+/* What Stripe said of one PaymentIntent. */
+struct stripe_result {
+	enum stripe_outcome outcome;
+	char pi[64];                 /* its id ("" when none is known) */
+	long long amount_cents;      /* amount_received, else amount; -1 unknown */
+	char message[256];           /* why, for people */
+};
+
+/* Maps a PaymentIntent's status (Stripe's words) to an outcome. */
+enum stripe_outcome stripe_status_outcome(const char *status);
+
+/* Reads the PaymentIntent object pi_obj (an API answer's, or a webhook
+ * event's data.object) into out. */
+void stripe_read_intent(struct json_object *pi_obj, struct stripe_result *out);
+
+/* Creates and confirms a PaymentIntent of amount_cents of currency (ISO
+ * 4217, lower case) on customer's saved payment_method, off session,
+ * under Stripe's Idempotency-Key idem (so a repeat within 24 hours cannot
+ * charge twice), with metadata[payment_id] = payment_id by which it can
+ * be found again. Fills out; returns out->outcome. */
 enum stripe_outcome stripe_charge(struct worker *w, const char *customer,
     const char *payment_method, long long amount_cents, const char *currency,
-    const char *idem, const char *request_id, char pi[64], char *message, size_t msgsz);
+    const char *idem, const char *payment_id, const char *request_id,
+    struct stripe_result *out);
+
+/* Retrieves PaymentIntent pi (GET /v1/payment_intents/{id}). Fills out;
+ * returns out->outcome (STRIPE_NOT_FOUND when Stripe has none). */
+enum stripe_outcome stripe_retrieve(struct worker *w, const char *pi, const char *request_id,
+    struct stripe_result *out);
+
+/* Looks up the PaymentIntent whose metadata[payment_id] is payment_id
+ * (GET /v1/payment_intents/search). Fills out; returns out->outcome
+ * (STRIPE_NOT_FOUND when none). */
+enum stripe_outcome stripe_find_payment(struct worker *w, const char *payment_id,
+    const char *request_id, struct stripe_result *out);
 
 #endif

@@ -64,6 +64,8 @@ static const struct route_case cases[] = {
 	{ "usage", "/v1/billing/usage", NULL },
 	{ "billing.balance", "/v1/billing/balance", NULL },
 	{ "billing.transactions", "/v1/billing/transactions", NULL },
+	{ "billing.payments", "/v1/billing/payments", NULL },
+	{ "billing.payment", "/v1/billing/payments/{payment}", NULL },
 	{ "billing.pricing", "/v1/billing/pricing", NULL },
 	{ "admin.credits", "/v1/admin/workspaces/{ws}/credits", NULL },
 	{ "admin.coupons", "/v1/admin/coupons", NULL },
@@ -98,7 +100,7 @@ static const struct route_case cases[] = {
 
 /* workspace A: a key of each role, a revoked one; workspace B: its own */
 static char ws_a[64], admin_a[128], member_a[128], platform_a[128], revoked_a[128];
-static char ws_b[64], admin_b[128], key_b_id[64];
+static char ws_b[64], admin_b[128], key_b_id[64], payment_b_id[64];
 /* access tokens: a member user's; bad ones (expired, another audience,
  * alg none, a session that does not exist, truncated, logged out) */
 #define BAD_TOKENS 6
@@ -117,7 +119,8 @@ static const struct route_case *case_of(const char *name)
 	return NULL;
 }
 
-/* Writes c's path into out with {ws} and {key} filled in. */
+/* Writes c's path into out with {ws}, {key} and {payment} (workspace B's)
+ * filled in. */
 static void fill_path(const struct route_case *c, char *out, size_t outsz)
 {
 	const char *p = c->path;
@@ -130,6 +133,9 @@ static void fill_path(const struct route_case *c, char *out, size_t outsz)
 		} else if (strncmp(p, "{key}", 5) == 0) {
 			n += (size_t)snprintf(out + n, outsz - n, "%s", key_b_id);
 			p += 5;
+		} else if (strncmp(p, "{payment}", 9) == 0) {
+			n += (size_t)snprintf(out + n, outsz - n, "%s", payment_b_id);
+			p += 9;
 		} else
 			out[n++] = *p++;
 	}
@@ -422,7 +428,7 @@ static void test_every_route(void)
 			check_path_confusion(rt, path);
 			if (rt->body != BODY_NONE && rt->auth != AUTH_NONE)
 				check_mass_assignment(rt, path);
-			if (strstr(c->path, "{key}") != NULL)
+			if (strstr(c->path, "{key}") != NULL || strstr(c->path, "{payment}") != NULL)
 				check_object_level(rt, path);
 		}
 	fprintf(stderr, "  %d routes walked, %d route x case failures\n", routes, failures_total);
@@ -864,6 +870,14 @@ static int setup(void)
 	if (out == NULL)
 		return -1;
 	snprintf(key_b_id, sizeof(key_b_id), "%s", out);
+	free(out);
+	/* a payment of workspace B's, for the routes that name one */
+	out = pg_value("INSERT INTO payments (workspace_id, amount_micros, kind, state, request_id,"
+	    " idempotency_key) VALUES ($1::uuid, 1000000, 'manual', 'failed', 'security',"
+	    " 'security') RETURNING id", ws_b);
+	if (out == NULL)
+		return -1;
+	snprintf(payment_b_id, sizeof(payment_b_id), "%s", out);
 	free(out);
 	return setup_tokens();
 }
