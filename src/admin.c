@@ -357,7 +357,8 @@ static int cmd_user_create(struct admin *a, const char *workspace_id, const char
 {
 	char password[PASSWORD_MAX_LEN + 2], hash[PASSWORD_HASH_MAX];
 	const char *role = strcmp(a->role, "admin") == 0 && !a->role_given ? "owner" : a->role;
-	const char *params[] = { workspace_id, email, role, hash, a->platform_admin ? "on" : "off" };
+	const char *params[] = { workspace_id, email, role, hash, a->platform_admin ? "on" : "off",
+	    NULL, NULL };
 	PGresult *res;
 	int rc = 1;
 

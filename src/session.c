@@ -20,7 +20,7 @@
 /* A session's record in memcached: "ok" and the lookup's fields,
  * tab-separated, or "revoked". Kept at most this long. */
 #define SESSION_CACHE_TTL 60
-#define SESSION_FIELDS 9
+#define SESSION_FIELDS 10
 
 /* A hash no password matches, verified for unknown emails so that they
  * take as long as wrong passwords (same cost as new hashes by default). */
@@ -236,11 +236,9 @@ enum problem session_refresh(struct worker *w, const char *refresh, struct sessi
 	return PROBLEM_UNAUTHORIZED;
 }
 
-/* Maps a user's role (and platform flag) to the roles routes name. */
-static enum key_role user_role(const char *role, int platform)
+/* Maps a user's role in their workspace to the roles routes name. */
+static enum key_role user_role(const char *role)
 {
-	if (platform)
-		return ROLE_PLATFORM;
 	return strcmp(role, "owner") == 0 ? ROLE_OWNER : strcmp(role, "admin") == 0 ? ROLE_ADMIN
 	    : ROLE_MEMBER;
 }
@@ -249,15 +247,16 @@ static enum key_role user_role(const char *role, int platform)
  * returns them). Returns 1 live, 0 revoked or expired, -1 unusable. */
 static int session_fill(struct identity *id, char *const *f)
 {
-	if (strlen(f[0]) != UUID_STR_LEN || strlen(f[6]) > 3)
+	if (strlen(f[0]) != UUID_STR_LEN || strlen(f[6]) > 3 ||
+	    scope_list_parse(f[9], &id->scopes) < 0)
 		return -1;
 	memcpy(id->workspace_id, f[0], UUID_STR_LEN + 1);
-	id->role = user_role(f[1], strcmp(f[2], "1") == 0);
+	id->role = user_role(f[1]);
+	id->platform = strcmp(f[2], "1") == 0;
 	for (int i = 0; i < RATE_WINDOW__MAX; i++)
 		id->rate_limit[i] = atol(f[3 + i]);
 	snprintf(id->pref_target, sizeof(id->pref_target), "%s", f[6]);
 	id->translation_off = strcmp(f[7], "1") != 0;
-	id->scopes = SCOPES_ALL;
 	return strcmp(f[8], "1") == 0;
 }
 
@@ -294,8 +293,8 @@ static int session_find(struct worker *w, const char *sid, const char *uid, stru
 		for (int i = 0; i < SESSION_FIELDS; i++)
 			f[i] = PQgetvalue(res, 0, i);
 		live = session_fill(id, f);
-		n = snprintf(val, sizeof(val), "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", f[0], f[1], f[2],
-		    f[3], f[4], f[5], f[6], f[7], f[8]);
+		n = snprintf(val, sizeof(val), "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", f[0], f[1],
+		    f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]);
 		/* add, never set: a logout's "revoked" written meanwhile stays */
 		if (live == 1 && n > 0 && (size_t)n < sizeof(val))
 			(void)cache_add(w->cache, ckey, val, SESSION_CACHE_TTL);

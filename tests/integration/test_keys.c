@@ -158,6 +158,65 @@ static void test_no_key_gains_more(void)
 	http_free(&r);
 }
 
+/* Issue 14, defect 9: a key made by a key inherits its maker's monthly
+ * character quota and rate limits (a smaller quota may be asked for, a
+ * larger one is 403), unless the maker has none. */
+static void test_keys_inherit_quota_and_limits(void)
+{
+	char capped[128], capped_id[64], secret[128], id[64], args[160], *out;
+	struct http_response r;
+	struct json_object *q;
+
+	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"role\":\"admin\",\"monthly_character_quota\":40}",
+	    capped, sizeof(capped), capped_id, sizeof(capped_id), &r), 201);
+	http_free(&r);
+	snprintf(args, sizeof(args), "key limits %s --per-minute 50 --per-day 900", capped_id);
+	out = admin(args);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	free(out);
+	CU_ASSERT_EQUAL_FATAL(create(capped, "{}", secret, sizeof(secret), id, sizeof(id), &r), 201);
+	CU_ASSERT(json_object_object_get_ex(r.json, "monthly_character_quota", &q) &&
+	    json_object_get_int64(q) == 40);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT monthly_character_quota FROM api_keys WHERE id = $1", id), 40);
+	CU_ASSERT_EQUAL(pg_num("SELECT rate_per_minute FROM api_keys WHERE id = $1", id), 50);
+	CU_ASSERT_EQUAL(pg_num("SELECT rate_per_day FROM api_keys WHERE id = $1", id), 900);
+	CU_ASSERT_EQUAL(pg_num("SELECT rate_per_hour FROM api_keys WHERE id = $1", id), -1);
+	/* the limit is the child's own: 50 a minute */
+	CU_ASSERT_EQUAL(get("/v1/workspace", secret, &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "RateLimit-Policy"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "RateLimit-Policy") ?
+	    http_header(&r, "RateLimit-Policy") : "", "q=50"));
+	http_free(&r);
+	/* no more than the maker's quota; less is fine */
+	CU_ASSERT_EQUAL(create(capped, "{\"monthly_character_quota\":41}", NULL, 0, NULL, 0, &r),
+	    403);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	CU_ASSERT_EQUAL(create(capped, "{\"monthly_character_quota\":10}", secret, sizeof(secret), id,
+	    sizeof(id), &r), 201);
+	CU_ASSERT(json_object_object_get_ex(r.json, "monthly_character_quota", &q) &&
+	    json_object_get_int64(q) == 10);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT rate_per_minute FROM api_keys WHERE id = $1", id), 50);
+	/* an exempt maker is unrestricted: its keys get the plan's limits */
+	snprintf(args, sizeof(args), "key limits %s --exempt on", capped_id);
+	out = admin(args);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	free(out);
+	CU_ASSERT_EQUAL(create(capped, "{}", secret, sizeof(secret), id, sizeof(id), &r), 201);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT coalesce(rate_per_minute, -1) FROM api_keys WHERE id = $1", id),
+	    -1);
+	CU_ASSERT_EQUAL(pg_num("SELECT rate_exempt::int FROM api_keys WHERE id = $1", id), 0);
+	/* and an unrestricted maker's keys are as asked */
+	CU_ASSERT_EQUAL(create(admin_key, "{}", secret, sizeof(secret), id, sizeof(id), &r), 201);
+	CU_ASSERT(json_object_object_get_ex(r.json, "monthly_character_quota", &q) && q == NULL);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT coalesce(rate_per_minute, -1) FROM api_keys WHERE id = $1", id),
+	    -1);
+}
+
 static void test_revoke(void)
 {
 	char secret[128], id[64], foreign[128], foreign_id[64], path[128];
@@ -423,6 +482,7 @@ int main(void)
 		{ "create a named, scoped key; list without secrets", test_create_and_list },
 		{ "scopes limit what a key may call", test_scopes_are_enforced },
 		{ "no key makes a key with more than it holds", test_no_key_gains_more },
+		{ "a key's keys inherit its quota and rate limits", test_keys_inherit_quota_and_limits },
 		{ "revocation: at once, everywhere, own keys only", test_revoke },
 		{ "a key's monthly character quota: 429 (DeepL: 456), nothing charged",
 		  test_monthly_character_quota },
