@@ -106,20 +106,33 @@ static void failure_keys(const char *email, const char *addr, char *kacct, char 
 	snprintf(kaddr, 96, "dgm:login:ip:%.60s", addr);
 }
 
-/* Returns 1 when the account or the address has failed too often. */
-static int too_many_failures(struct worker *w, const char *kacct, const char *kaddr)
+/* Gives back the counts an attempt took: the account's (when a >= 0) and
+ * the address's (when b >= 0). */
+static void attempt_uncount(struct worker *w, const char *kacct, const char *kaddr, long a,
+    long b)
 {
-	const char *keys[] = { kacct, kaddr };
-	char *values[2];
-	int over;
+	if (a >= 0)
+		(void)cache_decr(w->cache, kacct);
+	if (b >= 0)
+		(void)cache_decr(w->cache, kaddr);
+}
 
-	if (cache_get_multi(w->cache, keys, 2, values) < 0)
-		return 0;   /* cannot count: sign-in stays open (logged by the cache) */
-	over = (values[0] != NULL && atol(values[0]) >= w->cfg->login_max_failures) ||
-	    (values[1] != NULL && atol(values[1]) >= w->cfg->login_max_failures_per_address);
-	free(values[0]);
-	free(values[1]);
-	return over;
+/* Counts an attempt against the account and the address before it is
+ * tried: memcached's incr is atomic, so each of many concurrent attempts
+ * decides on a count of its own. Returns 1 when either count is over its
+ * limit (the counts are given back: the attempt is not tried), else 0
+ * with the counts kept in *a and *b (-1: not counted). When memcached
+ * cannot count, sign-in stays open (logged by the cache). */
+static int attempt_refused(struct worker *w, const char *kacct, const char *kaddr, long *a,
+    long *b)
+{
+	*a = cache_incr(w->cache, kacct, w->cfg->login_window_s);
+	*b = cache_incr(w->cache, kaddr, w->cfg->login_window_s);
+	if (*a > w->cfg->login_max_failures || *b > w->cfg->login_max_failures_per_address) {
+		attempt_uncount(w, kacct, kaddr, *a, *b);
+		return 1;
+	}
+	return 0;
 }
 
 /* Creates a session for user_id with out's tokens. Returns PROBLEM_NONE
@@ -152,13 +165,14 @@ enum problem session_login(struct worker *w, const char *email, const char *pass
 	char kacct[96], kaddr[96], user_id[UUID_STR_LEN + 1] = "";
 	PGresult *res;
 	int match = 0;
+	long a, b;
 
 	if (secret_load(w) < 0) {
 		snprintf(detail, dsz, "sign-in is not configured on this server");
 		return PROBLEM_UNAVAILABLE;
 	}
 	failure_keys(email, addr, kacct, kaddr);
-	if (too_many_failures(w, kacct, kaddr)) {
+	if (attempt_refused(w, kacct, kaddr, &a, &b)) {
 		*retry_after = (int)w->cfg->login_window_s;
 		snprintf(detail, dsz, "too many failed sign-ins; try again later");
 		return PROBLEM_RATE_LIMITED;
@@ -166,6 +180,7 @@ enum problem session_login(struct worker *w, const char *email, const char *pass
 	res = db_exec(w->db, STMT_USER_LOGIN, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		PQclear(res);
+		attempt_uncount(w, kacct, kaddr, a, b);   /* not tried */
 		snprintf(detail, dsz, "sign-in is not possible right now");
 		return PROBLEM_UNAVAILABLE;
 	}
@@ -180,12 +195,13 @@ enum problem session_login(struct worker *w, const char *email, const char *pass
 	}
 	PQclear(res);
 	if (!match) {
-		(void)cache_incr(w->cache, kacct, w->cfg->login_window_s);
-		(void)cache_incr(w->cache, kaddr, w->cfg->login_window_s);
+		/* the failure keeps the counts it took */
 		snprintf(detail, dsz, "the email or the password is wrong");
 		return PROBLEM_UNAUTHORIZED;
 	}
+	/* a success clears the account's failures and is none of the address's */
 	(void)cache_delete(w->cache, kacct);
+	attempt_uncount(w, kacct, kaddr, -1, b);
 	return session_start(w, user_id, out);
 }
 

@@ -5,6 +5,7 @@
  * default target, and the GDPR export and deletion. */
 #include "autoconfig.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -482,6 +483,51 @@ static void test_brute_force(void)
 	CU_ASSERT_EQUAL(login("owner@example.test", PASSWORD, access, refresh), 200);
 }
 
+struct guesser {
+	long status;
+};
+
+/* One wrong password for racer@example.test. */
+static void *guess(void *arg)
+{
+	struct guesser *g = arg;
+	char access[JWT_MAX_LEN], refresh[64];
+
+	g->status = login("racer@example.test", "not the password", access, refresh);
+	return NULL;
+}
+
+/* Issue 14, defect 11: the sign-in limiter read the failure count before
+ * checking the password and added to it after, so concurrent wrong
+ * guesses all passed the check. It counts first and decides on the new
+ * count: of 20 concurrent guesses, login_max_failures (5) are tried. */
+static void test_concurrent_guesses_are_counted_first(void)
+{
+	struct guesser g[20];
+	pthread_t t[20];
+	char uid[64] = "", access[JWT_MAX_LEN], refresh[64];
+	int tried = 0, refused = 0;
+
+	CU_ASSERT_EQUAL_FATAL(stack("mc-flush"), 0);
+	CU_ASSERT_EQUAL_FATAL(make_user("racer@example.test", "member", uid, sizeof(uid)), 0);
+	for (int i = 0; i < 20; i++)
+		pthread_create(&t[i], NULL, guess, &g[i]);
+	for (int i = 0; i < 20; i++) {
+		pthread_join(t[i], NULL);
+		tried += g[i].status == 401;
+		refused += g[i].status == 429;
+	}
+	fprintf(stderr, "\n  20 concurrent wrong passwords: %d tried, %d refused\n", tried,
+	    refused);
+	CU_ASSERT_EQUAL(tried, 5);
+	CU_ASSERT_EQUAL(refused, 15);
+	CU_ASSERT_EQUAL(login("racer@example.test", PASSWORD, access, refresh), 429);
+	/* another account from the same address is still open: the refused
+	 * guesses did not count against the address */
+	CU_ASSERT_EQUAL(login("owner@example.test", PASSWORD, access, refresh), 200);
+	CU_ASSERT_EQUAL(stack("mc-flush"), 0);
+}
+
 static void test_export_and_delete(void)
 {
 	char access[JWT_MAX_LEN], refresh[64], uid[64] = "", body[160];
@@ -550,6 +596,8 @@ int main(void)
 		  test_platform_admin_is_a_member_at_home },
 		{ "preferences: the default target, translation off", test_preferences },
 		{ "export and deletion (GDPR)", test_export_and_delete },
+		{ "concurrent wrong passwords are counted before they are tried",
+		  test_concurrent_guesses_are_counted_first },
 		{ "brute force: per account and per address, across workers", test_brute_force },
 		{ NULL, NULL }
 	};
