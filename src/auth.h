@@ -30,4 +30,11 @@ const char *auth_token(const char *header, const char *scheme);
  * into out (outsz >= 80). */
 void auth_cache_key(const char *hash_hex, char *out, size_t outsz);
 
+/* Caches what a database lookup of the key with hash_hex found: id when
+ * found is 1, a negative entry when 0 (nothing when key_cache_ttl is 0).
+ * This is the second half of auth_api_key(), exposed so that a test can
+ * replay a lookup that was in flight. */
+void auth_key_remember(struct worker *w, const char *hash_hex, const struct identity *id,
+    int found);
+
 #endif
