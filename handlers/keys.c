@@ -7,7 +7,6 @@
 
 #include "../src/apikey.h"
 #include "../src/auth.h"
-#include "../src/cache.h"
 #include "../src/db.h"
 #include "../src/log.h"
 #include "../src/principal.h"
@@ -149,7 +148,6 @@ static enum problem keys_delete(struct worker *w, struct request *r, struct repl
 {
 	const char *params[] = { r->captures[0], r->ident.workspace_id };
 	PGresult *res = db_exec(w->db, STMT_KEY_REVOKE_OWN, params);
-	char ckey[96];
 	enum problem p = PROBLEM_NONE;
 
 	if (res == NULL)
@@ -162,8 +160,7 @@ static enum problem keys_delete(struct worker *w, struct request *r, struct repl
 		    r->captures[0]);
 		p = PROBLEM_NOT_FOUND;
 	} else {
-		auth_cache_key(PQgetvalue(res, 0, 1), ckey, sizeof(ckey));
-		if (cache_delete(w->cache, ckey) < 0)
+		if (auth_key_forget(w->cache, PQgetvalue(res, 0, 1)) < 0)
 			log_msg(LOG_LEVEL_WARN, "key %s revoked; memcached not reached, so it may work "
 			    "for up to %lds more", PQgetvalue(res, 0, 0), w->cfg->key_cache_ttl);
 		rp->status = 204;

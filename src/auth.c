@@ -8,11 +8,18 @@
 #include "apikey.h"
 #include "auth.h"
 #include "log.h"
+#include "memo.h"
 
 /* Cached value: "key" and the identity's fields, tab-separated, or "none"
  * for a key that does not authenticate. */
 #define CACHED_NONE "none"
 #define CACHED_FIELDS 12
+
+/* How long a revoked key's "none" is kept: longer than any lookup can be
+ * in flight (db_statement_timeout_ms is at most 600 s, db_connect_timeout
+ * at most 60 s), so that no lookup that read the key before its
+ * revocation can store it after. */
+#define REVOKED_TTL 3600
 
 void auth_cache_key(const char *hash_hex, char *out, size_t outsz)
 {
@@ -170,7 +177,20 @@ void auth_key_remember(struct worker *w, const char *hash_hex, const struct iden
 	    id->rate_limit[RATE_HOUR], id->rate_limit[RATE_DAY], id->rate_exempt, scopes,
 	    id->char_quota)
 	    : snprintf(val, sizeof(val), "%s", CACHED_NONE);
-	(void)cache_set_memo(w->cache, ckey, val, (size_t)n, mc_ttl, memo_ms);
+	/* add, never set: a revocation's "none" written since this lookup
+	 * read the database stays (auth_key_forget()); only what memcached
+	 * took (or could not be asked) is memoized */
+	if (mc_ttl < 1 || cache_add(w->cache, ckey, val, mc_ttl) != 0)
+		memo_put(ckey, val, (size_t)n, memo_ms);
+}
+
+int auth_key_forget(struct cache *c, const char *hash_hex)
+{
+	char ckey[96];
+
+	auth_cache_key(hash_hex, ckey, sizeof(ckey));
+	memo_forget(ckey);
+	return cache_set(c, ckey, CACHED_NONE, strlen(CACHED_NONE), REVOKED_TTL);
 }
 
 enum problem auth_api_key(struct worker *w, const char *token, struct identity *id,

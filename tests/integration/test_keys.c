@@ -15,6 +15,10 @@
 #include <curl/curl.h>
 
 #include "../unit/cu_run.h"
+#include "apikey.h"
+#include "auth.h"
+#include "config.h"
+#include "worker.h"
 #include "fixture.h"
 #include "http.h"
 
@@ -262,6 +266,59 @@ static void test_revoke(void)
 	    id), 1);
 }
 
+/* Issue 14, defect 11: a key lookup that read the key from PostgreSQL
+ * before DELETE /v1/keys/{id} could store it in memcached after the
+ * revocation had dropped it, and the revoked key worked on for the
+ * cache's lifetime. The interleaving is forced: this process looks the
+ * key up as a worker does (auth_api_key()), the key is revoked (through
+ * the API, then through dragoman-admin key revoke), and only then is the
+ * lookup's result stored through the workers' own code
+ * (auth_key_remember()). The key stays refused everywhere. */
+static void test_revoked_key_not_written_back(void)
+{
+	char secret[128], id[64], path[128], hash[APIKEY_HASH_HEX_LEN + 1], err[256], *out;
+	struct identity who;
+	struct http_response r;
+	struct config *cfg = config_load(getenv("DRAGOMAN_CONFIG"), err, sizeof(err));
+	struct worker w;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	/* a stale entry would outlive this test by far */
+	cfg->key_cache_ttl = 60;
+	CU_ASSERT_EQUAL_FATAL(worker_open(&w, cfg, err, sizeof(err)), 0);
+	for (int how = 0; how < 2; how++) {
+		CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"name\":\"in flight\"}", secret,
+		    sizeof(secret), id, sizeof(id), &r), 201);
+		http_free(&r);
+		/* the lookup reads the key while it is active... */
+		CU_ASSERT_EQUAL_FATAL(auth_api_key(&w, secret, &who, err, sizeof(err)), PROBLEM_NONE);
+		/* ...the key is revoked... */
+		if (how == 0) {
+			snprintf(path, sizeof(path), "/v1/keys/%s", id);
+			CU_ASSERT_EQUAL(request_as("DELETE", path, admin_key, NULL, &r), 204);
+			http_free(&r);
+		} else {
+			snprintf(path, sizeof(path), "key revoke %s", id);
+			out = admin(path);
+			CU_ASSERT_PTR_NOT_NULL(out);
+			free(out);
+		}
+		/* ...and only then does the lookup store what it read */
+		apikey_hash_hex(secret, APIKEY_LEN, hash);
+		auth_key_remember(&w, hash, &who, 1);
+		for (int i = 0; i < 8; i++) {
+			CU_ASSERT_EQUAL(get("/v1/workspace", secret, &r), 401);
+			http_free(&r);
+		}
+		/* and a lookup in this process, past its own memo, sees it revoked */
+		usleep(1100 * 1000);
+		CU_ASSERT_EQUAL(auth_api_key(&w, secret, &who, err, sizeof(err)),
+		    PROBLEM_UNAUTHORIZED);
+	}
+	worker_close(&w);
+	config_free(cfg);
+}
+
 /* Translates text (en -> es, Apertium) as k. Returns the status. */
 static long translate_as(const char *k, const char *text, struct http_response *r)
 {
@@ -484,6 +541,8 @@ int main(void)
 		{ "no key makes a key with more than it holds", test_no_key_gains_more },
 		{ "a key's keys inherit its quota and rate limits", test_keys_inherit_quota_and_limits },
 		{ "revocation: at once, everywhere, own keys only", test_revoke },
+		{ "a lookup in flight does not bring a revoked key back",
+		  test_revoked_key_not_written_back },
 		{ "a key's monthly character quota: 429 (DeepL: 456), nothing charged",
 		  test_monthly_character_quota },
 		{ "the quota holds under concurrency", test_quota_under_concurrency },
