@@ -9,6 +9,7 @@
 #include "../src/db.h"
 #include "../src/log.h"
 #include "../src/password.h"
+#include "../src/principal.h"
 #include "../src/reply.h"
 #include "../src/session.h"
 #include "../src/worker.h"
@@ -88,27 +89,20 @@ static enum problem logout_post(struct worker *w, struct request *r, struct repl
 	return PROBLEM_NONE;
 }
 
-enum { U_EMAIL, U_PASSWORD, U_ROLE };
+enum { U_EMAIL, U_PASSWORD, U_ROLE, U_SCOPES };
 static const struct param_spec user_fields[] = {
 	[U_EMAIL] = { "email", PARAM_STRING, 1, 3, 254, 0 },
 	[U_PASSWORD] = { "password", PARAM_STRING, 1, PASSWORD_MIN_LEN, PASSWORD_MAX_LEN, 0 },
 	[U_ROLE] = { "role", PARAM_STRING, 0, 1, 16, 0 },
+	[U_SCOPES] = { "scopes", PARAM_TEXT_ARRAY, 0, 1, SCOPE__MAX - 1, 32 },
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 
-/* 201 {id,email,role,created_at}: a user of the caller's workspace, with
- * a role no higher than the caller's (member by default). 400 for a bad
- * email, 409 when it is taken. */
-static enum problem users_post(struct worker *w, struct request *r, struct reply *rp)
+/* Returns PROBLEM_NONE when r's caller may add a user of role want, else
+ * PROBLEM_INVALID_FIELD or PROBLEM_FORBIDDEN with rp->detail set. */
+static enum problem user_role_check(const struct request *r, const char *role,
+    enum key_role want, struct reply *rp)
 {
-	const char *role = r->fields[U_ROLE].present ? r->fields[U_ROLE].str : "member";
-	enum key_role want = role_parse(role);
-	char hash[PASSWORD_HASH_MAX];
-	const char *params[5];
-	struct json_object *o;
-	enum problem p = PROBLEM_NONE;
-	PGresult *res;
-
 	if (want != ROLE_MEMBER && want != ROLE_ADMIN && want != ROLE_OWNER) {
 		snprintf(rp->detail, sizeof(rp->detail), "role: member, admin or owner");
 		return PROBLEM_INVALID_FIELD;
@@ -118,6 +112,63 @@ static enum problem users_post(struct worker *w, struct request *r, struct reply
 		    "%s or above", role, role);
 		return PROBLEM_FORBIDDEN;
 	}
+	return PROBLEM_NONE;
+}
+
+/* Answers STMT_USER_INSERT's result res for the user email. Returns
+ * PROBLEM_NONE with 201 {id,email,role,scopes,created_at}, or the problem
+ * with rp->detail set. */
+static enum problem user_inserted(const PGresult *res, const char *email, const char *role,
+    unsigned mask, struct reply *rp)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	struct json_object *o;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
+		json_object_object_add(o, "email", json_object_new_string(email));
+		json_object_object_add(o, "role", json_object_new_string(role));
+		json_object_object_add(o, "scopes", principal_scopes_json(mask));
+		json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(res, 0, 1)));
+		reply_json(rp, 201, o);
+		return PROBLEM_NONE;
+	}
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		snprintf(rp->detail, sizeof(rp->detail), "a key with a monthly character quota or "
+		    "rate limits of its own cannot add users: they would be bound by neither");
+		return PROBLEM_FORBIDDEN;
+	}
+	if (state != NULL && strcmp(state, "23505") == 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "a user with this email exists");
+		return PROBLEM_CONFLICT;
+	}
+	if (state != NULL && strcmp(state, "23514") == 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "email: not an email address");
+		return PROBLEM_INVALID_FIELD;
+	}
+	log_msg(LOG_LEVEL_ERROR, "user insert: %s", PQresultErrorMessage(res));
+	return PROBLEM_INTERNAL;
+}
+
+/* 201 {id,email,role,scopes,created_at}: a user of the caller's
+ * workspace, with a role no higher than the caller's (member by default)
+ * and scopes no wider (the caller's by default); 403 otherwise, and for a
+ * calling key with a quota or rate limits of its own. 400 for a bad
+ * email, 409 when it is taken. */
+static enum problem users_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	const char *role = r->fields[U_ROLE].present ? r->fields[U_ROLE].str : "member";
+	char hash[PASSWORD_HASH_MAX], literal[96];
+	const char *params[7];
+	unsigned mask;
+	enum problem p;
+	PGresult *res;
+
+	if ((p = user_role_check(r, role, role_parse(role), rp)) != PROBLEM_NONE ||
+	    (p = principal_scopes(&r->fields[U_SCOPES], r->ident.scopes, &mask, rp->detail,
+	    sizeof(rp->detail))) != PROBLEM_NONE)
+		return p;
 	if (password_hash(r->fields[U_PASSWORD].str, (int)w->cfg->password_log2n, hash,
 	    sizeof(hash)) < 0)
 		return PROBLEM_INTERNAL;
@@ -126,29 +177,12 @@ static enum problem users_post(struct worker *w, struct request *r, struct reply
 	params[2] = role;
 	params[3] = hash;
 	params[4] = "off";
+	params[5] = principal_scopes_literal(mask, literal, sizeof(literal));
+	params[6] = r->ident.key_id[0] != '\0' ? r->ident.key_id : NULL;
 	res = db_exec(w->db, STMT_USER_INSERT, params);
 	if (res == NULL)
 		return PROBLEM_UNAVAILABLE;
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
-		json_object_object_add(o, "email", json_object_new_string(r->fields[U_EMAIL].str));
-		json_object_object_add(o, "role", json_object_new_string(role));
-		json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(res, 0, 1)));
-		reply_json(rp, 201, o);
-	} else {
-		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-		if (state != NULL && strcmp(state, "23505") == 0) {
-			snprintf(rp->detail, sizeof(rp->detail), "a user with this email exists");
-			p = PROBLEM_CONFLICT;
-		} else if (state != NULL && strcmp(state, "23514") == 0) {
-			snprintf(rp->detail, sizeof(rp->detail), "email: not an email address");
-			p = PROBLEM_INVALID_FIELD;
-		} else {
-			log_msg(LOG_LEVEL_ERROR, "user insert: %s", PQresultErrorMessage(res));
-			p = PROBLEM_INTERNAL;
-		}
-	}
+	p = user_inserted(res, r->fields[U_EMAIL].str, role, mask, rp);
 	PQclear(res);
 	return p;
 }

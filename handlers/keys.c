@@ -7,9 +7,9 @@
 
 #include "../src/apikey.h"
 #include "../src/auth.h"
-#include "../src/cache.h"
 #include "../src/db.h"
 #include "../src/log.h"
+#include "../src/principal.h"
 #include "../src/reply.h"
 #include "../src/worker.h"
 #include "handlers.h"
@@ -23,47 +23,19 @@ static const struct param_spec create_fields[] = {
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 
-/* Returns a new JSON array of the scope names in mask (caller owns it). */
-static struct json_object *scopes_json(unsigned mask)
-{
-	struct json_object *a = json_object_new_array();
-
-	for (int i = 1; i < SCOPE__MAX; i++)
-		if (mask & (1u << i))
-			json_object_array_add(a, json_object_new_string(scope_name((enum key_scope)i)));
-	return a;
-}
-
-/* Reads the validated scopes field into *mask. Returns PROBLEM_NONE, or
- * PROBLEM_INVALID_FIELD with rp->detail set for an unknown name. */
-static enum problem scopes_field(const struct param_value *v, unsigned *mask, struct reply *rp)
-{
-	const char *names[SCOPE__MAX];
-	long n = params_texts(v, names, SCOPE__MAX);
-
-	*mask = 0;
-	for (long i = 0; i < n; i++) {
-		enum key_scope sc = scope_parse(names[i], strlen(names[i]));
-		if (sc == SCOPE__MAX) {
-			snprintf(rp->detail, sizeof(rp->detail), "scopes: '%.40s' is not a scope "
-			    "(translate, billing:read, billing:write, reports)", names[i]);
-			return PROBLEM_INVALID_FIELD;
-		}
-		*mask |= 1u << sc;
-	}
-	return PROBLEM_NONE;
-}
-
 /* 201 with the new key, its secret shown this once. Its role (member by
  * default) and scopes (the caller's by default) can be no more than the
- * caller's own: 403 otherwise. */
+ * caller's own, nor its monthly quota more than a calling key's (which it
+ * gets by default, with the calling key's own rate limits): 403
+ * otherwise. */
 static enum problem keys_post(struct worker *w, struct request *r, struct reply *rp)
 {
 	const struct param_value *name = &r->fields[F_NAME], *role = &r->fields[F_ROLE];
+	const struct param_value *quota_f = &r->fields[F_QUOTA];
 	struct apikey_spec spec = { ROLE_MEMBER, name->present ? name->str : NULL, NULL,
 	    r->ident.key_id[0] != '\0' ? r->ident.key_id : NULL, NULL };
-	unsigned mask = r->ident.scopes;
-	char list[80], literal[96], err[256], quota[24];
+	unsigned mask;
+	char literal[96], err[256], quota[24];
 	struct apikey_made made;
 	struct json_object *o;
 	enum problem p;
@@ -73,23 +45,21 @@ static enum problem keys_post(struct worker *w, struct request *r, struct reply 
 		snprintf(rp->detail, sizeof(rp->detail), "role: member or admin");
 		return PROBLEM_INVALID_FIELD;
 	}
-	if (r->fields[F_SCOPES].present &&
-	    (p = scopes_field(&r->fields[F_SCOPES], &mask, rp)) != PROBLEM_NONE)
+	p = principal_scopes(&r->fields[F_SCOPES], r->ident.scopes, &mask, rp->detail,
+	    sizeof(rp->detail));
+	if (p != PROBLEM_NONE)
 		return p;
-	if (spec.role > r->ident.role || (mask & ~r->ident.scopes) != 0) {
+	if (spec.role > r->ident.role || (quota_f->present && r->ident.char_quota > 0 &&
+	    quota_f->num > r->ident.char_quota)) {
 		snprintf(rp->detail, sizeof(rp->detail), "a key cannot make a key with a higher role "
-		    "or scopes it does not hold");
+		    "or a larger monthly_character_quota than its own");
 		return PROBLEM_FORBIDDEN;
 	}
-	if (r->fields[F_QUOTA].present) {
-		snprintf(quota, sizeof(quota), "%lld", r->fields[F_QUOTA].num);
+	if (quota_f->present) {
+		snprintf(quota, sizeof(quota), "%lld", quota_f->num);
 		spec.quota = quota;
 	}
-	if (mask != SCOPES_ALL) {
-		scope_list_format(mask, list, sizeof(list));
-		snprintf(literal, sizeof(literal), "{%s}", list);
-		spec.scopes = literal;
-	}
+	spec.scopes = principal_scopes_literal(mask, literal, sizeof(literal));
 	if (apikey_create(w->db, r->ident.workspace_id, &spec, &made, err, sizeof(err)) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "key create: %s", err);
 		return PROBLEM_UNAVAILABLE;
@@ -99,10 +69,10 @@ static enum problem keys_post(struct worker *w, struct request *r, struct reply 
 	json_object_object_add(o, "name", spec.name ? json_object_new_string(spec.name) : NULL);
 	json_object_object_add(o, "prefix", json_object_new_string_len(made.key, APIKEY_PREFIX_LEN));
 	json_object_object_add(o, "role", json_object_new_string(role_name(spec.role)));
-	json_object_object_add(o, "scopes", scopes_json(mask));
+	json_object_object_add(o, "scopes", principal_scopes_json(mask));
 	json_object_object_add(o, "restricted", json_object_new_boolean(spec.scopes != NULL));
-	json_object_object_add(o, "monthly_character_quota", spec.quota != NULL
-	    ? json_object_new_int64(r->fields[F_QUOTA].num) : NULL);
+	json_object_object_add(o, "monthly_character_quota", made.quota > 0
+	    ? json_object_new_int64(made.quota) : NULL);
 	json_object_object_add(o, "created_at", json_object_new_string(made.created_at));
 	json_object_object_add(o, "key", json_object_new_string(made.key));
 	reply_json(rp, 201, o);
@@ -135,7 +105,7 @@ static struct json_object *key_json(const PGresult *res, int row)
 	json_object_object_add(o, "name", text_or_null(res, row, 6));
 	json_object_object_add(o, "prefix", json_object_new_string(PQgetvalue(res, row, 1)));
 	json_object_object_add(o, "role", json_object_new_string(PQgetvalue(res, row, 2)));
-	json_object_object_add(o, "scopes", scopes_json(mask));
+	json_object_object_add(o, "scopes", principal_scopes_json(mask));
 	json_object_object_add(o, "restricted", json_object_new_boolean(!PQgetisnull(res, row, 7)));
 	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(res, row, 3)));
 	json_object_object_add(o, "last_used_at", text_or_null(res, row, 4));
@@ -178,7 +148,6 @@ static enum problem keys_delete(struct worker *w, struct request *r, struct repl
 {
 	const char *params[] = { r->captures[0], r->ident.workspace_id };
 	PGresult *res = db_exec(w->db, STMT_KEY_REVOKE_OWN, params);
-	char ckey[96];
 	enum problem p = PROBLEM_NONE;
 
 	if (res == NULL)
@@ -191,8 +160,7 @@ static enum problem keys_delete(struct worker *w, struct request *r, struct repl
 		    r->captures[0]);
 		p = PROBLEM_NOT_FOUND;
 	} else {
-		auth_cache_key(PQgetvalue(res, 0, 1), ckey, sizeof(ckey));
-		if (cache_delete(w->cache, ckey) < 0)
+		if (auth_key_forget(w->cache, PQgetvalue(res, 0, 1)) < 0)
 			log_msg(LOG_LEVEL_WARN, "key %s revoked; memcached not reached, so it may work "
 			    "for up to %lds more", PQgetvalue(res, 0, 0), w->cfg->key_cache_ttl);
 		rp->status = 204;

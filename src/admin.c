@@ -237,16 +237,18 @@ static int cmd_key_create(struct admin *a, const char *workspace_id)
 }
 
 /* Drops the cached identity of the key with hash_hex from memcached, so
- * that a change to it applies at once; warns that the old one may still
- * (what) for up to key_cache_ttl when memcached cannot be reached. */
-static void drop_cached_key(struct admin *a, const char *hash_hex, const char *what)
+ * that a change to it applies at once, or marks it revoked there (revoked
+ * set; see auth_key_forget()); warns that the old one may still (what)
+ * for up to key_cache_ttl when memcached cannot be reached. */
+static void drop_cached_key(struct admin *a, const char *hash_hex, int revoked,
+    const char *what)
 {
 	char err[256], ckey[96];
 	struct cache *c = cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms,
 	    err, sizeof(err));
 
 	auth_cache_key(hash_hex, ckey, sizeof(ckey));
-	if (c == NULL || cache_delete(c, ckey) < 0)
+	if (c == NULL || (revoked ? auth_key_forget(c, hash_hex) : cache_delete(c, ckey)) < 0)
 		fprintf(stderr, "dragoman-admin: warning: memcached not reached; "
 		    "the key may %s as before for up to %lds more\n", what, a->cfg->key_cache_ttl);
 	cache_close(c);
@@ -298,7 +300,7 @@ static int cmd_key_limits(struct admin *a, const char *which)
 	else if (PQntuples(res) == 0)
 		fprintf(stderr, "dragoman-admin: no active key %s\n", which);
 	else {
-		drop_cached_key(a, PQgetvalue(res, 0, 1), "be limited");
+		drop_cached_key(a, PQgetvalue(res, 0, 1), 0, "be limited");
 		printf("key_id=%s\nper_minute=%s\nper_hour=%s\nper_day=%s\nexempt=%s\n"
 		    "monthly_characters=%s\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
 		    PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5),
@@ -362,7 +364,8 @@ static int cmd_user_create(struct admin *a, const char *workspace_id, const char
 {
 	char password[PASSWORD_MAX_LEN + 2], hash[PASSWORD_HASH_MAX];
 	const char *role = strcmp(a->role, "admin") == 0 && !a->role_given ? "owner" : a->role;
-	const char *params[] = { workspace_id, email, role, hash, a->platform_admin ? "on" : "off" };
+	const char *params[] = { workspace_id, email, role, hash, a->platform_admin ? "on" : "off",
+	    NULL, NULL };
 	PGresult *res;
 	int rc = 1;
 
@@ -481,7 +484,7 @@ static int cmd_key_revoke(struct admin *a, const char *which)
 	} else if (PQntuples(res) == 0) {
 		fprintf(stderr, "dragoman-admin: no active key %s\n", which);
 	} else {
-		drop_cached_key(a, PQgetvalue(res, 0, 1), "work");
+		drop_cached_key(a, PQgetvalue(res, 0, 1), 1, "work");
 		printf("revoked key_id=%s\n", PQgetvalue(res, 0, 0));
 		rc = 0;
 	}

@@ -59,6 +59,7 @@ int apikey_create(struct db *db, const char *workspace_id, const struct apikey_s
 	else {
 		snprintf(out->id, sizeof(out->id), "%s", PQgetvalue(res, 0, 0));
 		snprintf(out->created_at, sizeof(out->created_at), "%s", PQgetvalue(res, 0, 1));
+		out->quota = db_num(res, 0, 2);
 		rc = 0;
 	}
 	PQclear(res);

@@ -26,7 +26,9 @@ void apikey_hash_hex(const char *key, size_t len, char out[APIKEY_HASH_HEX_LEN +
 
 /* What a new key is: its role, and optionally a name, its scopes (as a
  * PostgreSQL array literal, "{translate,reports}"; NULL: every scope) and
- * the key that made it (NULL: an operator). All borrowed. */
+ * the key that made it (NULL: an operator or a user), whose monthly quota
+ * bounds the new key's and whose own rate limits it gets (unless that key
+ * is exempt). All borrowed. */
 struct apikey_spec {
 	enum key_role role;
 	const char *name;
@@ -35,12 +37,13 @@ struct apikey_spec {
 	const char *quota;          /* monthly characters, as text; NULL: none */
 };
 
-/* A key as created: the secret (shown once, never stored), its id and
- * creation time. */
+/* A key as created: the secret (shown once, never stored), its id,
+ * creation time and monthly character quota (0: none). */
 struct apikey_made {
 	char key[APIKEY_LEN + 1];
 	char id[UUID_STR_LEN + 1];
 	char created_at[TIMESTAMP_MAX + 1];
+	long long quota;
 };
 
 /* Creates the key spec describes for workspace_id into *out. Returns 0,

@@ -8,11 +8,18 @@
 #include "apikey.h"
 #include "auth.h"
 #include "log.h"
+#include "memo.h"
 
 /* Cached value: "key" and the identity's fields, tab-separated, or "none"
  * for a key that does not authenticate. */
 #define CACHED_NONE "none"
 #define CACHED_FIELDS 12
+
+/* How long a revoked key's "none" is kept: longer than any lookup can be
+ * in flight (db_statement_timeout_ms is at most 600 s, db_connect_timeout
+ * at most 60 s), so that no lookup that read the key before its
+ * revocation can store it after. */
+#define REVOKED_TTL 3600
 
 void auth_cache_key(const char *hash_hex, char *out, size_t outsz)
 {
@@ -141,10 +148,56 @@ enum problem auth_bearer(struct worker *w, const char *authorization,
 	return auth_api_key(w, token, id, detail, dsz);
 }
 
+/* The lifetimes of a cached key lookup: the memo's (*memo_ms) is carved
+ * out of key_cache_ttl, so that a key revoked behind the cache's back
+ * stops within key_cache_ttl; memcached keeps it the rest (*mc_ttl). */
+static void cache_times(const struct worker *w, long *memo_ms, long *mc_ttl)
+{
+	long ttl = w->cfg->key_cache_ttl;
+
+	*memo_ms = w->cfg->local_cache_ms < ttl * 500 ? w->cfg->local_cache_ms : ttl * 500;
+	*mc_ttl = ttl - (*memo_ms + 999) / 1000;
+}
+
+void auth_key_remember(struct worker *w, const char *hash_hex, const struct identity *id,
+    int found)
+{
+	char ckey[96], val[512], scopes[96];
+	long memo_ms, mc_ttl;
+	int n;
+
+	if (w->cfg->key_cache_ttl <= 0)
+		return;
+	cache_times(w, &memo_ms, &mc_ttl);
+	auth_cache_key(hash_hex, ckey, sizeof(ckey));
+	scope_list_format(id->scopes, scopes, sizeof(scopes));
+	n = found ? snprintf(val, sizeof(val), "key\t%s\t%s\t%s\t%s\t%s\t%s\t%ld\t%ld\t%ld\t%d\t%s\t%lld",
+	    id->key_id, id->workspace_id, role_name(id->role), id->key_prefix,
+	    id->key_created_at, id->key_last_used_at, id->rate_limit[RATE_MINUTE],
+	    id->rate_limit[RATE_HOUR], id->rate_limit[RATE_DAY], id->rate_exempt, scopes,
+	    id->char_quota)
+	    : snprintf(val, sizeof(val), "%s", CACHED_NONE);
+	/* add, never set: a revocation's "none" written since this lookup
+	 * read the database stays (auth_key_forget()); only what memcached
+	 * took (or could not be asked) is memoized */
+	if (mc_ttl < 1 || cache_add(w->cache, ckey, val, mc_ttl) != 0)
+		memo_put(ckey, val, (size_t)n, memo_ms);
+}
+
+int auth_key_forget(struct cache *c, const char *hash_hex)
+{
+	char ckey[96];
+
+	auth_cache_key(hash_hex, ckey, sizeof(ckey));
+	memo_forget(ckey);
+	return cache_set(c, ckey, CACHED_NONE, strlen(CACHED_NONE), REVOKED_TTL);
+}
+
 enum problem auth_api_key(struct worker *w, const char *token, struct identity *id,
     char *detail, size_t dsz)
 {
 	char hash[APIKEY_HASH_HEX_LEN + 1], ckey[96], val[512];
+	long memo_ms, mc_ttl;
 	size_t len = 0;
 	int found;
 
@@ -155,12 +208,9 @@ enum problem auth_api_key(struct worker *w, const char *token, struct identity *
 	}
 	apikey_hash_hex(token, APIKEY_LEN, hash);
 	auth_cache_key(hash, ckey, sizeof(ckey));
-	/* the memo's lifetime is carved out of key_cache_ttl, so that a key
-	 * revoked behind the cache's back stops within key_cache_ttl */
-	long ttl = w->cfg->key_cache_ttl;
-	long memo_ms = w->cfg->local_cache_ms < ttl * 500 ? w->cfg->local_cache_ms : ttl * 500;
-	long mc_ttl = ttl - (memo_ms + 999) / 1000;
-	if (ttl > 0 && cache_get_memo(w->cache, ckey, val, sizeof(val), &len, memo_ms) == 1 &&
+	cache_times(w, &memo_ms, &mc_ttl);
+	if (w->cfg->key_cache_ttl > 0 &&
+	    cache_get_memo(w->cache, ckey, val, sizeof(val), &len, memo_ms) == 1 &&
 	    (found = cached_parse(val, id)) >= 0)
 		goto decided;
 	found = db_lookup(w, hash, id);
@@ -172,17 +222,7 @@ enum problem auth_api_key(struct worker *w, const char *token, struct identity *
 		snprintf(detail, dsz, "credentials cannot be checked");
 		return PROBLEM_INTERNAL;
 	}
-	if (ttl > 0) {
-		char scopes[96];
-		scope_list_format(id->scopes, scopes, sizeof(scopes));
-		int n = found ? snprintf(val, sizeof(val), "key\t%s\t%s\t%s\t%s\t%s\t%s\t%ld\t%ld\t%ld\t%d\t%s\t%lld",
-		    id->key_id, id->workspace_id, role_name(id->role), id->key_prefix,
-		    id->key_created_at, id->key_last_used_at, id->rate_limit[RATE_MINUTE],
-		    id->rate_limit[RATE_HOUR], id->rate_limit[RATE_DAY], id->rate_exempt, scopes,
-		    id->char_quota)
-		    : snprintf(val, sizeof(val), "%s", CACHED_NONE);
-		(void)cache_set_memo(w->cache, ckey, val, (size_t)n, mc_ttl, memo_ms);
-	}
+	auth_key_remember(w, hash, id, found);
 decided:
 	if (!found) {
 		snprintf(detail, dsz, "the API key is unknown or revoked");

@@ -30,4 +30,20 @@ const char *auth_token(const char *header, const char *scheme);
  * into out (outsz >= 80). */
 void auth_cache_key(const char *hash_hex, char *out, size_t outsz);
 
+/* Caches what a database lookup of the key with hash_hex found: id when
+ * found is 1, a negative entry when 0 (nothing when key_cache_ttl is 0).
+ * It never replaces an entry already in memcached, so a revocation's
+ * mark (auth_key_forget()) outlives every lookup that was in flight.
+ * This is the second half of auth_api_key(), exposed so that a test can
+ * replay a lookup that was in flight. */
+void auth_key_remember(struct worker *w, const char *hash_hex, const struct identity *id,
+    int found);
+
+/* Marks the key with hash_hex revoked in memcached (an hour, which no
+ * lookup outlasts) and forgets it in this process's memo: every worker
+ * refuses it once its own memo (local_cache_ms) is spent. Call after the
+ * revocation is committed. Returns 0, or -1 when memcached was not reached
+ * (then it may work for up to key_cache_ttl). */
+int auth_key_forget(struct cache *c, const char *hash_hex);
+
 #endif

@@ -35,14 +35,47 @@ static void put(struct text *t, const char *s, size_t n)
 	t->buf[t->len] = '\0';
 }
 
-/* Appends s as one field, quoted when it needs to be. */
-static void field(struct text *t, const char *s)
+/* Returns 1 when s is a plain decimal number: [+-]?[0-9]+(.[0-9]+)?
+ * (how money and counts are written), which no spreadsheet takes for a
+ * formula. */
+static int plain_number(const char *s)
 {
-	if (strpbrk(s, ",\"\r\n") == NULL) {
+	size_t n;
+
+	if (*s == '+' || *s == '-')
+		s++;
+	n = strspn(s, "0123456789");
+	if (n == 0)
+		return 0;
+	s += n;
+	if (*s == '.') {
+		n = strspn(++s, "0123456789");
+		if (n == 0)
+			return 0;
+		s += n;
+	}
+	return *s == '\0';
+}
+
+/* Returns 1 when a spreadsheet would read the text s as a formula: it
+ * starts with =, +, -, @, a tab or a CR, and is no plain number. */
+static int formula_like(const char *s)
+{
+	return s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL && !plain_number(s);
+}
+
+/* Appends s as one field, quoted when it needs to be; a text that reads
+ * as a formula (text is set: not a JSON number) gets a leading single
+ * quote inside the quotes, which spreadsheets show but do not evaluate. */
+static void field(struct text *t, const char *s, int text)
+{
+	int neutral = text && formula_like(s);
+
+	if (!neutral && strpbrk(s, ",\"\r\n") == NULL) {
 		put(t, s, strlen(s));
 		return;
 	}
-	put(t, "\"", 1);
+	put(t, neutral ? "\"'" : "\"", neutral ? 2 : 1);
 	for (const char *q; (q = strchr(s, '"')) != NULL; s = q + 1) {
 		put(t, s, (size_t)(q - s));
 		put(t, "\"\"", 2);
@@ -59,7 +92,7 @@ char *csv_render(const char *const *columns, struct json_object *rows)
 	for (int c = 0; columns[c] != NULL; c++) {
 		if (c > 0)
 			put(&t, ",", 1);
-		field(&t, columns[c]);
+		field(&t, columns[c], 1);
 	}
 	put(&t, "\r\n", 2);
 	for (size_t i = 0; i < n; i++) {
@@ -70,7 +103,8 @@ char *csv_render(const char *const *columns, struct json_object *rows)
 			if (json_object_object_get_ex(row, columns[c], &v) && v != NULL)
 				field(&t, json_object_is_type(v, json_type_string)
 				    ? json_object_get_string(v)
-				    : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+				    : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+				    json_object_is_type(v, json_type_string));
 		}
 		put(&t, "\r\n", 2);
 	}

@@ -10,8 +10,9 @@
 
 /* Roles of an API key or a user, weakest first so that a route can name a
  * minimum. Keys are member, admin or platform; users member, admin or
- * owner (the workspace's own), or platform when they are platform admins.
- * ROLE_PLATFORM is an operator's: the /v1/admin routes, on any workspace. */
+ * owner (the workspace's own). ROLE_PLATFORM is an operator's: the
+ * /v1/admin routes, on any workspace. A user who is a platform admin
+ * holds it on those routes only, and their workspace role elsewhere. */
 enum key_role { ROLE_MEMBER, ROLE_ADMIN, ROLE_OWNER, ROLE_PLATFORM, ROLE__MAX };
 
 /* What a key may be limited to. A route names the scope it needs
@@ -36,6 +37,7 @@ struct identity {
 	char key_id[UUID_STR_LEN + 1];
 	char workspace_id[UUID_STR_LEN + 1];
 	enum key_role role;
+	int platform;                       /* a platform admin user (see key_role) */
 	char key_prefix[KEY_PREFIX_MAX + 1];
 	char key_created_at[TIMESTAMP_MAX + 1];
 	char key_last_used_at[TIMESTAMP_MAX + 1];

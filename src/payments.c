@@ -330,16 +330,21 @@ static int keep_unmatched(struct worker *w, const char *id, const char *type,
 
 /* Finds the payment of PaymentIntent pi, or else of the payment id in
  * metadata (payment_id, NULL: none) when it has no PaymentIntent yet,
- * into p. Returns 0, 1 when none matches, -1 on a database failure. */
+ * into p, and locks it (with its workspace) for the caller's
+ * transaction. Returns 0, 1 when none matches, -1 on a database failure. */
 static int payment_find(struct worker *w, const char *pi, const char *payment_id,
     struct payment *p)
 {
 	const char *params[] = { pi != NULL ? pi : "", payment_id != NULL ? payment_id : "" };
 	char id[40] = "";
+	const char *lock[] = { id };
 
 	if (run(w, STMT_PAYMENT_FIND, params, id, sizeof(id)) < 0)
 		return -1;
-	return id[0] == '\0' ? 1 : payment_load(w, id, p);
+	if (id[0] == '\0')
+		return 1;
+	/* the workspace's row first, as charges take it */
+	return run(w, STMT_PAYMENT_LOCK, lock, NULL, 0) < 0 ? -1 : payment_load(w, id, p);
 }
 
 /* Returns the integer member name of o, or -1 when it has none. */

@@ -20,7 +20,7 @@
 /* A session's record in memcached: "ok" and the lookup's fields,
  * tab-separated, or "revoked". Kept at most this long. */
 #define SESSION_CACHE_TTL 60
-#define SESSION_FIELDS 9
+#define SESSION_FIELDS 10
 
 /* A hash no password matches, verified for unknown emails so that they
  * take as long as wrong passwords (same cost as new hashes by default). */
@@ -106,20 +106,33 @@ static void failure_keys(const char *email, const char *addr, char *kacct, char 
 	snprintf(kaddr, 96, "dgm:login:ip:%.60s", addr);
 }
 
-/* Returns 1 when the account or the address has failed too often. */
-static int too_many_failures(struct worker *w, const char *kacct, const char *kaddr)
+/* Gives back the counts an attempt took: the account's (when a >= 0) and
+ * the address's (when b >= 0). */
+static void attempt_uncount(struct worker *w, const char *kacct, const char *kaddr, long a,
+    long b)
 {
-	const char *keys[] = { kacct, kaddr };
-	char *values[2];
-	int over;
+	if (a >= 0)
+		(void)cache_decr(w->cache, kacct);
+	if (b >= 0)
+		(void)cache_decr(w->cache, kaddr);
+}
 
-	if (cache_get_multi(w->cache, keys, 2, values) < 0)
-		return 0;   /* cannot count: sign-in stays open (logged by the cache) */
-	over = (values[0] != NULL && atol(values[0]) >= w->cfg->login_max_failures) ||
-	    (values[1] != NULL && atol(values[1]) >= w->cfg->login_max_failures_per_address);
-	free(values[0]);
-	free(values[1]);
-	return over;
+/* Counts an attempt against the account and the address before it is
+ * tried: memcached's incr is atomic, so each of many concurrent attempts
+ * decides on a count of its own. Returns 1 when either count is over its
+ * limit (the counts are given back: the attempt is not tried), else 0
+ * with the counts kept in *a and *b (-1: not counted). When memcached
+ * cannot count, sign-in stays open (logged by the cache). */
+static int attempt_refused(struct worker *w, const char *kacct, const char *kaddr, long *a,
+    long *b)
+{
+	*a = cache_incr(w->cache, kacct, w->cfg->login_window_s);
+	*b = cache_incr(w->cache, kaddr, w->cfg->login_window_s);
+	if (*a > w->cfg->login_max_failures || *b > w->cfg->login_max_failures_per_address) {
+		attempt_uncount(w, kacct, kaddr, *a, *b);
+		return 1;
+	}
+	return 0;
 }
 
 /* Creates a session for user_id with out's tokens. Returns PROBLEM_NONE
@@ -152,13 +165,14 @@ enum problem session_login(struct worker *w, const char *email, const char *pass
 	char kacct[96], kaddr[96], user_id[UUID_STR_LEN + 1] = "";
 	PGresult *res;
 	int match = 0;
+	long a, b;
 
 	if (secret_load(w) < 0) {
 		snprintf(detail, dsz, "sign-in is not configured on this server");
 		return PROBLEM_UNAVAILABLE;
 	}
 	failure_keys(email, addr, kacct, kaddr);
-	if (too_many_failures(w, kacct, kaddr)) {
+	if (attempt_refused(w, kacct, kaddr, &a, &b)) {
 		*retry_after = (int)w->cfg->login_window_s;
 		snprintf(detail, dsz, "too many failed sign-ins; try again later");
 		return PROBLEM_RATE_LIMITED;
@@ -166,6 +180,7 @@ enum problem session_login(struct worker *w, const char *email, const char *pass
 	res = db_exec(w->db, STMT_USER_LOGIN, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		PQclear(res);
+		attempt_uncount(w, kacct, kaddr, a, b);   /* not tried */
 		snprintf(detail, dsz, "sign-in is not possible right now");
 		return PROBLEM_UNAVAILABLE;
 	}
@@ -180,12 +195,13 @@ enum problem session_login(struct worker *w, const char *email, const char *pass
 	}
 	PQclear(res);
 	if (!match) {
-		(void)cache_incr(w->cache, kacct, w->cfg->login_window_s);
-		(void)cache_incr(w->cache, kaddr, w->cfg->login_window_s);
+		/* the failure keeps the counts it took */
 		snprintf(detail, dsz, "the email or the password is wrong");
 		return PROBLEM_UNAUTHORIZED;
 	}
+	/* a success clears the account's failures and is none of the address's */
 	(void)cache_delete(w->cache, kacct);
+	attempt_uncount(w, kacct, kaddr, -1, b);
 	return session_start(w, user_id, out);
 }
 
@@ -236,11 +252,9 @@ enum problem session_refresh(struct worker *w, const char *refresh, struct sessi
 	return PROBLEM_UNAUTHORIZED;
 }
 
-/* Maps a user's role (and platform flag) to the roles routes name. */
-static enum key_role user_role(const char *role, int platform)
+/* Maps a user's role in their workspace to the roles routes name. */
+static enum key_role user_role(const char *role)
 {
-	if (platform)
-		return ROLE_PLATFORM;
 	return strcmp(role, "owner") == 0 ? ROLE_OWNER : strcmp(role, "admin") == 0 ? ROLE_ADMIN
 	    : ROLE_MEMBER;
 }
@@ -249,15 +263,16 @@ static enum key_role user_role(const char *role, int platform)
  * returns them). Returns 1 live, 0 revoked or expired, -1 unusable. */
 static int session_fill(struct identity *id, char *const *f)
 {
-	if (strlen(f[0]) != UUID_STR_LEN || strlen(f[6]) > 3)
+	if (strlen(f[0]) != UUID_STR_LEN || strlen(f[6]) > 3 ||
+	    scope_list_parse(f[9], &id->scopes) < 0)
 		return -1;
 	memcpy(id->workspace_id, f[0], UUID_STR_LEN + 1);
-	id->role = user_role(f[1], strcmp(f[2], "1") == 0);
+	id->role = user_role(f[1]);
+	id->platform = strcmp(f[2], "1") == 0;
 	for (int i = 0; i < RATE_WINDOW__MAX; i++)
 		id->rate_limit[i] = atol(f[3 + i]);
 	snprintf(id->pref_target, sizeof(id->pref_target), "%s", f[6]);
 	id->translation_off = strcmp(f[7], "1") != 0;
-	id->scopes = SCOPES_ALL;
 	return strcmp(f[8], "1") == 0;
 }
 
@@ -294,8 +309,8 @@ static int session_find(struct worker *w, const char *sid, const char *uid, stru
 		for (int i = 0; i < SESSION_FIELDS; i++)
 			f[i] = PQgetvalue(res, 0, i);
 		live = session_fill(id, f);
-		n = snprintf(val, sizeof(val), "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", f[0], f[1], f[2],
-		    f[3], f[4], f[5], f[6], f[7], f[8]);
+		n = snprintf(val, sizeof(val), "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", f[0], f[1],
+		    f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9]);
 		/* add, never set: a logout's "revoked" written meanwhile stays */
 		if (live == 1 && n > 0 && (size_t)n < sizeof(val))
 			(void)cache_add(w->cache, ckey, val, SESSION_CACHE_TTL);

@@ -65,12 +65,21 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  WHERE balance_micros > 0)"
 	    " SELECT id FROM ws", 2, 0 },
 	/* $5: name or NULL; $6: scopes as '{a,b}' or NULL (all); $7: the
-	 * creating key or NULL */
+	 * creating key or NULL; $8: the monthly quota asked for or NULL. A
+	 * key made by a key gets no larger quota than its maker's, and the
+	 * maker's own rate limits unless the maker is exempt */
 	[STMT_KEY_INSERT] = { "key_insert",
 	    "INSERT INTO api_keys (workspace_id, prefix, key_hash, role, name, scopes, created_by,"
-	    " monthly_character_quota)"
-	    " VALUES ($1, $2, decode($3, 'hex'), $4, $5, $6::text[], $7::uuid, $8::bigint)"
-	    " RETURNING id, to_json(created_at)#>>'{}'", 8, 0 },
+	    " monthly_character_quota, rate_per_minute, rate_per_hour, rate_per_day)"
+	    " SELECT $1, $2, decode($3, 'hex'), $4, $5, $6::text[], $7::uuid,"
+	    "  least($8::bigint, m.monthly_character_quota),"
+	    "  CASE WHEN NOT m.rate_exempt THEN m.rate_per_minute END,"
+	    "  CASE WHEN NOT m.rate_exempt THEN m.rate_per_hour END,"
+	    "  CASE WHEN NOT m.rate_exempt THEN m.rate_per_day END"
+	    " FROM (VALUES (1)) AS one (x) LEFT JOIN api_keys m"
+	    "  ON m.id = $7::uuid AND m.workspace_id = $1::uuid"
+	    " RETURNING id, to_json(created_at)#>>'{}', coalesce(monthly_character_quota, 0)",
+	    8, 0 },
 	/* an active key of workspace $2 only: another's is not found */
 	[STMT_KEY_REVOKE_OWN] = { "key_revoke_own",
 	    "UPDATE api_keys SET revoked_at = now()"
@@ -116,11 +125,21 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " WHERE name = $1"
 	    " RETURNING name, coalesce(rate_per_minute::text, 'none'),"
 	    "  coalesce(rate_per_hour::text, 'none'), coalesce(rate_per_day::text, 'none')", 4, 1 },
-	/* $5: platform admin ('on'/'off') */
+	/* $5: platform admin ('on'/'off'); $6: scopes as '{a,b}' or NULL (all);
+	 * $7: the key adding the user, or NULL. No row when that key has a
+	 * monthly quota or a rate limit tighter than its plan's (and is not
+	 * exempt): a user would be bound by neither */
 	[STMT_USER_INSERT] = { "user_insert",
-	    "INSERT INTO users (workspace_id, email, role, password_hash, platform_admin)"
-	    " VALUES ($1::uuid, lower($2), $3, $4, $5::boolean)"
-	    " RETURNING id, to_json(created_at)#>>'{}'", 5, 0 },
+	    "INSERT INTO users (workspace_id, email, role, password_hash, platform_admin, scopes)"
+	    " SELECT $1::uuid, lower($2), $3, $4, $5::boolean, $6::text[]"
+	    " WHERE NOT EXISTS (SELECT 1 FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id"
+	    "  JOIN plans p ON p.name = w.plan"
+	    "  WHERE k.id = $7::uuid AND NOT k.rate_exempt"
+	    "  AND (k.monthly_character_quota IS NOT NULL"
+	    "   OR k.rate_per_minute < coalesce(p.rate_per_minute, k.rate_per_minute + 1)"
+	    "   OR k.rate_per_hour < coalesce(p.rate_per_hour, k.rate_per_hour + 1)"
+	    "   OR k.rate_per_day < coalesce(p.rate_per_day, k.rate_per_day + 1)))"
+	    " RETURNING id, to_json(created_at)#>>'{}'", 7, 0 },
 	[STMT_USER_LOGIN] = { "user_login",
 	    "SELECT id, password_hash FROM users WHERE email = lower($1)", 1, 1 },
 	/* a session for user $1 lasting $2 seconds, with its first refresh
@@ -132,13 +151,14 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  SELECT decode($3, 'hex'), id FROM s)"
 	    " SELECT id FROM s", 3, 0 },
 	/* what a token of session $1 for user $2 may do: the user's workspace,
-	 * role, platform flag, the plan's rate limits, the preferences, and
-	 * whether the session is still live */
+	 * role, platform flag, the plan's rate limits, the preferences,
+	 * whether the session is still live, and the user's scopes */
 	[STMT_SESSION_LOOKUP] = { "session_lookup",
 	    "SELECT u.workspace_id, u.role, u.platform_admin::int,"
 	    " coalesce(p.rate_per_minute, 0), coalesce(p.rate_per_hour, 0),"
 	    " coalesce(p.rate_per_day, 0), coalesce(u.target_language, ''),"
-	    " u.translation_enabled::int, (s.revoked_at IS NULL AND s.expires_at > now())::int"
+	    " u.translation_enabled::int, (s.revoked_at IS NULL AND s.expires_at > now())::int,"
+	    " coalesce(array_to_string(u.scopes, ','), '*')"
 	    " FROM sessions s JOIN users u ON u.id = s.user_id"
 	    " JOIN workspaces w ON w.id = u.workspace_id JOIN plans p ON p.name = w.plan"
 	    " WHERE s.id = $1::uuid AND u.id = $2::uuid", 2, 1 },
@@ -596,6 +616,10 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "UPDATE payments SET state = $2, error = coalesce($3, error), updated_at = now()"
 	    " WHERE id = $1::uuid AND credited_at IS NULL"
 	    " AND state IN ('pending', 'processing', 'unknown') RETURNING kind, workspace_id", 3, 0 },
+	/* payment $1's workspace row, then its own (payment_lock() in
+	 * db/migrations/0022): the order every statement that touches both
+	 * takes them in */
+	[STMT_PAYMENT_LOCK] = { "payment_lock", "SELECT payment_lock($1::uuid)", 1, 0 },
 	/* payment $1 succeeded as PaymentIntent $2: payment_credit() in
 	 * db/migrations/0022. Returns the balance (NULL: credited before). */
 	[STMT_PAYMENT_CREDIT] = { "payment_credit",

@@ -113,6 +113,7 @@ enum problem workspace_describe(struct worker *w, const struct identity *id,
 		/* signed in with a token: the user, not a key */
 		json_object_object_add(key, "id", json_object_new_string(id->user_id));
 		json_object_object_add(key, "role", json_object_new_string(role_name(id->role)));
+		json_object_object_add(key, "platform_admin", json_object_new_boolean(id->platform));
 		json_object_object_add(*out, "user", key);
 		return PROBLEM_NONE;
 	}

@@ -86,6 +86,21 @@ CREATE TABLE stripe_unmatched (
     resolution      text
 );
 
+-- Lock order: a workspace's row before any of its payments' rows, as a
+-- charge that queues an auto payment takes them (db/migrations/0005 and
+-- auto_recharge_queue() below); payment_lock() takes both.
+
+-- Locks payment p's workspace row, then p's row. Returns p's workspace.
+CREATE FUNCTION payment_lock(p uuid) RETURNS uuid LANGUAGE plpgsql AS $$
+DECLARE
+    ws uuid;
+BEGIN
+    SELECT workspace_id INTO ws FROM payments WHERE id = p;
+    PERFORM 1 FROM workspaces WHERE id = ws FOR UPDATE;
+    PERFORM 1 FROM payments WHERE id = p FOR UPDATE;
+    RETURN ws;
+END $$;
+
 -- Adds amt micros (> 0) to workspace ws with a ledger row of kind.
 -- Returns the new balance. The caller holds the workspace row's lock.
 CREATE FUNCTION ledger_add(ws uuid, amt bigint, kind text, what text, ref text)
@@ -158,13 +173,13 @@ DECLARE
     pay bigint;
     d text;
 BEGIN
-    SELECT * INTO r FROM payments WHERE id = p FOR UPDATE;
+    PERFORM payment_lock(p);
+    SELECT * INTO r FROM payments WHERE id = p;
     IF NOT FOUND OR r.credited_at IS NOT NULL THEN
         RETURN NULL;
     END IF;
     UPDATE payments SET state = 'succeeded', error = NULL, credited_at = now(), updated_at = now(),
         stripe_payment_intent = coalesce(stripe_payment_intent, pi) WHERE id = p;
-    PERFORM 1 FROM workspaces WHERE id = r.workspace_id FOR UPDATE;
     PERFORM ledger_add(r.workspace_id, r.amount_micros, 'credit', 'payment ' || pi, pi);
     IF r.refunded_micros > 0 THEN
         PERFORM ledger_take_back(r.workspace_id, r.refunded_micros, 'refund',
@@ -195,7 +210,8 @@ DECLARE
     r payments%ROWTYPE;
     target bigint;
 BEGIN
-    SELECT * INTO r FROM payments WHERE id = p FOR UPDATE;
+    PERFORM payment_lock(p);
+    SELECT * INTO r FROM payments WHERE id = p;
     target := least(total_micros, r.amount_micros);
     IF NOT FOUND OR target <= r.refunded_micros THEN
         RETURN 0;
@@ -223,7 +239,8 @@ DECLARE
     forgiven bigint;
     give bigint;
 BEGIN
-    SELECT * INTO pay FROM payments WHERE id = p FOR UPDATE;
+    PERFORM payment_lock(p);
+    SELECT * INTO pay FROM payments WHERE id = p;
     verdict := CASE WHEN st = 'lost' THEN 'lost'
         WHEN st IN ('won', 'warning_closed', 'charge_refunded') THEN 'won' ELSE 'open' END;
     SELECT * INTO r FROM payment_disputes WHERE id = d FOR UPDATE;

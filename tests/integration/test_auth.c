@@ -5,6 +5,7 @@
  * default target, and the GDPR export and deletion. */
 #include "autoconfig.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,148 @@ static void test_users_added_by_admins(void)
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM users WHERE workspace_id = $1", ws), 2);
 }
 
+/* Returns 1 when the "scopes" array of r holds exactly the comma-separated
+ * names of want, in order. */
+static int scopes_are(const struct http_response *r, const char *want)
+{
+	struct json_object *a;
+	char got[128] = "";
+	size_t n = 0;
+
+	if (r->json == NULL || !json_object_object_get_ex(r->json, "scopes", &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s", i ? "," : "",
+		    json_object_get_string(json_object_array_get_idx(a, i)));
+	return strcmp(got, want) == 0;
+}
+
+/* Issue 14, defect 9: an admin key limited to translate added an admin
+ * user who signed in with every scope. A user made by a key or a token
+ * holds at most its maker's scopes, and so do their tokens and the keys
+ * and users they make in turn. */
+static void test_users_hold_no_more_than_their_maker(void)
+{
+	char narrow[128], access[JWT_MAX_LEN], refresh[64], a2[JWT_MAX_LEN], r2[64];
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/keys", admin_key, "{\"role\":\"admin\","
+	    "\"scopes\":[\"translate\"]}", &r), 201);
+	snprintf(narrow, sizeof(narrow), "%s", http_json_str(&r, "key"));
+	http_free(&r);
+	/* it cannot ask for more than it holds */
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", narrow, "{\"email\":\"wide@example.test\","
+	    "\"password\":\"" PASSWORD "\",\"role\":\"admin\",\"scopes\":[\"reports\"]}", &r), 403);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM users WHERE email = 'wide@example.test'", NULL),
+	    0);
+	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/users", narrow, "{\"email\":"
+	    "\"narrow@example.test\",\"password\":\"" PASSWORD "\",\"role\":\"admin\"}", &r), 201);
+	CU_ASSERT(scopes_are(&r, "translate"));
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(login("narrow@example.test", PASSWORD, access, refresh), 200);
+	/* the token holds translate, and nothing else */
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/languages", access, NULL, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/reports/usage?period=day", access, NULL, &r), 403);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/billing/balance", access, NULL, &r), 403);
+	http_free(&r);
+	/* a refreshed token neither */
+	CU_ASSERT_EQUAL_FATAL(refresh_with(refresh, a2, r2), 200);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/reports/usage?period=day", a2, NULL, &r), 403);
+	http_free(&r);
+	/* the keys and users it makes hold no more */
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/keys", a2, "{}", &r), 201);
+	CU_ASSERT(scopes_are(&r, "translate"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/keys", a2, "{\"scopes\":[\"reports\"]}", &r), 403);
+	http_free(&r);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", a2, "{\"email\":\"wider@example.test\","
+	    "\"password\":\"" PASSWORD "\",\"scopes\":[\"billing:read\"]}", &r), 403);
+	http_free(&r);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", a2, "{\"email\":\"narrower@example.test\","
+	    "\"password\":\"" PASSWORD "\"}", &r), 201);
+	CU_ASSERT(scopes_are(&r, "translate"));
+	http_free(&r);
+	/* an unrestricted admin's users hold every scope, or those asked for */
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":"
+	    "\"reporter@example.test\",\"password\":\"" PASSWORD "\",\"scopes\":[\"reports\"]}",
+	    &r), 201);
+	CU_ASSERT(scopes_are(&r, "reports"));
+	http_free(&r);
+}
+
+/* Issue 14, defect 9: a user is bound by no key's quota or rate limits,
+ * so a key that is cannot add users. */
+static void test_restricted_keys_add_no_users(void)
+{
+	char capped[128], id[64], args[160], *out;
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/keys", admin_key, "{\"role\":\"admin\","
+	    "\"monthly_character_quota\":1000}", &r), 201);
+	snprintf(capped, sizeof(capped), "%s", http_json_str(&r, "key"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", capped, "{\"email\":\"uncapped@example.test\","
+	    "\"password\":\"" PASSWORD "\",\"role\":\"admin\"}", &r), 403);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	/* nor a key with a rate limit tighter than its plan's (none here) */
+	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/keys", admin_key, "{\"role\":\"admin\"}", &r),
+	    201);
+	snprintf(capped, sizeof(capped), "%s", http_json_str(&r, "key"));
+	snprintf(id, sizeof(id), "%s", http_json_str(&r, "id"));
+	http_free(&r);
+	snprintf(args, sizeof(args), "key limits %s --per-hour 1000", id);
+	out = admin(args);
+	CU_ASSERT_PTR_NOT_NULL(out);
+	free(out);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", capped, "{\"email\":\"unlimited@example.test\","
+	    "\"password\":\"" PASSWORD "\"}", &r), 403);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM users WHERE email IN ('uncapped@example.test',"
+	    " 'unlimited@example.test')", NULL), 0);
+}
+
+/* Issue 14, defect 9: platform_admin lifted a member to an operator on
+ * their own workspace's routes. A platform admin who is a member of a
+ * workspace acts as a member there, and as an operator on /v1/admin. */
+static void test_platform_admin_is_a_member_at_home(void)
+{
+	char args[200], *out, access[JWT_MAX_LEN], refresh[64], body[160];
+	struct http_response r;
+	struct json_object *user, *v;
+
+	setenv("DRAGOMAN_PASSWORD", PASSWORD, 1);
+	snprintf(args, sizeof(args), "user create %s operator@example.test --role member "
+	    "--platform-admin", ws);
+	out = admin(args);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	free(out);
+	CU_ASSERT_EQUAL_FATAL(login("operator@example.test", PASSWORD, access, refresh), 200);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/workspace", access, NULL, &r), 200);
+	CU_ASSERT(json_object_object_get_ex(r.json, "user", &user) &&
+	    json_object_object_get_ex(user, "role", &v) &&
+	    strcmp(json_object_get_string(v), "member") == 0);
+	http_free(&r);
+	CU_ASSERT_EQUAL(request_as("GET", "/v1/keys", access, NULL, &r), 403);
+	http_free(&r);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/keys", access, "{\"role\":\"admin\"}", &r), 403);
+	http_free(&r);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", access, "{\"email\":\"crony@example.test\","
+	    "\"password\":\"" PASSWORD "\",\"role\":\"admin\"}", &r), 403);
+	http_free(&r);
+	CU_ASSERT_EQUAL(request_as("PATCH", "/v1/workspace", access, "{\"name\":\"Mine\"}", &r), 403);
+	http_free(&r);
+	/* still an operator where operators work */
+	snprintf(body, sizeof(body), "{\"code\":\"OPS%ld\",\"amount\":\"1.00\"}", (long)getpid());
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/admin/coupons", access, body, &r), 201);
+	http_free(&r);
+}
+
 static void test_preferences(void)
 {
 	char access[JWT_MAX_LEN], refresh[64], body[160];
@@ -340,6 +483,51 @@ static void test_brute_force(void)
 	CU_ASSERT_EQUAL(login("owner@example.test", PASSWORD, access, refresh), 200);
 }
 
+struct guesser {
+	long status;
+};
+
+/* One wrong password for racer@example.test. */
+static void *guess(void *arg)
+{
+	struct guesser *g = arg;
+	char access[JWT_MAX_LEN], refresh[64];
+
+	g->status = login("racer@example.test", "not the password", access, refresh);
+	return NULL;
+}
+
+/* Issue 14, defect 11: the sign-in limiter read the failure count before
+ * checking the password and added to it after, so concurrent wrong
+ * guesses all passed the check. It counts first and decides on the new
+ * count: of 20 concurrent guesses, login_max_failures (5) are tried. */
+static void test_concurrent_guesses_are_counted_first(void)
+{
+	struct guesser g[20];
+	pthread_t t[20];
+	char uid[64] = "", access[JWT_MAX_LEN], refresh[64];
+	int tried = 0, refused = 0;
+
+	CU_ASSERT_EQUAL_FATAL(stack("mc-flush"), 0);
+	CU_ASSERT_EQUAL_FATAL(make_user("racer@example.test", "member", uid, sizeof(uid)), 0);
+	for (int i = 0; i < 20; i++)
+		pthread_create(&t[i], NULL, guess, &g[i]);
+	for (int i = 0; i < 20; i++) {
+		pthread_join(t[i], NULL);
+		tried += g[i].status == 401;
+		refused += g[i].status == 429;
+	}
+	fprintf(stderr, "\n  20 concurrent wrong passwords: %d tried, %d refused\n", tried,
+	    refused);
+	CU_ASSERT_EQUAL(tried, 5);
+	CU_ASSERT_EQUAL(refused, 15);
+	CU_ASSERT_EQUAL(login("racer@example.test", PASSWORD, access, refresh), 429);
+	/* another account from the same address is still open: the refused
+	 * guesses did not count against the address */
+	CU_ASSERT_EQUAL(login("owner@example.test", PASSWORD, access, refresh), 200);
+	CU_ASSERT_EQUAL(stack("mc-flush"), 0);
+}
+
 static void test_export_and_delete(void)
 {
 	char access[JWT_MAX_LEN], refresh[64], uid[64] = "", body[160];
@@ -400,8 +588,16 @@ int main(void)
 		{ "logout stops the session's tokens at once in every worker",
 		  test_logout_everywhere_at_once },
 		{ "users added by admins, never above their own role", test_users_added_by_admins },
+		{ "a user holds no more scopes than the key or user that made it",
+		  test_users_hold_no_more_than_their_maker },
+		{ "a key with a quota or rate limits of its own adds no users",
+		  test_restricted_keys_add_no_users },
+		{ "a platform admin is a member in their own workspace",
+		  test_platform_admin_is_a_member_at_home },
 		{ "preferences: the default target, translation off", test_preferences },
 		{ "export and deletion (GDPR)", test_export_and_delete },
+		{ "concurrent wrong passwords are counted before they are tried",
+		  test_concurrent_guesses_are_counted_first },
 		{ "brute force: per account and per address, across workers", test_brute_force },
 		{ NULL, NULL }
 	};

@@ -15,6 +15,10 @@
 #include <curl/curl.h>
 
 #include "../unit/cu_run.h"
+#include "apikey.h"
+#include "auth.h"
+#include "config.h"
+#include "worker.h"
 #include "fixture.h"
 #include "http.h"
 
@@ -158,6 +162,65 @@ static void test_no_key_gains_more(void)
 	http_free(&r);
 }
 
+/* Issue 14, defect 9: a key made by a key inherits its maker's monthly
+ * character quota and rate limits (a smaller quota may be asked for, a
+ * larger one is 403), unless the maker has none. */
+static void test_keys_inherit_quota_and_limits(void)
+{
+	char capped[128], capped_id[64], secret[128], id[64], args[160], *out;
+	struct http_response r;
+	struct json_object *q;
+
+	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"role\":\"admin\",\"monthly_character_quota\":40}",
+	    capped, sizeof(capped), capped_id, sizeof(capped_id), &r), 201);
+	http_free(&r);
+	snprintf(args, sizeof(args), "key limits %s --per-minute 50 --per-day 900", capped_id);
+	out = admin(args);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	free(out);
+	CU_ASSERT_EQUAL_FATAL(create(capped, "{}", secret, sizeof(secret), id, sizeof(id), &r), 201);
+	CU_ASSERT(json_object_object_get_ex(r.json, "monthly_character_quota", &q) &&
+	    json_object_get_int64(q) == 40);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT monthly_character_quota FROM api_keys WHERE id = $1", id), 40);
+	CU_ASSERT_EQUAL(pg_num("SELECT rate_per_minute FROM api_keys WHERE id = $1", id), 50);
+	CU_ASSERT_EQUAL(pg_num("SELECT rate_per_day FROM api_keys WHERE id = $1", id), 900);
+	CU_ASSERT_EQUAL(pg_num("SELECT rate_per_hour FROM api_keys WHERE id = $1", id), -1);
+	/* the limit is the child's own: 50 a minute */
+	CU_ASSERT_EQUAL(get("/v1/workspace", secret, &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "RateLimit-Policy"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "RateLimit-Policy") ?
+	    http_header(&r, "RateLimit-Policy") : "", "q=50"));
+	http_free(&r);
+	/* no more than the maker's quota; less is fine */
+	CU_ASSERT_EQUAL(create(capped, "{\"monthly_character_quota\":41}", NULL, 0, NULL, 0, &r),
+	    403);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	CU_ASSERT_EQUAL(create(capped, "{\"monthly_character_quota\":10}", secret, sizeof(secret), id,
+	    sizeof(id), &r), 201);
+	CU_ASSERT(json_object_object_get_ex(r.json, "monthly_character_quota", &q) &&
+	    json_object_get_int64(q) == 10);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT rate_per_minute FROM api_keys WHERE id = $1", id), 50);
+	/* an exempt maker is unrestricted: its keys get the plan's limits */
+	snprintf(args, sizeof(args), "key limits %s --exempt on", capped_id);
+	out = admin(args);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	free(out);
+	CU_ASSERT_EQUAL(create(capped, "{}", secret, sizeof(secret), id, sizeof(id), &r), 201);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT coalesce(rate_per_minute, -1) FROM api_keys WHERE id = $1", id),
+	    -1);
+	CU_ASSERT_EQUAL(pg_num("SELECT rate_exempt::int FROM api_keys WHERE id = $1", id), 0);
+	/* and an unrestricted maker's keys are as asked */
+	CU_ASSERT_EQUAL(create(admin_key, "{}", secret, sizeof(secret), id, sizeof(id), &r), 201);
+	CU_ASSERT(json_object_object_get_ex(r.json, "monthly_character_quota", &q) && q == NULL);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT coalesce(rate_per_minute, -1) FROM api_keys WHERE id = $1", id),
+	    -1);
+}
+
 static void test_revoke(void)
 {
 	char secret[128], id[64], foreign[128], foreign_id[64], path[128];
@@ -201,6 +264,59 @@ static void test_revoke(void)
 	http_free(&r);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM api_keys WHERE id = $1 AND revoked_at IS NOT NULL",
 	    id), 1);
+}
+
+/* Issue 14, defect 11: a key lookup that read the key from PostgreSQL
+ * before DELETE /v1/keys/{id} could store it in memcached after the
+ * revocation had dropped it, and the revoked key worked on for the
+ * cache's lifetime. The interleaving is forced: this process looks the
+ * key up as a worker does (auth_api_key()), the key is revoked (through
+ * the API, then through dragoman-admin key revoke), and only then is the
+ * lookup's result stored through the workers' own code
+ * (auth_key_remember()). The key stays refused everywhere. */
+static void test_revoked_key_not_written_back(void)
+{
+	char secret[128], id[64], path[128], hash[APIKEY_HASH_HEX_LEN + 1], err[256], *out;
+	struct identity who;
+	struct http_response r;
+	struct config *cfg = config_load(getenv("DRAGOMAN_CONFIG"), err, sizeof(err));
+	struct worker w;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	/* a stale entry would outlive this test by far */
+	cfg->key_cache_ttl = 60;
+	CU_ASSERT_EQUAL_FATAL(worker_open(&w, cfg, err, sizeof(err)), 0);
+	for (int how = 0; how < 2; how++) {
+		CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"name\":\"in flight\"}", secret,
+		    sizeof(secret), id, sizeof(id), &r), 201);
+		http_free(&r);
+		/* the lookup reads the key while it is active... */
+		CU_ASSERT_EQUAL_FATAL(auth_api_key(&w, secret, &who, err, sizeof(err)), PROBLEM_NONE);
+		/* ...the key is revoked... */
+		if (how == 0) {
+			snprintf(path, sizeof(path), "/v1/keys/%s", id);
+			CU_ASSERT_EQUAL(request_as("DELETE", path, admin_key, NULL, &r), 204);
+			http_free(&r);
+		} else {
+			snprintf(path, sizeof(path), "key revoke %s", id);
+			out = admin(path);
+			CU_ASSERT_PTR_NOT_NULL(out);
+			free(out);
+		}
+		/* ...and only then does the lookup store what it read */
+		apikey_hash_hex(secret, APIKEY_LEN, hash);
+		auth_key_remember(&w, hash, &who, 1);
+		for (int i = 0; i < 8; i++) {
+			CU_ASSERT_EQUAL(get("/v1/workspace", secret, &r), 401);
+			http_free(&r);
+		}
+		/* and a lookup in this process, past its own memo, sees it revoked */
+		usleep(1100 * 1000);
+		CU_ASSERT_EQUAL(auth_api_key(&w, secret, &who, err, sizeof(err)),
+		    PROBLEM_UNAUTHORIZED);
+	}
+	worker_close(&w);
+	config_free(cfg);
 }
 
 /* Translates text (en -> es, Apertium) as k. Returns the status. */
@@ -423,7 +539,10 @@ int main(void)
 		{ "create a named, scoped key; list without secrets", test_create_and_list },
 		{ "scopes limit what a key may call", test_scopes_are_enforced },
 		{ "no key makes a key with more than it holds", test_no_key_gains_more },
+		{ "a key's keys inherit its quota and rate limits", test_keys_inherit_quota_and_limits },
 		{ "revocation: at once, everywhere, own keys only", test_revoke },
+		{ "a lookup in flight does not bring a revoked key back",
+		  test_revoked_key_not_written_back },
 		{ "a key's monthly character quota: 429 (DeepL: 456), nothing charged",
 		  test_monthly_character_quota },
 		{ "the quota holds under concurrency", test_quota_under_concurrency },

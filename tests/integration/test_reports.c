@@ -587,6 +587,58 @@ static void test_admin_analytics(void)
 	http_free(&r);
 }
 
+/* Returns 1 when a cell of the CSV text starts with a character a
+ * spreadsheet takes for a formula (=, +, -, @, tab, CR), inside quotes
+ * or not. */
+static int csv_has_formula(const char *text)
+{
+	int at_start = 1, quoted = 0;
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (at_start && *p == '"' && !quoted) {
+			quoted = 1;
+			continue;
+		}
+		if (at_start && strchr("=+-@\t\r", *p) != NULL && !(*p == '\r' && p[1] == '\n'))
+			return 1;
+		at_start = 0;
+		if (quoted && *p == '"' && p[1] == '"') {
+			p++;
+		} else if (quoted && *p == '"') {
+			quoted = 0;
+		} else if (!quoted && (*p == ',' || *p == '\n')) {
+			at_start = 1;
+		}
+	}
+	return 0;
+}
+
+/* Issue 14, defect 11: a workspace named as a formula reached the
+ * operators' analytics CSV as one. Its cell is neutralised with a
+ * leading quote; numbers stay numbers. */
+static void test_csv_formula_injection(void)
+{
+	char k[128], id[64], platform[128], from[32], to[32], path[256], text[64];
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(make_workspace("Formula", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(make_key(id, "platform", platform, sizeof(platform)), 0);
+	CU_ASSERT_EQUAL_FATAL(request_as("PATCH", "/v1/workspace", k, "{\"name\":"
+	    "\"=HYPERLINK(\\\"http://evil.test\\\",\\\"x\\\")\"}", &r), 200);
+	http_free(&r);
+	snprintf(text, sizeof(text), "The formula %ld is here.", (long)getpid());
+	CU_ASSERT_EQUAL_FATAL(translate(k, text, NULL), 200);
+	utc_at(-120, from, sizeof(from));
+	utc_at(60, to, sizeof(to));
+	snprintf(path, sizeof(path), "/v1/admin/analytics?from=%s&to=%s&limit=1000&format=csv",
+	    from, to);
+	CU_ASSERT_EQUAL_FATAL(get(path, platform, &r), 200);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, id));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, ",\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\","));
+	CU_ASSERT(!csv_has_formula(r.body));
+	http_free(&r);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -598,6 +650,7 @@ int main(void)
 		{ "workspaces are isolated; empty ranges are zeros", test_isolation_and_empty_ranges },
 		{ "bad ranges and parameters are 400", test_bad_requests },
 		{ "operators' analytics across workspaces", test_admin_analytics },
+		{ "CSV cells that read as formulas are neutralised", test_csv_formula_injection },
 		{ "reports read through reports_conninfo", test_reports_connection },
 		{ "a new partition takes the events waiting in the default one",
 		  test_partition_takes_waiting_events },

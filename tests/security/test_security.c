@@ -105,8 +105,13 @@ static char ws_b[64], admin_b[128], key_b_id[64], payment_b_id[64];
  * alg none, a session that does not exist, truncated, logged out) */
 #define BAD_TOKENS 6
 static char member_token[JWT_MAX_LEN], forged[BAD_TOKENS][JWT_MAX_LEN];
-/* and the workspace's admin, owner and a platform admin user's */
+/* and the workspace's admin, owner and a platform admin user's (a member
+ * of workspace A) */
 static char admin_token[JWT_MAX_LEN], owner_token[JWT_MAX_LEN], platform_token[JWT_MAX_LEN];
+/* makers of principals: an admin key of workspace A limited to translate,
+ * one with a quota of 40 characters and 50 requests a minute, and the
+ * token of an admin user the first one added */
+static char narrow_a[128], capped_a[128], narrow_token[JWT_MAX_LEN];
 static int failures_total;
 static const char *probe_body;   /* the current route's case body, or NULL */
 
@@ -265,10 +270,17 @@ static void check_authorization(const struct route *rt, const char *path)
 			http_free(&r);
 		}
 	}
+	/* a platform admin who is a member of the workspace is a member on
+	 * its routes (issue 14, defect 9) */
+	if (rt->auth == AUTH_KEY && rt->min_role >= ROLE_ADMIN && rt->min_role < ROLE_PLATFORM) {
+		ok &= send_as(rt, path, platform_token, probe_body, &r) == 403;
+		http_free(&r);
+	}
 	/* and the users whose role it is get past the check */
 	if (rt->auth == AUTH_KEY && rt->min_role >= ROLE_ADMIN) {
-		const char *let_in[] = { platform_token, rt->min_role <= ROLE_ADMIN ? admin_token
-		    : NULL, rt->min_role <= ROLE_OWNER ? owner_token : NULL };
+		const char *let_in[] = { rt->min_role == ROLE_PLATFORM ? platform_token : NULL,
+		    rt->min_role <= ROLE_ADMIN ? admin_token : NULL,
+		    rt->min_role <= ROLE_OWNER ? owner_token : NULL };
 		for (size_t i = 0; i < sizeof(let_in) / sizeof(let_in[0]); i++) {
 			if (let_in[i] == NULL)
 				continue;
@@ -404,6 +416,202 @@ static void check_object_level(const struct route *rt, const char *path)
 	report(rt, "bola", ok, "another workspace's object was reached");
 }
 
+/* --- principals: none is made above its maker (issue 14, defect 9) ------- */
+
+/* Returns 1 when the "scopes" array of r holds exactly the comma-separated
+ * names of want, in order. */
+static int scopes_are(const struct http_response *r, const char *want)
+{
+	struct json_object *a;
+	char got[128] = "";
+	size_t n = 0;
+
+	if (r->json == NULL || !json_object_object_get_ex(r->json, "scopes", &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s", i ? "," : "",
+		    json_object_get_string(json_object_array_get_idx(a, i)));
+	return strcmp(got, want) == 0;
+}
+
+/* Returns the status of method path with credential k and body (NULL:
+ * none); when made is not NULL and the answer is 201, copies its "key"
+ * member into made (128 bytes). */
+static long call_as(const char *method, const char *path, const char *k, const char *body,
+    char *made)
+{
+	struct http_response r;
+	long st = request_as(method, path, k, body, &r);
+
+	if (made != NULL)
+		snprintf(made, 128, "%s", st == 201 && http_json_str(&r, "key") != NULL
+		    ? http_json_str(&r, "key") : "");
+	http_free(&r);
+	return st;
+}
+
+/* Returns 1 when credential k is a principal of translate only: it may
+ * list languages, and is refused reports and billing. */
+static int translate_only(const char *k)
+{
+	return k[0] != '\0' && call_as("GET", "/v1/languages", k, NULL, NULL) == 200 &&
+	    call_as("GET", "/v1/reports/usage?period=day", k, NULL, NULL) == 403 &&
+	    call_as("GET", "/v1/billing/balance", k, NULL, NULL) == 403;
+}
+
+/* POST /v1/keys: a key or token makes no key with more scopes, a larger
+ * quota or looser rate limits than its own, and a platform admin makes
+ * none where they are a member. */
+static void climb_keys_create(const struct route *rt, const char *path)
+{
+	char made[128], prefix[16];
+	struct http_response r;
+	int ok;
+
+	ok = call_as("POST", path, narrow_a, "{\"scopes\":[\"reports\"]}", NULL) == 403;
+	ok &= call_as("POST", path, narrow_a, "{}", made) == 201 && translate_only(made);
+	ok &= call_as("POST", path, narrow_token, "{\"scopes\":[\"billing:read\"]}", NULL) == 403;
+	ok &= call_as("POST", path, narrow_token, "{}", made) == 201 && translate_only(made);
+	ok &= call_as("POST", path, capped_a, "{\"monthly_character_quota\":41}", NULL) == 403;
+	ok &= request_as("POST", path, capped_a, "{}", &r) == 201 &&
+	    r.json != NULL && json_object_get_int64(json_object_object_get(r.json,
+	    "monthly_character_quota")) == 40;
+	snprintf(prefix, sizeof(prefix), "%.12s", http_json_str(&r, "key") ?
+	    http_json_str(&r, "key") : "");
+	http_free(&r);
+	ok &= pg_num("SELECT rate_per_minute FROM api_keys WHERE prefix = $1", prefix) == 50;
+	ok &= call_as("POST", path, platform_token, "{\"role\":\"admin\"}", NULL) == 403;
+	report(rt, "climb", ok, "a key was made above its maker");
+}
+
+/* POST /v1/users: a key or token adds no user with more scopes than its
+ * own, nor one who would escape its quota or rate limits, nor one above
+ * its role in the workspace. */
+static void climb_users_create(const struct route *rt, const char *path)
+{
+	struct http_response r;
+	char body[300];
+	int ok;
+
+#define USER_BODY(email, extra) "{\"email\":\"" email "\",\"password\":" \
+	"\"a long enough password\"" extra "}"
+	ok = call_as("POST", path, narrow_a, USER_BODY("wide@security.test",
+	    ",\"role\":\"admin\",\"scopes\":[\"reports\"]"), NULL) == 403;
+	ok &= request_as("POST", path, narrow_a, USER_BODY("narrow2@security.test",
+	    ",\"role\":\"admin\""), &r) == 201 && scopes_are(&r, "translate");
+	http_free(&r);
+	ok &= request_as("POST", path, narrow_token, USER_BODY("narrow3@security.test", ""), &r)
+	    == 201 && scopes_are(&r, "translate");
+	http_free(&r);
+	ok &= call_as("POST", path, capped_a, USER_BODY("capped@security.test",
+	    ",\"role\":\"admin\""), NULL) == 403;
+	ok &= call_as("POST", path, platform_token, USER_BODY("crony@security.test",
+	    ",\"role\":\"admin\""), NULL) == 403;
+	ok &= call_as("POST", path, admin_token, USER_BODY("boss@security.test",
+	    ",\"role\":\"owner\""), NULL) == 403;
+#undef USER_BODY
+	snprintf(body, sizeof(body), "SELECT count(*) FROM users WHERE email IN "
+	    "('wide@security.test', 'capped@security.test', 'crony@security.test', "
+	    "'boss@security.test')");
+	ok &= pg_num(body, NULL) == 0;
+	report(rt, "climb", ok, "a user was made above their maker");
+}
+
+/* Signs email in. Returns the status; on 200 copies the access and
+ * refresh tokens (either may be NULL). */
+static long sign_in(const char *email, char *access, char *refresh)
+{
+	char body[200];
+	struct http_response r;
+	long st;
+
+	snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"a long enough password\"}",
+	    email);
+	st = request_as("POST", "/v1/auth/login", NULL, body, &r);
+	if (st == 200 && access != NULL)
+		snprintf(access, JWT_MAX_LEN, "%s", http_json_str(&r, "access_token"));
+	if (st == 200 && refresh != NULL)
+		snprintf(refresh, 64, "%s", http_json_str(&r, "refresh_token"));
+	http_free(&r);
+	return st;
+}
+
+/* Returns 1 when token is a member where it is one: no admin route of
+ * its workspace, though the operators' routes (a 400 for an empty body
+ * is past the check). */
+static int member_at_home(const char *token)
+{
+	return call_as("GET", "/v1/keys", token, NULL, NULL) == 403 &&
+	    call_as("PATCH", "/v1/workspace", token, "{\"name\":\"Mine\"}", NULL) == 403 &&
+	    call_as("POST", "/v1/admin/coupons", token, "{}", NULL) == 400;
+}
+
+/* POST /v1/auth/login: a session's token holds its user's scopes and
+ * workspace role, nothing more. */
+static void climb_auth_login(const struct route *rt, const char *path)
+{
+	char access[JWT_MAX_LEN];
+	int ok;
+
+	(void)path;
+	ok = sign_in("narrow@security.test", access, NULL) == 200 && translate_only(access);
+	ok &= sign_in("root@security.test", access, NULL) == 200 && member_at_home(access);
+	report(rt, "climb", ok, "a session got more than its user");
+}
+
+/* POST /v1/auth/refresh: a refreshed token no more than the first. */
+static void climb_auth_refresh(const struct route *rt, const char *path)
+{
+	char access[JWT_MAX_LEN], refresh[64], body[120];
+	struct http_response r;
+	int ok;
+
+	ok = sign_in("narrow@security.test", NULL, refresh) == 200;
+	snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", refresh);
+	ok &= request_as("POST", path, NULL, body, &r) == 200;
+	snprintf(access, sizeof(access), "%s", http_json_str(&r, "access_token") ?
+	    http_json_str(&r, "access_token") : "");
+	http_free(&r);
+	ok &= translate_only(access);
+	ok &= sign_in("root@security.test", NULL, refresh) == 200;
+	snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", refresh);
+	ok &= request_as("POST", path, NULL, body, &r) == 200;
+	snprintf(access, sizeof(access), "%s", http_json_str(&r, "access_token") ?
+	    http_json_str(&r, "access_token") : "");
+	http_free(&r);
+	ok &= member_at_home(access);
+	report(rt, "climb", ok, "a refreshed token got more than its user");
+}
+
+/* The routes that make a principal (a key, a user, a session's tokens),
+ * each with the check that it is made no stronger than its maker. Every
+ * route named *.create must be here. */
+static const struct climb_case {
+	const char *name;
+	void (*check)(const struct route *rt, const char *path);
+} climbs[] = {
+	{ "keys.create", climb_keys_create },
+	{ "users.create", climb_users_create },
+	{ "auth.login", climb_auth_login },
+	{ "auth.refresh", climb_auth_refresh },
+	{ NULL, NULL }
+};
+
+/* Runs rt's climb check; a *.create route without one fails. */
+static void check_climb(const struct route *rt, const char *path)
+{
+	size_t n = strlen(rt->name);
+
+	for (const struct climb_case *c = climbs; c->name != NULL; c++)
+		if (strcmp(c->name, rt->name) == 0) {
+			c->check(rt, path);
+			return;
+		}
+	if (n > 7 && strcmp(rt->name + n - 7, ".create") == 0)
+		report(rt, "climb", 0, "makes a principal but has no climb case");
+}
+
 static void test_every_route(void)
 {
 	int routes = 0;
@@ -430,6 +638,7 @@ static void test_every_route(void)
 				check_mass_assignment(rt, path);
 			if (strstr(c->path, "{key}") != NULL || strstr(c->path, "{payment}") != NULL)
 				check_object_level(rt, path);
+			check_climb(rt, path);
 		}
 	fprintf(stderr, "  %d routes walked, %d route x case failures\n", routes, failures_total);
 }
@@ -849,6 +1058,34 @@ static int setup_tokens(void)
 	return forged[0][0] && forged[1][0] && forged[2][0] ? 0 : -1;
 }
 
+/* Makes the makers of principals the climb checks use (narrow_a, capped_a,
+ * narrow_token). Returns 0 or -1. */
+static int setup_makers(void)
+{
+	char args[200], *out;
+	struct http_response r;
+	long st;
+
+	snprintf(args, sizeof(args), "key create %s --role admin --scopes translate", ws_a);
+	out = admin(args);
+	field(out, "api_key=", narrow_a, sizeof(narrow_a));
+	free(out);
+	if (make_key(ws_a, "admin", capped_a, sizeof(capped_a)) < 0)
+		return -1;
+	snprintf(args, sizeof(args), "key limits %.12s --per-minute 50 --monthly-characters 40",
+	    capped_a);
+	if ((out = admin(args)) == NULL)
+		return -1;
+	free(out);
+	st = request_as("POST", "/v1/users", narrow_a, "{\"email\":\"narrow@security.test\","
+	    "\"password\":\"a long enough password\",\"role\":\"admin\"}", &r);
+	http_free(&r);
+	if (narrow_a[0] == '\0' || st != 201 || sign_in("narrow@security.test", narrow_token,
+	    NULL) != 200)
+		return -1;
+	return 0;
+}
+
 /* Makes the keys and the second workspace. Returns 0 or -1. */
 static int setup(void)
 {
@@ -879,7 +1116,7 @@ static int setup(void)
 		return -1;
 	snprintf(payment_b_id, sizeof(payment_b_id), "%s", out);
 	free(out);
-	return setup_tokens();
+	return setup_tokens() < 0 ? -1 : setup_makers();
 }
 
 int main(void)

@@ -94,12 +94,45 @@ static void test_csv(void)
 	json_object_put(rows);
 }
 
+/* Issue 14, defect 11: a text cell starting with =, +, -, @, a tab or a
+ * CR is read by spreadsheets as a formula; it is neutralised with a
+ * leading quote (and quoted). Numbers, also negative ones and exact
+ * decimals written as text, stay numbers. */
+static void test_csv_formula_injection(void)
+{
+	static const char *const cols[] = { "name", "n", "cost", NULL };
+	struct json_object *rows = json_tokener_parse(
+	    "[{\"name\":\"=HYPERLINK(\\\"http://evil.test\\\",\\\"x\\\")\",\"n\":-1,"
+	    "\"cost\":\"-1.500000\"},"
+	    "{\"name\":\"+1+2\",\"n\":-2.5,\"cost\":\"+3\"},"
+	    "{\"name\":\"-2+3\",\"cost\":\"-0.000001\"},"
+	    "{\"name\":\"@SUM(A1:A9)\",\"cost\":\"-1e5\"},"
+	    "{\"name\":\"\\tx\",\"cost\":\"-\"},"
+	    "{\"name\":\"\\r=1+1\",\"cost\":\"1.\"},"
+	    "{\"name\":\"a=1\",\"cost\":\"-.5\"}]");
+	char *text = csv_render(cols, rows);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	CU_ASSERT_STRING_EQUAL(text, "name,n,cost\r\n"
+	    "\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\",-1,-1.500000\r\n"
+	    "\"'+1+2\",-2.5,+3\r\n"
+	    "\"'-2+3\",,-0.000001\r\n"
+	    "\"'@SUM(A1:A9)\",,\"'-1e5\"\r\n"
+	    "\"'\tx\",,\"'-\"\r\n"
+	    "\"'\r=1+1\",,1.\r\n"
+	    "a=1,,\"'-.5\"\r\n");
+	free(text);
+	json_object_put(rows);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
 		{ "ISO dates and times: accepted and refused", test_time_parse },
 		{ "p95 from the histogram", test_p95 },
 		{ "CSV quoting, empty fields, CRLF", test_csv },
+		{ "CSV formula injection is neutralised, numbers stay numbers",
+		  test_csv_formula_injection },
 		{ NULL, NULL }
 	};
 
