@@ -286,9 +286,10 @@ static enum problem reserve_worst_case(struct run *x, const struct provider *con
  * cache first, then the provider itself for what is still missing; one
  * that does not offer the pair, fails, or has its breaker open passes the
  * rest to the next. When all fail, cached translations of the other
- * configured providers are served, marked degraded. Adds the cache hits to
- * *hits. Returns PROBLEM_NONE, or the problem with rp->detail (and
- * Retry-After) set. */
+ * configured providers are served, marked degraded. Credit is reserved
+ * before the first upstream call, and for cache hits too when they are
+ * charged (charge_cached). Adds the cache hits to *hits. Returns
+ * PROBLEM_NONE, or the problem with rp->detail (and Retry-After) set. */
 static enum problem translate_group(struct run *x, struct translate_job *job,
     struct tcache_entry *g, size_t m, size_t *hits)
 {
@@ -328,8 +329,9 @@ static enum problem translate_group(struct run *x, struct translate_job *job,
 	if (h < m && unsupported < np)
 		h += translate_degraded(w, &q, order, np, g, m);
 	*hits += h;
+	/* cached texts are paid for too when charge_cached: reserved as any */
 	if (h == m)
-		return PROBLEM_NONE;
+		return w->cfg->charge_cached ? reserve_worst_case(x, order, np) : PROBLEM_NONE;
 	if (unsupported == np) {
 		snprintf(rp->detail, sizeof(rp->detail), "no provider translates %s to %s "
 		    "(see supported for its targets)", job->source, job->target);

@@ -6,6 +6,7 @@
 #include "autoconfig.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,30 @@
 
 static char key[128], ws[64];
 
+/* POSTs body to path with key k, Idempotency-Key idem and X-Request-Id
+ * rid (each NULL: none). Returns the status. */
+static long post_with(const char *k, const char *path, const char *idem, const char *rid,
+    const char *body, struct http_response *r)
+{
+	char auth[160], ih[300], rh[100];
+	const char *h[5] = { auth, "Content-Type: application/json", NULL, NULL, NULL };
+	int n = 2;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
+	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem ? idem : "");
+	snprintf(rh, sizeof(rh), "X-Request-Id: %s", rid ? rid : "");
+	if (idem != NULL)
+		h[n++] = ih;
+	if (rid != NULL)
+		h[n++] = rh;
+	return http_request("POST", path, h, body, strlen(body), r);
+}
+
 /* POSTs body to path with key k and Idempotency-Key idem (NULL: none). */
 static long post_idem(const char *k, const char *path, const char *idem, const char *body,
     struct http_response *r)
 {
-	char auth[160], ih[300];
-	const char *h[] = { auth, "Content-Type: application/json", idem ? ih : NULL, NULL };
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
-	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem ? idem : "");
-	return http_request("POST", path, h, body, strlen(body), r);
+	return post_with(k, path, idem, NULL, body, r);
 }
 
 /* POSTs the JSON body to path with key k. Returns the status. */
@@ -1108,6 +1123,110 @@ static void test_takeover_releases_hold(void)
 	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 10000);
 }
 
+/* --- issue 14: defects 6, 7, 8 and 10 ---------------------------------- */
+
+/* The configuration file as the stack wrote it (read once). */
+static char config_text[16384];
+
+/* Appends extra ("" for none) to the stack's configuration and makes every
+ * worker re-read it (SIGHUP between requests). Returns 0 once each has
+ * logged the reload, or -1. */
+static int reconfigure(const char *extra)
+{
+	const char *path = getenv("DRAGOMAN_CONFIG");
+	int before = log_lines("configuration reloaded"), n;
+	FILE *f;
+
+	if (config_text[0] == '\0' && (f = fopen(path, "r")) != NULL) {
+		config_text[fread(config_text, 1, sizeof(config_text) - 1, f)] = '\0';
+		fclose(f);
+	}
+	if (config_text[0] == '\0' || (f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f, "%s%s", config_text, extra);
+	fclose(f);
+	n = signal_workers(SIGHUP);
+	for (int i = 0; i < 100 && log_lines("configuration reloaded") < before + n; i++)
+		usleep(50 * 1000);
+	return n > 0 && log_lines("configuration reloaded") >= before + n ? 0 : -1;
+}
+
+/* Makes a key of the workspace of admin key k with a monthly quota of
+ * quota characters; writes its secret and id. Returns 0 or -1. */
+static int quota_key(const char *k, long quota, char *secret, size_t ssz, char *id, size_t isz)
+{
+	struct http_response r;
+	char body[64];
+	long st;
+
+	snprintf(body, sizeof(body), "{\"monthly_character_quota\":%ld}", quota);
+	st = request_as("POST", "/v1/keys", k, body, &r);
+	secret[0] = id[0] = '\0';
+	if (st == 201 && http_json_str(&r, "key") != NULL && http_json_str(&r, "id") != NULL) {
+		snprintf(secret, ssz, "%s", http_json_str(&r, "key"));
+		snprintf(id, isz, "%s", http_json_str(&r, "id"));
+	}
+	http_free(&r);
+	return secret[0] && id[0] ? 0 : -1;
+}
+
+/* Returns 1 when r's header name is value. */
+static int header_is(const struct http_response *r, const char *name, const char *value)
+{
+	const char *v = http_header(r, name);
+
+	return v != NULL && strcmp(v, value) == 0;
+}
+
+/* What text costs at the DeepL stand-in's price, in micros. */
+static long long deepl_cost(const char *text)
+{
+	return ((long long)strlen(text) * DEEPL_PRICE * 1000000 + 999999) / 1000000;
+}
+
+/* Issue 14.6: with charge_cached = on a cache hit is charged at its
+ * provider's price like a miss: the cost is debited and in the usage
+ * event, and the key's monthly character quota counts the characters. */
+static void test_charge_cached_on(void)
+{
+	char k[128], id[64], qk[128], qid[64], text[96], body[256], rid[64] = "";
+	struct http_response r;
+	long long chars, want;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("ChargeCached", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(quota_key(k, 1000, qk, sizeof(qk), qid, sizeof(qid)), 0);
+	snprintf(text, sizeof(text), "Cached and still charged, text %ld.", (long)getpid());
+	chars = (long long)strlen(text);
+	want = deepl_cost(text);
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}", text);
+	CU_ASSERT_EQUAL_FATAL(reconfigure("charge_cached = on\n"), 0);
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	CU_ASSERT(header_is(&r, "X-Cache", "MISS"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	CU_ASSERT(header_is(&r, "X-Cache", "HIT"));
+	if (http_json_str(&r, "request_id") != NULL)
+		snprintf(rid, sizeof(rid), "%s", http_json_str(&r, "request_id"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 2 * want);
+	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid), want);
+	CU_ASSERT_EQUAL(pg_num("SELECT billed_characters FROM usage_events WHERE request_id = $1", rid),
+	    chars);
+	CU_ASSERT_EQUAL(pg_num("SELECT -amount_micros FROM ledger WHERE reference = $1 AND type = "
+	    "'debit'", rid), want);
+	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", qid),
+	    2 * chars);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", qid), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+	CU_ASSERT_EQUAL(reconfigure(""), 0);
+	/* off again: the hit is free */
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	CU_ASSERT(header_is(&r, "X-Cache", "HIT"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 2 * want);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -1130,6 +1249,8 @@ int main(void)
 		{ "Stripe webhooks: signatures, duplicates, order, refunds", test_webhooks },
 		{ "auto-recharge: one per crossing, after the response", test_auto_recharge },
 		{ "workspaces are isolated; coupons from the CLI", test_isolation_and_cli_coupon },
+		{ "issue 14.6: charge_cached = on charges a hit, counts the quota",
+		  test_charge_cached_on },
 		{ NULL, NULL }
 	};
 	int rc;
