@@ -22,9 +22,11 @@ enum problem billing_reserve(struct worker *w, const char *workspace_id, long lo
 
 /* Like billing_reserve(), and also takes characters of key_id's monthly
  * quota (quota > 0; else none) in the same transaction, so that neither is
- * held without the other. Returns billing_reserve()'s results, or
- * PROBLEM_KEY_QUOTA (429, with rp->detail, the reset time in rp->extra and
- * Retry-After) when the quota does not leave them. */
+ * held without the other. amount may be 0 when there are characters to
+ * hold: a free request still counts against the quota, and is never
+ * refused for credit or the monthly cap. Returns billing_reserve()'s
+ * results, or PROBLEM_KEY_QUOTA (429, with rp->detail, the reset time in
+ * rp->extra and Retry-After) when the quota does not leave them. */
 enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, long long amount,
     const char *request_id, const char *idem, const char *key_id, long long quota,
     long long characters, char hold_id[UUID_STR_LEN + 1], struct reply *rp);

@@ -303,13 +303,14 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  'auto-' || $3 FROM ar RETURNING id)"
 	    " SELECT (SELECT count(*) FROM ws), (SELECT id FROM q)", 19, 0 },
 	/* $2 micros for request $3 (Idempotency-Key $5 or NULL), kept $4
-	 * seconds, if the balance not yet
-	 * reserved covers it and the monthly cap (spent + reserved) allows it */
+	 * seconds, if the balance not yet reserved covers it and the monthly
+	 * cap (spent + reserved) allows it; $7 characters of key $6's quota
+	 * (NULL: none) ride on it. Zero micros (characters only) always fit. */
 	[STMT_BILLING_RESERVE] = { "billing_reserve",
 	    "WITH ws AS (UPDATE workspaces w SET reserved_micros = w.reserved_micros + $2::bigint"
 	    "  FROM plans p WHERE w.id = $1::uuid AND p.name = w.plan"
 	    "  AND w.balance_micros - w.reserved_micros >= $2::bigint"
-	    "  AND (coalesce(w.monthly_cap_micros, p.monthly_cap_micros) IS NULL"
+	    "  AND ($2::bigint = 0 OR coalesce(w.monthly_cap_micros, p.monthly_cap_micros) IS NULL"
 	    "   OR CASE WHEN w.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
 	    "    THEN w.month_spent_micros ELSE 0 END + w.reserved_micros + $2::bigint"
 	    "    <= coalesce(w.monthly_cap_micros, p.monthly_cap_micros))"

@@ -254,9 +254,10 @@ struct run {
 };
 
 /* Reserves, once per request, what the request can cost at most: all its
- * characters at the dearest of the providers order[0..np). Returns
- * PROBLEM_NONE (also when already reserved, or free), or the 402 or 503
- * problem. */
+ * characters at the dearest of the providers order[0..np), and its
+ * characters of the key's quota (also when that costs nothing). Returns
+ * PROBLEM_NONE (also when already reserved, or free without a quota), or
+ * the 402, 429 or 503 problem. */
 static enum problem reserve_worst_case(struct run *x, const struct provider *const *order,
     size_t np)
 {
@@ -270,7 +271,8 @@ static enum problem reserve_worst_case(struct run *x, const struct provider *con
 			dearest = p;
 	}
 	worst = money_cost(x->characters, dearest);
-	if (worst == 0 && x->q->char_quota <= 0)
+	/* free: a hold only for the characters of a key's quota */
+	if (worst == 0 && (x->q->char_quota <= 0 || x->characters == 0))
 		return PROBLEM_NONE;
 	if (worst < 0) {
 		snprintf(x->rp->detail, sizeof(x->rp->detail), "this request is too large to price");

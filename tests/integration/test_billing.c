@@ -1227,6 +1227,58 @@ static void test_charge_cached_on(void)
 	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 2 * want);
 }
 
+/* The default prices with Apertium's at zero. */
+#define FREE_APERTIUM "prices = apertium:characters=0, libretranslate:characters=5.00, " \
+	"deepl:characters=20.00, google:characters=20.00, openai:characters=10.00, " \
+	"openai/gpt-4o:tokens=10.00, openai/gpt-4o-mini:tokens=0.60, " \
+	"anthropic/claude-sonnet-4:tokens=15.00, dragoman/call:requests=10000.00\n"
+
+/* Issue 14.7: a request that costs nothing, made with a key that has a
+ * monthly character quota, is served (it was a 503: its hold of zero
+ * broke the holds' CHECK): markup without text, and a text for a
+ * provider priced at zero, whose characters the quota still counts, also
+ * once the month's spending is over the cap. */
+static void test_zero_cost_with_quota_key(void)
+{
+	char k[128], id[64], qk[128], qid[64], text[96], text2[96], body[256], args[128];
+	char rid[64] = "";
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("ZeroCost", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(quota_key(k, 1000, qk, sizeof(qk), qid, sizeof(qid)), 0);
+	snprintf(body, sizeof(body), "{\"text\":\"<p><br/></p><i id=\\\"n%ld\\\"></i>\",\"format\":"
+	    "\"html\",\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}", (long)getpid());
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	http_free(&r);
+	snprintf(text, sizeof(text), "The free dog %ld is red.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"apertium\"}", text);
+	CU_ASSERT_EQUAL_FATAL(reconfigure(FREE_APERTIUM), 0);
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	if (http_json_str(&r, "request_id") != NULL)
+		snprintf(rid, sizeof(rid), "%s", http_json_str(&r, "request_id"));
+	http_free(&r);
+	/* 0.01 spent this month, and then a cap of 0.005 */
+	CU_ASSERT_EQUAL(charge(k, "zero-cost-spend", "{\"quantity\":1,\"unit\":\"requests\","
+	    "\"model\":\"dragoman/call\"}", &r), 200);
+	http_free(&r);
+	snprintf(args, sizeof(args), "cap %s 0.005", id);
+	CU_ASSERT_EQUAL(billing(args), 0);
+	snprintf(text2, sizeof(text2), "The free cat %ld is red.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"apertium\"}", text2);
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(reconfigure(""), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", qid),
+	    (long long)(strlen(text) + strlen(text2)));
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", qid), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 10000);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -1251,6 +1303,7 @@ int main(void)
 		{ "workspaces are isolated; coupons from the CLI", test_isolation_and_cli_coupon },
 		{ "issue 14.6: charge_cached = on charges a hit, counts the quota",
 		  test_charge_cached_on },
+		{ "issue 14.7: a free request with a quota key is served", test_zero_cost_with_quota_key },
 		{ NULL, NULL }
 	};
 	int rc;
