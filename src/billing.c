@@ -271,14 +271,15 @@ enum problem billing_redeem(struct worker *w, const char *workspace_id, const ch
 	return p;
 }
 
-/* The row made earlier under idempotency_key: Returns PROBLEM_NONE when it
- * is the same change (amount and type), else PROBLEM_IDEMPOTENCY_MISMATCH
- * or PROBLEM_UNAVAILABLE. */
+/* The row made earlier under idempotency_key in the namespace of type
+ * (operators' or tenants'): Returns PROBLEM_NONE when it is the same
+ * change (amount and type), else PROBLEM_IDEMPOTENCY_MISMATCH or
+ * PROBLEM_UNAVAILABLE. */
 static enum problem change_replayed(struct worker *w, const char *workspace_id, long long amount,
     const char *type, const char *idempotency_key, long long *ledger_id, long long *balance,
     struct reply *rp)
 {
-	const char *params[] = { workspace_id, idempotency_key };
+	const char *params[] = { workspace_id, idempotency_key, type };
 	PGresult *res = db_exec(w->db, STMT_LEDGER_BY_KEY, params);
 	enum problem p = PROBLEM_UNAVAILABLE;
 

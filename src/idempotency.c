@@ -59,6 +59,15 @@ static enum problem not_ours(struct worker *w, struct request *r, struct reply *
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		snprintf(rp->detail, sizeof(rp->detail), "the Idempotency-Key cannot be checked now");
+	} else if (PQgetisnull(res, 0, 0) && strcmp(PQgetvalue(res, 0, 5), "t") == 0) {
+		/* its answer is no longer kept, but its charge is in the ledger */
+		snprintf(rp->detail, sizeof(rp->detail), "Idempotency-Key '%.64s' was used before, "
+		    "by a request that was charged and whose answer is no longer kept (keys are "
+		    "kept 24 hours); send a new key for a new request", r->idempotency_key);
+		p = PROBLEM_IDEMPOTENCY_REUSED;
+	} else if (PQgetisnull(res, 0, 0)) {
+		/* released by its owner between our claim and this look */
+		snprintf(rp->detail, sizeof(rp->detail), "the Idempotency-Key cannot be checked now");
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "Idempotency-Key '%.64s' was used with "
 		    "another request", r->idempotency_key);

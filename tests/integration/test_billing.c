@@ -1279,6 +1279,89 @@ static void test_zero_cost_with_quota_key(void)
 	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 10000);
 }
 
+/* Issue 14.8: a tenant's Idempotency-Key sent again after its stored
+ * answer was dropped (kept 25 hours; dropped here by hand, as
+ * `dragoman-admin maintain` does) is a 422 that says the key was used,
+ * every time, for the same request or another, and nothing is charged
+ * again (it was a 503 from the ledger's unique index, for ever). */
+static void test_idempotency_key_after_retention(void)
+{
+	char k[128], id[64], idem[64], idem_tr[64], text[96], body[256], sql[256];
+	const char *meter = "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}";
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Retained", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(idem, sizeof(idem), "kept-%ld", (long)getpid());
+	snprintf(idem_tr, sizeof(idem_tr), "kept-tr-%ld", (long)getpid());
+	snprintf(text, sizeof(text), "Charged under a key, text %ld.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}", text);
+	CU_ASSERT_EQUAL_FATAL(charge(k, idem, meter, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/translate", idem_tr, body, &r), 200);
+	http_free(&r);
+	snprintf(sql, sizeof(sql), "DELETE FROM idempotency_keys WHERE workspace_id = '%s'", id);
+	CU_ASSERT_FATAL(!refused(sql));
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(charge(k, idem, meter, &r), 422);
+		CU_ASSERT(http_is_problem(&r));
+		CU_ASSERT(http_json_str(&r, "type") != NULL && strcmp(http_json_str(&r, "type"),
+		    "urn:dragoman:problem:idempotency-key-reused") == 0);
+		CU_ASSERT(http_json_str(&r, "detail") != NULL &&
+		    strstr(http_json_str(&r, "detail"), "used before") != NULL);
+		http_free(&r);
+	}
+	CU_ASSERT_EQUAL(charge(k, idem, "{\"quantity\":2,\"unit\":\"requests\",\"model\":"
+	    "\"dragoman/call\"}", &r), 422);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/translate", idem_tr, body, &r), 422);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 10000 - deepl_cost(text));
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'debit'", id), 2);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+}
+
+/* Issue 14.8: an operator's Idempotency-Key and a tenant's live apart: the
+ * same key on the same workspace is one credit and one charge, in either
+ * order (it was a 503 for the tenant, a 422 for the operator). */
+static void test_operator_and_tenant_keys_apart(void)
+{
+	char k[128], id[64], pk[128], path[160], idem[64], idem2[64], ledger_id[32] = "";
+	const char *meter = "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}";
+	const char *grant = "{\"amount\":\"1.00\",\"reason\":\"goodwill\"}";
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Namespaces", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(make_key(id, "platform", pk, sizeof(pk)), 0);
+	snprintf(path, sizeof(path), "/v1/admin/workspaces/%s/credits", id);
+	snprintf(idem, sizeof(idem), "shared-%ld", (long)getpid());
+	snprintf(idem2, sizeof(idem2), "shared2-%ld", (long)getpid());
+	CU_ASSERT_EQUAL_FATAL(post_idem(pk, path, idem, grant, &r), 200);
+	if (http_json_str(&r, "ledger_id") != NULL)
+		snprintf(ledger_id, sizeof(ledger_id), "%s", http_json_str(&r, "ledger_id"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(charge(k, idem, meter, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(charge(k, idem2, meter, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(pk, path, idem2, grant, &r), 200);
+	http_free(&r);
+	/* each namespace still replays its own */
+	CU_ASSERT_EQUAL(post_idem(pk, path, idem, grant, &r), 200);
+	CU_ASSERT(http_json_str(&r, "ledger_id") != NULL &&
+	    strcmp(http_json_str(&r, "ledger_id"), ledger_id) == 0);
+	http_free(&r);
+	CU_ASSERT_EQUAL(charge(k, idem, meter, &r), 200);
+	CU_ASSERT(header_is(&r, "Idempotent-Replayed", "true"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 + 2 * 1000000 - 2 * 10000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND "
+	    "idempotency_key IS NOT NULL", id), 4);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -1304,6 +1387,10 @@ int main(void)
 		{ "issue 14.6: charge_cached = on charges a hit, counts the quota",
 		  test_charge_cached_on },
 		{ "issue 14.7: a free request with a quota key is served", test_zero_cost_with_quota_key },
+		{ "issue 14.8: a key used before its retention ran out is a 422",
+		  test_idempotency_key_after_retention },
+		{ "issue 14.8: operators' and tenants' keys live apart",
+		  test_operator_and_tenant_keys_apart },
 		{ NULL, NULL }
 	};
 	int rc;
