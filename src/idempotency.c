@@ -101,7 +101,7 @@ enum problem idempotency_begin(struct worker *w, struct request *r, struct reply
 	params[1] = r->idempotency_key;
 	params[2] = hash;
 	params[3] = lease;
-	params[4] = r->request_id;
+	params[4] = r->owner;
 	res = db_exec(w->db, STMT_IDEM_CLAIM, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (res != NULL)
@@ -125,7 +125,7 @@ int idempotency_complete_tx(struct worker *w, const struct request *r, const str
 	char status[8];
 	size_t len;
 	const char *type, *body = reply_body_text(rp, &len, &type);
-	const char *params[] = { r->ident.workspace_id, r->idempotency_key, r->request_id, status,
+	const char *params[] = { r->ident.workspace_id, r->idempotency_key, r->owner, status,
 	    type != NULL ? type : "application/json", body };
 	PGresult *res;
 	int ok;
@@ -144,7 +144,7 @@ int idempotency_complete_tx(struct worker *w, const struct request *r, const str
 
 void idempotency_release(struct worker *w, const struct request *r)
 {
-	const char *params[] = { r->ident.workspace_id, r->idempotency_key, r->request_id };
+	const char *params[] = { r->ident.workspace_id, r->idempotency_key, r->owner };
 	PGresult *res = db_exec(w->db, STMT_IDEM_RELEASE, params);
 
 	PQclear(res);

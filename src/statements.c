@@ -302,10 +302,11 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  idempotency_key) SELECT workspace_id, amount_micros, 'auto', 'pending', $3,"
 	    "  'auto-' || $3 FROM ar RETURNING id)"
 	    " SELECT (SELECT count(*) FROM ws), (SELECT id FROM q)", 19, 0 },
-	/* $2 micros for request $3 (Idempotency-Key $5 or NULL), kept $4
-	 * seconds, if the balance not yet reserved covers it and the monthly
-	 * cap (spent + reserved) allows it; $7 characters of key $6's quota
-	 * (NULL: none) ride on it. Zero micros (characters only) always fit. */
+	/* $2 micros for request $3 owned by $8 (Idempotency-Key $5 or NULL),
+	 * kept $4 seconds, if the balance not yet reserved covers it and the
+	 * monthly cap (spent + reserved) allows it; $7 characters of key $6's
+	 * quota (NULL: none) ride on it. Zero micros (characters only) always
+	 * fit. */
 	[STMT_BILLING_RESERVE] = { "billing_reserve",
 	    "WITH ws AS (UPDATE workspaces w SET reserved_micros = w.reserved_micros + $2::bigint"
 	    "  FROM plans p WHERE w.id = $1::uuid AND p.name = w.plan"
@@ -316,11 +317,11 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "    <= coalesce(w.monthly_cap_micros, p.monthly_cap_micros))"
 	    "  RETURNING w.id)"
 	    " INSERT INTO credit_holds (workspace_id, amount_micros, request_id, expires_at,"
-	    "  idempotency_key, quota_key, quota_month, quota_characters)"
+	    "  idempotency_key, quota_key, quota_month, quota_characters, owner)"
 	    " SELECT id, $2::bigint, $3, now() + make_interval(secs => $4::integer), $5, $6::uuid,"
 	    "  CASE WHEN $6::uuid IS NULL THEN NULL"
-	    "   ELSE date_trunc('month', now() AT TIME ZONE 'UTC')::date END, $7::bigint FROM ws"
-	    " RETURNING id", 7, 0 },
+	    "   ELSE date_trunc('month', now() AT TIME ZONE 'UTC')::date END, $7::bigint, $8 FROM ws"
+	    " RETURNING id", 8, 0 },
 	/* $2 characters of key $1's quota $3 this month (UTC), if they fit;
 	 * returns the characters billed so far (no row: they do not fit) */
 	[STMT_QUOTA_RESERVE] = { "quota_reserve",
@@ -502,7 +503,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_BILLING_SET_CAP] = { "billing_set_cap",
 	    "UPDATE workspaces SET monthly_cap_micros = $2::bigint WHERE id = $1::uuid"
 	    " RETURNING id", 2, 0 },
-	/* claims key $2 of workspace $1 for request $5 (hash $3, lease $4 s):
+	/* claims key $2 of workspace $1 for owner $5 (hash $3, lease $4 s):
 	 * a new key, or one in flight whose lease ran out (its worker died),
 	 * for the same request; never a key the tenant's ledger holds (its
 	 * stored answer has expired). One row: claimed. */
@@ -526,7 +527,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    /* a takeover gives back the credit every earlier attempt held */
 	    " freed AS (DELETE FROM credit_holds h WHERE h.workspace_id = $1::uuid"
 	    "  AND EXISTS (SELECT 1 FROM ins) AND EXISTS (SELECT 1 FROM dead)"
-	    "  AND (h.request_id IN (SELECT owner FROM dead) OR h.idempotency_key = $2)"
+	    "  AND (h.owner IN (SELECT owner FROM dead) OR h.idempotency_key = $2)"
 	    "  RETURNING h.amount_micros, h.quota_key, h.quota_month, h.quota_characters),"
 	    " back AS (UPDATE workspaces SET reserved_micros = reserved_micros -"
 	    "  (SELECT sum(amount_micros) FROM freed)"

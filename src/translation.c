@@ -279,8 +279,8 @@ static enum problem reserve_worst_case(struct run *x, const struct provider *con
 		return PROBLEM_INVALID_FIELD;
 	}
 	return billing_reserve_quota(x->w, x->q->workspace_id, worst, x->q->request_id,
-	    x->q->idempotency_key, x->q->key_id, x->q->char_quota, x->characters, x->u->hold_id,
-	    x->rp);
+	    x->q->owner, x->q->idempotency_key, x->q->key_id, x->q->char_quota, x->characters,
+	    x->u->hold_id, x->rp);
 }
 
 /* Translates the m entries g of one source language, trying the providers
@@ -577,6 +577,7 @@ enum problem translation_serve(struct worker *w, struct request *r,
 	q->key_id = r->ident.key_id;
 	q->char_quota = r->ident.char_quota;
 	q->request_id = r->request_id;
+	q->owner = r->owner;
 	q->idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;
 	p = translation_check(w, q, rp);
 	if (p == PROBLEM_NONE)

@@ -23,3 +23,10 @@ DROP INDEX ledger_idempotency_idx;
 CREATE UNIQUE INDEX ledger_idempotency_idx
     ON ledger (workspace_id, ledger_key_namespace(type), idempotency_key)
     WHERE idempotency_key IS NOT NULL;
+
+-- Who owns a hold: the attempt that made it, by a random id of the
+-- server's (the owner of its idempotency_keys claim too), never by the
+-- client's X-Request-Id, which request_id keeps for the logs. A retry
+-- that takes a key over frees the holds of that key and of the attempt
+-- it took it from, and no other. NULL: made before this column.
+ALTER TABLE credit_holds ADD COLUMN owner text;

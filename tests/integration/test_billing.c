@@ -1076,6 +1076,24 @@ static void test_isolation_and_cli_coupon(void)
 	CU_ASSERT_EQUAL(balance_of(k), 3250000);
 }
 
+/* Writes the identity of a POST of body to path, as the server keys it
+ * (SHA-256 of method, path and body), in hex into hash. */
+static void request_hash(const char *path, const char *body, char hash[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, "POST", 5);
+	EVP_DigestUpdate(ctx, path, strlen(path) + 1);
+	EVP_DigestUpdate(ctx, body, strlen(body));
+	EVP_DigestFinal_ex(ctx, md, &len);
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < 32; i++)
+		sprintf(hash + 2 * i, "%02x", md[i]);
+}
+
 /* A key whose request died holding credit (set up here directly in the
  * database, as a SIGKILL would leave it): the retry takes the key over
  * once the lease has run out and gives the dead attempt's credit back. */
@@ -1083,25 +1101,13 @@ static void test_takeover_releases_hold(void)
 {
 	char k[128], id[64], sql[1024], hash[65], idem[64];
 	const char *body = "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}";
-	unsigned char md[32], buf[512];
-	unsigned int len = 0;
-	size_t n = 0;
 	struct http_response r;
 	PGconn *pg;
 	PGresult *res;
 
 	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Dead", k, sizeof(k), id, sizeof(id)), 0);
 	snprintf(idem, sizeof(idem), "dead-%ld", (long)getpid());
-	/* the request's identity: SHA-256 of method, path and body */
-	memcpy(buf + n, "POST", 5);
-	n += 5;
-	memcpy(buf + n, "/v1/billing/usage", 18);
-	n += 18;
-	memcpy(buf + n, body, strlen(body));
-	n += strlen(body);
-	EVP_Digest(buf, n, md, &len, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		sprintf(hash + 2 * i, "%02x", md[i]);
+	request_hash("/v1/billing/usage", body, hash);
 	snprintf(sql, sizeof(sql),
 	    "BEGIN;"
 	    "INSERT INTO idempotency_keys (workspace_id, key, request_hash, state, lease_until, owner)"
@@ -1362,6 +1368,150 @@ static void test_operator_and_tenant_keys_apart(void)
 	    "idempotency_key IS NOT NULL", id), 4);
 }
 
+struct translator {
+	const char *key, *rid, *idem, *body;
+	long status;
+};
+
+/* POSTs the translator's body to /v1/translate. */
+static void *translate_run(void *arg)
+{
+	struct translator *x = arg;
+	struct http_response r;
+
+	x->status = post_with(x->key, "/v1/translate", x->idem, x->rid, x->body, &r);
+	http_free(&r);
+	return NULL;
+}
+
+/* Opens a transaction that locks translation_cache against writes (reads
+ * go on), so that a translation stops after its upstream call, with its
+ * credit held, until lock_release(). Returns the connection or NULL. */
+static PGconn *cache_writes_locked(void)
+{
+	PGconn *pg = pg_connect();
+	PGresult *res = PQexec(pg, "BEGIN; LOCK TABLE translation_cache IN EXCLUSIVE MODE");
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	PQclear(res);
+	if (!ok) {
+		PQfinish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+/* Ends the transaction of pg with sql (COMMIT or ROLLBACK) and closes it. */
+static void lock_release(PGconn *pg, const char *sql)
+{
+	PQclear(PQexec(pg, sql));
+	PQfinish(pg);
+}
+
+/* How many statements wait for a lock on translation_cache. */
+#define CACHE_WAITERS "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = " \
+	"'translation_cache'::regclass"
+
+/* Issue 14.10: the client's X-Request-Id owns no credit hold. A request
+ * sent with X-Request-Id R died under Idempotency-Key K (its claim set up
+ * here directly, its lease run out); a translation sent with the same R is
+ * in flight with its credit held. The retry that takes K over must give
+ * back only what K's attempts held: the translation is still charged (it
+ * was served for nothing, its hold freed as the dead request's). */
+static void test_request_id_owns_no_hold(void)
+{
+	char k[128], id[64], rid[64], idem[64], hash[65], sql[1024], text[96], body[256];
+	const char *meter = "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}";
+	struct translator a;
+	struct http_response r;
+	pthread_t t;
+	PGconn *lock;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("SharedRid", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(rid, sizeof(rid), "shared-rid-%ld", (long)getpid());
+	snprintf(idem, sizeof(idem), "died-%ld", (long)getpid());
+	request_hash("/v1/billing/usage", meter, hash);
+	snprintf(sql, sizeof(sql), "INSERT INTO idempotency_keys (workspace_id, key, request_hash,"
+	    " state, lease_until, owner) VALUES ('%s', '%s', decode('%s', 'hex'), 'in_flight',"
+	    " now() - interval '1 second', '%s')", id, idem, hash, rid);
+	CU_ASSERT_FATAL(!refused(sql));
+	snprintf(text, sizeof(text), "In flight while another dies, text %ld.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}", text);
+	a = (struct translator){ k, rid, NULL, body, 0 };
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lock = cache_writes_locked());
+	pthread_create(&t, NULL, translate_run, &a);
+	CU_ASSERT_EQUAL(wait_sql(CACHE_WAITERS, NULL, 1), 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 1);
+	CU_ASSERT_EQUAL(post_with(k, "/v1/billing/usage", idem, "the-retry", meter, &r), 200);
+	http_free(&r);
+	lock_release(lock, "COMMIT");
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(a.status, 200);
+	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid),
+	    deepl_cost(text));
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - deepl_cost(text) - 10000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+}
+
+/* Issue 14.10: the client's X-Request-Id owns no Idempotency-Key. A
+ * translation under key K with X-Request-Id R outlives its lease (held
+ * after its upstream call); a retry with the same K and R takes K over.
+ * When the first attempt then finishes before the retry, it must not
+ * complete K with its answer, whose hold the takeover gave back (it did,
+ * and K's translation was never charged): the first attempt gets 503, the
+ * retry is charged once and answers 200, and K replays that. */
+static void test_request_id_owns_no_key(void)
+{
+	char k[128], id[64], rid[64], idem[64], text[96], body[256], sql[256];
+	struct translator a, b;
+	struct http_response r;
+	pthread_t ta, tb;
+	PGconn *lock, *row;
+	PGresult *res;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("SharedRidKey", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(rid, sizeof(rid), "same-rid-%ld", (long)getpid());
+	snprintf(idem, sizeof(idem), "same-key-%ld", (long)getpid());
+	snprintf(text, sizeof(text), "Outlives its lease, text %ld.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}", text);
+	a = (struct translator){ k, rid, idem, body, 0 };
+	b = a;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lock = cache_writes_locked());
+	pthread_create(&ta, NULL, translate_run, &a);
+	CU_ASSERT_EQUAL(wait_sql(CACHE_WAITERS, NULL, 1), 1);
+	CU_ASSERT_EQUAL(wait_sql("SELECT count(*) FROM idempotency_keys WHERE workspace_id = $1"
+	    " AND lease_until < now()", id, 1), 1);
+	/* the retry must not find the first attempt's translation in memcached */
+	CU_ASSERT_EQUAL(stack("mc-flush"), 0);
+	pthread_create(&tb, NULL, translate_run, &b);
+	CU_ASSERT_EQUAL(wait_sql(CACHE_WAITERS, NULL, 2), 2);
+	/* the retry's charge waits for the workspace row; the first attempt,
+	 * whose hold is gone, needs it not */
+	row = pg_connect();
+	snprintf(sql, sizeof(sql), "BEGIN; SELECT 1 FROM workspaces WHERE id = '%s' FOR NO KEY "
+	    "UPDATE", id);
+	res = PQexec(row, sql);
+	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	lock_release(lock, "COMMIT");
+	pthread_join(ta, NULL);
+	lock_release(row, "ROLLBACK");
+	pthread_join(tb, NULL);
+	CU_ASSERT_EQUAL(a.status, 503);
+	CU_ASSERT_EQUAL(b.status, 200);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 1);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - deepl_cost(text));
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/translate", idem, body, &r), 200);
+	CU_ASSERT(header_is(&r, "Idempotent-Replayed", "true"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - deepl_cost(text));
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -1391,6 +1541,8 @@ int main(void)
 		  test_idempotency_key_after_retention },
 		{ "issue 14.8: operators' and tenants' keys live apart",
 		  test_operator_and_tenant_keys_apart },
+		{ "issue 14.10: X-Request-Id frees no other request's hold", test_request_id_owns_no_hold },
+		{ "issue 14.10: X-Request-Id completes no taken-over key", test_request_id_owns_no_key },
 		{ NULL, NULL }
 	};
 	int rc;
