@@ -298,9 +298,10 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  AND (SELECT count(*) FROM payments p WHERE p.workspace_id = ws.id AND p.kind = 'auto'"
 	    "   AND p.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
 	    "   < a.max_per_day),"
+	    /* the payment's key is its own, not the client's X-Request-Id ($3) */
 	    " q AS (INSERT INTO payments (workspace_id, amount_micros, kind, state, request_id,"
 	    "  idempotency_key) SELECT workspace_id, amount_micros, 'auto', 'pending', $3,"
-	    "  'auto-' || $3 FROM ar RETURNING id)"
+	    "  'auto-' || gen_random_uuid() FROM ar RETURNING id)"
 	    " SELECT (SELECT count(*) FROM ws), (SELECT id FROM q)", 19, 0 },
 	/* $2 micros for request $3 owned by $8 (Idempotency-Key $5 or NULL),
 	 * kept $4 seconds, if the balance not yet reserved covers it and the

@@ -1512,6 +1512,38 @@ static void test_request_id_owns_no_key(void)
 	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
 }
 
+/* Issue 14.10: an auto-recharge that a charge queues is not named after
+ * the client's X-Request-Id: two charges sent with the same one, each
+ * taking the balance under the threshold, each queue a recharge (the
+ * second was a 503, its payment's key taken by the first). */
+static void test_request_id_names_no_payment(void)
+{
+	char k[128], id[64], rid[64], idem[64];
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("SharedRidAuto", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_auto(k, "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
+	    "\"1.00\",\"max_per_day\":3}"), 200);
+	snprintf(rid, sizeof(rid), "auto-rid-%ld", (long)getpid());
+	snprintf(idem, sizeof(idem), "auto-1-%ld", (long)getpid());
+	/* 3.00 - 0.10: under 2.95, and 1.00 comes in */
+	CU_ASSERT_EQUAL(post_with(k, "/v1/billing/usage", idem, rid, "{\"quantity\":10,\"unit\":"
+	    "\"requests\",\"model\":\"dragoman/call\"}", &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(wait_sql("SELECT balance_micros FROM workspaces WHERE id = $1", id, 3900000),
+	    3900000);
+	/* 3.90 - 0.96: under again */
+	snprintf(idem, sizeof(idem), "auto-2-%ld", (long)getpid());
+	CU_ASSERT_EQUAL(post_with(k, "/v1/billing/usage", idem, rid, "{\"quantity\":96,\"unit\":"
+	    "\"requests\",\"model\":\"dragoman/call\"}", &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(wait_sql("SELECT balance_micros FROM workspaces WHERE id = $1", id, 3940000),
+	    3940000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
+	    "'auto' AND state = 'succeeded'", id), 2);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -1543,6 +1575,7 @@ int main(void)
 		  test_operator_and_tenant_keys_apart },
 		{ "issue 14.10: X-Request-Id frees no other request's hold", test_request_id_owns_no_hold },
 		{ "issue 14.10: X-Request-Id completes no taken-over key", test_request_id_owns_no_key },
+		{ "issue 14.10: X-Request-Id names no auto-recharge", test_request_id_names_no_payment },
 		{ NULL, NULL }
 	};
 	int rc;
