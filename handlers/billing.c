@@ -233,7 +233,7 @@ static enum problem usage_post(struct worker *w, struct request *r, struct reply
 	snprintf(r->usage.description, sizeof(r->usage.description), "%s: %lld %s%s%s", model, qty,
 	    unit, r->fields[U_DESCRIPTION].present ? " - " : "",
 	    r->fields[U_DESCRIPTION].present ? r->fields[U_DESCRIPTION].str : "");
-	if (cost > 0 && (p = billing_reserve(w, r->ident.workspace_id, cost, r->request_id,
+	if (cost > 0 && (p = billing_reserve(w, r->ident.workspace_id, cost, r->request_id, r->owner,
 	    r->idem_claimed ? r->idempotency_key : NULL, r->usage.hold_id, rp)) != PROBLEM_NONE)
 		return p;
 	o = json_object_new_object();

@@ -15,11 +15,12 @@
 /* Runs the reservation. Returns 1 with hold_id set, 0 when refused, -1
  * when the database failed. */
 static int reserve_once(struct worker *w, const char *workspace_id, const char *amount,
-    const char *request_id, const char *idem, const char *quota_key, const char *chars,
-    char hold_id[UUID_STR_LEN + 1])
+    const char *request_id, const char *owner, const char *idem, const char *quota_key,
+    const char *chars, char hold_id[UUID_STR_LEN + 1])
 {
 	char ttl[24];
-	const char *params[] = { workspace_id, amount, request_id, ttl, idem, quota_key, chars };
+	const char *params[] = { workspace_id, amount, request_id, ttl, idem, quota_key, chars,
+	    owner };
 	PGresult *res;
 	int rc;
 
@@ -86,17 +87,18 @@ static enum problem refusal(struct worker *w, const char *workspace_id, long lon
 /* Reserves as billing_reserve_quota() does, the quota's characters
  * (quota_key NULL: none) already taken in the open transaction. */
 static enum problem reserve_credit(struct worker *w, const char *workspace_id, long long amount,
-    const char *request_id, const char *idem, const char *quota_key, long long characters,
-    char hold_id[UUID_STR_LEN + 1], struct reply *rp)
+    const char *request_id, const char *owner, const char *idem, const char *quota_key,
+    long long characters, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
 {
 	char amt[24], chars[24];
 	int rc;
 
 	snprintf(amt, sizeof(amt), "%lld", amount);
 	snprintf(chars, sizeof(chars), "%lld", quota_key != NULL ? characters : 0);
-	rc = reserve_once(w, workspace_id, amt, request_id, idem, quota_key, chars, hold_id);
+	rc = reserve_once(w, workspace_id, amt, request_id, owner, idem, quota_key, chars, hold_id);
 	if (rc == 0 && release_expired(w, workspace_id) == 0)
-		rc = reserve_once(w, workspace_id, amt, request_id, idem, quota_key, chars, hold_id);
+		rc = reserve_once(w, workspace_id, amt, request_id, owner, idem, quota_key, chars,
+		    hold_id);
 	if (rc == 1)
 		return PROBLEM_NONE;
 	if (rc < 0) {
@@ -117,10 +119,11 @@ static enum problem refused(struct worker *w, const char *workspace_id, const ch
 }
 
 enum problem billing_reserve(struct worker *w, const char *workspace_id, long long amount,
-    const char *request_id, const char *idem, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
+    const char *request_id, const char *owner, const char *idem, char hold_id[UUID_STR_LEN + 1],
+    struct reply *rp)
 {
 	return refused(w, workspace_id, request_id,
-	    reserve_credit(w, workspace_id, amount, request_id, idem, NULL, 0, hold_id, rp));
+	    reserve_credit(w, workspace_id, amount, request_id, owner, idem, NULL, 0, hold_id, rp));
 }
 
 /* Explains a refused quota reservation of characters for key_id into rp
@@ -168,22 +171,22 @@ static int quota_take(struct worker *w, const char *key_id, long long quota, lon
 }
 
 enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, long long amount,
-    const char *request_id, const char *idem, const char *key_id, long long quota,
-    long long characters, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
+    const char *request_id, const char *owner, const char *idem, const char *key_id,
+    long long quota, long long characters, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
 {
 	enum problem p;
 	int rc;
 
 	if (quota <= 0 || key_id == NULL || key_id[0] == '\0')
-		return billing_reserve(w, workspace_id, amount, request_id, idem, hold_id, rp);
+		return billing_reserve(w, workspace_id, amount, request_id, owner, idem, hold_id, rp);
 	if (db_command(w->db, "BEGIN") < 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "credits cannot be checked right now");
 		return PROBLEM_UNAVAILABLE;
 	}
 	/* the workspace row first, then the key's: the order every statement
 	 * that settles or releases holds locks them in, so none deadlocks */
-	p = reserve_credit(w, workspace_id, amount, request_id, idem, key_id, characters, hold_id,
-	    rp);
+	p = reserve_credit(w, workspace_id, amount, request_id, owner, idem, key_id, characters,
+	    hold_id, rp);
 	rc = p == PROBLEM_NONE ? quota_take(w, key_id, quota, characters) : 1;
 	/* characters held by requests that died come back once their holds
 	 * expire, as their credit does */
@@ -284,14 +287,15 @@ enum problem billing_redeem(struct worker *w, const char *workspace_id, const ch
 	return p;
 }
 
-/* The row made earlier under idempotency_key: Returns PROBLEM_NONE when it
- * is the same change (amount and type), else PROBLEM_IDEMPOTENCY_MISMATCH
- * or PROBLEM_UNAVAILABLE. */
+/* The row made earlier under idempotency_key in the namespace of type
+ * (operators' or tenants'): Returns PROBLEM_NONE when it is the same
+ * change (amount and type), else PROBLEM_IDEMPOTENCY_MISMATCH or
+ * PROBLEM_UNAVAILABLE. */
 static enum problem change_replayed(struct worker *w, const char *workspace_id, long long amount,
     const char *type, const char *idempotency_key, long long *ledger_id, long long *balance,
     struct reply *rp)
 {
-	const char *params[] = { workspace_id, idempotency_key };
+	const char *params[] = { workspace_id, idempotency_key, type };
 	PGresult *res = db_exec(w->db, STMT_LEDGER_BY_KEY, params);
 	enum problem p = PROBLEM_UNAVAILABLE;
 

@@ -12,22 +12,27 @@
 struct worker;
 struct reply;
 
-/* Reserves amount micros (> 0) of workspace_id's credit for request_id
- * (made under Idempotency-Key idem, or NULL) into hold_id. When the balance (or the monthly cap) does not allow it,
+/* Reserves amount micros (> 0) of workspace_id's credit for request_id,
+ * owned by owner (the attempt's own id, see struct request) and made
+ * under Idempotency-Key idem (or NULL), into hold_id. When the balance (or
+ * the monthly cap) does not allow it,
  * holds of dead workers that have expired are released and it is tried
  * once more. Returns PROBLEM_NONE, PROBLEM_INSUFFICIENT_CREDITS or
  * PROBLEM_MONTHLY_CAP (402, with rp->detail set), or PROBLEM_UNAVAILABLE. */
 enum problem billing_reserve(struct worker *w, const char *workspace_id, long long amount,
-    const char *request_id, const char *idem, char hold_id[UUID_STR_LEN + 1], struct reply *rp);
+    const char *request_id, const char *owner, const char *idem, char hold_id[UUID_STR_LEN + 1],
+    struct reply *rp);
 
 /* Like billing_reserve(), and also takes characters of key_id's monthly
  * quota (quota > 0; else none) in the same transaction, so that neither is
- * held without the other. Returns billing_reserve()'s results, or
- * PROBLEM_KEY_QUOTA (429, with rp->detail, the reset time in rp->extra and
- * Retry-After) when the quota does not leave them. */
+ * held without the other. amount may be 0 when there are characters to
+ * hold: a free request still counts against the quota, and is never
+ * refused for credit or the monthly cap. Returns billing_reserve()'s
+ * results, or PROBLEM_KEY_QUOTA (429, with rp->detail, the reset time in
+ * rp->extra and Retry-After) when the quota does not leave them. */
 enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, long long amount,
-    const char *request_id, const char *idem, const char *key_id, long long quota,
-    long long characters, char hold_id[UUID_STR_LEN + 1], struct reply *rp);
+    const char *request_id, const char *owner, const char *idem, const char *key_id,
+    long long quota, long long characters, char hold_id[UUID_STR_LEN + 1], struct reply *rp);
 
 /* Redeems coupon code for workspace_id: its amount is credited with a
  * ledger row, once per workspace, while it is unexpired and not used up

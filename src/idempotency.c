@@ -59,6 +59,15 @@ static enum problem not_ours(struct worker *w, struct request *r, struct reply *
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		snprintf(rp->detail, sizeof(rp->detail), "the Idempotency-Key cannot be checked now");
+	} else if (PQgetisnull(res, 0, 0) && strcmp(PQgetvalue(res, 0, 5), "t") == 0) {
+		/* its answer is no longer kept, but its charge is in the ledger */
+		snprintf(rp->detail, sizeof(rp->detail), "Idempotency-Key '%.64s' was used before, "
+		    "by a request that was charged and whose answer is no longer kept (keys are "
+		    "kept 24 hours); send a new key for a new request", r->idempotency_key);
+		p = PROBLEM_IDEMPOTENCY_REUSED;
+	} else if (PQgetisnull(res, 0, 0)) {
+		/* released by its owner between our claim and this look */
+		snprintf(rp->detail, sizeof(rp->detail), "the Idempotency-Key cannot be checked now");
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "Idempotency-Key '%.64s' was used with "
 		    "another request", r->idempotency_key);
@@ -92,7 +101,7 @@ enum problem idempotency_begin(struct worker *w, struct request *r, struct reply
 	params[1] = r->idempotency_key;
 	params[2] = hash;
 	params[3] = lease;
-	params[4] = r->request_id;
+	params[4] = r->owner;
 	res = db_exec(w->db, STMT_IDEM_CLAIM, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (res != NULL)
@@ -116,7 +125,7 @@ int idempotency_complete_tx(struct worker *w, const struct request *r, const str
 	char status[8];
 	size_t len;
 	const char *type, *body = reply_body_text(rp, &len, &type);
-	const char *params[] = { r->ident.workspace_id, r->idempotency_key, r->request_id, status,
+	const char *params[] = { r->ident.workspace_id, r->idempotency_key, r->owner, status,
 	    type != NULL ? type : "application/json", body };
 	PGresult *res;
 	int ok;
@@ -135,7 +144,7 @@ int idempotency_complete_tx(struct worker *w, const struct request *r, const str
 
 void idempotency_release(struct worker *w, const struct request *r)
 {
-	const char *params[] = { r->ident.workspace_id, r->idempotency_key, r->request_id };
+	const char *params[] = { r->ident.workspace_id, r->idempotency_key, r->owner };
 	PGresult *res = db_exec(w->db, STMT_IDEM_RELEASE, params);
 
 	PQclear(res);

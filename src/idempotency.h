@@ -21,8 +21,9 @@ int idempotency_key_valid(const char *key);
 /* Claims r's key for its workspace. Returns PROBLEM_NONE with
  * r->idem_claimed set (go ahead) or r->idem_replayed set (rp holds the
  * stored response); PROBLEM_IDEMPOTENCY_IN_FLIGHT (409),
- * PROBLEM_IDEMPOTENCY_MISMATCH (422) or PROBLEM_UNAVAILABLE with
- * rp->detail set. */
+ * PROBLEM_IDEMPOTENCY_MISMATCH (422: another request),
+ * PROBLEM_IDEMPOTENCY_REUSED (422: a key that charged, whose stored
+ * answer has expired) or PROBLEM_UNAVAILABLE with rp->detail set. */
 enum problem idempotency_begin(struct worker *w, struct request *r, struct reply *rp);
 
 /* Stores the response of rp as the key's answer; the caller holds the

@@ -30,6 +30,8 @@ static const struct problem_info problems[PROBLEM__MAX] = {
 	    "A request with this Idempotency-Key is still being processed" },
 	[PROBLEM_IDEMPOTENCY_MISMATCH] = { 422, T("idempotency-mismatch"),
 	    "This Idempotency-Key was used for a different request" },
+	[PROBLEM_IDEMPOTENCY_REUSED] = { 422, T("idempotency-key-reused"),
+	    "This Idempotency-Key was used before" },
 	[PROBLEM_CONFLICT] = { 409, T("conflict"), "This conflicts with what exists" },
 	[PROBLEM_PAYMENT_DECLINED] = { 402, T("payment-declined"), "The payment was declined" },
 	[PROBLEM_RATE_LIMITED] = { 429, T("rate-limited"), "Too many requests" },

@@ -79,11 +79,18 @@ enum problem request_init(struct request *r, char **envp, char *detail,
     size_t dsz)
 {
 	const char *method = env_get(envp, "REQUEST_METHOD");
+	unsigned char raw[REQUEST_OWNER_LEN / 2];
 	enum problem p;
 
 	memset(r, 0, sizeof(*r));
 	r->content_length = -1;
 	request_id_set(r->request_id, env_get(envp, "HTTP_X_REQUEST_ID"));
+	if (random_bytes(raw, sizeof(raw)) < 0) {
+		snprintf(detail, dsz, "no randomness for the request");
+		strcpy(r->path, "/");
+		return PROBLEM_INTERNAL;
+	}
+	hex_encode(raw, sizeof(raw), r->owner);
 	r->target = env_get(envp, "REQUEST_URI");
 	if (r->target == NULL)
 		r->target = env_get(envp, "SCRIPT_NAME");

@@ -20,6 +20,7 @@ enum http_method {
 };
 
 #define REQUEST_ID_MAX 64
+#define REQUEST_OWNER_LEN 32
 #define ROUTE_CAPTURES_MAX 4
 #define ROUTE_CAPTURE_LEN 128
 #define JSON_MAX_DEPTH 32
@@ -45,6 +46,10 @@ struct request {
 	const char *remote_addr;     /* the client's address, borrowed, "" if unknown */
 	long long content_length;    /* -1 when the header is absent */
 	char request_id[REQUEST_ID_MAX + 1];
+	/* this attempt's own random id (hex): it owns the request's
+	 * Idempotency-Key claim and credit holds. Never the client's
+	 * X-Request-Id, which anyone may send again. */
+	char owner[REQUEST_OWNER_LEN + 1];
 	char *body;                  /* owned, NUL-terminated */
 	size_t body_len;
 	struct json_object *json;    /* owned */
@@ -68,9 +73,10 @@ const char *http_method_name(enum http_method m);
 
 /* Fills r from the FastCGI/CGI parameters envp (borrowed: they must
  * outlive r). Always sets a request id (the client's X-Request-Id when it
- * is 1-64 of [A-Za-z0-9._-], else a new random one). Returns PROBLEM_NONE,
- * or the problem with detail set (bad path, bad Content-Length,
- * unknown method: PROBLEM_METHOD_NOT_ALLOWED). */
+ * is 1-64 of [A-Za-z0-9._-], else a new random one) and a new random
+ * owner. Returns PROBLEM_NONE, or the problem with detail set (bad path,
+ * bad Content-Length, unknown method: PROBLEM_METHOD_NOT_ALLOWED; no
+ * randomness: PROBLEM_INTERNAL). */
 enum problem request_init(struct request *r, char **envp, char *detail,
     size_t dsz);
 

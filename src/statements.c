@@ -313,24 +313,26 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  WHERE EXISTS (SELECT 1 FROM auto_recharge a WHERE a.workspace_id = ws.id"
 	    "  AND a.enabled AND ws.balance_micros < a.threshold_micros))"
 	    " SELECT (SELECT count(*) FROM ws), (SELECT id FROM q)", 19, 0 },
-	/* $2 micros for request $3 (Idempotency-Key $5 or NULL), kept $4
-	 * seconds, if the balance not yet
-	 * reserved covers it and the monthly cap (spent + reserved) allows it */
+	/* $2 micros for request $3 owned by $8 (Idempotency-Key $5 or NULL),
+	 * kept $4 seconds, if the balance not yet reserved covers it and the
+	 * monthly cap (spent + reserved) allows it; $7 characters of key $6's
+	 * quota (NULL: none) ride on it. Zero micros (characters only) always
+	 * fit. */
 	[STMT_BILLING_RESERVE] = { "billing_reserve",
 	    "WITH ws AS (UPDATE workspaces w SET reserved_micros = w.reserved_micros + $2::bigint"
 	    "  FROM plans p WHERE w.id = $1::uuid AND p.name = w.plan"
 	    "  AND w.balance_micros - w.reserved_micros >= $2::bigint"
-	    "  AND (coalesce(w.monthly_cap_micros, p.monthly_cap_micros) IS NULL"
+	    "  AND ($2::bigint = 0 OR coalesce(w.monthly_cap_micros, p.monthly_cap_micros) IS NULL"
 	    "   OR CASE WHEN w.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
 	    "    THEN w.month_spent_micros ELSE 0 END + w.reserved_micros + $2::bigint"
 	    "    <= coalesce(w.monthly_cap_micros, p.monthly_cap_micros))"
 	    "  RETURNING w.id)"
 	    " INSERT INTO credit_holds (workspace_id, amount_micros, request_id, expires_at,"
-	    "  idempotency_key, quota_key, quota_month, quota_characters)"
+	    "  idempotency_key, quota_key, quota_month, quota_characters, owner)"
 	    " SELECT id, $2::bigint, $3, now() + make_interval(secs => $4::integer), $5, $6::uuid,"
 	    "  CASE WHEN $6::uuid IS NULL THEN NULL"
-	    "   ELSE date_trunc('month', now() AT TIME ZONE 'UTC')::date END, $7::bigint FROM ws"
-	    " RETURNING id", 7, 0 },
+	    "   ELSE date_trunc('month', now() AT TIME ZONE 'UTC')::date END, $7::bigint, $8 FROM ws"
+	    " RETURNING id", 8, 0 },
 	/* $2 characters of key $1's quota $3 this month (UTC), if they fit;
 	 * returns the characters billed so far (no row: they do not fit) */
 	[STMT_QUOTA_RESERVE] = { "quota_reserve",
@@ -502,17 +504,20 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  description, reference, idempotency_key)"
 	    " SELECT id, $3, $2::bigint, balance_micros - $2::bigint, balance_micros, $4, $5, $6"
 	    " FROM ws RETURNING id, balance_after", 6, 0 },
-	/* the ledger row of workspace $1 made under Idempotency-Key $2 */
+	/* the ledger row of workspace $1 made under Idempotency-Key $2 in the
+	 * namespace (operators' or tenants') of type $3 */
 	[STMT_LEDGER_BY_KEY] = { "ledger_by_key",
 	    "SELECT id, balance_after, type, amount_micros FROM ledger"
-	    " WHERE workspace_id = $1::uuid AND idempotency_key = $2", 2, 1 },
+	    " WHERE workspace_id = $1::uuid AND idempotency_key = $2"
+	    " AND ledger_key_namespace(type) = ledger_key_namespace($3)", 3, 1 },
 	/* $2: the workspace's own monthly cap in micros, NULL for its plan's */
 	[STMT_BILLING_SET_CAP] = { "billing_set_cap",
 	    "UPDATE workspaces SET monthly_cap_micros = $2::bigint WHERE id = $1::uuid"
 	    " RETURNING id", 2, 0 },
-	/* claims key $2 of workspace $1 for request $5 (hash $3, lease $4 s):
+	/* claims key $2 of workspace $1 for owner $5 (hash $3, lease $4 s):
 	 * a new key, or one in flight whose lease ran out (its worker died),
-	 * for the same request. One row: claimed. */
+	 * for the same request; never a key the tenant's ledger holds (its
+	 * stored answer has expired). One row: claimed. */
 	[STMT_IDEM_CLAIM] = { "idem_claim",
 	    /* read from the statement's snapshot: the row as it was before the
 	     * claim below rewrites it (a FOR UPDATE here would find it
@@ -521,8 +526,10 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  AND key = $2 AND state = 'in_flight' AND lease_until < now()"
 	    "  AND request_hash = decode($3, 'hex')),"
 	    " ins AS (INSERT INTO idempotency_keys (workspace_id, key, request_hash, state,"
-	    "  lease_until, owner) VALUES ($1::uuid, $2, decode($3, 'hex'), 'in_flight',"
-	    "  now() + make_interval(secs => $4::integer), $5)"
+	    "  lease_until, owner) SELECT $1::uuid, $2, decode($3, 'hex'), 'in_flight',"
+	    "  now() + make_interval(secs => $4::integer), $5"
+	    "  WHERE NOT EXISTS (SELECT 1 FROM ledger l WHERE l.workspace_id = $1::uuid"
+	    "   AND l.idempotency_key = $2 AND ledger_key_namespace(l.type) = 'tenant')"
 	    "  ON CONFLICT (workspace_id, key) DO UPDATE SET lease_until = EXCLUDED.lease_until,"
 	    "  owner = EXCLUDED.owner"
 	    "  WHERE idempotency_keys.state = 'in_flight' AND idempotency_keys.lease_until < now()"
@@ -531,17 +538,23 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    /* a takeover gives back the credit every earlier attempt held */
 	    " freed AS (DELETE FROM credit_holds h WHERE h.workspace_id = $1::uuid"
 	    "  AND EXISTS (SELECT 1 FROM ins) AND EXISTS (SELECT 1 FROM dead)"
-	    "  AND (h.request_id IN (SELECT owner FROM dead) OR h.idempotency_key = $2)"
+	    "  AND (h.owner IN (SELECT owner FROM dead) OR h.idempotency_key = $2)"
 	    "  RETURNING h.amount_micros, h.quota_key, h.quota_month, h.quota_characters),"
 	    " back AS (UPDATE workspaces SET reserved_micros = reserved_micros -"
 	    "  (SELECT sum(amount_micros) FROM freed)"
 	    "  WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM freed)),"
 	    QUOTA_GIVE_BACK("freed")
 	    " SELECT claimed FROM ins", 5, 0 },
+	/* key $2 of workspace $1: its state (NULL: no such key), whether it is
+	 * for the request of hash $3, the stored answer, and whether the
+	 * tenant's ledger holds a charge made under it */
 	[STMT_IDEM_GET] = { "idem_get",
-	    "SELECT state, request_hash = decode($3, 'hex'), coalesce(status, 0),"
-	    " coalesce(content_type, ''), coalesce(body, '')"
-	    " FROM idempotency_keys WHERE workspace_id = $1::uuid AND key = $2", 3, 1 },
+	    "SELECT k.state, k.request_hash = decode($3, 'hex'), coalesce(k.status, 0),"
+	    " coalesce(k.content_type, ''), coalesce(k.body, ''),"
+	    " EXISTS (SELECT 1 FROM ledger l WHERE l.workspace_id = $1::uuid"
+	    "  AND l.idempotency_key = $2 AND ledger_key_namespace(l.type) = 'tenant')"
+	    " FROM (SELECT 1) one LEFT JOIN idempotency_keys k"
+	    " ON k.workspace_id = $1::uuid AND k.key = $2", 3, 1 },
 	[STMT_IDEM_COMPLETE] = { "idem_complete",
 	    "UPDATE idempotency_keys SET state = 'done', status = $4::smallint, content_type = $5,"
 	    " body = $6 WHERE workspace_id = $1::uuid AND key = $2 AND owner = $3"

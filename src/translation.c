@@ -254,9 +254,10 @@ struct run {
 };
 
 /* Reserves, once per request, what the request can cost at most: all its
- * characters at the dearest of the providers order[0..np). Returns
- * PROBLEM_NONE (also when already reserved, or free), or the 402 or 503
- * problem. */
+ * characters at the dearest of the providers order[0..np), and its
+ * characters of the key's quota (also when that costs nothing). Returns
+ * PROBLEM_NONE (also when already reserved, or free without a quota), or
+ * the 402, 429 or 503 problem. */
 static enum problem reserve_worst_case(struct run *x, const struct provider *const *order,
     size_t np)
 {
@@ -270,15 +271,16 @@ static enum problem reserve_worst_case(struct run *x, const struct provider *con
 			dearest = p;
 	}
 	worst = money_cost(x->characters, dearest);
-	if (worst == 0 && x->q->char_quota <= 0)
+	/* free: a hold only for the characters of a key's quota */
+	if (worst == 0 && (x->q->char_quota <= 0 || x->characters == 0))
 		return PROBLEM_NONE;
 	if (worst < 0) {
 		snprintf(x->rp->detail, sizeof(x->rp->detail), "this request is too large to price");
 		return PROBLEM_INVALID_FIELD;
 	}
 	return billing_reserve_quota(x->w, x->q->workspace_id, worst, x->q->request_id,
-	    x->q->idempotency_key, x->q->key_id, x->q->char_quota, x->characters, x->u->hold_id,
-	    x->rp);
+	    x->q->owner, x->q->idempotency_key, x->q->key_id, x->q->char_quota, x->characters,
+	    x->u->hold_id, x->rp);
 }
 
 /* Translates the m entries g of one source language, trying the providers
@@ -286,9 +288,10 @@ static enum problem reserve_worst_case(struct run *x, const struct provider *con
  * cache first, then the provider itself for what is still missing; one
  * that does not offer the pair, fails, or has its breaker open passes the
  * rest to the next. When all fail, cached translations of the other
- * configured providers are served, marked degraded. Adds the cache hits to
- * *hits. Returns PROBLEM_NONE, or the problem with rp->detail (and
- * Retry-After) set. */
+ * configured providers are served, marked degraded. Credit is reserved
+ * before the first upstream call, and for cache hits too when they are
+ * charged (charge_cached). Adds the cache hits to *hits. Returns
+ * PROBLEM_NONE, or the problem with rp->detail (and Retry-After) set. */
 static enum problem translate_group(struct run *x, struct translate_job *job,
     struct tcache_entry *g, size_t m, size_t *hits)
 {
@@ -328,8 +331,9 @@ static enum problem translate_group(struct run *x, struct translate_job *job,
 	if (h < m && unsupported < np)
 		h += translate_degraded(w, &q, order, np, g, m);
 	*hits += h;
+	/* cached texts are paid for too when charge_cached: reserved as any */
 	if (h == m)
-		return PROBLEM_NONE;
+		return w->cfg->charge_cached ? reserve_worst_case(x, order, np) : PROBLEM_NONE;
 	if (unsupported == np) {
 		snprintf(rp->detail, sizeof(rp->detail), "no provider translates %s to %s "
 		    "(see supported for its targets)", job->source, job->target);
@@ -573,6 +577,7 @@ enum problem translation_serve(struct worker *w, struct request *r,
 	q->key_id = r->ident.key_id;
 	q->char_quota = r->ident.char_quota;
 	q->request_id = r->request_id;
+	q->owner = r->owner;
 	q->idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;
 	p = translation_check(w, q, rp);
 	if (p == PROBLEM_NONE)

@@ -30,6 +30,7 @@ struct translation_request {
 	                              * order, else the server's */
 	const char *workspace_id;    /* the caller's (cache scope when per workspace) */
 	const char *request_id;
+	const char *owner;           /* the attempt's own id: owns its hold */
 	const char *idempotency_key; /* the request's claimed key, or NULL */
 	const char *key_id;          /* the caller's API key ("" for a user) */
 	long long char_quota;        /* its monthly character quota; 0: none */

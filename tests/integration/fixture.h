@@ -62,6 +62,10 @@ pid_t listener_pid(void);
  * --listen master). Returns how many. */
 int kill_workers(void);
 
+/* Sends sig to every dragoman worker of this stack (not the --listen
+ * master; SIGHUP makes each re-read the configuration). Returns how many. */
+int signal_workers(int sig);
+
 /* Waits (up to 10 s) until GET /v1/health answers 200, as after workers
  * were killed. Returns 0, or -1 when it never did. */
 int wait_for_service(void);

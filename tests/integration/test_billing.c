@@ -6,6 +6,7 @@
 #include "autoconfig.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,30 @@
 
 static char key[128], ws[64];
 
+/* POSTs body to path with key k, Idempotency-Key idem and X-Request-Id
+ * rid (each NULL: none). Returns the status. */
+static long post_with(const char *k, const char *path, const char *idem, const char *rid,
+    const char *body, struct http_response *r)
+{
+	char auth[160], ih[300], rh[100];
+	const char *h[5] = { auth, "Content-Type: application/json", NULL, NULL, NULL };
+	int n = 2;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
+	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem ? idem : "");
+	snprintf(rh, sizeof(rh), "X-Request-Id: %s", rid ? rid : "");
+	if (idem != NULL)
+		h[n++] = ih;
+	if (rid != NULL)
+		h[n++] = rh;
+	return http_request("POST", path, h, body, strlen(body), r);
+}
+
 /* POSTs body to path with key k and Idempotency-Key idem (NULL: none). */
 static long post_idem(const char *k, const char *path, const char *idem, const char *body,
     struct http_response *r)
 {
-	char auth[160], ih[300];
-	const char *h[] = { auth, "Content-Type: application/json", idem ? ih : NULL, NULL };
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
-	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem ? idem : "");
-	return http_request("POST", path, h, body, strlen(body), r);
+	return post_with(k, path, idem, NULL, body, r);
 }
 
 /* POSTs the JSON body to path with key k. Returns the status. */
@@ -1061,6 +1076,24 @@ static void test_isolation_and_cli_coupon(void)
 	CU_ASSERT_EQUAL(balance_of(k), 3250000);
 }
 
+/* Writes the identity of a POST of body to path, as the server keys it
+ * (SHA-256 of method, path and body), in hex into hash. */
+static void request_hash(const char *path, const char *body, char hash[65])
+{
+	unsigned char md[32];
+	unsigned int len = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, "POST", 5);
+	EVP_DigestUpdate(ctx, path, strlen(path) + 1);
+	EVP_DigestUpdate(ctx, body, strlen(body));
+	EVP_DigestFinal_ex(ctx, md, &len);
+	EVP_MD_CTX_free(ctx);
+	for (int i = 0; i < 32; i++)
+		sprintf(hash + 2 * i, "%02x", md[i]);
+}
+
 /* A key whose request died holding credit (set up here directly in the
  * database, as a SIGKILL would leave it): the retry takes the key over
  * once the lease has run out and gives the dead attempt's credit back. */
@@ -1068,25 +1101,13 @@ static void test_takeover_releases_hold(void)
 {
 	char k[128], id[64], sql[1024], hash[65], idem[64];
 	const char *body = "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}";
-	unsigned char md[32], buf[512];
-	unsigned int len = 0;
-	size_t n = 0;
 	struct http_response r;
 	PGconn *pg;
 	PGresult *res;
 
 	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Dead", k, sizeof(k), id, sizeof(id)), 0);
 	snprintf(idem, sizeof(idem), "dead-%ld", (long)getpid());
-	/* the request's identity: SHA-256 of method, path and body */
-	memcpy(buf + n, "POST", 5);
-	n += 5;
-	memcpy(buf + n, "/v1/billing/usage", 18);
-	n += 18;
-	memcpy(buf + n, body, strlen(body));
-	n += strlen(body);
-	EVP_Digest(buf, n, md, &len, EVP_sha256(), NULL);
-	for (int i = 0; i < 32; i++)
-		sprintf(hash + 2 * i, "%02x", md[i]);
+	request_hash("/v1/billing/usage", body, hash);
 	snprintf(sql, sizeof(sql),
 	    "BEGIN;"
 	    "INSERT INTO idempotency_keys (workspace_id, key, request_hash, state, lease_until, owner)"
@@ -1106,6 +1127,421 @@ static void test_takeover_releases_hold(void)
 	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
 	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 10000);
+}
+
+/* --- issue 14: defects 6, 7, 8 and 10 ---------------------------------- */
+
+/* The configuration file as the stack wrote it (read once). */
+static char config_text[16384];
+
+/* Appends extra ("" for none) to the stack's configuration and makes every
+ * worker re-read it (SIGHUP between requests). Returns 0 once each has
+ * logged the reload, or -1. */
+static int reconfigure(const char *extra)
+{
+	const char *path = getenv("DRAGOMAN_CONFIG");
+	int before = log_lines("configuration reloaded"), n;
+	FILE *f;
+
+	if (config_text[0] == '\0' && (f = fopen(path, "r")) != NULL) {
+		config_text[fread(config_text, 1, sizeof(config_text) - 1, f)] = '\0';
+		fclose(f);
+	}
+	if (config_text[0] == '\0' || (f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f, "%s%s", config_text, extra);
+	fclose(f);
+	n = signal_workers(SIGHUP);
+	for (int i = 0; i < 100 && log_lines("configuration reloaded") < before + n; i++)
+		usleep(50 * 1000);
+	return n > 0 && log_lines("configuration reloaded") >= before + n ? 0 : -1;
+}
+
+/* Makes a key of the workspace of admin key k with a monthly quota of
+ * quota characters; writes its secret and id. Returns 0 or -1. */
+static int quota_key(const char *k, long quota, char *secret, size_t ssz, char *id, size_t isz)
+{
+	struct http_response r;
+	char body[64];
+	long st;
+
+	snprintf(body, sizeof(body), "{\"monthly_character_quota\":%ld}", quota);
+	st = request_as("POST", "/v1/keys", k, body, &r);
+	secret[0] = id[0] = '\0';
+	if (st == 201 && http_json_str(&r, "key") != NULL && http_json_str(&r, "id") != NULL) {
+		snprintf(secret, ssz, "%s", http_json_str(&r, "key"));
+		snprintf(id, isz, "%s", http_json_str(&r, "id"));
+	}
+	http_free(&r);
+	return secret[0] && id[0] ? 0 : -1;
+}
+
+/* Returns 1 when r's header name is value. */
+static int header_is(const struct http_response *r, const char *name, const char *value)
+{
+	const char *v = http_header(r, name);
+
+	return v != NULL && strcmp(v, value) == 0;
+}
+
+/* What text costs at the DeepL stand-in's price, in micros. */
+static long long deepl_cost(const char *text)
+{
+	return ((long long)strlen(text) * DEEPL_PRICE * 1000000 + 999999) / 1000000;
+}
+
+/* Issue 14.6: with charge_cached = on a cache hit is charged at its
+ * provider's price like a miss: the cost is debited and in the usage
+ * event, and the key's monthly character quota counts the characters. */
+static void test_charge_cached_on(void)
+{
+	char k[128], id[64], qk[128], qid[64], text[96], body[256], rid[64] = "";
+	struct http_response r;
+	long long chars, want;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("ChargeCached", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(quota_key(k, 1000, qk, sizeof(qk), qid, sizeof(qid)), 0);
+	snprintf(text, sizeof(text), "Cached and still charged, text %ld.", (long)getpid());
+	chars = (long long)strlen(text);
+	want = deepl_cost(text);
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}", text);
+	CU_ASSERT_EQUAL_FATAL(reconfigure("charge_cached = on\n"), 0);
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	CU_ASSERT(header_is(&r, "X-Cache", "MISS"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	CU_ASSERT(header_is(&r, "X-Cache", "HIT"));
+	if (http_json_str(&r, "request_id") != NULL)
+		snprintf(rid, sizeof(rid), "%s", http_json_str(&r, "request_id"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 2 * want);
+	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid), want);
+	CU_ASSERT_EQUAL(pg_num("SELECT billed_characters FROM usage_events WHERE request_id = $1", rid),
+	    chars);
+	CU_ASSERT_EQUAL(pg_num("SELECT -amount_micros FROM ledger WHERE reference = $1 AND type = "
+	    "'debit'", rid), want);
+	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", qid),
+	    2 * chars);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", qid), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+	CU_ASSERT_EQUAL(reconfigure(""), 0);
+	/* off again: the hit is free */
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	CU_ASSERT(header_is(&r, "X-Cache", "HIT"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 2 * want);
+}
+
+/* The default prices with Apertium's at zero. */
+#define FREE_APERTIUM "prices = apertium:characters=0, libretranslate:characters=5.00, " \
+	"deepl:characters=20.00, google:characters=20.00, openai:characters=10.00, " \
+	"openai/gpt-4o:tokens=10.00, openai/gpt-4o-mini:tokens=0.60, " \
+	"anthropic/claude-sonnet-4:tokens=15.00, dragoman/call:requests=10000.00\n"
+
+/* Issue 14.7: a request that costs nothing, made with a key that has a
+ * monthly character quota, is served (it was a 503: its hold of zero
+ * broke the holds' CHECK): markup without text, and a text for a
+ * provider priced at zero, whose characters the quota still counts, also
+ * once the month's spending is over the cap. */
+static void test_zero_cost_with_quota_key(void)
+{
+	char k[128], id[64], qk[128], qid[64], text[96], text2[96], body[256], args[128];
+	char rid[64] = "";
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("ZeroCost", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(quota_key(k, 1000, qk, sizeof(qk), qid, sizeof(qid)), 0);
+	snprintf(body, sizeof(body), "{\"text\":\"<p><br/></p><i id=\\\"n%ld\\\"></i>\",\"format\":"
+	    "\"html\",\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}", (long)getpid());
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	http_free(&r);
+	snprintf(text, sizeof(text), "The free dog %ld is red.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"apertium\"}", text);
+	CU_ASSERT_EQUAL_FATAL(reconfigure(FREE_APERTIUM), 0);
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	if (http_json_str(&r, "request_id") != NULL)
+		snprintf(rid, sizeof(rid), "%s", http_json_str(&r, "request_id"));
+	http_free(&r);
+	/* 0.01 spent this month, and then a cap of 0.005 */
+	CU_ASSERT_EQUAL(charge(k, "zero-cost-spend", "{\"quantity\":1,\"unit\":\"requests\","
+	    "\"model\":\"dragoman/call\"}", &r), 200);
+	http_free(&r);
+	snprintf(args, sizeof(args), "cap %s 0.005", id);
+	CU_ASSERT_EQUAL(billing(args), 0);
+	snprintf(text2, sizeof(text2), "The free cat %ld is red.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"apertium\"}", text2);
+	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(reconfigure(""), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", qid),
+	    (long long)(strlen(text) + strlen(text2)));
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", qid), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 10000);
+}
+
+/* Issue 14.8: a tenant's Idempotency-Key sent again after its stored
+ * answer was dropped (kept 25 hours; dropped here by hand, as
+ * `dragoman-admin maintain` does) is a 422 that says the key was used,
+ * every time, for the same request or another, and nothing is charged
+ * again (it was a 503 from the ledger's unique index, for ever). */
+static void test_idempotency_key_after_retention(void)
+{
+	char k[128], id[64], idem[64], idem_tr[64], text[96], body[256], sql[256];
+	const char *meter = "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}";
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Retained", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(idem, sizeof(idem), "kept-%ld", (long)getpid());
+	snprintf(idem_tr, sizeof(idem_tr), "kept-tr-%ld", (long)getpid());
+	snprintf(text, sizeof(text), "Charged under a key, text %ld.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}", text);
+	CU_ASSERT_EQUAL_FATAL(charge(k, idem, meter, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/translate", idem_tr, body, &r), 200);
+	http_free(&r);
+	snprintf(sql, sizeof(sql), "DELETE FROM idempotency_keys WHERE workspace_id = '%s'", id);
+	CU_ASSERT_FATAL(!refused(sql));
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(charge(k, idem, meter, &r), 422);
+		CU_ASSERT(http_is_problem(&r));
+		CU_ASSERT(http_json_str(&r, "type") != NULL && strcmp(http_json_str(&r, "type"),
+		    "urn:dragoman:problem:idempotency-key-reused") == 0);
+		CU_ASSERT(http_json_str(&r, "detail") != NULL &&
+		    strstr(http_json_str(&r, "detail"), "used before") != NULL);
+		http_free(&r);
+	}
+	CU_ASSERT_EQUAL(charge(k, idem, "{\"quantity\":2,\"unit\":\"requests\",\"model\":"
+	    "\"dragoman/call\"}", &r), 422);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/translate", idem_tr, body, &r), 422);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 10000 - deepl_cost(text));
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'debit'", id), 2);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+}
+
+/* Issue 14.8: an operator's Idempotency-Key and a tenant's live apart: the
+ * same key on the same workspace is one credit and one charge, in either
+ * order (it was a 503 for the tenant, a 422 for the operator). */
+static void test_operator_and_tenant_keys_apart(void)
+{
+	char k[128], id[64], pk[128], path[160], idem[64], idem2[64], ledger_id[32] = "";
+	const char *meter = "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}";
+	const char *grant = "{\"amount\":\"1.00\",\"reason\":\"goodwill\"}";
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Namespaces", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(make_key(id, "platform", pk, sizeof(pk)), 0);
+	snprintf(path, sizeof(path), "/v1/admin/workspaces/%s/credits", id);
+	snprintf(idem, sizeof(idem), "shared-%ld", (long)getpid());
+	snprintf(idem2, sizeof(idem2), "shared2-%ld", (long)getpid());
+	CU_ASSERT_EQUAL_FATAL(post_idem(pk, path, idem, grant, &r), 200);
+	if (http_json_str(&r, "ledger_id") != NULL)
+		snprintf(ledger_id, sizeof(ledger_id), "%s", http_json_str(&r, "ledger_id"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(charge(k, idem, meter, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(charge(k, idem2, meter, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(pk, path, idem2, grant, &r), 200);
+	http_free(&r);
+	/* each namespace still replays its own */
+	CU_ASSERT_EQUAL(post_idem(pk, path, idem, grant, &r), 200);
+	CU_ASSERT(http_json_str(&r, "ledger_id") != NULL &&
+	    strcmp(http_json_str(&r, "ledger_id"), ledger_id) == 0);
+	http_free(&r);
+	CU_ASSERT_EQUAL(charge(k, idem, meter, &r), 200);
+	CU_ASSERT(header_is(&r, "Idempotent-Replayed", "true"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 + 2 * 1000000 - 2 * 10000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND "
+	    "idempotency_key IS NOT NULL", id), 4);
+}
+
+struct translator {
+	const char *key, *rid, *idem, *body;
+	long status;
+};
+
+/* POSTs the translator's body to /v1/translate. */
+static void *translate_run(void *arg)
+{
+	struct translator *x = arg;
+	struct http_response r;
+
+	x->status = post_with(x->key, "/v1/translate", x->idem, x->rid, x->body, &r);
+	http_free(&r);
+	return NULL;
+}
+
+/* Opens a transaction that locks translation_cache against writes (reads
+ * go on), so that a translation stops after its upstream call, with its
+ * credit held, until lock_release(). Returns the connection or NULL. */
+static PGconn *cache_writes_locked(void)
+{
+	PGconn *pg = pg_connect();
+	PGresult *res = PQexec(pg, "BEGIN; LOCK TABLE translation_cache IN EXCLUSIVE MODE");
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	PQclear(res);
+	if (!ok) {
+		PQfinish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+/* Ends the transaction of pg with sql (COMMIT or ROLLBACK) and closes it. */
+static void lock_release(PGconn *pg, const char *sql)
+{
+	PQclear(PQexec(pg, sql));
+	PQfinish(pg);
+}
+
+/* How many statements wait for a lock on translation_cache. */
+#define CACHE_WAITERS "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = " \
+	"'translation_cache'::regclass"
+
+/* Issue 14.10: the client's X-Request-Id owns no credit hold. A request
+ * sent with X-Request-Id R died under Idempotency-Key K (its claim set up
+ * here directly, its lease run out); a translation sent with the same R is
+ * in flight with its credit held. The retry that takes K over must give
+ * back only what K's attempts held: the translation is still charged (it
+ * was served for nothing, its hold freed as the dead request's). */
+static void test_request_id_owns_no_hold(void)
+{
+	char k[128], id[64], rid[64], idem[64], hash[65], sql[1024], text[96], body[256];
+	const char *meter = "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}";
+	struct translator a;
+	struct http_response r;
+	pthread_t t;
+	PGconn *lock;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("SharedRid", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(rid, sizeof(rid), "shared-rid-%ld", (long)getpid());
+	snprintf(idem, sizeof(idem), "died-%ld", (long)getpid());
+	request_hash("/v1/billing/usage", meter, hash);
+	snprintf(sql, sizeof(sql), "INSERT INTO idempotency_keys (workspace_id, key, request_hash,"
+	    " state, lease_until, owner) VALUES ('%s', '%s', decode('%s', 'hex'), 'in_flight',"
+	    " now() - interval '1 second', '%s')", id, idem, hash, rid);
+	CU_ASSERT_FATAL(!refused(sql));
+	snprintf(text, sizeof(text), "In flight while another dies, text %ld.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}", text);
+	a = (struct translator){ k, rid, NULL, body, 0 };
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lock = cache_writes_locked());
+	pthread_create(&t, NULL, translate_run, &a);
+	CU_ASSERT_EQUAL(wait_sql(CACHE_WAITERS, NULL, 1), 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 1);
+	CU_ASSERT_EQUAL(post_with(k, "/v1/billing/usage", idem, "the-retry", meter, &r), 200);
+	http_free(&r);
+	lock_release(lock, "COMMIT");
+	pthread_join(t, NULL);
+	CU_ASSERT_EQUAL(a.status, 200);
+	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid),
+	    deepl_cost(text));
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - deepl_cost(text) - 10000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+}
+
+/* Issue 14.10: the client's X-Request-Id owns no Idempotency-Key. A
+ * translation under key K with X-Request-Id R outlives its lease (held
+ * after its upstream call); a retry with the same K and R takes K over.
+ * When the first attempt then finishes before the retry, it must not
+ * complete K with its answer, whose hold the takeover gave back (it did,
+ * and K's translation was never charged): the first attempt gets 503, the
+ * retry is charged once and answers 200, and K replays that. */
+static void test_request_id_owns_no_key(void)
+{
+	char k[128], id[64], rid[64], idem[64], text[96], body[256], sql[256];
+	struct translator a, b;
+	struct http_response r;
+	pthread_t ta, tb;
+	PGconn *lock, *row;
+	PGresult *res;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("SharedRidKey", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(rid, sizeof(rid), "same-rid-%ld", (long)getpid());
+	snprintf(idem, sizeof(idem), "same-key-%ld", (long)getpid());
+	snprintf(text, sizeof(text), "Outlives its lease, text %ld.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}", text);
+	a = (struct translator){ k, rid, idem, body, 0 };
+	b = a;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lock = cache_writes_locked());
+	pthread_create(&ta, NULL, translate_run, &a);
+	CU_ASSERT_EQUAL(wait_sql(CACHE_WAITERS, NULL, 1), 1);
+	CU_ASSERT_EQUAL(wait_sql("SELECT count(*) FROM idempotency_keys WHERE workspace_id = $1"
+	    " AND lease_until < now()", id, 1), 1);
+	/* the retry must not find the first attempt's translation in memcached */
+	CU_ASSERT_EQUAL(stack("mc-flush"), 0);
+	pthread_create(&tb, NULL, translate_run, &b);
+	CU_ASSERT_EQUAL(wait_sql(CACHE_WAITERS, NULL, 2), 2);
+	/* the retry's charge waits for the workspace row; the first attempt,
+	 * whose hold is gone, needs it not */
+	row = pg_connect();
+	snprintf(sql, sizeof(sql), "BEGIN; SELECT 1 FROM workspaces WHERE id = '%s' FOR NO KEY "
+	    "UPDATE", id);
+	res = PQexec(row, sql);
+	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_TUPLES_OK);
+	PQclear(res);
+	lock_release(lock, "COMMIT");
+	pthread_join(ta, NULL);
+	lock_release(row, "ROLLBACK");
+	pthread_join(tb, NULL);
+	CU_ASSERT_EQUAL(a.status, 503);
+	CU_ASSERT_EQUAL(b.status, 200);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 1);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - deepl_cost(text));
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/translate", idem, body, &r), 200);
+	CU_ASSERT(header_is(&r, "Idempotent-Replayed", "true"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000 - deepl_cost(text));
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+}
+
+/* Issue 14.10: an auto-recharge that a charge queues is not named after
+ * the client's X-Request-Id: two charges sent with the same one, each
+ * taking the balance under the threshold, each queue a recharge (the
+ * second was a 503, its payment's key taken by the first). */
+static void test_request_id_names_no_payment(void)
+{
+	char k[128], id[64], rid[64], idem[64];
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("SharedRidAuto", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_auto(k, "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
+	    "\"1.00\",\"max_per_day\":3}"), 200);
+	snprintf(rid, sizeof(rid), "auto-rid-%ld", (long)getpid());
+	snprintf(idem, sizeof(idem), "auto-1-%ld", (long)getpid());
+	/* 3.00 - 0.10: under 2.95, and 1.00 comes in */
+	CU_ASSERT_EQUAL(post_with(k, "/v1/billing/usage", idem, rid, "{\"quantity\":10,\"unit\":"
+	    "\"requests\",\"model\":\"dragoman/call\"}", &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(wait_sql("SELECT balance_micros FROM workspaces WHERE id = $1", id, 3900000),
+	    3900000);
+	/* 3.90 - 0.96: under again */
+	snprintf(idem, sizeof(idem), "auto-2-%ld", (long)getpid());
+	CU_ASSERT_EQUAL(post_with(k, "/v1/billing/usage", idem, rid, "{\"quantity\":96,\"unit\":"
+	    "\"requests\",\"model\":\"dragoman/call\"}", &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(wait_sql("SELECT balance_micros FROM workspaces WHERE id = $1", id, 3940000),
+	    3940000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
+	    "'auto' AND state = 'succeeded'", id), 2);
 }
 
 int main(void)
@@ -1130,6 +1566,16 @@ int main(void)
 		{ "Stripe webhooks: signatures, duplicates, order, refunds", test_webhooks },
 		{ "auto-recharge: one per crossing, after the response", test_auto_recharge },
 		{ "workspaces are isolated; coupons from the CLI", test_isolation_and_cli_coupon },
+		{ "issue 14.6: charge_cached = on charges a hit, counts the quota",
+		  test_charge_cached_on },
+		{ "issue 14.7: a free request with a quota key is served", test_zero_cost_with_quota_key },
+		{ "issue 14.8: a key used before its retention ran out is a 422",
+		  test_idempotency_key_after_retention },
+		{ "issue 14.8: operators' and tenants' keys live apart",
+		  test_operator_and_tenant_keys_apart },
+		{ "issue 14.10: X-Request-Id frees no other request's hold", test_request_id_owns_no_hold },
+		{ "issue 14.10: X-Request-Id completes no taken-over key", test_request_id_owns_no_key },
+		{ "issue 14.10: X-Request-Id names no auto-recharge", test_request_id_names_no_payment },
 		{ NULL, NULL }
 	};
 	int rc;
