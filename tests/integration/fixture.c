@@ -149,6 +149,36 @@ long long pg_num(const char *sql, const char *param)
 	return n;
 }
 
+long set_payment_method(const char *k, const char *pm)
+{
+	char body[160];
+	struct http_response r;
+	long st;
+
+	snprintf(body, sizeof(body), "{\"customer\":\"cus_fixture\",\"payment_method\":\"%s\"}", pm);
+	st = request_as("PUT", "/v1/billing/payment-method", k, body, &r);
+	http_free(&r);
+	return st;
+}
+
+long set_auto_recharge(const char *k, const char *body)
+{
+	struct http_response r;
+	long st = request_as("PUT", "/v1/billing/auto-recharge", k, body, &r);
+
+	http_free(&r);
+	return st;
+}
+
+long long pg_wait(const char *sql, const char *param, long long want)
+{
+	long long v = -1;
+
+	for (int i = 0; i < 100 && (v = pg_num(sql, param)) != want; i++)
+		usleep(100 * 1000);
+	return v;
+}
+
 int fixture_state(const char *env, const char *member, char *out, size_t outsz)
 {
 	const char *base = getenv(env), *v;

@@ -51,6 +51,18 @@ char *pg_value(const char *sql, const char *param);
 
 /* Returns pg_value(sql, param) as a number, or -1 when it is NULL. */
 long long pg_num(const char *sql, const char *param);
+/* Saves Stripe payment method pm (customer cus_fixture) for the workspace
+ * of admin key k. Returns the status. */
+long set_payment_method(const char *k, const char *pm);
+
+/* PUTs the JSON body as the auto-recharge settings of k's workspace.
+ * Returns the status. */
+long set_auto_recharge(const char *k, const char *body);
+
+/* Waits up to 10 s until sql (with param) answers want. Returns the last
+ * answer. */
+long long pg_wait(const char *sql, const char *param, long long want);
+
 /* Copies member of GET /fixture/calls of the stand-in whose URL is in the
  * environment variable env (as text) into out. Returns 0, or -1. */
 int fixture_state(const char *env, const char *member, char *out, size_t outsz);

@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -132,6 +133,21 @@ const char *http_json_str(const struct http_response *resp, const char *name)
 	if (resp->json == NULL || !json_object_object_get_ex(resp->json, name, &v))
 		return NULL;
 	return json_object_get_string(v);
+}
+
+int http_json_strings_are(const struct http_response *resp, const char *name, const char *want)
+{
+	struct json_object *a;
+	char got[512] = "";
+	size_t n = 0;
+
+	if (resp->json == NULL || !json_object_object_get_ex(resp->json, name, &a) ||
+	    !json_object_is_type(a, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(a) && n < sizeof(got); i++)
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s", i ? "," : "",
+		    json_object_get_string(json_object_array_get_idx(a, i)));
+	return strcmp(got, want) == 0;
 }
 
 int http_is_problem(const struct http_response *resp)

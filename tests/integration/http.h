@@ -35,6 +35,10 @@ const char *http_header(const struct http_response *resp, const char *name);
 /* Returns the string member name of resp's JSON body, or NULL. */
 const char *http_json_str(const struct http_response *resp, const char *name);
 
+/* Returns 1 when the array member name of resp's JSON body holds exactly
+ * the comma-separated strings of want, in order; else 0. */
+int http_json_strings_are(const struct http_response *resp, const char *name, const char *want);
+
 /* Returns 1 when resp is a problem+json document with the five members
  * and the status it was sent with, else 0. */
 int http_is_problem(const struct http_response *resp);

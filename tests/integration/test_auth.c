@@ -272,23 +272,6 @@ static void test_users_added_by_admins(void)
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM users WHERE workspace_id = $1", ws), 2);
 }
 
-/* Returns 1 when the "scopes" array of r holds exactly the comma-separated
- * names of want, in order. */
-static int scopes_are(const struct http_response *r, const char *want)
-{
-	struct json_object *a;
-	char got[128] = "";
-	size_t n = 0;
-
-	if (r->json == NULL || !json_object_object_get_ex(r->json, "scopes", &a) ||
-	    !json_object_is_type(a, json_type_array))
-		return 0;
-	for (size_t i = 0; i < json_object_array_length(a); i++)
-		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s", i ? "," : "",
-		    json_object_get_string(json_object_array_get_idx(a, i)));
-	return strcmp(got, want) == 0;
-}
-
 /* Issue 14, defect 9: an admin key limited to translate added an admin
  * user who signed in with every scope. A user made by a key or a token
  * holds at most its maker's scopes, and so do their tokens and the keys
@@ -310,7 +293,7 @@ static void test_users_hold_no_more_than_their_maker(void)
 	    0);
 	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/users", narrow, "{\"email\":"
 	    "\"narrow@example.test\",\"password\":\"" PASSWORD "\",\"role\":\"admin\"}", &r), 201);
-	CU_ASSERT(scopes_are(&r, "translate"));
+	CU_ASSERT(http_json_strings_are(&r, "scopes", "translate"));
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(login("narrow@example.test", PASSWORD, access, refresh), 200);
 	/* the token holds translate, and nothing else */
@@ -327,7 +310,7 @@ static void test_users_hold_no_more_than_their_maker(void)
 	http_free(&r);
 	/* the keys and users it makes hold no more */
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/keys", a2, "{}", &r), 201);
-	CU_ASSERT(scopes_are(&r, "translate"));
+	CU_ASSERT(http_json_strings_are(&r, "scopes", "translate"));
 	http_free(&r);
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/keys", a2, "{\"scopes\":[\"reports\"]}", &r), 403);
 	http_free(&r);
@@ -336,13 +319,13 @@ static void test_users_hold_no_more_than_their_maker(void)
 	http_free(&r);
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", a2, "{\"email\":\"narrower@example.test\","
 	    "\"password\":\"" PASSWORD "\"}", &r), 201);
-	CU_ASSERT(scopes_are(&r, "translate"));
+	CU_ASSERT(http_json_strings_are(&r, "scopes", "translate"));
 	http_free(&r);
 	/* an unrestricted admin's users hold every scope, or those asked for */
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":"
 	    "\"reporter@example.test\",\"password\":\"" PASSWORD "\",\"scopes\":[\"reports\"]}",
 	    &r), 201);
-	CU_ASSERT(scopes_are(&r, "reports"));
+	CU_ASSERT(http_json_strings_are(&r, "scopes", "reports"));
 	http_free(&r);
 }
 

@@ -37,23 +37,6 @@ static long create(const char *k, const char *body, char *secret, size_t ssz, ch
 	return st;
 }
 
-/* Returns 1 when the JSON array member name of r holds exactly the
- * comma-separated strings of want, in order. */
-static int scopes_are(const struct http_response *r, const char *want)
-{
-	struct json_object *a;
-	char got[128] = "";
-	size_t n = 0;
-
-	if (r->json == NULL || !json_object_object_get_ex(r->json, "scopes", &a) ||
-	    !json_object_is_type(a, json_type_array))
-		return 0;
-	for (size_t i = 0; i < json_object_array_length(a); i++)
-		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s", i ? "," : "",
-		    json_object_get_string(json_object_array_get_idx(a, i)));
-	return strcmp(got, want) == 0;
-}
-
 static long long key_count(const char *workspace)
 {
 	return pg_num("SELECT count(*) FROM api_keys WHERE workspace_id = $1", workspace);
@@ -70,7 +53,7 @@ static void test_create_and_list(void)
 	    "[\"translate\"]}", secret, sizeof(secret), id, sizeof(id), &r), 201);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "name"), "CI translator");
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "role"), "member");
-	CU_ASSERT(scopes_are(&r, "translate"));
+	CU_ASSERT(http_json_strings_are(&r, "scopes", "translate"));
 	CU_ASSERT_EQUAL(strncmp(http_json_str(&r, "prefix"), secret, 12), 0);
 	CU_ASSERT_EQUAL(strlen(secret), 61);
 	http_free(&r);
@@ -154,7 +137,7 @@ static void test_no_key_gains_more(void)
 	CU_ASSERT_EQUAL(create(narrow, "{\"scopes\":[\"billing:read\"]}", NULL, 0, NULL, 0, &r), 403);
 	http_free(&r);
 	CU_ASSERT_EQUAL(create(narrow, "{}", secret, sizeof(secret), id, sizeof(id), &r), 201);
-	CU_ASSERT(scopes_are(&r, "translate"));
+	CU_ASSERT(http_json_strings_are(&r, "scopes", "translate"));
 	CU_ASSERT_EQUAL(strcmp(http_json_str(&r, "role"), "member"), 0);
 	http_free(&r);
 	/* a member key made by an admin one cannot make an admin */

@@ -37,16 +37,6 @@ static long post_idem(const char *k, const char *path, const char *idem, const c
 	return http_request("POST", path, h, body, strlen(body), r);
 }
 
-/* Sends method path with key k and the JSON body. Returns the status. */
-static long send_as(const char *method, const char *k, const char *path, const char *body)
-{
-	struct http_response r;
-	long st = request_as(method, path, k, body, &r);
-
-	http_free(&r);
-	return st;
-}
-
 /* Recharges amount (text) under idem. Returns the status; release r. */
 static long recharge(const char *k, const char *idem, const char *amount,
     struct http_response *r)
@@ -57,19 +47,24 @@ static long recharge(const char *k, const char *idem, const char *amount,
 	return post_idem(k, "/v1/billing/recharge", idem, body, r);
 }
 
-/* Saves payment method pm for the workspace of k. Returns the status. */
-static long set_method(const char *k, const char *pm)
-{
-	char body[160];
-
-	snprintf(body, sizeof(body), "{\"customer\":\"cus_fixture\",\"payment_method\":\"%s\"}", pm);
-	return send_as("PUT", k, "/v1/billing/payment-method", body);
-}
-
 /* Returns the balance in micros of workspace id, or -1. */
 static long long balance(const char *id)
 {
 	return pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id);
+}
+
+/* Returns the balance in micros of the workspace of key k as the API
+ * shows it, or -1. */
+static long long balance_of_key(const char *k)
+{
+	struct http_response r;
+	const char *v;
+	long long b = -1;
+
+	if (get("/v1/billing/balance", k, &r) == 200 && (v = http_json_str(&r, "balance_micros")) != NULL)
+		b = atoll(v);
+	http_free(&r);
+	return b;
 }
 
 /* Returns the counter member of the Stripe stand-in, or -1. */
@@ -290,7 +285,7 @@ static void test_recharge_charges_the_payments_amount(void)
 	long intents;
 
 	CU_ASSERT_EQUAL_FATAL(make_workspace("Exact", k, sizeof(k), id, sizeof(id)), 0);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
 	intents = stripe_count("payment_intents");
 	CU_ASSERT_EQUAL(stripe_do("/fixture/drop", "count=1"), 200);
 	CU_ASSERT_EQUAL(recharge(k, "exact-1", "10.00", &r), 503);
@@ -354,18 +349,7 @@ static long set_auto(const char *k, const char *threshold, const char *amount, i
 
 	snprintf(body, sizeof(body), "{\"enabled\":true,\"threshold\":\"%s\",\"amount\":\"%s\","
 	    "\"max_per_day\":%d}", threshold, amount, max);
-	return send_as("PUT", k, "/v1/billing/auto-recharge", body);
-}
-
-/* Waits up to 10 s until sql (with param) answers want. Returns the last
- * answer. */
-static long long wait_sql(const char *sql, const char *param, long long want)
-{
-	long long v = -1;
-
-	for (int i = 0; i < 100 && (v = pg_num(sql, param)) != want; i++)
-		usleep(100 * 1000);
-	return v;
+	return set_auto_recharge(k, body);
 }
 
 /* Takes balance micros (a whole workspace's spending) with an operator's
@@ -380,6 +364,27 @@ static long spend(const char *id, const char *amount)
 	return out != NULL ? 0 : -1;
 }
 
+/* Makes workspace name paying with pm, its auto-recharge (5.00, 10.00)
+ * turned on below the threshold, and waits until its auto payment is in
+ * state (a constant); writes its key, id and the payment's id. Returns
+ * how many PaymentIntents the stand-in had made before. */
+static long auto_started(const char *name, const char *pm, const char *state, char k[128],
+    char id[64], char pid[64])
+{
+	char sql[200];
+	long intents;
+
+	CU_ASSERT_EQUAL_FATAL(make_workspace(name, k, 128, id, 64), 0);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, pm), 200);
+	intents = stripe_count("payment_intents");
+	CU_ASSERT_EQUAL_FATAL(set_auto(k, "5.00", "10.00", 3), 200);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM payments WHERE workspace_id = $1 AND "
+	    "kind = 'auto' AND state = '%s'", state);
+	CU_ASSERT_EQUAL(pg_wait(sql, id, 1), 1);
+	newest_payment(id, "auto", pid, 64);
+	return intents;
+}
+
 /* Issue 14, defect 2: once a PaymentIntent is known it is only retrieved,
  * never created again, however long a bank debit stays processing and
  * however long after Stripe forgot the idempotency key. */
@@ -388,18 +393,10 @@ static void test_never_a_second_intent(void)
 	char k[128], id[64], pid[64], pi[64], state[32];
 	long intents, retrieves;
 
-	CU_ASSERT_EQUAL_FATAL(make_workspace("SlowDebit", k, sizeof(k), id, sizeof(id)), 0);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_processing"), 200);
-	intents = stripe_count("payment_intents");
 	/* below the threshold: an auto payment, left processing by the bank */
-	CU_ASSERT_EQUAL_FATAL(set_auto(k, "5.00", "10.00", 3), 200);
-	CU_ASSERT_EQUAL(wait_sql("SELECT count(*) FROM payments WHERE workspace_id = $1 AND "
-	    "stripe_payment_intent IS NOT NULL", id, 1), 1);
-	newest_payment(id, "auto", pid, sizeof(pid));
+	intents = auto_started("SlowDebit", "pm_card_processing", "processing", k, id, pid);
 	intent_of_payment(pid, pi, sizeof(pi));
 	CU_ASSERT_EQUAL(stripe_count("payment_intents"), intents + 1);
-	payment_state(pid, state, sizeof(state));
-	CU_ASSERT_STRING_EQUAL(state, "processing");
 	/* days go by: each resolver run only retrieves it */
 	for (int day = 0; day < 3; day++) {
 		retrieves = stripe_count("retrieves");
@@ -437,32 +434,20 @@ static void test_timed_out_create(void)
 	long intents;
 
 	/* found again by its Stripe idempotency key within 24 h */
-	CU_ASSERT_EQUAL_FATAL(make_workspace("TimedOut", k, sizeof(k), id, sizeof(id)), 0);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_timeout"), 200);
-	intents = stripe_count("payment_intents");
-	CU_ASSERT_EQUAL_FATAL(set_auto(k, "5.00", "10.00", 3), 200);
-	CU_ASSERT_EQUAL(wait_sql("SELECT count(*) FROM payments WHERE workspace_id = $1 AND "
-	    "state = 'unknown'", id, 1), 1);
-	newest_payment(id, "auto", pid, sizeof(pid));
+	intents = auto_started("TimedOut", "pm_card_timeout", "unknown", k, id, pid);
 	CU_ASSERT_EQUAL(stripe_count("payment_intents"), intents + 1);
 	CU_ASSERT_EQUAL(balance(id), 3000000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
 	    "'failed'", id), 0);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);   /* ignored: the key wins */
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);   /* ignored: the key wins */
 	resolve_payments(id);
 	payment_state(pid, state, sizeof(state));
 	CU_ASSERT_STRING_EQUAL(state, "succeeded");
 	CU_ASSERT_EQUAL(balance(id), 13000000);
 	CU_ASSERT_EQUAL(stripe_count("payment_intents"), intents + 1);
 	/* found by its metadata after Stripe forgot the key */
-	CU_ASSERT_EQUAL_FATAL(make_workspace("TimedOutLong", k, sizeof(k), id, sizeof(id)), 0);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_timeout"), 200);
-	intents = stripe_count("payment_intents");
-	CU_ASSERT_EQUAL_FATAL(set_auto(k, "5.00", "10.00", 3), 200);
-	CU_ASSERT_EQUAL(wait_sql("SELECT count(*) FROM payments WHERE workspace_id = $1 AND "
-	    "state = 'unknown'", id, 1), 1);
-	newest_payment(id, "auto", pid, sizeof(pid));
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
+	intents = auto_started("TimedOutLong", "pm_card_timeout", "unknown", k, id, pid);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
 	stripe_advance(25 * 3600);
 	age_payments(id, 25);
 	resolve_payments(id);
@@ -484,7 +469,7 @@ static void test_succeeded_never_thrown_away(void)
 	char *out;
 
 	CU_ASSERT_EQUAL_FATAL(make_workspace("LateAnswer", k, sizeof(k), id, sizeof(id)), 0);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_timeout"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_timeout"), 200);
 	CU_ASSERT_EQUAL(recharge(k, "late-1", "10.00", &r), 503);
 	http_free(&r);
 	newest_payment(id, "manual", pid, sizeof(pid));
@@ -569,7 +554,7 @@ static void test_refunds_and_disputes(void)
 	struct json_object *ev;
 
 	CU_ASSERT_EQUAL_FATAL(make_workspace("Refunded", k, sizeof(k), id, sizeof(id)), 0);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
 	CU_ASSERT_EQUAL_FATAL(recharge(k, "refund-1", "20.00", &r), 200);
 	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent"));
 	http_free(&r);
@@ -591,7 +576,7 @@ static void test_refunds_and_disputes(void)
 	CU_ASSERT_EQUAL(pg_num("SELECT -sum(amount_micros) FROM ledger WHERE workspace_id = $1 AND "
 	    "type = 'refund'", id), 5000000);
 	/* a partial refund that arrives before the success */
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_processing"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_processing"), 200);
 	CU_ASSERT_EQUAL_FATAL(recharge(k, "refund-2", "10.00", &r), 202);
 	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent"));
 	http_free(&r);
@@ -606,7 +591,7 @@ static void test_refunds_and_disputes(void)
 	CU_ASSERT_EQUAL(deliver_newest(pi, "charge.refunded"), 200);
 	CU_ASSERT_EQUAL(balance(id), 24000000);
 	/* a dispute of 20.00 when only 4.00 is left: 4.00 taken, 16.00 owed */
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
 	CU_ASSERT_EQUAL_FATAL(recharge(k, "dispute-1", "20.00", &r), 200);
 	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent"));
 	http_free(&r);
@@ -649,6 +634,16 @@ static void test_refunds_and_disputes(void)
 	books_balance();
 }
 
+/* Makes workspace id's failed auto-recharge due again now. */
+static void retry_due_now(const char *id)
+{
+	char *v = pg_value("UPDATE auto_recharge SET next_attempt_at = now() - interval '1 second'"
+	    " WHERE workspace_id = $1::uuid RETURNING 1", id);
+
+	CU_ASSERT_PTR_NOT_NULL(v);
+	free(v);
+}
+
 struct charger {
 	const char *key;
 	int index;
@@ -683,22 +678,22 @@ static void test_auto_recharge_whenever_below(void)
 
 	/* turned on below the threshold: recharged at once */
 	CU_ASSERT_EQUAL_FATAL(make_workspace("AutoBelow", k, sizeof(k), id, sizeof(id)), 0);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
 	CU_ASSERT_EQUAL_FATAL(set_auto(k, "5.00", "10.00", 3), 200);
-	CU_ASSERT_EQUAL(wait_sql("SELECT balance_micros FROM workspaces WHERE id = $1", id,
+	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id,
 	    13000000), 13000000);
 	/* a declined attempt; then every request is refused; once the retry
 	 * is due, a refused request brings it about */
 	CU_ASSERT_EQUAL_FATAL(make_workspace("AutoRefused", k, sizeof(k), id, sizeof(id)), 0);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_chargeDeclined"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_chargeDeclined"), 200);
 	CU_ASSERT_EQUAL_FATAL(set_auto(k, "2.00", "10.00", 5), 200);
 	CU_ASSERT_EQUAL(spend(id, "3.00"), 0);
 	x[0] = (struct charger){ k, 0, 0 };
 	charge_run(&x[0]);
 	CU_ASSERT_EQUAL(x[0].status, 402);
-	CU_ASSERT_EQUAL(wait_sql("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
+	CU_ASSERT_EQUAL(pg_wait("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
 	    "'failed'", id, 1), 1);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_visa"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
 	x[0] = (struct charger){ k, 1, 0 };
 	charge_run(&x[0]);                 /* not due yet: refused, nothing tried */
 	CU_ASSERT_EQUAL(x[0].status, 402);
@@ -706,34 +701,20 @@ static void test_auto_recharge_whenever_below(void)
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1", id), 1);
 	CU_ASSERT(pg_num("SELECT count(*) FROM auto_recharge WHERE workspace_id = $1 AND "
 	    "next_attempt_at > now()", id) == 1);
-	{
-		PGconn *pg = pg_connect();
-		const char *p[] = { id };
-		PGresult *res = PQexecParams(pg, "UPDATE auto_recharge SET next_attempt_at = now() - "
-		    "interval '1 second' WHERE workspace_id = $1::uuid", 1, NULL, p, NULL, NULL, 0);
-		PQclear(res);
-		PQfinish(pg);
-	}
+	retry_due_now(id);
 	x[0] = (struct charger){ k, 2, 0 };
 	charge_run(&x[0]);
 	CU_ASSERT_EQUAL(x[0].status, 402);
-	CU_ASSERT_EQUAL(wait_sql("SELECT balance_micros FROM workspaces WHERE id = $1", id,
+	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id,
 	    10000000), 10000000);
 	/* concurrent charges after a failed attempt: one open auto payment */
 	CU_ASSERT_EQUAL_FATAL(make_workspace("AutoRace", k, sizeof(k), id, sizeof(id)), 0);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_chargeDeclined"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_chargeDeclined"), 200);
 	CU_ASSERT_EQUAL_FATAL(set_auto(k, "5.00", "10.00", 50), 200);
-	CU_ASSERT_EQUAL(wait_sql("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
+	CU_ASSERT_EQUAL(pg_wait("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
 	    "'failed'", id, 1), 1);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_processing"), 200);
-	{
-		PGconn *pg = pg_connect();
-		const char *p[] = { id };
-		PGresult *res = PQexecParams(pg, "UPDATE auto_recharge SET next_attempt_at = now() - "
-		    "interval '1 second' WHERE workspace_id = $1::uuid", 1, NULL, p, NULL, NULL, 0);
-		PQclear(res);
-		PQfinish(pg);
-	}
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_processing"), 200);
+	retry_due_now(id);
 	for (int i = 0; i < 20; i++) {
 		x[i] = (struct charger){ k, 100 + i, 0 };
 		pthread_create(&t[i], NULL, charge_run, &x[i]);
@@ -758,7 +739,7 @@ static void test_lifecycle_states(void)
 	struct http_response r;
 
 	CU_ASSERT_EQUAL_FATAL(make_workspace("Lifecycle", k, sizeof(k), id, sizeof(id)), 0);
-	CU_ASSERT_EQUAL_FATAL(set_method(k, "pm_card_requiresAction"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_requiresAction"), 200);
 	CU_ASSERT_EQUAL_FATAL(recharge(k, "action-1", "10.00", &r), 202);
 	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent"));
 	snprintf(pid, sizeof(pid), "%s", http_json_str(&r, "payment_id"));
@@ -787,6 +768,252 @@ static void test_lifecycle_states(void)
 	books_balance();
 }
 
+/* --- recharges, webhooks and auto-recharge, as they were first built ---- */
+
+/* The same, made by the official stripe npm package. Returns 0 or -1. */
+static int stripe_sign_npm(const char *payload, const char *secret, long long t, char *out,
+    size_t outsz)
+{
+	const char *dir = getenv("DRAGOMAN_NPM_DIR");
+	char file[] = "/tmp/dragoman-payload-XXXXXX", cmd[1024];
+	FILE *f, *p;
+	int fd = mkstemp(file), ok = 0;
+
+	if (fd < 0 || dir == NULL)
+		return -1;
+	f = fdopen(fd, "w");
+	fputs(payload, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "node '%s/stripe-sign.cjs' '%s' '%s' %lld", dir, file, secret, t);
+	if ((p = popen(cmd, "r")) != NULL) {
+		ok = fgets(out, (int)outsz, p) != NULL;
+		ok = pclose(p) == 0 && ok;
+	}
+	unlink(file);
+	return ok ? 0 : -1;
+}
+
+/* POSTs a webhook with the header sig (NULL: none). Returns the status. */
+static long webhook(const char *payload, const char *sig)
+{
+	char h[512];
+	const char *hs[] = { "Content-Type: application/json", sig ? h : NULL, NULL };
+	struct http_response r;
+	long st;
+
+	snprintf(h, sizeof(h), "Stripe-Signature: %s", sig ? sig : "");
+	st = http_request("POST", "/v1/billing/webhooks/stripe", hs, payload, strlen(payload), &r);
+	http_free(&r);
+	return st;
+}
+
+/* Recharges through Stripe: credited once, retries replay, declines say
+ * so and change nothing. */
+static void test_recharge(void)
+{
+	char k[128], id[64], idem[64];
+	struct http_response r, r2;
+	long calls;
+
+	CU_ASSERT_EQUAL_FATAL(make_workspace("Payer", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r0", "{\"amount\":\"10.00\"}", &r), 409);
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
+	calls = stripe_count("payment_intents");
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", NULL, "{\"amount\":\"10.00\"}", &r), 400);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r1", "{\"amount\":\"0.50\"}", &r), 400);
+	http_free(&r);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r2", "{\"amount\":\"10.001\"}", &r), 400);
+	http_free(&r);
+	snprintf(idem, sizeof(idem), "recharge-%ld", (long)getpid());
+	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", idem, "{\"amount\":\"10.00\"}",
+	    &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "state"), "succeeded");
+	CU_ASSERT_EQUAL(balance_of_key(k), 13000000);
+	CU_ASSERT_EQUAL(stripe_count("payment_intents"), calls + 1);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", idem, "{\"amount\":\"10.00\"}", &r2), 200);
+	CU_ASSERT_STRING_EQUAL(r2.body, r.body);
+	CU_ASSERT_EQUAL(balance_of_key(k), 13000000);
+	CU_ASSERT_EQUAL(stripe_count("payment_intents"), calls + 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'credit'", id), 1);
+	http_free(&r);
+	http_free(&r2);
+	/* declined */
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_chargeDeclined"), 200);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "declined-1", "{\"amount\":\"5.00\"}",
+	    &r), 402);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"), "urn:dragoman:problem:payment-declined");
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "declined"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of_key(k), 13000000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
+	    "'failed'", id), 1);
+}
+
+/* A recharge Stripe leaves processing is credited by its webhook, once,
+ * however often and in whatever order the events come. */
+static void test_webhooks(void)
+{
+	char k[128], id[64], pi[64], payload[1024], sig[512], npm_sig[512];
+	struct http_response r;
+	long long now = (long long)time(NULL), events;
+
+	CU_ASSERT_EQUAL_FATAL(make_workspace("Webhooked", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_processing"), 200);
+	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", "slow-1", "{\"amount\":\"20.00\"}",
+	    &r), 202);
+	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent"));
+	http_free(&r);
+	CU_ASSERT_EQUAL(balance_of_key(k), 3000000);
+	snprintf(payload, sizeof(payload), "{\"id\":\"evt_ok_%s\",\"object\":\"event\",\"type\":"
+	    "\"payment_intent.succeeded\",\"data\":{\"object\":{\"id\":\"%s\",\"object\":"
+	    "\"payment_intent\",\"status\":\"succeeded\"}}}", pi, pi);
+	events = pg_num("SELECT count(*) FROM stripe_events", NULL);
+	/* refused before anything is written */
+	stripe_sign(payload, "whsec_wrong", now, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 400);
+	stripe_sign(payload, "whsec_fixture", now - 400, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 400);
+	stripe_sign(payload, "whsec_fixture", now + 400, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 400);
+	CU_ASSERT_EQUAL(webhook(payload, NULL), 400);
+	CU_ASSERT_EQUAL(webhook(payload, "t=abc,v1=zz"), 400);
+	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
+	{
+		char flipped[1024];
+		snprintf(flipped, sizeof(flipped), "%s", payload);
+		flipped[strlen(flipped) - 3] ^= 1;
+		CU_ASSERT_EQUAL(webhook(flipped, sig), 400);
+	}
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM stripe_events", NULL), events);
+	CU_ASSERT_EQUAL(balance_of_key(k), 3000000);
+	/* the official package's signature, with a wrong v1 before the right one */
+	CU_ASSERT_EQUAL_FATAL(stripe_sign_npm(payload, "whsec_fixture", now, npm_sig,
+	    sizeof(npm_sig)), 0);
+	CU_ASSERT_STRING_EQUAL(npm_sig, sig);
+	{
+		char several[600];
+		snprintf(several, sizeof(several), "t=%lld,v1=%064d,%s", now, 0, strchr(npm_sig, ',') + 1);
+		CU_ASSERT_EQUAL(webhook(payload, several), 200);
+	}
+	CU_ASSERT_EQUAL(balance_of_key(k), 23000000);
+	/* the same event again, and another event for the same payment */
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	snprintf(payload, sizeof(payload), "{\"id\":\"evt_again_%s\",\"object\":\"event\",\"type\":"
+	    "\"payment_intent.succeeded\",\"data\":{\"object\":{\"id\":\"%s\"}}}", pi, pi);
+	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	CU_ASSERT_EQUAL(balance_of_key(k), 23000000);
+	/* a refund of 3.00 takes it back once */
+	snprintf(payload, sizeof(payload), "{\"id\":\"evt_refund_%s\",\"object\":\"event\",\"type\":"
+	    "\"charge.refunded\",\"data\":{\"object\":{\"id\":\"ch_%s\",\"object\":\"charge\","
+	    "\"payment_intent\":\"%s\",\"amount_refunded\":300}}}", pi, pi, pi);
+	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	CU_ASSERT_EQUAL(balance_of_key(k), 20000000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'refund'", id), 1);
+	/* out of order: refunded before it succeeded is never credited */
+	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", "slow-2", "{\"amount\":\"7.00\"}",
+	    &r), 202);
+	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent"));
+	http_free(&r);
+	snprintf(payload, sizeof(payload), "{\"id\":\"evt_r2_%s\",\"type\":\"charge.refunded\","
+	    "\"data\":{\"object\":{\"id\":\"ch_%s\",\"payment_intent\":\"%s\",\"amount_refunded\":700}}}",
+	    pi, pi, pi);
+	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	snprintf(payload, sizeof(payload), "{\"id\":\"evt_s2_%s\",\"type\":\"payment_intent.succeeded\","
+	    "\"data\":{\"object\":{\"id\":\"%s\"}}}", pi, pi);
+	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
+	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
+	CU_ASSERT_EQUAL(balance_of_key(k), 20000000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM workspaces w WHERE balance_micros <> "
+	    "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)", NULL), 0);
+}
+
+/* 20 workers' charges cross the threshold at once: exactly one recharge,
+ * made after the responses, credited once; a declined one is shown in the
+ * balance with the next attempt. */
+static void test_auto_recharge(void)
+{
+	char k[128], id[64], args[160];
+	struct charger x[20];
+	pthread_t t[20];
+	struct http_response r;
+	struct json_object *ar, *v;
+
+	CU_ASSERT_EQUAL_FATAL(make_workspace("Auto", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(args, sizeof(args), "billing cap %s 100", id);
+	free(admin_run(args));
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
+	CU_ASSERT_EQUAL(set_auto_recharge(k, "{\"enabled\":true,\"threshold\":\"2.50\",\"amount\":\"0.10\"}"), 400);
+	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k, "{\"enabled\":true,\"threshold\":\"2.50\",\"amount\":"
+	    "\"10.00\",\"max_per_day\":3}"), 200);
+	for (int i = 0; i < 20; i++) {
+		x[i] = (struct charger){ k, i, 0 };
+		pthread_create(&t[i], NULL, charge_run, &x[i]);
+	}
+	for (int i = 0; i < 20; i++) {
+		pthread_join(t[i], NULL);
+		CU_ASSERT_EQUAL(x[i].status, 200);
+	}
+	/* 3.00 - 20 x 0.10 + 10.00, once the one recharge has run */
+	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id, 11000000),
+	    11000000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
+	    "'auto'", id), 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
+	    "'credit'", id), 1);
+	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/balance", k, &r), 200);
+	CU_ASSERT(json_object_object_get_ex(r.json, "auto_recharge", &ar) && ar != NULL &&
+	    json_object_object_get_ex(ar, "last_state", &v) &&
+	    strcmp(json_object_get_string(v), "succeeded") == 0);
+	http_free(&r);
+	/* declined: recorded, shown, retried later rather than at once */
+	CU_ASSERT_EQUAL_FATAL(make_workspace("AutoDeclined", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_chargeDeclined"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k, "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
+	    "\"5.00\"}"), 200);
+	x[0] = (struct charger){ k, 100, 0 };
+	charge_run(&x[0]);
+	CU_ASSERT_EQUAL(x[0].status, 200);
+	CU_ASSERT_EQUAL(pg_wait("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
+	    "'failed'", id, 1), 1);
+	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/balance", k, &r), 200);
+	CU_ASSERT(json_object_object_get_ex(r.json, "auto_recharge", &ar) && ar != NULL &&
+	    json_object_object_get_ex(ar, "last_error", &v) && v != NULL &&
+	    strstr(json_object_get_string(v), "declined") != NULL &&
+	    json_object_object_get_ex(ar, "next_attempt_at", &v) && v != NULL);
+	http_free(&r);
+	x[1] = (struct charger){ k, 101, 0 };
+	charge_run(&x[1]);
+	usleep(300 * 1000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1", id), 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id), 2800000);
+	/* the day's limit: a second crossing the same day makes no payment */
+	CU_ASSERT_EQUAL_FATAL(make_workspace("AutoLimited", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k, "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
+	    "\"1.00\",\"max_per_day\":1}"), 200);
+	x[2] = (struct charger){ k, 200, 0 };
+	charge_run(&x[2]);                  /* 2.90: crossed, +1.00 */
+	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id, 3900000),
+	    3900000);
+	for (int i = 0; i < 10; i++) {     /* back to 2.90: crossed again */
+		x[3] = (struct charger){ k, 201 + i, 0 };
+		charge_run(&x[3]);
+		CU_ASSERT_EQUAL(x[3].status, 200);
+	}
+	usleep(300 * 1000);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
+	    "'auto'", id), 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id), 2900000);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -801,6 +1028,9 @@ int main(void)
 		{ "defect 5: auto-recharge whenever below the threshold, one at a time",
 		  test_auto_recharge_whenever_below },
 		{ "requires_action, payment_failed, canceled", test_lifecycle_states },
+		{ "recharge through Stripe: once, replayed, declined", test_recharge },
+		{ "Stripe webhooks: signatures, duplicates, order, refunds", test_webhooks },
+		{ "auto-recharge: one per crossing, after the response", test_auto_recharge },
 		{ NULL, NULL }
 	};
 

@@ -418,23 +418,6 @@ static void check_object_level(const struct route *rt, const char *path)
 
 /* --- principals: none is made above its maker (issue 14, defect 9) ------- */
 
-/* Returns 1 when the "scopes" array of r holds exactly the comma-separated
- * names of want, in order. */
-static int scopes_are(const struct http_response *r, const char *want)
-{
-	struct json_object *a;
-	char got[128] = "";
-	size_t n = 0;
-
-	if (r->json == NULL || !json_object_object_get_ex(r->json, "scopes", &a) ||
-	    !json_object_is_type(a, json_type_array))
-		return 0;
-	for (size_t i = 0; i < json_object_array_length(a); i++)
-		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s%s", i ? "," : "",
-		    json_object_get_string(json_object_array_get_idx(a, i)));
-	return strcmp(got, want) == 0;
-}
-
 /* Returns the status of method path with credential k and body (NULL:
  * none); when made is not NULL and the answer is 201, copies its "key"
  * member into made (128 bytes). */
@@ -499,10 +482,10 @@ static void climb_users_create(const struct route *rt, const char *path)
 	ok = call_as("POST", path, narrow_a, USER_BODY("wide@security.test",
 	    ",\"role\":\"admin\",\"scopes\":[\"reports\"]"), NULL) == 403;
 	ok &= request_as("POST", path, narrow_a, USER_BODY("narrow2@security.test",
-	    ",\"role\":\"admin\""), &r) == 201 && scopes_are(&r, "translate");
+	    ",\"role\":\"admin\""), &r) == 201 && http_json_strings_are(&r, "scopes", "translate");
 	http_free(&r);
 	ok &= request_as("POST", path, narrow_token, USER_BODY("narrow3@security.test", ""), &r)
-	    == 201 && scopes_are(&r, "translate");
+	    == 201 && http_json_strings_are(&r, "scopes", "translate");
 	http_free(&r);
 	ok &= call_as("POST", path, capped_a, USER_BODY("capped@security.test",
 	    ",\"role\":\"admin\""), NULL) == 403;
