@@ -127,36 +127,65 @@ void check_step(struct world *w)
 	PQclear(res);
 }
 
+/* Compares payment row i of res (PAYMENT_COLUMNS) with the model's rp. */
+static void payment_row(struct world *w, const PGresult *res, int i, const struct ref_pay *rp)
+{
+	const char *want_pi = rp->linked ? w->m->in[rp->intent].id : "";
+	const char *state = PQgetvalue(res, i, 1), *pi = PQgetvalue(res, i, 3);
+	int credited = atoi(PQgetvalue(res, i, 2)), saved = w->check_ws;
+	long long refunded = atoll(PQgetvalue(res, i, 4));
+
+	w->check_ws = rp->ws;
+	world_expect(w, strcmp(state, ref_pstate_name(rp->state)) == 0 && credited == rp->credited &&
+	    strcmp(pi, want_pi) == 0 && (!credited || refunded == rp->refunded), "model == database",
+	    "payment %s (workspace %d, key k%d, %lld): state %s credited %d PaymentIntent '%s' "
+	    "refunded %lld; the model says %s %d '%s' %lld", rp->id, rp->ws, rp->key, rp->amount,
+	    state, credited, pi, refunded, ref_pstate_name(rp->state), rp->credited, want_pi,
+	    rp->refunded);
+	w->check_ws = saved;
+}
+
+#define PAYMENT_COLUMNS "id, state, (credited_at IS NOT NULL)::int, " \
+	"coalesce(stripe_payment_intent, ''), refunded_micros"
+
 void check_payment(struct world *w, int p)
 {
 	const struct ref_pay *rp = &w->m->pay[p];
 	const char *params[] = { rp->id };
-	const char *want_pi = rp->linked ? w->m->in[rp->intent].id : "";
 	PGresult *res;
-
-	int saved = w->check_ws;
 
 	if (rp->id[0] == '\0')
 		return;   /* no answer named it yet */
-	w->check_ws = rp->ws;
-	res = world_sql(w, "SELECT state, (credited_at IS NOT NULL)::int, "
-	    "coalesce(stripe_payment_intent, ''), refunded_micros FROM payments WHERE id = $1::uuid",
-	    1, params);
+	res = world_sql(w, "SELECT " PAYMENT_COLUMNS " FROM payments WHERE id = $1::uuid", 1, params);
 	if (world_expect(w, res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
 	    PQntuples(res) == 1, "model == database", "payment %s (workspace %d, key k%d) is not "
-	    "in the database", rp->id, rp->ws, rp->key)) {
-		const char *state = PQgetvalue(res, 0, 0), *pi = PQgetvalue(res, 0, 2);
-		int credited = atoi(PQgetvalue(res, 0, 1));
-		long long refunded = atoll(PQgetvalue(res, 0, 3));
-		world_expect(w, strcmp(state, ref_pstate_name(rp->state)) == 0 &&
-		    credited == rp->credited && strcmp(pi, want_pi) == 0 &&
-		    (!credited || refunded == rp->refunded), "model == database", "payment %s "
-		    "(workspace %d, key k%d, %lld): state %s credited %d PaymentIntent '%s' refunded "
-		    "%lld; the model says %s %d '%s' %lld", rp->id, rp->ws, rp->key, rp->amount,
-		    state, credited, pi, refunded, ref_pstate_name(rp->state), rp->credited, want_pi,
-		    rp->refunded);
+	    "in the database", rp->id, rp->ws, rp->key))
+		payment_row(w, res, 0, rp);
+	PQclear(res);
+}
+
+void check_payments(struct world *w)
+{
+	const char *p[] = WS_PARAMS(w);
+	PGresult *res = world_sql(w, "SELECT " PAYMENT_COLUMNS " FROM payments WHERE workspace_id IN "
+	    WS_IN, 3, p);
+	int known = 0;
+
+	if (!world_expect(w, res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK, "database",
+	    "payments cannot be read")) {
+		PQclear(res);
+		return;
 	}
-	w->check_ws = saved;
+	for (int i = 0; i < w->m->npay; i++)
+		known += w->m->pay[i].id[0] != '\0';
+	world_expect(w, PQntuples(res) == known, "model == database", "the database has %d "
+	    "payments of the run, the model %d", PQntuples(res), known);
+	for (int i = 0; i < PQntuples(res); i++) {
+		int rp = ref_pay_by_id(w->m, PQgetvalue(res, i, 0));
+		if (world_expect(w, rp >= 0, "model == database", "payment %s is not the model's",
+		    PQgetvalue(res, i, 0)))
+			payment_row(w, res, i, &w->m->pay[rp]);
+	}
 	PQclear(res);
 }
 
@@ -237,8 +266,7 @@ void check_quiescent(struct world *w)
 {
 	check_step(w);
 	check_books(w);
-	for (int i = 0; i < w->m->npay; i++)
-		check_payment(w, i);
+	check_payments(w);
 	check_intents(w);
 	check_money_in(w);
 }

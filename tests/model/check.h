@@ -16,6 +16,10 @@ void check_step(struct world *w);
  * whether credited, its PaymentIntent, what was refunded of it. */
 void check_payment(struct world *w, int p);
 
+/* Every payment of the run is in the server as the model says, and none
+ * other. */
+void check_payments(struct world *w);
+
 /* At a quiescent point: the same over the whole ledger, every payment as
  * the model says, every PaymentIntent that succeeded at Stripe credited
  * exactly once (and no other), and the money Stripe kept equal to the

@@ -473,8 +473,7 @@ int op_resolve(struct world *w, const struct op *o)
 	if (ops_sync_events(w, &made) == 0)
 		world_expect(w, made == 0, "one PaymentIntent per payment", "%s: Stripe made %d "
 		    "PaymentIntents", w->desc, made);
-	for (int i = 0; i < w->m->npay; i++)
-		check_payment(w, i);
+	check_payments(w);
 	return 0;
 }
 
