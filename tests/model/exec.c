@@ -40,6 +40,23 @@ int world_expect(struct world *w, int ok, const char *kind, const char *fmt, ...
 	return 0;
 }
 
+/* Drops PostgreSQL's notices (a crash's "terminating connection"). */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* Returns a new connection to the stack's database that keeps quiet. */
+static PGconn *connect_quiet(void)
+{
+	PGconn *pg = pg_connect();
+
+	if (pg != NULL)
+		PQsetNoticeProcessor(pg, quiet, NULL);
+	return pg;
+}
+
 PGresult *world_sql(struct world *w, const char *sql, int n, const char *const *params)
 {
 	PGresult *res = NULL;
@@ -47,7 +64,7 @@ PGresult *world_sql(struct world *w, const char *sql, int n, const char *const *
 	for (int attempt = 0; attempt < 20; attempt++) {
 		if (w->pg == NULL || PQstatus(w->pg) != CONNECTION_OK) {
 			PQfinish(w->pg);
-			w->pg = pg_connect();
+			w->pg = connect_quiet();
 		}
 		res = PQexecParams(w->pg, sql, n, NULL, params, NULL, NULL, 0);
 		if (PQstatus(w->pg) == CONNECTION_OK)
@@ -97,7 +114,7 @@ int world_open(struct world *w)
 
 	memset(w, 0, sizeof(*w));
 	model_avoid = getenv("MODEL_NO_AVOID") == NULL || getenv("MODEL_NO_AVOID")[0] == '\0';
-	w->pg = pg_connect();
+	w->pg = connect_quiet();
 	if (PQstatus(w->pg) != CONNECTION_OK) {
 		fprintf(stderr, "model: PostgreSQL: %s", PQerrorMessage(w->pg));
 		return -1;
