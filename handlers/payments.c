@@ -162,7 +162,7 @@ static enum problem auto_put(struct worker *w, struct request *r, struct reply *
 		return PROBLEM_UNAVAILABLE;
 	}
 	/* already below: recharge now, after the response */
-	if (f[A_ENABLED].num && payments_queue_due(w, r->ident.workspace_id, r->request_id) < 0)
+	if (f[A_ENABLED].num && payments_queue_due(w, r->ident.workspace_id, r->request_id, 0) < 0)
 		log_msg(LOG_LEVEL_WARN, "workspace %s: auto-recharge not queued", r->ident.workspace_id);
 	o = json_object_new_object();
 	json_object_object_add(o, "enabled", json_object_new_boolean((int)f[A_ENABLED].num));

@@ -108,12 +108,14 @@ static enum problem reserve_credit(struct worker *w, const char *workspace_id, l
 	return refusal(w, workspace_id, amount, rp);
 }
 
-/* A request refused for want of credit brings about an auto-recharge that
- * is due (the refused request is the only one that may come). Returns p. */
+/* A request refused for want of amount micros of credit brings about an
+ * auto-recharge that is due (the refused request may be the only one that
+ * comes). Returns p. */
 static enum problem refused(struct worker *w, const char *workspace_id, const char *request_id,
-    enum problem p)
+    long long amount, enum problem p)
 {
-	if (p == PROBLEM_INSUFFICIENT_CREDITS && payments_queue_due(w, workspace_id, request_id) < 0)
+	if (p == PROBLEM_INSUFFICIENT_CREDITS &&
+	    payments_queue_due(w, workspace_id, request_id, amount) < 0)
 		log_msg(LOG_LEVEL_WARN, "workspace %s: auto-recharge not queued", workspace_id);
 	return p;
 }
@@ -122,7 +124,7 @@ enum problem billing_reserve(struct worker *w, const char *workspace_id, long lo
     const char *request_id, const char *owner, const char *idem, char hold_id[UUID_STR_LEN + 1],
     struct reply *rp)
 {
-	return refused(w, workspace_id, request_id,
+	return refused(w, workspace_id, request_id, amount,
 	    reserve_credit(w, workspace_id, amount, request_id, owner, idem, NULL, 0, hold_id, rp));
 }
 
@@ -207,7 +209,7 @@ enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, l
 		(void)db_command(w->db, "ROLLBACK");
 	}
 	return p == PROBLEM_KEY_QUOTA ? quota_refusal(w, key_id, quota, characters, rp)
-	    : refused(w, workspace_id, request_id, p);
+	    : refused(w, workspace_id, request_id, amount, p);
 }
 
 long billing_release_all_expired(struct worker *w)

@@ -262,7 +262,10 @@ void db_close(struct db *db)
 int db_command(struct db *db, const char *sql)
 {
 	PGresult *res = db_exec_script(db, sql);
-	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	/* COMMIT of a transaction that an error aborted "succeeds" as
+	 * ROLLBACK: nothing was committed */
+	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK &&
+	    !(strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "COMMIT") != 0);
 
 	PQclear(res);
 	return ok ? 0 : -1;

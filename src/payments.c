@@ -23,8 +23,9 @@ struct payment {
 	char expires_at[40];
 	char error[256];
 	long long amount;            /* micros */
-	int expired;                 /* past expires_at: never created again */
+	int expired;                 /* past expires_at: looked up, never created */
 	int credited;
+	int attempted;               /* a create call was sent for it */
 };
 
 /* Runs statement s with params; returns 0 when it ran (rows or not),
@@ -68,6 +69,7 @@ static int payment_load(struct worker *w, const char *id, struct payment *p)
 		p->credited = db_num(res, 0, 6) == 1;
 		snprintf(p->expires_at, sizeof(p->expires_at), "%s", PQgetvalue(res, 0, 7));
 		snprintf(p->error, sizeof(p->error), "%s", PQgetvalue(res, 0, 8));
+		p->attempted = db_num(res, 0, 9) == 1;
 	}
 	PQclear(res);
 	return rc;
@@ -120,7 +122,7 @@ static int payment_credit(struct worker *w, const struct payment *p, const char 
 		    pi);
 		if (strcmp(p->kind, "auto") == 0) {
 			const char *p2[] = { p->workspace_id };
-			(void)run(w, STMT_AUTO_RECHARGE_OK, p2, NULL, 0);
+			return run(w, STMT_AUTO_RECHARGE_OK, p2, NULL, 0);
 		}
 	}
 	return 0;
@@ -153,6 +155,7 @@ static int payment_apply(struct worker *w, struct payment *p, const struct strip
 	case STRIPE_CANCELED:
 		return payment_mark(w, p, "canceled", res->message);
 	case STRIPE_NOT_FOUND:
+	case STRIPE_REFUSED:         /* of a create call: payment_drive() */
 	case STRIPE_FAILED:
 		break;
 	}
@@ -209,7 +212,10 @@ static int payment_drive(struct worker *w, struct payment *p, int may_create,
 	if (p->pi[0] != '\0') {
 		(void)stripe_retrieve(w, p->pi, request_id, &res);
 		rc = payment_apply(w, p, &res, balance);
+	} else if (p->expired && !p->attempted) {
+		rc = payment_mark(w, p, "expired", "it was never sent to Stripe");
 	} else if (p->expired) {
+		/* no create call in its last hour: Stripe's search has caught up */
 		if (stripe_find_payment(w, p->id, request_id, &res) == STRIPE_NOT_FOUND)
 			rc = payment_mark(w, p, "expired", "no PaymentIntent was made for it");
 		else
@@ -218,7 +224,9 @@ static int payment_drive(struct worker *w, struct payment *p, int may_create,
 		int c = payment_create(w, p, request_id, &res);
 		if (c < 0)
 			return -1;
-		if (c == 0 && res.outcome == STRIPE_FAILED && res.pi[0] == '\0') {
+		if (c == 0 && res.outcome == STRIPE_REFUSED)
+			rc = payment_mark(w, p, "failed", res.message);
+		else if (c == 0 && res.outcome == STRIPE_FAILED && res.pi[0] == '\0') {
 			log_msg(LOG_LEVEL_WARN, "payment %s: %s", p->id, res.message);
 			rc = payment_mark(w, p, "unknown", res.message);
 		} else if (c == 0)
@@ -329,13 +337,15 @@ static int keep_unmatched(struct worker *w, const char *id, const char *type,
 }
 
 /* Finds the payment of PaymentIntent pi, or else of the payment id in
- * metadata (payment_id, NULL: none) when it has no PaymentIntent yet,
- * into p, and locks it (with its workspace) for the caller's
+ * metadata (payment_id, NULL: none) when it has no PaymentIntent yet, was
+ * sent to Stripe and for the same customer (NULL: not known), into p, and
+ * locks it (with its workspace) for the caller's
  * transaction. Returns 0, 1 when none matches, -1 on a database failure. */
 static int payment_find(struct worker *w, const char *pi, const char *payment_id,
-    struct payment *p)
+    const char *customer, struct payment *p)
 {
-	const char *params[] = { pi != NULL ? pi : "", payment_id != NULL ? payment_id : "" };
+	const char *params[] = { pi != NULL ? pi : "", payment_id != NULL ? payment_id : "",
+	    customer != NULL ? customer : "" };
 	char id[40] = "";
 	const char *lock[] = { id };
 
@@ -366,7 +376,7 @@ static int apply_intent(struct worker *w, const char *id, const char *type,
 
 	memset(&res, 0, sizeof(res));
 	stripe_read_intent(obj, &res);
-	rc = payment_find(w, res.pi, provider_json_str(obj, "metadata", "payment_id"), &p);
+	rc = payment_find(w, res.pi, res.payment_id, res.customer, &p);
 	if (rc < 0)
 		return -1;
 	*matched = rc == 0;
@@ -385,6 +395,31 @@ static int apply_intent(struct worker *w, const char *id, const char *type,
 	return payment_apply(w, &p, &res, &balance);
 }
 
+/* A refund or dispute names PaymentIntent pi that no payment knows yet
+ * (the create call's answer was lost, and its success has not come):
+ * Stripe is asked for it, and its metadata finds the payment, which is
+ * linked to it. Returns as payment_find(); -1 too when Stripe did not
+ * answer (then Stripe delivers the event again). */
+static int payment_of_unknown_intent(struct worker *w, const char *pi, struct payment *p)
+{
+	struct stripe_result res;
+	int rc;
+
+	if (stripe_retrieve(w, pi, pi, &res) == STRIPE_NOT_FOUND || (res.outcome != STRIPE_FAILED &&
+	    res.payment_id[0] == '\0'))
+		return 1;
+	if (res.outcome == STRIPE_FAILED || res.outcome == STRIPE_REFUSED)
+		return -1;
+	rc = payment_find(w, res.pi, res.payment_id, res.customer, p);
+	if (rc == 0 && p->pi[0] == '\0') {
+		const char *params[] = { p->id, res.pi };
+		if (run(w, STMT_PAYMENT_SET_INTENT, params, NULL, 0) < 0)
+			return -1;
+		snprintf(p->pi, sizeof(p->pi), "%s", res.pi);
+	}
+	return rc;
+}
+
 /* charge.refunded (obj a Charge) and charge.dispute.* (obj a Dispute).
  * Sets *matched. Returns 0 or -1. */
 static int apply_charge(struct worker *w, const char *id, const char *type,
@@ -401,7 +436,9 @@ static int apply_charge(struct worker *w, const char *id, const char *type,
 
 	if (pi == NULL || cents < 0 || (!refund && (dispute == NULL || status == NULL)))
 		return 0;
-	rc = payment_find(w, pi, NULL, &p);
+	rc = payment_find(w, pi, NULL, NULL, &p);
+	if (rc == 1)
+		rc = payment_of_unknown_intent(w, pi, &p);
 	if (rc < 0)
 		return -1;
 	*matched = rc == 0;
@@ -416,7 +453,13 @@ static int apply_charge(struct worker *w, const char *id, const char *type,
 	if (cents == 0)
 		return 0;
 	const char *params[] = { dispute, p.id, micros, status };
-	return run(w, STMT_PAYMENT_DISPUTE, params, NULL, 0);
+	char ours[8] = "";
+	if (run(w, STMT_PAYMENT_DISPUTE, params, ours, sizeof(ours)) < 0)
+		return -1;
+	if (strcmp(ours, "t") == 0)
+		return 0;
+	*matched = 0;
+	return keep_unmatched(w, id, type, obj, pi, -1, "the dispute belongs to another payment");
 }
 
 /* Applies the event's effect inside the caller's transaction. Returns 0
@@ -510,9 +553,13 @@ long payments_resolve(struct worker *w, long older_s)
 	return n;
 }
 
-long payments_queue_due(struct worker *w, const char *workspace_id, const char *request_id)
+long payments_queue_due(struct worker *w, const char *workspace_id, const char *request_id,
+    long long needed)
 {
-	const char *params[] = { workspace_id, request_id };
+	char n[24];
+	const char *params[] = { workspace_id, request_id, n };
+
+	snprintf(n, sizeof(n), "%lld", needed);
 	char id[40] = "";
 
 	if (run(w, STMT_AUTO_RECHARGE_DUE, params, id, sizeof(id)) < 0)

@@ -58,10 +58,12 @@ int payments_run_auto(struct worker *w, const char *payment_id);
  * the database failed. */
 long payments_resolve(struct worker *w, long older_s);
 
-/* Queues an auto payment of workspace_id when one is due (its balance is
- * under the threshold, no auto payment is open, a failed one's retry time
- * has come) to run after the response (w->after_response). Returns 1
- * queued, 0 none due, -1 database failure. */
-long payments_queue_due(struct worker *w, const char *workspace_id, const char *request_id);
+/* Queues an auto payment of workspace_id when one is due (what it has not
+ * reserved, less needed micros that a refused request wanted, is under the
+ * threshold; no auto payment is open; a failed one's retry time has come)
+ * to run after the response (w->after_response). Returns 1 queued, 0 none
+ * due, -1 database failure. */
+long payments_queue_due(struct worker *w, const char *workspace_id, const char *request_id,
+    long long needed);
 
 #endif

@@ -604,22 +604,25 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " ON CONFLICT (workspace_id, idempotency_key) DO UPDATE SET updated_at = now()"
 	    " RETURNING id, state, coalesce(stripe_payment_intent, ''), amount_micros", 5, 0 },
 	/* payment $1: workspace, kind, state, PaymentIntent ('' none), amount,
-	 * whether it has expired, credited, expires_at, error ('' none) */
+	 * whether it has expired, credited, expires_at, error ('' none),
+	 * whether it was sent to Stripe */
 	[STMT_PAYMENT_GET] = { "payment_get",
 	    "SELECT workspace_id, kind, state, coalesce(stripe_payment_intent, ''), amount_micros,"
 	    " (now() >= expires_at)::int, (credited_at IS NOT NULL)::int,"
-	    " to_json(expires_at)#>>'{}', coalesce(error, '')"
+	    " to_json(expires_at)#>>'{}', coalesce(error, ''), (stripe_attempted_at IS NOT NULL)::int"
 	    " FROM payments WHERE id = $1::uuid", 1, 1 },
 	/* payment $1 is about to be sent to Stripe (created) with customer $2
 	 * and payment method $3: the first ones stay the payment's. No row:
-	 * it must not be created (it has a PaymentIntent, was credited, or
-	 * has expired). Returns the customer and payment method to send. */
+	 * it must not be created (it has a PaymentIntent, was credited, or is
+	 * in the hour before its expiry, when only a lookup may follow).
+	 * Returns the customer and payment method to send. */
 	[STMT_PAYMENT_ATTEMPT] = { "payment_attempt",
 	    "UPDATE payments SET stripe_attempted_at = coalesce(stripe_attempted_at, now()),"
 	    " stripe_customer = coalesce(stripe_customer, $2),"
 	    " stripe_payment_method = coalesce(stripe_payment_method, $3), updated_at = now()"
 	    " WHERE id = $1::uuid AND stripe_payment_intent IS NULL AND credited_at IS NULL"
-	    " AND now() < expires_at RETURNING stripe_customer, stripe_payment_method", 3, 0 },
+	    " AND now() < expires_at - interval '1 hour'"
+	    " RETURNING stripe_customer, stripe_payment_method", 3, 0 },
 	[STMT_PAYMENT_SET_INTENT] = { "payment_set_intent",
 	    "UPDATE payments SET stripe_payment_intent = $2, updated_at = now()"
 	    " WHERE id = $1::uuid AND stripe_payment_intent IS NULL", 2, 0 },
@@ -640,17 +643,21 @@ static const struct stmt_def defs[STMT__MAX] = {
 	/* payment $1 refunded $2 micros in all so far */
 	[STMT_PAYMENT_REFUNDED] = { "payment_refunded",
 	    "SELECT payment_refunded($1::uuid, $2::bigint)", 2, 0 },
-	/* dispute $1 of payment $2 for $3 micros is in Stripe's status $4 */
+	/* dispute $1 of payment $2 for $3 micros is in Stripe's status $4:
+	 * 't', or 'f' when the dispute is another payment's */
 	[STMT_PAYMENT_DISPUTE] = { "payment_dispute",
 	    "SELECT payment_dispute($1, $2::uuid, $3::bigint, $4)", 4, 0 },
 	/* the payment of PaymentIntent $1, or else the payment $2 (the
-	 * PaymentIntent's metadata) when it has no PaymentIntent yet: id,
-	 * amount, kind, workspace, its PaymentIntent ('' none) */
+	 * PaymentIntent's metadata) when it has no PaymentIntent yet, was sent
+	 * to Stripe, and for customer $3 ('': not known): id, amount, kind,
+	 * workspace, its PaymentIntent ('' none) */
 	[STMT_PAYMENT_FIND] = { "payment_find",
 	    "SELECT id, amount_micros, kind, workspace_id, coalesce(stripe_payment_intent, '')"
 	    " FROM payments WHERE stripe_payment_intent = $1"
-	    " OR (stripe_payment_intent IS NULL AND id::text = $2)"
-	    " ORDER BY stripe_payment_intent IS NULL LIMIT 1", 2, 0 },
+	    " OR (stripe_payment_intent IS NULL AND id::text = $2"
+	    "  AND stripe_attempted_at IS NOT NULL"
+	    "  AND ($3 = '' OR stripe_customer IS NULL OR stripe_customer = $3))"
+	    " ORDER BY stripe_payment_intent IS NULL LIMIT 1", 3, 0 },
 	/* open payments (pending, processing, unknown) untouched for $1
 	 * seconds, oldest first: id */
 	[STMT_PAYMENTS_OPEN] = { "payments_open",
@@ -710,11 +717,12 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_AUTO_RECHARGE_OK] = { "auto_recharge_ok",
 	    "UPDATE auto_recharge SET next_attempt_at = NULL WHERE workspace_id = $1::uuid", 1, 0 },
 	/* queues an auto payment for workspace $1 when one is due (request
-	 * $2): auto_recharge_queue() in db/migrations/0022. Returns its id
-	 * (NULL: none) */
+	 * $2, which wanted $3 micros more than there is, or 0):
+	 * auto_recharge_queue() in db/migrations/0022. Returns its id (NULL:
+	 * none) */
 	[STMT_AUTO_RECHARGE_DUE] = { "auto_recharge_due",
-	    "SELECT auto_recharge_queue(id, balance_micros, $2) FROM workspaces"
-	    " WHERE id = $1::uuid", 2, 0 },
+	    "SELECT auto_recharge_queue(id, balance_micros - reserved_micros - $3::bigint, $2)"
+	    " FROM workspaces WHERE id = $1::uuid", 3, 0 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

@@ -87,8 +87,12 @@ void stripe_read_intent(struct json_object *pi_obj, struct stripe_result *out)
 	const char *why = provider_json_str(pi_obj, "last_payment_error", "message");
 
 	const char *id = provider_json_str(pi_obj, "id", NULL);
+	const char *payment_id = provider_json_str(pi_obj, "metadata", "payment_id");
+	const char *customer = provider_json_str(pi_obj, "customer", NULL);
 
 	snprintf(out->pi, sizeof(out->pi), "%s", id != NULL ? id : "");
+	snprintf(out->payment_id, sizeof(out->payment_id), "%s", payment_id != NULL ? payment_id : "");
+	snprintf(out->customer, sizeof(out->customer), "%s", customer != NULL ? customer : "");
 	out->outcome = stripe_status_outcome(status);
 	out->amount_cents = -1;
 	if ((json_object_object_get_ex(pi_obj, "amount_received", &v) && json_object_get_int64(v) > 0) ||
@@ -98,6 +102,19 @@ void stripe_read_intent(struct json_object *pi_obj, struct stripe_result *out)
 		snprintf(out->message, sizeof(out->message), "%s", why);
 	else
 		snprintf(out->message, sizeof(out->message), "payment %s", status != NULL ? status : "?");
+}
+
+/* Returns 1 when an error answer of status and type says that Stripe
+ * refused the request itself, so that nothing can have been charged: a
+ * 400/401/403/404 of the request's own making. An idempotency_error
+ * (the key was used before: something may have been charged), a 409
+ * (the same key in flight), 429 and 5xx are not. */
+static int refused(long status, const char *type)
+{
+	if (type == NULL || (status != 400 && status != 401 && status != 403 && status != 404))
+		return 0;
+	return strcmp(type, "invalid_request_error") == 0 ||
+	    strcmp(type, "authentication_error") == 0 || strcmp(type, "permission_error") == 0;
 }
 
 /* Reads Stripe's answer r (a PaymentIntent, or an error) into out. */
@@ -118,7 +135,10 @@ static void read_answer(const struct http_reply *r, struct stripe_result *out)
 		snprintf(out->message, sizeof(out->message), "%s", msg != NULL ? msg : "declined");
 		out->outcome = type != NULL && strcmp(type, "card_error") == 0 ? STRIPE_DECLINED
 		    : r->status == 404 && code != NULL && strcmp(code, "resource_missing") == 0
-		    ? STRIPE_NOT_FOUND : STRIPE_FAILED;
+		    ? STRIPE_NOT_FOUND : refused(r->status, type) ? STRIPE_REFUSED : STRIPE_FAILED;
+		if (type != NULL && strcmp(type, "authentication_error") == 0)
+			snprintf(out->message, sizeof(out->message), "payments are misconfigured on this "
+			    "server (Stripe refused its key); nothing was charged");
 	} else
 		snprintf(out->message, sizeof(out->message), "unexpected answer from Stripe (HTTP %ld)",
 		    r->status);

@@ -27,6 +27,9 @@ enum stripe_outcome {
 	                                *message says why */
 	STRIPE_CANCELED,             /* the PaymentIntent was canceled */
 	STRIPE_NOT_FOUND,            /* (retrieve, search) no such PaymentIntent */
+	STRIPE_REFUSED,              /* (create) Stripe refused the request itself
+	                                (invalid_request_error, authentication):
+	                                nothing was charged; *message says why */
 	STRIPE_FAILED                /* no answer, or not one we understand:
 	                                it may or may not have charged */
 };
@@ -36,6 +39,8 @@ struct stripe_result {
 	enum stripe_outcome outcome;
 	char pi[64];                 /* its id ("" when none is known) */
 	long long amount_cents;      /* amount_received, else amount; -1 unknown */
+	char payment_id[40];         /* its metadata[payment_id] ("": none) */
+	char customer[64];           /* its customer ("": none) */
 	char message[256];           /* why, for people */
 };
 
