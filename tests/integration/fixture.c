@@ -183,9 +183,9 @@ pid_t listener_pid(void)
 	return pid;
 }
 
-/* Kills every dragoman worker of this stack with SIGKILL (not the
- * --listen master). Returns how many. */
-int kill_workers(void)
+/* Sends sig to every dragoman worker of this stack (not the --listen
+ * master). Returns how many. */
+int signal_workers(int sig)
 {
 	char bin[512], path[300], cmd[1024];
 	pid_t master = listener_pid();
@@ -204,7 +204,7 @@ int kill_workers(void)
 		size_t k = fread(cmd, 1, sizeof(cmd) - 1, f);
 		cmd[k] = '\0';
 		fclose(f);
-		if (strcmp(cmd, bin) == 0 && kill(atoi(de->d_name), SIGKILL) == 0)
+		if (strcmp(cmd, bin) == 0 && kill(atoi(de->d_name), sig) == 0)
 			n++;
 	}
 	if (d != NULL)
@@ -212,6 +212,10 @@ int kill_workers(void)
 	return n;
 }
 
+int kill_workers(void)
+{
+	return signal_workers(SIGKILL);
+}
 
 int wait_for_service(void)
 {

@@ -58,6 +58,10 @@ int fixture_state(const char *env, const char *member, char *out, size_t outsz);
 /* Returns the --listen master's pid, or 0 when this setup has none. */
 pid_t listener_pid(void);
 
+/* Sends sig to every dragoman worker of this stack (not the --listen
+ * master). Returns how many. */
+int signal_workers(int sig);
+
 /* Kills every dragoman worker of this stack with SIGKILL (not the
  * --listen master). Returns how many. */
 int kill_workers(void);
