@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/billing.h"
-#include "../src/db.h"
-#include "../src/idempotency.h"
-#include "../src/money.h"
-#include "../src/reply.h"
-#include "../src/worker.h"
+#include "billing/billing.h"
+#include "billing/idempotency.h"
+#include "core/money.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "store/db.h"
 #include "handlers.h"
 
 /* Returns 1 when s is a UUID in its canonical text form. */

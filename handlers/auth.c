@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../src/db.h"
-#include "../src/log.h"
-#include "../src/password.h"
-#include "../src/principal.h"
-#include "../src/reply.h"
-#include "../src/session.h"
-#include "../src/worker.h"
+#include "accounts/password.h"
+#include "accounts/principal.h"
+#include "accounts/session.h"
+#include "core/log.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "store/db.h"
 #include "handlers.h"
 
 /* 200 {"access_token","token_type","expires_in","refresh_token"}. */

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/billing.h"
-#include "../src/db.h"
-#include "../src/money.h"
-#include "../src/pricing.h"
-#include "../src/reply.h"
-#include "../src/worker.h"
+#include "billing/billing.h"
+#include "core/money.h"
+#include "core/pricing.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "store/db.h"
 #include "handlers.h"
 
 /* Returns a JSON string for s, or JSON null when s is "". */

@@ -3,9 +3,9 @@
 
 #include <stdio.h>
 
-#include "../src/reply.h"
-#include "../src/tcache.h"
-#include "../src/worker.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "translate/tcache.h"
 #include "handlers.h"
 
 enum { Q_HOURS };

@@ -16,14 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/db.h"
-#include "../src/html.h"
-#include "../src/langcode.h"
-#include "../src/provider.h"
-#include "../src/reply.h"
-#include "../src/translation.h"
-#include "../src/utf8.h"
-#include "../src/worker.h"
+#include "core/html.h"
+#include "core/reply.h"
+#include "core/utf8.h"
+#include "proc/worker.h"
+#include "store/db.h"
+#include "translate/langcode.h"
+#include "translate/provider.h"
+#include "translate/translation.h"
 #include "handlers.h"
 
 /* no workspace limit in characters exists before billing caps do */

@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/detect.h"
-#include "../src/langcode.h"
-#include "../src/reply.h"
-#include "../src/translation.h"
-#include "../src/utf8.h"
-#include "../src/worker.h"
+#include "core/reply.h"
+#include "core/utf8.h"
+#include "proc/worker.h"
+#include "translate/detect.h"
+#include "translate/langcode.h"
+#include "translate/translation.h"
 #include "handlers.h"
 
 enum { F_Q, F_SOURCE, F_TARGET, F_FORMAT, F_KEY, F_OTHERS };

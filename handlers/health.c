@@ -6,11 +6,11 @@
 
 #include <time.h>
 
-#include "../src/breaker.h"
-#include "../src/clock.h"
-#include "../src/provider.h"
-#include "../src/reply.h"
-#include "../src/worker.h"
+#include "core/clock.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "translate/breaker.h"
+#include "translate/provider.h"
 #include "handlers.h"
 
 /* Returns {"status":"up"|"down","latency_ms":n} for one dependency. */

@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../src/apikey.h"
-#include "../src/auth.h"
-#include "../src/db.h"
-#include "../src/log.h"
-#include "../src/principal.h"
-#include "../src/reply.h"
-#include "../src/worker.h"
+#include "accounts/apikey.h"
+#include "accounts/auth.h"
+#include "accounts/principal.h"
+#include "core/log.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "store/db.h"
 #include "handlers.h"
 
 enum { F_NAME, F_ROLE, F_SCOPES, F_QUOTA };

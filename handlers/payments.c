@@ -7,13 +7,13 @@
 #include <string.h>
 #include <time.h>
 
-#include "../src/db.h"
-#include "../src/log.h"
-#include "../src/money.h"
-#include "../src/payments.h"
-#include "../src/reply.h"
-#include "../src/stripe.h"
-#include "../src/worker.h"
+#include "billing/payments.h"
+#include "billing/stripe.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "store/db.h"
 #include "handlers.h"
 
 enum { M_CUSTOMER, M_METHOD };

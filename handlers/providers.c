@@ -6,12 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../src/credentials.h"
-#include "../src/db.h"
-#include "../src/provider.h"
-#include "../src/reply.h"
-#include "../src/secrets.h"
-#include "../src/worker.h"
+#include "accounts/credentials.h"
+#include "accounts/secrets.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "store/db.h"
+#include "translate/provider.h"
 #include "handlers.h"
 
 /* Returns the provider named by the path's capture when it takes a

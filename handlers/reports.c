@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/csv.h"
-#include "../src/db.h"
-#include "../src/money.h"
-#include "../src/reply.h"
-#include "../src/report.h"
-#include "../src/worker.h"
-#include "../src/workspace.h"
+#include "accounts/workspace.h"
+#include "core/csv.h"
+#include "core/money.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "reports/report.h"
+#include "store/db.h"
 #include "handlers.h"
 
 /* group_by=hour covers at most this many days */

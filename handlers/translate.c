@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/detect.h"
-#include "../src/provider.h"
-#include "../src/reply.h"
-#include "../src/translation.h"
-#include "../src/utf8.h"
-#include "../src/worker.h"
+#include "core/reply.h"
+#include "core/utf8.h"
+#include "proc/worker.h"
+#include "translate/detect.h"
+#include "translate/provider.h"
+#include "translate/translation.h"
 #include "handlers.h"
 
 enum { F_TEXT, F_TEXTS, F_TARGET, F_SOURCE, F_FORMAT, F_CONTEXT, F_PROVIDER };
@@ -190,10 +190,10 @@ done:
 static int compare_pairs(const void *a, const void *b)
 {
 	struct json_object *x = *(struct json_object *const *)a, *y = *(struct json_object *const *)b;
-	int c = strcmp(provider_json_str(x, "source", NULL), provider_json_str(y, "source", NULL));
+	int c = strcmp(json_str(x, "source", NULL), json_str(y, "source", NULL));
 
-	return c != 0 ? c : strcmp(provider_json_str(x, "target", NULL),
-	    provider_json_str(y, "target", NULL));
+	return c != 0 ? c : strcmp(json_str(x, "target", NULL),
+	    json_str(y, "target", NULL));
 }
 
 /* 200 {"pairs":[{"source","target","providers"}],"languages":[...]}:

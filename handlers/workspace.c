@@ -3,10 +3,10 @@
 
 #include <stdio.h>
 
-#include "../src/provider.h"
-#include "../src/reply.h"
-#include "../src/worker.h"
-#include "../src/workspace.h"
+#include "accounts/workspace.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "translate/provider.h"
 #include "handlers.h"
 
 /* 200 with the workspace and the calling key. */

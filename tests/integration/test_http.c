@@ -16,7 +16,7 @@
 #include <libpq-fe.h>
 
 #include "../unit/cu_run.h"
-#include "clock.h"
+#include "core/clock.h"
 #include "fixture.h"
 #include "http.h"
 

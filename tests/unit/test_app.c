@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "server/app.h"
 #include "cu_run.h"
-#include "reply.h"
+#include "core/reply.h"
 
 /* --- test routes ---------------------------------------------------- */
 

@@ -1,4 +1,4 @@
-/* The problem table (src/problem.c) and the web servers' own problem+json
+/* The problem table (src/core/problem.c) and the web servers' own problem+json
  * documents (httpd-conf/errors/NNN.json) that the templates map their
  * errors to: each document is RFC 9457 with dragoman's type scheme, and a
  * type that dragoman answers too keeps dragoman's title and status, so a
@@ -14,7 +14,7 @@
 #include <json-c/json.h>
 
 #include "cu_run.h"
-#include "problem.h"
+#include "core/problem.h"
 
 #define TYPE_PREFIX "urn:dragoman:problem:"
 

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "cu_run.h"
-#include "reply.h"
-#include "router.h"
+#include "core/reply.h"
+#include "core/router.h"
 
 static enum problem h(struct worker *w, struct request *r, struct reply *rp)
 {

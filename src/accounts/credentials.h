@@ -1,0 +1,43 @@
+/* Workspaces' own provider credentials, sealed at rest (src/accounts/secrets.c).
+ * Workers read them only when they are about to call that provider; the
+ * sealed form is cached in memcached, never the plain key. */
+#ifndef DRAGOMAN_CREDENTIALS_H
+#define DRAGOMAN_CREDENTIALS_H
+
+#include <stddef.h>
+
+#include "core/problem.h"
+
+struct worker;
+
+/* Writes workspace_id's own key for provider into out (outsz bytes).
+ * Returns 1 when it has one, 0 when it has none, -1 when it cannot be
+ * read (database down, its master key not loaded, or tampered with;
+ * logged). */
+int credentials_get(struct worker *w, const char *workspace_id, const char *provider,
+    char *out, size_t outsz);
+
+/* Seals and stores secret as workspace_id's key for provider, writing
+ * its update time into updated_at (40 bytes). Returns PROBLEM_NONE,
+ * PROBLEM_UNAVAILABLE (no master key, database down) or PROBLEM_INTERNAL. */
+enum problem credentials_put(struct worker *w, const char *workspace_id, const char *provider,
+    const char *secret, char *updated_at);
+
+/* Removes workspace_id's key for provider. Returns PROBLEM_NONE,
+ * PROBLEM_NOT_FOUND or PROBLEM_UNAVAILABLE. */
+enum problem credentials_delete(struct worker *w, const char *workspace_id,
+    const char *provider);
+
+/* Writes the additional data a sealed credential is bound to into out. */
+void credentials_aad(const char *workspace_id, const char *provider, char *out, size_t outsz);
+
+/* Forgets the cached sealed credential (after a change). */
+void credentials_forget(struct worker *w, const char *workspace_id, const char *provider);
+
+/* Hex-decodes the sealed parts read from PostgreSQL or memcached into s.
+ * Returns 0 or -1. */
+struct sealed;
+int credentials_sealed_parse(const char *key_id, const char *nonce_hex, const char *data_hex,
+    struct sealed *s);
+
+#endif
