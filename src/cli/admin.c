@@ -178,7 +178,7 @@ static int cmd_restore(struct admin *a)
 
 	if (a->verify == NULL) {
 		fprintf(stderr, "dragoman-admin: restore: only --verify FILE is offered; restore a "
-		    "backup with pg_restore (see the README)\n");
+		    "backup with pg_restore (see operations.md in the documentation)\n");
 		return 2;
 	}
 	rc = backup_verify(a->cfg->database_url, a->verify, stdout, err, sizeof(err));

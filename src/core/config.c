@@ -33,73 +33,152 @@ struct key_spec {
 	int required;
 	const char *def;
 	long min, max;
+	const char *doc;   /* one line for dragoman.conf(5) */
 };
 
 #define OFF(f) offsetof(struct config, f)
 static const struct key_spec keys[] = {
-	{ "database_url", KEY_STRING, OFF(database_url), 1, NULL, 0, 0 },
-	{ "memcached_servers", KEY_STRING, OFF(memcached_servers), 1, NULL, 0, 0 },
-	{ "max_body_bytes", KEY_LONG, OFF(max_body_bytes), 0, "1048576", 1, 64L << 20 },
-	{ "key_cache_ttl", KEY_LONG, OFF(key_cache_ttl), 0, "60", 0, 60 },
-	{ "local_cache_ms", KEY_LONG, OFF(local_cache_ms), 0, "1000", 0, 5000 },
-	{ "db_connect_timeout", KEY_LONG, OFF(db_connect_timeout), 0, "5", 1, 60 },
-	{ "db_statement_timeout_ms", KEY_LONG, OFF(db_statement_timeout_ms), 0, "10000", 1, 600000 },
-	{ "memcached_timeout_ms", KEY_LONG, OFF(memcached_timeout_ms), 0, "250", 1, 10000 },
-	{ "shutdown_timeout", KEY_LONG, OFF(shutdown_timeout), 0, "30", 1, 3600 },
-	{ "log_requests", KEY_BOOL, OFF(log_requests), 0, "on", 0, 1 },
-	{ "providers", KEY_STRING, OFF(providers), 0, "apertium", 0, 0 },
-	{ "apertium_url", KEY_STRING, OFF(apertium_url), 0, "http://127.0.0.1:2737", 0, 0 },
-	{ "libretranslate_url", KEY_STRING, OFF(libretranslate_url), 0, NULL, 0, 0 },
-	{ "libretranslate_api_key", KEY_STRING, OFF(libretranslate_api_key), 0, NULL, 0, 0 },
-	{ "deepl_url", KEY_STRING, OFF(deepl_url), 0, NULL, 0, 0 },
-	{ "deepl_api_key", KEY_STRING, OFF(deepl_api_key), 0, NULL, 0, 0 },
-	{ "google_url", KEY_STRING, OFF(google_url), 0, NULL, 0, 0 },
-	{ "google_api_key", KEY_STRING, OFF(google_api_key), 0, NULL, 0, 0 },
-	{ "openai_url", KEY_STRING, OFF(openai_url), 0, NULL, 0, 0 },
-	{ "openai_api_key", KEY_STRING, OFF(openai_api_key), 0, NULL, 0, 0 },
-	{ "openai_model", KEY_STRING, OFF(openai_model), 0, "gpt-4o-mini", 0, 0 },
+	{ "database_url", KEY_STRING, OFF(database_url), 1, NULL, 0, 0,
+	  "the libpq connection string or URI of the PostgreSQL database" },
+	{ "memcached_servers", KEY_STRING, OFF(memcached_servers), 1, NULL, 0, 0,
+	  "the memcached servers, host:port[,host:port...] (binary protocol, consistent hashing); "
+	  "list them in the same order on every web node" },
+	{ "max_body_bytes", KEY_LONG, OFF(max_body_bytes), 0, "1048576", 1, 64L << 20,
+	  "the largest request body in bytes; a larger one is a 413" },
+	{ "key_cache_ttl", KEY_LONG, OFF(key_cache_ttl), 0, "60", 0, 60,
+	  "seconds a key lookup may be cached, the per-process memo included" },
+	{ "local_cache_ms", KEY_LONG, OFF(local_cache_ms), 0, "1000", 0, 5000,
+	  "milliseconds the per-process memo in front of memcached keeps an entry (key identities, "
+	  "workspaces, small translations)" },
+	{ "db_connect_timeout", KEY_LONG, OFF(db_connect_timeout), 0, "5", 1, 60,
+	  "seconds to wait for a PostgreSQL connection" },
+	{ "db_statement_timeout_ms", KEY_LONG, OFF(db_statement_timeout_ms), 0, "10000", 1, 600000,
+	  "milliseconds a statement may run (the workers' statement_timeout; set it on the role "
+	  "behind pgbouncer)" },
+	{ "memcached_timeout_ms", KEY_LONG, OFF(memcached_timeout_ms), 0, "250", 1, 10000,
+	  "milliseconds memcached may take to connect or answer" },
+	{ "shutdown_timeout", KEY_LONG, OFF(shutdown_timeout), 0, "30", 1, 3600,
+	  "with --listen: seconds the workers get to finish their requests in flight after SIGTERM" },
+	{ "log_requests", KEY_BOOL, OFF(log_requests), 0, "on", 0, 1,
+	  "one JSON line per request on standard error" },
+	{ "providers", KEY_STRING, OFF(providers), 0, "apertium", 0, 0,
+	  "the translation providers, in the order they are tried (apertium, libretranslate, deepl, "
+	  "google, openai; comma-separated)" },
+	{ "apertium_url", KEY_STRING, OFF(apertium_url), 0, "http://127.0.0.1:2737", 0, 0,
+	  "Apertium APy's base URL" },
+	{ "libretranslate_url", KEY_STRING, OFF(libretranslate_url), 0, NULL, 0, 0,
+	  "the LibreTranslate server's base URL (required when providers lists libretranslate)" },
+	{ "libretranslate_api_key", KEY_STRING, OFF(libretranslate_api_key), 0, NULL, 0, 0,
+	  "LibreTranslate's API key" },
+	{ "deepl_url", KEY_STRING, OFF(deepl_url), 0, NULL, 0, 0,
+	  "the DeepL API host; unset: https://api-free.deepl.com for keys ending in :fx, else "
+	  "https://api.deepl.com" },
+	{ "deepl_api_key", KEY_STRING, OFF(deepl_api_key), 0, NULL, 0, 0,
+	  "the DeepL API key (required when providers lists deepl)" },
+	{ "google_url", KEY_STRING, OFF(google_url), 0, NULL, 0, 0,
+	  "the Google Cloud Translation host; unset: https://translation.googleapis.com" },
+	{ "google_api_key", KEY_STRING, OFF(google_api_key), 0, NULL, 0, 0,
+	  "the Google Cloud Translation v2 key, sent as X-Goog-Api-Key, never in the URL (required "
+	  "when providers lists google)" },
+	{ "openai_url", KEY_STRING, OFF(openai_url), 0, NULL, 0, 0,
+	  "the base of an OpenAI-compatible API, e.g. https://api.openai.com/v1 (required when "
+	  "providers lists openai)" },
+	{ "openai_api_key", KEY_STRING, OFF(openai_api_key), 0, NULL, 0, 0,
+	  "the OpenAI-compatible API's key, sent as Authorization: Bearer; may stay unset for a "
+	  "local server" },
+	{ "openai_model", KEY_STRING, OFF(openai_model), 0, "gpt-4o-mini", 0, 0,
+	  "the chat model asked to translate" },
 	{ "openai_languages", KEY_STRING, OFF(openai_languages), 0,
-	  "en,es,fr,de,it,pt,nl,pl,ru,uk,ja,zh,ko,ar,tr,sv,da,fi,nb,cs", 0, 0 },
-	{ "cache_ttl", KEY_LONG, OFF(cache_ttl), 0, "86400", 60, 30L * 86400 },
-	{ "cache_per_workspace", KEY_BOOL, OFF(cache_per_workspace), 0, "off", 0, 1 },
-	{ "prices", KEY_STRING, OFF(prices), 0, DEFAULT_PRICES, 0, 0 },
-	{ "charge_cached", KEY_BOOL, OFF(charge_cached), 0, "off", 0, 1 },
-	{ "hold_ttl_s", KEY_LONG, OFF(hold_ttl_s), 0, "3600", 60, 86400 },
-	{ "idempotency_lease_s", KEY_LONG, OFF(idempotency_lease_s), 0, "60", 1, 3600 },
-	{ "usage_retention_months", KEY_LONG, OFF(usage_retention_months), 0, "0", 0, 1200 },
-	{ "reports_conninfo", KEY_STRING, OFF(reports_conninfo), 0, NULL, 0, 0 },
-	{ "report_max_days", KEY_LONG, OFF(report_max_days), 0, "400", 1, 3660 },
-	{ "stripe_url", KEY_STRING, OFF(stripe_url), 0, NULL, 0, 0 },
-	{ "stripe_secret_key", KEY_STRING, OFF(stripe_secret_key), 0, NULL, 0, 0 },
-	{ "stripe_webhook_secret", KEY_STRING, OFF(stripe_webhook_secret), 0, NULL, 0, 0 },
-	{ "provider_timeout_ms", KEY_LONG, OFF(provider_timeout_ms), 0, "10000", 100, 120000 },
-	{ "translate_max_texts", KEY_LONG, OFF(translate_max_texts), 0, "50", 1, 1000 },
-	{ "translate_max_bytes", KEY_LONG, OFF(translate_max_bytes), 0, "131072", 1, 16L << 20 },
-	{ "breaker_failures", KEY_LONG, OFF(breaker_failures), 0, "5", 1, 1000 },
-	{ "breaker_window_s", KEY_LONG, OFF(breaker_window_s), 0, "30", 1, 3600 },
-	{ "breaker_cooldown_s", KEY_LONG, OFF(breaker_cooldown_s), 0, "30", 1, 3600 },
-	{ "rate_limit_fail_open", KEY_BOOL, OFF(rate_limit_fail_open), 0, "on", 0, 1 },
-	{ "rate_limit_exempt_roles", KEY_STRING, OFF(rate_limit_exempt_roles), 0, "platform", 0, 0 },
-	{ "cors_origins", KEY_STRING, OFF(cors_origins), 0, NULL, 0, 0 },
-	{ "hsts_max_age", KEY_LONG, OFF(hsts_max_age), 0, "31536000", 0, 63072000 },
-	{ "jwt_secret_file", KEY_STRING, OFF(jwt_secret_file), 0, NULL, 0, 0 },
-	{ "master_keys_file", KEY_STRING, OFF(master_keys_file), 0, NULL, 0, 0 },
-	{ "jwt_issuer", KEY_STRING, OFF(jwt_issuer), 0, "dragoman", 0, 0 },
-	{ "jwt_audience", KEY_STRING, OFF(jwt_audience), 0, "dragoman-api", 0, 0 },
-	{ "access_token_ttl", KEY_LONG, OFF(access_token_ttl), 0, "900", 60, 3600 },
-	{ "refresh_token_ttl", KEY_LONG, OFF(refresh_token_ttl), 0, "2592000", 3600, 31536000 },
-	{ "password_log2n", KEY_LONG, OFF(password_log2n), 0, "15", 10, 20 },
-	{ "login_max_failures", KEY_LONG, OFF(login_max_failures), 0, "5", 1, 1000 },
+	  "en,es,fr,de,it,pt,nl,pl,ru,uk,ja,zh,ko,ar,tr,sv,da,fi,nb,cs", 0, 0,
+	  "the languages offered through the OpenAI-compatible API, any pair of them (ISO 639-1, "
+	  "comma-separated)" },
+	{ "cache_ttl", KEY_LONG, OFF(cache_ttl), 0, "86400", 60, 30L * 86400,
+	  "seconds a translation stays in memcached (PostgreSQL keeps it longer)" },
+	{ "cache_per_workspace", KEY_BOOL, OFF(cache_per_workspace), 0, "off", 0, 1,
+	  "cache translations per workspace instead of sharing them between workspaces" },
+	{ "prices", KEY_STRING, OFF(prices), 0, DEFAULT_PRICES, 0, 0,
+	  "the pricing table: model:unit=amount per million units, comma-separated; units "
+	  "characters, tokens, requests; every configured provider needs a characters price" },
+	{ "charge_cached", KEY_BOOL, OFF(charge_cached), 0, "off", 0, 1,
+	  "bill cached texts too, at what their provider charged (reserved, debited and counted in "
+	  "keys' quotas like any other)" },
+	{ "hold_ttl_s", KEY_LONG, OFF(hold_ttl_s), 0, "3600", 60, 86400,
+	  "seconds a credit hold of a worker that died lasts before it is released" },
+	{ "idempotency_lease_s", KEY_LONG, OFF(idempotency_lease_s), 0, "60", 1, 3600,
+	  "seconds a claimed Idempotency-Key waits for its request before a retry may take it over" },
+	{ "usage_retention_months", KEY_LONG, OFF(usage_retention_months), 0, "0", 0, 1200,
+	  "whole months of usage events kept; older month partitions are dropped by dragoman-admin "
+	  "partitions ensure (0: keep all)" },
+	{ "reports_conninfo", KEY_STRING, OFF(reports_conninfo), 0, NULL, 0, 0,
+	  "where reports read, e.g. a hot standby (libpq connection string); unset: database_url" },
+	{ "report_max_days", KEY_LONG, OFF(report_max_days), 0, "400", 1, 3660,
+	  "the longest range a report covers, in days" },
+	{ "stripe_url", KEY_STRING, OFF(stripe_url), 0, NULL, 0, 0,
+	  "Stripe's API host; unset: https://api.stripe.com" },
+	{ "stripe_secret_key", KEY_STRING, OFF(stripe_secret_key), 0, NULL, 0, 0,
+	  "the Stripe secret key; recharges are off without it" },
+	{ "stripe_webhook_secret", KEY_STRING, OFF(stripe_webhook_secret), 0, NULL, 0, 0,
+	  "the Stripe webhook endpoint's signing secret (whsec_...); webhooks are refused without it" },
+	{ "provider_timeout_ms", KEY_LONG, OFF(provider_timeout_ms), 0, "10000", 100, 120000,
+	  "milliseconds one provider call may take" },
+	{ "translate_max_texts", KEY_LONG, OFF(translate_max_texts), 0, "50", 1, 1000,
+	  "the most texts one translation request may carry" },
+	{ "translate_max_bytes", KEY_LONG, OFF(translate_max_bytes), 0, "131072", 1, 16L << 20,
+	  "the most bytes of text one translation request may carry; more is a 413" },
+	{ "breaker_failures", KEY_LONG, OFF(breaker_failures), 0, "5", 1, 1000,
+	  "failures (timeouts, refusals, 5xx) within breaker_window_s that open a provider's "
+	  "circuit breaker" },
+	{ "breaker_window_s", KEY_LONG, OFF(breaker_window_s), 0, "30", 1, 3600,
+	  "seconds the breaker's failures are counted in" },
+	{ "breaker_cooldown_s", KEY_LONG, OFF(breaker_cooldown_s), 0, "30", 1, 3600,
+	  "seconds an open breaker refuses calls before one probe" },
+	{ "rate_limit_fail_open", KEY_BOOL, OFF(rate_limit_fail_open), 0, "on", 0, 1,
+	  "admit requests unlimited when memcached cannot count them (off: 503)" },
+	{ "rate_limit_exempt_roles", KEY_STRING, OFF(rate_limit_exempt_roles), 0, "platform", 0, 0,
+	  "key roles never rate limited (member, admin, owner, platform, comma-separated; or none)" },
+	{ "cors_origins", KEY_STRING, OFF(cors_origins), 0, NULL, 0, 0,
+	  "origins browser pages may call the API from (exact, comma-separated; * for any); unset: "
+	  "no CORS" },
+	{ "hsts_max_age", KEY_LONG, OFF(hsts_max_age), 0, "31536000", 0, 63072000,
+	  "max-age of Strict-Transport-Security on responses over TLS (0: none)" },
+	{ "jwt_secret_file", KEY_STRING, OFF(jwt_secret_file), 0, NULL, 0, 0,
+	  "the file holding the access tokens' HMAC-SHA256 secret (32 bytes or more); unset: no "
+	  "sign-in" },
+	{ "master_keys_file", KEY_STRING, OFF(master_keys_file), 0, NULL, 0, 0,
+	  "the file of master keys (one per line, 64 hex digits; the first seals) that seal "
+	  "workspaces' own provider keys; unset: none can be stored" },
+	{ "jwt_issuer", KEY_STRING, OFF(jwt_issuer), 0, "dragoman", 0, 0,
+	  "the access tokens' iss" },
+	{ "jwt_audience", KEY_STRING, OFF(jwt_audience), 0, "dragoman-api", 0, 0,
+	  "the access tokens' aud" },
+	{ "access_token_ttl", KEY_LONG, OFF(access_token_ttl), 0, "900", 60, 3600,
+	  "seconds an access token lasts" },
+	{ "refresh_token_ttl", KEY_LONG, OFF(refresh_token_ttl), 0, "2592000", 3600, 31536000,
+	  "seconds a session lasts without signing in again" },
+	{ "password_log2n", KEY_LONG, OFF(password_log2n), 0, "15", 10, 20,
+	  "scrypt's cost for new passwords: N = 2^password_log2n" },
+	{ "login_max_failures", KEY_LONG, OFF(login_max_failures), 0, "5", 1, 1000,
+	  "failed sign-ins per account in login_window_s before sign-in answers 429" },
 	{ "login_max_failures_per_address", KEY_LONG, OFF(login_max_failures_per_address), 0, "20",
-	  1, 100000 },
-	{ "login_window_s", KEY_LONG, OFF(login_window_s), 0, "900", 10, 86400 },
-	{ "metrics_allow", KEY_STRING, OFF(metrics_allow), 0, "127.0.0.1 ::1", 0, 0 },
-	{ "metrics_token", KEY_STRING, OFF(metrics_token), 0, NULL, 0, 0 },
-	{ "metrics_flush_ms", KEY_LONG, OFF(metrics_flush_ms), 0, "1000", 10, 60000 },
-	{ "backup_dir", KEY_STRING, OFF(backup_dir), 0, NULL, 0, 0 },
-	{ "backup_keep", KEY_LONG, OFF(backup_keep), 0, "7", 1, 10000 },
-	{ "db_prepared_statements", KEY_BOOL, OFF(db_prepared_statements), 0, "on", 0, 1 },
-	{ "url_prefix", KEY_STRING, OFF(url_prefix), 0, NULL, 0, 0 },
+	  1, 100000,
+	  "failed sign-ins per client address in login_window_s before sign-in answers 429" },
+	{ "login_window_s", KEY_LONG, OFF(login_window_s), 0, "900", 10, 86400,
+	  "seconds failed sign-ins are counted in" },
+	{ "metrics_allow", KEY_STRING, OFF(metrics_allow), 0, "127.0.0.1 ::1", 0, 0,
+	  "addresses and CIDR networks (IPv4 and IPv6, space-separated) that GET /metrics answers" },
+	{ "metrics_token", KEY_STRING, OFF(metrics_token), 0, NULL, 0, 0,
+	  "a token any client may show as Authorization: Bearer to read GET /metrics" },
+	{ "metrics_flush_ms", KEY_LONG, OFF(metrics_flush_ms), 0, "1000", 10, 60000,
+	  "the longest a worker keeps its metric counts before adding them to PostgreSQL" },
+	{ "backup_dir", KEY_STRING, OFF(backup_dir), 0, NULL, 0, 0,
+	  "where dragoman-admin backup writes (or its --dir)" },
+	{ "backup_keep", KEY_LONG, OFF(backup_keep), 0, "7", 1, 10000,
+	  "the newest backups kept in backup_dir (or --keep)" },
+	{ "db_prepared_statements", KEY_BOOL, OFF(db_prepared_statements), 0, "on", 0, 1,
+	  "whether statements are prepared; off behind pgbouncer in transaction mode (every "
+	  "statement then goes unnamed)" },
+	{ "url_prefix", KEY_STRING, OFF(url_prefix), 0, NULL, 0, 0,
+	  "the API's path below the site, e.g. /api (shared hosting); other paths are 404" },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -352,6 +431,22 @@ out:
 	free(text);
 	fclose(f);
 	return cfg;
+}
+
+int config_key_info(size_t i, struct config_key_info *out)
+{
+	static const char *const types[] = { "string", "integer", "boolean" };
+
+	if (i >= NKEYS)
+		return -1;
+	out->name = keys[i].name;
+	out->type = types[keys[i].type];
+	out->required = keys[i].required;
+	out->def = keys[i].def;
+	out->min = keys[i].min;
+	out->max = keys[i].max;
+	out->doc = keys[i].doc;
+	return 0;
 }
 
 void config_free(struct config *cfg)

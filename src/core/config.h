@@ -92,6 +92,21 @@ struct config *config_parse(const char *text, const char *name, char *err,
  * not a string key), borrowed from cfg. */
 const char *config_string(const struct config *cfg, const char *key);
 
+/* One key of the configuration table, as dragoman.conf(5) and
+ * dragoman.fcgi --print-config-keys show it. Every string is static. */
+struct config_key_info {
+	const char *name;
+	const char *type;           /* "string", "integer" or "boolean" */
+	int required;
+	const char *def;            /* the default as a file would say it; NULL: none */
+	long min, max;              /* an integer's accepted range */
+	const char *doc;            /* one line: what the key sets */
+};
+
+/* Fills *out with the i-th key of the table (0 is the first). Returns 0, or
+ * -1 when there is no such key. */
+int config_key_info(size_t i, struct config_key_info *out);
+
 /* Frees cfg and its strings; NULL is allowed. */
 void config_free(struct config *cfg);
 

@@ -26,9 +26,32 @@ static void usage(FILE *f)
 	    "                     [--socket-mode OCTAL] [--pid-file FILE] [--config FILE]\n"
 	    "         run standalone for mod_proxy_fcgi or nginx\n"
 	    "       dragoman.fcgi --check-config [--config FILE]\n"
+	    "       dragoman.fcgi --print-config-keys\n"
+	    "         every configuration key, tab-separated: name, type, minimum,\n"
+	    "         maximum, default, required, description (see dragoman.conf(5))\n"
 	    "       dragoman.fcgi --version\n"
 	    "The configuration file defaults to $DRAGOMAN_CONFIG, else %s.\n",
 	    SYSCONFDIR "/dragoman/dragoman.conf");
+}
+
+/* Writes the configuration key table to f, one key a line, tab-separated:
+ * name, type (string, integer, boolean), minimum and maximum (integers
+ * only, else empty), default (empty when none), "required" or empty, and
+ * the description. The build makes dragoman.conf(5) from it. */
+static void print_config_keys(FILE *f)
+{
+	struct config_key_info k;
+
+	for (size_t i = 0; config_key_info(i, &k) == 0; i++) {
+		int num = strcmp(k.type, "integer") == 0;
+		fprintf(f, "%s\t%s\t", k.name, k.type);
+		if (num)
+			fprintf(f, "%ld\t%ld\t", k.min, k.max);
+		else
+			fputs("\t\t", f);
+		fprintf(f, "%s\t%s\t%s\n", k.def != NULL ? k.def : "", k.required ? "required" : "",
+		    k.doc);
+	}
 }
 
 /* Parses a bounded integer option. Returns 0 or -1. */
@@ -54,6 +77,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "check-config", no_argument, NULL, 'k' },
+		{ "print-config-keys", no_argument, NULL, 'K' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -61,12 +85,13 @@ int main(int argc, char **argv)
 	struct prefork_options po = { NULL, 4, 0660, NULL, NULL };
 	int c, check = 0;
 
-	while ((c = getopt_long(argc, argv, "l:w:m:c:p:kVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:w:m:c:p:kKVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': po.listen = optarg; break;
 		case 'c': po.config_path = optarg; break;
 		case 'p': po.pid_file = optarg; break;
 		case 'k': check = 1; break;
+		case 'K': print_config_keys(stdout); return 0;
 		case 'V': printf("dragoman.fcgi %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		case 'w':
