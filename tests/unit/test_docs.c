@@ -1,7 +1,7 @@
 /* The documentation that mirrors a table in the code, checked against
  * that table so the two cannot drift:
  * - docs/api.md: one row "| `METHOD /pattern` | auth | scope | ... |" per
- *   route of app_routes and none for a route that does not exist; the
+ *   route of handler_routes and none for a route that does not exist; the
  *   auth and scope cells agree with the route; one row
  *   "| `slug` | status | ... |" per problem type of src/problem.c;
  * - dragoman.conf(5), generated into the build tree from the config key
@@ -12,12 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "config.h"
+#include "core/config.h"
+#include "core/identity.h"
+#include "core/problem.h"
+#include "core/router.h"
 #include "cu_run.h"
-#include "identity.h"
-#include "problem.h"
-#include "router.h"
+#include "handlers/routes.h"
 
 #define TYPE_PREFIX "urn:dragoman:problem:"
 #define CELL_MAX 512
@@ -105,10 +105,10 @@ static int row_cell(const char *line, int index, char *out, size_t outsz)
 	return 0;
 }
 
-/* Returns the route of app_routes with method and pattern, or NULL. */
+/* Returns the route of handler_routes with method and pattern, or NULL. */
 static const struct route *route_find(enum http_method method, const char *pattern)
 {
-	for (const struct route *const *t = app_routes; *t != NULL; t++)
+	for (const struct route *const *t = handler_routes; *t != NULL; t++)
 		for (const struct route *rt = *t; rt->pattern != NULL; rt++)
 			if (rt->method == method && strcmp(rt->pattern, pattern) == 0)
 				return rt;
@@ -124,7 +124,7 @@ static void test_every_route_documented(void)
 
 	if (md == NULL)
 		return;
-	for (const struct route *const *t = app_routes; *t != NULL; t++)
+	for (const struct route *const *t = handler_routes; *t != NULL; t++)
 		for (const struct route *rt = *t; rt->pattern != NULL; rt++) {
 			snprintf(prefix, sizeof(prefix), "| `%s %s` |",
 			    http_method_name(rt->method), rt->pattern);
@@ -137,7 +137,7 @@ static void test_every_route_documented(void)
 }
 
 /* Every row of docs/api.md that names a route ("| `METHOD /...` |") names
- * one of app_routes. */
+ * one of handler_routes. */
 static void test_every_documented_route_exists(void)
 {
 	char *md = api_md();
@@ -201,7 +201,7 @@ static void test_route_rows_auth_and_scope(void)
 
 	if (md == NULL)
 		return;
-	for (const struct route *const *t = app_routes; *t != NULL; t++)
+	for (const struct route *const *t = handler_routes; *t != NULL; t++)
 		for (const struct route *rt = *t; rt->pattern != NULL; rt++) {
 			snprintf(prefix, sizeof(prefix), "| `%s %s` |",
 			    http_method_name(rt->method), rt->pattern);
