@@ -153,10 +153,13 @@ static enum problem coupons_post(struct worker *w, struct request *r, struct rep
 }
 
 const struct route admin_routes[] = {
-	{ HTTP_POST, "/v1/admin/workspaces/{id}/credits", credits_post, AUTH_KEY, ROLE_PLATFORM,
-	  BODY_JSON, credit_fields, NULL, "admin.credits", 0,
-	  DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_POST, "/v1/admin/coupons", coupons_post, AUTH_KEY, ROLE_PLATFORM, BODY_JSON,
-	  coupon_fields, NULL, "admin.coupons", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/v1/admin/workspaces/{id}/credits", .handler = credits_post,
+	  .auth = AUTH_KEY, .min_role = ROLE_PLATFORM, .body = BODY_JSON, .fields = credit_fields,
+	  .name = "admin.credits", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_NONE },
+	{ .method = HTTP_POST, .pattern = "/v1/admin/coupons", .handler = coupons_post,
+	  .auth = AUTH_KEY, .min_role = ROLE_PLATFORM, .body = BODY_JSON, .fields = coupon_fields,
+	  .name = "admin.coupons", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

@@ -273,17 +273,23 @@ static enum problem redeem_post(struct worker *w, struct request *r, struct repl
 }
 
 const struct route billing_routes[] = {
-	{ HTTP_POST, "/v1/billing/coupons/redeem", redeem_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  redeem_fields, NULL, "billing.coupon", 0,
-	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_WRITE },
-	{ HTTP_POST, "/v1/billing/usage", usage_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
-	  usage_fields, NULL, "usage", 1, DIALECT_NATIVE, IDEM_REQUIRED, SCOPE_BILLING_WRITE },
-	{ HTTP_GET, "/v1/billing/balance", balance_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "billing.balance", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
-	{ HTTP_GET, "/v1/billing/transactions", transactions_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, transactions_query, "billing.transactions", 0,
-	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
-	{ HTTP_GET, "/v1/billing/pricing", pricing_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "billing.pricing", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/v1/billing/coupons/redeem", .handler = redeem_post,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = redeem_fields,
+	  .name = "billing.coupon", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_POST, .pattern = "/v1/billing/usage", .handler = usage_post, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = usage_fields, .name = "usage",
+	  .metered = 1, .dialect = DIALECT_NATIVE, .idempotency = IDEM_REQUIRED,
+	  .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_GET, .pattern = "/v1/billing/balance", .handler = balance_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "billing.balance",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_BILLING_READ },
+	{ .method = HTTP_GET, .pattern = "/v1/billing/transactions", .handler = transactions_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = transactions_query,
+	  .name = "billing.transactions", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_BILLING_READ },
+	{ .method = HTTP_GET, .pattern = "/v1/billing/pricing", .handler = pricing_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "billing.pricing",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_BILLING_READ },
+	{ .pattern = NULL }
 };

@@ -222,12 +222,16 @@ static enum problem deepl_usage(struct worker *w, struct request *r, struct repl
 }
 
 const struct route compat_deepl_routes[] = {
-	{ HTTP_POST, "/v2/translate", deepl_translate, AUTH_KEY_DEEPL, ROLE_MEMBER,
-	  BODY_FORM_OR_JSON, translate_fields, NULL, "translate.deepl", 1,
-	  DIALECT_DEEPL, IDEM_OPTIONAL, SCOPE_TRANSLATE },
-	{ HTTP_GET, "/v2/languages", deepl_languages, AUTH_KEY_DEEPL, ROLE_MEMBER, BODY_NONE,
-	  NULL, languages_query, "languages.deepl", 0, DIALECT_DEEPL, IDEM_NONE, SCOPE_TRANSLATE },
-	{ HTTP_GET, "/v2/usage", deepl_usage, AUTH_KEY_DEEPL, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "usage.deepl", 0, DIALECT_DEEPL, IDEM_NONE, SCOPE_TRANSLATE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/v2/translate", .handler = deepl_translate,
+	  .auth = AUTH_KEY_DEEPL, .min_role = ROLE_MEMBER, .body = BODY_FORM_OR_JSON,
+	  .fields = translate_fields, .name = "translate.deepl", .metered = 1,
+	  .dialect = DIALECT_DEEPL, .idempotency = IDEM_OPTIONAL, .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_GET, .pattern = "/v2/languages", .handler = deepl_languages,
+	  .auth = AUTH_KEY_DEEPL, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = languages_query,
+	  .name = "languages.deepl", .dialect = DIALECT_DEEPL, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_GET, .pattern = "/v2/usage", .handler = deepl_usage, .auth = AUTH_KEY_DEEPL,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "usage.deepl", .dialect = DIALECT_DEEPL,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_TRANSLATE },
+	{ .pattern = NULL }
 };

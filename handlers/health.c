@@ -83,11 +83,14 @@ static enum problem health_live(struct worker *w, struct request *r, struct repl
 }
 
 const struct route health_routes[] = {
-	{ HTTP_GET, "/v1/health", health_get, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "health", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/v1/health/ready", health_get, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "health.ready", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/v1/health/live", health_live, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "health.live", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_GET, .pattern = "/v1/health", .handler = health_get, .auth = AUTH_NONE,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "health", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/v1/health/ready", .handler = health_get, .auth = AUTH_NONE,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "health.ready",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/v1/health/live", .handler = health_live, .auth = AUTH_NONE,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "health.live", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

@@ -170,11 +170,14 @@ static enum problem keys_delete(struct worker *w, struct request *r, struct repl
 }
 
 const struct route keys_routes[] = {
-	{ HTTP_POST, "/v1/keys", keys_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON, create_fields, NULL,
-	  "keys.create", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/v1/keys", keys_get, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL,
-	  "keys.list", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_DELETE, "/v1/keys/{id}", keys_delete, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL,
-	  "keys.revoke", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/v1/keys", .handler = keys_post, .auth = AUTH_KEY,
+	  .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = create_fields, .name = "keys.create",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/v1/keys", .handler = keys_get, .auth = AUTH_KEY,
+	  .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "keys.list", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_DELETE, .pattern = "/v1/keys/{id}", .handler = keys_delete, .auth = AUTH_KEY,
+	  .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "keys.revoke", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

@@ -83,7 +83,8 @@ static enum problem metrics_get(struct worker *w, struct request *r, struct repl
 }
 
 const struct route metrics_routes[] = {
-	{ HTTP_GET, "/metrics", metrics_get, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "metrics", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_GET, .pattern = "/metrics", .handler = metrics_get, .auth = AUTH_NONE,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "metrics", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

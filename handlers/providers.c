@@ -103,11 +103,15 @@ static enum problem provider_delete(struct worker *w, struct request *r, struct 
 }
 
 const struct route provider_routes[] = {
-	{ HTTP_PUT, "/v1/providers/{name}", provider_put, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  put_fields, NULL, "providers.put", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/v1/providers", providers_get, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL,
-	  "providers.list", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_DELETE, "/v1/providers/{name}", provider_delete, AUTH_KEY, ROLE_ADMIN, BODY_NONE,
-	  NULL, NULL, "providers.delete", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_PUT, .pattern = "/v1/providers/{name}", .handler = provider_put,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = put_fields,
+	  .name = "providers.put", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/v1/providers", .handler = providers_get, .auth = AUTH_KEY,
+	  .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "providers.list",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_DELETE, .pattern = "/v1/providers/{name}", .handler = provider_delete,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "providers.delete",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

@@ -407,16 +407,24 @@ static enum problem analytics_get(struct worker *w, struct request *r, struct re
 }
 
 const struct route report_routes[] = {
-	{ HTTP_GET, "/v1/reports/usage", usage_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, report_query, "reports.usage", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
-	{ HTTP_GET, "/v1/reports/top-users", top_users_get, AUTH_KEY, ROLE_ADMIN, BODY_NONE,
-	  NULL, report_query, "reports.top_users", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
-	{ HTTP_GET, "/v1/reports/language-pairs", pairs_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, report_query, "reports.language_pairs", 0,
-	  DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
-	{ HTTP_GET, "/v1/reports/providers", providers_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, report_query, "reports.providers", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
-	{ HTTP_GET, "/v1/admin/analytics", analytics_get, AUTH_KEY, ROLE_PLATFORM, BODY_NONE,
-	  NULL, report_query, "admin.analytics", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_GET, .pattern = "/v1/reports/usage", .handler = usage_get, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = report_query, .name = "reports.usage",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_REPORTS },
+	{ .method = HTTP_GET, .pattern = "/v1/reports/top-users", .handler = top_users_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_NONE, .query = report_query,
+	  .name = "reports.top_users", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_REPORTS },
+	{ .method = HTTP_GET, .pattern = "/v1/reports/language-pairs", .handler = pairs_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = report_query,
+	  .name = "reports.language_pairs", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_REPORTS },
+	{ .method = HTTP_GET, .pattern = "/v1/reports/providers", .handler = providers_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = report_query,
+	  .name = "reports.providers", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_REPORTS },
+	{ .method = HTTP_GET, .pattern = "/v1/admin/analytics", .handler = analytics_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_PLATFORM, .body = BODY_NONE, .query = report_query,
+	  .name = "admin.analytics", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_REPORTS },
+	{ .pattern = NULL }
 };

@@ -228,11 +228,16 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 }
 
 const struct route translate_routes[] = {
-	{ HTTP_POST, "/v1/translate", translate_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
-	  translate_fields, NULL, "translate", 1, DIALECT_NATIVE, IDEM_OPTIONAL, SCOPE_TRANSLATE },
-	{ HTTP_POST, "/v1/detect", detect_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
-	  detect_fields, NULL, "detect", 1, DIALECT_NATIVE, IDEM_NONE, SCOPE_TRANSLATE },
-	{ HTTP_GET, "/v1/languages", languages_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "languages", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_TRANSLATE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/v1/translate", .handler = translate_post, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = translate_fields, .name = "translate",
+	  .metered = 1, .dialect = DIALECT_NATIVE, .idempotency = IDEM_OPTIONAL,
+	  .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_POST, .pattern = "/v1/detect", .handler = detect_post, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = detect_fields, .name = "detect",
+	  .metered = 1, .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_GET, .pattern = "/v1/languages", .handler = languages_get, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "languages", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_TRANSLATE },
+	{ .pattern = NULL }
 };

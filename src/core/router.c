@@ -69,3 +69,19 @@ void router_allow_string(unsigned mask, char *out, size_t outsz)
 		n += (size_t)w;
 	}
 }
+
+int router_check(const struct route *const *tables, char *err, size_t errsz)
+{
+	for (; tables != NULL && *tables != NULL; tables++)
+		for (const struct route *rt = *tables; rt->pattern != NULL; rt++) {
+			const char *why = rt->handler == NULL ? "no handler" : rt->name == NULL
+			    ? "no name" : rt->auth == AUTH__UNSET ? "no auth (AUTH_NONE for a public "
+			    "route)" : rt->pattern[0] != '/' ? "a pattern that is not a path" : NULL;
+			if (why != NULL) {
+				snprintf(err, errsz, "route %s %s: %s", http_method_name(rt->method),
+				    rt->pattern, why);
+				return -1;
+			}
+		}
+	return 0;
+}

@@ -19,8 +19,10 @@ typedef enum problem (*handler_fn)(struct worker *w, struct request *r,
 /* How a route's caller shows its API key: AUTH_KEY as
  * "Authorization: Bearer <key>"; AUTH_KEY_DEEPL also as DeepL clients do,
  * "Authorization: DeepL-Auth-Key <key>"; AUTH_KEY_IN_BODY also as
- * LibreTranslate clients do, in the body's "api_key" member. */
-enum route_auth { AUTH_NONE, AUTH_KEY, AUTH_KEY_DEEPL, AUTH_KEY_IN_BODY };
+ * LibreTranslate clients do, in the body's "api_key" member; AUTH_NONE:
+ * public. The zero value is no choice: router_check() refuses a row that
+ * forgot its auth, so a forgotten field fails closed. */
+enum route_auth { AUTH__UNSET, AUTH_NONE, AUTH_KEY, AUTH_KEY_DEEPL, AUTH_KEY_IN_BODY };
 
 /* BODY_JSON: application/json only; BODY_FORM_OR_JSON: also
  * application/x-www-form-urlencoded (see params_form_to_json()). */
@@ -55,6 +57,12 @@ struct route {
 };
 
 enum route_result { ROUTE_FOUND, ROUTE_NOT_FOUND, ROUTE_WRONG_METHOD };
+
+/* Checks the NULL-terminated list of tables before any request is served:
+ * every row names its pattern's method, a handler, a name, and its auth.
+ * Returns 0, or -1 with the first bad row described in err. */
+int router_check(const struct route *const *tables, char *err, size_t errsz)
+    __attribute__((warn_unused_result));
 
 /* Looks path up in the NULL-terminated list of tables. ROUTE_FOUND sets
  * *found and the captures in r; ROUTE_WRONG_METHOD sets *allow to a bit

@@ -117,7 +117,8 @@ int worker_serve(int listen_fd, const char *config_path)
 		log_msg(LOG_LEVEL_ERROR, "cannot start: %s", err);
 		return 1;
 	}
-	if (worker_open(&w, cfg, err, sizeof(err)) < 0) {
+	if (router_check(handler_routes, err, sizeof(err)) < 0 ||
+	    worker_open(&w, cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_LEVEL_ERROR, "cannot start: %s", err);
 		config_free(cfg);
 		return 1;
