@@ -59,53 +59,6 @@ struct admin {
 	const char *verify;         /* restore --verify FILE */
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-	    "usage: dragoman-admin [--config FILE] COMMAND\n"
-	    "  migrate [--dir DIR]                 apply pending schema migrations\n"
-	    "  workspace create NAME [--plan P]    create a workspace and its first key\n"
-	    "  key create WORKSPACE_ID [--role R] [--scopes S,...]  add a key (role member,\n"
-	    "                                      admin or platform; scopes translate,\n"
-	    "                                      billing:read, billing:write, reports)\n"
-	    "  key revoke KEY_ID|PREFIX            revoke a key at once\n"
-	    "  key list WORKSPACE_ID               list a workspace's keys\n"
-	    "  user create WORKSPACE_ID EMAIL [--role R] [--platform-admin]\n"
-	    "                                      add a user (role owner, admin or member); the\n"
-	    "                                      password is read from $DRAGOMAN_PASSWORD or stdin\n"
-	    "  key limits KEY_ID|PREFIX [--per-minute N|plan] [--per-hour N|plan]\n"
-	    "             [--per-day N|plan] [--exempt on|off] [--monthly-characters N|none]\n"
-	    "                                      the key's own rate limits and quota\n"
-	    "  plan limits PLAN [--per-minute N|none] [--per-hour N|none] [--per-day N|none]\n"
-	    "                                      a plan's rate limits (requests per window)\n"
-	    "  cache stats [--hours N]             translation cache hits, misses, hit rate\n"
-	    "  cache warm [--limit N]              load the N most-hit translations into memcached\n"
-	    "  maintain                            create the coming months' usage partitions,\n"
-	    "                                      release expired credit holds\n"
-	    "  billing grant WS AMOUNT [--reason R]    add credit (e.g. 5.00)\n"
-	    "  billing adjust WS --reason R -- [-]AMOUNT  correct a balance either way\n"
-	    "  billing cap WS AMOUNT|plan          set the monthly cap (plan: the plan's)\n"
-	    "  billing coupon CODE AMOUNT [--limit N]  create a coupon (N redemptions, 1 unless given)\n"
-	    "  payments unmatched                  Stripe events about money that match no payment\n"
-	    "  payments assign EVENT WS            credit an unmatched succeeded payment to WS, once\n"
-	    "  payments dismiss EVENT --reason R   close an unmatched event (e.g. refunded in Stripe)\n"
-	    "  payments resolve                    move open payments on (retrieve, expire)\n"
-	    "  partitions ensure [--months N]      usage partitions for this month and N ahead (3),\n"
-	    "                                      and drop those past usage_retention_months\n"
-	    "  partitions list                     the usage partitions\n"
-	    "  rollup [--rebuild]                  roll the closed hours' usage up (hourly, daily);\n"
-	    "                                      --rebuild: again for every day with raw events\n"
-	    "  secrets rotate                      re-seal workspaces' provider keys under the\n"
-	    "                                      first key of master_keys_file\n"
-	    "  statement NAME                      print the SQL of a prepared statement\n"
-	    "  backup [--dir DIR] [--keep N]       pg_dump (custom format) and its SHA-256 into DIR\n"
-	    "                                      (backup_dir), keeping the N newest (backup_keep)\n"
-	    "  restore --verify FILE               check FILE's checksum, restore it into a scratch\n"
-	    "                                      database and check every balance against the ledger\n"
-	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG,\n"
-	    "else %s.\n", MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
-}
-
 /* Returns the whole number s (1 to max), or -1 (reported). */
 static long parse_count(const char *s, long max)
 {
@@ -120,10 +73,11 @@ static long parse_count(const char *s, long max)
 }
 
 /* migrate: returns the exit status. */
-static int cmd_migrate(struct admin *a)
+static int cmd_migrate(struct admin *a, char **args)
 {
 	char err[1024];
 
+	(void)args;
 	/* its advisory lock is held across transactions: a transaction
 	 * pooler could take it on one server connection and release it on
 	 * another */
@@ -152,11 +106,12 @@ static int cmd_migrate(struct admin *a)
 }
 
 /* backup: returns the exit status. */
-static int cmd_backup(struct admin *a)
+static int cmd_backup(struct admin *a, char **args)
 {
 	const char *dir = a->dir_given ? a->migrations : a->cfg->backup_dir;
 	char err[1024];
 
+	(void)args;
 	if (dir == NULL) {
 		fprintf(stderr, "dragoman-admin: backup: set backup_dir or give --dir\n");
 		return 2;
@@ -171,11 +126,12 @@ static int cmd_backup(struct admin *a)
 
 /* restore --verify FILE: 0 when the backup holds, 1 when it does not or
  * could not be checked. */
-static int cmd_restore(struct admin *a)
+static int cmd_restore(struct admin *a, char **args)
 {
 	char err[1024];
 	int rc;
 
+	(void)args;
 	if (a->verify == NULL) {
 		fprintf(stderr, "dragoman-admin: restore: only --verify FILE is offered; restore a "
 		    "backup with pg_restore (see operations.md in the documentation)\n");
@@ -190,8 +146,9 @@ static int cmd_restore(struct admin *a)
 }
 
 /* workspace create NAME: prints workspace_id= and api_key= lines. */
-static int cmd_workspace_create(struct admin *a, const char *name)
+static int cmd_workspace_create(struct admin *a, char **args)
 {
+	const char *name = args[0];
 	char id[UUID_STR_LEN + 1], key[APIKEY_LEN + 1], err[1024];
 
 	if (!workspace_plan_valid(a->plan)) {
@@ -208,8 +165,9 @@ static int cmd_workspace_create(struct admin *a, const char *name)
 }
 
 /* key create WORKSPACE_ID: prints key_id= and api_key= lines. */
-static int cmd_key_create(struct admin *a, const char *workspace_id)
+static int cmd_key_create(struct admin *a, char **args)
 {
+	const char *workspace_id = args[0];
 	struct apikey_spec spec = { role_parse(a->role), NULL, NULL, NULL, NULL };
 	struct apikey_made made;
 	char err[1024], literal[96];
@@ -275,8 +233,9 @@ static int rate_values_check(const struct admin *a, const char *word)
 }
 
 /* key limits ID|PREFIX: sets the key's own limits. Returns the exit status. */
-static int cmd_key_limits(struct admin *a, const char *which)
+static int cmd_key_limits(struct admin *a, char **args)
 {
+	const char *which = args[0];
 	const char *params[] = { which, a->rate[0], a->rate[1], a->rate[2], a->exempt,
 	    a->quota };
 	PGresult *res;
@@ -314,8 +273,9 @@ static int cmd_key_limits(struct admin *a, const char *which)
 
 /* plan limits NAME: sets a plan's limits; keys see them once their cached
  * identity expires (key_cache_ttl). Returns the exit status. */
-static int cmd_plan_limits(struct admin *a, const char *plan)
+static int cmd_plan_limits(struct admin *a, char **args)
 {
+	const char *plan = args[0];
 	const char *params[] = { plan, a->rate[0], a->rate[1], a->rate[2] };
 	PGresult *res;
 	int rc = 1;
@@ -361,8 +321,9 @@ static int read_password(char *buf, size_t bufsz)
 }
 
 /* user create WS EMAIL: prints user_id=. Returns the exit status. */
-static int cmd_user_create(struct admin *a, const char *workspace_id, const char *email)
+static int cmd_user_create(struct admin *a, char **args)
 {
+	const char *workspace_id = args[0], *email = args[1];
 	char password[PASSWORD_MAX_LEN + 2], hash[PASSWORD_HASH_MAX];
 	const char *role = strcmp(a->role, "admin") == 0 && !a->role_given ? "owner" : a->role;
 	const char *params[] = { workspace_id, email, role, hash, a->platform_admin ? "on" : "off",
@@ -434,7 +395,7 @@ static int rekey_row(struct worker *w, const PGresult *res, int i, const char *c
 
 /* secrets rotate: re-seals every provider credential not under the first
  * key of master_keys_file. Returns the exit status. */
-static int cmd_secrets_rotate(struct admin *a)
+static int cmd_secrets_rotate(struct admin *a, char **args)
 {
 	char err[512], current[SECRETS_KEY_ID_LEN + 1];
 	const char *params[] = { current };
@@ -442,6 +403,7 @@ static int cmd_secrets_rotate(struct admin *a)
 	PGresult *res;
 	int done = 0, failed = 0;
 
+	(void)args;
 	if (secrets_load(a->cfg->master_keys_file, err, sizeof(err)) < 0 ||
 	    secrets_current_id(current) < 0) {
 		fprintf(stderr, "dragoman-admin: secrets rotate: %s\n", err);
@@ -473,8 +435,9 @@ static int cmd_secrets_rotate(struct admin *a)
 /* key revoke ID|PREFIX: revokes in PostgreSQL and drops the cached entry
  * so that the key stops working at once (within key_cache_ttl at worst,
  * when memcached cannot be reached). */
-static int cmd_key_revoke(struct admin *a, const char *which)
+static int cmd_key_revoke(struct admin *a, char **args)
 {
+	const char *which = args[0];
 	const char *params[] = { which };
 	PGresult *res = db_exec(a->db, STMT_KEY_REVOKE, params);
 	int rc = 1;
@@ -494,8 +457,9 @@ static int cmd_key_revoke(struct admin *a, const char *which)
 }
 
 /* key list WORKSPACE_ID: one tab-separated line per key. */
-static int cmd_key_list(struct admin *a, const char *workspace_id)
+static int cmd_key_list(struct admin *a, char **args)
 {
+	const char *workspace_id = args[0];
 	const char *params[] = { workspace_id };
 	PGresult *res = db_exec(a->db, STMT_KEY_LIST, params);
 
@@ -533,11 +497,12 @@ static int admin_worker(struct admin *a, struct worker *w)
 }
 
 /* cache stats: prints the statistics as JSON; returns the exit status. */
-static int cmd_cache_stats(struct admin *a)
+static int cmd_cache_stats(struct admin *a, char **args)
 {
 	struct worker w;
 	struct json_object *o;
 
+	(void)args;
 	if (admin_worker(a, &w) < 0)
 		return 1;
 	o = tcache_stats(&w, NULL, a->hours);
@@ -552,11 +517,12 @@ static int cmd_cache_stats(struct admin *a)
 }
 
 /* cache warm: returns the exit status. */
-static int cmd_cache_warm(struct admin *a)
+static int cmd_cache_warm(struct admin *a, char **args)
 {
 	struct worker w;
 	long n;
 
+	(void)args;
 	if (admin_worker(a, &w) < 0)
 		return 1;
 	n = tcache_warm(&w, a->limit);
@@ -613,11 +579,12 @@ static int cmd_rollup(struct admin *a, int rebuild)
 }
 
 /* partitions list: returns the exit status. */
-static int cmd_partitions_list(struct admin *a)
+static int cmd_partitions_list(struct admin *a, char **args)
 {
 	PGresult *res = db_exec(a->db, STMT_USAGE_PARTITION_LIST, NULL);
 	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
 
+	(void)args;
 	for (int i = 0; ok && i < PQntuples(res); i++)
 		printf("%s\n", PQgetvalue(res, i, 0));
 	PQclear(res);
@@ -629,13 +596,14 @@ static int cmd_partitions_list(struct admin *a)
  * releases expired credit holds, moves open payments on (auto-recharges
  * left pending by dead workers, PaymentIntents still processing) and drops idempotency keys older than a day. Returns
  * the exit status. */
-static int cmd_maintain(struct admin *a)
+static int cmd_maintain(struct admin *a, char **args)
 {
 	int ok = cmd_partitions_ensure(a) == 0 && cmd_rollup(a, 0) == 0;
 	PGresult *res;
 	struct worker w;
 	long released, stale;
 
+	(void)args;
 	memset(&w, 0, sizeof(w));
 	w.cfg = a->cfg;
 	w.db = a->db;
@@ -754,68 +722,177 @@ static int cmd_billing_cap(struct admin *a, const char *ws, const char *amount)
 	return ok ? 0 : 1;
 }
 
-/* Dispatches the command words in argv[0..argc). Returns the exit status. */
+/* The commands that only wrap another with a fixed argument. */
+static int cmd_partitions_ensure_run(struct admin *a, char **args)
+{
+	(void)args;
+	return cmd_partitions_ensure(a);
+}
+
+static int cmd_rollup_run(struct admin *a, char **args)
+{
+	(void)args;
+	return cmd_rollup(a, a->rebuild);
+}
+
+static int cmd_billing_grant(struct admin *a, char **args)
+{
+	return cmd_billing_change(a, "grant", args[0], args[1]);
+}
+
+static int cmd_billing_adjust(struct admin *a, char **args)
+{
+	return cmd_billing_change(a, "adjust", args[0], args[1]);
+}
+
+static int cmd_billing_cap_run(struct admin *a, char **args)
+{
+	return cmd_billing_cap(a, args[0], args[1]);
+}
+
+static int cmd_billing_coupon_run(struct admin *a, char **args)
+{
+	return cmd_billing_coupon(a, args[0], args[1], a->limit_given);
+}
+
+/* statement NAME: prints the SQL of a prepared statement. Returns the
+ * exit status. */
+static int cmd_statement(struct admin *a, char **args)
+{
+	const struct stmt_def *d = stmt_def_named(args[0]);
+
+	(void)a;
+	if (d == NULL) {
+		fprintf(stderr, "dragoman-admin: no statement named %s\n", args[0]);
+		return 1;
+	}
+	printf("%s\n", d->sql);
+	return 0;
+}
+
+/* payments WORDS: src/cli/payments_admin.c. Returns the exit status. */
+static int cmd_payments(struct admin *a, char **args)
+{
+	char *argv[4] = { "payments", args[0], args[1], args[2] };
+	int argc = args[0] == NULL ? 1 : args[1] == NULL ? 2 : args[2] == NULL ? 3 : 4;
+
+	return payments_admin(a->cfg, a->db, argc, argv, a->reason);
+}
+
+/* One command: its words, how many arguments follow them, how it is
+ * written and what it does (for usage), and what runs it. */
+struct command {
+	const char *words;
+	int nargs;
+	const char *synopsis;
+	const char *help;
+	int (*run)(struct admin *a, char **args);
+};
+
+static const struct command commands[] = {
+	{ "migrate", 0, "migrate [--dir DIR]", "apply pending schema migrations", cmd_migrate },
+	{ "workspace create", 1, "workspace create NAME [--plan P]",
+	  "create a workspace and its first key", cmd_workspace_create },
+	{ "key create", 1, "key create WORKSPACE_ID [--role R] [--scopes S,...]",
+	  "add a key (role member, admin or platform; scopes translate, billing:read, "
+	  "billing:write, reports)", cmd_key_create },
+	{ "key revoke", 1, "key revoke KEY_ID|PREFIX", "revoke a key at once", cmd_key_revoke },
+	{ "key list", 1, "key list WORKSPACE_ID", "list a workspace's keys", cmd_key_list },
+	{ "key limits", 1, "key limits KEY_ID|PREFIX [--per-minute N|plan] [--per-hour N|plan] "
+	  "[--per-day N|plan] [--exempt on|off] [--monthly-characters N|none]",
+	  "the key's own rate limits and quota", cmd_key_limits },
+	{ "user create", 2, "user create WORKSPACE_ID EMAIL [--role R] [--platform-admin]",
+	  "add a user (role owner, admin or member); the password is read from "
+	  "$DRAGOMAN_PASSWORD or stdin", cmd_user_create },
+	{ "plan limits", 1, "plan limits PLAN [--per-minute N|none] [--per-hour N|none] "
+	  "[--per-day N|none]", "a plan's rate limits (requests per window)", cmd_plan_limits },
+	{ "cache stats", 0, "cache stats [--hours N]", "translation cache hits, misses, hit rate",
+	  cmd_cache_stats },
+	{ "cache warm", 0, "cache warm [--limit N]",
+	  "load the N most-hit translations into memcached", cmd_cache_warm },
+	{ "maintain", 0, "maintain", "create the coming months' usage partitions, roll usage up, "
+	  "release expired credit holds, move open payments on, drop old idempotency keys",
+	  cmd_maintain },
+	{ "billing grant", 2, "billing grant WS AMOUNT [--reason R]", "add credit (e.g. 5.00)",
+	  cmd_billing_grant },
+	{ "billing adjust", 2, "billing adjust WS --reason R -- [-]AMOUNT",
+	  "correct a balance either way", cmd_billing_adjust },
+	{ "billing cap", 2, "billing cap WS AMOUNT|plan", "set the monthly cap (plan: the plan's)",
+	  cmd_billing_cap_run },
+	{ "billing coupon", 2, "billing coupon CODE AMOUNT [--limit N]",
+	  "create a coupon (N redemptions, 1 unless given)", cmd_billing_coupon_run },
+	{ "payments unmatched", 0, "payments unmatched",
+	  "Stripe events about money that match no payment", cmd_payments },
+	{ "payments assign", 2, "payments assign EVENT WS",
+	  "credit an unmatched succeeded payment to WS, once", cmd_payments },
+	{ "payments dismiss", 1, "payments dismiss EVENT --reason R",
+	  "close an unmatched event (e.g. refunded in Stripe)", cmd_payments },
+	{ "payments resolve", 0, "payments resolve", "move open payments on (retrieve, expire)",
+	  cmd_payments },
+	{ "partitions ensure", 0, "partitions ensure [--months N]", "usage partitions for this "
+	  "month and N ahead (3), and drop those past usage_retention_months",
+	  cmd_partitions_ensure_run },
+	{ "partitions list", 0, "partitions list", "the usage partitions", cmd_partitions_list },
+	{ "rollup", 0, "rollup [--rebuild]", "roll the closed hours' usage up (hourly, daily); "
+	  "--rebuild: again for every day with raw events", cmd_rollup_run },
+	{ "secrets rotate", 0, "secrets rotate", "re-seal workspaces' provider keys under the "
+	  "first key of master_keys_file", cmd_secrets_rotate },
+	{ "statement", 1, "statement NAME", "print the SQL of a prepared statement", cmd_statement },
+	{ "backup", 0, "backup [--dir DIR] [--keep N]", "pg_dump (custom format) and its SHA-256 "
+	  "into DIR (backup_dir), keeping the N newest (backup_keep)", cmd_backup },
+	{ "restore", 0, "restore --verify FILE", "check FILE's checksum, restore it into a scratch "
+	  "database and check every balance against the ledger", cmd_restore },
+	{ NULL, 0, NULL, NULL, NULL }
+};
+
+/* Prints the usage, from the command table, to f. */
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: dragoman-admin [--config FILE] COMMAND\n");
+	for (const struct command *c = commands; c->words != NULL; c++)
+		fprintf(f, "  %s\n      %s\n", c->synopsis, c->help);
+	fprintf(f, "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG, a\n"
+	    "dragoman.conf beside the program, else %s.\n", MIGRATIONS_DIR,
+	    SYSCONFDIR "/dragoman/dragoman.conf");
+}
+
+/* Returns the command whose words start argv[0..argc) with exactly its
+ * number of arguments after them (*words set to how many words it has),
+ * or NULL. */
+static const struct command *command_of(int argc, char **argv, int *words)
+{
+	for (const struct command *c = commands; c->words != NULL; c++) {
+		char w[64];
+		int n = 0;
+		snprintf(w, sizeof(w), "%s", c->words);
+		int match = 1;
+		for (char *save = NULL, *t = strtok_r(w, " ", &save); t != NULL && match;
+		    t = strtok_r(NULL, " ", &save), n++)
+			match = n < argc && strcmp(argv[n], t) == 0;
+		if (match && argc == n + c->nargs) {
+			*words = n;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Runs the command in argv[0..argc). Returns the exit status (2 and the
+ * usage when there is no such command). */
 static int dispatch(struct admin *a, int argc, char **argv)
 {
-	if (argc == 1 && strcmp(argv[0], "migrate") == 0)
-		return cmd_migrate(a);
-	if (argc == 1 && strcmp(argv[0], "backup") == 0)
-		return cmd_backup(a);
-	if (argc == 1 && strcmp(argv[0], "restore") == 0)
-		return cmd_restore(a);
-	if (argc == 3 && strcmp(argv[0], "workspace") == 0 && strcmp(argv[1], "create") == 0)
-		return cmd_workspace_create(a, argv[2]);
-	if (argc == 2 && strcmp(argv[0], "cache") == 0 && strcmp(argv[1], "stats") == 0)
-		return cmd_cache_stats(a);
-	if (argc == 2 && strcmp(argv[0], "cache") == 0 && strcmp(argv[1], "warm") == 0)
-		return cmd_cache_warm(a);
-	if (argc == 1 && strcmp(argv[0], "maintain") == 0)
-		return cmd_maintain(a);
-	if (argc == 2 && strcmp(argv[0], "partitions") == 0 && strcmp(argv[1], "ensure") == 0)
-		return cmd_partitions_ensure(a);
-	if (argc == 2 && strcmp(argv[0], "partitions") == 0 && strcmp(argv[1], "list") == 0)
-		return cmd_partitions_list(a);
-	if (argc == 1 && strcmp(argv[0], "rollup") == 0)
-		return cmd_rollup(a, a->rebuild);
-	if (argc == 2 && strcmp(argv[0], "secrets") == 0 && strcmp(argv[1], "rotate") == 0)
-		return cmd_secrets_rotate(a);
-	if (argc == 2 && strcmp(argv[0], "statement") == 0) {
-		const struct stmt_def *d = stmt_def_named(argv[1]);
-		if (d == NULL) {
-			fprintf(stderr, "dragoman-admin: no statement named %s\n", argv[1]);
-			return 1;
-		}
-		printf("%s\n", d->sql);
-		return 0;
+	int words = 0;
+	const struct command *c = command_of(argc, argv, &words);
+	char *args[4] = { NULL, NULL, NULL, NULL };
+
+	if (c == NULL) {
+		usage(stderr);
+		return 2;
 	}
-	if (argc == 4 && strcmp(argv[0], "billing") == 0 &&
-	    (strcmp(argv[1], "grant") == 0 || strcmp(argv[1], "adjust") == 0))
-		return cmd_billing_change(a, argv[1], argv[2], argv[3]);
-	if (argc == 4 && strcmp(argv[0], "billing") == 0 && strcmp(argv[1], "cap") == 0)
-		return cmd_billing_cap(a, argv[2], argv[3]);
-	if (argc == 4 && strcmp(argv[0], "billing") == 0 && strcmp(argv[1], "coupon") == 0)
-		return cmd_billing_coupon(a, argv[2], argv[3], a->limit_given);
-	if (argc == 3 && strcmp(argv[0], "key") == 0) {
-		if (strcmp(argv[1], "create") == 0)
-			return cmd_key_create(a, argv[2]);
-		if (strcmp(argv[1], "revoke") == 0)
-			return cmd_key_revoke(a, argv[2]);
-		if (strcmp(argv[1], "list") == 0)
-			return cmd_key_list(a, argv[2]);
-		if (strcmp(argv[1], "limits") == 0)
-			return cmd_key_limits(a, argv[2]);
-	}
-	if (argc == 4 && strcmp(argv[0], "user") == 0 && strcmp(argv[1], "create") == 0)
-		return cmd_user_create(a, argv[2], argv[3]);
-	if (argc == 3 && strcmp(argv[0], "plan") == 0 && strcmp(argv[1], "limits") == 0)
-		return cmd_plan_limits(a, argv[2]);
-	if (argc >= 2 && strcmp(argv[0], "payments") == 0) {
-		int rc = payments_admin(a->cfg, a->db, argc, argv, a->reason);
-		if (rc != 2)
-			return rc;
-	}
-	usage(stderr);
-	return 2;
+	/* payments' words are its own arguments */
+	for (int i = c->run == cmd_payments ? 1 : words, k = 0; i < argc && k < 3; i++, k++)
+		args[k] = argv[i];
+	return c->run(a, args);
 }
 
 int main(int argc, char **argv)
