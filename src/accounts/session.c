@@ -98,7 +98,7 @@ static void failure_keys(const char *email, const char *addr, char *kacct, char 
 	char lower[256], hash[APIKEY_HASH_HEX_LEN + 1];
 	size_t n = 0;
 
-	for (; email[n] != '\0' && n < sizeof(lower) - 1; n++)
+	for (; n < sizeof(lower) - 1 && email[n] != '\0'; n++)
 		lower[n] = (char)(email[n] >= 'A' && email[n] <= 'Z' ? email[n] + 32 : email[n]);
 	lower[n] = '\0';
 	apikey_hash_hex(lower, n, hash);

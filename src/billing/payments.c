@@ -504,7 +504,7 @@ enum problem payments_apply_event(struct worker *w, struct json_object *event, i
 	if (apply_tx(w, id, type, obj, matched) < 0 || db_command(w->db, "COMMIT") < 0)
 		goto fail;
 	if (!*matched)
-		metrics_count(METRIC_STRIPE_UNMATCHED, 1, "type", type, NULL);
+		metrics_count(METRIC_STRIPE_UNMATCHED, 1, "type", type, METRICS_END);
 	return PROBLEM_NONE;
 fail:
 	(void)db_command(w->db, "ROLLBACK");

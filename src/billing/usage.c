@@ -66,7 +66,7 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 			log_msg(LOG_LEVEL_ERROR, "request %s: its credit hold had expired; not charged",
 			    request_id);
 		else if (ok && status < 400)
-			metrics_count(METRIC_CREDITS_CHARGED, u->cost_micros, NULL);
+			metrics_count(METRIC_CREDITS_CHARGED, u->cost_micros, METRICS_END);
 		if (ok && !PQgetisnull(res, 0, 1))
 			snprintf(u->queued_payment, sizeof(u->queued_payment), "%s", PQgetvalue(res, 0, 1));
 	}

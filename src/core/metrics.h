@@ -22,8 +22,13 @@ enum metric {
 	METRIC__MAX
 };
 
+/* The end of a label list: a null pointer of the type the list reads (a
+ * bare NULL may be an int, which a variadic function must not read as a
+ * pointer). */
+#define METRICS_END ((const char *)NULL)
+
 /* Adds n to metric m for the label pairs in labels, given as
- * "name", "value", ..., NULL (values are escaped here). */
+ * "name", "value", ..., METRICS_END (values are escaped here). */
 void metrics_count(enum metric m, long long n, ...);
 
 /* Records an observation of seconds into histogram m, labels as for

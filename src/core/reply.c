@@ -76,6 +76,9 @@ void reply_problem(struct reply *rp, enum problem p, const char *detail,
 	rp->problem = p;
 	reply_json(rp, problem_status(p), problem_body(p, detail, request_id));
 	if (rp->extra != NULL && rp->body != NULL) {
+		/* json-c's iteration macro, which cppcheck cannot expand without the
+		 * library's headers: */
+		// cppcheck-suppress unknownMacro
 		json_object_object_foreach(rp->extra, k, v)
 			json_object_object_add(rp->body, k, json_object_get(v));
 	}

@@ -327,12 +327,12 @@ static void app_count(const struct request *r, const struct reply *rp,
 	char status[8];
 
 	snprintf(status, sizeof(status), "%d", rp->status);
-	metrics_count(METRIC_HTTP_REQUESTS, 1, "route", route, "status", status, NULL);
-	metrics_observe(METRIC_HTTP_DURATION, clock_ms_since(t0) / 1000.0, "route", route, NULL);
+	metrics_count(METRIC_HTTP_REQUESTS, 1, "route", route, "status", status, METRICS_END);
+	metrics_observe(METRIC_HTTP_DURATION, clock_ms_since(t0) / 1000.0, "route", route, METRICS_END);
 	if (rp->problem != PROBLEM_NONE) {
 		const char *type = strrchr(problem_type(rp->problem), ':');
 		metrics_count(METRIC_PROBLEMS, 1, "type", type != NULL ? type + 1
-		    : problem_type(rp->problem), NULL);
+		    : problem_type(rp->problem), METRICS_END);
 	}
 }
 

@@ -24,7 +24,7 @@ static int cache_note(struct cache *c, memcached_return_t rc, const char *op)
 	    rc != MEMCACHED_BUFFERED && rc != MEMCACHED_STORED && rc != MEMCACHED_DELETED;
 
 	if (failed)
-		metrics_count(METRIC_MEMCACHED_ERRORS, 1, "op", op, NULL);
+		metrics_count(METRIC_MEMCACHED_ERRORS, 1, "op", op, METRICS_END);
 	if (failed && !c->was_down)
 		log_msg(LOG_LEVEL_ERROR, "memcached %s failed: %s", op,
 		    memcached_last_error_message(c->mc) ? memcached_last_error_message(c->mc)

@@ -58,7 +58,7 @@ static int db_failed(struct db *db, const char *what)
 {
 	snprintf(db->error, sizeof(db->error), "%s", what);
 	db->error[strcspn(db->error, "\n")] = '\0';
-	metrics_count(METRIC_DB_ERRORS, 1, "kind", "connection", NULL);
+	metrics_count(METRIC_DB_ERRORS, 1, "kind", "connection", METRICS_END);
 	/* once per outage, and again when its cause changes (a restart, then
 	 * "too many clients") */
 	if (!db->was_down || strcmp(db->logged, db->error) != 0)
@@ -212,7 +212,7 @@ PGresult *db_exec(struct db *db, enum stmt s, const char *const *values)
 	if (res == NULL && retry && d->retry_safe)
 		res = db_exec_once(db, s, values, &retry);
 	if (res != NULL && PQresultStatus(res) == PGRES_FATAL_ERROR && !expected_error(res))
-		metrics_count(METRIC_DB_ERRORS, 1, "kind", "statement", NULL);
+		metrics_count(METRIC_DB_ERRORS, 1, "kind", "statement", METRICS_END);
 	return res;
 }
 

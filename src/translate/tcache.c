@@ -261,15 +261,15 @@ size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n)
 	}
 	free(got);
 	metrics_count(METRIC_CACHE_LOOKUPS, (long long)hits, "tier", "memcached", "result", "hit",
-	    NULL);
+	    METRICS_END);
 	if (hits < n) {
 		size_t pg = lookup_postgres(w, e, n);
 		metrics_count(METRIC_CACHE_LOOKUPS, (long long)pg, "tier", "postgresql", "result",
-		    "hit", NULL);
+		    "hit", METRICS_END);
 		hits += pg;
 	}
 	metrics_count(METRIC_CACHE_LOOKUPS, (long long)(n - hits), "tier", "none", "result",
-	    "miss", NULL);
+	    "miss", METRICS_END);
 	return hits;
 }
 

@@ -139,7 +139,7 @@ static enum provider_status ask_provider(struct worker *w, const struct provider
 
 	if (adm == BREAKER_REFUSE) {
 		metrics_count(METRIC_PROVIDER_CALLS, 1, "provider", pr->name, "outcome", "refused",
-		    NULL);
+		    METRICS_END);
 		snprintf(err, errsz, "%s: breaker open", pr->name);
 		return PROVIDER_FAILED;
 	}
@@ -157,9 +157,9 @@ static enum provider_status ask_provider(struct worker *w, const struct provider
 	OPENSSL_cleanse(key, sizeof(key));
 	if (st != PROVIDER_UNSUPPORTED) {
 		metrics_count(METRIC_PROVIDER_CALLS, 1, "provider", pr->name, "outcome",
-		    st == PROVIDER_OK ? "ok" : "error", NULL);
+		    st == PROVIDER_OK ? "ok" : "error", METRICS_END);
 		metrics_observe(METRIC_PROVIDER_DURATION, clock_ms_since(&t0) / 1000.0, "provider",
-		    pr->name, NULL);
+		    pr->name, METRICS_END);
 	}
 	/* a workspace's own key failing says nothing of the provider */
 	if (st != PROVIDER_UNSUPPORTED && !(has_own && st != PROVIDER_OK))
