@@ -9,8 +9,6 @@
 #include "accounts/credentials.h"
 #include "accounts/secrets.h"
 #include "core/reply.h"
-#include "proc/worker.h"
-#include "store/db.h"
 #include "translate/provider.h"
 #include "handlers.h"
 
@@ -57,28 +55,28 @@ static enum problem provider_put(struct worker *w, struct request *r, struct rep
 	return PROBLEM_NONE;
 }
 
+/* Adds credential c to the JSON array arg as a new object. */
+static void credential_json(const struct credential_row *c, void *arg)
+{
+	struct json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "provider", json_object_new_string(c->provider));
+	json_object_object_add(e, "hint", c->hint != NULL ? json_object_new_string(c->hint) : NULL);
+	json_object_object_add(e, "updated_at", json_object_new_string(c->updated_at));
+	json_object_array_add(arg, e);
+}
+
 /* 200 {"providers": [{provider, hint, updated_at}]}: which own keys the
  * workspace has, never the keys. */
 static enum problem providers_get(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *params[] = { r->ident.workspace_id };
-	PGresult *res = db_exec(w->db, STMT_CRED_LIST, params);
-	struct json_object *o, *list;
+	struct json_object *o, *list = json_object_new_array();
+	enum problem p = credentials_list(w, r->ident.workspace_id, credential_json, list);
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		PQclear(res);
-		return PROBLEM_UNAVAILABLE;
+	if (p != PROBLEM_NONE) {
+		json_object_put(list);
+		return p;
 	}
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct json_object *e = json_object_new_object();
-		json_object_object_add(e, "provider", json_object_new_string(PQgetvalue(res, i, 0)));
-		json_object_object_add(e, "hint", PQgetvalue(res, i, 1)[0] != '\0'
-		    ? json_object_new_string(PQgetvalue(res, i, 1)) : NULL);
-		json_object_object_add(e, "updated_at", json_object_new_string(PQgetvalue(res, i, 2)));
-		json_object_array_add(list, e);
-	}
-	PQclear(res);
 	o = json_object_new_object();
 	json_object_object_add(o, "providers", list);
 	reply_json(rp, 200, o);

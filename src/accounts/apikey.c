@@ -7,6 +7,7 @@
 
 #include "accounts/apikey.h"
 #include "core/random.h"
+#include "store/db.h"
 
 int apikey_generate(char key[APIKEY_LEN + 1], char prefix[APIKEY_PREFIX_LEN + 1])
 {

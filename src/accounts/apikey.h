@@ -7,7 +7,8 @@
 #include <stddef.h>
 
 #include "core/identity.h"
-#include "store/db.h"
+
+struct db;
 
 #define APIKEY_LEN 61
 #define APIKEY_PREFIX_LEN 12

@@ -161,3 +161,24 @@ enum problem credentials_delete(struct worker *w, const char *workspace_id,
 	credentials_forget(w, workspace_id, provider);
 	return p;
 }
+
+enum problem credentials_list(struct worker *w, const char *workspace_id,
+    credential_row_fn fn, void *arg)
+{
+	const char *params[] = { workspace_id };
+	PGresult *res = db_exec(w->db, STMT_CRED_LIST, params);
+	struct credential_row c;
+
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return PROBLEM_UNAVAILABLE;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		c.provider = PQgetvalue(res, i, 0);
+		c.hint = PQgetvalue(res, i, 1)[0] != '\0' ? PQgetvalue(res, i, 1) : NULL;
+		c.updated_at = PQgetvalue(res, i, 2);
+		fn(&c, arg);
+	}
+	PQclear(res);
+	return PROBLEM_NONE;
+}

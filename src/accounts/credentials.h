@@ -28,6 +28,22 @@ enum problem credentials_put(struct worker *w, const char *workspace_id, const c
 enum problem credentials_delete(struct worker *w, const char *workspace_id,
     const char *provider);
 
+/* One of a workspace's own keys as listed: never the key. Every string is
+ * borrowed for the duration of the callback. */
+struct credential_row {
+	const char *provider;
+	const char *hint;           /* the key's last 4 characters; NULL: none kept */
+	const char *updated_at;
+};
+
+/* Called once per credential, in order. */
+typedef void (*credential_row_fn)(const struct credential_row *c, void *arg);
+
+/* Calls fn(row, arg) for each own key workspace_id has, by provider name.
+ * Returns PROBLEM_NONE, or PROBLEM_UNAVAILABLE (fn not called). */
+enum problem credentials_list(struct worker *w, const char *workspace_id,
+    credential_row_fn fn, void *arg);
+
 /* Writes the additional data a sealed credential is bound to into out. */
 void credentials_aad(const char *workspace_id, const char *provider, char *out, size_t outsz);
 
