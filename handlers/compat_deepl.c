@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "billing/usage.h"
 #include "core/html.h"
 #include "core/reply.h"
 #include "core/utf8.h"
 #include "proc/worker.h"
-#include "store/db.h"
 #include "translate/langcode.h"
 #include "translate/provider.h"
 #include "translate/translation.h"
@@ -203,20 +203,16 @@ static enum problem deepl_languages(struct worker *w, struct request *r, struct 
  * the workspace this calendar month (UTC). */
 static enum problem deepl_usage(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *params[] = { r->ident.workspace_id };
-	PGresult *res = db_exec(w->db, STMT_USAGE_MONTH_BILLED, params);
+	long long billed = usage_month_billed(w, r->ident.workspace_id);
 	struct json_object *body;
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		PQclear(res);
+	if (billed < 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "usage cannot be read right now");
 		return PROBLEM_UNAVAILABLE;
 	}
 	body = json_object_new_object();
-	json_object_object_add(body, "character_count",
-	    json_object_new_int64(db_num(res, 0, 0)));
+	json_object_object_add(body, "character_count", json_object_new_int64(billed));
 	json_object_object_add(body, "character_limit", json_object_new_int64(CHARACTER_LIMIT_NONE));
-	PQclear(res);
 	reply_json(rp, 200, body);
 	return PROBLEM_NONE;
 }

@@ -76,3 +76,15 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 	PQclear(res);
 	return ok ? 0 : -1;
 }
+
+long long usage_month_billed(struct worker *w, const char *workspace_id)
+{
+	const char *values[] = { workspace_id };
+	PGresult *res = db_exec(w->db, STMT_USAGE_MONTH_BILLED, values);
+	long long n = -1;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		n = db_num(res, 0, 0);
+	PQclear(res);
+	return n;
+}

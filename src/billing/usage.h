@@ -19,4 +19,8 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
     const char *endpoint, struct usage *u, int status, long duration_ms)
     __attribute__((warn_unused_result));
 
+/* Returns the characters billed to workspace_id's translations this
+ * calendar month (UTC), or -1 when they cannot be read. */
+long long usage_month_billed(struct worker *w, const char *workspace_id);
+
 #endif

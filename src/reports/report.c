@@ -168,27 +168,6 @@ enum problem report_range_resolve(struct db *db, const struct report_ask *ask,
 	return PROBLEM_NONE;
 }
 
-void report_measures_read(const PGresult *res, int r, int col, struct report_measures *m)
-{
-	const char *h = PQgetvalue(res, r, col + 8);
-
-	memset(m, 0, sizeof(*m));
-	m->requests = db_num(res, r, col);
-	m->translations = db_num(res, r, col + 1);
-	m->characters = db_num(res, r, col + 2);
-	m->billed_characters = db_num(res, r, col + 3);
-	m->cost_micros = db_num(res, r, col + 4);
-	m->cache_hits = db_num(res, r, col + 5);
-	m->errors = db_num(res, r, col + 6);
-	m->duration_ms_sum = db_num(res, r, col + 7);
-	/* "{1,0,NULL,...}" */
-	for (int i = 0; i < REPORT_HIST_SLOTS && *h != '\0'; i++) {
-		h++;
-		m->hist[i] = strtoll(h, NULL, 10);
-		h += strcspn(h, ",}");
-	}
-}
-
 long report_p95_ms(const long long hist[REPORT_HIST_SLOTS])
 {
 	long long n = 0, rank, seen = 0;

@@ -1,12 +1,12 @@
 /* Usage reports: their time range (a period or from/to, in a time zone),
- * and the measures every report shows, read from the report statements
- * (src/store/report_sql.h) and turned into JSON. */
+ * and the measures every report shows, turned into JSON. The reports
+ * themselves: workspace_report.h (one workspace's), analytics.h (across
+ * workspaces). */
 #ifndef DRAGOMAN_REPORT_H
 #define DRAGOMAN_REPORT_H
 
 #include <stddef.h>
 #include <json-c/json.h>
-#include <libpq-fe.h>
 
 #include "core/problem.h"
 
@@ -51,10 +51,6 @@ int report_time_parse(const char *s, char *out, size_t outsz, int *has_offset, i
  * max_days), or PROBLEM_UNAVAILABLE. */
 enum problem report_range_resolve(struct db *db, const struct report_ask *ask,
     struct report_range *out, char *detail, size_t dsz);
-
-/* Reads the measures from columns col..col+8 of row r of res (NULLs are
- * zeros) into *m. */
-void report_measures_read(const PGresult *res, int r, int col, struct report_measures *m);
 
 /* Returns the 95th percentile response time in ms estimated from the
  * histogram (linear within its slot; the last slot reads as its lower
