@@ -5,6 +5,7 @@
 
 #include "core/reply.h"
 #include "proc/worker.h"
+#include "store/cache.h"
 #include "translate/tcache.h"
 #include "handlers.h"
 

@@ -9,6 +9,8 @@
 #include "core/clock.h"
 #include "core/reply.h"
 #include "proc/worker.h"
+#include "store/cache.h"
+#include "store/db.h"
 #include "translate/breaker.h"
 #include "translate/provider.h"
 #include "handlers.h"

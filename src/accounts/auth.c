@@ -8,6 +8,8 @@
 #include "accounts/apikey.h"
 #include "accounts/auth.h"
 #include "core/log.h"
+#include "store/cache.h"
+#include "store/db.h"
 #include "store/memo.h"
 
 /* Cached value: "key" and the identity's fields, tab-separated, or "none"

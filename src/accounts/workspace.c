@@ -6,6 +6,8 @@
 #include "accounts/apikey.h"
 #include "accounts/workspace.h"
 #include "core/log.h"
+#include "store/cache.h"
+#include "store/db.h"
 
 void workspace_cache_key(const char *workspace_id, char *out, size_t outsz)
 {

@@ -9,7 +9,8 @@
 #include "core/identity.h"
 #include "core/problem.h"
 #include "proc/worker.h"
-#include "store/db.h"
+
+struct db;
 
 /* Builds {"workspace":{id,name,plan,created_at,providers,time_zone},"key":{id,prefix,role,
  * created_at,last_used_at}} for the caller id into *out (caller owns it).

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "proc/worker.h"
+#include "store/cache.h"
+#include "store/db.h"
 
 int worker_open(struct worker *w, const struct config *cfg, char *err, size_t errsz)
 {

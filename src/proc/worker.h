@@ -7,8 +7,9 @@
 #include <curl/curl.h>
 
 #include "core/config.h"
-#include "store/cache.h"
-#include "store/db.h"
+
+struct cache;
+struct db;
 
 struct worker {
 	const struct config *cfg;   /* borrowed */

@@ -6,6 +6,7 @@
 
 #include "core/log.h"
 #include "proc/worker.h"
+#include "store/cache.h"
 #include "translate/breaker.h"
 
 /* how long a tripped breaker is remembered for its half-open probe */

@@ -11,6 +11,8 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/random.h"
+#include "store/cache.h"
+#include "store/db.h"
 #include "store/memo.h"
 #include "translate/tcache.h"
 

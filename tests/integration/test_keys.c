@@ -19,9 +19,10 @@
 #include "accounts/auth.h"
 #include "core/config.h"
 #include "proc/worker.h"
+#include "store/db.h"
+#include "translate/provider.h"
 #include "fixture.h"
 #include "http.h"
-#include "translate/provider.h"
 
 static char ws[64], admin_key[128], other_ws[64], other_key[128];
 
