@@ -5,15 +5,12 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "billing/payment_history.h"
 #include "billing/payment_settings.h"
 #include "billing/payments.h"
-#include "billing/stripe.h"
 #include "core/money.h"
 #include "core/reply.h"
-#include "proc/worker.h"
 #include "handlers.h"
 
 enum { M_CUSTOMER, M_METHOD };
@@ -93,15 +90,9 @@ static enum problem webhook_post(struct worker *w, struct request *r, struct rep
 {
 	struct json_object *o;
 	int duplicate = 0, matched = 1;
-	enum problem p;
+	enum problem p = payments_receive_event(w, r->stripe_signature, r->body, r->body_len, r->json,
+	    &duplicate, &matched, rp);
 
-	if (w->cfg->stripe_webhook_secret == NULL ||
-	    !stripe_signature_valid(r->stripe_signature, r->body, r->body_len,
-	    w->cfg->stripe_webhook_secret, (long long)time(NULL), STRIPE_TOLERANCE_S)) {
-		snprintf(rp->detail, sizeof(rp->detail), "the Stripe-Signature does not verify");
-		return PROBLEM_BAD_REQUEST;
-	}
-	p = payments_apply_event(w, r->json, &duplicate, &matched, rp);
 	if (p != PROBLEM_NONE)
 		return p;
 	o = json_object_new_object();
