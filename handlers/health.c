@@ -4,13 +4,10 @@
  * breaker: send it traffic if so). */
 #include "autoconfig.h"
 
-#include <time.h>
-
 #include "core/clock.h"
 #include "core/reply.h"
+#include "ops/health.h"
 #include "proc/worker.h"
-#include "store/cache.h"
-#include "store/db.h"
 #include "translate/breaker.h"
 #include "translate/provider.h"
 #include "handlers.h"
@@ -31,16 +28,15 @@ static struct json_object *check(int up, double ms)
  * problem+json carrying the same members and Retry-After. */
 static enum problem health_get(struct worker *w, struct request *r, struct reply *rp)
 {
-	struct timespec t0;
 	struct json_object *checks = json_object_new_object(), *body;
+	struct health_probe hp;
 	int db_up, mc_up;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	db_up = db_ping(w->db);
-	json_object_object_add(checks, "postgresql", check(db_up, clock_ms_since(&t0)));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	mc_up = cache_ping(w->cache);
-	json_object_object_add(checks, "memcached", check(mc_up, clock_ms_since(&t0)));
+	health_probe(w, &hp);
+	db_up = hp.db_up;
+	mc_up = hp.mc_up;
+	json_object_object_add(checks, "postgresql", check(db_up, hp.db_ms));
+	json_object_object_add(checks, "memcached", check(mc_up, hp.mc_ms));
 	struct json_object *providers = json_object_new_object();
 	const struct provider *order[PROVIDERS_MAX];
 	size_t np = provider_order(w->cfg->providers, order);

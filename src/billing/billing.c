@@ -1,5 +1,6 @@
 #include "autoconfig.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -341,6 +342,70 @@ enum problem billing_change(struct worker *w, const char *workspace_id, long lon
 			log_msg(LOG_LEVEL_ERROR, "ledger change: %s", PQresultErrorMessage(res));
 		snprintf(rp->detail, sizeof(rp->detail), "the balance cannot be changed right now");
 		p = PROBLEM_UNAVAILABLE;
+	}
+	PQclear(res);
+	return p;
+}
+
+/* Returns 1 when s is a UUID in its canonical text form. */
+static int uuid_valid(const char *s)
+{
+	for (int i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return 0;
+	}
+	return s[36] == '\0';
+}
+
+/* Returns 1 when workspace_id is a UUID that names a workspace, 0 when
+ * not or when it cannot be looked up. */
+static int workspace_exists(struct worker *w, const char *workspace_id)
+{
+	const char *params[] = { workspace_id };
+	PGresult *res = uuid_valid(workspace_id) ? db_exec(w->db, STMT_WORKSPACE_GET, params) : NULL;
+	int found = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+
+	PQclear(res);
+	return found;
+}
+
+enum problem billing_operator_change(struct worker *w, const char *workspace_id,
+    long long amount, const char *type, const char *reason, const char *idempotency_key,
+    long long *ledger_id, long long *balance, struct reply *rp)
+{
+	if (!workspace_exists(w, workspace_id)) {
+		snprintf(rp->detail, sizeof(rp->detail), "no workspace %.40s", workspace_id);
+		return PROBLEM_NOT_FOUND;
+	}
+	return billing_change(w, workspace_id, amount, type, reason, idempotency_key, ledger_id,
+	    balance, rp);
+}
+
+enum problem billing_coupon_create(struct worker *w, const char *code, long long amount,
+    long long max_redemptions, const char *expires_at, struct reply *rp)
+{
+	char amt[24], max[24];
+	const char *params[] = { code, amt, max, expires_at };
+	PGresult *res;
+	const char *state;
+	enum problem p = PROBLEM_NONE;
+
+	snprintf(amt, sizeof(amt), "%lld", amount);
+	snprintf(max, sizeof(max), "%lld", max_redemptions);
+	res = db_exec(w->db, STMT_COUPON_CREATE, params);
+	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		/* 23505 unique_violation: the code exists; class 22 or 23: a code or a
+		 * time the schema refuses */
+		p = state == NULL ? PROBLEM_UNAVAILABLE
+		    : strcmp(state, "23505") == 0 ? PROBLEM_CONFLICT
+		    : strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0
+		    ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
+		snprintf(rp->detail, sizeof(rp->detail), "%s", p == PROBLEM_CONFLICT
+		    ? "a coupon with this code exists" : p == PROBLEM_INVALID_FIELD
+		    ? "code must be 3 to 64 of [A-Za-z0-9_-], expires_at an ISO 8601 time"
+		    : "coupons cannot be created right now");
 	}
 	PQclear(res);
 	return p;

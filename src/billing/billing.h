@@ -53,6 +53,22 @@ enum problem billing_change(struct worker *w, const char *workspace_id, long lon
     const char *type, const char *reason, const char *idempotency_key, long long *ledger_id,
     long long *balance, struct reply *rp);
 
+/* An operator's change: billing_change() on workspace_id, which must be
+ * a UUID that names a workspace. Returns billing_change()'s results, or
+ * PROBLEM_NOT_FOUND with rp->detail when there is no such workspace (or
+ * it cannot be looked up). */
+enum problem billing_operator_change(struct worker *w, const char *workspace_id,
+    long long amount, const char *type, const char *reason, const char *idempotency_key,
+    long long *ledger_id, long long *balance, struct reply *rp);
+
+/* Creates coupon code worth amount micros (> 0), redeemable by
+ * max_redemptions workspaces until expires_at (ISO 8601; NULL: never).
+ * Returns PROBLEM_NONE, PROBLEM_CONFLICT (the code exists),
+ * PROBLEM_INVALID_FIELD (a code or time the schema refuses) or
+ * PROBLEM_UNAVAILABLE, with rp->detail. */
+enum problem billing_coupon_create(struct worker *w, const char *code, long long amount,
+    long long max_redemptions, const char *expires_at, struct reply *rp);
+
 /* Releases every expired hold of every workspace. Returns how many
  * workspaces had some, or -1 when the database cannot be reached. */
 long billing_release_all_expired(struct worker *w);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "billing/payments.h"
 #include "billing/stripe.h"
@@ -476,7 +477,9 @@ static int apply_tx(struct worker *w, const char *id, const char *type, struct j
 	return 0;   /* an event dragoman does not act on */
 }
 
-enum problem payments_apply_event(struct worker *w, struct json_object *event, int *duplicate,
+/* Applies the verified Stripe event as payments_receive_event() says.
+ * Returns its results but PROBLEM_BAD_REQUEST. */
+static enum problem apply_event(struct worker *w, struct json_object *event, int *duplicate,
     int *matched, struct reply *rp)
 {
 	const char *id = json_str(event, "id", NULL);
@@ -510,6 +513,20 @@ fail:
 	(void)db_command(w->db, "ROLLBACK");
 	snprintf(rp->detail, sizeof(rp->detail), "the event cannot be applied right now");
 	return PROBLEM_UNAVAILABLE;
+}
+
+enum problem payments_receive_event(struct worker *w, const char *signature, const char *body,
+    size_t len, struct json_object *event, int *duplicate, int *matched, struct reply *rp)
+{
+	*duplicate = 0;
+	*matched = 1;
+	if (w->cfg->stripe_webhook_secret == NULL ||
+	    !stripe_signature_valid(signature, body, len, w->cfg->stripe_webhook_secret,
+	    (long long)time(NULL), STRIPE_TOLERANCE_S)) {
+		snprintf(rp->detail, sizeof(rp->detail), "the Stripe-Signature does not verify");
+		return PROBLEM_BAD_REQUEST;
+	}
+	return apply_event(w, event, duplicate, matched, rp);
 }
 
 int payments_run_auto(struct worker *w, const char *payment_id)

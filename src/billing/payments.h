@@ -3,6 +3,8 @@
 #ifndef DRAGOMAN_PAYMENTS_H
 #define DRAGOMAN_PAYMENTS_H
 
+#include <stddef.h>
+
 #include <json-c/json.h>
 
 #include "core/problem.h"
@@ -31,17 +33,22 @@ struct recharge {
 enum problem payments_recharge(struct worker *w, const char *workspace_id, long long amount,
     const char *idem, const char *request_id, struct recharge *out, struct reply *rp);
 
-/* Applies the verified Stripe event (its JSON) once: recorded by id in the
+/* Receives a Stripe webhook: body (len bytes, parsed as event) must
+ * carry a Stripe-Signature (signature, NULL when absent) under the
+ * configured stripe_webhook_secret, checked before anything is written.
+ * Then the event is applied once: recorded by id in the
  * same transaction as its effect. payment_intent.* events credit (once),
  * fail or cancel the payment of their PaymentIntent, or of the payment id
  * in their metadata; charge.refunded takes back what was refunded since
  * (its amount_refunded is cumulative); charge.dispute.created and .closed
  * take back and give back. An event about money that matches no payment
  * is kept for an operator (*matched = 0). Sets *duplicate when the event
- * was seen before. Returns PROBLEM_NONE, PROBLEM_INVALID_FIELD (not an
- * event), or PROBLEM_UNAVAILABLE (then Stripe delivers it again). */
-enum problem payments_apply_event(struct worker *w, struct json_object *event, int *duplicate,
-    int *matched, struct reply *rp);
+ * was seen before. Returns PROBLEM_NONE, PROBLEM_BAD_REQUEST (no secret
+ * configured, or the signature does not verify), PROBLEM_INVALID_FIELD
+ * (not an event), or PROBLEM_UNAVAILABLE (then Stripe delivers it again),
+ * with rp->detail. */
+enum problem payments_receive_event(struct worker *w, const char *signature, const char *body,
+    size_t len, struct json_object *event, int *duplicate, int *matched, struct reply *rp);
 
 /* Runs the auto payment payment_id as far as Stripe can tell now (made
  * when it was not yet, retrieved when it was). A decline is recorded on
