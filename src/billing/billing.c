@@ -292,8 +292,8 @@ enum problem billing_redeem(struct worker *w, const char *workspace_id, const ch
 
 /* The row made earlier under idempotency_key in the namespace of type
  * (operators' or tenants'): Returns PROBLEM_NONE when it is the same
- * change (amount and type), else PROBLEM_IDEMPOTENCY_MISMATCH or
- * PROBLEM_UNAVAILABLE. */
+ * change (amount and type), else PROBLEM_IDEMPOTENCY_MISMATCH,
+ * PROBLEM_NOT_FOUND (no row has the key) or PROBLEM_UNAVAILABLE. */
 static enum problem change_replayed(struct worker *w, const char *workspace_id, long long amount,
     const char *type, const char *idempotency_key, long long *ledger_id, long long *balance,
     struct reply *rp)
@@ -308,9 +308,10 @@ static enum problem change_replayed(struct worker *w, const char *workspace_id, 
 		    ? PROBLEM_NONE : PROBLEM_IDEMPOTENCY_MISMATCH;
 		*ledger_id = db_num(res, 0, 0);
 		*balance = db_num(res, 0, 1);
-	}
+	} else if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
+		p = PROBLEM_NOT_FOUND;
 	if (p != PROBLEM_NONE)
-		snprintf(rp->detail, sizeof(rp->detail), "%s", p == PROBLEM_UNAVAILABLE
+		snprintf(rp->detail, sizeof(rp->detail), "%s", p != PROBLEM_IDEMPOTENCY_MISMATCH
 		    ? "the balance cannot be changed right now"
 		    : "this Idempotency-Key was used for another change");
 	PQclear(res);
@@ -333,10 +334,18 @@ enum problem billing_change(struct worker *w, const char *workspace_id, long lon
 		*balance = db_num(res, 0, 1);
 	} else if (failed_with(res, "23505") && idempotency_key != NULL) {
 		p = change_replayed(w, workspace_id, amount, type, idempotency_key, ledger_id, balance, rp);
+		if (p == PROBLEM_NOT_FOUND)
+			p = PROBLEM_UNAVAILABLE;
 	} else if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
-		snprintf(rp->detail, sizeof(rp->detail), "no such workspace, or the balance would "
-		    "fall below what is reserved");
-		p = PROBLEM_INVALID_FIELD;
+		/* refused now; but a key used before answers with its first
+		 * change (or says it was another), whatever the balance is now */
+		p = idempotency_key != NULL ? change_replayed(w, workspace_id, amount, type,
+		    idempotency_key, ledger_id, balance, rp) : PROBLEM_NOT_FOUND;
+		if (p == PROBLEM_NOT_FOUND) {
+			snprintf(rp->detail, sizeof(rp->detail), "no such workspace, or the balance would "
+			    "fall below what is reserved");
+			p = PROBLEM_INVALID_FIELD;
+		}
 	} else {
 		if (res != NULL)
 			log_msg(LOG_LEVEL_ERROR, "ledger change: %s", PQresultErrorMessage(res));
