@@ -30,9 +30,13 @@
  *
  * Not Stripe's, for the tests:
  *   GET  /fixture/calls      {"payment_intents": created, "posts": create
- *                            calls, "retrieves", "searches", "net": cents
- *                            Stripe keeps (received - refunded - disputed)}
- *   GET  /fixture/events     {"data": [event, ...]} oldest first
+ *                            calls, "retrieves", "searches", "events": made,
+ *                            "net": cents Stripe keeps (received - refunded
+ *                            - disputed)}; ?customer=PREFIX: the net of the
+ *                            customers whose id starts with PREFIX only
+ *   GET  /fixture/events     {"data": [event, ...]} oldest first; ?from=N:
+ *                            from the (N+1)th on (the model check's way to
+ *                            fetch only what is new)
  *   POST /fixture/clock      form advance=SECONDS: moves this clock on
  *   POST /fixture/intents/ID form status=succeeded|payment_failed|canceled
  *   POST /fixture/refund     form payment_intent, amount (cents, this refund)
@@ -53,9 +57,10 @@
 
 #include "listen.h"
 
-#define INTENTS_MAX 4096
-#define KEYS_MAX 8192
-#define EVENTS_MAX 16384
+/* enough for the model check's 100,000 steps against one stand-in */
+#define INTENTS_MAX 32768
+#define KEYS_MAX 32768
+#define EVENTS_MAX 131072
 #define HELD_MAX 64
 #define IDEM_TTL_S 86400
 
@@ -364,32 +369,39 @@ static char *stripe_api(const struct fixture_request *rq, int *status, int *hold
 	    "\"Unrecognized request URL\"}}");
 }
 
-/* Returns Stripe's net: what it received less what it gave back. */
-static long net(void)
+/* Returns Stripe's net: what it received less what it gave back, for
+ * the customers whose id starts with prefix ("": all). */
+static long net(const char *prefix)
 {
-	long n = 0;
+	size_t n = strlen(prefix);
+	long sum = 0;
 
 	for (int i = 0; i < nintents; i++)
-		n += intents[i].received - intents[i].refunded;
+		if (strncmp(intents[i].customer, prefix, n) == 0)
+			sum += intents[i].received - intents[i].refunded;
 	for (int i = 0; i < ndisputes; i++)
-		n -= strcmp(disputes[i].status, "won") == 0 ? 0 : disputes[i].amount;
-	return n;
+		if (strncmp(intents[disputes[i].intent].customer, prefix, n) == 0)
+			sum -= strcmp(disputes[i].status, "won") == 0 ? 0 : disputes[i].amount;
+	return sum;
 }
 
-/* GET /fixture/events. Returns the body (caller frees). */
-static char *event_list(void)
+/* GET /fixture/events, from the (from+1)th on. Returns the body (caller
+ * frees). */
+static char *event_list(int from)
 {
 	size_t len = 16;
 	char *out, *p;
 
-	for (int i = 0; i < nevents; i++)
+	if (from < 0 || from > nevents)
+		from = nevents;
+	for (int i = from; i < nevents; i++)
 		len += strlen(events[i]) + 1;
 	p = out = malloc(len);
 	if (out == NULL)
 		return NULL;
 	p += sprintf(p, "{\"data\":[");
-	for (int i = 0; i < nevents; i++)
-		p += sprintf(p, "%s%s", i ? "," : "", events[i]);
+	for (int i = from; i < nevents; i++)
+		p += sprintf(p, "%s%s", i > from ? "," : "", events[i]);
 	sprintf(p, "]}");
 	return out;
 }
@@ -398,14 +410,18 @@ static char *event_list(void)
 static char *control(const struct fixture_request *rq, int *status)
 {
 	char v[128], pi[64];
+	const char *q = strchr(rq->target, '?');
+	size_t plen = q != NULL ? (size_t)(q - rq->target) : strlen(rq->target);
 	struct intent *in;
 
 	*status = 200;
-	if (strcmp(rq->target, "/fixture/calls") == 0)
+	q = q != NULL ? q + 1 : "";
+	if (plen == 14 && strncmp(rq->target, "/fixture/calls", plen) == 0)
 		return fmt("{\"payment_intents\":%d,\"posts\":%ld,\"retrieves\":%ld,\"searches\":%ld,"
-		    "\"events\":%d,\"net\":%ld}", nintents, posts, retrieves, searches, nevents, net());
-	if (strcmp(rq->target, "/fixture/events") == 0)
-		return event_list();
+		    "\"events\":%d,\"net\":%ld}", nintents, posts, retrieves, searches, nevents,
+		    net(form_field(q, "customer", v, sizeof(v))));
+	if (plen == 15 && strncmp(rq->target, "/fixture/events", plen) == 0)
+		return event_list(q[0] != '\0' ? atoi(form_field(q, "from", v, sizeof(v))) : 0);
 	if (strcmp(rq->target, "/fixture/drop") == 0) {
 		drop = atol(form_field(rq->body, "count", v, sizeof(v)));
 		return fmt("{\"drop\":%ld}", drop);
