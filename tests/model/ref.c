@@ -547,15 +547,18 @@ static void webhook_dispute(struct ref *m, const struct ref_event *ev)
 
 void ref_webhook(struct ref *m, const struct ref_event *ev, int delivered, struct ref_expect *e)
 {
-	const struct ref_pay *p = &m->pay[m->in[ev->intent].pay];
+	struct ref_pay *p = &m->pay[m->in[ev->intent].pay];
 
 	expect_init(e);
 	e->duplicate = delivered;
 	if (delivered)
 		return;
-	/* a refund or dispute names only its PaymentIntent: it matches once
-	 * the server knows it, and is kept for later until then */
-	e->matched = ev->kind == EV_INTENT || p->linked;
+	/* a refund or dispute names only its PaymentIntent: one the server
+	 * does not know yet it fetches from Stripe and links to its payment
+	 * by the metadata (the payment was sent: the PaymentIntent exists) */
+	if (ev->kind != EV_INTENT)
+		p->linked = 1;
+	e->matched = 1;
 	m->via = RS_CREDIT_WEBHOOK;
 	if (ev->kind == EV_INTENT)
 		webhook_intent(m, ev);
