@@ -1,4 +1,4 @@
-/* The reference model: see ref.h. The rules, as README.md states them:
+/* The reference model: see ref.h. The rules, as docs/billing.md states them:
  *  - a tenant's Idempotency-Key replays its kept answer for the same
  *    request, is a 422 for another; server faults (5xx) are not kept;
  *  - a charge reserves its cost: 402 when the balance does not cover it;
@@ -310,7 +310,7 @@ static int intent_new(struct ref *m, struct ref_pay *p)
 	return m->nin++;
 }
 
-/* Moves p on as far as Stripe can tell now (payment_drive in the README's
+/* Moves p on as far as Stripe can tell now (payment_drive in docs/billing.md's
  * words): a known PaymentIntent is retrieved; an expired payment is
  * looked up by its metadata or expires; else, when may_create, it is
  * sent to Stripe under its key. *drop: the next call to Stripe is cut off
