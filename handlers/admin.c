@@ -2,29 +2,14 @@
  * POST /v1/admin/workspaces/{id}/credits, POST /v1/admin/coupons. */
 #include "autoconfig.h"
 
-#include <ctype.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "../src/billing.h"
-#include "../src/db.h"
-#include "../src/idempotency.h"
-#include "../src/money.h"
-#include "../src/reply.h"
-#include "../src/worker.h"
+#include "billing/billing.h"
+#include "billing/idempotency.h"
+#include "core/money.h"
+#include "core/reply.h"
 #include "handlers.h"
-
-/* Returns 1 when s is a UUID in its canonical text form. */
-static int uuid_valid(const char *s)
-{
-	for (int i = 0; i < 36; i++) {
-		int dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
-			return 0;
-	}
-	return s[36] == '\0';
-}
 
 /* Parses a signed decimal amount ("-1.50") into *micros. Returns 0 or -1. */
 static int signed_amount(const char *s, long long *micros)
@@ -53,12 +38,9 @@ static enum problem credits_post(struct worker *w, struct request *r, struct rep
 {
 	const char *id = r->captures[0], *type = r->fields[K_TYPE].present
 	    ? r->fields[K_TYPE].str : "grant";
-	const char *params[] = { id };
 	long long amount, ledger_id = 0, balance = 0;
 	struct json_object *o;
-	PGresult *res;
 	enum problem p;
-	int found;
 
 	if (strcmp(type, "grant") != 0 && strcmp(type, "adjustment") != 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "type must be grant or adjustment");
@@ -75,14 +57,7 @@ static enum problem credits_post(struct worker *w, struct request *r, struct rep
 		    "ASCII characters");
 		return PROBLEM_INVALID_FIELD;
 	}
-	res = uuid_valid(id) ? db_exec(w->db, STMT_WORKSPACE_GET, params) : NULL;
-	found = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-	PQclear(res);
-	if (!found) {
-		snprintf(rp->detail, sizeof(rp->detail), "no workspace %.40s", id);
-		return PROBLEM_NOT_FOUND;
-	}
-	p = billing_change(w, id, amount, type, r->fields[K_REASON].str, r->idempotency_key,
+	p = billing_operator_change(w, id, amount, type, r->fields[K_REASON].str, r->idempotency_key,
 	    &ledger_id, &balance, rp);
 	if (p != PROBLEM_NONE)
 		return p;
@@ -110,53 +85,36 @@ static const struct param_spec coupon_fields[] = {
 static enum problem coupons_post(struct worker *w, struct request *r, struct reply *rp)
 {
 	const struct param_value *f = r->fields;
-	char amt[24], max[24];
-	const char *params[4];
-	long long amount;
+	long long amount, max = f[P_MAX].present ? f[P_MAX].num : 1;
+	const char *expires_at = f[P_EXPIRES].present ? f[P_EXPIRES].str : NULL;
 	struct json_object *o;
-	PGresult *res;
-	const char *state;
+	enum problem p;
 
 	if (money_parse(f[P_AMOUNT].str, &amount) < 0 || amount == 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "amount must be a positive decimal (\"5.00\")");
 		return PROBLEM_INVALID_FIELD;
 	}
-	snprintf(amt, sizeof(amt), "%lld", amount);
-	snprintf(max, sizeof(max), "%lld", f[P_MAX].present ? f[P_MAX].num : 1);
-	params[0] = f[P_CODE].str;
-	params[1] = amt;
-	params[2] = max;
-	params[3] = f[P_EXPIRES].present ? f[P_EXPIRES].str : NULL;
-	res = db_exec(w->db, STMT_COUPON_CREATE, params);
-	state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		enum problem p = state == NULL ? PROBLEM_UNAVAILABLE
-		    : strcmp(state, "23505") == 0 ? PROBLEM_CONFLICT
-		    : strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0
-		    ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
-		snprintf(rp->detail, sizeof(rp->detail), "%s", p == PROBLEM_CONFLICT
-		    ? "a coupon with this code exists" : p == PROBLEM_INVALID_FIELD
-		    ? "code must be 3 to 64 of [A-Za-z0-9_-], expires_at an ISO 8601 time"
-		    : "coupons cannot be created right now");
-		PQclear(res);
+	p = billing_coupon_create(w, f[P_CODE].str, amount, max, expires_at, rp);
+	if (p != PROBLEM_NONE)
 		return p;
-	}
-	PQclear(res);
 	o = json_object_new_object();
 	json_object_object_add(o, "code", json_object_new_string(f[P_CODE].str));
 	money_json_add(o, "amount", amount);
-	json_object_object_add(o, "max_redemptions", json_object_new_int64(atoll(max)));
-	json_object_object_add(o, "expires_at", params[3] != NULL
-	    ? json_object_new_string(params[3]) : NULL);
+	json_object_object_add(o, "max_redemptions", json_object_new_int64(max));
+	json_object_object_add(o, "expires_at", expires_at != NULL
+	    ? json_object_new_string(expires_at) : NULL);
 	reply_json(rp, 201, o);
 	return PROBLEM_NONE;
 }
 
 const struct route admin_routes[] = {
-	{ HTTP_POST, "/v1/admin/workspaces/{id}/credits", credits_post, AUTH_KEY, ROLE_PLATFORM,
-	  BODY_JSON, credit_fields, NULL, "admin.credits", 0,
-	  DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_POST, "/v1/admin/coupons", coupons_post, AUTH_KEY, ROLE_PLATFORM, BODY_JSON,
-	  coupon_fields, NULL, "admin.coupons", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/v1/admin/workspaces/{id}/credits", .handler = credits_post,
+	  .auth = AUTH_KEY, .min_role = ROLE_PLATFORM, .body = BODY_JSON, .fields = credit_fields,
+	  .name = "admin.credits", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_NONE },
+	{ .method = HTTP_POST, .pattern = "/v1/admin/coupons", .handler = coupons_post,
+	  .auth = AUTH_KEY, .min_role = ROLE_PLATFORM, .body = BODY_JSON, .fields = coupon_fields,
+	  .name = "admin.coupons", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

@@ -4,15 +4,13 @@
 #include "autoconfig.h"
 
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
-#include "../src/db.h"
-#include "../src/log.h"
-#include "../src/password.h"
-#include "../src/principal.h"
-#include "../src/reply.h"
-#include "../src/session.h"
-#include "../src/worker.h"
+#include "accounts/password.h"
+#include "accounts/principal.h"
+#include "accounts/session.h"
+#include "accounts/users.h"
+#include "core/reply.h"
 #include "handlers.h"
 
 /* 200 {"access_token","token_type","expires_in","refresh_token"}. */
@@ -98,59 +96,6 @@ static const struct param_spec user_fields[] = {
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 
-/* Returns PROBLEM_NONE when r's caller may add a user of role want, else
- * PROBLEM_INVALID_FIELD or PROBLEM_FORBIDDEN with rp->detail set. */
-static enum problem user_role_check(const struct request *r, const char *role,
-    enum key_role want, struct reply *rp)
-{
-	if (want != ROLE_MEMBER && want != ROLE_ADMIN && want != ROLE_OWNER) {
-		snprintf(rp->detail, sizeof(rp->detail), "role: member, admin or owner");
-		return PROBLEM_INVALID_FIELD;
-	}
-	if (want > r->ident.role) {
-		snprintf(rp->detail, sizeof(rp->detail), "a user with role %s can only be added by an "
-		    "%s or above", role, role);
-		return PROBLEM_FORBIDDEN;
-	}
-	return PROBLEM_NONE;
-}
-
-/* Answers STMT_USER_INSERT's result res for the user email. Returns
- * PROBLEM_NONE with 201 {id,email,role,scopes,created_at}, or the problem
- * with rp->detail set. */
-static enum problem user_inserted(const PGresult *res, const char *email, const char *role,
-    unsigned mask, struct reply *rp)
-{
-	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	struct json_object *o;
-
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(PQgetvalue(res, 0, 0)));
-		json_object_object_add(o, "email", json_object_new_string(email));
-		json_object_object_add(o, "role", json_object_new_string(role));
-		json_object_object_add(o, "scopes", principal_scopes_json(mask));
-		json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(res, 0, 1)));
-		reply_json(rp, 201, o);
-		return PROBLEM_NONE;
-	}
-	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-		snprintf(rp->detail, sizeof(rp->detail), "a key with a monthly character quota or "
-		    "rate limits of its own cannot add users: they would be bound by neither");
-		return PROBLEM_FORBIDDEN;
-	}
-	if (state != NULL && strcmp(state, "23505") == 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "a user with this email exists");
-		return PROBLEM_CONFLICT;
-	}
-	if (state != NULL && strcmp(state, "23514") == 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "email: not an email address");
-		return PROBLEM_INVALID_FIELD;
-	}
-	log_msg(LOG_LEVEL_ERROR, "user insert: %s", PQresultErrorMessage(res));
-	return PROBLEM_INTERNAL;
-}
-
 /* 201 {id,email,role,scopes,created_at}: a user of the caller's
  * workspace, with a role no higher than the caller's (member by default)
  * and scopes no wider (the caller's by default); 403 otherwise, and for a
@@ -158,33 +103,22 @@ static enum problem user_inserted(const PGresult *res, const char *email, const 
  * email, 409 when it is taken. */
 static enum problem users_post(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *role = r->fields[U_ROLE].present ? r->fields[U_ROLE].str : "member";
-	char hash[PASSWORD_HASH_MAX], literal[96];
-	const char *params[7];
-	unsigned mask;
-	enum problem p;
-	PGresult *res;
+	const struct user_request req = { r->fields[U_EMAIL].str, r->fields[U_PASSWORD].str,
+	    r->fields[U_ROLE].present ? r->fields[U_ROLE].str : NULL, &r->fields[U_SCOPES] };
+	struct user_created u;
+	struct json_object *o;
+	enum problem p = users_create(w, &r->ident, &req, &u, rp->detail, sizeof(rp->detail));
 
-	if ((p = user_role_check(r, role, role_parse(role), rp)) != PROBLEM_NONE ||
-	    (p = principal_scopes(&r->fields[U_SCOPES], r->ident.scopes, &mask, rp->detail,
-	    sizeof(rp->detail))) != PROBLEM_NONE)
+	if (p != PROBLEM_NONE)
 		return p;
-	if (password_hash(r->fields[U_PASSWORD].str, (int)w->cfg->password_log2n, hash,
-	    sizeof(hash)) < 0)
-		return PROBLEM_INTERNAL;
-	params[0] = r->ident.workspace_id;
-	params[1] = r->fields[U_EMAIL].str;
-	params[2] = role;
-	params[3] = hash;
-	params[4] = "off";
-	params[5] = principal_scopes_literal(mask, literal, sizeof(literal));
-	params[6] = r->ident.key_id[0] != '\0' ? r->ident.key_id : NULL;
-	res = db_exec(w->db, STMT_USER_INSERT, params);
-	if (res == NULL)
-		return PROBLEM_UNAVAILABLE;
-	p = user_inserted(res, r->fields[U_EMAIL].str, role, mask, rp);
-	PQclear(res);
-	return p;
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(u.id));
+	json_object_object_add(o, "email", json_object_new_string(req.email));
+	json_object_object_add(o, "role", json_object_new_string(u.role));
+	json_object_object_add(o, "scopes", principal_scopes_json(u.scopes));
+	json_object_object_add(o, "created_at", json_object_new_string(u.created_at));
+	reply_json(rp, 201, o);
+	return PROBLEM_NONE;
 }
 
 /* Returns the preferences of the signed-in caller as a new object. */
@@ -221,10 +155,8 @@ static const struct param_spec prefs_fields[] = {
 static enum problem prefs_put(struct worker *w, struct request *r, struct reply *rp)
 {
 	const struct param_value *t = &r->fields[P_TARGET], *e = &r->fields[P_ENABLED];
-	const char *params[] = { r->ident.user_id, t->present ? t->str : NULL,
-	    e->present ? (e->num ? "on" : "off") : NULL };
+	struct user_prefs prefs;
 	enum problem p = need_user(r, rp);
-	PGresult *res;
 
 	if (p != PROBLEM_NONE)
 		return p;
@@ -234,37 +166,25 @@ static enum problem prefs_put(struct worker *w, struct request *r, struct reply 
 		    "as es, or \"\" for none");
 		return PROBLEM_INVALID_FIELD;
 	}
-	res = db_exec(w->db, STMT_PREFS_SET, params);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		PQclear(res);
-		return PROBLEM_UNAVAILABLE;
-	}
-	reply_json(rp, 200, prefs_json(PQgetvalue(res, 0, 0), strcmp(PQgetvalue(res, 0, 1),
-	    "true") == 0));
-	PQclear(res);
-	session_forget_user(w, r->ident.user_id);
-	return PROBLEM_NONE;
+	p = users_prefs_set(w, r->ident.user_id, t->present ? t->str : NULL,
+	    e->present ? (e->num ? 1 : 0) : -1, &prefs);
+	if (p == PROBLEM_NONE)
+		reply_json(rp, 200, prefs_json(prefs.target_language, prefs.translation_enabled));
+	return p;
 }
 
 /* 200 with everything kept about the caller: profile, preferences,
  * sessions and usage events. */
 static enum problem export_get(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *params[] = { r->ident.user_id };
 	enum problem p = need_user(r, rp);
-	PGresult *res;
+	char *json = NULL;
 
-	if (p != PROBLEM_NONE)
+	if (p != PROBLEM_NONE || (p = users_export(w, r->ident.user_id, &json)) != PROBLEM_NONE)
 		return p;
-	res = db_exec(w->db, STMT_USER_EXPORT, params);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		PQclear(res);
-		return PROBLEM_UNAVAILABLE;
-	}
-	p = reply_raw(rp, 200, "application/json", PQgetvalue(res, 0, 0)) == 0 ? PROBLEM_NONE
-	    : PROBLEM_INTERNAL;
+	p = reply_raw(rp, 200, "application/json", json) == 0 ? PROBLEM_NONE : PROBLEM_INTERNAL;
 	reply_header(rp, "Content-Disposition", "attachment; filename=\"dragoman-account.json\"");
-	PQclear(res);
+	free(json);
 	return p;
 }
 
@@ -272,46 +192,40 @@ static enum problem export_get(struct worker *w, struct request *r, struct reply
  * without them, the ledger untouched. */
 static enum problem account_delete(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *params[] = { r->ident.user_id };
 	enum problem p = need_user(r, rp);
-	PGresult *res;
 
-	if (p != PROBLEM_NONE)
+	if (p != PROBLEM_NONE || (p = users_delete(w, r->ident.user_id)) != PROBLEM_NONE)
 		return p;
-	/* their sessions stop first, everywhere */
-	res = db_exec(w->db, STMT_USER_SESSIONS, params);
-	for (int i = 0; res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
-	    i < PQntuples(res); i++)
-		(void)session_revoke(w, PQgetvalue(res, i, 0), "account deleted");
-	PQclear(res);
-	res = db_exec(w->db, STMT_USER_DELETE, params);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		if (res != NULL)
-			log_msg(LOG_LEVEL_ERROR, "user delete: %s", PQresultErrorMessage(res));
-		PQclear(res);
-		return PROBLEM_UNAVAILABLE;
-	}
-	PQclear(res);
 	rp->status = 204;
 	return PROBLEM_NONE;
 }
 
 const struct route auth_routes[] = {
-	{ HTTP_POST, "/v1/auth/login", login_post, AUTH_NONE, ROLE_MEMBER, BODY_JSON, login_fields,
-	  NULL, "auth.login", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_POST, "/v1/auth/refresh", refresh_post, AUTH_NONE, ROLE_MEMBER, BODY_JSON,
-	  refresh_fields, NULL, "auth.refresh", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_POST, "/v1/auth/logout", logout_post, AUTH_KEY, ROLE_MEMBER, BODY_NONE, NULL, NULL,
-	  "auth.logout", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_POST, "/v1/users", users_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON, user_fields, NULL,
-	  "users.create", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/v1/preferences", prefs_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE, NULL, NULL,
-	  "preferences.get", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_PUT, "/v1/preferences", prefs_put, AUTH_KEY, ROLE_MEMBER, BODY_JSON, prefs_fields,
-	  NULL, "preferences.put", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/v1/account/export", export_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE, NULL, NULL,
-	  "account.export", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_DELETE, "/v1/account", account_delete, AUTH_KEY, ROLE_MEMBER, BODY_NONE, NULL, NULL,
-	  "account.delete", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/v1/auth/login", .handler = login_post, .auth = AUTH_NONE,
+	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = login_fields, .name = "auth.login",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_POST, .pattern = "/v1/auth/refresh", .handler = refresh_post,
+	  .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = refresh_fields,
+	  .name = "auth.refresh", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_NONE },
+	{ .method = HTTP_POST, .pattern = "/v1/auth/logout", .handler = logout_post, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "auth.logout", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_POST, .pattern = "/v1/users", .handler = users_post, .auth = AUTH_KEY,
+	  .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = user_fields, .name = "users.create",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/v1/preferences", .handler = prefs_get, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "preferences.get",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_PUT, .pattern = "/v1/preferences", .handler = prefs_put, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = prefs_fields,
+	  .name = "preferences.put", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/v1/account/export", .handler = export_get, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "account.export",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_DELETE, .pattern = "/v1/account", .handler = account_delete, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "account.delete",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/billing.h"
-#include "../src/db.h"
-#include "../src/money.h"
-#include "../src/pricing.h"
-#include "../src/reply.h"
-#include "../src/worker.h"
+#include "billing/billing.h"
+#include "billing/ledger.h"
+#include "core/money.h"
+#include "core/pricing.h"
+#include "core/reply.h"
+#include "proc/worker.h"
 #include "handlers.h"
 
 /* Returns a JSON string for s, or JSON null when s is "". */
@@ -20,58 +20,49 @@ static struct json_object *text_or_null(const char *s)
 	return s[0] != '\0' ? json_object_new_string(s) : NULL;
 }
 
-/* Returns the workspace's auto-recharge settings and status (new JSON,
- * NULL when it has none). */
-static struct json_object *auto_recharge_json(struct worker *w, const char *workspace_id)
+/* Returns the auto-recharge settings and status a as JSON (new). */
+static struct json_object *auto_recharge_json(const struct auto_recharge *a)
 {
-	const char *params[] = { workspace_id };
-	PGresult *res = db_exec(w->db, STMT_AUTO_RECHARGE_GET, params);
-	struct json_object *a = NULL;
+	struct json_object *o = json_object_new_object();
 
-	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		a = json_object_new_object();
-		json_object_object_add(a, "enabled", json_object_new_boolean(PQgetvalue(res, 0, 0)[0] == 't'));
-		money_json_add(a, "threshold", db_num(res, 0, 1));
-		money_json_add(a, "amount", db_num(res, 0, 2));
-		json_object_object_add(a, "max_per_day", json_object_new_int64(db_num(res, 0, 3)));
-		json_object_object_add(a, "last_error", text_or_null(PQgetvalue(res, 0, 4)));
-		json_object_object_add(a, "last_error_at", text_or_null(PQgetvalue(res, 0, 5)));
-		json_object_object_add(a, "next_attempt_at", text_or_null(PQgetvalue(res, 0, 6)));
-		json_object_object_add(a, "last_state", text_or_null(PQgetvalue(res, 0, 7)));
-	}
-	PQclear(res);
-	return a;
+	json_object_object_add(o, "enabled", json_object_new_boolean(a->rule.enabled));
+	money_json_add(o, "threshold", a->rule.threshold);
+	money_json_add(o, "amount", a->rule.amount);
+	json_object_object_add(o, "max_per_day", json_object_new_int64(a->rule.max_per_day));
+	json_object_object_add(o, "last_error", text_or_null(a->last_error));
+	json_object_object_add(o, "last_error_at", text_or_null(a->last_error_at));
+	json_object_object_add(o, "next_attempt_at", text_or_null(a->next_attempt_at));
+	json_object_object_add(o, "last_state", text_or_null(a->last_state));
+	return o;
 }
 
 /* 200 with the balance, what is reserved by requests in flight, what is
  * available, the plan and the month's spend against its cap. */
 static enum problem balance_get(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *params[] = { r->ident.workspace_id };
-	PGresult *res = db_exec(w->db, STMT_BILLING_BALANCE, params);
+	struct ledger_balance b;
 	struct json_object *o;
+	enum problem p = ledger_balance_get(w, r->ident.workspace_id, &b, rp);
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		PQclear(res);
-		snprintf(rp->detail, sizeof(rp->detail), "the balance cannot be read right now");
-		return PROBLEM_UNAVAILABLE;
-	}
+	if (p != PROBLEM_NONE)
+		return p;
 	o = json_object_new_object();
 	json_object_object_add(o, "workspace_id", json_object_new_string(r->ident.workspace_id));
-	json_object_object_add(o, "currency", json_object_new_string(PQgetvalue(res, 0, 2)));
-	money_json_add(o, "balance", db_num(res, 0, 0));
-	money_json_add(o, "reserved", db_num(res, 0, 1));
-	money_json_add(o, "available", db_num(res, 0, 0) - db_num(res, 0, 1));
-	json_object_object_add(o, "plan", json_object_new_string(PQgetvalue(res, 0, 3)));
-	if (PQgetisnull(res, 0, 4)) {
+	json_object_object_add(o, "currency", json_object_new_string(b.currency));
+	money_json_add(o, "balance", b.balance);
+	money_json_add(o, "reserved", b.reserved);
+	money_json_add(o, "available", b.balance - b.reserved);
+	json_object_object_add(o, "plan", json_object_new_string(b.plan));
+	if (!b.capped) {
 		json_object_object_add(o, "monthly_cap", NULL);
 		json_object_object_add(o, "monthly_cap_micros", NULL);
 	} else
-		money_json_add(o, "monthly_cap", db_num(res, 0, 4));
-	money_json_add(o, "month_to_date", db_num(res, 0, 5));
-	money_json_add(o, "owed", db_num(res, 0, 6));
-	PQclear(res);
-	json_object_object_add(o, "auto_recharge", auto_recharge_json(w, r->ident.workspace_id));
+		money_json_add(o, "monthly_cap", b.monthly_cap);
+	money_json_add(o, "month_to_date", b.month_to_date);
+	money_json_add(o, "owed", b.owed);
+	json_object_object_add(o, "auto_recharge", b.has_auto ? auto_recharge_json(&b.auto_recharge)
+	    : NULL);
+	ledger_balance_release(&b);
 	reply_json(rp, 200, o);
 	return PROBLEM_NONE;
 }
@@ -101,21 +92,20 @@ static int iso_time(const char *s)
 	return 1;
 }
 
-/* Returns one ledger row of res as JSON. */
-static struct json_object *transaction_json(const PGresult *res, int i)
+/* Adds ledger row e to the JSON array ctx. */
+static void transaction_add(const struct ledger_entry *e, void *ctx)
 {
 	struct json_object *t = json_object_new_object();
 
-	json_object_object_add(t, "id", json_object_new_string(PQgetvalue(res, i, 0)));
-	json_object_object_add(t, "type", json_object_new_string(PQgetvalue(res, i, 1)));
-	money_json_add(t, "amount", db_num(res, i, 2));
-	money_json_add(t, "balance_before", db_num(res, i, 3));
-	money_json_add(t, "balance_after", db_num(res, i, 4));
-	json_object_object_add(t, "description", json_object_new_string(PQgetvalue(res, i, 5)));
-	json_object_object_add(t, "reference", PQgetvalue(res, i, 6)[0]
-	    ? json_object_new_string(PQgetvalue(res, i, 6)) : NULL);
-	json_object_object_add(t, "created_at", json_object_new_string(PQgetvalue(res, i, 7)));
-	return t;
+	json_object_object_add(t, "id", json_object_new_string(e->id));
+	json_object_object_add(t, "type", json_object_new_string(e->type));
+	money_json_add(t, "amount", e->amount);
+	money_json_add(t, "balance_before", e->balance_before);
+	money_json_add(t, "balance_after", e->balance_after);
+	json_object_object_add(t, "description", json_object_new_string(e->description));
+	json_object_object_add(t, "reference", text_or_null(e->reference));
+	json_object_object_add(t, "created_at", json_object_new_string(e->created_at));
+	json_object_array_add(ctx, t);
 }
 
 /* 200 {"transactions":[...],"next_cursor"}: the ledger, newest first, a
@@ -124,50 +114,37 @@ static struct json_object *transaction_json(const PGresult *res, int i)
 static enum problem transactions_get(struct worker *w, struct request *r, struct reply *rp)
 {
 	const struct param_value *qp = r->query_params;
-	char cursor[24], limit[24];
-	long lim = qp[Q_LIMIT].present ? (long)qp[Q_LIMIT].num : 50;
 	static const char *const types[] = { "grant", "debit", "credit", "refund", "coupon",
 	    "adjustment", "dispute", NULL };
-	const char *params[6];
+	struct ledger_query q = {
+		.cursor = qp[Q_CURSOR].present ? qp[Q_CURSOR].num : 0,
+		.type = qp[Q_TYPE].present ? qp[Q_TYPE].str : NULL,
+		.from = qp[Q_FROM].present ? qp[Q_FROM].str : NULL,
+		.to = qp[Q_TO].present ? qp[Q_TO].str : NULL,
+		.limit = qp[Q_LIMIT].present ? (long)qp[Q_LIMIT].num : 50,
+	};
+	char next[24];
 	struct json_object *o, *arr;
-	PGresult *res;
-	int known = !qp[Q_TYPE].present;
+	enum problem p;
+	int known = q.type == NULL;
 
 	for (int i = 0; types[i] != NULL && !known; i++)
-		known = strcmp(types[i], qp[Q_TYPE].str) == 0;
-	if (!known || (qp[Q_FROM].present && !iso_time(qp[Q_FROM].str)) ||
-	    (qp[Q_TO].present && !iso_time(qp[Q_TO].str))) {
+		known = strcmp(types[i], q.type) == 0;
+	if (!known || (q.from != NULL && !iso_time(q.from)) || (q.to != NULL && !iso_time(q.to))) {
 		snprintf(rp->detail, sizeof(rp->detail), "%s", !known
 		    ? "type must be grant, debit, credit, refund, coupon or adjustment"
 		    : "from and to must be ISO 8601 dates or times");
 		return PROBLEM_INVALID_FIELD;
 	}
-	snprintf(cursor, sizeof(cursor), "%lld", qp[Q_CURSOR].present ? qp[Q_CURSOR].num : 0);
-	snprintf(limit, sizeof(limit), "%ld", lim + 1);   /* one more tells if a page follows */
-	params[0] = r->ident.workspace_id;
-	params[1] = cursor;
-	params[2] = qp[Q_TYPE].present ? qp[Q_TYPE].str : NULL;
-	params[3] = qp[Q_FROM].present ? qp[Q_FROM].str : NULL;
-	params[4] = qp[Q_TO].present ? qp[Q_TO].str : NULL;
-	params[5] = limit;
-	res = db_exec(w->db, STMT_BILLING_TRANSACTIONS, params);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		/* SQLSTATE class 22, data exception: a date PostgreSQL refused */
-		const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-		int bad_time = state != NULL && strncmp(state, "22", 2) == 0;
-		PQclear(res);
-		snprintf(rp->detail, sizeof(rp->detail), "%s", bad_time
-		    ? "from and to must be valid dates or times" : "the ledger cannot be read right now");
-		return bad_time ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
+	arr = json_object_new_array();
+	p = ledger_transactions(w, r->ident.workspace_id, &q, transaction_add, arr, next, rp);
+	if (p != PROBLEM_NONE) {
+		json_object_put(arr);
+		return p;
 	}
 	o = json_object_new_object();
-	arr = json_object_new_array();
-	for (int i = 0; i < PQntuples(res) && i < lim; i++)
-		json_object_array_add(arr, transaction_json(res, i));
 	json_object_object_add(o, "transactions", arr);
-	json_object_object_add(o, "next_cursor", PQntuples(res) > lim
-	    ? json_object_new_string(PQgetvalue(res, lim - 1, 0)) : NULL);
-	PQclear(res);
+	json_object_object_add(o, "next_cursor", text_or_null(next));
 	reply_json(rp, 200, o);
 	return PROBLEM_NONE;
 }
@@ -273,17 +250,23 @@ static enum problem redeem_post(struct worker *w, struct request *r, struct repl
 }
 
 const struct route billing_routes[] = {
-	{ HTTP_POST, "/v1/billing/coupons/redeem", redeem_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  redeem_fields, NULL, "billing.coupon", 0,
-	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_WRITE },
-	{ HTTP_POST, "/v1/billing/usage", usage_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
-	  usage_fields, NULL, "usage", 1, DIALECT_NATIVE, IDEM_REQUIRED, SCOPE_BILLING_WRITE },
-	{ HTTP_GET, "/v1/billing/balance", balance_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "billing.balance", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
-	{ HTTP_GET, "/v1/billing/transactions", transactions_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, transactions_query, "billing.transactions", 0,
-	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
-	{ HTTP_GET, "/v1/billing/pricing", pricing_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "billing.pricing", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/v1/billing/coupons/redeem", .handler = redeem_post,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = redeem_fields,
+	  .name = "billing.coupon", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_POST, .pattern = "/v1/billing/usage", .handler = usage_post, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = usage_fields, .name = "usage",
+	  .metered = 1, .dialect = DIALECT_NATIVE, .idempotency = IDEM_REQUIRED,
+	  .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_GET, .pattern = "/v1/billing/balance", .handler = balance_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "billing.balance",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_BILLING_READ },
+	{ .method = HTTP_GET, .pattern = "/v1/billing/transactions", .handler = transactions_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = transactions_query,
+	  .name = "billing.transactions", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_BILLING_READ },
+	{ .method = HTTP_GET, .pattern = "/v1/billing/pricing", .handler = pricing_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "billing.pricing",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_BILLING_READ },
+	{ .pattern = NULL }
 };

@@ -3,9 +3,10 @@
 
 #include <stdio.h>
 
-#include "../src/reply.h"
-#include "../src/tcache.h"
-#include "../src/worker.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "store/cache.h"
+#include "translate/tcache.h"
 #include "handlers.h"
 
 enum { Q_HOURS };
@@ -32,7 +33,9 @@ static enum problem cache_stats_get(struct worker *w, struct request *r, struct 
 }
 
 const struct route cache_stats_routes[] = {
-	{ HTTP_GET, "/v1/cache/stats", cache_stats_get, AUTH_KEY, ROLE_ADMIN, BODY_NONE,
-	  NULL, stats_query, "cache.stats", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_REPORTS },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_GET, .pattern = "/v1/cache/stats", .handler = cache_stats_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_NONE, .query = stats_query,
+	  .name = "cache.stats", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_REPORTS },
+	{ .pattern = NULL }
 };

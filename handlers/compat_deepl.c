@@ -16,14 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/db.h"
-#include "../src/html.h"
-#include "../src/langcode.h"
-#include "../src/provider.h"
-#include "../src/reply.h"
-#include "../src/translation.h"
-#include "../src/utf8.h"
-#include "../src/worker.h"
+#include "billing/usage.h"
+#include "core/html.h"
+#include "core/reply.h"
+#include "core/utf8.h"
+#include "proc/worker.h"
+#include "translate/langcode.h"
+#include "translate/provider.h"
+#include "translate/translation.h"
 #include "handlers.h"
 
 /* no workspace limit in characters exists before billing caps do */
@@ -203,31 +203,31 @@ static enum problem deepl_languages(struct worker *w, struct request *r, struct 
  * the workspace this calendar month (UTC). */
 static enum problem deepl_usage(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *params[] = { r->ident.workspace_id };
-	PGresult *res = db_exec(w->db, STMT_USAGE_MONTH_BILLED, params);
+	long long billed = usage_month_billed(w, r->ident.workspace_id);
 	struct json_object *body;
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		PQclear(res);
+	if (billed < 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "usage cannot be read right now");
 		return PROBLEM_UNAVAILABLE;
 	}
 	body = json_object_new_object();
-	json_object_object_add(body, "character_count",
-	    json_object_new_int64(db_num(res, 0, 0)));
+	json_object_object_add(body, "character_count", json_object_new_int64(billed));
 	json_object_object_add(body, "character_limit", json_object_new_int64(CHARACTER_LIMIT_NONE));
-	PQclear(res);
 	reply_json(rp, 200, body);
 	return PROBLEM_NONE;
 }
 
 const struct route compat_deepl_routes[] = {
-	{ HTTP_POST, "/v2/translate", deepl_translate, AUTH_KEY_DEEPL, ROLE_MEMBER,
-	  BODY_FORM_OR_JSON, translate_fields, NULL, "translate.deepl", 1,
-	  DIALECT_DEEPL, IDEM_OPTIONAL, SCOPE_TRANSLATE },
-	{ HTTP_GET, "/v2/languages", deepl_languages, AUTH_KEY_DEEPL, ROLE_MEMBER, BODY_NONE,
-	  NULL, languages_query, "languages.deepl", 0, DIALECT_DEEPL, IDEM_NONE, SCOPE_TRANSLATE },
-	{ HTTP_GET, "/v2/usage", deepl_usage, AUTH_KEY_DEEPL, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "usage.deepl", 0, DIALECT_DEEPL, IDEM_NONE, SCOPE_TRANSLATE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/v2/translate", .handler = deepl_translate,
+	  .auth = AUTH_KEY_DEEPL, .min_role = ROLE_MEMBER, .body = BODY_FORM_OR_JSON,
+	  .fields = translate_fields, .name = "translate.deepl", .metered = 1,
+	  .dialect = DIALECT_DEEPL, .idempotency = IDEM_OPTIONAL, .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_GET, .pattern = "/v2/languages", .handler = deepl_languages,
+	  .auth = AUTH_KEY_DEEPL, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = languages_query,
+	  .name = "languages.deepl", .dialect = DIALECT_DEEPL, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_GET, .pattern = "/v2/usage", .handler = deepl_usage, .auth = AUTH_KEY_DEEPL,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "usage.deepl", .dialect = DIALECT_DEEPL,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_TRANSLATE },
+	{ .pattern = NULL }
 };

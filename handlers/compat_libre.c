@@ -13,12 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/detect.h"
-#include "../src/langcode.h"
-#include "../src/reply.h"
-#include "../src/translation.h"
-#include "../src/utf8.h"
-#include "../src/worker.h"
+#include "core/reply.h"
+#include "core/utf8.h"
+#include "proc/worker.h"
+#include "translate/detect.h"
+#include "translate/langcode.h"
+#include "translate/translation.h"
 #include "handlers.h"
 
 enum { F_Q, F_SOURCE, F_TARGET, F_FORMAT, F_KEY, F_OTHERS };
@@ -166,12 +166,16 @@ static enum problem libre_languages(struct worker *w, struct request *r, struct 
 }
 
 const struct route compat_libre_routes[] = {
-	{ HTTP_POST, "/translate", libre_translate, AUTH_KEY_IN_BODY, ROLE_MEMBER,
-	  BODY_FORM_OR_JSON, translate_fields, NULL, "translate.libre", 1,
-	  DIALECT_LIBRE, IDEM_OPTIONAL, SCOPE_TRANSLATE },
-	{ HTTP_POST, "/detect", libre_detect, AUTH_KEY_IN_BODY, ROLE_MEMBER, BODY_FORM_OR_JSON,
-	  detect_fields, NULL, "detect.libre", 1, DIALECT_LIBRE, IDEM_NONE, SCOPE_TRANSLATE },
-	{ HTTP_GET, "/languages", libre_languages, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "languages.libre", 0, DIALECT_LIBRE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/translate", .handler = libre_translate,
+	  .auth = AUTH_KEY_IN_BODY, .min_role = ROLE_MEMBER, .body = BODY_FORM_OR_JSON,
+	  .fields = translate_fields, .name = "translate.libre", .metered = 1,
+	  .dialect = DIALECT_LIBRE, .idempotency = IDEM_OPTIONAL, .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_POST, .pattern = "/detect", .handler = libre_detect, .auth = AUTH_KEY_IN_BODY,
+	  .min_role = ROLE_MEMBER, .body = BODY_FORM_OR_JSON, .fields = detect_fields,
+	  .name = "detect.libre", .metered = 1, .dialect = DIALECT_LIBRE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_GET, .pattern = "/languages", .handler = libre_languages, .auth = AUTH_NONE,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "languages.libre",
+	  .dialect = DIALECT_LIBRE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

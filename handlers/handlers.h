@@ -2,7 +2,7 @@
 #ifndef DRAGOMAN_HANDLERS_H
 #define DRAGOMAN_HANDLERS_H
 
-#include "../src/router.h"
+#include "core/router.h"
 
 extern const struct route health_routes[];
 extern const struct route workspace_routes[];

@@ -4,13 +4,12 @@
  * breaker: send it traffic if so). */
 #include "autoconfig.h"
 
-#include <time.h>
-
-#include "../src/breaker.h"
-#include "../src/clock.h"
-#include "../src/provider.h"
-#include "../src/reply.h"
-#include "../src/worker.h"
+#include "core/clock.h"
+#include "core/reply.h"
+#include "ops/health.h"
+#include "proc/worker.h"
+#include "translate/breaker.h"
+#include "translate/provider.h"
 #include "handlers.h"
 
 /* Returns {"status":"up"|"down","latency_ms":n} for one dependency. */
@@ -29,16 +28,15 @@ static struct json_object *check(int up, double ms)
  * problem+json carrying the same members and Retry-After. */
 static enum problem health_get(struct worker *w, struct request *r, struct reply *rp)
 {
-	struct timespec t0;
 	struct json_object *checks = json_object_new_object(), *body;
+	struct health_probe hp;
 	int db_up, mc_up;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	db_up = db_ping(w->db);
-	json_object_object_add(checks, "postgresql", check(db_up, clock_ms_since(&t0)));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	mc_up = cache_ping(w->cache);
-	json_object_object_add(checks, "memcached", check(mc_up, clock_ms_since(&t0)));
+	health_probe(w, &hp);
+	db_up = hp.db_up;
+	mc_up = hp.mc_up;
+	json_object_object_add(checks, "postgresql", check(db_up, hp.db_ms));
+	json_object_object_add(checks, "memcached", check(mc_up, hp.mc_ms));
 	struct json_object *providers = json_object_new_object();
 	const struct provider *order[PROVIDERS_MAX];
 	size_t np = provider_order(w->cfg->providers, order);
@@ -83,11 +81,14 @@ static enum problem health_live(struct worker *w, struct request *r, struct repl
 }
 
 const struct route health_routes[] = {
-	{ HTTP_GET, "/v1/health", health_get, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "health", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/v1/health/ready", health_get, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "health.ready", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/v1/health/live", health_live, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "health.live", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_GET, .pattern = "/v1/health", .handler = health_get, .auth = AUTH_NONE,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "health", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/v1/health/ready", .handler = health_get, .auth = AUTH_NONE,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "health.ready",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/v1/health/live", .handler = health_live, .auth = AUTH_NONE,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "health.live", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

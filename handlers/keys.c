@@ -2,16 +2,9 @@
  * (the secret is shown once), GET /v1/keys, DELETE /v1/keys/{id}. */
 #include "autoconfig.h"
 
-#include <stdio.h>
-#include <string.h>
-
-#include "../src/apikey.h"
-#include "../src/auth.h"
-#include "../src/db.h"
-#include "../src/log.h"
-#include "../src/principal.h"
-#include "../src/reply.h"
-#include "../src/worker.h"
+#include "accounts/keys.h"
+#include "accounts/principal.h"
+#include "core/reply.h"
 #include "handlers.h"
 
 enum { F_NAME, F_ROLE, F_SCOPES, F_QUOTA };
@@ -31,110 +24,69 @@ static const struct param_spec create_fields[] = {
 static enum problem keys_post(struct worker *w, struct request *r, struct reply *rp)
 {
 	const struct param_value *name = &r->fields[F_NAME], *role = &r->fields[F_ROLE];
-	const struct param_value *quota_f = &r->fields[F_QUOTA];
-	struct apikey_spec spec = { ROLE_MEMBER, name->present ? name->str : NULL, NULL,
-	    r->ident.key_id[0] != '\0' ? r->ident.key_id : NULL, NULL };
-	unsigned mask;
-	char literal[96], err[256], quota[24];
-	struct apikey_made made;
+	const struct param_value *quota = &r->fields[F_QUOTA];
+	struct key_request req = { name->present ? name->str : NULL,
+	    role->present ? role->str : NULL, &r->fields[F_SCOPES], quota->present ? quota->num : 0 };
+	struct key_created k;
 	struct json_object *o;
-	enum problem p;
+	enum problem p = keys_create(w, &r->ident, &req, &k, rp->detail, sizeof(rp->detail));
 
-	if (role->present && (spec.role = role_parse(role->str)) != ROLE_MEMBER &&
-	    spec.role != ROLE_ADMIN) {
-		snprintf(rp->detail, sizeof(rp->detail), "role: member or admin");
-		return PROBLEM_INVALID_FIELD;
-	}
-	p = principal_scopes(&r->fields[F_SCOPES], r->ident.scopes, &mask, rp->detail,
-	    sizeof(rp->detail));
 	if (p != PROBLEM_NONE)
 		return p;
-	if (spec.role > r->ident.role || (quota_f->present && r->ident.char_quota > 0 &&
-	    quota_f->num > r->ident.char_quota)) {
-		snprintf(rp->detail, sizeof(rp->detail), "a key cannot make a key with a higher role "
-		    "or a larger monthly_character_quota than its own");
-		return PROBLEM_FORBIDDEN;
-	}
-	if (quota_f->present) {
-		snprintf(quota, sizeof(quota), "%lld", quota_f->num);
-		spec.quota = quota;
-	}
-	spec.scopes = principal_scopes_literal(mask, literal, sizeof(literal));
-	if (apikey_create(w->db, r->ident.workspace_id, &spec, &made, err, sizeof(err)) < 0) {
-		log_msg(LOG_LEVEL_ERROR, "key create: %s", err);
-		return PROBLEM_UNAVAILABLE;
-	}
 	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(made.id));
-	json_object_object_add(o, "name", spec.name ? json_object_new_string(spec.name) : NULL);
-	json_object_object_add(o, "prefix", json_object_new_string_len(made.key, APIKEY_PREFIX_LEN));
-	json_object_object_add(o, "role", json_object_new_string(role_name(spec.role)));
-	json_object_object_add(o, "scopes", principal_scopes_json(mask));
-	json_object_object_add(o, "restricted", json_object_new_boolean(spec.scopes != NULL));
-	json_object_object_add(o, "monthly_character_quota", made.quota > 0
-	    ? json_object_new_int64(made.quota) : NULL);
-	json_object_object_add(o, "created_at", json_object_new_string(made.created_at));
-	json_object_object_add(o, "key", json_object_new_string(made.key));
+	json_object_object_add(o, "id", json_object_new_string(k.made.id));
+	json_object_object_add(o, "name", req.name ? json_object_new_string(req.name) : NULL);
+	json_object_object_add(o, "prefix", json_object_new_string_len(k.made.key,
+	    APIKEY_PREFIX_LEN));
+	json_object_object_add(o, "role", json_object_new_string(role_name(k.role)));
+	json_object_object_add(o, "scopes", principal_scopes_json(k.scopes));
+	json_object_object_add(o, "restricted", json_object_new_boolean(k.restricted));
+	json_object_object_add(o, "monthly_character_quota", k.made.quota > 0
+	    ? json_object_new_int64(k.made.quota) : NULL);
+	json_object_object_add(o, "created_at", json_object_new_string(k.made.created_at));
+	json_object_object_add(o, "key", json_object_new_string(k.made.key));
 	reply_json(rp, 201, o);
 	return PROBLEM_NONE;
 }
 
-/* Returns a new JSON string for a text column, null when it is NULL or
- * empty (caller owns it). */
-static struct json_object *text_or_null(const PGresult *res, int row, int col)
+/* Returns a new JSON string for s, or NULL (JSON null) when s is NULL. */
+static struct json_object *string_or_null(const char *s)
 {
-	return PQgetisnull(res, row, col) || PQgetvalue(res, row, col)[0] == '\0' ? NULL
-	    : json_object_new_string(PQgetvalue(res, row, col));
+	return s != NULL ? json_object_new_string(s) : NULL;
 }
 
-/* Returns the key of row res[row] of STMT_KEY_LIST as a new JSON object. */
-static struct json_object *key_json(const PGresult *res, int row)
+/* Adds key k to the JSON array arg as a new object. */
+static void key_json(const struct key_row *k, void *arg)
 {
 	struct json_object *o = json_object_new_object();
-	unsigned mask = SCOPES_ALL;
-	char list[96];
 
-	if (!PQgetisnull(res, row, 7)) {
-		/* '{translate,reports}': names hold no quotes or commas */
-		snprintf(list, sizeof(list), "%.*s", (int)strcspn(PQgetvalue(res, row, 7) + 1, "}"),
-		    PQgetvalue(res, row, 7) + 1);
-		if (scope_list_parse(list, &mask) < 0)
-			mask = 0;
-	}
-	json_object_object_add(o, "id", json_object_new_string(PQgetvalue(res, row, 0)));
-	json_object_object_add(o, "name", text_or_null(res, row, 6));
-	json_object_object_add(o, "prefix", json_object_new_string(PQgetvalue(res, row, 1)));
-	json_object_object_add(o, "role", json_object_new_string(PQgetvalue(res, row, 2)));
-	json_object_object_add(o, "scopes", principal_scopes_json(mask));
-	json_object_object_add(o, "restricted", json_object_new_boolean(!PQgetisnull(res, row, 7)));
-	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(res, row, 3)));
-	json_object_object_add(o, "last_used_at", text_or_null(res, row, 4));
-	json_object_object_add(o, "revoked_at", text_or_null(res, row, 5));
-	json_object_object_add(o, "monthly_character_quota", PQgetisnull(res, row, 8) ? NULL
-	    : json_object_new_int64(db_num(res, row, 8)));
-	json_object_object_add(o, "characters_this_month", json_object_new_int64(db_num(res, row, 9)));
-	return o;
+	json_object_object_add(o, "id", json_object_new_string(k->id));
+	json_object_object_add(o, "name", string_or_null(k->name));
+	json_object_object_add(o, "prefix", json_object_new_string(k->prefix));
+	json_object_object_add(o, "role", json_object_new_string(k->role));
+	json_object_object_add(o, "scopes", principal_scopes_json(k->scopes));
+	json_object_object_add(o, "restricted", json_object_new_boolean(k->restricted));
+	json_object_object_add(o, "created_at", json_object_new_string(k->created_at));
+	json_object_object_add(o, "last_used_at", string_or_null(k->last_used_at));
+	json_object_object_add(o, "revoked_at", string_or_null(k->revoked_at));
+	json_object_object_add(o, "monthly_character_quota", k->has_quota
+	    ? json_object_new_int64(k->quota) : NULL);
+	json_object_object_add(o, "characters_this_month",
+	    json_object_new_int64(k->characters_this_month));
+	json_object_array_add(arg, o);
 }
 
 /* 200 with the workspace's keys, oldest first, revoked ones included;
  * never a secret. */
 static enum problem keys_get(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *params[] = { r->ident.workspace_id };
-	PGresult *res = db_exec(w->db, STMT_KEY_LIST, params);
-	struct json_object *o, *list;
+	struct json_object *o, *list = json_object_new_array();
+	enum problem p = keys_list(w, r->ident.workspace_id, key_json, list);
 
-	if (res == NULL)
-		return PROBLEM_UNAVAILABLE;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_msg(LOG_LEVEL_ERROR, "key list: %s", PQresultErrorMessage(res));
-		PQclear(res);
-		return PROBLEM_INTERNAL;
+	if (p != PROBLEM_NONE) {
+		json_object_put(list);
+		return p;
 	}
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(res); i++)
-		json_object_array_add(list, key_json(res, i));
-	PQclear(res);
 	o = json_object_new_object();
 	json_object_object_add(o, "keys", list);
 	reply_json(rp, 200, o);
@@ -146,35 +98,23 @@ static enum problem keys_get(struct worker *w, struct request *r, struct reply *
  * of this workspace (another workspace's looks the same). */
 static enum problem keys_delete(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *params[] = { r->captures[0], r->ident.workspace_id };
-	PGresult *res = db_exec(w->db, STMT_KEY_REVOKE_OWN, params);
-	enum problem p = PROBLEM_NONE;
+	enum problem p = keys_revoke(w, r->ident.workspace_id, r->captures[0], rp->detail,
+	    sizeof(rp->detail));
 
-	if (res == NULL)
-		return PROBLEM_UNAVAILABLE;
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		log_msg(LOG_LEVEL_ERROR, "key revoke: %s", PQresultErrorMessage(res));
-		p = PROBLEM_INTERNAL;
-	} else if (PQntuples(res) == 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "no active key %.40s in this workspace",
-		    r->captures[0]);
-		p = PROBLEM_NOT_FOUND;
-	} else {
-		if (auth_key_forget(w->cache, PQgetvalue(res, 0, 1)) < 0)
-			log_msg(LOG_LEVEL_WARN, "key %s revoked; memcached not reached, so it may work "
-			    "for up to %lds more", PQgetvalue(res, 0, 0), w->cfg->key_cache_ttl);
+	if (p == PROBLEM_NONE)
 		rp->status = 204;
-	}
-	PQclear(res);
 	return p;
 }
 
 const struct route keys_routes[] = {
-	{ HTTP_POST, "/v1/keys", keys_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON, create_fields, NULL,
-	  "keys.create", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/v1/keys", keys_get, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL,
-	  "keys.list", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_DELETE, "/v1/keys/{id}", keys_delete, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL,
-	  "keys.revoke", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/v1/keys", .handler = keys_post, .auth = AUTH_KEY,
+	  .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = create_fields, .name = "keys.create",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/v1/keys", .handler = keys_get, .auth = AUTH_KEY,
+	  .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "keys.list", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_DELETE, .pattern = "/v1/keys/{id}", .handler = keys_delete, .auth = AUTH_KEY,
+	  .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "keys.revoke", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

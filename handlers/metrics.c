@@ -1,6 +1,6 @@
 /* GET /metrics: the Prometheus text format, for the addresses in
  * metrics_allow or a client showing metrics_token as a Bearer token. The
- * counters are all workers' (see src/metrics.h); the breaker gauges are
+ * counters are all workers' (see src/core/metrics.h); the breaker gauges are
  * read from memcached when scraped. */
 #include "autoconfig.h"
 
@@ -10,13 +10,14 @@
 
 #include <openssl/crypto.h>
 
-#include "../src/addrlist.h"
-#include "../src/auth.h"
-#include "../src/breaker.h"
-#include "../src/metrics.h"
-#include "../src/provider.h"
-#include "../src/reply.h"
-#include "../src/worker.h"
+#include "accounts/auth.h"
+#include "core/addrlist.h"
+#include "core/metrics.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "store/metrics_store.h"
+#include "translate/breaker.h"
+#include "translate/provider.h"
 #include "handlers.h"
 
 #define PROM_TYPE "text/plain; version=0.0.4; charset=utf-8"
@@ -82,7 +83,8 @@ static enum problem metrics_get(struct worker *w, struct request *r, struct repl
 }
 
 const struct route metrics_routes[] = {
-	{ HTTP_GET, "/metrics", metrics_get, AUTH_NONE, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "metrics", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_GET, .pattern = "/metrics", .handler = metrics_get, .auth = AUTH_NONE,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "metrics", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

@@ -5,15 +5,12 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "../src/db.h"
-#include "../src/log.h"
-#include "../src/money.h"
-#include "../src/payments.h"
-#include "../src/reply.h"
-#include "../src/stripe.h"
-#include "../src/worker.h"
+#include "billing/payment_history.h"
+#include "billing/payment_settings.h"
+#include "billing/payments.h"
+#include "core/money.h"
+#include "core/reply.h"
 #include "handlers.h"
 
 enum { M_CUSTOMER, M_METHOD };
@@ -27,25 +24,15 @@ static const struct param_spec method_fields[] = {
  * with Stripe beforehand) are what recharges charge. */
 static enum problem method_put(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *params[] = { r->ident.workspace_id, r->fields[M_CUSTOMER].str,
-	    r->fields[M_METHOD].str };
-	PGresult *res = db_exec(w->db, STMT_PAYMENT_METHOD_SET, params);
-	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
-	/* class 23, integrity: an id of the wrong form (read before PQclear) */
-	int bad = state != NULL && strncmp(state, "23", 2) == 0;
+	const char *customer = r->fields[M_CUSTOMER].str, *method = r->fields[M_METHOD].str;
 	struct json_object *o;
+	enum problem p = payment_settings_method_set(w, r->ident.workspace_id, customer, method, rp);
 
-	PQclear(res);
-	if (!ok) {
-		snprintf(rp->detail, sizeof(rp->detail), "%s", bad
-		    ? "customer must be a Stripe customer id (cus_...), payment_method a payment "
-		    "method id (pm_...)" : "the payment method cannot be saved right now");
-		return bad ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
-	}
+	if (p != PROBLEM_NONE)
+		return p;
 	o = json_object_new_object();
-	json_object_object_add(o, "customer", json_object_new_string(r->fields[M_CUSTOMER].str));
-	json_object_object_add(o, "payment_method", json_object_new_string(r->fields[M_METHOD].str));
+	json_object_object_add(o, "customer", json_object_new_string(customer));
+	json_object_object_add(o, "payment_method", json_object_new_string(method));
 	reply_json(rp, 200, o);
 	return PROBLEM_NONE;
 }
@@ -103,15 +90,9 @@ static enum problem webhook_post(struct worker *w, struct request *r, struct rep
 {
 	struct json_object *o;
 	int duplicate = 0, matched = 1;
-	enum problem p;
+	enum problem p = payments_receive_event(w, r->stripe_signature, r->body, r->body_len, r->json,
+	    &duplicate, &matched, rp);
 
-	if (w->cfg->stripe_webhook_secret == NULL ||
-	    !stripe_signature_valid(r->stripe_signature, r->body, r->body_len,
-	    w->cfg->stripe_webhook_secret, (long long)time(NULL), STRIPE_TOLERANCE_S)) {
-		snprintf(rp->detail, sizeof(rp->detail), "the Stripe-Signature does not verify");
-		return PROBLEM_BAD_REQUEST;
-	}
-	p = payments_apply_event(w, r->json, &duplicate, &matched, rp);
 	if (p != PROBLEM_NONE)
 		return p;
 	o = json_object_new_object();
@@ -138,66 +119,73 @@ static const struct param_spec auto_fields[] = {
 static enum problem auto_put(struct worker *w, struct request *r, struct reply *rp)
 {
 	const struct param_value *f = r->fields;
-	long long threshold, amount, max = f[A_MAX].present ? f[A_MAX].num : 3;
-	char t[24], a[24], m[24];
-	const char *params[] = { r->ident.workspace_id, f[A_ENABLED].num ? "true" : "false", t, a, m };
-	PGresult *res;
-	int ok;
+	struct auto_recharge_rule rule = {
+		.enabled = (int)f[A_ENABLED].num,
+		.max_per_day = f[A_MAX].present ? f[A_MAX].num : 3,
+	};
 	struct json_object *o;
+	enum problem p;
 
-	if (money_parse(f[A_THRESHOLD].str, &threshold) < 0 || money_parse(f[A_AMOUNT].str, &amount) < 0 ||
-	    amount % 10000 != 0 || amount < MONEY_MICROS || amount > 10000 * MONEY_MICROS) {
+	if (money_parse(f[A_THRESHOLD].str, &rule.threshold) < 0 ||
+	    money_parse(f[A_AMOUNT].str, &rule.amount) < 0 || rule.amount % 10000 != 0 ||
+	    rule.amount < MONEY_MICROS || rule.amount > 10000 * MONEY_MICROS) {
 		snprintf(rp->detail, sizeof(rp->detail), "threshold must be a decimal amount, amount "
 		    "whole cents from 1.00 to 10000.00");
 		return PROBLEM_INVALID_FIELD;
 	}
-	snprintf(t, sizeof(t), "%lld", threshold);
-	snprintf(a, sizeof(a), "%lld", amount);
-	snprintf(m, sizeof(m), "%lld", max);
-	res = db_exec(w->db, STMT_AUTO_RECHARGE_SET, params);
-	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
-	PQclear(res);
-	if (!ok) {
-		snprintf(rp->detail, sizeof(rp->detail), "auto-recharge cannot be set right now");
-		return PROBLEM_UNAVAILABLE;
-	}
-	/* already below: recharge now, after the response */
-	if (f[A_ENABLED].num && payments_queue_due(w, r->ident.workspace_id, r->request_id) < 0)
-		log_msg(LOG_LEVEL_WARN, "workspace %s: auto-recharge not queued", r->ident.workspace_id);
+	p = payment_settings_auto_set(w, r->ident.workspace_id, &rule, r->request_id, rp);
+	if (p != PROBLEM_NONE)
+		return p;
 	o = json_object_new_object();
-	json_object_object_add(o, "enabled", json_object_new_boolean((int)f[A_ENABLED].num));
-	money_json_add(o, "threshold", threshold);
-	money_json_add(o, "amount", amount);
-	json_object_object_add(o, "max_per_day", json_object_new_int64(max));
+	json_object_object_add(o, "enabled", json_object_new_boolean(rule.enabled));
+	money_json_add(o, "threshold", rule.threshold);
+	money_json_add(o, "amount", rule.amount);
+	json_object_object_add(o, "max_per_day", json_object_new_int64(rule.max_per_day));
 	reply_json(rp, 200, o);
 	return PROBLEM_NONE;
 }
 
-/* Returns payment row i of res (PAYMENT_COLUMNS) as JSON. */
-static struct json_object *payment_json(const PGresult *res, int i)
+/* Returns a JSON string for s, or JSON null when s is "". */
+static struct json_object *text_or_null(const char *s)
+{
+	return s[0] != '\0' ? json_object_new_string(s) : NULL;
+}
+
+/* Returns payment v as JSON (new). */
+static struct json_object *payment_json(const struct payment_view *v)
 {
 	struct json_object *o = json_object_new_object();
-	const char *pi = PQgetvalue(res, i, 4), *err = PQgetvalue(res, i, 5);
 
-	json_object_object_add(o, "id", json_object_new_string(PQgetvalue(res, i, 0)));
-	json_object_object_add(o, "kind", json_object_new_string(PQgetvalue(res, i, 1)));
-	json_object_object_add(o, "state", json_object_new_string(PQgetvalue(res, i, 2)));
-	money_json_add(o, "amount", db_num(res, i, 3));
-	json_object_object_add(o, "payment_intent", pi[0] ? json_object_new_string(pi) : NULL);
-	json_object_object_add(o, "error", err[0] ? json_object_new_string(err) : NULL);
-	money_json_add(o, "refunded", db_num(res, i, 6));
-	json_object_object_add(o, "created_at", json_object_new_string(PQgetvalue(res, i, 7)));
-	json_object_object_add(o, "updated_at", json_object_new_string(PQgetvalue(res, i, 8)));
-	json_object_object_add(o, "expires_at", json_object_new_string(PQgetvalue(res, i, 9)));
-	json_object_object_add(o, "credited_at", PQgetvalue(res, i, 10)[0]
-	    ? json_object_new_string(PQgetvalue(res, i, 10)) : NULL);
+	json_object_object_add(o, "id", json_object_new_string(v->id));
+	json_object_object_add(o, "kind", json_object_new_string(v->kind));
+	json_object_object_add(o, "state", json_object_new_string(v->state));
+	money_json_add(o, "amount", v->amount);
+	json_object_object_add(o, "payment_intent", text_or_null(v->payment_intent));
+	json_object_object_add(o, "error", text_or_null(v->error));
+	money_json_add(o, "refunded", v->refunded);
+	json_object_object_add(o, "created_at", json_object_new_string(v->created_at));
+	json_object_object_add(o, "updated_at", json_object_new_string(v->updated_at));
+	json_object_object_add(o, "expires_at", json_object_new_string(v->expires_at));
+	json_object_object_add(o, "credited_at", text_or_null(v->credited_at));
 	return o;
 }
 
-enum { PQ_LIMIT, PQ_BEFORE };
+/* Adds payment v to the JSON array ctx. */
+static void payment_add(const struct payment_view *v, void *ctx)
+{
+	json_object_array_add(ctx, payment_json(v));
+}
+
+/* Keeps payment v as JSON in *(struct json_object **)ctx. */
+static void payment_keep(const struct payment_view *v, void *ctx)
+{
+	*(struct json_object **)ctx = payment_json(v);
+}
+
+enum { L_LIMIT, L_BEFORE };
 static const struct param_spec payments_query[] = {
-	[PQ_LIMIT] = { "limit", PARAM_INT, 0, 1, 200, 0 },
-	[PQ_BEFORE] = { "before", PARAM_STRING, 0, 20, 40, 0 },
+	[L_LIMIT] = { "limit", PARAM_INT, 0, 1, 200, 0 },
+	[L_BEFORE] = { "before", PARAM_STRING, 0, 20, 40, 0 },
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 
@@ -207,33 +195,20 @@ static const struct param_spec payments_query[] = {
 static enum problem payments_get(struct worker *w, struct request *r, struct reply *rp)
 {
 	const struct param_value *qp = r->query_params;
-	char limit[24];
-	const char *params[] = { r->ident.workspace_id, qp[PQ_BEFORE].present ? qp[PQ_BEFORE].str
-	    : NULL, limit };
-	long lim = qp[PQ_LIMIT].present ? (long)qp[PQ_LIMIT].num : 50;
-	PGresult *res;
-	struct json_object *o, *arr;
-	int n;
+	const char *before = qp[L_BEFORE].present ? qp[L_BEFORE].str : NULL;
+	long lim = qp[L_LIMIT].present ? (long)qp[L_LIMIT].num : 50;
+	char next[64];
+	struct json_object *o, *arr = json_object_new_array();
+	enum problem p = payment_history_list(w, r->ident.workspace_id, before, lim, payment_add, arr,
+	    next, rp);
 
-	snprintf(limit, sizeof(limit), "%ld", lim);
-	res = db_exec(w->db, STMT_PAYMENT_LIST, params);
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		int bad = res != NULL && PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL &&
-		    strncmp(PQresultErrorField(res, PG_DIAG_SQLSTATE), "22", 2) == 0;
-		PQclear(res);
-		snprintf(rp->detail, sizeof(rp->detail), "%s", bad ? "before must be a time "
-		    "(the next_before of the previous page)" : "payments cannot be read right now");
-		return bad ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
+	if (p != PROBLEM_NONE) {
+		json_object_put(arr);
+		return p;
 	}
 	o = json_object_new_object();
-	arr = json_object_new_array();
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		json_object_array_add(arr, payment_json(res, i));
 	json_object_object_add(o, "payments", arr);
-	json_object_object_add(o, "next_before", n == lim
-	    ? json_object_new_string(PQgetvalue(res, n - 1, 7)) : NULL);
-	PQclear(res);
+	json_object_object_add(o, "next_before", text_or_null(next));
 	reply_json(rp, 200, o);
 	return PROBLEM_NONE;
 }
@@ -242,41 +217,39 @@ static enum problem payments_get(struct worker *w, struct request *r, struct rep
  * refunded, expires_at, ...); 404 for another workspace's or none. */
 static enum problem payment_get(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *params[] = { r->ident.workspace_id, r->captures[0] };
-	PGresult *res = db_exec(w->db, STMT_PAYMENT_ONE, params);
+	struct json_object *o = NULL;
+	enum problem p = payment_history_one(w, r->ident.workspace_id, r->captures[0], payment_keep,
+	    &o, rp);
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		PQclear(res);
-		snprintf(rp->detail, sizeof(rp->detail), "payments cannot be read right now");
-		return PROBLEM_UNAVAILABLE;
-	}
-	if (PQntuples(res) != 1) {
-		PQclear(res);
-		snprintf(rp->detail, sizeof(rp->detail), "no such payment");
-		return PROBLEM_NOT_FOUND;
-	}
-	reply_json(rp, 200, payment_json(res, 0));
-	PQclear(res);
+	if (p != PROBLEM_NONE)
+		return p;
+	reply_json(rp, 200, o);
 	return PROBLEM_NONE;
 }
 
 const struct route payment_routes[] = {
-	{ HTTP_PUT, "/v1/billing/auto-recharge", auto_put, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  auto_fields, NULL, "billing.auto_recharge", 0,
-	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_WRITE },
-	{ HTTP_PUT, "/v1/billing/payment-method", method_put, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  method_fields, NULL, "billing.payment_method", 0,
-	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_WRITE },
-	{ HTTP_POST, "/v1/billing/recharge", recharge_post, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  recharge_fields, NULL, "billing.recharge", 1,
-	  DIALECT_NATIVE, IDEM_REQUIRED, SCOPE_BILLING_WRITE },
-	{ HTTP_GET, "/v1/billing/payments", payments_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, payments_query, "billing.payments", 0,
-	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
-	{ HTTP_GET, "/v1/billing/payments/{id}", payment_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "billing.payment", 0,
-	  DIALECT_NATIVE, IDEM_NONE, SCOPE_BILLING_READ },
-	{ HTTP_POST, "/v1/billing/webhooks/stripe", webhook_post, AUTH_NONE, ROLE_MEMBER, BODY_JSON,
-	  webhook_fields, NULL, "billing.webhook", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_PUT, .pattern = "/v1/billing/auto-recharge", .handler = auto_put,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = auto_fields,
+	  .name = "billing.auto_recharge", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_PUT, .pattern = "/v1/billing/payment-method", .handler = method_put,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = method_fields,
+	  .name = "billing.payment_method", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_POST, .pattern = "/v1/billing/recharge", .handler = recharge_post,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = recharge_fields,
+	  .name = "billing.recharge", .metered = 1, .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_REQUIRED, .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_GET, .pattern = "/v1/billing/payments", .handler = payments_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = payments_query,
+	  .name = "billing.payments", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_BILLING_READ },
+	{ .method = HTTP_GET, .pattern = "/v1/billing/payments/{id}", .handler = payment_get,
+	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "billing.payment",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_BILLING_READ },
+	{ .method = HTTP_POST, .pattern = "/v1/billing/webhooks/stripe", .handler = webhook_post,
+	  .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = webhook_fields,
+	  .name = "billing.webhook", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

@@ -6,12 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../src/credentials.h"
-#include "../src/db.h"
-#include "../src/provider.h"
-#include "../src/reply.h"
-#include "../src/secrets.h"
-#include "../src/worker.h"
+#include "accounts/credentials.h"
+#include "accounts/secrets.h"
+#include "core/reply.h"
+#include "translate/provider.h"
 #include "handlers.h"
 
 /* Returns the provider named by the path's capture when it takes a
@@ -57,28 +55,28 @@ static enum problem provider_put(struct worker *w, struct request *r, struct rep
 	return PROBLEM_NONE;
 }
 
+/* Adds credential c to the JSON array arg as a new object. */
+static void credential_json(const struct credential_row *c, void *arg)
+{
+	struct json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "provider", json_object_new_string(c->provider));
+	json_object_object_add(e, "hint", c->hint != NULL ? json_object_new_string(c->hint) : NULL);
+	json_object_object_add(e, "updated_at", json_object_new_string(c->updated_at));
+	json_object_array_add(arg, e);
+}
+
 /* 200 {"providers": [{provider, hint, updated_at}]}: which own keys the
  * workspace has, never the keys. */
 static enum problem providers_get(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char *params[] = { r->ident.workspace_id };
-	PGresult *res = db_exec(w->db, STMT_CRED_LIST, params);
-	struct json_object *o, *list;
+	struct json_object *o, *list = json_object_new_array();
+	enum problem p = credentials_list(w, r->ident.workspace_id, credential_json, list);
 
-	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		PQclear(res);
-		return PROBLEM_UNAVAILABLE;
+	if (p != PROBLEM_NONE) {
+		json_object_put(list);
+		return p;
 	}
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(res); i++) {
-		struct json_object *e = json_object_new_object();
-		json_object_object_add(e, "provider", json_object_new_string(PQgetvalue(res, i, 0)));
-		json_object_object_add(e, "hint", PQgetvalue(res, i, 1)[0] != '\0'
-		    ? json_object_new_string(PQgetvalue(res, i, 1)) : NULL);
-		json_object_object_add(e, "updated_at", json_object_new_string(PQgetvalue(res, i, 2)));
-		json_object_array_add(list, e);
-	}
-	PQclear(res);
 	o = json_object_new_object();
 	json_object_object_add(o, "providers", list);
 	reply_json(rp, 200, o);
@@ -103,11 +101,15 @@ static enum problem provider_delete(struct worker *w, struct request *r, struct 
 }
 
 const struct route provider_routes[] = {
-	{ HTTP_PUT, "/v1/providers/{name}", provider_put, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  put_fields, NULL, "providers.put", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/v1/providers", providers_get, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL,
-	  "providers.list", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_DELETE, "/v1/providers/{name}", provider_delete, AUTH_KEY, ROLE_ADMIN, BODY_NONE,
-	  NULL, NULL, "providers.delete", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_PUT, .pattern = "/v1/providers/{name}", .handler = provider_put,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = put_fields,
+	  .name = "providers.put", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/v1/providers", .handler = providers_get, .auth = AUTH_KEY,
+	  .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "providers.list",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_DELETE, .pattern = "/v1/providers/{name}", .handler = provider_delete,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "providers.delete",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/detect.h"
-#include "../src/provider.h"
-#include "../src/reply.h"
-#include "../src/translation.h"
-#include "../src/utf8.h"
-#include "../src/worker.h"
+#include "core/reply.h"
+#include "core/utf8.h"
+#include "proc/worker.h"
+#include "translate/detect.h"
+#include "translate/provider.h"
+#include "translate/translation.h"
 #include "handlers.h"
 
 enum { F_TEXT, F_TEXTS, F_TARGET, F_SOURCE, F_FORMAT, F_CONTEXT, F_PROVIDER };
@@ -190,10 +190,10 @@ done:
 static int compare_pairs(const void *a, const void *b)
 {
 	struct json_object *x = *(struct json_object *const *)a, *y = *(struct json_object *const *)b;
-	int c = strcmp(provider_json_str(x, "source", NULL), provider_json_str(y, "source", NULL));
+	int c = strcmp(json_str(x, "source", NULL), json_str(y, "source", NULL));
 
-	return c != 0 ? c : strcmp(provider_json_str(x, "target", NULL),
-	    provider_json_str(y, "target", NULL));
+	return c != 0 ? c : strcmp(json_str(x, "target", NULL),
+	    json_str(y, "target", NULL));
 }
 
 /* 200 {"pairs":[{"source","target","providers"}],"languages":[...]}:
@@ -228,11 +228,16 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 }
 
 const struct route translate_routes[] = {
-	{ HTTP_POST, "/v1/translate", translate_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
-	  translate_fields, NULL, "translate", 1, DIALECT_NATIVE, IDEM_OPTIONAL, SCOPE_TRANSLATE },
-	{ HTTP_POST, "/v1/detect", detect_post, AUTH_KEY, ROLE_MEMBER, BODY_JSON,
-	  detect_fields, NULL, "detect", 1, DIALECT_NATIVE, IDEM_NONE, SCOPE_TRANSLATE },
-	{ HTTP_GET, "/v1/languages", languages_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "languages", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_TRANSLATE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_POST, .pattern = "/v1/translate", .handler = translate_post, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = translate_fields, .name = "translate",
+	  .metered = 1, .dialect = DIALECT_NATIVE, .idempotency = IDEM_OPTIONAL,
+	  .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_POST, .pattern = "/v1/detect", .handler = detect_post, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = detect_fields, .name = "detect",
+	  .metered = 1, .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_GET, .pattern = "/v1/languages", .handler = languages_get, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "languages", .dialect = DIALECT_NATIVE,
+	  .idempotency = IDEM_NONE, .scope = SCOPE_TRANSLATE },
+	{ .pattern = NULL }
 };

@@ -3,10 +3,10 @@
 
 #include <stdio.h>
 
-#include "../src/provider.h"
-#include "../src/reply.h"
-#include "../src/worker.h"
-#include "../src/workspace.h"
+#include "accounts/workspace.h"
+#include "core/reply.h"
+#include "proc/worker.h"
+#include "translate/provider.h"
 #include "handlers.h"
 
 /* 200 with the workspace and the calling key. */
@@ -59,9 +59,12 @@ static enum problem workspace_patch(struct worker *w, struct request *r,
 }
 
 const struct route workspace_routes[] = {
-	{ HTTP_GET, "/v1/workspace", workspace_get, AUTH_KEY, ROLE_MEMBER, BODY_NONE,
-	  NULL, NULL, "workspace.get", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_PATCH, "/v1/workspace", workspace_patch, AUTH_KEY, ROLE_ADMIN, BODY_JSON,
-	  patch_fields, NULL, "workspace.patch", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_GET, .pattern = "/v1/workspace", .handler = workspace_get, .auth = AUTH_KEY,
+	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "workspace.get",
+	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_PATCH, .pattern = "/v1/workspace", .handler = workspace_patch,
+	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = patch_fields,
+	  .name = "workspace.patch", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
+	  .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };

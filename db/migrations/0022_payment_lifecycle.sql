@@ -32,13 +32,30 @@ ALTER TABLE payments
     ADD COLUMN expires_at             timestamptz,
     ADD COLUMN credited_at            timestamptz,
     ADD COLUMN refunded_micros        bigint NOT NULL DEFAULT 0 CHECK (refunded_micros >= 0);
-UPDATE payments SET expires_at = created_at + interval '23 hours',
-    credited_at = CASE WHEN state IN ('succeeded', 'refunded') THEN updated_at END;
+-- What the code before this migration did: a payment was credited when
+-- a credit row names its PaymentIntent; a 'refunded' one had taken back
+-- what its refund rows say, and one refunded before it succeeded was
+-- never to be credited (now: credited and wholly taken back, if it is).
+UPDATE payments p SET expires_at = created_at + interval '23 hours',
+    credited_at = CASE WHEN EXISTS (SELECT 1 FROM ledger l WHERE l.type = 'credit'
+        AND l.reference = p.stripe_payment_intent) THEN updated_at END;
+UPDATE payments p SET refunded_micros = least(p.amount_micros, coalesce((SELECT -sum(l.amount_micros)
+        FROM ledger l WHERE l.workspace_id = p.workspace_id AND l.type = 'refund'
+        AND l.description = 'refund of payment ' || p.stripe_payment_intent), 0))
+    WHERE p.state = 'refunded' AND p.credited_at IS NOT NULL;
+UPDATE payments SET refunded_micros = amount_micros WHERE state = 'refunded' AND credited_at IS NULL;
 ALTER TABLE payments ALTER COLUMN expires_at SET DEFAULT now() + interval '23 hours',
     ALTER COLUMN expires_at SET NOT NULL;
 ALTER TABLE payments ADD CONSTRAINT payments_refund_within CHECK (refunded_micros <= amount_micros);
 
--- at most one open auto payment per workspace, whoever queues it
+-- at most one open auto payment per workspace, whoever queues it; two
+-- that racing charges queued before it are told apart first (the later
+-- one expires; a success that Stripe reports for it still credits it)
+UPDATE payments p SET state = 'expired', error = 'a second open auto payment of its workspace '
+        '(migration 0022); a success reported for it still credits it'
+    WHERE kind = 'auto' AND state = 'pending' AND EXISTS (SELECT 1 FROM payments o
+        WHERE o.workspace_id = p.workspace_id AND o.kind = 'auto' AND o.state = 'pending'
+        AND (o.created_at, o.id) < (p.created_at, p.id));
 CREATE UNIQUE INDEX payments_one_open_auto_idx ON payments (workspace_id)
     WHERE kind = 'auto' AND state IN ('pending', 'processing', 'unknown');
 CREATE INDEX payments_open_idx ON payments (updated_at)
@@ -229,7 +246,8 @@ END $$;
 -- open ones take the amount back (when the payment is credited; else
 -- when it is), won ones give back what was taken and forgive what was
 -- owed for it, lost ones keep it. A dispute closed once stays closed.
-CREATE FUNCTION payment_dispute(d text, p uuid, amt bigint, st text) RETURNS void
+-- Returns false (and changes nothing) when d is another payment's.
+CREATE FUNCTION payment_dispute(d text, p uuid, amt bigint, st text) RETURNS boolean
 LANGUAGE plpgsql AS $$
 DECLARE
     r payment_disputes%ROWTYPE;
@@ -250,10 +268,13 @@ BEGIN
         IF verdict <> 'won' AND pay.credited_at IS NOT NULL THEN
             PERFORM payment_dispute_take(d);
         END IF;
-        RETURN;
+        RETURN true;
+    END IF;
+    IF r.payment_id <> p THEN
+        RETURN false;
     END IF;
     IF r.status <> 'open' OR verdict = 'open' THEN
-        RETURN;
+        RETURN true;
     END IF;
     UPDATE payment_disputes SET status = verdict, closed_at = now() WHERE id = d;
     IF verdict = 'won' AND r.applied THEN
@@ -266,6 +287,7 @@ BEGIN
                 'dispute:' || d || ':returned');
         END IF;
     END IF;
+    RETURN true;
 END $$;
 
 -- Queues one auto payment for workspace ws whose balance (after the
@@ -295,13 +317,15 @@ BEGIN
 END $$;
 
 -- Credits the unmatched payment_intent.succeeded event ev to workspace ws
--- as a payment of its own (so that its refunds and disputes match it).
+-- as a payment of its own, then applies the refunds and disputes of its
+-- PaymentIntent that were kept unmatched, in the order they came.
 -- Returns the new balance, or NULL when the event is not an unresolved
 -- succeeded payment (or its PaymentIntent was credited already).
 CREATE FUNCTION stripe_unmatched_assign(ev text, ws uuid) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     u stripe_unmatched%ROWTYPE;
+    k stripe_unmatched%ROWTYPE;
     p uuid;
 BEGIN
     SELECT * INTO u FROM stripe_unmatched WHERE event_id = ev FOR UPDATE;
@@ -315,5 +339,18 @@ BEGIN
         u.payment_intent, 'operator', 'assigned:' || ev) RETURNING id INTO p;
     UPDATE stripe_unmatched SET resolved_at = now(), resolution = 'assigned to ' || ws
         WHERE event_id = ev;
-    RETURN payment_credit(p, u.payment_intent);
+    PERFORM payment_credit(p, u.payment_intent);
+    FOR k IN SELECT * FROM stripe_unmatched WHERE payment_intent = u.payment_intent
+            AND resolved_at IS NULL AND type IN ('charge.refunded', 'charge.dispute.created',
+            'charge.dispute.closed') ORDER BY received_at, event_id LOOP
+        IF k.type = 'charge.refunded' THEN
+            PERFORM payment_refunded(p, (k.payload::jsonb->>'amount_refunded')::bigint * 10000);
+        ELSE
+            PERFORM payment_dispute(k.payload::jsonb->>'id', p,
+                (k.payload::jsonb->>'amount')::bigint * 10000, k.payload::jsonb->>'status');
+        END IF;
+        UPDATE stripe_unmatched SET resolved_at = now(),
+            resolution = 'applied with ' || ev WHERE event_id = k.event_id;
+    END LOOP;
+    RETURN (SELECT balance_micros FROM workspaces WHERE id = ws);
 END $$;

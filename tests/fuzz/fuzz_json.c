@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "params.h"
-#include "request.h"
+#include "core/params.h"
+#include "core/request.h"
 
 static const struct param_spec fields[] = {
 	{ "text", PARAM_TEXT, 0, 1, 1 << 20, 0 },

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "params.h"
-#include "request.h"
+#include "core/params.h"
+#include "core/request.h"
 
 #define MAX_PARAMS 32
 

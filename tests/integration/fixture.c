@@ -213,12 +213,6 @@ pid_t listener_pid(void)
 	return pid;
 }
 
-/* Kills every worker with SIGKILL. Returns how many. */
-int kill_workers(void)
-{
-	return signal_workers(SIGKILL);
-}
-
 /* Sends sig to every dragoman.fcgi of this stack but the --listen master.
  * Returns how many. */
 int signal_workers(int sig)
@@ -248,6 +242,10 @@ int signal_workers(int sig)
 	return n;
 }
 
+int kill_workers(void)
+{
+	return signal_workers(SIGKILL);
+}
 
 int wait_for_service(void)
 {

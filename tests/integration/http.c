@@ -150,18 +150,24 @@ int http_json_strings_are(const struct http_response *resp, const char *name, co
 	return strcmp(got, want) == 0;
 }
 
-int http_is_problem(const struct http_response *resp)
+int http_is_problem_doc(const struct http_response *resp)
 {
 	const char *ct = http_header(resp, "Content-Type");
+	const char *type = http_json_str(resp, "type");
 	struct json_object *v;
 
 	if (ct == NULL || strncmp(ct, "application/problem+json", 24) != 0 || resp->json == NULL)
 		return 0;
 	if (!json_object_object_get_ex(resp->json, "status", &v) ||
-	    json_object_get_int(v) != (int)resp->status)
+	    !json_object_is_type(v, json_type_int) || json_object_get_int(v) != (int)resp->status)
 		return 0;
-	return http_json_str(resp, "type") != NULL && http_json_str(resp, "title") != NULL &&
-	    http_json_str(resp, "detail") != NULL && http_json_str(resp, "request_id") != NULL;
+	return type != NULL && strncmp(type, "urn:dragoman:problem:", 21) == 0 &&
+	    http_json_str(resp, "title") != NULL && http_json_str(resp, "detail") != NULL;
+}
+
+int http_is_problem(const struct http_response *resp)
+{
+	return http_is_problem_doc(resp) && http_json_str(resp, "request_id") != NULL;
 }
 
 void http_free(struct http_response *resp)

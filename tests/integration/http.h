@@ -43,6 +43,12 @@ int http_json_strings_are(const struct http_response *resp, const char *name, co
  * and the status it was sent with, else 0. */
 int http_is_problem(const struct http_response *resp);
 
+/* Returns 1 when resp is a problem+json document with type
+ * (urn:dragoman:problem:...), title, detail and the status it was sent
+ * with, else 0: what the web server's own static documents hold, which
+ * have no request_id (dragoman never saw the request). */
+int http_is_problem_doc(const struct http_response *resp);
+
 void http_free(struct http_response *resp);
 
 #endif

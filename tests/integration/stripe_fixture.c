@@ -15,6 +15,8 @@
  *       pm_card_chargeDeclined          -> 402 card_error card_declined,
  *                                          the PaymentIntent
  *                                          requires_payment_method
+ *       pm_card_missing                 -> 400 invalid_request_error
+ *                                          resource_missing (no charge)
  *       pm_card_timeout                 -> charged (succeeded), but the
  *                                          answer never comes: the caller
  *                                          times out
@@ -256,6 +258,14 @@ static char *create(const char *form, int *status, int *hold)
 	id_only(in->request_id);
 	id_only(in->currency);
 	*status = 200;
+	if (strcmp(in->pm, "pm_card_missing") == 0) {
+		/* Stripe refuses the request itself: no PaymentIntent, no charge */
+		nintents--;
+		*status = 400;
+		return fmt("{\"error\":{\"type\":\"invalid_request_error\",\"code\":"
+		    "\"resource_missing\",\"param\":\"payment_method\",\"message\":"
+		    "\"No such PaymentMethod: 'pm_card_missing'\"}}");
+	}
 	if (strcmp(in->pm, "pm_card_chargeDeclined") == 0) {
 		transition(in, "requires_payment_method");
 		*status = 402;

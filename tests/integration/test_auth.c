@@ -15,10 +15,10 @@
 #include <curl/curl.h>
 
 #include "../unit/cu_run.h"
-#include "b64url.h"
+#include "core/b64url.h"
 #include "fixture.h"
 #include "http.h"
-#include "jwt.h"
+#include "accounts/jwt.h"
 
 #define PASSWORD "correct horse battery"
 

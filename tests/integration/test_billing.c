@@ -638,6 +638,32 @@ static void test_admin_credits(void)
 	    "\"adjustment\",\"reason\":\"correction\"}", &r), 200);
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance_of(key), before + 4000000);
+	/* found by the model check: an adjustment sent again under its key
+	 * after the balance fell below its amount replays the first change
+	 * (it was a 400), and another body under it is still a 422 */
+	{
+		char key2[64], wpath[160];
+		long long now;
+		snprintf(key2, sizeof(key2), "take-%ld", (long)getpid());
+		snprintf(wpath, sizeof(wpath), "/v1/admin/workspaces/%s/credits", id);
+		CU_ASSERT_EQUAL_FATAL(post_idem(platform_key, wpath, key2, "{\"amount\":\"-2.00\","
+		    "\"type\":\"adjustment\",\"reason\":\"take\"}", &r), 200);
+		CU_ASSERT_EQUAL(post_idem(platform_key, wpath, NULL, "{\"amount\":\"-0.90\","
+		    "\"type\":\"adjustment\",\"reason\":\"spent\"}", &r2), 200);
+		http_free(&r2);
+		now = balance_of(k);
+		CU_ASSERT_EQUAL(now, 100000);
+		CU_ASSERT_EQUAL(post_idem(platform_key, wpath, key2, "{\"amount\":\"-2.00\","
+		    "\"type\":\"adjustment\",\"reason\":\"take\"}", &r2), 200);
+		CU_ASSERT_STRING_EQUAL(http_json_str(&r2, "ledger_id") ? http_json_str(&r2, "ledger_id")
+		    : "", http_json_str(&r, "ledger_id"));
+		http_free(&r2);
+		CU_ASSERT_EQUAL(post_idem(platform_key, wpath, key2, "{\"amount\":\"-3.00\","
+		    "\"type\":\"adjustment\",\"reason\":\"take\"}", &r2), 422);
+		http_free(&r2);
+		http_free(&r);
+		CU_ASSERT_EQUAL(balance_of(k), now);
+	}
 	CU_ASSERT_EQUAL(post_idem(platform_key, "/v1/admin/workspaces/00000000-0000-4000-8000-"
 	    "000000000000/credits", NULL, "{\"amount\":\"1.00\",\"reason\":\"x\"}", &r), 404);
 	http_free(&r);

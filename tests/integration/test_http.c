@@ -16,7 +16,7 @@
 #include <libpq-fe.h>
 
 #include "../unit/cu_run.h"
-#include "clock.h"
+#include "core/clock.h"
 #include "fixture.h"
 #include "http.h"
 
@@ -244,6 +244,78 @@ static void test_bad_bodies(void)
 	memcpy(huge, "{\"name\":\"x\"}", 12);
 	patch_expect(__LINE__, "application/json", huge, big, 413, 413);
 	free(huge);
+}
+
+/* --- the web server's own errors (issue 14) ----------------------------- */
+
+/* Asserts that r (status st) is a problem+json document with that status,
+ * whoever answered it: dragoman, or the web server in front of it. */
+static void expect_problem_doc(int line, long st, const struct http_response *r)
+{
+	if (!http_is_problem_doc(r)) {
+		const char *ct = http_header(r, "Content-Type");
+		fprintf(stderr, "\n  line %d: %ld, Content-Type %s: %.160s\n", line, st,
+		    ct ? ct : "(none)", r->body);
+	}
+	CU_ASSERT(http_is_problem_doc(r));
+}
+
+/* A body over the web server's own limit (2 MiB in every template) is
+ * refused with 413 problem+json, whether the server refuses it or
+ * dragoman does, and nothing changes. */
+static void test_server_body_limit(void)
+{
+	size_t big = 3 << 20;
+	char *body = malloc(big), auth[160];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+	struct http_response r;
+	long st;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+	memset(body, ' ', big);
+	memcpy(body, "{\"name\":\"x\"}", 12);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin_key);
+	st = http_request("PATCH", "/v1/workspace", h, body, big, &r);
+	CU_ASSERT_EQUAL(st, 413);
+	expect_problem_doc(__LINE__, st, &r);
+	http_free(&r);
+	free(body);
+	CU_ASSERT_STRING_EQUAL(current_name(admin_key), "Integration");
+}
+
+/* Requests the web server refuses before dragoman sees them: a Host
+ * header that names no host (400), a request line and a header over the
+ * server's limits (414 and 400; lighttpd answers 431 to both). */
+static void test_server_malformed(void)
+{
+	const char *base = getenv("DRAGOMAN_TEST_URL");
+	size_t n = 10000, len = strlen(base);
+	char *url = malloc(len + n + 2), *hdr = malloc(n + 16);
+	const char *bad_host[] = { "Host: a b", NULL }, *big_header[] = { hdr, NULL };
+	struct http_response r;
+	long st;
+
+	CU_ASSERT_FATAL(url != NULL && hdr != NULL);
+	st = http_request("GET", "/v1/health", bad_host, NULL, 0, &r);
+	CU_ASSERT_EQUAL(st, 400);
+	expect_problem_doc(__LINE__, st, &r);
+	http_free(&r);
+	snprintf(url, len + 2, "%s/", base);
+	memset(url + len + 1, 'a', n);
+	url[len + 1 + n] = '\0';
+	st = http_get_url(url, &r);
+	CU_ASSERT(st == 414 || st == 431);
+	expect_problem_doc(__LINE__, st, &r);
+	http_free(&r);
+	snprintf(hdr, n + 16, "X-Padding: ");
+	memset(hdr + 11, 'a', n);
+	hdr[11 + n] = '\0';
+	st = http_request("GET", "/v1/health", big_header, NULL, 0, &r);
+	CU_ASSERT(st == 400 || st == 431);
+	expect_problem_doc(__LINE__, st, &r);
+	http_free(&r);
+	free(url);
+	free(hdr);
 }
 
 static void test_patch_ok(void)
@@ -620,39 +692,130 @@ static void test_server_reload_under_load(void)
 	CU_ASSERT_EQUAL(wait_for_service(), 0);
 }
 
+/* The configuration file as it was before config_break(). */
+static char saved_config[16384];
+static size_t saved_config_len;
+
+/* Appends a line no worker accepts to the configuration file, keeping the
+ * original for config_restore(). Returns 0, or -1. */
+static int config_break(void)
+{
+	const char *cfg = getenv("DRAGOMAN_CONFIG");
+	FILE *f = fopen(cfg, "r");
+
+	if (f == NULL)
+		return -1;
+	saved_config_len = fread(saved_config, 1, sizeof(saved_config), f);
+	fclose(f);
+	if (saved_config_len == sizeof(saved_config) || (f = fopen(cfg, "a")) == NULL)
+		return -1;
+	fputs("no_such_key = 1\n", f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Writes back the configuration file saved by config_break(). Returns 0,
+ * or -1. */
+static int config_restore(void)
+{
+	FILE *f = fopen(getenv("DRAGOMAN_CONFIG"), "w");
+
+	if (f == NULL)
+		return -1;
+	fwrite(saved_config, 1, saved_config_len, f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
 /* SIGHUP with a broken configuration file keeps the running workers. */
 static void test_reload_refused(void)
 {
 	pid_t master = listener_pid();
-	const char *cfg = getenv("DRAGOMAN_CONFIG");
-	char before[512], after[512], saved[4096];
+	char before[512], after[512];
 	struct http_response r;
-	size_t n;
-	FILE *f;
 
 	CU_ASSERT_FATAL(master > 0);
-	f = fopen(cfg, "r");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	n = fread(saved, 1, sizeof(saved) - 1, f);
-	fclose(f);
 	worker_pids(master, before, sizeof(before));
-	f = fopen(cfg, "a");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fputs("no_such_key = 1\n", f);
-	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(config_break(), 0);
 	CU_ASSERT_EQUAL(kill(master, SIGHUP), 0);
 	usleep(500 * 1000);
 	worker_pids(master, after, sizeof(after));
 	CU_ASSERT_STRING_EQUAL(before, after);
 	CU_ASSERT_EQUAL(get("/v1/workspace", admin_key, &r), 200);
 	http_free(&r);
-	f = fopen(cfg, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fwrite(saved, 1, n, f);
-	fclose(f);
+	CU_ASSERT_EQUAL(config_restore(), 0);
 }
 
 /* --- outages (last: they leave the stack degraded) --------------------- */
+
+/* No worker alive: under --listen the master stopped (its socket goes
+ * with it); under lighttpd and mod_fcgid, which start workers themselves,
+ * the configuration broken so that each one they start exits at once, and
+ * the running ones killed. Every answer is problem+json: 502 from nginx,
+ * 503 from mod_proxy_fcgi and lighttpd (500 while it still finds a
+ * socket refusing), 500 from mod_fcgid (the script's output ended before
+ * its headers). Then the service comes back. */
+static void test_no_backend(void)
+{
+	int listen = listener_pid() > 0, gateway = 0, answers = 0;
+	double t0 = clock_now_ms();
+
+	if (listen) {
+		CU_ASSERT_EQUAL_FATAL(stack("listener-stop"), 0);
+	} else {
+		CU_ASSERT_EQUAL_FATAL(config_break(), 0);
+		kill_workers();
+	}
+	while (clock_now_ms() - t0 < 5000 && answers < 20 && gateway == 0) {
+		struct http_response r;
+		long st = http_request("GET", "/v1/health", NULL, NULL, 0, &r);
+		answers++;
+		CU_ASSERT(st >= 500);
+		expect_problem_doc(__LINE__, st, &r);
+		gateway += st == 502 || st == 503;
+		http_free(&r);
+		usleep(100 * 1000);
+	}
+	fprintf(stderr, "\n  no worker: %d answers, %s a 502 or 503\n", answers,
+	    gateway ? "then" : "never");
+	if (strcmp(getenv("DRAGOMAN_TEST_SERVER"), "apache-fcgid") != 0)
+		CU_ASSERT(gateway > 0);
+	if (listen) {
+		CU_ASSERT_EQUAL(stack("listener-start"), 0);
+	} else {
+		CU_ASSERT_EQUAL(config_restore(), 0);
+	}
+	CU_ASSERT_EQUAL(wait_for_service(), 0);
+}
+
+/* Workers that do not answer (stopped with SIGSTOP) past the web server's
+ * backend timeout, 2 s here (stack reconfigure renders it into the
+ * templates): 504 problem+json; mod_fcgid answers 500 (its read timed
+ * out before the script's headers). Then the usual timeout again. */
+static void test_backend_timeout(void)
+{
+	long want = strcmp(getenv("DRAGOMAN_TEST_SERVER"), "apache-fcgid") == 0 ? 500 : 504, st;
+	struct http_response r;
+	double t0, ms;
+
+	setenv("DRAGOMAN_BACKEND_TIMEOUT", "2", 1);
+	CU_ASSERT_EQUAL_FATAL(stack("reconfigure"), 0);
+	/* the servers' old generation finishes (Apache's graceful restart) */
+	sleep(1);
+	CU_ASSERT_EQUAL_FATAL(wait_for_service(), 0);
+	CU_ASSERT(signal_workers(SIGSTOP) > 0);
+	t0 = clock_now_ms();
+	st = http_request("GET", "/v1/health", NULL, NULL, 0, &r);
+	ms = clock_now_ms() - t0;
+	signal_workers(SIGCONT);
+	fprintf(stderr, "\n  stopped workers: %ld after %.0f ms\n", st, ms);
+	CU_ASSERT_EQUAL(st, want);
+	expect_problem_doc(__LINE__, st, &r);
+	CU_ASSERT(ms >= 1500 && ms < 8000);
+	http_free(&r);
+	unsetenv("DRAGOMAN_BACKEND_TIMEOUT");
+	CU_ASSERT_EQUAL(stack("reconfigure"), 0);
+	sleep(1);
+	CU_ASSERT_EQUAL(wait_for_service(), 0);
+}
 
 static void test_memcached_down(void)
 {
@@ -857,6 +1020,8 @@ int main(void)
 		{ "404 and 405 with Allow", test_routing_errors },
 		{ "'..', '//' and %2F cannot cross a route", test_path_tricks },
 		{ "bad bodies: 411/400/413/415, nothing changes", test_bad_bodies },
+		{ "a body over the web server's limit: 413 problem+json", test_server_body_limit },
+		{ "requests the web server cannot take: problem+json", test_server_malformed },
 		{ "PATCH /v1/workspace", test_patch_ok },
 		{ "member key cannot rename", test_member_forbidden },
 		{ "one JSON log line per request in the server's log", test_log_line },
@@ -867,6 +1032,8 @@ int main(void)
 		{ "--listen: SIGHUP under load loses no request", test_reload_under_load },
 		{ "the web server's graceful reload loses no request", test_server_reload_under_load },
 		{ "--listen: SIGHUP with a broken config keeps the workers", test_reload_refused },
+		{ "no worker alive: 502/503 problem+json, then back", test_no_backend },
+		{ "a worker past the server's timeout: 504 problem+json", test_backend_timeout },
 		{ "memcached down", test_memcached_down },
 		{ "PostgreSQL down and back", test_postgres_down_and_back },
 		{ "no connection left: 503 at once, then back", test_connection_budget },

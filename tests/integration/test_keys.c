@@ -15,10 +15,12 @@
 #include <curl/curl.h>
 
 #include "../unit/cu_run.h"
-#include "apikey.h"
-#include "auth.h"
-#include "config.h"
-#include "worker.h"
+#include "accounts/apikey.h"
+#include "accounts/auth.h"
+#include "core/config.h"
+#include "proc/worker.h"
+#include "store/db.h"
+#include "translate/provider.h"
 #include "fixture.h"
 #include "http.h"
 
@@ -262,7 +264,7 @@ static void test_revoked_key_not_written_back(void)
 	char secret[128], id[64], path[128], hash[APIKEY_HASH_HEX_LEN + 1], err[256], *out;
 	struct identity who;
 	struct http_response r;
-	struct config *cfg = config_load(getenv("DRAGOMAN_CONFIG"), err, sizeof(err));
+	struct config *cfg = provider_config_load(getenv("DRAGOMAN_CONFIG"), err, sizeof(err));
 	struct worker w;
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);

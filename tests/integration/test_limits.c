@@ -15,7 +15,7 @@
 #include <curl/curl.h>
 
 #include "../unit/cu_run.h"
-#include "clock.h"
+#include "core/clock.h"
 #include "fixture.h"
 #include "http.h"
 

@@ -70,11 +70,36 @@ static void test_private_files_stay_private(void)
 	http_free(&r);
 }
 
+/* What Apache answers itself below /api is problem+json too, from the
+ * documents in errors/ beside the .htaccess: a body over mod_fcgid's
+ * FcgidMaxRequestLen (128 KiB, the host's default) is 413 where mod_fcgid
+ * would answer 500, and the refused configuration a 403. */
+static void test_server_errors_are_problems(void)
+{
+	size_t big = 200 * 1024;
+	char *body = malloc(big), auth[200];
+	const char *h[] = { auth, "Content-Type: application/json", NULL };
+	struct http_response r;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+	memset(body, ' ', big);
+	memcpy(body, "{\"name\":\"x\"}", 12);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+	CU_ASSERT_EQUAL(http_request("PATCH", "/api/v1/workspace", h, body, big, &r), 413);
+	CU_ASSERT(http_is_problem_doc(&r));
+	http_free(&r);
+	free(body);
+	CU_ASSERT_EQUAL(http_request("GET", "/api/dragoman.conf", NULL, NULL, 0, &r), 403);
+	CU_ASSERT(http_is_problem_doc(&r));
+	http_free(&r);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
 		{ "the API below /api, keys passed through", test_api_below_its_directory },
 		{ "the configuration and .htaccess are never served", test_private_files_stay_private },
+		{ "Apache's own errors below /api are problem+json", test_server_errors_are_problems },
 		{ NULL, NULL }
 	};
 	int rc;

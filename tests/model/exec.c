@@ -19,8 +19,6 @@ static const long long coupon_amounts[REF_COUPONS] = { 500000, 1250000, 3000000,
 	10000000, 2345678 };
 static const int coupon_max[REF_COUPONS] = { 1, 2, 3, 1, 2, 3 };
 
-int model_avoid = 1;
-
 int world_expect(struct world *w, int ok, const char *kind, const char *fmt, ...)
 {
 	va_list ap;
@@ -113,7 +111,6 @@ int world_open(struct world *w)
 	char key[160], id[64];
 
 	memset(w, 0, sizeof(*w));
-	model_avoid = getenv("MODEL_NO_AVOID") == NULL || getenv("MODEL_NO_AVOID")[0] == '\0';
 	w->pg = connect_quiet();
 	if (PQstatus(w->pg) != CONNECTION_OK) {
 		fprintf(stderr, "model: PostgreSQL: %s", PQerrorMessage(w->pg));

@@ -38,10 +38,6 @@ struct world {
 	int verbose;
 };
 
-/* 1 (the default): the generator steers clear of the server defects
- * that README.md's "Model check" lists as known; MODEL_NO_AVOID=1: 0. */
-extern int model_avoid;
-
 /* Connects to the stack named by the environment (tests/model/run), makes
  * the operators' key and warms the translation cache. Returns 0 or -1. */
 int world_open(struct world *w);

@@ -157,12 +157,6 @@ int ops_fund(struct world *w, int ws)
 	    w->kind[0] == '\0' ? 0 : -1;
 }
 
-/* The same change under a new operator key. */
-static int op_credit_fresh(struct world *w, const struct op *o, int grant, long long amount)
-{
-	return credit_send(w, o, o->ws, ref_okey_new(w->m, o->ws), grant, amount);
-}
-
 int op_credit(struct world *w, const struct op *o)
 {
 	const struct ref_ws *m = &w->m->ws[o->ws];
@@ -187,11 +181,6 @@ int op_credit(struct world *w, const struct op *o)
 		grant = 0;   /* sometimes more than there is: refused */
 		amount = -(1 + (long long)(o->r[1] % 30000000));
 	}
-	/* known defect (see README, "Model check"): an operator's key used
-	 * before, sent with an adjustment larger than the balance now, is a
-	 * 400 instead of the first change (or a 422) */
-	if (model_avoid && k >= 0 && !fresh && m->okeys[k].used && m->balance + amount < 0)
-		return op_credit_fresh(w, o, grant, amount);
 	return credit_send(w, o, o->ws, k, grant, amount);
 }
 

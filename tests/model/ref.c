@@ -1,4 +1,4 @@
-/* The reference model: see ref.h. The rules, as README.md states them:
+/* The reference model: see ref.h. The rules, as docs/billing.md states them:
  *  - a tenant's Idempotency-Key replays its kept answer for the same
  *    request, is a 422 for another; server faults (5xx) are not kept;
  *  - a charge reserves its cost: 402 when the balance does not cover it;
@@ -310,7 +310,7 @@ static int intent_new(struct ref *m, struct ref_pay *p)
 	return m->nin++;
 }
 
-/* Moves p on as far as Stripe can tell now (payment_drive in the README's
+/* Moves p on as far as Stripe can tell now (payment_drive in docs/billing.md's
  * words): a known PaymentIntent is retrieved; an expired payment is
  * looked up by its metadata or expires; else, when may_create, it is
  * sent to Stripe under its key. *drop: the next call to Stripe is cut off
@@ -547,15 +547,18 @@ static void webhook_dispute(struct ref *m, const struct ref_event *ev)
 
 void ref_webhook(struct ref *m, const struct ref_event *ev, int delivered, struct ref_expect *e)
 {
-	const struct ref_pay *p = &m->pay[m->in[ev->intent].pay];
+	struct ref_pay *p = &m->pay[m->in[ev->intent].pay];
 
 	expect_init(e);
 	e->duplicate = delivered;
 	if (delivered)
 		return;
-	/* a refund or dispute names only its PaymentIntent: it matches once
-	 * the server knows it, and is kept for later until then */
-	e->matched = ev->kind == EV_INTENT || p->linked;
+	/* a refund or dispute names only its PaymentIntent: one the server
+	 * does not know yet it fetches from Stripe and links to its payment
+	 * by the metadata (the payment was sent: the PaymentIntent exists) */
+	if (ev->kind != EV_INTENT)
+		p->linked = 1;
+	e->matched = 1;
 	m->via = RS_CREDIT_WEBHOOK;
 	if (ev->kind == EV_INTENT)
 		webhook_intent(m, ev);

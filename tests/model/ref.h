@@ -1,4 +1,4 @@
-/* The reference model of the money state machine: what the README and
+/* The reference model of the money state machine: what docs/billing.md and
  * issue 14 say each request, webhook and Stripe event does to a
  * workspace's balance and what it owes, written from those rules and not
  * from the server's code. Pure: no I/O. Each ref_*() call predicts one

@@ -27,10 +27,11 @@
 #include "../integration/fixture.h"
 #include "../integration/http.h"
 #include "../unit/cu_run.h"
-#include "app.h"
-#include "jwt.h"
-#include "clock.h"
-#include "router.h"
+#include "handlers/routes.h"
+#include "server/app.h"
+#include "accounts/jwt.h"
+#include "core/clock.h"
+#include "core/router.h"
 
 #define ORIGIN "https://app.example.test"
 
@@ -304,7 +305,7 @@ static unsigned methods_of(const char *pattern)
 {
 	unsigned m = 0;
 
-	for (const struct route *const *t = app_routes; *t != NULL; t++)
+	for (const struct route *const *t = handler_routes; *t != NULL; t++)
 		for (const struct route *x = *t; x->pattern != NULL; x++)
 			if (strcmp(x->pattern, pattern) == 0)
 				m |= 1u << x->method;
@@ -600,7 +601,7 @@ static void test_every_route(void)
 	int routes = 0;
 
 	fprintf(stderr, "\n");
-	for (const struct route *const *t = app_routes; *t != NULL; t++)
+	for (const struct route *const *t = handler_routes; *t != NULL; t++)
 		for (const struct route *rt = *t; rt->pattern != NULL; rt++) {
 			const struct route_case *c = case_of(rt->name);
 			char path[512];

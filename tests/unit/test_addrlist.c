@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "addrlist.h"
+#include "core/addrlist.h"
 #include "cu_run.h"
 
 static const struct {

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "server/app.h"
 #include "cu_run.h"
-#include "reply.h"
+#include "core/reply.h"
 
 /* --- test routes ---------------------------------------------------- */
 
@@ -54,13 +54,13 @@ static enum problem h_fail(struct worker *w, struct request *r, struct reply *rp
 }
 
 static const struct route test_routes[] = {
-	{ HTTP_GET, "/t/ping", h_ping, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "ping", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_POST, "/t/echo", h_echo, AUTH_NONE, ROLE_MEMBER, BODY_JSON, echo_fields, NULL, "echo", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/t/items/{id}", h_item, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "item", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_DELETE, "/t/items/{id}", h_item, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "item.delete", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/t/fail", h_fail, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "fail", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_GET, "/t/private", h_ping, AUTH_KEY, ROLE_MEMBER, BODY_NONE, NULL, NULL, "private", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_GET, .pattern = "/t/ping", .handler = h_ping, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "ping", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_POST, .pattern = "/t/echo", .handler = h_echo, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = echo_fields, .name = "echo", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/t/items/{id}", .handler = h_item, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "item", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_DELETE, .pattern = "/t/items/{id}", .handler = h_item, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "item.delete", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/t/fail", .handler = h_fail, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "fail", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_GET, .pattern = "/t/private", .handler = h_ping, .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "private", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };
 static const struct route *const tables[] = { test_routes, NULL };
 

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "core/config.h"
+#include "translate/provider.h"
 #include "cu_run.h"
 
 #define GOOD "database_url = postgresql://u@127.0.0.1/db\nmemcached_servers = 127.0.0.1:11211\n"
@@ -13,7 +14,7 @@
 static void test_minimal(void)
 {
 	char err[512] = "";
-	struct config *c = config_parse(GOOD, "t.conf", err, sizeof(err));
+	struct config *c = provider_config_parse(GOOD, "t.conf", err, sizeof(err));
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_STRING_EQUAL(c->database_url, "postgresql://u@127.0.0.1/db");
@@ -27,7 +28,7 @@ static void test_minimal(void)
 static void test_comments_quotes_spaces(void)
 {
 	char err[512] = "";
-	struct config *c = config_parse(
+	struct config *c = provider_config_parse(
 	    "# comment\n\n  database_url   =  \"host=/run/pg dbname=x\"  \r\n"
 	    "memcached_servers=a:1,b:2\nkey_cache_ttl = 0\nlog_requests = off\n",
 	    "t.conf", err, sizeof(err));
@@ -72,7 +73,7 @@ static void test_bad(void)
 {
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char err[512] = "";
-		struct config *c = config_parse(bad[i].text, "t.conf", err, sizeof(err));
+		struct config *c = provider_config_parse(bad[i].text, "t.conf", err, sizeof(err));
 		if (c != NULL || strstr(err, bad[i].must_mention) == NULL)
 			fprintf(stderr, "\n  line %d: err='%s'\n", bad[i].line, err);
 		CU_ASSERT_PTR_NULL(c);
@@ -88,18 +89,18 @@ static void test_env_override(void)
 
 	setenv("DRAGOMAN_DATABASE_URL", "postgresql://secret@h/db", 1);
 	setenv("DRAGOMAN_KEY_CACHE_TTL", "5", 1);
-	c = config_parse(GOOD, "t.conf", err, sizeof(err));
+	c = provider_config_parse(GOOD, "t.conf", err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_STRING_EQUAL(c->database_url, "postgresql://secret@h/db");
 	CU_ASSERT_EQUAL(c->key_cache_ttl, 5);
 	config_free(c);
 	/* the environment alone may supply a required key */
-	c = config_parse("memcached_servers = a:1\n", "t.conf", err, sizeof(err));
+	c = provider_config_parse("memcached_servers = a:1\n", "t.conf", err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL(c);
 	config_free(c);
 	/* and a bad override is named */
 	setenv("DRAGOMAN_KEY_CACHE_TTL", "600", 1);
-	c = config_parse(GOOD, "t.conf", err, sizeof(err));
+	c = provider_config_parse(GOOD, "t.conf", err, sizeof(err));
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "DRAGOMAN_KEY_CACHE_TTL"));
 	unsetenv("DRAGOMAN_DATABASE_URL");
@@ -109,7 +110,7 @@ static void test_env_override(void)
 static void test_load_missing_file(void)
 {
 	char err[512] = "";
-	struct config *c = config_load("/nonexistent/dragoman.conf", err, sizeof(err));
+	struct config *c = provider_config_load("/nonexistent/dragoman.conf", err, sizeof(err));
 
 	CU_ASSERT_PTR_NULL(c);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/dragoman.conf"));
@@ -126,14 +127,14 @@ static void test_default_path(void)
 static void test_providers(void)
 {
 	char err[512] = "";
-	struct config *c = config_parse(GOOD "providers = libretranslate,apertium\n"
+	struct config *c = provider_config_parse(GOOD "providers = libretranslate,apertium\n"
 	    "libretranslate_url = http://127.0.0.1:5000\n", "t.conf", err, sizeof(err));
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_STRING_EQUAL(c->providers, "libretranslate,apertium");
 	CU_ASSERT_PTR_NULL(c->libretranslate_api_key);
 	config_free(c);
-	c = config_parse(GOOD, "t.conf", err, sizeof(err));
+	c = provider_config_parse(GOOD, "t.conf", err, sizeof(err));
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_STRING_EQUAL(c->providers, "apertium");
 	CU_ASSERT_PTR_NULL(c->libretranslate_url);
@@ -148,7 +149,7 @@ static void test_shipped_example(void)
 	struct config *c;
 
 	snprintf(path, sizeof(path), "%s/httpd-conf/dragoman.conf.example", srcdir ? srcdir : ".");
-	c = config_load(path, err, sizeof(err));
+	c = provider_config_load(path, err, sizeof(err));
 	if (c == NULL)
 		fprintf(stderr, "\n  %s\n", err);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);

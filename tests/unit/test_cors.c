@@ -3,11 +3,11 @@
 
 #include <string.h>
 
-#include "config.h"
-#include "cors.h"
+#include "core/config.h"
+#include "core/cors.h"
 #include "cu_run.h"
-#include "reply.h"
-#include "request.h"
+#include "core/reply.h"
+#include "core/request.h"
 
 static void test_origins(void)
 {

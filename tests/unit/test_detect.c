@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cu_run.h"
-#include "detect.h"
-#include "worker.h"
+#include "translate/detect.h"
+#include "proc/worker.h"
 
 static struct worker w;
 

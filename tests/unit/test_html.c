@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "cu_run.h"
-#include "html.h"
+#include "core/html.h"
 
 struct html_case {
 	int line;

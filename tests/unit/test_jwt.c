@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "b64url.h"
+#include "core/b64url.h"
 #include "cu_run.h"
-#include "jwt.h"
-#include "password.h"
+#include "accounts/jwt.h"
+#include "accounts/password.h"
 
 static const unsigned char secret[] = "0123456789abcdef0123456789abcdef-test";
 #define SECRET_LEN (sizeof(secret) - 1)

@@ -2,7 +2,7 @@
 #include "autoconfig.h"
 
 #include "cu_run.h"
-#include "langcode.h"
+#include "translate/langcode.h"
 
 static void test_to_iso3(void)
 {

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cu_run.h"
-#include "memo.h"
+#include "store/memo.h"
 
 static void test_hit_and_expiry(void)
 {

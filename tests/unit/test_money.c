@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cu_run.h"
-#include "money.h"
-#include "pricing.h"
+#include "core/money.h"
+#include "core/pricing.h"
 
 struct parse_case {
 	int line;

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cu_run.h"
-#include "params.h"
-#include "utf8.h"
+#include "core/params.h"
+#include "core/utf8.h"
 
 enum { P_NAME, P_COUNT, P_FLAG };
 static const struct param_spec specs[] = {

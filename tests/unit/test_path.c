@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cu_run.h"
-#include "path.h"
+#include "core/path.h"
 
 struct path_case {
 	int line;

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "cu_run.h"
-#include "ratelimit.h"
+#include "accounts/ratelimit.h"
 
 struct estimate_case {
 	int line;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cu_run.h"
-#include "reply.h"
+#include "core/reply.h"
 
 static void test_problem_table(void)
 {

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csv.h"
+#include "core/csv.h"
 #include "cu_run.h"
-#include "report.h"
+#include "reports/report.h"
 
 struct time_case {
 	const char *s;

@@ -4,8 +4,9 @@
 #include <string.h>
 
 #include "cu_run.h"
-#include "reply.h"
-#include "router.h"
+#include "core/reply.h"
+#include "core/router.h"
+#include "handlers/routes.h"
 
 static enum problem h(struct worker *w, struct request *r, struct reply *rp)
 {
@@ -16,14 +17,14 @@ static enum problem h(struct worker *w, struct request *r, struct reply *rp)
 }
 
 static const struct route a[] = {
-	{ HTTP_GET, "/v1/keys", h, AUTH_KEY, ROLE_MEMBER, BODY_NONE, NULL, NULL, "keys.list", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_POST, "/v1/keys", h, AUTH_KEY, ROLE_ADMIN, BODY_JSON, NULL, NULL, "keys.create", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ HTTP_DELETE, "/v1/keys/{id}", h, AUTH_KEY, ROLE_ADMIN, BODY_NONE, NULL, NULL, "keys.delete", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_GET, .pattern = "/v1/keys", .handler = h, .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "keys.list", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_POST, .pattern = "/v1/keys", .handler = h, .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .name = "keys.create", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .method = HTTP_DELETE, .pattern = "/v1/keys/{id}", .handler = h, .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "keys.delete", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };
 static const struct route b[] = {
-	{ HTTP_GET, "/v1/a/{x}/b/{y}", h, AUTH_NONE, ROLE_MEMBER, BODY_NONE, NULL, NULL, "ab", 0, DIALECT_NATIVE, IDEM_NONE, SCOPE_NONE },
-	{ 0, NULL, NULL, 0, 0, 0, NULL, NULL, NULL, 0, 0, 0, 0 }
+	{ .method = HTTP_GET, .pattern = "/v1/a/{x}/b/{y}", .handler = h, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "ab", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
+	{ .pattern = NULL }
 };
 static const struct route *const tables[] = { a, b, NULL };
 
@@ -91,6 +92,30 @@ static void test_capture_bounds(void)
 	CU_ASSERT_EQUAL(router_match(tables, HTTP_DELETE, path, &r, &rt, &allow), ROUTE_FOUND);
 }
 
+/* A row that forgot its auth (or handler, or name) is refused before any
+ * request is served; the server's own tables pass. */
+static void test_check_fails_closed(void)
+{
+	static const struct route forgot[] = {
+		{ .method = HTTP_GET, .pattern = "/v1/secret", .handler = h, .min_role = ROLE_ADMIN,
+		  .name = "secret", .scope = SCOPE_NONE },
+		{ .pattern = NULL }
+	};
+	static const struct route nameless[] = {
+		{ .method = HTTP_GET, .pattern = "/v1/x", .handler = h, .auth = AUTH_NONE },
+		{ .pattern = NULL }
+	};
+	const struct route *const bad[] = { a, forgot, NULL };
+	const struct route *const bad2[] = { nameless, NULL };
+	char err[200] = "";
+
+	CU_ASSERT_EQUAL(router_check(bad, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "GET /v1/secret: no auth"));
+	CU_ASSERT_EQUAL(router_check(bad2, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "no name"));
+	CU_ASSERT_EQUAL(router_check(handler_routes, err, sizeof(err)), 0);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -98,6 +123,7 @@ int main(void)
 		{ "near misses are 404", test_not_found },
 		{ "wrong method lists Allow", test_wrong_method },
 		{ "capture length bound", test_capture_bounds },
+		{ "a row without auth is refused at start-up", test_check_fails_closed },
 		{ NULL, NULL }
 	};
 	return cu_run("router", tests);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cu_run.h"
-#include "stripe.h"
+#include "billing/stripe.h"
 
 #define BODY "{\"a\":1}"
 #define T0 1700000000LL

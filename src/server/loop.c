@@ -1,0 +1,194 @@
+#include "autoconfig.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#include "billing/payments.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "handlers/routes.h"
+#include "proc/worker.h"
+#include "server/app.h"
+#include "server/loop.h"
+#include "store/memo.h"
+#include "store/metrics_store.h"
+#include "translate/detect.h"
+#include "translate/provider.h"
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
+
+/* SIGTERM/SIGINT: finish the request in flight, then leave. */
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+	FCGX_ShutdownPending();
+}
+
+/* SIGHUP: re-read the configuration between requests. */
+static void on_reload(int sig)
+{
+	(void)sig;
+	reload_requested = 1;
+}
+
+/* Body reader over a FastCGI input stream. Returns bytes read, 0 at end. */
+static int fcgi_read(void *ctx, char *buf, int n)
+{
+	return FCGX_GetStr(buf, n, ctx);
+}
+
+/* Response writer over a FastCGI output stream. Returns 0 or -1. */
+static int fcgi_write(void *ctx, const char *buf, size_t n)
+{
+	return FCGX_PutStr(buf, (int)n, ctx) == (int)n ? 0 : -1;
+}
+
+/* Makes fd non-blocking. Returns 0 or -1 (errno set). */
+static int set_nonblocking(int fd)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* Installs the worker's signal handlers, without SA_RESTART so that the
+ * wait for a connection returns. */
+static void worker_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_reload;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Replaces *cfg and w with ones made from config_path; on any error keeps
+ * both and logs why. */
+static void worker_reload(struct worker *w, struct config **cfg, const char *config_path)
+{
+	char err[512];
+	struct config *next = provider_config_load(config_path, err, sizeof(err));
+	struct worker nw;
+
+	if (next == NULL) {
+		log_msg(LOG_LEVEL_ERROR, "reload refused, keeping the running configuration: %s", err);
+		return;
+	}
+	if (worker_open(&nw, next, err, sizeof(err)) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "reload refused: %s", err);
+		config_free(next);
+		return;
+	}
+	/* the language classifier does not depend on the configuration */
+	nw.textcat = w->textcat;
+	w->textcat = NULL;
+	worker_close(w);
+	config_free(*cfg);
+	memo_clear();
+	*w = nw;
+	*cfg = next;
+	log_msg(LOG_LEVEL_INFO, "configuration reloaded from %s", config_path);
+}
+
+int worker_serve(int listen_fd, const char *config_path)
+{
+	char err[512];
+	struct config *cfg = provider_config_load(config_path, err, sizeof(err));
+	struct worker w;
+	FCGX_Request req;
+	sigset_t sigs, waitmask;
+
+	if (cfg == NULL) {
+		log_msg(LOG_LEVEL_ERROR, "cannot start: %s", err);
+		return 1;
+	}
+	if (router_check(handler_routes, err, sizeof(err)) < 0 ||
+	    worker_open(&w, cfg, err, sizeof(err)) < 0) {
+		log_msg(LOG_LEVEL_ERROR, "cannot start: %s", err);
+		config_free(cfg);
+		return 1;
+	}
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&req, listen_fd, 0) != 0) {
+		log_msg(LOG_LEVEL_ERROR, "cannot start: FastCGI initialisation failed");
+		worker_close(&w);
+		config_free(cfg);
+		return 1;
+	}
+	worker_signals();
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	/* Signals are taken only while waiting in ppoll(), which unblocks them
+	 * atomically: one that arrives while a request is read, handled or
+	 * written waits until the response is out. The socket is non-blocking
+	 * so that a worker that loses the race for a connection returns from
+	 * accept() at once instead of blocking with signals masked. */
+	sigprocmask(SIG_BLOCK, &sigs, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
+	if (set_nonblocking(listen_fd) < 0)
+		log_msg(LOG_LEVEL_WARN, "cannot make the listening socket non-blocking: %s",
+		    strerror(errno));
+	while (!stop_requested) {
+		if (reload_requested) {
+			reload_requested = 0;
+			worker_reload(&w, &cfg, config_path);
+		}
+		struct pollfd pfd = { listen_fd, POLLIN, 0 };
+		/* an idle worker still hands its counts on in time */
+		long wait_ms = metrics_flush_wait_ms(cfg->metrics_flush_ms);
+		struct timespec wait = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
+		int ready = ppoll(&pfd, 1, wait_ms >= 0 ? &wait : NULL, &waitmask);
+		if (ready < 0) {
+			if (errno == EINTR)
+				continue;
+			log_msg(LOG_LEVEL_ERROR, "poll on the listening socket: %s", strerror(errno));
+			break;
+		}
+		if (ready == 0) {
+			(void)metrics_flush(w.db);
+			continue;
+		}
+		int rc = FCGX_Accept_r(&req);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -ECONNABORTED || rc == -EINTR)
+			continue;
+		if (rc < 0) {
+			if (!stop_requested)
+				log_msg(LOG_LEVEL_ERROR, "accept failed (%d); worker exits", rc);
+			break;
+		}
+		struct app_io io = { req.envp, fcgi_read, req.in, fcgi_write, req.out };
+		app_handle(&w, handler_routes, &io);
+		FCGX_Finish_r(&req);
+		/* outside the client's latency: its response has gone */
+		if (w.after_response[0] != '\0') {
+			payments_run_auto(&w, w.after_response);
+			w.after_response[0] = '\0';
+		}
+		if (metrics_flush_wait_ms(cfg->metrics_flush_ms) == 0)
+			(void)metrics_flush(w.db);
+	}
+	(void)metrics_flush(w.db);
+	FCGX_Free(&req, 1);
+	detect_free(w.textcat);
+	worker_close(&w);
+	config_free(cfg);
+	return 0;
+}

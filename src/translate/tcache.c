@@ -1,0 +1,399 @@
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/random.h"
+#include "store/cache.h"
+#include "store/db.h"
+#include "store/memo.h"
+#include "translate/tcache.h"
+
+#define KEY_PREFIX "dgm:tr:"
+
+/* Feeds one field as "<length>:<bytes>" so that no two inputs encode alike. */
+static void feed(EVP_MD_CTX *ctx, const char *s)
+{
+	char len[24];
+	size_t n = s ? strlen(s) : 0;
+
+	snprintf(len, sizeof(len), "%zu:", n);
+	EVP_DigestUpdate(ctx, len, strlen(len));
+	if (n > 0)
+		EVP_DigestUpdate(ctx, s, n);
+}
+
+void tcache_prepare(struct tcache_entry *e, size_t n, const struct tcache_query *q)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char md[32];
+		unsigned int mdlen = 0;
+		if (e[i].hit)
+			continue;
+		if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+			memset(md, 0, sizeof(md));
+		} else {
+			feed(ctx, "dragoman-translation-v2");
+			feed(ctx, q->family);
+			feed(ctx, q->scope);
+			feed(ctx, q->source);
+			feed(ctx, q->target);
+			feed(ctx, q->format);
+			feed(ctx, q->context);
+			feed(ctx, e[i].text);
+			EVP_DigestFinal_ex(ctx, md, &mdlen);
+		}
+		hex_encode(md, sizeof(md), e[i].key);
+	}
+	EVP_MD_CTX_free(ctx);
+}
+
+/* Returns a pseudo-random number for sampling (not for secrets): a
+ * xorshift seeded per process on first use. */
+static uint32_t sample_next(void)
+{
+	static uint32_t state;
+	static pid_t seeded_by;
+
+	if (state == 0 || seeded_by != getpid()) {
+		if (random_bytes(&state, sizeof(state)) < 0 || state == 0)
+			state = (uint32_t)getpid() * 2654435761u | 1u;
+		seeded_by = getpid();
+	}
+	state ^= state << 13;
+	state ^= state >> 17;
+	state ^= state << 5;
+	return state;
+}
+
+/* Adds weight to the hit counters of the keys in the PostgreSQL array
+ * literal arr (failures are logged, never fatal). */
+static void count_hits(struct worker *w, const char *arr, int weight)
+{
+	char wbuf[16];
+	const char *params[2] = { arr, wbuf };
+	PGresult *res;
+
+	snprintf(wbuf, sizeof(wbuf), "%d", weight);
+	res = db_exec(w->db, STMT_TCACHE_HIT, params);
+	if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_msg(LOG_LEVEL_WARN, "translation cache hit count: %s", PQresultErrorMessage(res));
+	PQclear(res);
+}
+
+/* Writes the keys of the entries e[i] with mark[i] set as a PostgreSQL
+ * array literal into a new string (caller frees). Returns NULL when none
+ * is marked or out of memory. */
+static char *key_array(const struct tcache_entry *e, const unsigned char *mark, size_t n)
+{
+	char *arr = malloc(n * 66 + 3);
+	size_t len = 0;
+
+	if (arr == NULL)
+		return NULL;
+	arr[len++] = '{';
+	for (size_t i = 0; i < n; i++)
+		if (mark[i])
+			len += (size_t)sprintf(arr + len, "%s%s", len > 1 ? "," : "", e[i].key);
+	arr[len++] = '}';
+	arr[len] = '\0';
+	if (len == 2) {
+		free(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+/* Writes the memcached (and memo) key of entry e into out (80 bytes). */
+static void entry_cache_key(const struct tcache_entry *e, char *out)
+{
+	snprintf(out, 80, KEY_PREFIX "%s", e->key);
+}
+
+/* Sets e from a cached JSON value {"t","p","m"}. Returns 1 when usable. */
+static int entry_from_json(struct tcache_entry *e, const char *v)
+{
+	struct json_object *o = json_tokener_parse(v), *t, *p, *m;
+	int ok = o != NULL && json_object_object_get_ex(o, "t", &t) &&
+	    json_object_object_get_ex(o, "p", &p) && json_object_object_get_ex(o, "m", &m);
+
+	if (ok) {
+		e->translated = strdup(json_object_get_string(t));
+		snprintf(e->provider, sizeof(e->provider), "%s", json_object_get_string(p));
+		snprintf(e->model, sizeof(e->model), "%s", json_object_get_string(m));
+		ok = e->hit = e->translated != NULL;
+	}
+	json_object_put(o);
+	return ok;
+}
+
+/* Copies entry e into memcached. */
+static void memcached_put(struct worker *w, const struct tcache_entry *e)
+{
+	char ckey[80];
+	struct json_object *o = json_object_new_object();
+	size_t len;
+
+	json_object_object_add(o, "t", json_object_new_string(e->translated));
+	json_object_object_add(o, "p", json_object_new_string(e->provider));
+	json_object_object_add(o, "m", json_object_new_string(e->model));
+	const char *v = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	entry_cache_key(e, ckey);
+	(void)cache_set_memo(w->cache, ckey, v, len, (time_t)w->cfg->cache_ttl, w->cfg->local_cache_ms);
+	json_object_put(o);
+}
+
+/* Looks the entries not hit yet up in this process's memo, then the rest
+ * in memcached in one round trip (memoizing what it finds), marking the
+ * hits in got[]. Returns the number of hits. */
+static size_t lookup_memcached(struct worker *w, struct tcache_entry *e, size_t n,
+    unsigned char *got)
+{
+	char **keys = calloc(n, sizeof(*keys)), **values = calloc(n, sizeof(*values));
+	char buf[MEMO_VALUE_MAX + 1];
+	size_t hits = 0, missing = 0, len;
+
+	for (size_t i = 0; keys != NULL && values != NULL && i < n; i++) {
+		char ckey[80];
+		if (e[i].hit)
+			continue;
+		entry_cache_key(&e[i], ckey);
+		if (memo_get(ckey, buf, sizeof(buf), &len) && entry_from_json(&e[i], buf)) {
+			got[i] = 1;
+			hits++;
+			continue;
+		}
+		if ((keys[missing++] = strdup(ckey)) == NULL)
+			goto out;
+	}
+	if (keys == NULL || values == NULL || missing == 0 ||
+	    cache_get_multi(w->cache, (const char *const *)keys, missing, values) <= 0)
+		goto out;
+	for (size_t i = 0, k = 0; i < n && k < missing; i++) {
+		if (e[i].hit)
+			continue;   /* hit before, or from the memo */
+		if (values[k] != NULL && entry_from_json(&e[i], values[k])) {
+			memo_put(keys[k], values[k], strlen(values[k]), w->cfg->local_cache_ms);
+			got[i] = 1;
+			hits++;
+		}
+		k++;
+	}
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (keys != NULL)
+			free(keys[i]);
+		if (values != NULL)
+			free(values[i]);
+	}
+	free(keys);
+	free(values);
+	return hits;
+}
+
+/* Looks the entries still missing up in PostgreSQL, in one query, and
+ * counts those hits there. Returns the number of hits. */
+static size_t lookup_postgres(struct worker *w, struct tcache_entry *e, size_t n)
+{
+	unsigned char *want = calloc(n, 1);
+	char *arr;
+	size_t hits = 0;
+	PGresult *res = NULL;
+
+	for (size_t i = 0; want != NULL && i < n; i++)
+		want[i] = !e[i].hit;
+	arr = want != NULL ? key_array(e, want, n) : NULL;
+	if (arr == NULL)
+		goto out;
+	const char *params[] = { arr };
+	res = db_exec(w->db, STMT_TCACHE_GET, params);
+	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
+		log_msg(LOG_LEVEL_ERROR, "translation cache lookup: %s", PQresultErrorMessage(res));
+	for (int r = 0; res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && r < PQntuples(res); r++) {
+		for (size_t i = 0; i < n; i++) {
+			if (e[i].hit || strcmp(e[i].key, PQgetvalue(res, r, 0)) != 0)
+				continue;
+			e[i].translated = strdup(PQgetvalue(res, r, 3));
+			if (e[i].translated == NULL)
+				continue;
+			snprintf(e[i].provider, sizeof(e[i].provider), "%s", PQgetvalue(res, r, 1));
+			snprintf(e[i].model, sizeof(e[i].model), "%s", PQgetvalue(res, r, 2));
+			e[i].hit = 1;
+			hits++;
+			memcached_put(w, &e[i]);
+		}
+	}
+	if (hits > 0)
+		count_hits(w, arr, 1);
+out:
+	PQclear(res);
+	free(arr);
+	free(want);
+	return hits;
+}
+
+size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n)
+{
+	unsigned char *got = calloc(n, 1);
+	size_t hits, sampled = 0;
+
+	if (got == NULL)
+		return 0;
+	hits = lookup_memcached(w, e, n, got);
+	for (size_t i = 0; i < n; i++) {
+		if (got[i] && sample_next() % TCACHE_HIT_SAMPLE == 0)
+			sampled++;
+		else
+			got[i] = 0;
+	}
+	if (sampled > 0) {
+		char *arr = key_array(e, got, n);
+		if (arr != NULL)
+			count_hits(w, arr, TCACHE_HIT_SAMPLE);
+		free(arr);
+	}
+	free(got);
+	metrics_count(METRIC_CACHE_LOOKUPS, (long long)hits, "tier", "memcached", "result", "hit",
+	    METRICS_END);
+	if (hits < n) {
+		size_t pg = lookup_postgres(w, e, n);
+		metrics_count(METRIC_CACHE_LOOKUPS, (long long)pg, "tier", "postgresql", "result",
+		    "hit", METRICS_END);
+		hits += pg;
+	}
+	metrics_count(METRIC_CACHE_LOOKUPS, (long long)(n - hits), "tier", "none", "result",
+	    "miss", METRICS_END);
+	return hits;
+}
+
+void tcache_store(struct worker *w, const struct tcache_entry *e, size_t n,
+    const struct tcache_query *q)
+{
+	struct json_object *rows = json_object_new_array();
+	PGresult *res;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *o;
+		if (e[i].hit || e[i].translated == NULL)
+			continue;
+		memcached_put(w, &e[i]);
+		o = json_object_new_object();
+		json_object_object_add(o, "k", json_object_new_string(e[i].key));
+		json_object_object_add(o, "p", json_object_new_string(e[i].provider));
+		json_object_object_add(o, "m", json_object_new_string(e[i].model));
+		json_object_object_add(o, "t", json_object_new_string(e[i].translated));
+		json_object_array_add(rows, o);
+	}
+	if (json_object_array_length(rows) > 0) {
+		/* all of them in one statement, however many */
+		const char *params[] = { q->source, q->target, q->format,
+		    json_object_to_json_string_ext(rows, JSON_C_TO_STRING_PLAIN) };
+		res = db_exec(w->db, STMT_TCACHE_PUT, params);
+		/* an unavailable database was logged once by db_exec() */
+		if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
+			log_msg(LOG_LEVEL_WARN, "translation cache store: %s", PQresultErrorMessage(res));
+		PQclear(res);
+	}
+	json_object_put(rows);
+}
+
+void tcache_release(struct tcache_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(e[i].translated);
+		e[i].translated = NULL;
+	}
+}
+
+long tcache_warm(struct worker *w, long limit)
+{
+	char lim[24];
+	const char *params[] = { lim };
+	PGresult *res;
+	long n = 0;
+
+	snprintf(lim, sizeof(lim), "%ld", limit);
+	res = db_exec(w->db, STMT_TCACHE_TOP, params);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return -1;
+	}
+	for (int r = 0; r < PQntuples(res); r++) {
+		struct tcache_entry e = { .translated = PQgetvalue(res, r, 3) };
+		snprintf(e.key, sizeof(e.key), "%s", PQgetvalue(res, r, 0));
+		snprintf(e.provider, sizeof(e.provider), "%s", PQgetvalue(res, r, 1));
+		snprintf(e.model, sizeof(e.model), "%s", PQgetvalue(res, r, 2));
+		memcached_put(w, &e);
+		n++;
+	}
+	PQclear(res);
+	return n;
+}
+
+/* Adds the server-wide counters (translation_cache, memcached) to o. */
+static void stats_server(struct worker *w, struct json_object *o)
+{
+	PGresult *res = db_exec(w->db, STMT_TCACHE_TOTALS, NULL);
+	struct cache_server_stats mc;
+	struct json_object *x;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		x = json_object_new_object();
+		json_object_object_add(x, "rows", json_object_new_int64(db_num(res, 0, 0)));
+		json_object_object_add(x, "hits", json_object_new_int64(db_num(res, 0, 1)));
+		json_object_object_add(o, "postgresql", x);
+	}
+	PQclear(res);
+	x = json_object_new_object();
+	if (cache_server_stats(w->cache, &mc) == 0) {
+		json_object_object_add(x, "get_hits", json_object_new_int64((int64_t)mc.get_hits));
+		json_object_object_add(x, "get_misses", json_object_new_int64((int64_t)mc.get_misses));
+		json_object_object_add(x, "items", json_object_new_int64((int64_t)mc.curr_items));
+		json_object_object_add(x, "bytes", json_object_new_int64((int64_t)mc.bytes));
+		json_object_object_add(x, "evictions", json_object_new_int64((int64_t)mc.evictions));
+	}
+	json_object_object_add(x, "servers", json_object_new_int((int)mc.servers));
+	json_object_object_add(x, "servers_up", json_object_new_int((int)mc.servers_up));
+	json_object_object_add(o, "memcached", x);
+}
+
+struct json_object *tcache_stats(struct worker *w, const char *workspace_id, long hours)
+{
+	char h[24], rate[16];
+	const char *params[] = { workspace_id, h };
+	PGresult *res;
+	struct json_object *o;
+	long long segs, hits;
+
+	snprintf(h, sizeof(h), "%ld", hours);
+	res = db_exec(w->db, STMT_CACHE_USAGE, params);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		PQclear(res);
+		return NULL;
+	}
+	segs = db_num(res, 0, 1);
+	hits = db_num(res, 0, 2);
+	o = json_object_new_object();
+	json_object_object_add(o, "since", json_object_new_string(PQgetvalue(res, 0, 3)));
+	json_object_object_add(o, "hours", json_object_new_int64(hours));
+	json_object_object_add(o, "requests", json_object_new_int64(db_num(res, 0, 0)));
+	json_object_object_add(o, "segments", json_object_new_int64(segs));
+	json_object_object_add(o, "hits", json_object_new_int64(hits));
+	json_object_object_add(o, "misses", json_object_new_int64(segs - hits));
+	snprintf(rate, sizeof(rate), "%.4f", segs > 0 ? (double)hits / (double)segs : 0.0);
+	json_object_object_add(o, "hit_rate", json_object_new_double_s(
+	    segs > 0 ? (double)hits / (double)segs : 0.0, rate));
+	PQclear(res);
+	if (workspace_id == NULL)
+		stats_server(w, o);
+	return o;
+}
