@@ -406,11 +406,10 @@ static int payment_of_unknown_intent(struct worker *w, const char *pi, struct pa
 	struct stripe_result res;
 	int rc;
 
-	if (stripe_retrieve(w, pi, pi, &res) == STRIPE_NOT_FOUND || (res.outcome != STRIPE_FAILED &&
-	    res.payment_id[0] == '\0'))
-		return 1;
-	if (res.outcome == STRIPE_FAILED || res.outcome == STRIPE_REFUSED)
+	if (stripe_retrieve(w, pi, pi, &res) == STRIPE_FAILED)
 		return -1;
+	if (res.payment_id[0] == '\0')   /* none, or not one of dragoman's */
+		return 1;
 	rc = payment_find(w, res.pi, res.payment_id, res.customer, p);
 	if (rc == 0 && p->pi[0] == '\0') {
 		const char *params[] = { p->id, res.pi };

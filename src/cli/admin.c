@@ -601,7 +601,7 @@ static int cmd_maintain(struct admin *a, char **args)
 	int ok = cmd_partitions_ensure(a) == 0 && cmd_rollup(a, 0) == 0;
 	PGresult *res;
 	struct worker w;
-	long released, stale;
+	long released;
 
 	(void)args;
 	memset(&w, 0, sizeof(w));
@@ -612,11 +612,7 @@ static int cmd_maintain(struct admin *a, char **args)
 		printf("workspaces_with_expired_holds=%ld\n", released);
 	/* open payments: auto-recharges whose worker died before running
 	 * them, PaymentIntents still processing, payments past expiry */
-	w.curl = curl_easy_init();
-	stale = w.curl != NULL ? payments_resolve(&w, 300) : -1;
-	curl_easy_cleanup(w.curl);
-	if (stale >= 0)
-		printf("open_payments_looked_at=%ld\n", stale);
+	(void)payments_admin_resolve(a->cfg, a->db);
 	res = db_exec(a->db, STMT_IDEM_EXPIRE, NULL);
 	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
 		printf("idempotency_keys_dropped=%s\n", PQcmdTuples(res));
@@ -770,13 +766,27 @@ static int cmd_statement(struct admin *a, char **args)
 	return 0;
 }
 
-/* payments WORDS: src/cli/payments_admin.c. Returns the exit status. */
-static int cmd_payments(struct admin *a, char **args)
+/* payments WORDS: src/cli/payments_admin.c. Return the exit status. */
+static int cmd_payments_unmatched(struct admin *a, char **args)
 {
-	char *argv[4] = { "payments", args[0], args[1], args[2] };
-	int argc = args[0] == NULL ? 1 : args[1] == NULL ? 2 : args[2] == NULL ? 3 : 4;
+	(void)args;
+	return payments_admin_unmatched(a->db);
+}
 
-	return payments_admin(a->cfg, a->db, argc, argv, a->reason);
+static int cmd_payments_assign(struct admin *a, char **args)
+{
+	return payments_admin_assign(a->db, args[0], args[1]);
+}
+
+static int cmd_payments_dismiss(struct admin *a, char **args)
+{
+	return payments_admin_dismiss(a->db, args[0], a->reason);
+}
+
+static int cmd_payments_resolve(struct admin *a, char **args)
+{
+	(void)args;
+	return payments_admin_resolve(a->cfg, a->db);
 }
 
 /* One command: its words, how many arguments follow them, how it is
@@ -822,13 +832,13 @@ static const struct command commands[] = {
 	{ "billing coupon", 2, "billing coupon CODE AMOUNT [--limit N]",
 	  "create a coupon (N redemptions, 1 unless given)", cmd_billing_coupon_run },
 	{ "payments unmatched", 0, "payments unmatched",
-	  "Stripe events about money that match no payment", cmd_payments },
+	  "Stripe events about money that match no payment", cmd_payments_unmatched },
 	{ "payments assign", 2, "payments assign EVENT WS",
-	  "credit an unmatched succeeded payment to WS, once", cmd_payments },
+	  "credit an unmatched succeeded payment to WS, once", cmd_payments_assign },
 	{ "payments dismiss", 1, "payments dismiss EVENT --reason R",
-	  "close an unmatched event (e.g. refunded in Stripe)", cmd_payments },
+	  "close an unmatched event (e.g. refunded in Stripe)", cmd_payments_dismiss },
 	{ "payments resolve", 0, "payments resolve", "move open payments on (retrieve, expire)",
-	  cmd_payments },
+	  cmd_payments_resolve },
 	{ "partitions ensure", 0, "partitions ensure [--months N]", "usage partitions for this "
 	  "month and N ahead (3), and drop those past usage_retention_months",
 	  cmd_partitions_ensure_run },
@@ -889,8 +899,7 @@ static int dispatch(struct admin *a, int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	/* payments' words are its own arguments */
-	for (int i = c->run == cmd_payments ? 1 : words, k = 0; i < argc && k < 3; i++, k++)
+	for (int i = words, k = 0; i < argc && k < 3; i++, k++)
 		args[k] = argv[i];
 	return c->run(a, args);
 }

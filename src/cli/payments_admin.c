@@ -12,8 +12,7 @@
 #include "proc/worker.h"
 #include "store/db.h"
 
-/* Prints the unmatched events, one line each. Returns the exit status. */
-static int unmatched(struct db *db)
+int payments_admin_unmatched(struct db *db)
 {
 	PGresult *res = db_exec(db, STMT_UNMATCHED_LIST, NULL);
 	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
@@ -33,8 +32,7 @@ static int unmatched(struct db *db)
 	return ok ? 0 : 1;
 }
 
-/* Credits unmatched event ev to workspace ws. Returns the exit status. */
-static int assign(struct db *db, const char *ev, const char *ws)
+int payments_admin_assign(struct db *db, const char *ev, const char *ws)
 {
 	const char *params[] = { ev, ws };
 	PGresult *res = db_exec(db, STMT_UNMATCHED_ASSIGN, params);
@@ -54,8 +52,7 @@ static int assign(struct db *db, const char *ev, const char *ws)
 	return ok ? 0 : 1;
 }
 
-/* Closes unmatched event ev with reason. Returns the exit status. */
-static int dismiss(struct db *db, const char *ev, const char *reason)
+int payments_admin_dismiss(struct db *db, const char *ev, const char *reason)
 {
 	const char *params[] = { ev, reason };
 	PGresult *res;
@@ -75,8 +72,7 @@ static int dismiss(struct db *db, const char *ev, const char *reason)
 	return ok ? 0 : 1;
 }
 
-/* Moves open payments on. Returns the exit status. */
-static int resolve(struct config *cfg, struct db *db)
+int payments_admin_resolve(const struct config *cfg, struct db *db)
 {
 	struct worker w;
 	long n;
@@ -90,17 +86,4 @@ static int resolve(struct config *cfg, struct db *db)
 	if (n >= 0)
 		printf("open_payments_looked_at=%ld\n", n);
 	return n >= 0 ? 0 : 1;
-}
-
-int payments_admin(struct config *cfg, struct db *db, int argc, char **argv, const char *reason)
-{
-	if (argc == 2 && strcmp(argv[1], "unmatched") == 0)
-		return unmatched(db);
-	if (argc == 4 && strcmp(argv[1], "assign") == 0)
-		return assign(db, argv[2], argv[3]);
-	if (argc == 3 && strcmp(argv[1], "dismiss") == 0)
-		return dismiss(db, argv[2], reason);
-	if (argc == 2 && strcmp(argv[1], "resolve") == 0)
-		return resolve(cfg, db);
-	return 2;
 }
