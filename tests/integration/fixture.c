@@ -149,6 +149,30 @@ long long pg_num(const char *sql, const char *param)
 	return n;
 }
 
+long post_idem(const char *k, const char *path, const char *idem, const char *body,
+    struct http_response *r)
+{
+	char auth[160], ih[300];
+	const char *h[] = { auth, "Content-Type: application/json", idem ? ih : NULL, NULL };
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
+	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem ? idem : "");
+	return http_request("POST", path, h, body, strlen(body), r);
+}
+
+long long balance_of(const char *k)
+{
+	struct http_response r;
+	const char *v;
+	long long b = -1;
+
+	if (get("/v1/billing/balance", k, &r) == 200 &&
+	    (v = http_json_str(&r, "balance_micros")) != NULL)
+		b = atoll(v);
+	http_free(&r);
+	return b;
+}
+
 long set_payment_method(const char *k, const char *pm)
 {
 	char body[160];

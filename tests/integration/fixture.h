@@ -51,6 +51,16 @@ char *pg_value(const char *sql, const char *param);
 
 /* Returns pg_value(sql, param) as a number, or -1 when it is NULL. */
 long long pg_num(const char *sql, const char *param);
+/* POSTs the JSON body to path with "Authorization: Bearer k" and
+ * Idempotency-Key idem (NULL: none). Returns the status; release r with
+ * http_free(). */
+long post_idem(const char *k, const char *path, const char *idem, const char *body,
+    struct http_response *r);
+
+/* Returns the balance in micros of the workspace of key k as GET
+ * /v1/billing/balance shows it, or -1. */
+long long balance_of(const char *k);
+
 /* Saves Stripe payment method pm (customer cus_fixture) for the workspace
  * of admin key k. Returns the status. */
 long set_payment_method(const char *k, const char *pm);

@@ -44,13 +44,6 @@ static long post_with(const char *k, const char *path, const char *idem, const c
 	return http_request("POST", path, h, body, strlen(body), r);
 }
 
-/* POSTs body to path with key k and Idempotency-Key idem (NULL: none). */
-static long post_idem(const char *k, const char *path, const char *idem, const char *body,
-    struct http_response *r)
-{
-	return post_with(k, path, idem, NULL, body, r);
-}
-
 /* POSTs the JSON body to path with key k. Returns the status. */
 static long post_as(const char *k, const char *path, const char *body, struct http_response *r)
 {
@@ -63,18 +56,6 @@ static long long jnum(const struct http_response *r, const char *name)
 	const char *v = http_json_str(r, name);
 
 	return v != NULL ? atoll(v) : -1;
-}
-
-/* Returns the balance in micros of the workspace of key k, or -1. */
-static long long balance_of(const char *k)
-{
-	struct http_response r;
-	long long b = -1;
-
-	if (get("/v1/billing/balance", k, &r) == 200)
-		b = jnum(&r, "balance_micros");
-	http_free(&r);
-	return b;
 }
 
 /* Returns the counter member of the stand-in whose URL is in env, or -1. */

@@ -24,19 +24,6 @@
 #include "fixture.h"
 #include "http.h"
 
-/* POSTs body to path with key k and Idempotency-Key idem (NULL: none).
- * Returns the status; release r. */
-static long post_idem(const char *k, const char *path, const char *idem, const char *body,
-    struct http_response *r)
-{
-	char auth[160], ih[300];
-	const char *h[] = { auth, "Content-Type: application/json", idem ? ih : NULL, NULL };
-
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
-	snprintf(ih, sizeof(ih), "Idempotency-Key: %s", idem ? idem : "");
-	return http_request("POST", path, h, body, strlen(body), r);
-}
-
 /* Recharges amount (text) under idem. Returns the status; release r. */
 static long recharge(const char *k, const char *idem, const char *amount,
     struct http_response *r)
@@ -51,20 +38,6 @@ static long recharge(const char *k, const char *idem, const char *amount,
 static long long balance(const char *id)
 {
 	return pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id);
-}
-
-/* Returns the balance in micros of the workspace of key k as the API
- * shows it, or -1. */
-static long long balance_of_key(const char *k)
-{
-	struct http_response r;
-	const char *v;
-	long long b = -1;
-
-	if (get("/v1/billing/balance", k, &r) == 200 && (v = http_json_str(&r, "balance_micros")) != NULL)
-		b = atoll(v);
-	http_free(&r);
-	return b;
 }
 
 /* Returns the counter member of the Stripe stand-in, or -1. */
@@ -227,12 +200,6 @@ static int event_of_payment(const char *payment_id, char *event, size_t eventsz,
 	return e != NULL ? 0 : -1;
 }
 
-/* Runs `dragoman-admin ARGS`; returns its output (caller frees) or NULL. */
-static char *admin_run(const char *args)
-{
-	return admin(args);
-}
-
 /* Returns the state of payment id. */
 static void payment_state(const char *id, char *out, size_t outsz)
 {
@@ -281,7 +248,7 @@ static void resolve_payments(const char *ws_id)
 	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_COMMAND_OK);
 	PQclear(res);
 	PQfinish(pg);
-	out = admin_run("payments resolve");
+	out = admin("payments resolve");
 	CU_ASSERT_PTR_NOT_NULL(out);
 	free(out);
 }
@@ -391,7 +358,7 @@ static long spend(const char *id, const char *amount)
 	char args[200], *out;
 
 	snprintf(args, sizeof(args), "billing adjust %s --reason spent -- -%s", id, amount);
-	out = admin_run(args);
+	out = admin(args);
 	free(out);
 	return out != NULL ? 0 : -1;
 }
@@ -537,7 +504,7 @@ static void test_succeeded_never_thrown_away(void)
 	CU_ASSERT_EQUAL(deliver(event, &r), 200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"matched\":false"));
 	http_free(&r);
-	out = admin_run("payments unmatched");
+	out = admin("payments unmatched");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
 	{
 		char want[64];
@@ -546,14 +513,14 @@ static void test_succeeded_never_thrown_away(void)
 		free(out);
 		char args[200];
 		snprintf(args, sizeof(args), "payments assign evt_orphan_%ld %s", (long)getpid(), id);
-		out = admin_run(args);
+		out = admin(args);
 		CU_ASSERT_PTR_NOT_NULL(out);
 		free(out);
 		CU_ASSERT_EQUAL(balance(id), 13000000 + 7000000 - 2000000);
-		out = admin_run(args);       /* a second time changes nothing */
+		out = admin(args);       /* a second time changes nothing */
 		free(out);
 		CU_ASSERT_EQUAL(balance(id), 18000000);
-		out = admin_run("payments unmatched");
+		out = admin("payments unmatched");
 		CU_ASSERT_PTR_NULL(out != NULL ? strstr(out, want) : NULL);
 		free(out);
 	}
@@ -999,11 +966,11 @@ static void test_recharge(void)
 	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", idem, "{\"amount\":\"10.00\"}",
 	    &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "state"), "succeeded");
-	CU_ASSERT_EQUAL(balance_of_key(k), 13000000);
+	CU_ASSERT_EQUAL(balance_of(k), 13000000);
 	CU_ASSERT_EQUAL(stripe_count("payment_intents"), calls + 1);
 	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", idem, "{\"amount\":\"10.00\"}", &r2), 200);
 	CU_ASSERT_STRING_EQUAL(r2.body, r.body);
-	CU_ASSERT_EQUAL(balance_of_key(k), 13000000);
+	CU_ASSERT_EQUAL(balance_of(k), 13000000);
 	CU_ASSERT_EQUAL(stripe_count("payment_intents"), calls + 1);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
 	    "'credit'", id), 1);
@@ -1016,7 +983,7 @@ static void test_recharge(void)
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"), "urn:dragoman:problem:payment-declined");
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "declined"));
 	http_free(&r);
-	CU_ASSERT_EQUAL(balance_of_key(k), 13000000);
+	CU_ASSERT_EQUAL(balance_of(k), 13000000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
 	    "'failed'", id), 1);
 }
@@ -1035,7 +1002,7 @@ static void test_webhooks(void)
 	    &r), 202);
 	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent"));
 	http_free(&r);
-	CU_ASSERT_EQUAL(balance_of_key(k), 3000000);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000);
 	snprintf(payload, sizeof(payload), "{\"id\":\"evt_ok_%s\",\"object\":\"event\",\"type\":"
 	    "\"payment_intent.succeeded\",\"data\":{\"object\":{\"id\":\"%s\",\"object\":"
 	    "\"payment_intent\",\"status\":\"succeeded\"}}}", pi, pi);
@@ -1057,7 +1024,7 @@ static void test_webhooks(void)
 		CU_ASSERT_EQUAL(webhook(flipped, sig), 400);
 	}
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM stripe_events", NULL), events);
-	CU_ASSERT_EQUAL(balance_of_key(k), 3000000);
+	CU_ASSERT_EQUAL(balance_of(k), 3000000);
 	/* the official package's signature, with a wrong v1 before the right one */
 	CU_ASSERT_EQUAL_FATAL(stripe_sign_npm(payload, "whsec_fixture", now, npm_sig,
 	    sizeof(npm_sig)), 0);
@@ -1067,14 +1034,14 @@ static void test_webhooks(void)
 		snprintf(several, sizeof(several), "t=%lld,v1=%064d,%s", now, 0, strchr(npm_sig, ',') + 1);
 		CU_ASSERT_EQUAL(webhook(payload, several), 200);
 	}
-	CU_ASSERT_EQUAL(balance_of_key(k), 23000000);
+	CU_ASSERT_EQUAL(balance_of(k), 23000000);
 	/* the same event again, and another event for the same payment */
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
 	snprintf(payload, sizeof(payload), "{\"id\":\"evt_again_%s\",\"object\":\"event\",\"type\":"
 	    "\"payment_intent.succeeded\",\"data\":{\"object\":{\"id\":\"%s\"}}}", pi, pi);
 	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
-	CU_ASSERT_EQUAL(balance_of_key(k), 23000000);
+	CU_ASSERT_EQUAL(balance_of(k), 23000000);
 	/* a refund of 3.00 takes it back once */
 	snprintf(payload, sizeof(payload), "{\"id\":\"evt_refund_%s\",\"object\":\"event\",\"type\":"
 	    "\"charge.refunded\",\"data\":{\"object\":{\"id\":\"ch_%s\",\"object\":\"charge\","
@@ -1082,7 +1049,7 @@ static void test_webhooks(void)
 	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
-	CU_ASSERT_EQUAL(balance_of_key(k), 20000000);
+	CU_ASSERT_EQUAL(balance_of(k), 20000000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
 	    "'refund'", id), 1);
 	/* out of order: refunded before it succeeded is never credited */
@@ -1099,7 +1066,7 @@ static void test_webhooks(void)
 	    "\"data\":{\"object\":{\"id\":\"%s\"}}}", pi, pi);
 	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
-	CU_ASSERT_EQUAL(balance_of_key(k), 20000000);
+	CU_ASSERT_EQUAL(balance_of(k), 20000000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM workspaces w WHERE balance_micros <> "
 	    "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)", NULL), 0);
 }
@@ -1117,7 +1084,7 @@ static void test_auto_recharge(void)
 
 	CU_ASSERT_EQUAL_FATAL(make_workspace("Auto", k, sizeof(k), id, sizeof(id)), 0);
 	snprintf(args, sizeof(args), "billing cap %s 100", id);
-	free(admin_run(args));
+	free(admin(args));
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
 	CU_ASSERT_EQUAL(set_auto_recharge(k, "{\"enabled\":true,\"threshold\":\"2.50\",\"amount\":\"0.10\"}"), 400);
 	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k, "{\"enabled\":true,\"threshold\":\"2.50\",\"amount\":"
