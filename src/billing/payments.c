@@ -569,6 +569,17 @@ long payments_resolve(struct worker *w, long older_s)
 	return n;
 }
 
+/* The job that runs the auto payment id once the response is out. */
+static void auto_payment_job(struct worker *w, const char *id)
+{
+	(void)payments_run_auto(w, id);
+}
+
+int payments_defer_auto(struct worker *w, const char *payment_id)
+{
+	return worker_defer(w, auto_payment_job, payment_id);
+}
+
 long payments_queue_due(struct worker *w, const char *workspace_id, const char *request_id,
     long long needed)
 {
@@ -582,6 +593,6 @@ long payments_queue_due(struct worker *w, const char *workspace_id, const char *
 		return -1;
 	if (id[0] == '\0')
 		return 0;
-	snprintf(w->after_response, sizeof(w->after_response), "%s", id);
+	(void)payments_defer_auto(w, id);
 	return 1;
 }

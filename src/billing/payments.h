@@ -57,6 +57,11 @@ enum problem payments_receive_event(struct worker *w, const char *signature, con
  * or cannot be read. */
 int payments_run_auto(struct worker *w, const char *payment_id);
 
+/* Queues payments_run_auto(w, payment_id) to run once the response is
+ * out (worker_defer()). Returns 0, or -1 when it was dropped: the payment
+ * stays open for dragoman-admin maintain. */
+int payments_defer_auto(struct worker *w, const char *payment_id);
+
 /* Moves on every open payment (pending, processing, unknown) untouched
  * for older_s seconds: PaymentIntents are retrieved, auto payments that
  * never got an answer are sent again under their Stripe key while Stripe
@@ -68,7 +73,7 @@ long payments_resolve(struct worker *w, long older_s);
 /* Queues an auto payment of workspace_id when one is due (what it has not
  * reserved, less needed micros that a refused request wanted, is under the
  * threshold; no auto payment is open; a failed one's retry time has come)
- * to run after the response (w->after_response). Returns 1 queued, 0 none
+ * to run after the response (payments_defer_auto()). Returns 1 queued, 0 none
  * due, -1 database failure. */
 long payments_queue_due(struct worker *w, const char *workspace_id, const char *request_id,
     long long needed);

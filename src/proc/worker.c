@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "proc/worker.h"
 #include "store/cache.h"
 #include "store/db.h"
@@ -47,6 +48,34 @@ void worker_close(struct worker *w)
 	cache_close(w->cache);
 	if (w->curl != NULL)
 		curl_easy_cleanup(w->curl);
+	if (w->textcat != NULL && w->textcat_free != NULL)
+		w->textcat_free(w->textcat);
 	memset(w, 0, sizeof(*w));
+}
+
+int worker_defer(struct worker *w, worker_job_fn run, const char *arg)
+{
+	if (arg == NULL)
+		arg = "";
+	for (size_t i = 0; i < w->njobs; i++)
+		if (w->jobs[i].run == run && strcmp(w->jobs[i].arg, arg) == 0)
+			return 0;
+	if (w->njobs == WORKER_JOBS_MAX || strlen(arg) >= sizeof(w->jobs[0].arg)) {
+		log_msg(LOG_LEVEL_WARN, "a job for after the response was dropped (%s)", arg);
+		return -1;
+	}
+	w->jobs[w->njobs].run = run;
+	snprintf(w->jobs[w->njobs].arg, sizeof(w->jobs[0].arg), "%s", arg);
+	w->njobs++;
+	return 0;
+}
+
+void worker_run_jobs(struct worker *w)
+{
+	for (size_t i = 0; i < w->njobs; i++) {
+		struct worker_job job = w->jobs[i];
+		job.run(w, job.arg);
+	}
+	w->njobs = 0;
 }
 

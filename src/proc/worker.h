@@ -10,6 +10,21 @@
 
 struct cache;
 struct db;
+struct worker;
+
+/* Work a request leaves for after its response has gone out (an auto
+ * payment, a metrics flush): run(w, arg) outside the client's latency. A
+ * job must be one whose loss a kill -9 cannot turn into lost money: what
+ * it finishes is recorded in PostgreSQL first and found again by
+ * dragoman-admin maintain. */
+typedef void (*worker_job_fn)(struct worker *w, const char *arg);
+
+struct worker_job {
+	worker_job_fn run;
+	char arg[40];
+};
+
+#define WORKER_JOBS_MAX 4
 
 struct worker {
 	const struct config *cfg;   /* borrowed */
@@ -18,7 +33,9 @@ struct worker {
 	struct cache *cache;
 	CURL *curl;
 	void *textcat;              /* language classifier, loaded on first use */
-	char after_response[40];    /* an auto payment to run once the reply is out */
+	void (*textcat_free)(void *); /* how worker_close() frees it */
+	struct worker_job jobs[WORKER_JOBS_MAX]; /* to run once the reply is out */
+	size_t njobs;
 	unsigned char jwt_secret[256]; /* read from jwt_secret_file on first use */
 	size_t jwt_secret_len;      /* 0: not read yet */
 };
@@ -32,8 +49,17 @@ int worker_open(struct worker *w, const struct config *cfg, char *err, size_t er
  * primary's (borrowed). */
 struct db *worker_reports_db(struct worker *w);
 
-/* Frees what w holds and zeroes it (not what a domain cached in it: the
- * loop frees the classifier, detect_free()). */
+/* Frees what w holds, the classifier included, and zeroes it. Jobs not
+ * run are dropped. */
 void worker_close(struct worker *w);
+
+/* Queues run(w, arg) (arg copied, NULL as "") to run after the response;
+ * the same job queued twice runs once. Returns 0, or -1 when the queue is
+ * full and the job is dropped (logged). */
+int worker_defer(struct worker *w, worker_job_fn run, const char *arg);
+
+/* Runs the queued jobs in the order they were queued and empties the
+ * queue; a job may queue another, which runs in the same call. */
+void worker_run_jobs(struct worker *w);
 
 #endif

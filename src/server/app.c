@@ -11,6 +11,7 @@
 #include "accounts/ratelimit.h"
 #include "accounts/session.h"
 #include "billing/idempotency.h"
+#include "billing/payments.h"
 #include "billing/usage.h"
 #include "core/clock.h"
 #include "core/cors.h"
@@ -20,6 +21,7 @@
 #include "proc/worker.h"
 #include "server/app.h"
 #include "store/db.h"
+#include "store/metrics_store.h"
 
 #define DEFAULT_MAX_BODY (1L << 20)
 
@@ -256,7 +258,7 @@ static void app_record_usage(struct worker *w, struct request *r, struct reply *
 	    rp->problem == PROBLEM_IDEMPOTENCY_MISMATCH))
 		idempotency_release(w, r);
 	if (ok && r->usage.queued_payment[0] != '\0')
-		snprintf(w->after_response, sizeof(w->after_response), "%s", r->usage.queued_payment);
+		(void)payments_defer_auto(w, r->usage.queued_payment);
 	if (ok || rp->status >= 400)
 		return;
 	json_object_put(rp->body);
@@ -336,6 +338,13 @@ static void app_count(const struct request *r, const struct reply *rp,
 	}
 }
 
+/* The job that hands this process's counts on once the response is out. */
+static void flush_metrics_job(struct worker *w, const char *arg)
+{
+	(void)arg;
+	(void)metrics_flush(w->db);
+}
+
 int app_handle(struct worker *w, const struct route *const *tables,
     struct app_io *io)
 {
@@ -382,6 +391,8 @@ int app_handle(struct worker *w, const struct route *const *tables,
 	free(out);
 	app_log(w, &r, &rp, &t0);
 	app_count(&r, &rp, &t0);
+	if (w != NULL && w->cfg != NULL && metrics_flush_wait_ms(w->cfg->metrics_flush_ms) == 0)
+		(void)worker_defer(w, flush_metrics_job, NULL);
 	status = rp.status;
 	reply_release(&rp);
 	request_release(&r);

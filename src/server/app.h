@@ -25,6 +25,7 @@ struct app_io {
 
 /* Handles one request from io against the NULL-terminated tables, using
  * w's connections (w->cfg NULL: built-in limits, no auth, no log).
+ * Work for after the response is queued on w (worker_run_jobs()).
  * Returns the HTTP status written. */
 int app_handle(struct worker *w, const struct route *const *tables,
     struct app_io *io);

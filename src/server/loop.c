@@ -10,7 +10,6 @@
 
 #include <fcgiapp.h>
 
-#include "billing/payments.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "handlers/routes.h"
@@ -19,7 +18,6 @@
 #include "server/loop.h"
 #include "store/memo.h"
 #include "store/metrics_store.h"
-#include "translate/detect.h"
 #include "translate/provider.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -96,6 +94,7 @@ static void worker_reload(struct worker *w, struct config **cfg, const char *con
 	}
 	/* the language classifier does not depend on the configuration */
 	nw.textcat = w->textcat;
+	nw.textcat_free = w->textcat_free;
 	w->textcat = NULL;
 	worker_close(w);
 	config_free(*cfg);
@@ -178,16 +177,10 @@ int worker_serve(int listen_fd, const char *config_path)
 		app_handle(&w, handler_routes, &io);
 		FCGX_Finish_r(&req);
 		/* outside the client's latency: its response has gone */
-		if (w.after_response[0] != '\0') {
-			payments_run_auto(&w, w.after_response);
-			w.after_response[0] = '\0';
-		}
-		if (metrics_flush_wait_ms(cfg->metrics_flush_ms) == 0)
-			(void)metrics_flush(w.db);
+		worker_run_jobs(&w);
 	}
 	(void)metrics_flush(w.db);
 	FCGX_Free(&req, 1);
-	detect_free(w.textcat);
 	worker_close(&w);
 	config_free(cfg);
 	return 0;

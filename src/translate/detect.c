@@ -22,6 +22,7 @@ static void *classifier(struct worker *w)
 
 	if (w->textcat == NULL) {
 		w->textcat = special_textcat_Init(TEXTCAT_CONF, TEXTCAT_DIR);
+		w->textcat_free = detect_free;
 		if (w->textcat != NULL)
 			textcat_SetProperty(w->textcat, TCPROP_MINIMUM_DOCUMENT_SIZE, DETECT_MIN_BYTES);
 		if (w->textcat == NULL && !logged) {
