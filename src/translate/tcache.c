@@ -148,7 +148,7 @@ static void memcached_put(struct worker *w, const struct tcache_entry *e)
 	json_object_object_add(o, "m", json_object_new_string(e->model));
 	const char *v = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
 	entry_cache_key(e, ckey);
-	(void)cache_set_memo(w->cache, ckey, v, len, (time_t)w->cfg->cache_ttl, w->cfg->local_cache_ms);
+	(void)memo_set_through(w->cache, ckey, v, len, (time_t)w->cfg->cache_ttl, w->cfg->local_cache_ms);
 	json_object_put(o);
 }
 
