@@ -212,7 +212,7 @@ enum problem auth_api_key(struct worker *w, const char *token, struct identity *
 	auth_cache_key(hash, ckey, sizeof(ckey));
 	cache_times(w, &memo_ms, &mc_ttl);
 	if (w->cfg->key_cache_ttl > 0 &&
-	    cache_get_memo(w->cache, ckey, val, sizeof(val), &len, memo_ms) == 1 &&
+	    memo_get_through(w->cache, ckey, val, sizeof(val), &len, memo_ms) == 1 &&
 	    (found = cached_parse(val, id)) >= 0)
 		goto decided;
 	found = db_lookup(w, hash, id);

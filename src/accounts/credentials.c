@@ -10,8 +10,8 @@
 #include "core/log.h"
 #include "core/random.h"
 #include "proc/worker.h"
-#include "store/cache.h"
 #include "store/db.h"
+#include "store/memo.h"
 
 #define CRED_CACHE_TTL 60
 #define CRED_NONE "none"
@@ -32,7 +32,7 @@ void credentials_forget(struct worker *w, const char *workspace_id, const char *
 	char k[128];
 
 	cred_key(workspace_id, provider, k);
-	(void)cache_delete(w->cache, k);
+	(void)memo_delete_through(w->cache, k);
 }
 
 int credentials_sealed_parse(const char *key_id, const char *nonce_hex, const char *data_hex,
@@ -63,7 +63,7 @@ static int sealed_fetch(struct worker *w, const char *ws, const char *provider, 
 	int n;
 
 	cred_key(ws, provider, k);
-	if (cache_get_memo(w->cache, k, val, valsz, &len, w->cfg->local_cache_ms) == 1)
+	if (memo_get_through(w->cache, k, val, valsz, &len, w->cfg->local_cache_ms) == 1)
 		return 0;
 	res = db_exec(w->db, STMT_CRED_GET, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -75,7 +75,7 @@ static int sealed_fetch(struct worker *w, const char *ws, const char *provider, 
 	PQclear(res);
 	if (n < 0 || (size_t)n >= valsz)
 		return -1;
-	(void)cache_set_memo(w->cache, k, val, (size_t)n, CRED_CACHE_TTL, w->cfg->local_cache_ms);
+	(void)memo_set_through(w->cache, k, val, (size_t)n, CRED_CACHE_TTL, w->cfg->local_cache_ms);
 	return 0;
 }
 

@@ -6,8 +6,8 @@
 #include "accounts/apikey.h"
 #include "accounts/workspace.h"
 #include "core/log.h"
-#include "store/cache.h"
 #include "store/db.h"
+#include "store/memo.h"
 
 void workspace_cache_key(const char *workspace_id, char *out, size_t outsz)
 {
@@ -75,7 +75,7 @@ static enum problem workspace_load(struct worker *w, const char *workspace_id,
 		const char *text = json_object_to_json_string_length(*out,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
 		workspace_cache_key(workspace_id, ckey, sizeof(ckey));
-		(void)cache_set_memo(w->cache, ckey, text, len, WORKSPACE_CACHE_TTL,
+		(void)memo_set_through(w->cache, ckey, text, len, WORKSPACE_CACHE_TTL,
 		    w->cfg->local_cache_ms);
 	}
 	PQclear(res);
@@ -89,7 +89,7 @@ static struct json_object *workspace_cached(struct worker *w, const char *worksp
 	size_t len;
 
 	workspace_cache_key(workspace_id, ckey, sizeof(ckey));
-	if (cache_get_memo(w->cache, ckey, buf, sizeof(buf), &len, w->cfg->local_cache_ms) != 1)
+	if (memo_get_through(w->cache, ckey, buf, sizeof(buf), &len, w->cfg->local_cache_ms) != 1)
 		return NULL;
 	struct json_object *o = json_tokener_parse(buf);
 	if (o != NULL && !json_object_is_type(o, json_type_object)) {
@@ -180,7 +180,7 @@ enum problem workspace_update(struct worker *w, const char *workspace_id,
 		p = PROBLEM_NOT_FOUND;
 	PQclear(res);
 	workspace_cache_key(workspace_id, ckey, sizeof(ckey));
-	if (p == PROBLEM_NONE && cache_delete(w->cache, ckey) < 0)
+	if (p == PROBLEM_NONE && memo_delete_through(w->cache, ckey) < 0)
 		log_msg(LOG_LEVEL_WARN, "workspace %s renamed; other workers may show the "
 		    "old name for up to %ds", workspace_id, WORKSPACE_CACHE_TTL);
 	return p;

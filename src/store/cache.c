@@ -9,7 +9,6 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "store/cache.h"
-#include "store/memo.h"
 
 struct cache {
 	memcached_st *mc;
@@ -171,29 +170,8 @@ int cache_add(struct cache *c, const char *key, const char *value, long ttl)
 	return cache_note(c, rc, "add") < 0 ? -1 : 1;
 }
 
-int cache_get_memo(struct cache *c, const char *key, char *buf, size_t bufsz,
-    size_t *len, long memo_ms)
-{
-	int rc;
-
-	if (memo_ms > 0 && memo_get(key, buf, bufsz, len))
-		return 1;
-	rc = cache_get(c, key, buf, bufsz, len);
-	if (rc == 1)
-		memo_put(key, buf, *len, memo_ms);
-	return rc;
-}
-
-int cache_set_memo(struct cache *c, const char *key, const char *value,
-    size_t len, long ttl, long memo_ms)
-{
-	memo_put(key, value, len, memo_ms);
-	return ttl >= 1 ? cache_set(c, key, value, len, ttl) : 0;
-}
-
 int cache_delete(struct cache *c, const char *key)
 {
-	memo_forget(key);
 	memcached_return_t rc = memcached_delete(c->mc, key, strlen(key), 0);
 
 	return cache_note(c, rc, "delete");

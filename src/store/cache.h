@@ -1,6 +1,7 @@
-/* One memcached handle per process (binary protocol, server list from the
- * configuration). Failures are reported to the caller, which treats the
- * cache as empty; a change between up and down is logged once. */
+/* The memcached client: one handle per process (binary protocol, server
+ * list from the configuration). Failures are reported to the caller, which
+ * treats the cache as empty; a change between up and down is logged once.
+ * The per-process memo in front of it is store/memo.h. */
 #ifndef DRAGOMAN_CACHE_H
 #define DRAGOMAN_CACHE_H
 
@@ -27,17 +28,6 @@ int cache_get_multi(struct cache *c, const char *const *keys, size_t n, char **v
 int cache_set(struct cache *c, const char *key, const char *value, size_t len,
     long ttl);
 
-/* Like cache_get(), consulting this process's memo first; a memcached hit
- * is memoized for memo_ms (0: memo not used). Same results. */
-int cache_get_memo(struct cache *c, const char *key, char *buf, size_t bufsz,
-    size_t *len, long memo_ms);
-
-/* Stores value in memcached for ttl seconds (skipped when ttl < 1) and in
- * this process's memo for memo_ms. Returns cache_set()'s result, 0 when
- * skipped. */
-int cache_set_memo(struct cache *c, const char *key, const char *value,
-    size_t len, long ttl, long memo_ms);
-
 /* Adds 1 to the counter key, creating it at 1 with a lifetime of ttl
  * seconds. Returns the new value, or -1 on error. */
 long cache_incr(struct cache *c, const char *key, long ttl);
@@ -50,8 +40,8 @@ long cache_decr(struct cache *c, const char *key);
  * when stored, 0 when the key existed, -1 on error. */
 int cache_add(struct cache *c, const char *key, const char *value, long ttl);
 
-/* Removes key from memcached and from this process's memo. Returns 0 (also
- * when it was absent) or -1. */
+/* Removes key from memcached (memo_delete_through() also forgets it in
+ * this process's memo). Returns 0 (also when it was absent) or -1. */
 int cache_delete(struct cache *c, const char *key);
 
 /* memcached's own counters, summed over the servers. */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "store/cache.h"
 #include "store/memo.h"
 
 struct memo_slot {
@@ -66,4 +67,30 @@ void memo_forget(const char *key)
 void memo_clear(void)
 {
 	memset(slots, 0, sizeof(slots));
+}
+
+int memo_get_through(struct cache *c, const char *key, char *buf, size_t bufsz,
+    size_t *len, long memo_ms)
+{
+	int rc;
+
+	if (memo_ms > 0 && memo_get(key, buf, bufsz, len))
+		return 1;
+	rc = cache_get(c, key, buf, bufsz, len);
+	if (rc == 1)
+		memo_put(key, buf, *len, memo_ms);
+	return rc;
+}
+
+int memo_set_through(struct cache *c, const char *key, const char *value,
+    size_t len, long ttl, long memo_ms)
+{
+	memo_put(key, value, len, memo_ms);
+	return ttl >= 1 ? cache_set(c, key, value, len, ttl) : 0;
+}
+
+int memo_delete_through(struct cache *c, const char *key)
+{
+	memo_forget(key);
+	return cache_delete(c, key);
 }

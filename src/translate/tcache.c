@@ -1,3 +1,42 @@
+/* The translation cache: one batch of texts walks it top to bottom here.
+ *
+ * Tiers, nearest first, and how long a translation lives in each:
+ *   memo        this process's (store/memo.c), local_cache_ms (about 1 s),
+ *               values up to MEMO_VALUE_MAX bytes;
+ *   memcached   shared by every worker, cache_ttl seconds (a day);
+ *   PostgreSQL  translation_cache, kept; each row counts its hits.
+ *
+ * translation.c walks a batch once for each provider it tries:
+ *   1. keys      tcache_prepare(): each text's key, the SHA-256 of the
+ *                family (provider), scope, source, target, format, context
+ *                and text; "dgm:tr:<key>" in the memo and memcached;
+ *   2. near      tcache_lookup(): the memo, then memcached in one round
+ *                trip for the rest (memoizing what it finds); one in
+ *                TCACHE_HIT_SAMPLE of these hits adds TCACHE_HIT_SAMPLE
+ *                to its row's counter;
+ *   3. far       then one PostgreSQL query for what is still missing, each
+ *                row found adding one to its counter;
+ *   4. backfill  the rows found there are copied into memcached and the
+ *                memo;
+ *      (the provider translates what is left: translation.c)
+ *   5. store     tcache_store(): the new translations into the memo,
+ *                memcached and PostgreSQL (one statement for all);
+ * and tcache_release() frees the entries' translations.
+ *
+ * Scope: "" for the cache all workspaces share, or the workspace's id
+ * (cache_per_workspace), so that tenants learn nothing of each other.
+ * Degraded: when the providers asked leave texts untranslated because
+ * they failed (not because none offers the pair), translation.c walks
+ * steps 1-4 again under the other configured providers' families and
+ * marks a hit found so degraded: a provider not asked for made it.
+ * Faults: a memcached or PostgreSQL fault counts as a miss; a failed
+ * store is logged and the request goes on.
+ * Metrics: dragoman_cache_lookups_total counts the hits by tier
+ * ("memcached", the memo's included, then "postgresql") and the misses
+ * (tier "none").
+ *
+ * Off the walk: tcache_warm() (dragoman-admin cache warm) and
+ * tcache_stats() (GET /v1/cache/stats, dragoman-admin cache stats). */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -17,6 +56,9 @@
 #include "translate/tcache.h"
 
 #define KEY_PREFIX "dgm:tr:"
+#define CACHE_KEY_MAX 80
+
+/* 1. keys */
 
 /* Feeds one field as "<length>:<bytes>" so that no two inputs encode alike. */
 static void feed(EVP_MD_CTX *ctx, const char *s)
@@ -57,6 +99,55 @@ void tcache_prepare(struct tcache_entry *e, size_t n, const struct tcache_query 
 	EVP_MD_CTX_free(ctx);
 }
 
+/* Writes the memo and memcached key of entry e into out (CACHE_KEY_MAX
+ * bytes). */
+static void entry_cache_key(const struct tcache_entry *e, char *out)
+{
+	snprintf(out, CACHE_KEY_MAX, KEY_PREFIX "%s", e->key);
+}
+
+/* The value kept in the memo and memcached: {"t","p","m"} */
+
+/* Sets e from a cached value. Returns 1 when usable (e->hit set, e owns
+ * the new translation), else 0. */
+static int entry_from_json(struct tcache_entry *e, const char *v)
+{
+	struct json_object *o = json_tokener_parse(v), *t, *p, *m;
+	int ok = o != NULL && json_object_object_get_ex(o, "t", &t) &&
+	    json_object_object_get_ex(o, "p", &p) && json_object_object_get_ex(o, "m", &m);
+
+	if (ok) {
+		e->translated = strdup(json_object_get_string(t));
+		snprintf(e->provider, sizeof(e->provider), "%s", json_object_get_string(p));
+		snprintf(e->model, sizeof(e->model), "%s", json_object_get_string(m));
+		ok = e->hit = e->translated != NULL;
+	}
+	json_object_put(o);
+	return ok;
+}
+
+/* Writes entry e to the near tiers: this process's memo for
+ * local_cache_ms, and memcached for cache_ttl (none when below 1 s; a
+ * memcached failure is cache.c's to log). */
+static void put_near(struct worker *w, const struct tcache_entry *e)
+{
+	char ckey[CACHE_KEY_MAX];
+	struct json_object *o = json_object_new_object();
+	size_t len;
+
+	json_object_object_add(o, "t", json_object_new_string(e->translated));
+	json_object_object_add(o, "p", json_object_new_string(e->provider));
+	json_object_object_add(o, "m", json_object_new_string(e->model));
+	const char *v = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+	entry_cache_key(e, ckey);
+	memo_put(ckey, v, len, w->cfg->local_cache_ms);
+	if (w->cfg->cache_ttl >= 1)
+		(void)cache_set(w->cache, ckey, v, len, w->cfg->cache_ttl);
+	json_object_put(o);
+}
+
+/* The hit counters of translation_cache */
+
 /* Returns a pseudo-random number for sampling (not for secrets): a
  * xorshift seeded per process on first use. */
 static uint32_t sample_next(void)
@@ -73,21 +164,6 @@ static uint32_t sample_next(void)
 	state ^= state >> 17;
 	state ^= state << 5;
 	return state;
-}
-
-/* Adds weight to the hit counters of the keys in the PostgreSQL array
- * literal arr (failures are logged, never fatal). */
-static void count_hits(struct worker *w, const char *arr, int weight)
-{
-	char wbuf[16];
-	const char *params[2] = { arr, wbuf };
-	PGresult *res;
-
-	snprintf(wbuf, sizeof(wbuf), "%d", weight);
-	res = db_exec(w->db, STMT_TCACHE_HIT, params);
-	if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
-		log_msg(LOG_LEVEL_WARN, "translation cache hit count: %s", PQresultErrorMessage(res));
-	PQclear(res);
 }
 
 /* Writes the keys of the entries e[i] with mark[i] set as a PostgreSQL
@@ -113,96 +189,109 @@ static char *key_array(const struct tcache_entry *e, const unsigned char *mark, 
 	return arr;
 }
 
-/* Writes the memcached (and memo) key of entry e into out (80 bytes). */
-static void entry_cache_key(const struct tcache_entry *e, char *out)
+/* Adds weight to the hit counters of the keys in the PostgreSQL array
+ * literal arr (failures are logged, never fatal). */
+static void count_hits(struct worker *w, const char *arr, int weight)
 {
-	snprintf(out, 80, KEY_PREFIX "%s", e->key);
+	char wbuf[16];
+	const char *params[2] = { arr, wbuf };
+	PGresult *res;
+
+	snprintf(wbuf, sizeof(wbuf), "%d", weight);
+	res = db_exec(w->db, STMT_TCACHE_HIT, params);
+	if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
+		log_msg(LOG_LEVEL_WARN, "translation cache hit count: %s", PQresultErrorMessage(res));
+	PQclear(res);
 }
 
-/* Sets e from a cached JSON value {"t","p","m"}. Returns 1 when usable. */
-static int entry_from_json(struct tcache_entry *e, const char *v)
+/* 2. near: the memo, then memcached */
+
+/* Fills the entries of e[0..n) not hit yet that this process's memo
+ * holds, marking them in got[]. Returns how many. */
+static size_t lookup_memo(struct tcache_entry *e, size_t n, unsigned char *got)
 {
-	struct json_object *o = json_tokener_parse(v), *t, *p, *m;
-	int ok = o != NULL && json_object_object_get_ex(o, "t", &t) &&
-	    json_object_object_get_ex(o, "p", &p) && json_object_object_get_ex(o, "m", &m);
+	char ckey[CACHE_KEY_MAX], buf[MEMO_VALUE_MAX + 1];
+	size_t hits = 0, len;
 
-	if (ok) {
-		e->translated = strdup(json_object_get_string(t));
-		snprintf(e->provider, sizeof(e->provider), "%s", json_object_get_string(p));
-		snprintf(e->model, sizeof(e->model), "%s", json_object_get_string(m));
-		ok = e->hit = e->translated != NULL;
-	}
-	json_object_put(o);
-	return ok;
-}
-
-/* Copies entry e into memcached. */
-static void memcached_put(struct worker *w, const struct tcache_entry *e)
-{
-	char ckey[80];
-	struct json_object *o = json_object_new_object();
-	size_t len;
-
-	json_object_object_add(o, "t", json_object_new_string(e->translated));
-	json_object_object_add(o, "p", json_object_new_string(e->provider));
-	json_object_object_add(o, "m", json_object_new_string(e->model));
-	const char *v = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
-	entry_cache_key(e, ckey);
-	(void)cache_set_memo(w->cache, ckey, v, len, (time_t)w->cfg->cache_ttl, w->cfg->local_cache_ms);
-	json_object_put(o);
-}
-
-/* Looks the entries not hit yet up in this process's memo, then the rest
- * in memcached in one round trip (memoizing what it finds), marking the
- * hits in got[]. Returns the number of hits. */
-static size_t lookup_memcached(struct worker *w, struct tcache_entry *e, size_t n,
-    unsigned char *got)
-{
-	char **keys = calloc(n, sizeof(*keys)), **values = calloc(n, sizeof(*values));
-	char buf[MEMO_VALUE_MAX + 1];
-	size_t hits = 0, missing = 0, len;
-
-	for (size_t i = 0; keys != NULL && values != NULL && i < n; i++) {
-		char ckey[80];
+	for (size_t i = 0; i < n; i++) {
 		if (e[i].hit)
 			continue;
 		entry_cache_key(&e[i], ckey);
 		if (memo_get(ckey, buf, sizeof(buf), &len) && entry_from_json(&e[i], buf)) {
 			got[i] = 1;
 			hits++;
-			continue;
 		}
-		if ((keys[missing++] = strdup(ckey)) == NULL)
-			goto out;
 	}
-	if (keys == NULL || values == NULL || missing == 0 ||
-	    cache_get_multi(w->cache, (const char *const *)keys, missing, values) <= 0)
-		goto out;
-	for (size_t i = 0, k = 0; i < n && k < missing; i++) {
-		if (e[i].hit)
-			continue;   /* hit before, or from the memo */
-		if (values[k] != NULL && entry_from_json(&e[i], values[k])) {
-			memo_put(keys[k], values[k], strlen(values[k]), w->cfg->local_cache_ms);
-			got[i] = 1;
-			hits++;
-		}
-		k++;
-	}
-out:
-	for (size_t i = 0; i < n; i++) {
-		if (keys != NULL)
-			free(keys[i]);
-		if (values != NULL)
-			free(values[i]);
-	}
-	free(keys);
-	free(values);
 	return hits;
 }
 
-/* Looks the entries still missing up in PostgreSQL, in one query, and
- * counts those hits there. Returns the number of hits. */
-static size_t lookup_postgres(struct worker *w, struct tcache_entry *e, size_t n)
+/* Fills the entries of e[0..n) still not hit that memcached holds, asking
+ * for all of them in one round trip, memoizing each value found and
+ * marking its entry in got[]. Returns how many (0 also on a fault). */
+static size_t lookup_memcached(struct worker *w, struct tcache_entry *e, size_t n,
+    unsigned char *got)
+{
+	char (*ckeys)[CACHE_KEY_MAX] = calloc(n, sizeof(*ckeys));
+	const char **keys = calloc(n, sizeof(*keys));
+	char **values = calloc(n, sizeof(*values));
+	size_t *at = calloc(n, sizeof(*at)), hits = 0, m = 0;
+
+	if (ckeys == NULL || values == NULL || keys == NULL || at == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (!e[i].hit) {
+			entry_cache_key(&e[i], ckeys[m]);
+			keys[m] = ckeys[m];
+			at[m++] = i;    /* keys[k] is the key of e[at[k]] */
+		}
+	if (m == 0 || cache_get_multi(w->cache, keys, m, values) <= 0)
+		goto out;
+	for (size_t k = 0; k < m; k++)
+		if (values[k] != NULL && entry_from_json(&e[at[k]], values[k])) {
+			memo_put(keys[k], values[k], strlen(values[k]), w->cfg->local_cache_ms);
+			got[at[k]] = 1;
+			hits++;
+		}
+out:
+	for (size_t k = 0; values != NULL && k < m; k++)
+		free(values[k]);
+	free(values);
+	free(ckeys);
+	free(keys);
+	free(at);
+	return hits;
+}
+
+/* Counts the near hits marked in got[] in PostgreSQL, sampled: each one
+ * is kept with a chance of 1 in TCACHE_HIT_SAMPLE and adds
+ * TCACHE_HIT_SAMPLE, so that a hot text does not turn every hit into a
+ * write on one row. Clears got[]. */
+static void count_near_hits(struct worker *w, const struct tcache_entry *e, size_t n,
+    unsigned char *got)
+{
+	size_t sampled = 0;
+	char *arr;
+
+	for (size_t i = 0; i < n; i++) {
+		if (got[i] && sample_next() % TCACHE_HIT_SAMPLE == 0)
+			sampled++;
+		else
+			got[i] = 0;
+	}
+	if (sampled > 0 && (arr = key_array(e, got, n)) != NULL) {
+		count_hits(w, arr, TCACHE_HIT_SAMPLE);
+		free(arr);
+	}
+	memset(got, 0, n);
+}
+
+/* 3. far: PostgreSQL */
+
+/* Fills the entries of e[0..n) still not hit from PostgreSQL, in one
+ * query, marking them in found[], and adds one to their rows' counters.
+ * Returns how many (0 also on a fault, which is logged). */
+static size_t lookup_postgres(struct worker *w, struct tcache_entry *e, size_t n,
+    unsigned char *found)
 {
 	unsigned char *want = calloc(n, 1);
 	char *arr;
@@ -227,9 +316,8 @@ static size_t lookup_postgres(struct worker *w, struct tcache_entry *e, size_t n
 				continue;
 			snprintf(e[i].provider, sizeof(e[i].provider), "%s", PQgetvalue(res, r, 1));
 			snprintf(e[i].model, sizeof(e[i].model), "%s", PQgetvalue(res, r, 2));
-			e[i].hit = 1;
+			e[i].hit = found[i] = 1;
 			hits++;
-			memcached_put(w, &e[i]);
 		}
 	}
 	if (hits > 0)
@@ -241,41 +329,48 @@ out:
 	return hits;
 }
 
+/* 4. backfill */
+
+/* Copies the entries of e[0..n) marked in found[] into the near tiers. */
+static void backfill_near(struct worker *w, const struct tcache_entry *e, size_t n,
+    const unsigned char *found)
+{
+	for (size_t i = 0; i < n; i++)
+		if (found[i])
+			put_near(w, &e[i]);
+}
+
+/* Steps 2 to 4, in order (what it returns: tcache.h). */
 size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n)
 {
-	unsigned char *got = calloc(n, 1);
-	size_t hits, sampled = 0;
+	unsigned char *got = calloc(n, 1);   /* this call's hits, one tier at a time */
+	size_t near, far = 0;
 
 	if (got == NULL)
 		return 0;
-	hits = lookup_memcached(w, e, n, got);
-	for (size_t i = 0; i < n; i++) {
-		if (got[i] && sample_next() % TCACHE_HIT_SAMPLE == 0)
-			sampled++;
-		else
-			got[i] = 0;
-	}
-	if (sampled > 0) {
-		char *arr = key_array(e, got, n);
-		if (arr != NULL)
-			count_hits(w, arr, TCACHE_HIT_SAMPLE);
-		free(arr);
-	}
-	free(got);
-	metrics_count(METRIC_CACHE_LOOKUPS, (long long)hits, "tier", "memcached", "result", "hit",
+	near = lookup_memo(e, n, got);
+	near += lookup_memcached(w, e, n, got);
+	count_near_hits(w, e, n, got);
+	metrics_count(METRIC_CACHE_LOOKUPS, (long long)near, "tier", "memcached", "result", "hit",
 	    METRICS_END);
-	if (hits < n) {
-		size_t pg = lookup_postgres(w, e, n);
-		metrics_count(METRIC_CACHE_LOOKUPS, (long long)pg, "tier", "postgresql", "result",
+	if (near < n) {
+		far = lookup_postgres(w, e, n, got);
+		backfill_near(w, e, n, got);
+		metrics_count(METRIC_CACHE_LOOKUPS, (long long)far, "tier", "postgresql", "result",
 		    "hit", METRICS_END);
-		hits += pg;
 	}
-	metrics_count(METRIC_CACHE_LOOKUPS, (long long)(n - hits), "tier", "none", "result",
+	metrics_count(METRIC_CACHE_LOOKUPS, (long long)(n - near - far), "tier", "none", "result",
 	    "miss", METRICS_END);
-	return hits;
+	free(got);
+	return near + far;
 }
 
-void tcache_store(struct worker *w, const struct tcache_entry *e, size_t n,
+/* 5. store */
+
+/* Inserts the translations of the entries of e[0..n) not hit into
+ * PostgreSQL, all in one statement (rows already there are kept; a
+ * failure is logged, never fatal). */
+static void store_postgres(struct worker *w, const struct tcache_entry *e, size_t n,
     const struct tcache_query *q)
 {
 	struct json_object *rows = json_object_new_array();
@@ -285,7 +380,6 @@ void tcache_store(struct worker *w, const struct tcache_entry *e, size_t n,
 		struct json_object *o;
 		if (e[i].hit || e[i].translated == NULL)
 			continue;
-		memcached_put(w, &e[i]);
 		o = json_object_new_object();
 		json_object_object_add(o, "k", json_object_new_string(e[i].key));
 		json_object_object_add(o, "p", json_object_new_string(e[i].provider));
@@ -294,7 +388,6 @@ void tcache_store(struct worker *w, const struct tcache_entry *e, size_t n,
 		json_object_array_add(rows, o);
 	}
 	if (json_object_array_length(rows) > 0) {
-		/* all of them in one statement, however many */
 		const char *params[] = { q->source, q->target, q->format,
 		    json_object_to_json_string_ext(rows, JSON_C_TO_STRING_PLAIN) };
 		res = db_exec(w->db, STMT_TCACHE_PUT, params);
@@ -306,6 +399,15 @@ void tcache_store(struct worker *w, const struct tcache_entry *e, size_t n,
 	json_object_put(rows);
 }
 
+void tcache_store(struct worker *w, const struct tcache_entry *e, size_t n,
+    const struct tcache_query *q)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!e[i].hit && e[i].translated != NULL)
+			put_near(w, &e[i]);
+	store_postgres(w, e, n, q);
+}
+
 void tcache_release(struct tcache_entry *e, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -313,6 +415,8 @@ void tcache_release(struct tcache_entry *e, size_t n)
 		e[i].translated = NULL;
 	}
 }
+
+/* Off the walk: warming memcached, the statistics */
 
 long tcache_warm(struct worker *w, long limit)
 {
@@ -332,7 +436,7 @@ long tcache_warm(struct worker *w, long limit)
 		snprintf(e.key, sizeof(e.key), "%s", PQgetvalue(res, r, 0));
 		snprintf(e.provider, sizeof(e.provider), "%s", PQgetvalue(res, r, 1));
 		snprintf(e.model, sizeof(e.model), "%s", PQgetvalue(res, r, 2));
-		memcached_put(w, &e);
+		put_near(w, &e);
 		n++;
 	}
 	PQclear(res);

@@ -1,7 +1,9 @@
-/* The translation cache: memcached (hot, for cache_ttl) in front
- * of PostgreSQL (long-term), keyed by the SHA-256 of everything that
- * decides a translation: provider family, scope (a workspace, or global),
- * source, target, format, context and the text. */
+/* The translation cache: this process's memo (local_cache_ms) and
+ * memcached (hot, for cache_ttl) in front of PostgreSQL (long-term),
+ * keyed by the SHA-256 of everything that decides a translation: provider
+ * family, scope (a workspace, or global), source, target, format, context
+ * and the text. The walk of one batch through it is told at the top of
+ * tcache.c. */
 #ifndef DRAGOMAN_TCACHE_H
 #define DRAGOMAN_TCACHE_H
 
@@ -10,7 +12,6 @@
 #include <json-c/json.h>
 
 #include "proc/worker.h"
-
 
 /* One text of a request. key and the inputs are set by tcache_prepare();
  * on a hit, tcache_lookup() sets hit and the owned translated/provider/

@@ -20,7 +20,7 @@
 #include "core/request.h"
 #include "core/utf8.h"
 #include "proc/worker.h"
-#include "store/cache.h"
+#include "store/memo.h"
 #include "translate/breaker.h"
 #include "translate/detect.h"
 #include "translate/langcode.h"
@@ -429,8 +429,8 @@ static struct json_object *provider_pairs(struct worker *w, const struct provide
 	size_t len;
 
 	snprintf(ckey, sizeof(ckey), "dgm:pairs:%s", pr->name);
-	if (buf != NULL &&
-	    cache_get_memo(w->cache, ckey, buf, PAIRS_CACHE_MAX, &len, w->cfg->local_cache_ms) == 1 &&
+	if (buf != NULL && memo_get_through(w->cache, ckey, buf, PAIRS_CACHE_MAX, &len,
+	    w->cfg->local_cache_ms) == 1 &&
 	    (pairs = json_tokener_parse(buf)) != NULL && json_object_is_type(pairs, json_type_object))
 		goto out;
 	json_object_put(pairs);
@@ -441,7 +441,7 @@ static struct json_object *provider_pairs(struct worker *w, const struct provide
 	}
 	const char *text = json_object_to_json_string_length(pairs, JSON_C_TO_STRING_PLAIN, &len);
 	if (len < PAIRS_CACHE_MAX)
-		(void)cache_set_memo(w->cache, ckey, text, len, PAIRS_CACHE_TTL, w->cfg->local_cache_ms);
+		(void)memo_set_through(w->cache, ckey, text, len, PAIRS_CACHE_TTL, w->cfg->local_cache_ms);
 out:
 	free(buf);
 	return pairs;

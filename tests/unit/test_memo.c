@@ -1,4 +1,5 @@
-/* The per-process memo: expiry, replacement, bounds. */
+/* The per-process memo: expiry, replacement, bounds, and the memo in
+ * front of a memcached that does not answer. */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include "cu_run.h"
+#include "store/cache.h"
 #include "store/memo.h"
 
 static void test_hit_and_expiry(void)
@@ -83,6 +85,32 @@ static void test_many_keys(void)
 	CU_ASSERT(hits > 0 && hits <= MEMO_SLOTS);
 }
 
+/* The *_through functions with memcached not answering (nothing listens
+ * on port 1): the memo still answers what was written through it, a
+ * delete forgets it there, and a read that misses the memo reports
+ * memcached's error. */
+static void test_through_without_memcached(void)
+{
+	char err[128], buf[32];
+	size_t len = 0;
+	struct cache *c = cache_open("127.0.0.1:1", 100, err, sizeof(err));
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	memo_clear();
+	CU_ASSERT_EQUAL(memo_set_through(c, "w", "record", 6, 60, 10000), -1);
+	CU_ASSERT_EQUAL(memo_get_through(c, "w", buf, sizeof(buf), &len, 10000), 1);
+	CU_ASSERT_STRING_EQUAL(buf, "record");
+	CU_ASSERT_EQUAL(len, 6);
+	/* memo_ms 0: the memo is not asked */
+	CU_ASSERT_EQUAL(memo_get_through(c, "w", buf, sizeof(buf), &len, 0), -1);
+	CU_ASSERT_EQUAL(memo_delete_through(c, "w"), -1);
+	CU_ASSERT_EQUAL(memo_get("w", buf, sizeof(buf), &len), 0);
+	/* ttl below 1 s: memoized only, memcached not asked */
+	CU_ASSERT_EQUAL(memo_set_through(c, "x", "v", 1, 0, 10000), 0);
+	CU_ASSERT_EQUAL(memo_get("x", buf, sizeof(buf), &len), 1);
+	cache_close(c);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -90,6 +118,7 @@ int main(void)
 		{ "forget and replace", test_forget_and_replace },
 		{ "size bounds", test_bounds },
 		{ "many keys, one slot each", test_many_keys },
+		{ "through to a memcached that does not answer", test_through_without_memcached },
 		{ NULL, NULL }
 	};
 	return cu_run("memo", tests);
