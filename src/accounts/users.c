@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "proc/worker.h"
 #include "store/db.h"
+#include "store/spool.h"
 
 /* Returns PROBLEM_NONE when maker may add a user of role (want, its
  * parsed value), else PROBLEM_INVALID_FIELD or PROBLEM_FORBIDDEN with
@@ -110,8 +111,11 @@ enum problem users_prefs_set(struct worker *w, const char *user_id, const char *
 enum problem users_export(struct worker *w, const char *user_id, char **json)
 {
 	const char *params[] = { user_id };
-	PGresult *res = db_exec(w->db, STMT_USER_EXPORT, params);
+	PGresult *res;
 
+	/* the events still in the usage spool are theirs too */
+	(void)spool_load_dir(w->cfg->usage_spool_dir, w->db);
+	res = db_exec(w->db, STMT_USER_EXPORT, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		PQclear(res);
 		return PROBLEM_UNAVAILABLE;
@@ -132,6 +136,8 @@ enum problem users_delete(struct worker *w, const char *user_id)
 	    i < PQntuples(res); i++)
 		(void)session_revoke(w, PQgetvalue(res, i, 0), "account deleted");
 	PQclear(res);
+	/* their events still in the usage spool lose their name with the rest */
+	(void)spool_load_dir(w->cfg->usage_spool_dir, w->db);
 	res = db_exec(w->db, STMT_USER_DELETE, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (res != NULL)

@@ -2,17 +2,70 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "billing/usage.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "proc/worker.h"
 #include "store/db.h"
+#include "store/spool.h"
 
 /* Returns s, or NULL (SQL NULL) when s is empty. */
 static const char *nullable(const char *s)
 {
 	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+/* Returns 1 when the event u of a request moves no money and may be
+ * recorded without waiting for a commit: no credit held, nothing billed,
+ * and no Idempotency-Key whose stored response commits with it. */
+static int usage_unbilled(const struct usage *u)
+{
+	return u->hold_id[0] == '\0' && u->billed_characters == 0 && u->idempotency_key == NULL;
+}
+
+/* Writes the event (values as for STMT_USAGE_INSERT) as one spool line,
+ * stamped with the time now, into buf. Returns its length, or 0 when it
+ * does not fit. */
+static size_t usage_spool_line(const char *const *values, char *buf, size_t bufsz)
+{
+	/* the spool's columns (SQL_USAGE_COPY) in the insert's numbering */
+	static const int order[] = { 0, 1, 14, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 };
+	char when[96], *p = buf, *end = buf + bufsz;
+	struct timespec now;
+	struct tm tm;
+	size_t n = sizeof(order) / sizeof(order[0]);
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02d %02d:%02d:%02d.%06ld+00", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec / 1000);
+	if (spool_field(&p, end, when, 0) < 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (spool_field(&p, end, values[order[i]], i + 1 == n) < 0)
+			return 0;
+	return (size_t)(p - buf);
+}
+
+/* Records the event of a request that moved no money: a line in the
+ * worker's spool when it has one, else a row committed without waiting
+ * for the WAL flush (unless unbilled_synchronous_commit). Returns the
+ * result of the insert (caller PQclear()s), an empty success when it was
+ * spooled, or NULL. */
+static PGresult *usage_record_unbilled(struct worker *w, const char *const *values)
+{
+	char line[4096];
+	size_t len;
+
+	if (w->spool != NULL && (len = usage_spool_line(values, line, sizeof(line))) > 0 &&
+	    spool_append(w->spool, w->db, line, len) == 0) {
+		metrics_count(METRIC_USAGE_SPOOLED, 1, METRICS_END);
+		return PQmakeEmptyPGresult(NULL, PGRES_COMMAND_OK);
+	}
+	return db_exec(w->db, w->cfg->unbilled_synchronous_commit ? STMT_USAGE_INSERT
+	    : STMT_USAGE_INSERT_ASYNC, values);
 }
 
 int usage_record(struct worker *w, const struct identity *id, const char *request_id,
@@ -45,7 +98,8 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 	values[13] = dur;
 	if (u->hold_id[0] == '\0') {
 		values[14] = nullable(id->user_id);
-		res = db_exec(w->db, STMT_USAGE_INSERT, values);
+		res = usage_unbilled(u) ? usage_record_unbilled(w, values)
+		    : db_exec(w->db, STMT_USAGE_INSERT, values);
 		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 	} else {
 		snprintf(cost, sizeof(cost), "%lld", status < 400 ? u->cost_micros : 0);
@@ -87,4 +141,33 @@ long long usage_month_billed(struct worker *w, const char *workspace_id)
 		n = db_num(res, 0, 0);
 	PQclear(res);
 	return n;
+}
+
+long usage_spool_flush(struct worker *w)
+{
+	return spool_load_own(w->spool, w->db);
+}
+
+long usage_spool_load_all(struct worker *w)
+{
+	return w->cfg != NULL ? spool_load_dir(w->cfg->usage_spool_dir, w->db) : 0;
+}
+
+/* The job that loads the worker's spooled events once the response is out. */
+static void spool_flush_job(struct worker *w, const char *arg)
+{
+	(void)arg;
+	(void)usage_spool_flush(w);
+}
+
+void usage_spool_defer(struct worker *w)
+{
+	if (w->spool != NULL && spool_due(w->spool, w->cfg->usage_spool_max_events,
+	    w->cfg->usage_spool_flush_ms))
+		(void)worker_defer(w, spool_flush_job, NULL);
+}
+
+long usage_spool_wait_ms(const struct worker *w)
+{
+	return w->spool != NULL ? spool_wait_ms(w->spool, w->cfg->usage_spool_flush_ms) : -1;
 }

@@ -24,6 +24,7 @@
 #include "store/cache.h"
 #include "store/db.h"
 #include "store/migrate.h"
+#include "store/spool.h"
 #include "translate/provider.h"
 #include "translate/tcache.h"
 
@@ -564,10 +565,27 @@ static int cmd_partitions_ensure(struct admin *a)
 }
 
 /* rollup [--rebuild]: returns the exit status. */
+/* Loads the usage spool's events into PostgreSQL (nothing without
+ * usage_spool_dir) and prints how many. Returns 0, or -1 when some stay. */
+static int usage_load(struct admin *a)
+{
+	long n = a->cfg->usage_spool_dir != NULL ? spool_load_dir(a->cfg->usage_spool_dir, a->db)
+	    : 0;
+
+	if (n >= 0)
+		printf("usage_events_loaded=%ld\n", n);
+	return n >= 0 ? 0 : -1;
+}
+
 static int cmd_rollup(struct admin *a, int rebuild)
 {
-	PGresult *res = db_exec(a->db, rebuild ? STMT_USAGE_ROLLUP_REBUILD : STMT_USAGE_ROLLUP, NULL);
-	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+	PGresult *res;
+	int ok;
+
+	/* the hours a spooled event may fall in close once it is loaded */
+	(void)usage_load(a);
+	res = db_exec(a->db, rebuild ? STMT_USAGE_ROLLUP_REBUILD : STMT_USAGE_ROLLUP, NULL);
+	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
 
 	if (ok)
 		printf("hours_rolled_up=%s\n", PQgetvalue(res, 0, 0));
@@ -576,6 +594,46 @@ static int cmd_rollup(struct admin *a, int rebuild)
 		    : db_error(a->db));
 	PQclear(res);
 	return ok ? 0 : 1;
+}
+
+/* usage load: returns the exit status. */
+static int cmd_usage_load(struct admin *a, char **args)
+{
+	(void)args;
+	return usage_load(a) == 0 ? 0 : 1;
+}
+
+/* usage pending: the spool segments not loaded yet. Returns the exit
+ * status. */
+static int cmd_usage_pending(struct admin *a, char **args)
+{
+	PGresult *res = db_exec(a->db, STMT_SPOOL_PENDING, NULL);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	(void)args;
+	for (int i = 0; ok && i < PQntuples(res); i++)
+		printf("%s\tfirst_at=%s\tloaded_bytes=%s\n", PQgetvalue(res, i, 0),
+		    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+	if (!ok)
+		fprintf(stderr, "dragoman-admin: usage pending: %s\n", db_error(a->db));
+	PQclear(res);
+	return ok ? 0 : 1;
+}
+
+/* usage abandon SEGMENT: returns the exit status. */
+static int cmd_usage_abandon(struct admin *a, char **args)
+{
+	const char *values[] = { args[0] };
+	PGresult *res = db_exec(a->db, STMT_SPOOL_ABANDON, values);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	int n = ok ? atoi(PQcmdTuples(res)) : 0;
+
+	if (ok && n == 0)
+		fprintf(stderr, "dragoman-admin: usage abandon: no pending segment %s\n", args[0]);
+	else if (!ok)
+		fprintf(stderr, "dragoman-admin: usage abandon: %s\n", db_error(a->db));
+	PQclear(res);
+	return ok && n == 1 ? 0 : 1;
 }
 
 /* partitions list: returns the exit status. */
@@ -592,7 +650,7 @@ static int cmd_partitions_list(struct admin *a, char **args)
 }
 
 /* maintain: partitions ensure (the months ahead, the retention), the
- * hourly rollup,
+ * usage spool's load and the hourly rollup,
  * releases expired credit holds, moves open payments on (auto-recharges
  * left pending by dead workers, PaymentIntents still processing) and drops idempotency keys older than a day. Returns
  * the exit status. */
@@ -617,6 +675,10 @@ static int cmd_maintain(struct admin *a, char **args)
 	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
 		printf("idempotency_keys_dropped=%s\n", PQcmdTuples(res));
 	else
+		ok = 0;
+	PQclear(res);
+	res = db_exec(a->db, STMT_SPOOL_FORGET, (const char *const[]){ "7" });
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
 		ok = 0;
 	PQclear(res);
 	return ok && released >= 0 ? 0 : 1;
@@ -820,8 +882,9 @@ static const struct command commands[] = {
 	  cmd_cache_stats },
 	{ "cache warm", 0, "cache warm [--limit N]",
 	  "load the N most-hit translations into memcached", cmd_cache_warm },
-	{ "maintain", 0, "maintain", "create the coming months' usage partitions, roll usage up, "
-	  "release expired credit holds, move open payments on, drop old idempotency keys",
+	{ "maintain", 0, "maintain", "create the coming months' usage partitions, load the usage "
+	  "spool, roll usage up, release expired credit holds, move open payments on, drop old "
+	  "idempotency keys",
 	  cmd_maintain },
 	{ "billing grant", 2, "billing grant WS AMOUNT [--reason R]", "add credit (e.g. 5.00)",
 	  cmd_billing_grant },
@@ -843,8 +906,15 @@ static const struct command commands[] = {
 	  "month and N ahead (3), and drop those past usage_retention_months",
 	  cmd_partitions_ensure_run },
 	{ "partitions list", 0, "partitions list", "the usage partitions", cmd_partitions_list },
-	{ "rollup", 0, "rollup [--rebuild]", "roll the closed hours' usage up (hourly, daily); "
-	  "--rebuild: again for every day with raw events", cmd_rollup_run },
+	{ "rollup", 0, "rollup [--rebuild]", "load the usage spool, then roll the closed hours' "
+	  "usage up (hourly, daily); --rebuild: again for every day with raw events",
+	  cmd_rollup_run },
+	{ "usage load", 0, "usage load", "load the usage events spooled in usage_spool_dir that "
+	  "no worker is writing at that moment", cmd_usage_load },
+	{ "usage pending", 0, "usage pending", "usage spool segments not loaded yet (rollups "
+	  "wait for the hours they may hold)", cmd_usage_pending },
+	{ "usage abandon", 1, "usage abandon SEGMENT", "give up a pending segment whose file is "
+	  "lost, so that rollups stop waiting for it", cmd_usage_abandon },
 	{ "secrets rotate", 0, "secrets rotate", "re-seal workspaces' provider keys under the "
 	  "first key of master_keys_file", cmd_secrets_rotate },
 	{ "statement", 1, "statement NAME", "print the SQL of a prepared statement", cmd_statement },

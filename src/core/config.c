@@ -170,6 +170,17 @@ static const struct key_spec keys[] = {
 	  "a token any client may show as Authorization: Bearer to read GET /metrics" },
 	{ "metrics_flush_ms", KEY_LONG, OFF(metrics_flush_ms), 0, "1000", 10, 60000,
 	  "the longest a worker keeps its metric counts before adding them to PostgreSQL" },
+	{ "usage_spool_dir", KEY_STRING, OFF(usage_spool_dir), 0, NULL, 0, 0,
+	  "a directory each worker appends the usage events of requests that move no money to "
+	  "before answering, loaded into PostgreSQL in batches (unset: each event is inserted "
+	  "as the request ends)" },
+	{ "usage_spool_flush_ms", KEY_LONG, OFF(usage_spool_flush_ms), 0, "1000", 10, 600000,
+	  "the longest a spooled usage event waits before it is loaded into PostgreSQL" },
+	{ "usage_spool_max_events", KEY_LONG, OFF(usage_spool_max_events), 0, "1000", 1, 1000000,
+	  "a worker loads its spooled usage events once this many wait" },
+	{ "unbilled_synchronous_commit", KEY_BOOL, OFF(unbilled_synchronous_commit), 0, "off", 0, 1,
+	  "without a usage spool, whether the usage event of a request that moves no money waits "
+	  "for PostgreSQL's WAL flush before the response" },
 	{ "backup_dir", KEY_STRING, OFF(backup_dir), 0, NULL, 0, 0,
 	  "where dragoman-admin backup writes (or its --dir)" },
 	{ "backup_keep", KEY_LONG, OFF(backup_keep), 0, "7", 1, 10000,

@@ -66,6 +66,10 @@ struct config {
 	char *metrics_allow;        /* addresses and networks GET /metrics answers */
 	char *metrics_token;        /* or a client showing it as a Bearer token */
 	long metrics_flush_ms;      /* a worker's counts wait at most this long */
+	char *usage_spool_dir;      /* unbilled usage events spooled here; NULL: no spool */
+	long usage_spool_flush_ms;  /* a spooled event waits at most this long */
+	long usage_spool_max_events; /* or until this many wait */
+	int unbilled_synchronous_commit; /* without a spool: wait for the WAL flush */
 	char *backup_dir;           /* dragoman-admin backup's directory; NULL: --dir */
 	long backup_keep;           /* the newest backups kept there */
 	int db_prepared_statements; /* off behind a transaction pooler (pgbouncer) */

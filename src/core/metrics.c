@@ -52,6 +52,10 @@ static const struct family families[METRIC__MAX] = {
 	[METRIC_STRIPE_UNMATCHED] = { "dragoman_stripe_unmatched_events_total", 0,
 	    "Stripe events about money that matched no payment, kept for an operator "
 	    "(dragoman-admin payments unmatched), by event type." },
+	[METRIC_USAGE_SPOOLED] = { "dragoman_usage_events_spooled_total", 0,
+	    "Usage events of requests that moved no money, written to the usage spool." },
+	[METRIC_USAGE_SPOOL_LOADED] = { "dragoman_usage_spool_loaded_total", 0,
+	    "Spooled usage events loaded into PostgreSQL." },
 };
 
 struct slot {

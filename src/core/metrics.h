@@ -19,6 +19,8 @@ enum metric {
 	METRIC_DB_ERRORS,           /* kind */
 	METRIC_MEMCACHED_ERRORS,    /* op */
 	METRIC_STRIPE_UNMATCHED,    /* type: the Stripe event's */
+	METRIC_USAGE_SPOOLED,       /* usage events written to the spool */
+	METRIC_USAGE_SPOOL_LOADED,  /* spooled usage events loaded into PostgreSQL */
 	METRIC__MAX
 };
 

@@ -1,12 +1,15 @@
 #include "autoconfig.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "proc/worker.h"
 #include "store/cache.h"
 #include "store/db.h"
+#include "store/spool.h"
 
 int worker_open(struct worker *w, const struct config *cfg, char *err, size_t errsz)
 {
@@ -25,6 +28,19 @@ int worker_open(struct worker *w, const struct config *cfg, char *err, size_t er
 		db_set_unprepared(w->db, !cfg->db_prepared_statements);
 	if (w->reports_db != NULL)
 		db_set_unprepared(w->reports_db, !cfg->db_prepared_statements);
+	if (cfg->usage_spool_dir != NULL) {
+		if (access(cfg->usage_spool_dir, W_OK | X_OK) < 0) {
+			snprintf(err, errsz, "usage_spool_dir %s: %s", cfg->usage_spool_dir,
+			    strerror(errno));
+			worker_close(w);
+			return -1;
+		}
+		if ((w->spool = spool_open(cfg->usage_spool_dir)) == NULL) {
+			snprintf(err, errsz, "out of memory");
+			worker_close(w);
+			return -1;
+		}
+	}
 	w->cache = cache_open(cfg->memcached_servers, cfg->memcached_timeout_ms, err, errsz);
 	w->curl = curl_easy_init();
 	if (w->db == NULL || w->cache == NULL || w->curl == NULL) {
@@ -46,6 +62,7 @@ void worker_close(struct worker *w)
 	db_close(w->db);
 	db_close(w->reports_db);
 	cache_close(w->cache);
+	spool_free(w->spool);
 	if (w->curl != NULL)
 		curl_easy_cleanup(w->curl);
 	if (w->textcat != NULL && w->textcat_free != NULL)

@@ -10,6 +10,7 @@
 
 struct cache;
 struct db;
+struct spool;
 struct worker;
 
 /* Work a request leaves for after its response has gone out (an auto
@@ -31,6 +32,7 @@ struct worker {
 	struct db *db;
 	struct db *reports_db;       /* reports_conninfo's; NULL: db serves reports */
 	struct cache *cache;
+	struct spool *spool;        /* usage_spool_dir's; NULL: none */
 	CURL *curl;
 	void *textcat;              /* language classifier, loaded on first use */
 	void (*textcat_free)(void *); /* how worker_close() frees it */

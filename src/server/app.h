@@ -30,4 +30,20 @@ struct app_io {
 int app_handle(struct worker *w, const struct route *const *tables,
     struct app_io *io);
 
+/* Returns the milliseconds an idle worker w may wait before app_idle()
+ * has work (0: now), or -1 when nothing waits. */
+long app_idle_wait_ms(const struct worker *w);
+
+/* Does what an idle worker owes once it is due: hands its metric counts
+ * on and loads its spooled usage events. */
+void app_idle(struct worker *w);
+
+/* Run once when a worker starts: loads the usage events that workers
+ * which died left in the spool. */
+void app_start(struct worker *w);
+
+/* Run before a worker stops or reloads: loads its spooled usage events
+ * and hands its metric counts on. */
+void app_stop(struct worker *w);
+
 #endif

@@ -11,13 +11,11 @@
 #include <fcgiapp.h>
 
 #include "core/log.h"
-#include "core/metrics.h"
 #include "handlers/routes.h"
 #include "proc/worker.h"
 #include "server/app.h"
 #include "server/loop.h"
 #include "store/memo.h"
-#include "store/metrics_store.h"
 #include "translate/provider.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -92,6 +90,7 @@ static void worker_reload(struct worker *w, struct config **cfg, const char *con
 		config_free(next);
 		return;
 	}
+	app_stop(w);
 	/* the language classifier does not depend on the configuration */
 	nw.textcat = w->textcat;
 	nw.textcat_free = w->textcat_free;
@@ -128,6 +127,7 @@ int worker_serve(int listen_fd, const char *config_path)
 		config_free(cfg);
 		return 1;
 	}
+	app_start(&w);
 	worker_signals();
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -152,7 +152,7 @@ int worker_serve(int listen_fd, const char *config_path)
 		}
 		struct pollfd pfd = { listen_fd, POLLIN, 0 };
 		/* an idle worker still hands its counts on in time */
-		long wait_ms = metrics_flush_wait_ms(cfg->metrics_flush_ms);
+		long wait_ms = app_idle_wait_ms(&w);
 		struct timespec wait = { wait_ms / 1000, (wait_ms % 1000) * 1000000L };
 		int ready = ppoll(&pfd, 1, wait_ms >= 0 ? &wait : NULL, &waitmask);
 		if (ready < 0) {
@@ -162,7 +162,7 @@ int worker_serve(int listen_fd, const char *config_path)
 			break;
 		}
 		if (ready == 0) {
-			(void)metrics_flush(w.db);
+			app_idle(&w);
 			continue;
 		}
 		int rc = FCGX_Accept_r(&req);
@@ -179,7 +179,7 @@ int worker_serve(int listen_fd, const char *config_path)
 		/* outside the client's latency: its response has gone */
 		worker_run_jobs(&w);
 	}
-	(void)metrics_flush(w.db);
+	app_stop(&w);
 	FCGX_Free(&req, 1);
 	worker_close(&w);
 	config_free(cfg);

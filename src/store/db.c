@@ -270,3 +270,34 @@ int db_command(struct db *db, const char *sql)
 	PQclear(res);
 	return ok ? 0 : -1;
 }
+
+int db_copy_in(struct db *db, const char *sql, const char *data, size_t len)
+{
+	PGresult *res = db_exec_script(db, sql);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_COPY_IN;
+
+	if (!ok) {
+		/* without a result, db_exec_script() left the reason */
+		if (res != NULL)
+			snprintf(db->error, sizeof(db->error), "%s", PQresultErrorMessage(res));
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	/* in pieces: PQputCopyData() takes an int */
+	for (size_t off = 0; ok && off < len; off += 1 << 20) {
+		size_t n = len - off < (size_t)1 << 20 ? len - off : (size_t)1 << 20;
+		ok = PQputCopyData(db->conn, data + off, (int)n) == 1;
+	}
+	ok = PQputCopyEnd(db->conn, ok ? NULL : "the rows could not be sent") == 1 && ok;
+	res = PQgetResult(db->conn);
+	ok = ok && res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		snprintf(db->error, sizeof(db->error), "%s", res != NULL ?
+		    PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+	db->error[strcspn(db->error, "\n")] = '\0';
+	PQclear(res);
+	while ((res = PQgetResult(db->conn)) != NULL)
+		PQclear(res);
+	return ok ? 0 : -1;
+}

@@ -34,6 +34,12 @@ PGresult *db_exec_script(struct db *db, const char *sql)
  * ROLLBACK). Returns 0, or -1 when it failed or no connection was had. */
 int db_command(struct db *db, const char *sql);
 
+/* Runs the fixed command sql, a COPY ... FROM STDIN, and sends it
+ * data[0..len) (rows in COPY's text format). Returns 0, or -1 with the
+ * reason in db_error(); a transaction the caller holds is then aborted. */
+int db_copy_in(struct db *db, const char *sql, const char *data, size_t len)
+    __attribute__((warn_unused_result));
+
 /* Prepares every statement of statements.c on the current connection,
  * each failure logged with its name. Returns how many failed (0: all
  * match the schema), or -1 when no connection could be had. */

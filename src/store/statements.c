@@ -275,6 +275,46 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " target, provider, model, characters, billed_characters, segments, cached_segments,"
 	    " status, duration_ms, user_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
 	    " $12, $13, $14, $15)", 15, 0 },
+	/* The same row without waiting for its WAL flush: for a request that
+	 * moved no money, when no usage spool is configured. set_config(...,
+	 * true) lasts for this statement's own transaction. */
+	[STMT_USAGE_INSERT_ASYNC] = { "usage_insert_async",
+	    "WITH c AS (SELECT set_config('synchronous_commit', 'off', true))"
+	    " INSERT INTO usage_events (workspace_id, api_key_id, request_id, endpoint, source,"
+	    " target, provider, model, characters, billed_characters, segments, cached_segments,"
+	    " status, duration_ms, user_id) SELECT $1::uuid, $2::uuid, $3::text, $4::text, $5::text,"
+	    " $6::text, $7::text, $8::text, $9::bigint, $10::bigint, $11::integer, $12::integer,"
+	    " $13::smallint, $14::integer, $15::uuid FROM c", 15, 0 },
+	/* A usage spool segment, before its first line (of an event at $2) is
+	 * written: rollups wait for the hours it may hold until it is loaded */
+	[STMT_SPOOL_REGISTER] = { "spool_register",
+	    "INSERT INTO usage_spool_segments (segment, first_at)"
+	    " VALUES ($1, least(now(), $2::timestamptz)) ON CONFLICT (segment) DO NOTHING", 2, 1 },
+	/* Locks segment $1's row (made when its registration was lost) and
+	 * returns the bytes of it loaded already */
+	[STMT_SPOOL_CLAIM] = { "spool_claim",
+	    "INSERT INTO usage_spool_segments AS s (segment, first_at) VALUES ($1, now())"
+	    " ON CONFLICT (segment) DO UPDATE SET segment = s.segment RETURNING s.loaded_bytes",
+	    1, 0 },
+	/* Segment $1 is loaded up to byte $2 and done */
+	[STMT_SPOOL_LOADED] = { "spool_loaded",
+	    "UPDATE usage_spool_segments SET loaded_bytes = $2::bigint, done_at = now()"
+	    " WHERE segment = $1", 2, 0 },
+	/* A line of segment $1 that PostgreSQL refused ($2), with why ($3) */
+	[STMT_SPOOL_REJECT] = { "spool_reject",
+	    "INSERT INTO usage_spool_rejects (segment, line, error) VALUES ($1, $2, $3)", 3, 0 },
+	/* Segments not loaded yet: name, first event's time, bytes loaded */
+	[STMT_SPOOL_PENDING] = { "spool_pending",
+	    "SELECT segment, to_json(first_at)#>>'{}', loaded_bytes FROM usage_spool_segments"
+	    " WHERE done_at IS NULL ORDER BY first_at, segment", 0, 1 },
+	/* Gives up segment $1 (its file is lost): rollups stop waiting for it */
+	[STMT_SPOOL_ABANDON] = { "spool_abandon",
+	    "UPDATE usage_spool_segments SET done_at = now() WHERE segment = $1"
+	    " AND done_at IS NULL", 1, 0 },
+	/* Forgets segments done more than $1 days ago */
+	[STMT_SPOOL_FORGET] = { "spool_forget",
+	    "DELETE FROM usage_spool_segments WHERE done_at < now() - make_interval(days => $1::integer)",
+	    1, 0 },
 	/* The event of a request that held credit, with its settlement, in one
 	 * statement (one transaction): the hold $15 is deleted, its reservation
 	 * returned, the actual cost $16 debited with a ledger row (described

@@ -40,6 +40,14 @@ enum stmt {
 	STMT_TCACHE_TOTALS,
 	STMT_CACHE_USAGE,
 	STMT_USAGE_INSERT,
+	STMT_USAGE_INSERT_ASYNC,
+	STMT_SPOOL_REGISTER,
+	STMT_SPOOL_CLAIM,
+	STMT_SPOOL_LOADED,
+	STMT_SPOOL_REJECT,
+	STMT_SPOOL_PENDING,
+	STMT_SPOOL_ABANDON,
+	STMT_SPOOL_FORGET,
 	STMT_USAGE_SETTLE,
 	STMT_BILLING_RESERVE,
 	STMT_QUOTA_RESERVE,
@@ -104,6 +112,13 @@ enum stmt {
 	STMT_METRICS_READ,
 	STMT__MAX
 };
+
+/* The usage spool's load: its lines (src/store/spool.c) hold these columns
+ * in this order, in COPY's text format. */
+#define SQL_USAGE_COPY \
+	"COPY usage_events (created_at, workspace_id, api_key_id, user_id, request_id, endpoint," \
+	" source, target, provider, model, characters, billed_characters, segments," \
+	" cached_segments, status, duration_ms) FROM STDIN"
 
 struct stmt_def {
 	const char *name;

@@ -123,9 +123,26 @@ PGconn *pg_connect(void)
 	return PQconnectdb(conninfo);
 }
 
+int usage_load(void)
+{
+	char *out = admin("usage load");
+	int ok = out != NULL && strstr(out, "usage_events_loaded=") != NULL;
+
+	if (!ok)
+		fprintf(stderr, "\n  dragoman-admin usage load failed\n");
+	free(out);
+	return ok ? 0 : -1;
+}
+
 char *pg_value(const char *sql, const char *param)
 {
-	PGconn *pg = pg_connect();
+	PGconn *pg;
+
+	/* every response sent has its event in the spool or the table: a
+	 * query of the events sees them all, as a report does */
+	if (strstr(sql, "usage_events") != NULL)
+		(void)usage_load();
+	pg = pg_connect();
 	const char *params[] = { param };
 	PGresult *res = PQexecParams(pg, sql, param != NULL ? 1 : 0, NULL,
 	    param != NULL ? params : NULL, NULL, NULL, 0);

@@ -44,7 +44,12 @@ int stack(const char *verb);
 /* Returns a new connection to the stack's database (caller PQfinish()es). */
 PGconn *pg_connect(void);
 
-/* Runs sql with at most one text parameter (NULL: none). Returns the first
+/* Loads the usage spool's events (dragoman-admin usage load). Returns 0,
+ * or -1 (reported). */
+int usage_load(void);
+
+/* Runs sql with at most one text parameter (NULL: none); a query of
+ * usage_events first loads the usage spool. Returns the first
  * column of the first row as a new string (caller frees), or NULL when
  * there is no row, it is NULL, or the query failed (reported). */
 char *pg_value(const char *sql, const char *param);

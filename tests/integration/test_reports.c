@@ -45,11 +45,17 @@ static const char *jstr(struct json_object *o, const char *name)
 	return json_object_object_get_ex(o, name, &v) && v != NULL ? json_object_get_string(v) : "";
 }
 
-/* Returns the rows of sql (test-made, no parameters) or NULL (reported). */
+/* Returns the rows of sql (test-made, no parameters) or NULL (reported);
+ * a query of the events first loads the usage spool, as a report does. */
 static PGresult *sql_rows(const char *sql)
 {
-	PGconn *pg = pg_connect();
-	PGresult *res = PQexec(pg, sql);
+	PGconn *pg;
+	PGresult *res;
+
+	if (strstr(sql, "usage_events") != NULL)
+		(void)usage_load();
+	pg = pg_connect();
+	res = PQexec(pg, sql);
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "test_reports: %s: %s", sql, PQresultErrorMessage(res));

@@ -41,12 +41,17 @@ static char *standby_value(const char *sql, const char *param)
 	return v;
 }
 
-/* Waits (up to 10 s) until the standby has replayed everything the
- * primary had written when called. Returns 0, or -1. */
+/* Loads the usage spool into the primary, then waits (up to 10 s) until
+ * the standby has replayed everything the primary had written. Returns 0,
+ * or -1. */
 static int wait_for_replay(void)
 {
-	char *lsn = pg_value("SELECT pg_current_wal_lsn()::text", NULL), *ok = NULL;
+	char *lsn, *ok = NULL;
 	int rc = -1;
+
+	/* a report on the standby cannot load the spool into the primary */
+	(void)usage_load();
+	lsn = pg_value("SELECT pg_current_wal_lsn()::text", NULL);
 
 	for (int i = 0; lsn != NULL && i < 100 && rc < 0; i++) {
 		ok = standby_value("SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn", lsn);

@@ -1,0 +1,303 @@
+/* The usage spool through a real web server: the events of requests that
+ * move no money are written to a worker's spool before the response and
+ * loaded into PostgreSQL exactly once, by the worker itself once they are
+ * due, by whoever loads the spool when the worker died, and again never:
+ * a loader killed between its commit and its unlink, a line cut short by
+ * a kill, and a line PostgreSQL refuses are each tested with a segment
+ * file laid out by hand, as a worker would leave it. Rollups wait for the
+ * hours a segment not yet loaded may hold. */
+#include "autoconfig.h"
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "../unit/cu_run.h"
+#include "fixture.h"
+#include "http.h"
+
+static char ws[64], key[128], spool[512];
+
+/* Returns the id of the API key k (a new string the caller frees), or NULL. */
+static char *key_id_of(const char *k)
+{
+	char prefix[13];
+
+	snprintf(prefix, sizeof(prefix), "%.12s", k);
+	return pg_value("SELECT id::text FROM api_keys WHERE prefix = $1", prefix);
+}
+
+/* Writes text as the spool file name (owned like the spool directory, so
+ * that a worker may load it too). Returns 0, or -1. */
+static int lay_segment(const char *name, const char *text)
+{
+	char path[700];
+	struct stat st;
+	int fd, ok;
+
+	snprintf(path, sizeof(path), "%s/%s", spool, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (stat(spool, &st) == 0 && fchown(fd, st.st_uid, st.st_gid) < 0 && geteuid() == 0)
+		ok = 0;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Writes one spool line for request rid of the test workspace at time
+ * "now - ago seconds" into out. */
+static void event_line(char *out, size_t outsz, const char *rid, const char *kid, int ago,
+    const char *status)
+{
+	char when[64];
+	time_t t = time(NULL) - ago;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S+00", &tm);
+	snprintf(out, outsz, "%s\t%s\t%s\t\\N\t%s\tdetect\t\\N\t\\N\t\\N\tlibexttextcat\t12\t0\t1"
+	    "\t0\t%s\t3\n", when, ws, kid, rid, status);
+}
+
+/* Returns how many events request rid has. */
+static long long events_of(const char *rid)
+{
+	return pg_num("SELECT count(*) FROM usage_events WHERE request_id = $1", rid);
+}
+
+/* POSTs a detection (no money moves) as request rid. Returns the status. */
+static long detect_as(const char *rid)
+{
+	char auth[160], idh[96];
+	const char *h[] = { auth, idh, "Content-Type: application/json", NULL };
+	static const char body[] = "{\"text\":\"The house is red and the garden is green.\"}";
+	struct http_response r;
+	long st;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+	snprintf(idh, sizeof(idh), "X-Request-Id: %s", rid);
+	st = http_request("POST", "/v1/detect", h, body, sizeof(body) - 1, &r);
+	http_free(&r);
+	return st;
+}
+
+/* Returns the number of spool files now in the spool directory. */
+static int spool_files(void)
+{
+	char cmd[700], buf[32] = "";
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls '%s' | grep -c '\\.events$'", spool);
+	p = popen(cmd, "r");
+	if (p == NULL)
+		return -1;
+	if (fgets(buf, sizeof(buf), p) == NULL)
+		buf[0] = '\0';
+	pclose(p);
+	return atoi(buf);
+}
+
+/* An unbilled request's event is in the spool as soon as the response is
+ * out, and every worker loads its own segment within usage_spool_flush_ms
+ * without being asked. */
+static void test_worker_loads_its_own(void)
+{
+	char rid[64], sql[256];
+	long long n = -1;
+
+	snprintf(rid, sizeof(rid), "spool-own-%ld", (long)getpid());
+	CU_ASSERT_EQUAL_FATAL(detect_as(rid), 200);
+	/* not through pg_value(), which would load the spool itself */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM usage_spool_segments"
+	    " WHERE done_at IS NULL AND first_at > now() - interval '1 hour'");
+	CU_ASSERT(pg_num(sql, NULL) >= 1);
+	for (int i = 0; i < 50 && n != 1; i++) {
+		PGconn *pg = pg_connect();
+		const char *params[] = { rid };
+		PGresult *res = PQexecParams(pg, "SELECT count(*) FROM usage_events"
+		    " WHERE request_id = $1", 1, NULL, params, NULL, NULL, 0);
+		n = PQresultStatus(res) == PGRES_TUPLES_OK ? atoll(PQgetvalue(res, 0, 0)) : -1;
+		PQclear(res);
+		PQfinish(pg);
+		if (n != 1)
+			usleep(100 * 1000);
+	}
+	CU_ASSERT_EQUAL(n, 1);
+}
+
+/* A loader killed after its commit but before its unlink leaves the file:
+ * the next load takes only the lines written after what it committed. */
+static void test_loaded_once_after_a_lost_unlink(void)
+{
+	char *kid = key_id_of(key), name[128], l1[512], l2[512], l3[512], text[2048];
+	char r1[64], r2[64], r3[64];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kid);
+	snprintf(name, sizeof(name), "test-%ld-unlink.events", (long)getpid());
+	snprintf(r1, sizeof(r1), "spool-once-1-%ld", (long)getpid());
+	snprintf(r2, sizeof(r2), "spool-once-2-%ld", (long)getpid());
+	snprintf(r3, sizeof(r3), "spool-once-3-%ld", (long)getpid());
+	event_line(l1, sizeof(l1), r1, kid, 5, "200");
+	event_line(l2, sizeof(l2), r2, kid, 4, "200");
+	event_line(l3, sizeof(l3), r3, kid, 3, "200");
+	snprintf(text, sizeof(text), "%s%s", l1, l2);
+	CU_ASSERT_EQUAL_FATAL(lay_segment(name, text), 0);
+	CU_ASSERT_EQUAL(usage_load(), 0);
+	CU_ASSERT_EQUAL(events_of(r1), 1);
+	CU_ASSERT_EQUAL(events_of(r2), 1);
+	/* the same file again, as the loader's unlink never happened, with
+	 * one more line its writer added meanwhile */
+	snprintf(text, sizeof(text), "%s%s%s", l1, l2, l3);
+	CU_ASSERT_EQUAL_FATAL(lay_segment(name, text), 0);
+	CU_ASSERT_EQUAL(usage_load(), 0);
+	CU_ASSERT_EQUAL(events_of(r1), 1);
+	CU_ASSERT_EQUAL(events_of(r2), 1);
+	CU_ASSERT_EQUAL(events_of(r3), 1);
+	/* and once more with nothing new: nothing is loaded */
+	CU_ASSERT_EQUAL_FATAL(lay_segment(name, text), 0);
+	CU_ASSERT_EQUAL(usage_load(), 0);
+	CU_ASSERT_EQUAL(events_of(r3), 1);
+	free(kid);
+}
+
+/* A line cut short (its writer was killed inside write(), so its request
+ * got no response) is not loaded; the file's complete lines are, and a
+ * line PostgreSQL refuses is kept aside while the others load. */
+static void test_cut_and_refused_lines(void)
+{
+	char *kid = key_id_of(key), name[128], ok1[512], bad[512], ok2[512], cut[512];
+	char text[4096], r1[64], r2[64], r3[64], r4[64];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kid);
+	snprintf(name, sizeof(name), "test-%ld-cut.events", (long)getpid());
+	snprintf(r1, sizeof(r1), "spool-cut-1-%ld", (long)getpid());
+	snprintf(r2, sizeof(r2), "spool-cut-bad-%ld", (long)getpid());
+	snprintf(r3, sizeof(r3), "spool-cut-2-%ld", (long)getpid());
+	snprintf(r4, sizeof(r4), "spool-cut-3-%ld", (long)getpid());
+	event_line(ok1, sizeof(ok1), r1, kid, 5, "200");
+	event_line(bad, sizeof(bad), r2, kid, 5, "999");   /* outside 100..599 */
+	event_line(ok2, sizeof(ok2), r3, kid, 5, "200");
+	event_line(cut, sizeof(cut), r4, kid, 5, "200");
+	cut[strlen(cut) / 2] = '\0';
+	snprintf(text, sizeof(text), "%s%s%s%s", ok1, bad, ok2, cut);
+	CU_ASSERT_EQUAL_FATAL(lay_segment(name, text), 0);
+	CU_ASSERT_EQUAL(usage_load(), 0);
+	CU_ASSERT_EQUAL(events_of(r1), 1);
+	CU_ASSERT_EQUAL(events_of(r2), 0);
+	CU_ASSERT_EQUAL(events_of(r3), 1);
+	CU_ASSERT_EQUAL(events_of(r4), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_spool_rejects WHERE line LIKE '%' || $1"
+	    " || '%'", r2), 1);
+	CU_ASSERT_EQUAL(spool_files(), 0);
+	free(kid);
+}
+
+/* Killing every worker right after responses loses no spooled event, and
+ * loads none twice: the workers that replace them load what the dead
+ * left. */
+static void test_killed_workers_leave_nothing_behind(void)
+{
+	char rid[64];
+	int ok = 0;
+
+	for (int i = 0; i < 3; i++) {
+		long st = 0;
+		for (int attempt = 0; attempt < 50 && st != 200; attempt++) {
+			snprintf(rid, sizeof(rid), "spool-kill-%ld-%d-%d", (long)getpid(), i, attempt);
+			st = detect_as(rid);
+			if (st != 200)
+				usleep(100 * 1000);
+		}
+		if (st != 200)
+			continue;
+		ok++;
+		CU_ASSERT(kill_workers() >= 1);
+		CU_ASSERT_EQUAL(events_of(rid), 1);
+	}
+	CU_ASSERT_EQUAL(ok, 3);
+	CU_ASSERT_EQUAL(wait_for_service(), 0);
+}
+
+/* A segment not loaded yet holds the rollup back at the hour of its first
+ * event; once it is given up (its file lost), the rollup goes on. */
+static void test_rollup_waits_for_pending_segments(void)
+{
+	char name[128], *out, *before, *held;
+
+	snprintf(name, sizeof(name), "test-%ld-pending.events", (long)getpid());
+	out = admin("rollup");
+	CU_ASSERT_PTR_NOT_NULL(out);
+	free(out);
+	before = pg_value("SELECT done_until::text FROM rollup_watermarks WHERE name = 'usage_hourly'",
+	    NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(before);
+	/* a pending segment whose first event is a day older than the
+	 * watermark: the horizon is its hour, and the watermark stays */
+	free(pg_value("INSERT INTO usage_spool_segments (segment, first_at) VALUES"
+	    " ($1, now() - interval '2 days') RETURNING segment", name));
+	CU_ASSERT_EQUAL(pg_num("SELECT (usage_rollup_horizon() = date_trunc('hour', first_at))::int"
+	    " FROM usage_spool_segments WHERE segment = $1", name), 1);
+	out = admin("rollup");
+	CU_ASSERT_PTR_NOT_NULL(out);
+	free(out);
+	held = pg_value("SELECT done_until::text FROM rollup_watermarks WHERE name = 'usage_hourly'",
+	    NULL);
+	CU_ASSERT_PTR_NOT_NULL(held);
+	if (held != NULL)
+		CU_ASSERT_STRING_EQUAL(held, before);
+	out = admin("usage pending");
+	CU_ASSERT(out != NULL && strstr(out, name) != NULL);
+	free(out);
+	{
+		char args[200];
+		snprintf(args, sizeof(args), "usage abandon %s", name);
+		out = admin(args);
+		CU_ASSERT_PTR_NOT_NULL(out);
+		free(out);
+		/* a second time there is nothing to give up */
+		CU_ASSERT_PTR_NULL(admin(args));
+	}
+	CU_ASSERT_EQUAL(pg_num("SELECT (usage_rollup_horizon() >= date_trunc('hour', now())"
+	    " - interval '1 hour')::int", NULL), 1);
+	free(before);
+	free(held);
+}
+
+int main(void)
+{
+	static const struct cu_test tests[] = {
+		{ "a worker loads its own spool when it is due", test_worker_loads_its_own },
+		{ "loaded once after a lost unlink", test_loaded_once_after_a_lost_unlink },
+		{ "cut and refused lines", test_cut_and_refused_lines },
+		{ "killed workers leave nothing behind", test_killed_workers_leave_nothing_behind },
+		{ "rollups wait for pending segments", test_rollup_waits_for_pending_segments },
+		{ NULL, NULL }
+	};
+	const char *config = getenv("DRAGOMAN_CONFIG");
+	char dir[512];
+	int rc;
+
+	if (config == NULL) {
+		fprintf(stderr, "test_usage: DRAGOMAN_CONFIG is not set\n");
+		return 99;
+	}
+	snprintf(dir, sizeof(dir), "%s", config);
+	snprintf(spool, sizeof(spool), "%s/spool", dirname(dir));
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (make_workspace("Spool", key, sizeof(key), ws, sizeof(ws)) < 0) {
+		fprintf(stderr, "test_usage: cannot create a workspace\n");
+		return 99;
+	}
+	rc = cu_run("usage spool", tests);
+	curl_global_cleanup();
+	return rc;
+}
