@@ -170,26 +170,6 @@ struct json_object *provider_pair_codes(struct json_object *pairs, const char *s
 	return list;
 }
 
-int provider_take_strings(struct json_object *arr, const char *member, size_t n, char **out)
-{
-	if (arr == NULL || !json_object_is_type(arr, json_type_array) ||
-	    json_object_array_length(arr) != n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *x = json_object_array_get_idx(arr, i);
-		const char *t = member != NULL ? json_str(x, member, NULL)
-		    : json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
-		if (t == NULL || (out[i] = strdup(t)) == NULL) {
-			while (i-- > 0) {
-				free(out[i]);
-				out[i] = NULL;
-			}
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* Checks cfg, named name, for the providers. Frees it and returns NULL
  * (err set) when a check fails, else returns it. */
 static struct config *checked(struct config *cfg, const char *name, char *err, size_t errsz)

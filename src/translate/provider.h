@@ -10,6 +10,7 @@
 
 struct worker;
 struct config;
+struct provider_reply_form;
 
 /* What to translate: texts[0..ntexts) from source to target (ISO 639-1). */
 struct translate_job {
@@ -35,6 +36,9 @@ struct provider {
 	const char *name;
 	const char *required_key;    /* the config key that must be set to use it */
 	int takes_own_key;           /* a workspace may bring its own key for it */
+	/* How its HTTP replies read: which are OK, unsupported or failed, and
+	 * where the translations are (translate/provider_reply.h). */
+	const struct provider_reply_form *reply;
 	/* Translates job; on PROVIDER_OK out[0..ntexts) hold new strings the
 	 * caller frees. Otherwise nothing is left allocated and err says why. */
 	enum provider_status (*translate)(struct worker *w, const struct translate_job *job,
@@ -103,13 +107,5 @@ int provider_listed(const char *list, const char *name);
  * list) and none repeats. Returns 0, or -1 with detail set. */
 int provider_list_from_names(const char *configured, const char *const *names, size_t n,
     char *out, size_t outsz, char *detail, size_t dsz);
-
-
-/* Copies the n texts of the JSON array arr (its items, or when member is
- * not NULL each item's member) into new strings out[0..n) (caller frees).
- * Returns 0, or -1 when arr is not an array of n such texts (then nothing
- * is left allocated). */
-int provider_take_strings(struct json_object *arr, const char *member, size_t n, char **out);
-
 
 #endif

@@ -17,9 +17,18 @@
 #include "core/http_client.h"
 #include "proc/worker.h"
 #include "translate/provider.h"
+#include "translate/provider_reply.h"
 
 #define DEEPL_URL "https://api.deepl.com"
 #define DEEPL_FREE_URL "https://api-free.deepl.com"
+
+/* A 400 about a language ("Value for 'target_lang' not supported.") is a
+ * code DeepL does not offer. */
+static const struct provider_reply_form form = {
+	.name = "deepl", .message = { "message" }, .unsupported = { "lang" },
+	.texts = { "translations" }, .shape = TEXTS_ARRAY, .text_member = "text",
+	.list_what = "/v2/languages",
+};
 
 /* Writes the API base URL into buf: deepl_url when set, else the free or
  * pro host that the key belongs to. */
@@ -81,17 +90,6 @@ static struct json_object *request_body(const struct translate_job *job)
 	return o;
 }
 
-/* Moves the texts of reply doc into out[0..n). Returns 0, or -1 when the
- * reply has not the expected shape (nothing left allocated). */
-static int take_results(struct json_object *doc, size_t n, char **out)
-{
-	struct json_object *arr;
-
-	if (doc == NULL || !json_object_object_get_ex(doc, "translations", &arr))
-		return -1;
-	return provider_take_strings(arr, "text", n, out);
-}
-
 /* Fills call for path on the API, with the header for key (NULL: the
  * server's) in auth (room for the header line). */
 static void prepare(const struct worker *w, const char *key, const char *path,
@@ -116,29 +114,17 @@ static enum provider_status deepl_translate(struct worker *w, const struct trans
     char **out, char *err, size_t errsz)
 {
 	char url[600], auth[600];
-	struct json_object *body = request_body(job), *doc = NULL;
+	struct json_object *body = request_body(job);
 	struct http_call call;
 	struct http_reply r;
-	enum provider_status st = PROVIDER_FAILED;
+	enum provider_status st;
+	int sent;
 
 	prepare(w, job->api_key, "/v2/translate", job->request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
-	if (http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
-	    JSON_C_TO_STRING_PLAIN), &r) < 0) {
-		snprintf(err, errsz, "deepl: %s", r.error);
-		goto out;
-	}
-	doc = r.body != NULL ? json_tokener_parse(r.body) : NULL;
-	const char *why = json_str(doc, "message", NULL);
-	if (r.status == 200 && take_results(doc, job->ntexts, out) == 0)
-		st = PROVIDER_OK;
-	else if (r.status == 400 && why != NULL && strstr(why, "lang") != NULL) {
-		snprintf(err, errsz, "deepl: %s", why);
-		st = PROVIDER_UNSUPPORTED;
-	} else
-		snprintf(err, errsz, "deepl: HTTP %ld%s%s", r.status, why ? ": " : "", why ? why : "");
-out:
-	json_object_put(doc);
+	sent = http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
+	    JSON_C_TO_STRING_PLAIN), &r);
+	st = provider_reply_texts(&form, sent, &r, job->ntexts, out, err, errsz);
 	json_object_put(body);
 	http_reply_free(&r);
 	return st;
@@ -162,22 +148,16 @@ static struct json_object *languages(struct worker *w, const char *type, const c
 	char url[600], auth[600], path[64], code[3];
 	struct http_call call;
 	struct http_reply r;
-	struct json_object *doc = NULL, *list = NULL;
+	struct json_object *doc, *langs, *list = NULL;
 
 	snprintf(path, sizeof(path), "/v2/languages?type=%s", type);
 	prepare(w, NULL, path, request_id, url, sizeof(url), auth, sizeof(auth), &call);
-	if (http_client_get(w->curl, &call, &r) < 0) {
-		snprintf(err, errsz, "deepl: %s", r.error);
+	langs = provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	if (langs == NULL)
 		goto out;
-	}
-	doc = r.status == 200 && r.body ? json_tokener_parse(r.body) : NULL;
-	if (doc == NULL || !json_object_is_type(doc, json_type_array)) {
-		snprintf(err, errsz, "deepl: unexpected /v2/languages reply (HTTP %ld)", r.status);
-		goto out;
-	}
 	list = json_object_new_array();
-	for (size_t i = 0; i < json_object_array_length(doc); i++) {
-		const char *c = json_str(json_object_array_get_idx(doc, i), "language", NULL);
+	for (size_t i = 0; i < json_object_array_length(langs); i++) {
+		const char *c = json_str(json_object_array_get_idx(langs, i), "language", NULL);
 		int seen = 0;
 		if (iso1_of(c, code) < 0)
 			continue;
@@ -214,5 +194,6 @@ static enum provider_status deepl_list_pairs(struct worker *w, const char *reque
 }
 
 const struct provider provider_deepl = {
-	"deepl", "deepl_api_key", 1, deepl_translate, deepl_model, deepl_list_pairs
+	.name = "deepl", .required_key = "deepl_api_key", .takes_own_key = 1, .reply = &form,
+	.translate = deepl_translate, .model = deepl_model, .list_pairs = deepl_list_pairs,
 };
