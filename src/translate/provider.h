@@ -32,6 +32,17 @@ enum provider_status {
 	PROVIDER_STATUS__MAX
 };
 
+/* How a provider's model name is formed from its model field. The name
+ * is stored with every translation it made (cache, usage rows): a
+ * provider keeps it stable. */
+enum provider_model_form {
+	MODEL_FIXED,                 /* model is the name: "deepl" */
+	MODEL_CONFIG_KEY,            /* model is the configuration key holding the name */
+	MODEL_PER_PAIR,              /* "<model>-<source>-<target>", codes in ISO 639-3
+	                              * when known: "apertium-eng-spa" */
+	MODEL_FORM__MAX
+};
+
 struct provider {
 	const char *name;
 	const char *required_key;    /* the config key that must be set to use it */
@@ -43,9 +54,8 @@ struct provider {
 	 * caller frees. Otherwise nothing is left allocated and err says why. */
 	enum provider_status (*translate)(struct worker *w, const struct translate_job *job,
 	    char **out, char *err, size_t errsz);
-	/* Returns the model that translates source->target (static or in buf). */
-	const char *(*model)(const struct worker *w, const char *source, const char *target,
-	    char *buf, size_t bufsz);
+	const char *model;           /* read per model_form (provider_model()) */
+	enum provider_model_form model_form;
 	/* Sets *pairs to a new pair set (see provider_pair_add()) that the
 	 * caller owns. */
 	enum provider_status (*list_pairs)(struct worker *w, const char *request_id,
@@ -79,6 +89,11 @@ struct json_object *provider_pair_add(struct json_object *pairs, const char *sou
  * source when it is not NULL. */
 struct json_object *provider_pair_codes(struct json_object *pairs, const char *source,
     int targets);
+
+/* Writes the name of the model of pr that translates source->target (ISO
+ * 639-1) under cfg into buf, and returns buf. */
+const char *provider_model(const struct provider *pr, const struct config *cfg,
+    const char *source, const char *target, char *buf, size_t bufsz);
 
 /* Returns the provider named name, or NULL. */
 const struct provider *provider_find(const char *name);

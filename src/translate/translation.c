@@ -192,7 +192,7 @@ static enum provider_status translate_misses(struct worker *w, const struct prov
 	st = ask_provider(w, pr, job, out, err, errsz);
 	if (st != PROVIDER_OK)
 		goto done;
-	pr->model(w, job->source, job->target, model, sizeof(model));
+	provider_model(pr, w->cfg, job->source, job->target, model, sizeof(model));
 	for (size_t j = 0; j < m; j++) {
 		struct tcache_entry *x = &e[index[j]];
 		x->translated = out[j];

@@ -65,15 +65,6 @@ static enum provider_status apertium_translate(struct worker *w,
 	return st;
 }
 
-static const char *apertium_model(const struct worker *w, const char *source, const char *target, char *buf, size_t bufsz)
-{
-	const char *s3 = langcode_to_iso3(source), *t3 = langcode_to_iso3(target);
-
-	(void)w;
-	snprintf(buf, bufsz, "apertium-%s-%s", s3 ? s3 : source, t3 ? t3 : target);
-	return buf;
-}
-
 static enum provider_status apertium_list_pairs(struct worker *w, const char *request_id,
     struct json_object **pairs, char *err, size_t errsz)
 {
@@ -103,6 +94,7 @@ out:
 }
 
 const struct provider provider_apertium = {
-	.name = "apertium", .required_key = "apertium_url", .takes_own_key = 0, .reply = &form,
-	.translate = apertium_translate, .model = apertium_model, .list_pairs = apertium_list_pairs,
+	.name = "apertium", .required_key = "apertium_url", .takes_own_key = 0,
+	.model = "apertium", .model_form = MODEL_PER_PAIR, .reply = &form,
+	.translate = apertium_translate, .list_pairs = apertium_list_pairs,
 };

@@ -130,16 +130,6 @@ static enum provider_status deepl_translate(struct worker *w, const struct trans
 	return st;
 }
 
-static const char *deepl_model(const struct worker *w, const char *source, const char *target,
-    char *buf, size_t bufsz)
-{
-	(void)w;
-	(void)source;
-	(void)target;
-	snprintf(buf, bufsz, "deepl");
-	return buf;
-}
-
 /* Fetches the languages of one type ("source"/"target") into a new JSON
  * array of ISO 639-1 strings (caller owns). Returns NULL with err set. */
 static struct json_object *languages(struct worker *w, const char *type, const char *request_id,
@@ -194,6 +184,7 @@ static enum provider_status deepl_list_pairs(struct worker *w, const char *reque
 }
 
 const struct provider provider_deepl = {
-	.name = "deepl", .required_key = "deepl_api_key", .takes_own_key = 1, .reply = &form,
-	.translate = deepl_translate, .model = deepl_model, .list_pairs = deepl_list_pairs,
+	.name = "deepl", .required_key = "deepl_api_key", .takes_own_key = 1,
+	.model = "deepl", .model_form = MODEL_FIXED, .reply = &form,
+	.translate = deepl_translate, .list_pairs = deepl_list_pairs,
 };

@@ -79,16 +79,6 @@ static enum provider_status google_translate(struct worker *w, const struct tran
 	return st;
 }
 
-static const char *google_model(const struct worker *w, const char *source, const char *target,
-    char *buf, size_t bufsz)
-{
-	(void)w;
-	(void)source;
-	(void)target;
-	snprintf(buf, bufsz, "google-nmt-v2");
-	return buf;
-}
-
 /* Google translates between any two of its languages. */
 static enum provider_status google_list_pairs(struct worker *w, const char *request_id,
     struct json_object **pairs, char *err, size_t errsz)
@@ -121,6 +111,7 @@ out:
 }
 
 const struct provider provider_google = {
-	.name = "google", .required_key = "google_api_key", .takes_own_key = 1, .reply = &form,
-	.translate = google_translate, .model = google_model, .list_pairs = google_list_pairs,
+	.name = "google", .required_key = "google_api_key", .takes_own_key = 1,
+	.model = "google-nmt-v2", .model_form = MODEL_FIXED, .reply = &form,
+	.translate = google_translate, .list_pairs = google_list_pairs,
 };

@@ -62,16 +62,6 @@ static enum provider_status libre_translate(struct worker *w, const struct trans
 	return st;
 }
 
-static const char *libre_model(const struct worker *w, const char *source, const char *target,
-    char *buf, size_t bufsz)
-{
-	(void)w;
-	(void)source;
-	(void)target;
-	snprintf(buf, bufsz, "libretranslate");
-	return buf;
-}
-
 static enum provider_status libre_list_pairs(struct worker *w, const char *request_id,
     struct json_object **pairs, char *err, size_t errsz)
 {
@@ -106,6 +96,7 @@ out:
 }
 
 const struct provider provider_libretranslate = {
-	.name = "libretranslate", .required_key = "libretranslate_url", .takes_own_key = 1, .reply = &form,
-	.translate = libre_translate, .model = libre_model, .list_pairs = libre_list_pairs,
+	.name = "libretranslate", .required_key = "libretranslate_url", .takes_own_key = 1,
+	.model = "libretranslate", .model_form = MODEL_FIXED, .reply = &form,
+	.translate = libre_translate, .list_pairs = libre_list_pairs,
 };

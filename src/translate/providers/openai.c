@@ -145,15 +145,6 @@ static enum provider_status openai_translate(struct worker *w, const struct tran
 	return st;
 }
 
-static const char *openai_model(const struct worker *w, const char *source, const char *target,
-    char *buf, size_t bufsz)
-{
-	(void)source;
-	(void)target;
-	snprintf(buf, bufsz, "%s", w->cfg->openai_model);
-	return buf;
-}
-
 /* Any two of openai_languages that are ISO 639-1 codes dragoman knows. */
 static enum provider_status openai_list_pairs(struct worker *w, const char *request_id,
     struct json_object **pairs, char *err, size_t errsz)
@@ -179,6 +170,7 @@ static enum provider_status openai_list_pairs(struct worker *w, const char *requ
 }
 
 const struct provider provider_openai = {
-	.name = "openai", .required_key = "openai_url", .takes_own_key = 1, .reply = &form,
-	.translate = openai_translate, .model = openai_model, .list_pairs = openai_list_pairs,
+	.name = "openai", .required_key = "openai_url", .takes_own_key = 1,
+	.model = "openai_model", .model_form = MODEL_CONFIG_KEY, .reply = &form,
+	.translate = openai_translate, .list_pairs = openai_list_pairs,
 };

@@ -1,6 +1,7 @@
-/* The shared provider reply classifier (src/translate/provider_reply.c),
- * through each SaaS provider's own reply form: which replies are OK,
- * unsupported or failed, what err says, and what is taken from a 200. */
+/* The providers' data: their model names (src/translate/provider.c), and
+ * the shared reply classifier (src/translate/provider_reply.c) through
+ * each provider's own reply form: which replies are OK, unsupported or
+ * failed, what err says, and what is taken from a 200. */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "cu_run.h"
+#include "core/config.h"
 #include "translate/provider.h"
 #include "translate/provider_reply.h"
 
@@ -254,13 +256,46 @@ static void test_list(void)
 	}
 }
 
+#define GOOD "database_url = postgresql://u@127.0.0.1/db\nmemcached_servers = 127.0.0.1:11211\n"
+
+/* The model names stored with cached translations and usage rows: the
+ * same strings whichever way a provider forms them. */
+static void test_models(void)
+{
+	static const struct {
+		const struct provider *pr;
+		const char *source, *target, *conf, *want;
+	} cases[] = {
+		{ &provider_apertium, "en", "es", "", "apertium-eng-spa" },
+		{ &provider_apertium, "ca", "oc", "", "apertium-cat-oci" },
+		{ &provider_apertium, "xx", "es", "", "apertium-xx-spa" },
+		{ &provider_deepl, "en", "es", "", "deepl" },
+		{ &provider_google, "en", "es", "", "google-nmt-v2" },
+		{ &provider_libretranslate, "en", "es", "", "libretranslate" },
+		{ &provider_openai, "en", "es", "", "gpt-4o-mini" },
+		{ &provider_openai, "en", "es", "openai_model = llama3.1:8b\n", "llama3.1:8b" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[256], err[256] = "", buf[64];
+		struct config *cfg;
+
+		snprintf(text, sizeof(text), "%s%s", GOOD, cases[i].conf);
+		cfg = config_parse(text, "t.conf", err, sizeof(err));
+		CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+		CU_ASSERT_STRING_EQUAL(provider_model(cases[i].pr, cfg, cases[i].source,
+		    cases[i].target, buf, sizeof(buf)), cases[i].want);
+		config_free(cfg);
+	}
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
+		{ "model names", test_models },
 		{ "translate replies: OK, unsupported or failed", test_texts },
 		{ "the parsed reply for a provider's own reading", test_doc },
 		{ "listing replies", test_list },
 		{ NULL, NULL }
 	};
-	return cu_run("provider_reply", tests);
+	return cu_run("provider", tests);
 }
