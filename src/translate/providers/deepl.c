@@ -9,13 +9,13 @@
  * (api-free.deepl.com); deepl_url overrides the host either way. */
 #include "autoconfig.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/http_client.h"
 #include "proc/worker.h"
+#include "translate/langcode.h"
 #include "translate/provider.h"
 #include "translate/provider_reply.h"
 
@@ -43,33 +43,6 @@ static void base_url(const struct worker *w, const char *key, char *buf, size_t 
 		    ? DEEPL_FREE_URL : DEEPL_URL);
 }
 
-/* Writes DeepL's code for ISO 639-1 code iso1 into buf (8 bytes):
- * upper case, with the regional variant DeepL requires for a target
- * (English and Portuguese). */
-static void deepl_code(const char *iso1, int target, char *buf)
-{
-	if (target && strcmp(iso1, "en") == 0)
-		snprintf(buf, 8, "EN-US");
-	else if (target && strcmp(iso1, "pt") == 0)
-		snprintf(buf, 8, "PT-PT");
-	else
-		snprintf(buf, 8, "%c%c", toupper((unsigned char)iso1[0]),
-		    toupper((unsigned char)iso1[1]));
-}
-
-/* Writes the ISO 639-1 code of DeepL's code code ("EN-GB" -> "en") into
- * buf (3 bytes). Returns 0, or -1 when it has no two-letter base. */
-static int iso1_of(const char *code, char *buf)
-{
-	if (code == NULL || !isalpha((unsigned char)code[0]) || !isalpha((unsigned char)code[1]) ||
-	    (code[2] != '\0' && code[2] != '-'))
-		return -1;
-	buf[0] = (char)tolower((unsigned char)code[0]);
-	buf[1] = (char)tolower((unsigned char)code[1]);
-	buf[2] = '\0';
-	return 0;
-}
-
 /* Builds the request body for job (caller json_object_put()s it). */
 static struct json_object *request_body(const struct translate_job *job)
 {
@@ -79,10 +52,10 @@ static struct json_object *request_body(const struct translate_job *job)
 	for (size_t i = 0; i < job->ntexts; i++)
 		json_object_array_add(texts, json_object_new_string(job->texts[i]));
 	json_object_object_add(o, "text", texts);
-	deepl_code(job->target, 1, code);
-	json_object_object_add(o, "target_lang", json_object_new_string(code));
-	deepl_code(job->source, 0, code);
-	json_object_object_add(o, "source_lang", json_object_new_string(code));
+	json_object_object_add(o, "target_lang",
+	    json_object_new_string(langcode_to_deepl(job->target, 1, code)));
+	json_object_object_add(o, "source_lang",
+	    json_object_new_string(langcode_to_deepl(job->source, 0, code)));
 	if (job->html)
 		json_object_object_add(o, "tag_handling", json_object_new_string("html"));
 	if (job->context != NULL && job->context[0] != '\0')
@@ -149,7 +122,7 @@ static struct json_object *languages(struct worker *w, const char *type, const c
 	for (size_t i = 0; i < json_object_array_length(langs); i++) {
 		const char *c = json_str(json_object_array_get_idx(langs, i), "language", NULL);
 		int seen = 0;
-		if (iso1_of(c, code) < 0)
+		if (langcode_from_deepl(c, code) < 0)
 			continue;
 		for (size_t j = 0; j < json_object_array_length(list) && !seen; j++)
 			seen = strcmp(json_object_get_string(json_object_array_get_idx(list, j)), code) == 0;
