@@ -67,37 +67,32 @@ static struct json_object *translate_body(const struct translation_result *res,
  * know or an option it does not support; 413; 503 when no provider can. */
 static enum problem deepl_translate(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char **texts = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*texts));
 	const struct param_value *src = &r->fields[F_SOURCE], *tags = &r->fields[F_TAGS];
 	struct translation_request q = { 0 };
 	struct translation_result res = { 0 };
 	char target[3], source[3];
-	enum problem p = PROBLEM_INVALID_FIELD;
-	long n;
+	const char **texts = NULL;
+	size_t n;
+	int bad_target;
+	enum problem p = translation_texts(w, &r->fields[F_TEXT], &texts, &n, rp);
 
-	if (texts == NULL) {
-		p = PROBLEM_INTERNAL;
+	if (p != PROBLEM_NONE)
 		goto done;
-	}
-	n = params_texts(&r->fields[F_TEXT], texts, (size_t)w->cfg->translate_max_texts);
-	if (n < 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "at most %ld texts per request",
-		    w->cfg->translate_max_texts);
-		goto done;
-	}
-	if (langcode_from_deepl(r->fields[F_TARGET].str, target) < 0 ||
-	    (src->present && langcode_from_deepl(src->str, source) < 0)) {
+	bad_target = langcode_from_deepl(r->fields[F_TARGET].str, target) < 0;
+	if (bad_target || (src->present && langcode_from_deepl(src->str, source) < 0)) {
 		snprintf(rp->detail, sizeof(rp->detail), "Value for '%s' not supported.",
-		    langcode_from_deepl(r->fields[F_TARGET].str, target) < 0 ? "target_lang" : "source_lang");
+		    bad_target ? "target_lang" : "source_lang");
+		p = PROBLEM_INVALID_FIELD;
 		goto done;
 	}
 	if (tags->present && strcmp(tags->str, "html") != 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "tag_handling '%s' is not supported; use html",
 		    tags->str);
+		p = PROBLEM_INVALID_FIELD;
 		goto done;
 	}
 	q.texts = texts;
-	q.ntexts = (size_t)n;
+	q.ntexts = n;
 	q.source = src->present ? source : NULL;
 	q.target = target;
 	q.html = tags->present;
