@@ -11,7 +11,6 @@
  * carry DeepL's "message" and status codes (403 for a bad key). */
 #include "autoconfig.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,30 +40,6 @@ static const struct param_spec translate_fields[] = {
 	{ NULL, 0, 0, 0, 0, 0 }
 };
 
-/* Writes the ISO 639-1 code of DeepL code code ("EN-US", "pt-br", "DE")
- * into out (3 bytes). Returns 0, or -1 when code has no two-letter base. */
-static int iso1_of(const char *code, char out[3])
-{
-	if (!isalpha((unsigned char)code[0]) || !isalpha((unsigned char)code[1]) ||
-	    (code[2] != '\0' && code[2] != '-'))
-		return -1;
-	out[0] = (char)tolower((unsigned char)code[0]);
-	out[1] = (char)tolower((unsigned char)code[1]);
-	out[2] = '\0';
-	return 0;
-}
-
-/* Returns code upper-cased into buf (8 bytes), as DeepL writes codes. */
-static const char *deepl_code(const char *code, char buf[8])
-{
-	size_t i;
-
-	for (i = 0; i < 7 && code[i] != '\0'; i++)
-		buf[i] = (char)toupper((unsigned char)code[i]);
-	buf[i] = '\0';
-	return buf;
-}
-
 /* Builds the DeepL reply for res: one translation per text, in order. */
 static struct json_object *translate_body(const struct translation_result *res,
     const char *source, int html, int show_billed)
@@ -76,7 +51,7 @@ static struct json_object *translate_body(const struct translation_result *res,
 		const struct tcache_entry *e = &res->entries[i];
 		struct json_object *t = json_object_new_object();
 		json_object_object_add(t, "detected_source_language", json_object_new_string(
-		    deepl_code(res->detected != NULL ? res->detected[i] : source, code)));
+		    langcode_to_deepl(res->detected != NULL ? res->detected[i] : source, 0, code)));
 		json_object_object_add(t, "text", json_object_new_string(e->translated));
 		if (show_billed)
 			json_object_object_add(t, "billed_characters", json_object_new_int64(e->hit ? 0
@@ -92,37 +67,32 @@ static struct json_object *translate_body(const struct translation_result *res,
  * know or an option it does not support; 413; 503 when no provider can. */
 static enum problem deepl_translate(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char **texts = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*texts));
 	const struct param_value *src = &r->fields[F_SOURCE], *tags = &r->fields[F_TAGS];
 	struct translation_request q = { 0 };
 	struct translation_result res = { 0 };
 	char target[3], source[3];
-	enum problem p = PROBLEM_INVALID_FIELD;
-	long n;
+	const char **texts = NULL;
+	size_t n;
+	int bad_target;
+	enum problem p = translation_texts(w, &r->fields[F_TEXT], &texts, &n, rp);
 
-	if (texts == NULL) {
-		p = PROBLEM_INTERNAL;
+	if (p != PROBLEM_NONE)
 		goto done;
-	}
-	n = params_texts(&r->fields[F_TEXT], texts, (size_t)w->cfg->translate_max_texts);
-	if (n < 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "at most %ld texts per request",
-		    w->cfg->translate_max_texts);
-		goto done;
-	}
-	if (iso1_of(r->fields[F_TARGET].str, target) < 0 ||
-	    (src->present && iso1_of(src->str, source) < 0)) {
+	bad_target = langcode_from_deepl(r->fields[F_TARGET].str, target) < 0;
+	if (bad_target || (src->present && langcode_from_deepl(src->str, source) < 0)) {
 		snprintf(rp->detail, sizeof(rp->detail), "Value for '%s' not supported.",
-		    iso1_of(r->fields[F_TARGET].str, target) < 0 ? "target_lang" : "source_lang");
+		    bad_target ? "target_lang" : "source_lang");
+		p = PROBLEM_INVALID_FIELD;
 		goto done;
 	}
 	if (tags->present && strcmp(tags->str, "html") != 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "tag_handling '%s' is not supported; use html",
 		    tags->str);
+		p = PROBLEM_INVALID_FIELD;
 		goto done;
 	}
 	q.texts = texts;
-	q.ntexts = (size_t)n;
+	q.ntexts = n;
 	q.source = src->present ? source : NULL;
 	q.target = target;
 	q.html = tags->present;
@@ -143,29 +113,22 @@ done:
  * variants, which DeepL clients require). */
 static void add_language(struct json_object *arr, const char *iso1, int target)
 {
-	static const char *const variants[][3] = {
-		{ "en", "EN-GB", "EN-US" }, { "pt", "PT-BR", "PT-PT" },
-	};
 	const char *name = langcode_name(iso1);
-	char code[8];
+	char codes[2][8];
+	size_t n = 1;
 
-	for (size_t v = 0; target && v < sizeof(variants) / sizeof(variants[0]); v++)
-		if (strcmp(variants[v][0], iso1) == 0) {
-			for (int k = 1; k <= 2; k++) {
-				struct json_object *l = json_object_new_object();
-				json_object_object_add(l, "language", json_object_new_string(variants[v][k]));
-				json_object_object_add(l, "name", json_object_new_string(name ? name : iso1));
-				json_object_object_add(l, "supports_formality", json_object_new_boolean(0));
-				json_object_array_add(arr, l);
-			}
-			return;
-		}
-	struct json_object *l = json_object_new_object();
-	json_object_object_add(l, "language", json_object_new_string(deepl_code(iso1, code)));
-	json_object_object_add(l, "name", json_object_new_string(name ? name : iso1));
 	if (target)
-		json_object_object_add(l, "supports_formality", json_object_new_boolean(0));
-	json_object_array_add(arr, l);
+		n = langcode_deepl_targets(iso1, codes);
+	else
+		langcode_to_deepl(iso1, 0, codes[0]);
+	for (size_t k = 0; k < n; k++) {
+		struct json_object *l = json_object_new_object();
+		json_object_object_add(l, "language", json_object_new_string(codes[k]));
+		json_object_object_add(l, "name", json_object_new_string(name ? name : iso1));
+		if (target)
+			json_object_object_add(l, "supports_formality", json_object_new_boolean(0));
+		json_object_array_add(arr, l);
+	}
 }
 
 enum { Q_TYPE };

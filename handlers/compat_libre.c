@@ -70,29 +70,22 @@ static struct json_object *translate_body(const struct translation_result *res, 
 /* 200 with the translation(s); 400 for bad input; 413; 503. */
 static enum problem libre_translate(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char **texts = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*texts));
 	const struct param_value *fmt = &r->fields[F_FORMAT], *q_in = &r->fields[F_Q];
 	struct translation_request q = { 0 };
 	struct translation_result res = { 0 };
-	enum problem p = PROBLEM_INVALID_FIELD;
-	long n;
+	const char **texts = NULL;
+	size_t n;
+	enum problem p = translation_texts(w, q_in, &texts, &n, rp);
 
-	if (texts == NULL) {
-		p = PROBLEM_INTERNAL;
+	if (p != PROBLEM_NONE)
 		goto done;
-	}
-	n = params_texts(q_in, texts, (size_t)w->cfg->translate_max_texts);
-	if (n < 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "at most %ld texts per request",
-		    w->cfg->translate_max_texts);
-		goto done;
-	}
 	if (fmt->present && strcmp(fmt->str, "text") != 0 && strcmp(fmt->str, "html") != 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "format must be text or html");
+		p = PROBLEM_INVALID_FIELD;
 		goto done;
 	}
 	q.texts = texts;
-	q.ntexts = (size_t)n;
+	q.ntexts = n;
 	q.source = r->fields[F_SOURCE].present ? r->fields[F_SOURCE].str : NULL;
 	q.target = r->fields[F_TARGET].str;
 	q.html = fmt->present && strcmp(fmt->str, "html") == 0;

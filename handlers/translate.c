@@ -27,26 +27,20 @@ static const struct param_spec translate_fields[] = {
 };
 
 /* Collects the texts of a request, given as one ("text") or many
- * ("texts"), into texts[] (borrowed from its JSON; room for
- * translate_max_texts) and checks them against the configured limits.
- * Returns PROBLEM_NONE with *n set, or the problem with rp->detail set. */
+ * ("texts"), into *texts (see translation_texts(); the caller frees it on
+ * every path) and checks them against the configured limits. Returns
+ * PROBLEM_NONE with *n set, or the problem with rp->detail set. */
 static enum problem collect_texts(struct worker *w, const struct param_value *one,
-    const struct param_value *many, struct reply *rp, const char **texts, size_t *n)
+    const struct param_value *many, struct reply *rp, const char ***texts, size_t *n)
 {
-	long got;
+	enum problem p;
 
 	if (one->present == many->present) {
 		snprintf(rp->detail, sizeof(rp->detail), "send either text or texts");
 		return PROBLEM_INVALID_FIELD;
 	}
-	got = params_texts(one->present ? one : many, texts, (size_t)w->cfg->translate_max_texts);
-	if (got < 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "at most %ld texts per request",
-		    w->cfg->translate_max_texts);
-		return PROBLEM_INVALID_FIELD;
-	}
-	*n = (size_t)got;
-	return translation_check_texts(w, texts, *n, rp);
+	p = translation_texts(w, one->present ? one : many, texts, n, rp);
+	return p != PROBLEM_NONE ? p : translation_check_texts(w, *texts, *n, rp);
 }
 
 /* Builds the 200 body from the entries e[0..n): one result per text in
@@ -80,15 +74,13 @@ static struct json_object *translate_body(const struct tcache_entry *e, size_t n
  * (or "auto"), each text's language is detected and reported. */
 static enum problem translate_post(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char **texts = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*texts));
 	const struct param_value *fmt = &r->fields[F_FORMAT], *ctx = &r->fields[F_CONTEXT];
 	struct translation_request q = { 0 };
 	struct translation_result res = { 0 };
-	enum problem p = PROBLEM_INTERNAL;
+	const char **texts = NULL;
+	enum problem p;
 	size_t n = 0;
 
-	if (texts == NULL)
-		goto done;
 	if (r->ident.translation_off) {
 		snprintf(rp->detail, sizeof(rp->detail), "translation is turned off in your preferences "
 		    "(PUT /v1/preferences)");
@@ -101,7 +93,7 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 		p = PROBLEM_INVALID_FIELD;
 		goto done;
 	}
-	p = collect_texts(w, &r->fields[F_TEXT], &r->fields[F_TEXTS], rp, texts, &n);
+	p = collect_texts(w, &r->fields[F_TEXT], &r->fields[F_TEXTS], rp, &texts, &n);
 	if (p != PROBLEM_NONE)
 		goto done;
 	if (fmt->present && strcmp(fmt->str, "text") != 0 && strcmp(fmt->str, "html") != 0) {
@@ -153,14 +145,12 @@ static struct json_object *detection_json(const struct detection *d)
 /* 200 {"detections":[...],"request_id"}: one per text, in order. */
 static enum problem detect_post(struct worker *w, struct request *r, struct reply *rp)
 {
-	const char **texts = calloc((size_t)w->cfg->translate_max_texts + 1, sizeof(*texts));
 	struct json_object *arr = NULL, *body;
-	enum problem p = PROBLEM_INTERNAL;
+	const char **texts = NULL;
+	enum problem p;
 	size_t n = 0;
 
-	if (texts == NULL)
-		goto done;
-	p = collect_texts(w, &r->fields[D_TEXT], &r->fields[D_TEXTS], rp, texts, &n);
+	p = collect_texts(w, &r->fields[D_TEXT], &r->fields[D_TEXTS], rp, &texts, &n);
 	if (p != PROBLEM_NONE)
 		goto done;
 	arr = json_object_new_array();

@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -72,6 +73,16 @@ static const struct language {
 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 
+/* The languages DeepL takes as a target only with a region: both regional
+ * codes, the second the one dragoman sends. */
+static const struct deepl_regional {
+	const char *iso1, *variants[2];
+} deepl_regional[] = {
+	{ "en", { "EN-GB", "EN-US" } },
+	{ "pt", { "PT-BR", "PT-PT" } },
+};
+#define NREGIONAL (sizeof(deepl_regional) / sizeof(deepl_regional[0]))
+
 int langcode_is_iso1(const char *s)
 {
 	return s != NULL && isalpha((unsigned char)s[0]) && isalpha((unsigned char)s[1]) &&
@@ -106,4 +117,51 @@ const char *langcode_name(const char *iso1)
 		if (strcasecmp(codes[i].iso1, iso1) == 0)
 			return codes[i].name;
 	return NULL;
+}
+
+int langcode_from_deepl(const char *code, char out[3])
+{
+	if (code == NULL || !isalpha((unsigned char)code[0]) || !isalpha((unsigned char)code[1]) ||
+	    (code[2] != '\0' && code[2] != '-'))
+		return -1;
+	out[0] = (char)tolower((unsigned char)code[0]);
+	out[1] = (char)tolower((unsigned char)code[1]);
+	out[2] = '\0';
+	return 0;
+}
+
+/* Returns the regional variants row of the ISO 639-1 code iso1 (lower
+ * case), or NULL. */
+static const struct deepl_regional *regional(const char *iso1)
+{
+	for (size_t i = 0; iso1 != NULL && i < NREGIONAL; i++)
+		if (strcmp(deepl_regional[i].iso1, iso1) == 0)
+			return &deepl_regional[i];
+	return NULL;
+}
+
+const char *langcode_to_deepl(const char *code, int target, char out[8])
+{
+	const struct deepl_regional *v = target ? regional(code) : NULL;
+	size_t i = 0;
+
+	if (v != NULL)
+		code = v->variants[1];
+	for (; code != NULL && i < 7 && code[i] != '\0'; i++)
+		out[i] = (char)toupper((unsigned char)code[i]);
+	out[i] = '\0';
+	return out;
+}
+
+size_t langcode_deepl_targets(const char *iso1, char out[2][8])
+{
+	const struct deepl_regional *v = regional(iso1);
+
+	if (v == NULL) {
+		langcode_to_deepl(iso1, 0, out[0]);
+		return 1;
+	}
+	for (size_t k = 0; k < 2; k++)
+		snprintf(out[k], 8, "%s", v->variants[k]);
+	return 2;
 }

@@ -6,6 +6,7 @@
 
 #include "core/config.h"
 #include "core/pricing.h"
+#include "translate/langcode.h"
 #include "translate/provider.h"
 
 static const struct provider *const all[] = {
@@ -40,6 +41,25 @@ struct json_object *provider_pair_add(struct json_object *pairs, const char *sou
 	v = json_object_new_array();
 	json_object_object_add(targets, target, v);
 	return v;
+}
+
+const char *provider_model(const struct provider *pr, const struct config *cfg,
+    const char *source, const char *target, char *buf, size_t bufsz)
+{
+	const char *s3 = langcode_to_iso3(source), *t3 = langcode_to_iso3(target), *v;
+
+	switch (pr->model_form) {
+	case MODEL_CONFIG_KEY:
+		v = config_string(cfg, pr->model);
+		snprintf(buf, bufsz, "%s", v != NULL ? v : "");
+		break;
+	case MODEL_PER_PAIR:
+		snprintf(buf, bufsz, "%s-%s-%s", pr->model, s3 ? s3 : source, t3 ? t3 : target);
+		break;
+	default:
+		snprintf(buf, bufsz, "%s", pr->model);
+	}
+	return buf;
 }
 
 const struct provider *provider_find(const char *name)
@@ -168,26 +188,6 @@ struct json_object *provider_pair_codes(struct json_object *pairs, const char *s
 	json_object_put(seen);
 	json_object_array_sort(list, compare_codes);
 	return list;
-}
-
-int provider_take_strings(struct json_object *arr, const char *member, size_t n, char **out)
-{
-	if (arr == NULL || !json_object_is_type(arr, json_type_array) ||
-	    json_object_array_length(arr) != n)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *x = json_object_array_get_idx(arr, i);
-		const char *t = member != NULL ? json_str(x, member, NULL)
-		    : json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
-		if (t == NULL || (out[i] = strdup(t)) == NULL) {
-			while (i-- > 0) {
-				free(out[i]);
-				out[i] = NULL;
-			}
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* Checks cfg, named name, for the providers. Frees it and returns NULL

@@ -10,6 +10,7 @@
 
 struct worker;
 struct config;
+struct provider_reply_form;
 
 /* What to translate: texts[0..ntexts) from source to target (ISO 639-1). */
 struct translate_job {
@@ -31,17 +32,30 @@ enum provider_status {
 	PROVIDER_STATUS__MAX
 };
 
+/* How a provider's model name is formed from its model field. The name
+ * is stored with every translation it made (cache, usage rows): a
+ * provider keeps it stable. */
+enum provider_model_form {
+	MODEL_FIXED,                 /* model is the name: "deepl" */
+	MODEL_CONFIG_KEY,            /* model is the configuration key holding the name */
+	MODEL_PER_PAIR,              /* "<model>-<source>-<target>", codes in ISO 639-3
+	                              * when known: "apertium-eng-spa" */
+	MODEL_FORM__MAX
+};
+
 struct provider {
 	const char *name;
 	const char *required_key;    /* the config key that must be set to use it */
 	int takes_own_key;           /* a workspace may bring its own key for it */
+	/* How its HTTP replies read: which are OK, unsupported or failed, and
+	 * where the translations are (translate/provider_reply.h). */
+	const struct provider_reply_form *reply;
 	/* Translates job; on PROVIDER_OK out[0..ntexts) hold new strings the
 	 * caller frees. Otherwise nothing is left allocated and err says why. */
 	enum provider_status (*translate)(struct worker *w, const struct translate_job *job,
 	    char **out, char *err, size_t errsz);
-	/* Returns the model that translates source->target (static or in buf). */
-	const char *(*model)(const struct worker *w, const char *source, const char *target,
-	    char *buf, size_t bufsz);
+	const char *model;           /* read per model_form (provider_model()) */
+	enum provider_model_form model_form;
 	/* Sets *pairs to a new pair set (see provider_pair_add()) that the
 	 * caller owns. */
 	enum provider_status (*list_pairs)(struct worker *w, const char *request_id,
@@ -76,6 +90,11 @@ struct json_object *provider_pair_add(struct json_object *pairs, const char *sou
 struct json_object *provider_pair_codes(struct json_object *pairs, const char *source,
     int targets);
 
+/* Writes the name of the model of pr that translates source->target (ISO
+ * 639-1) under cfg into buf, and returns buf. */
+const char *provider_model(const struct provider *pr, const struct config *cfg,
+    const char *source, const char *target, char *buf, size_t bufsz);
+
 /* Returns the provider named name, or NULL. */
 const struct provider *provider_find(const char *name);
 
@@ -103,13 +122,5 @@ int provider_listed(const char *list, const char *name);
  * list) and none repeats. Returns 0, or -1 with detail set. */
 int provider_list_from_names(const char *configured, const char *const *names, size_t n,
     char *out, size_t outsz, char *detail, size_t dsz);
-
-
-/* Copies the n texts of the JSON array arr (its items, or when member is
- * not NULL each item's member) into new strings out[0..n) (caller frees).
- * Returns 0, or -1 when arr is not an array of n such texts (then nothing
- * is left allocated). */
-int provider_take_strings(struct json_object *arr, const char *member, size_t n, char **out);
-
 
 #endif

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/money.h"
+#include "core/params.h"
 #include "core/pricing.h"
 #include "core/request.h"
 #include "core/utf8.h"
@@ -192,7 +193,7 @@ static enum provider_status translate_misses(struct worker *w, const struct prov
 	st = ask_provider(w, pr, job, out, err, errsz);
 	if (st != PROVIDER_OK)
 		goto done;
-	pr->model(w, job->source, job->target, model, sizeof(model));
+	provider_model(pr, w->cfg, job->source, job->target, model, sizeof(model));
 	for (size_t j = 0; j < m; j++) {
 		struct tcache_entry *x = &e[index[j]];
 		x->translated = out[j];
@@ -474,6 +475,25 @@ struct json_object *translation_pairs(struct worker *w, const char *request_id)
 	return merged;
 }
 
+
+enum problem translation_texts(struct worker *w, const struct param_value *v,
+    const char ***texts, size_t *n, struct reply *rp)
+{
+	size_t max = (size_t)w->cfg->translate_max_texts;
+	long got;
+
+	*n = 0;
+	if ((*texts = calloc(max + 1, sizeof(**texts))) == NULL)
+		return PROBLEM_INTERNAL;
+	got = params_texts(v, *texts, max);
+	if (got < 0) {
+		snprintf(rp->detail, sizeof(rp->detail), "at most %ld texts per request",
+		    w->cfg->translate_max_texts);
+		return PROBLEM_INVALID_FIELD;
+	}
+	*n = (size_t)got;
+	return PROBLEM_NONE;
+}
 
 enum problem translation_check_texts(struct worker *w, const char *const *texts, size_t n,
     struct reply *rp)

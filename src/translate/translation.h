@@ -17,6 +17,7 @@
 
 struct worker;
 struct request;
+struct param_value;
 
 /* What to translate. All strings are borrowed. */
 struct translation_request {
@@ -44,6 +45,17 @@ struct translation_result {
 	size_t n;
 	size_t hits;
 };
+
+/* Collects the texts of the validated request field v (one text, or an
+ * array of them: PARAM_TEXT, PARAM_TEXT_ARRAY or PARAM_TEXTS) into
+ * *texts, a new NULL-terminated array of strings borrowed from the
+ * request, which the caller frees on every path. Returns PROBLEM_NONE
+ * with *n set (0 when v is absent); PROBLEM_INVALID_FIELD with rp->detail
+ * "at most N texts per request" when there are more than
+ * translate_max_texts; PROBLEM_INTERNAL when out of memory. Their bytes
+ * are checked by translation_check_texts() (translation_serve() does). */
+enum problem translation_texts(struct worker *w, const struct param_value *v,
+    const char ***texts, size_t *n, struct reply *rp);
 
 /* Checks n texts against translate_max_texts and translate_max_bytes.
  * Returns PROBLEM_NONE, or PROBLEM_INVALID_FIELD / PROBLEM_TOO_LARGE with

@@ -197,6 +197,103 @@ static void test_limits(void)
 	free(many);
 }
 
+/* Returns a new JSON body (caller frees): member holds n texts of len
+ * letters each, then the members rest ("" when none). */
+static char *batch_body(const char *member, int n, size_t len, const char *rest)
+{
+	size_t cap = (size_t)n * (len + 3) + strlen(member) + strlen(rest) + 16, k;
+	char *b = malloc(cap);
+
+	if (b == NULL)
+		return NULL;
+	k = (size_t)snprintf(b, cap, "{\"%s\":[", member);
+	for (int i = 0; i < n; i++) {
+		b[k++] = i ? ',' : '"';
+		if (i)
+			b[k++] = '"';
+		memset(b + k, 'a', len);
+		k += len;
+		b[k++] = '"';
+	}
+	snprintf(b + k, cap - k, "]%s%s}", rest[0] ? "," : "", rest);
+	return b;
+}
+
+/* The texts of a request are collected the same way on every route that
+ * takes them: a count over translate_max_texts (50) is a 400, bytes over
+ * translate_max_bytes (128 KiB) a 413, each with the route's own error
+ * member; the DeepL and LibreTranslate routes check their languages and
+ * format after the count and before the bytes. */
+static void test_text_collection(void)
+{
+	char auth[160], deepl_auth[160], rest[256];
+	const char *bearer[] = { auth, "Content-Type: application/json", NULL };
+	const char *deepl[] = { deepl_auth, "Content-Type: application/json", NULL };
+	const char *plain[] = { "Content-Type: application/json", NULL };
+	static const struct {
+		int line;
+		const char *path, *member, *rest;  /* the key follows as api_key on /translate */
+		int n;
+		size_t len;
+		long want;
+		const char *field, *detail;         /* the error member, its text (NULL: any) */
+	} cases[] = {
+		{ __LINE__, "/v1/translate", "texts", "\"source\":\"en\",\"target\":\"es\"", 51, 2, 400,
+		  "detail", "at most 50 texts per request" },
+		{ __LINE__, "/v1/translate", "texts", "\"source\":\"en\",\"target\":\"es\"", 2,
+		  70 * 1024, 413, "detail", "at most 131072 bytes of text per request" },
+		{ __LINE__, "/v1/translate", "texts", "\"text\":\"a\",\"target\":\"es\"", 1, 2, 400,
+		  "detail", "send either text or texts" },
+		{ __LINE__, "/v1/detect", "texts", "", 51, 2, 400, "detail",
+		  "at most 50 texts per request" },
+		{ __LINE__, "/v1/detect", "texts", "", 2, 70 * 1024, 413, "detail",
+		  "at most 131072 bytes of text per request" },
+		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"ES\"", 51, 2, 400, "message",
+		  "at most 50 texts per request" },
+		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"XX1\"", 51, 2, 400, "message",
+		  "at most 50 texts per request" },
+		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"ES\",\"source_lang\":\"EN\"", 2,
+		  70 * 1024, 413, "message", "at most 131072 bytes of text per request" },
+		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"E\"", 2, 70 * 1024, 400,
+		  "message", NULL },
+		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"ES1\"", 2, 70 * 1024, 400,
+		  "message", "Value for 'target_lang' not supported." },
+		{ __LINE__, "/translate", "q", "\"target\":\"es\",\"source\":\"en\"", 51,
+		  2, 400, "error", "at most 50 texts per request" },
+		{ __LINE__, "/translate", "q", "\"target\":\"es\",\"source\":\"en\"", 2,
+		  70 * 1024, 413, "error", "at most 131072 bytes of text per request" },
+		{ __LINE__, "/translate", "q", "\"target\":\"es\",\"format\":\"docx\"",
+		  2, 70 * 1024, 400, "error", "format must be text or html" },
+	};
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
+	snprintf(deepl_auth, sizeof(deepl_auth), "Authorization: DeepL-Auth-Key %s", key);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char **h = strncmp(cases[i].path, "/v1/", 4) == 0 ? bearer
+		    : strcmp(cases[i].path, "/v2/translate") == 0 ? deepl : plain;
+		struct http_response r;
+		char *body;
+		const char *got;
+		long st;
+
+		snprintf(rest, sizeof(rest), "%s%s%s%s", cases[i].rest,
+		    h == plain ? ",\"api_key\":\"" : "", h == plain ? key : "", h == plain ? "\"" : "");
+		body = batch_body(cases[i].member, cases[i].n, cases[i].len, rest);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(body);
+		st = http_request("POST", cases[i].path, h, body, strlen(body), &r);
+		got = http_json_str(&r, cases[i].field);
+		if (st != cases[i].want || got == NULL ||
+		    (cases[i].detail != NULL && strcmp(got, cases[i].detail) != 0))
+			fprintf(stderr, "\n  line %d: %ld %s\n", cases[i].line, st, got ? got : "(none)");
+		CU_ASSERT_EQUAL(st, cases[i].want);
+		CU_ASSERT_PTR_NOT_NULL(got);
+		if (got != NULL && cases[i].detail != NULL)
+			CU_ASSERT_STRING_EQUAL(got, cases[i].detail);
+		http_free(&r);
+		free(body);
+	}
+}
+
 static void test_needs_key(void)
 {
 	struct http_response r;
@@ -1221,6 +1318,7 @@ int main(void)
 		{ "bad requests are 400 problems", test_bad_requests },
 		{ "unknown languages: 400 with the supported list", test_supported_list },
 		{ "text count and size limits", test_limits },
+		{ "texts collected alike on every route, with each route's errors", test_text_collection },
 		{ "a key is required", test_needs_key },
 		{ "GET /v1/languages", test_languages },
 		{ "POST /v1/detect", test_detect },

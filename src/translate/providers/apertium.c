@@ -13,6 +13,14 @@
 #include "proc/worker.h"
 #include "translate/langcode.h"
 #include "translate/provider.h"
+#include "translate/provider_reply.h"
+
+/* Every 400 is a pair not installed. */
+static const struct provider_reply_form form = {
+	.name = "apertium", .message = { "explanation" }, .unsupported = { "*" },
+	.texts = { "responseData", "translatedText" }, .shape = TEXTS_STRING,
+	.list = { "responseData" }, .list_what = "/listPairs",
+};
 
 /* Translates one text. Returns the status; *out is a new string on OK. */
 static enum provider_status apertium_one(struct worker *w, const char *pair,
@@ -24,29 +32,12 @@ static enum provider_status apertium_one(struct worker *w, const char *pair,
 		{ "format", html ? "html" : "txt" },
 	};
 	struct http_reply r;
-	struct json_object *doc = NULL;
-	enum provider_status st = PROVIDER_FAILED;
-
 	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { NULL } };
+	enum provider_status st;
 
 	snprintf(url, sizeof(url), "%s/translate", w->cfg->apertium_url);
-	if (http_client_post_form(w->curl, &call, f, 4, &r) < 0) {
-		snprintf(err, errsz, "apertium: %s", r.error);
-		goto out;
-	}
-	doc = r.body != NULL ? json_tokener_parse(r.body) : NULL;
-	const char *t = json_str(doc, "responseData", "translatedText");
-	if (r.status == 200 && t != NULL) {
-		*out = strdup(t);
-		st = *out != NULL ? PROVIDER_OK : PROVIDER_FAILED;
-	} else if (r.status == 400) {
-		const char *why = json_str(doc, "explanation", NULL);
-		snprintf(err, errsz, "apertium: %s", why ? why : "bad request");
-		st = PROVIDER_UNSUPPORTED;
-	} else
-		snprintf(err, errsz, "apertium: HTTP %ld", r.status);
-out:
-	json_object_put(doc);
+	st = provider_reply_texts(&form, http_client_post_form(w->curl, &call, f, 4, &r), &r, 1, out,
+	    err, errsz);
 	http_reply_free(&r);
 	return st;
 }
@@ -74,36 +65,19 @@ static enum provider_status apertium_translate(struct worker *w,
 	return st;
 }
 
-static const char *apertium_model(const struct worker *w, const char *source, const char *target, char *buf, size_t bufsz)
-{
-	const char *s3 = langcode_to_iso3(source), *t3 = langcode_to_iso3(target);
-
-	(void)w;
-	snprintf(buf, bufsz, "apertium-%s-%s", s3 ? s3 : source, t3 ? t3 : target);
-	return buf;
-}
-
 static enum provider_status apertium_list_pairs(struct worker *w, const char *request_id,
     struct json_object **pairs, char *err, size_t errsz)
 {
 	char url[600];
 	struct http_reply r;
-	struct json_object *doc = NULL, *data;
+	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { NULL } };
+	struct json_object *doc, *data;
 	enum provider_status st = PROVIDER_FAILED;
 
-	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { NULL } };
-
 	snprintf(url, sizeof(url), "%s/listPairs", w->cfg->apertium_url);
-	if (http_client_get(w->curl, &call, &r) < 0) {
-		snprintf(err, errsz, "apertium: %s", r.error);
+	data = provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	if (data == NULL)
 		goto out;
-	}
-	doc = r.status == 200 && r.body ? json_tokener_parse(r.body) : NULL;
-	if (doc == NULL || !json_object_object_get_ex(doc, "responseData", &data) ||
-	    !json_object_is_type(data, json_type_array)) {
-		snprintf(err, errsz, "apertium: unexpected /listPairs reply (HTTP %ld)", r.status);
-		goto out;
-	}
 	*pairs = json_object_new_object();
 	for (size_t i = 0; i < json_object_array_length(data); i++) {
 		struct json_object *p = json_object_array_get_idx(data, i);
@@ -120,5 +94,7 @@ out:
 }
 
 const struct provider provider_apertium = {
-	"apertium", "apertium_url", 0, apertium_translate, apertium_model, apertium_list_pairs
+	.name = "apertium", .required_key = "apertium_url", .takes_own_key = 0,
+	.model = "apertium", .model_form = MODEL_PER_PAIR, .reply = &form,
+	.translate = apertium_translate, .list_pairs = apertium_list_pairs,
 };

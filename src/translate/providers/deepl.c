@@ -9,17 +9,26 @@
  * (api-free.deepl.com); deepl_url overrides the host either way. */
 #include "autoconfig.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/http_client.h"
 #include "proc/worker.h"
+#include "translate/langcode.h"
 #include "translate/provider.h"
+#include "translate/provider_reply.h"
 
 #define DEEPL_URL "https://api.deepl.com"
 #define DEEPL_FREE_URL "https://api-free.deepl.com"
+
+/* A 400 about a language ("Value for 'target_lang' not supported.") is a
+ * code DeepL does not offer. */
+static const struct provider_reply_form form = {
+	.name = "deepl", .message = { "message" }, .unsupported = { "lang" },
+	.texts = { "translations" }, .shape = TEXTS_ARRAY, .text_member = "text",
+	.list_what = "/v2/languages",
+};
 
 /* Writes the API base URL into buf: deepl_url when set, else the free or
  * pro host that the key belongs to. */
@@ -34,33 +43,6 @@ static void base_url(const struct worker *w, const char *key, char *buf, size_t 
 		    ? DEEPL_FREE_URL : DEEPL_URL);
 }
 
-/* Writes DeepL's code for ISO 639-1 code iso1 into buf (8 bytes):
- * upper case, with the regional variant DeepL requires for a target
- * (English and Portuguese). */
-static void deepl_code(const char *iso1, int target, char *buf)
-{
-	if (target && strcmp(iso1, "en") == 0)
-		snprintf(buf, 8, "EN-US");
-	else if (target && strcmp(iso1, "pt") == 0)
-		snprintf(buf, 8, "PT-PT");
-	else
-		snprintf(buf, 8, "%c%c", toupper((unsigned char)iso1[0]),
-		    toupper((unsigned char)iso1[1]));
-}
-
-/* Writes the ISO 639-1 code of DeepL's code code ("EN-GB" -> "en") into
- * buf (3 bytes). Returns 0, or -1 when it has no two-letter base. */
-static int iso1_of(const char *code, char *buf)
-{
-	if (code == NULL || !isalpha((unsigned char)code[0]) || !isalpha((unsigned char)code[1]) ||
-	    (code[2] != '\0' && code[2] != '-'))
-		return -1;
-	buf[0] = (char)tolower((unsigned char)code[0]);
-	buf[1] = (char)tolower((unsigned char)code[1]);
-	buf[2] = '\0';
-	return 0;
-}
-
 /* Builds the request body for job (caller json_object_put()s it). */
 static struct json_object *request_body(const struct translate_job *job)
 {
@@ -70,26 +52,15 @@ static struct json_object *request_body(const struct translate_job *job)
 	for (size_t i = 0; i < job->ntexts; i++)
 		json_object_array_add(texts, json_object_new_string(job->texts[i]));
 	json_object_object_add(o, "text", texts);
-	deepl_code(job->target, 1, code);
-	json_object_object_add(o, "target_lang", json_object_new_string(code));
-	deepl_code(job->source, 0, code);
-	json_object_object_add(o, "source_lang", json_object_new_string(code));
+	json_object_object_add(o, "target_lang",
+	    json_object_new_string(langcode_to_deepl(job->target, 1, code)));
+	json_object_object_add(o, "source_lang",
+	    json_object_new_string(langcode_to_deepl(job->source, 0, code)));
 	if (job->html)
 		json_object_object_add(o, "tag_handling", json_object_new_string("html"));
 	if (job->context != NULL && job->context[0] != '\0')
 		json_object_object_add(o, "context", json_object_new_string(job->context));
 	return o;
-}
-
-/* Moves the texts of reply doc into out[0..n). Returns 0, or -1 when the
- * reply has not the expected shape (nothing left allocated). */
-static int take_results(struct json_object *doc, size_t n, char **out)
-{
-	struct json_object *arr;
-
-	if (doc == NULL || !json_object_object_get_ex(doc, "translations", &arr))
-		return -1;
-	return provider_take_strings(arr, "text", n, out);
 }
 
 /* Fills call for path on the API, with the header for key (NULL: the
@@ -116,42 +87,20 @@ static enum provider_status deepl_translate(struct worker *w, const struct trans
     char **out, char *err, size_t errsz)
 {
 	char url[600], auth[600];
-	struct json_object *body = request_body(job), *doc = NULL;
+	struct json_object *body = request_body(job);
 	struct http_call call;
 	struct http_reply r;
-	enum provider_status st = PROVIDER_FAILED;
+	enum provider_status st;
+	int sent;
 
 	prepare(w, job->api_key, "/v2/translate", job->request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
-	if (http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
-	    JSON_C_TO_STRING_PLAIN), &r) < 0) {
-		snprintf(err, errsz, "deepl: %s", r.error);
-		goto out;
-	}
-	doc = r.body != NULL ? json_tokener_parse(r.body) : NULL;
-	const char *why = json_str(doc, "message", NULL);
-	if (r.status == 200 && take_results(doc, job->ntexts, out) == 0)
-		st = PROVIDER_OK;
-	else if (r.status == 400 && why != NULL && strstr(why, "lang") != NULL) {
-		snprintf(err, errsz, "deepl: %s", why);
-		st = PROVIDER_UNSUPPORTED;
-	} else
-		snprintf(err, errsz, "deepl: HTTP %ld%s%s", r.status, why ? ": " : "", why ? why : "");
-out:
-	json_object_put(doc);
+	sent = http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
+	    JSON_C_TO_STRING_PLAIN), &r);
+	st = provider_reply_texts(&form, sent, &r, job->ntexts, out, err, errsz);
 	json_object_put(body);
 	http_reply_free(&r);
 	return st;
-}
-
-static const char *deepl_model(const struct worker *w, const char *source, const char *target,
-    char *buf, size_t bufsz)
-{
-	(void)w;
-	(void)source;
-	(void)target;
-	snprintf(buf, bufsz, "deepl");
-	return buf;
 }
 
 /* Fetches the languages of one type ("source"/"target") into a new JSON
@@ -162,24 +111,18 @@ static struct json_object *languages(struct worker *w, const char *type, const c
 	char url[600], auth[600], path[64], code[3];
 	struct http_call call;
 	struct http_reply r;
-	struct json_object *doc = NULL, *list = NULL;
+	struct json_object *doc, *langs, *list = NULL;
 
 	snprintf(path, sizeof(path), "/v2/languages?type=%s", type);
 	prepare(w, NULL, path, request_id, url, sizeof(url), auth, sizeof(auth), &call);
-	if (http_client_get(w->curl, &call, &r) < 0) {
-		snprintf(err, errsz, "deepl: %s", r.error);
+	langs = provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	if (langs == NULL)
 		goto out;
-	}
-	doc = r.status == 200 && r.body ? json_tokener_parse(r.body) : NULL;
-	if (doc == NULL || !json_object_is_type(doc, json_type_array)) {
-		snprintf(err, errsz, "deepl: unexpected /v2/languages reply (HTTP %ld)", r.status);
-		goto out;
-	}
 	list = json_object_new_array();
-	for (size_t i = 0; i < json_object_array_length(doc); i++) {
-		const char *c = json_str(json_object_array_get_idx(doc, i), "language", NULL);
+	for (size_t i = 0; i < json_object_array_length(langs); i++) {
+		const char *c = json_str(json_object_array_get_idx(langs, i), "language", NULL);
 		int seen = 0;
-		if (iso1_of(c, code) < 0)
+		if (langcode_from_deepl(c, code) < 0)
 			continue;
 		for (size_t j = 0; j < json_object_array_length(list) && !seen; j++)
 			seen = strcmp(json_object_get_string(json_object_array_get_idx(list, j)), code) == 0;
@@ -214,5 +157,7 @@ static enum provider_status deepl_list_pairs(struct worker *w, const char *reque
 }
 
 const struct provider provider_deepl = {
-	"deepl", "deepl_api_key", 1, deepl_translate, deepl_model, deepl_list_pairs
+	.name = "deepl", .required_key = "deepl_api_key", .takes_own_key = 1,
+	.model = "deepl", .model_form = MODEL_FIXED, .reply = &form,
+	.translate = deepl_translate, .list_pairs = deepl_list_pairs,
 };

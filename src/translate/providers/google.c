@@ -12,13 +12,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/http_client.h"
 #include "proc/worker.h"
 #include "translate/provider.h"
+#include "translate/provider_reply.h"
 
 #define GOOGLE_URL "https://translation.googleapis.com"
+
+/* A 400 "Bad language pair" or "Invalid Value" (an unknown code) is a pair
+ * Google does not offer. */
+static const struct provider_reply_form form = {
+	.name = "google", .message = { "error", "message" },
+	.unsupported = { "language pair", "invalid value" },
+	.texts = { "data", "translations" }, .shape = TEXTS_ARRAY, .text_member = "translatedText",
+	.list = { "data", "languages" }, .list_what = "languages",
+};
 
 /* Fills call for path on the API, with the header for key (NULL: the
  * server's) in auth. */
@@ -50,59 +59,24 @@ static struct json_object *request_body(const struct translate_job *job)
 	return o;
 }
 
-/* Moves the translations of reply doc into out[0..n). Returns 0, or -1
- * when the reply has not the expected shape (nothing left allocated). */
-static int take_results(struct json_object *doc, size_t n, char **out)
-{
-	struct json_object *data, *arr;
-
-	if (doc == NULL || !json_object_object_get_ex(doc, "data", &data) ||
-	    !json_object_object_get_ex(data, "translations", &arr))
-		return -1;
-	return provider_take_strings(arr, "translatedText", n, out);
-}
-
 static enum provider_status google_translate(struct worker *w, const struct translate_job *job,
     char **out, char *err, size_t errsz)
 {
 	char url[600], auth[600];
-	struct json_object *body = request_body(job), *doc = NULL;
+	struct json_object *body = request_body(job);
 	struct http_call call;
 	struct http_reply r;
-	enum provider_status st = PROVIDER_FAILED;
+	enum provider_status st;
+	int sent;
 
 	prepare(w, job->api_key, "/language/translate/v2", job->request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
-	if (http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
-	    JSON_C_TO_STRING_PLAIN), &r) < 0) {
-		snprintf(err, errsz, "google: %s", r.error);
-		goto out;
-	}
-	doc = r.body != NULL ? json_tokener_parse(r.body) : NULL;
-	const char *why = json_str(doc, "error", "message");
-	if (r.status == 200 && take_results(doc, job->ntexts, out) == 0)
-		st = PROVIDER_OK;
-	else if (r.status == 400 && why != NULL && (strcasestr(why, "language pair") != NULL ||
-	    strcasestr(why, "invalid value") != NULL)) {
-		snprintf(err, errsz, "google: %s", why);
-		st = PROVIDER_UNSUPPORTED;
-	} else
-		snprintf(err, errsz, "google: HTTP %ld%s%s", r.status, why ? ": " : "", why ? why : "");
-out:
-	json_object_put(doc);
+	sent = http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
+	    JSON_C_TO_STRING_PLAIN), &r);
+	st = provider_reply_texts(&form, sent, &r, job->ntexts, out, err, errsz);
 	json_object_put(body);
 	http_reply_free(&r);
 	return st;
-}
-
-static const char *google_model(const struct worker *w, const char *source, const char *target,
-    char *buf, size_t bufsz)
-{
-	(void)w;
-	(void)source;
-	(void)target;
-	snprintf(buf, bufsz, "google-nmt-v2");
-	return buf;
 }
 
 /* Google translates between any two of its languages. */
@@ -112,22 +86,14 @@ static enum provider_status google_list_pairs(struct worker *w, const char *requ
 	char url[600], auth[600];
 	struct http_call call;
 	struct http_reply r;
-	struct json_object *doc = NULL, *data, *langs;
+	struct json_object *doc, *langs;
 	enum provider_status st = PROVIDER_FAILED;
 
 	prepare(w, NULL, "/language/translate/v2/languages", request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
-	if (http_client_get(w->curl, &call, &r) < 0) {
-		snprintf(err, errsz, "google: %s", r.error);
+	langs = provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	if (langs == NULL)
 		goto out;
-	}
-	doc = r.status == 200 && r.body ? json_tokener_parse(r.body) : NULL;
-	if (doc == NULL || !json_object_object_get_ex(doc, "data", &data) ||
-	    !json_object_object_get_ex(data, "languages", &langs) ||
-	    !json_object_is_type(langs, json_type_array)) {
-		snprintf(err, errsz, "google: unexpected languages reply (HTTP %ld)", r.status);
-		goto out;
-	}
 	*pairs = json_object_new_object();
 	for (size_t i = 0; i < json_object_array_length(langs); i++)
 		for (size_t j = 0; j < json_object_array_length(langs); j++) {
@@ -145,5 +111,7 @@ out:
 }
 
 const struct provider provider_google = {
-	"google", "google_api_key", 1, google_translate, google_model, google_list_pairs
+	.name = "google", .required_key = "google_api_key", .takes_own_key = 1,
+	.model = "google-nmt-v2", .model_form = MODEL_FIXED, .reply = &form,
+	.translate = google_translate, .list_pairs = google_list_pairs,
 };

@@ -8,11 +8,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "core/http_client.h"
 #include "proc/worker.h"
 #include "translate/provider.h"
+#include "translate/provider_reply.h"
+
+/* A 400 "... is not supported" is a pair LibreTranslate does not offer. */
+static const struct provider_reply_form form = {
+	.name = "libretranslate", .message = { "error" }, .unsupported = { "not supported" },
+	.texts = { "translatedText" }, .shape = TEXTS_ARRAY_OR_STRING,
+	.list_what = "/languages",
+};
 
 /* Builds the request body for job (caller json_object_put()s it). */
 static struct json_object *request_body(const struct worker *w, const struct translate_job *job)
@@ -36,62 +43,23 @@ static struct json_object *request_body(const struct worker *w, const struct tra
 	return o;
 }
 
-/* Moves the translations of reply doc into out[0..n): "translatedText"
- * is a string for one text, else an array. Returns 0, or -1 when the reply
- * has not the expected shape (nothing left allocated). */
-static int take_results(struct json_object *doc, size_t n, char **out)
-{
-	struct json_object *t;
-
-	if (doc == NULL || !json_object_object_get_ex(doc, "translatedText", &t))
-		return -1;
-	if (n == 1 && json_object_is_type(t, json_type_string))
-		return (out[0] = strdup(json_object_get_string(t))) != NULL ? 0 : -1;
-	return provider_take_strings(t, NULL, n, out);
-}
-
 static enum provider_status libre_translate(struct worker *w, const struct translate_job *job,
     char **out, char *err, size_t errsz)
 {
 	char url[600];
-	struct json_object *body = request_body(w, job), *doc = NULL, *e;
-	struct http_reply r;
-	enum provider_status st = PROVIDER_FAILED;
-
+	struct json_object *body = request_body(w, job);
 	struct http_call call = { url, w->cfg->provider_timeout_ms, job->request_id, { NULL } };
+	struct http_reply r;
+	enum provider_status st;
+	int sent;
 
 	snprintf(url, sizeof(url), "%s/translate", w->cfg->libretranslate_url);
-	if (http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
-	    JSON_C_TO_STRING_PLAIN), &r) < 0) {
-		snprintf(err, errsz, "libretranslate: %s", r.error);
-		goto out;
-	}
-	doc = r.body != NULL ? json_tokener_parse(r.body) : NULL;
-	const char *why = doc != NULL && json_object_object_get_ex(doc, "error", &e)
-	    ? json_object_get_string(e) : NULL;
-	if (r.status == 200 && take_results(doc, job->ntexts, out) == 0)
-		st = PROVIDER_OK;
-	else if (r.status == 400 && why != NULL && strcasestr(why, "not supported") != NULL) {
-		snprintf(err, errsz, "libretranslate: %s", why);
-		st = PROVIDER_UNSUPPORTED;
-	} else
-		snprintf(err, errsz, "libretranslate: HTTP %ld%s%s", r.status, why ? ": " : "",
-		    why ? why : "");
-out:
-	json_object_put(doc);
+	sent = http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
+	    JSON_C_TO_STRING_PLAIN), &r);
+	st = provider_reply_texts(&form, sent, &r, job->ntexts, out, err, errsz);
 	json_object_put(body);
 	http_reply_free(&r);
 	return st;
-}
-
-static const char *libre_model(const struct worker *w, const char *source, const char *target,
-    char *buf, size_t bufsz)
-{
-	(void)w;
-	(void)source;
-	(void)target;
-	snprintf(buf, bufsz, "libretranslate");
-	return buf;
 }
 
 static enum provider_status libre_list_pairs(struct worker *w, const char *request_id,
@@ -99,24 +67,17 @@ static enum provider_status libre_list_pairs(struct worker *w, const char *reque
 {
 	char url[600];
 	struct http_reply r;
-	struct json_object *doc = NULL;
+	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { NULL } };
+	struct json_object *doc, *langs;
 	enum provider_status st = PROVIDER_FAILED;
 
-	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { NULL } };
-
 	snprintf(url, sizeof(url), "%s/languages", w->cfg->libretranslate_url);
-	if (http_client_get(w->curl, &call, &r) < 0) {
-		snprintf(err, errsz, "libretranslate: %s", r.error);
+	langs = provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	if (langs == NULL)
 		goto out;
-	}
-	doc = r.status == 200 && r.body ? json_tokener_parse(r.body) : NULL;
-	if (doc == NULL || !json_object_is_type(doc, json_type_array)) {
-		snprintf(err, errsz, "libretranslate: unexpected /languages reply (HTTP %ld)", r.status);
-		goto out;
-	}
 	*pairs = json_object_new_object();
-	for (size_t i = 0; i < json_object_array_length(doc); i++) {
-		struct json_object *l = json_object_array_get_idx(doc, i), *code, *targets;
+	for (size_t i = 0; i < json_object_array_length(langs); i++) {
+		struct json_object *l = json_object_array_get_idx(langs, i), *code, *targets;
 		if (!json_object_object_get_ex(l, "code", &code) ||
 		    !json_object_object_get_ex(l, "targets", &targets) ||
 		    !json_object_is_type(targets, json_type_array))
@@ -135,5 +96,7 @@ out:
 }
 
 const struct provider provider_libretranslate = {
-	"libretranslate", "libretranslate_url", 1, libre_translate, libre_model, libre_list_pairs
+	.name = "libretranslate", .required_key = "libretranslate_url", .takes_own_key = 1,
+	.model = "libretranslate", .model_form = MODEL_FIXED, .reply = &form,
+	.translate = libre_translate, .list_pairs = libre_list_pairs,
 };

@@ -20,6 +20,12 @@
 #include "proc/worker.h"
 #include "translate/langcode.h"
 #include "translate/provider.h"
+#include "translate/provider_reply.h"
+
+/* Every error reply is a failure: the pair check is openai_languages. */
+static const struct provider_reply_form form = {
+	.name = "openai", .message = { "error", "message" },
+};
 
 /* Builds the chat request for one text (caller json_object_put()s it). */
 static struct json_object *request_body(const struct worker *w, const struct translate_job *job,
@@ -73,11 +79,12 @@ static enum provider_status openai_one(struct worker *w, const struct translate_
     const char *text, char **out, char *err, size_t errsz)
 {
 	char url[600], auth[600];
-	struct json_object *body = request_body(w, job, text), *doc = NULL;
+	struct json_object *body = request_body(w, job, text), *doc;
 	struct http_call call = { url, w->cfg->provider_timeout_ms, job->request_id, { NULL } };
 	struct http_reply r;
-	enum provider_status st = PROVIDER_FAILED;
-	const char *content, *finish;
+	enum provider_status st;
+	const char *content, *finish = NULL;
+	int sent;
 
 	snprintf(url, sizeof(url), "%s/chat/completions", w->cfg->openai_url);
 	if (job->api_key != NULL || w->cfg->openai_api_key != NULL) {
@@ -85,24 +92,17 @@ static enum provider_status openai_one(struct worker *w, const struct translate_
 		    ? job->api_key : w->cfg->openai_api_key);
 		call.headers[0] = auth;
 	}
-	if (http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
-	    JSON_C_TO_STRING_PLAIN), &r) < 0) {
-		snprintf(err, errsz, "openai: %s", r.error);
-		goto out;
-	}
-	doc = r.body != NULL ? json_tokener_parse(r.body) : NULL;
-	content = r.status == 200 ? reply_content(doc, &finish) : NULL;
-	if (content != NULL && content[0] != '\0') {
-		*out = strdup(content);
-		st = *out != NULL ? PROVIDER_OK : PROVIDER_FAILED;
-	} else if (r.status == 200) {
+	sent = http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
+	    JSON_C_TO_STRING_PLAIN), &r);
+	st = provider_reply_doc(&form, sent, &r, &doc, err, errsz);
+	content = st == PROVIDER_OK ? reply_content(doc, &finish) : NULL;
+	if (content != NULL && content[0] != '\0')
+		st = (*out = strdup(content)) != NULL ? PROVIDER_OK : PROVIDER_FAILED;
+	else if (st == PROVIDER_OK) {
 		snprintf(err, errsz, "openai: no usable answer (finish_reason %s)",
 		    finish != NULL ? finish : "missing");
-	} else {
-		const char *why = json_str(doc, "error", "message");
-		snprintf(err, errsz, "openai: HTTP %ld%s%s", r.status, why ? ": " : "", why ? why : "");
+		st = PROVIDER_FAILED;
 	}
-out:
 	json_object_put(doc);
 	json_object_put(body);
 	http_reply_free(&r);
@@ -145,15 +145,6 @@ static enum provider_status openai_translate(struct worker *w, const struct tran
 	return st;
 }
 
-static const char *openai_model(const struct worker *w, const char *source, const char *target,
-    char *buf, size_t bufsz)
-{
-	(void)source;
-	(void)target;
-	snprintf(buf, bufsz, "%s", w->cfg->openai_model);
-	return buf;
-}
-
 /* Any two of openai_languages that are ISO 639-1 codes dragoman knows. */
 static enum provider_status openai_list_pairs(struct worker *w, const char *request_id,
     struct json_object **pairs, char *err, size_t errsz)
@@ -179,5 +170,7 @@ static enum provider_status openai_list_pairs(struct worker *w, const char *requ
 }
 
 const struct provider provider_openai = {
-	"openai", "openai_url", 1, openai_translate, openai_model, openai_list_pairs
+	.name = "openai", .required_key = "openai_url", .takes_own_key = 1,
+	.model = "openai_model", .model_form = MODEL_CONFIG_KEY, .reply = &form,
+	.translate = openai_translate, .list_pairs = openai_list_pairs,
 };
