@@ -25,12 +25,14 @@ static void tokens_reply(struct reply *rp, const struct session_tokens *t)
 	reply_json(rp, 200, o);
 }
 
-enum { L_EMAIL, L_PASSWORD };
-static const struct param_spec login_fields[] = {
-	[L_EMAIL] = { "email", PARAM_STRING, 1, 3, 254, 0 },
-	[L_PASSWORD] = { "password", PARAM_STRING, 1, 1, PASSWORD_MAX_LEN, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
+enum {
+	L_EMAIL,
+	L_PASSWORD
 };
+static const struct param_spec login_fields[] = { [L_EMAIL] = { "email", PARAM_STRING, 1, 3, 254,
+	                                              0 },
+	[L_PASSWORD] = { "password", PARAM_STRING, 1, 1, PASSWORD_MAX_LEN, 0 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 200 with a new session's tokens; 401 for a wrong email or password
  * (the same answer for both); 429 after too many failures. */
@@ -45,10 +47,8 @@ static enum problem login_post(struct worker *w, struct request *r, struct reply
 	return p;
 }
 
-static const struct param_spec refresh_fields[] = {
-	{ "refresh_token", PARAM_STRING, 1, 1, 128, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+static const struct param_spec refresh_fields[] = { { "refresh_token", PARAM_STRING, 1, 1, 128, 0 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 200 with the rotated pair; 401 for a token not usable (a reused one
  * ends its session). */
@@ -68,7 +68,8 @@ static enum problem need_user(const struct request *r, struct reply *rp)
 {
 	if (r->ident.user_id[0] != '\0')
 		return PROBLEM_NONE;
-	snprintf(rp->detail, sizeof(rp->detail), "this is for a signed-in user: send an access "
+	snprintf(rp->detail, sizeof(rp->detail),
+	    "this is for a signed-in user: send an access "
 	    "token from POST /v1/auth/login, not an API key");
 	return PROBLEM_FORBIDDEN;
 }
@@ -87,14 +88,18 @@ static enum problem logout_post(struct worker *w, struct request *r, struct repl
 	return PROBLEM_NONE;
 }
 
-enum { U_EMAIL, U_PASSWORD, U_ROLE, U_SCOPES };
-static const struct param_spec user_fields[] = {
-	[U_EMAIL] = { "email", PARAM_STRING, 1, 3, 254, 0 },
+enum {
+	U_EMAIL,
+	U_PASSWORD,
+	U_ROLE,
+	U_SCOPES
+};
+static const struct param_spec user_fields[] = { [U_EMAIL] = { "email", PARAM_STRING, 1, 3, 254,
+	                                             0 },
 	[U_PASSWORD] = { "password", PARAM_STRING, 1, PASSWORD_MIN_LEN, PASSWORD_MAX_LEN, 0 },
 	[U_ROLE] = { "role", PARAM_STRING, 0, 1, 16, 0 },
 	[U_SCOPES] = { "scopes", PARAM_TEXT_ARRAY, 0, 1, SCOPE__MAX - 1, 32 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 201 {id,email,role,scopes,created_at}: a user of the caller's
  * workspace, with a role no higher than the caller's (member by default)
@@ -104,7 +109,7 @@ static const struct param_spec user_fields[] = {
 static enum problem users_post(struct worker *w, struct request *r, struct reply *rp)
 {
 	const struct user_request req = { r->fields[U_EMAIL].str, r->fields[U_PASSWORD].str,
-	    r->fields[U_ROLE].present ? r->fields[U_ROLE].str : NULL, &r->fields[U_SCOPES] };
+		r->fields[U_ROLE].present ? r->fields[U_ROLE].str : NULL, &r->fields[U_SCOPES] };
 	struct user_created u;
 	struct json_object *o;
 	enum problem p = users_create(w, &r->ident, &req, &u, rp->detail, sizeof(rp->detail));
@@ -126,8 +131,8 @@ static struct json_object *prefs_json(const char *target, int enabled)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "target_language", target[0] != '\0'
-	    ? json_object_new_string(target) : NULL);
+	json_object_object_add(o, "target_language",
+	    target[0] != '\0' ? json_object_new_string(target) : NULL);
 	json_object_object_add(o, "translation_enabled", json_object_new_boolean(enabled));
 	return o;
 }
@@ -143,12 +148,14 @@ static enum problem prefs_get(struct worker *w, struct request *r, struct reply 
 	return p;
 }
 
-enum { P_TARGET, P_ENABLED };
-static const struct param_spec prefs_fields[] = {
-	[P_TARGET] = { "target_language", PARAM_STRING, 0, 0, 2, 0 },
-	[P_ENABLED] = { "translation_enabled", PARAM_BOOL, 0, 0, 1, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
+enum {
+	P_TARGET,
+	P_ENABLED
 };
+static const struct param_spec prefs_fields[] = { [P_TARGET] = { "target_language", PARAM_STRING, 0,
+	                                              0, 2, 0 },
+	[P_ENABLED] = { "translation_enabled", PARAM_BOOL, 0, 0, 1, 0 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 200 with the new preferences; target_language "" clears it. They apply
  * to the user's next request in every worker. */
@@ -160,9 +167,11 @@ static enum problem prefs_put(struct worker *w, struct request *r, struct reply 
 
 	if (p != PROBLEM_NONE)
 		return p;
-	if (t->present && t->len != 0 && (t->len != 2 || t->str[0] < 'a' || t->str[0] > 'z' ||
-	    t->str[1] < 'a' || t->str[1] > 'z')) {
-		snprintf(rp->detail, sizeof(rp->detail), "target_language: an ISO 639-1 code such "
+	if (t->present && t->len != 0 &&
+	    (t->len != 2 || t->str[0] < 'a' || t->str[0] > 'z' || t->str[1] < 'a' ||
+	        t->str[1] > 'z')) {
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "target_language: an ISO 639-1 code such "
 		    "as es, or \"\" for none");
 		return PROBLEM_INVALID_FIELD;
 	}
@@ -200,32 +209,88 @@ static enum problem account_delete(struct worker *w, struct request *r, struct r
 	return PROBLEM_NONE;
 }
 
-const struct route auth_routes[] = {
-	{ .method = HTTP_POST, .pattern = "/v1/auth/login", .handler = login_post, .auth = AUTH_NONE,
-	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = login_fields, .name = "auth.login",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_POST, .pattern = "/v1/auth/refresh", .handler = refresh_post,
-	  .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = refresh_fields,
-	  .name = "auth.refresh", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_NONE },
-	{ .method = HTTP_POST, .pattern = "/v1/auth/logout", .handler = logout_post, .auth = AUTH_KEY,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "auth.logout", .dialect = DIALECT_NATIVE,
-	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_POST, .pattern = "/v1/users", .handler = users_post, .auth = AUTH_KEY,
-	  .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = user_fields, .name = "users.create",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_GET, .pattern = "/v1/preferences", .handler = prefs_get, .auth = AUTH_KEY,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "preferences.get",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_PUT, .pattern = "/v1/preferences", .handler = prefs_put, .auth = AUTH_KEY,
-	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = prefs_fields,
-	  .name = "preferences.put", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_NONE },
-	{ .method = HTTP_GET, .pattern = "/v1/account/export", .handler = export_get, .auth = AUTH_KEY,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "account.export",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_DELETE, .pattern = "/v1/account", .handler = account_delete, .auth = AUTH_KEY,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "account.delete",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .pattern = NULL }
-};
+const struct route auth_routes[] = { { .method = HTTP_POST,
+	                                 .pattern = "/v1/auth/login",
+	                                 .handler = login_post,
+	                                 .auth = AUTH_NONE,
+	                                 .min_role = ROLE_MEMBER,
+	                                 .body = BODY_JSON,
+	                                 .fields = login_fields,
+	                                 .name = "auth.login",
+	                                 .dialect = DIALECT_NATIVE,
+	                                 .idempotency = IDEM_NONE,
+	                                 .scope = SCOPE_NONE },
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/auth/refresh",
+	    .handler = refresh_post,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_JSON,
+	    .fields = refresh_fields,
+	    .name = "auth.refresh",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/auth/logout",
+	    .handler = logout_post,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "auth.logout",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/users",
+	    .handler = users_post,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_JSON,
+	    .fields = user_fields,
+	    .name = "users.create",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/preferences",
+	    .handler = prefs_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "preferences.get",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_PUT,
+	    .pattern = "/v1/preferences",
+	    .handler = prefs_put,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_JSON,
+	    .fields = prefs_fields,
+	    .name = "preferences.put",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/account/export",
+	    .handler = export_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "account.export",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_DELETE,
+	    .pattern = "/v1/account",
+	    .handler = account_delete,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "account.delete",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .pattern = NULL } };

@@ -11,8 +11,8 @@
 #include "core/money.h"
 #include "core/pricing.h"
 #include "core/reply.h"
-#include "proc/worker.h"
 #include "handlers.h"
+#include "proc/worker.h"
 
 /* Returns a JSON string for s, or JSON null when s is "". */
 static struct json_object *text_or_null(const char *s)
@@ -60,22 +60,27 @@ static enum problem balance_get(struct worker *w, struct request *r, struct repl
 		money_json_add(o, "monthly_cap", b.monthly_cap);
 	money_json_add(o, "month_to_date", b.month_to_date);
 	money_json_add(o, "owed", b.owed);
-	json_object_object_add(o, "auto_recharge", b.has_auto ? auto_recharge_json(&b.auto_recharge)
-	    : NULL);
+	json_object_object_add(o, "auto_recharge",
+	    b.has_auto ? auto_recharge_json(&b.auto_recharge) : NULL);
 	ledger_balance_release(&b);
 	reply_json(rp, 200, o);
 	return PROBLEM_NONE;
 }
 
-enum { Q_LIMIT, Q_CURSOR, Q_TYPE, Q_FROM, Q_TO };
-static const struct param_spec transactions_query[] = {
-	[Q_LIMIT] = { "limit", PARAM_INT, 0, 1, 200, 0 },
+enum {
+	Q_LIMIT,
+	Q_CURSOR,
+	Q_TYPE,
+	Q_FROM,
+	Q_TO
+};
+static const struct param_spec transactions_query[] = { [Q_LIMIT] = { "limit", PARAM_INT, 0, 1, 200,
+	                                                    0 },
 	[Q_CURSOR] = { "cursor", PARAM_INT, 0, 1, (1LL << 62), 0 },
 	[Q_TYPE] = { "type", PARAM_STRING, 0, 4, 10, 0 },
 	[Q_FROM] = { "from", PARAM_STRING, 0, 10, 40, 0 },
 	[Q_TO] = { "to", PARAM_STRING, 0, 10, 40, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* Returns 1 when s is an ISO 8601 date or date-time dragoman accepts:
  * YYYY-MM-DD, optionally followed by THH:MM[:SS[.frac]] and Z or +HH:MM. */
@@ -115,7 +120,7 @@ static enum problem transactions_get(struct worker *w, struct request *r, struct
 {
 	const struct param_value *qp = r->query_params;
 	static const char *const types[] = { "grant", "debit", "credit", "refund", "coupon",
-	    "adjustment", "dispute", NULL };
+		"adjustment", "dispute", NULL };
 	struct ledger_query q = {
 		.cursor = qp[Q_CURSOR].present ? qp[Q_CURSOR].num : 0,
 		.type = qp[Q_TYPE].present ? qp[Q_TYPE].str : NULL,
@@ -131,9 +136,9 @@ static enum problem transactions_get(struct worker *w, struct request *r, struct
 	for (int i = 0; types[i] != NULL && !known; i++)
 		known = strcmp(types[i], q.type) == 0;
 	if (!known || (q.from != NULL && !iso_time(q.from)) || (q.to != NULL && !iso_time(q.to))) {
-		snprintf(rp->detail, sizeof(rp->detail), "%s", !known
-		    ? "type must be grant, debit, credit, refund, coupon or adjustment"
-		    : "from and to must be ISO 8601 dates or times");
+		snprintf(rp->detail, sizeof(rp->detail), "%s",
+		    !known ? "type must be grant, debit, credit, refund, coupon or adjustment"
+		           : "from and to must be ISO 8601 dates or times");
 		return PROBLEM_INVALID_FIELD;
 	}
 	arr = json_object_new_array();
@@ -169,14 +174,18 @@ static enum problem pricing_get(struct worker *w, struct request *r, struct repl
 	return PROBLEM_NONE;
 }
 
-enum { U_QUANTITY, U_UNIT, U_MODEL, U_DESCRIPTION };
-static const struct param_spec usage_fields[] = {
-	[U_QUANTITY] = { "quantity", PARAM_INT, 1, 1, 1000000000, 0 },
+enum {
+	U_QUANTITY,
+	U_UNIT,
+	U_MODEL,
+	U_DESCRIPTION
+};
+static const struct param_spec usage_fields[] = { [U_QUANTITY] = { "quantity", PARAM_INT, 1, 1,
+	                                              1000000000, 0 },
 	[U_UNIT] = { "unit", PARAM_STRING, 1, 1, 16, 0 },
 	[U_MODEL] = { "model", PARAM_STRING, 1, 3, 63, 0 },
 	[U_DESCRIPTION] = { "description", PARAM_STRING, 0, 0, 100, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* Metering for other services: charges quantity units of model at the
  * pricing table's price. 200 with what was charged; 400 for a unit or
@@ -192,13 +201,16 @@ static enum problem usage_post(struct worker *w, struct request *r, struct reply
 	enum problem p;
 
 	if (!pricing_unit_valid(unit)) {
-		snprintf(rp->detail, sizeof(rp->detail), "unit must be characters, tokens or requests");
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "unit must be characters, tokens or requests");
 		return PROBLEM_INVALID_FIELD;
 	}
 	if (slash == NULL || slash == model || slash[1] == '\0' ||
 	    (price = pricing_find(w->cfg->pricing, model, unit)) < 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "no price for model '%s' in %s (see GET "
-		    "/v1/billing/pricing; models are vendor/name)", model, unit);
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "no price for model '%s' in %s (see GET "
+		    "/v1/billing/pricing; models are vendor/name)",
+		    model, unit);
 		return PROBLEM_INVALID_FIELD;
 	}
 	cost = money_cost(qty, price);
@@ -210,8 +222,10 @@ static enum problem usage_post(struct worker *w, struct request *r, struct reply
 	snprintf(r->usage.description, sizeof(r->usage.description), "%s: %lld %s%s%s", model, qty,
 	    unit, r->fields[U_DESCRIPTION].present ? " - " : "",
 	    r->fields[U_DESCRIPTION].present ? r->fields[U_DESCRIPTION].str : "");
-	if (cost > 0 && (p = billing_reserve(w, r->ident.workspace_id, cost, r->request_id, r->owner,
-	    r->idem_claimed ? r->idempotency_key : NULL, r->usage.hold_id, rp)) != PROBLEM_NONE)
+	if (cost > 0 &&
+	    (p = billing_reserve(w, r->ident.workspace_id, cost, r->request_id, r->owner,
+	         r->idem_claimed ? r->idempotency_key : NULL, r->usage.hold_id, rp)) !=
+	        PROBLEM_NONE)
 		return p;
 	o = json_object_new_object();
 	json_object_object_add(o, "model", json_object_new_string(model));
@@ -224,19 +238,19 @@ static enum problem usage_post(struct worker *w, struct request *r, struct reply
 	return PROBLEM_NONE;
 }
 
-enum { C_CODE };
-static const struct param_spec redeem_fields[] = {
-	[C_CODE] = { "code", PARAM_STRING, 1, 3, 64, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
+enum {
+	C_CODE
 };
+static const struct param_spec redeem_fields[] = { [C_CODE] = { "code", PARAM_STRING, 1, 3, 64, 0 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 200 with the amount credited and the new balance; 404 for an unknown
  * code; 400 expired or used up; 409 already redeemed here. */
 static enum problem redeem_post(struct worker *w, struct request *r, struct reply *rp)
 {
 	long long amount = 0, balance = 0;
-	enum problem p = billing_redeem(w, r->ident.workspace_id, r->fields[C_CODE].str, &amount,
-	    &balance, rp);
+	enum problem p =
+	    billing_redeem(w, r->ident.workspace_id, r->fields[C_CODE].str, &amount, &balance, rp);
 	struct json_object *o;
 
 	if (p != PROBLEM_NONE)
@@ -249,24 +263,58 @@ static enum problem redeem_post(struct worker *w, struct request *r, struct repl
 	return PROBLEM_NONE;
 }
 
-const struct route billing_routes[] = {
-	{ .method = HTTP_POST, .pattern = "/v1/billing/coupons/redeem", .handler = redeem_post,
-	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = redeem_fields,
-	  .name = "billing.coupon", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_BILLING_WRITE },
-	{ .method = HTTP_POST, .pattern = "/v1/billing/usage", .handler = usage_post, .auth = AUTH_KEY,
-	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = usage_fields, .name = "usage",
-	  .metered = 1, .dialect = DIALECT_NATIVE, .idempotency = IDEM_REQUIRED,
-	  .scope = SCOPE_BILLING_WRITE },
-	{ .method = HTTP_GET, .pattern = "/v1/billing/balance", .handler = balance_get,
-	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "billing.balance",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_BILLING_READ },
-	{ .method = HTTP_GET, .pattern = "/v1/billing/transactions", .handler = transactions_get,
-	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = transactions_query,
-	  .name = "billing.transactions", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_BILLING_READ },
-	{ .method = HTTP_GET, .pattern = "/v1/billing/pricing", .handler = pricing_get,
-	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "billing.pricing",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_BILLING_READ },
-	{ .pattern = NULL }
-};
+const struct route billing_routes[] = { { .method = HTTP_POST,
+	                                    .pattern = "/v1/billing/coupons/redeem",
+	                                    .handler = redeem_post,
+	                                    .auth = AUTH_KEY,
+	                                    .min_role = ROLE_ADMIN,
+	                                    .body = BODY_JSON,
+	                                    .fields = redeem_fields,
+	                                    .name = "billing.coupon",
+	                                    .dialect = DIALECT_NATIVE,
+	                                    .idempotency = IDEM_NONE,
+	                                    .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/billing/usage",
+	    .handler = usage_post,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_JSON,
+	    .fields = usage_fields,
+	    .name = "usage",
+	    .metered = 1,
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_REQUIRED,
+	    .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/billing/balance",
+	    .handler = balance_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "billing.balance",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_BILLING_READ },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/billing/transactions",
+	    .handler = transactions_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .query = transactions_query,
+	    .name = "billing.transactions",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_BILLING_READ },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/billing/pricing",
+	    .handler = pricing_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "billing.pricing",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_BILLING_READ },
+	{ .pattern = NULL } };

@@ -19,30 +19,37 @@
 #include "core/html.h"
 #include "core/reply.h"
 #include "core/utf8.h"
+#include "handlers.h"
 #include "proc/worker.h"
 #include "translate/langcode.h"
 #include "translate/provider.h"
 #include "translate/translation.h"
-#include "handlers.h"
 
 /* no workspace limit in characters exists before billing caps do */
 #define CHARACTER_LIMIT_NONE 1000000000000LL
 
-enum { F_TEXT, F_TARGET, F_SOURCE, F_TAGS, F_CONTEXT, F_BILLED, F_OTHERS };
-static const struct param_spec translate_fields[] = {
-	[F_TEXT] = { "text", PARAM_TEXT_ARRAY, 1, 1, 1000, 16L << 20 },
+enum {
+	F_TEXT,
+	F_TARGET,
+	F_SOURCE,
+	F_TAGS,
+	F_CONTEXT,
+	F_BILLED,
+	F_OTHERS
+};
+static const struct param_spec translate_fields[] = { [F_TEXT] = { "text", PARAM_TEXT_ARRAY, 1, 1,
+	                                                  1000, 16L << 20 },
 	[F_TARGET] = { "target_lang", PARAM_STRING, 1, 2, 7, 0 },
 	[F_SOURCE] = { "source_lang", PARAM_STRING, 0, 2, 7, 0 },
 	[F_TAGS] = { "tag_handling", PARAM_STRING, 0, 3, 4, 0 },
 	[F_CONTEXT] = { "context", PARAM_TEXT, 0, 0, 4096, 0 },
 	[F_BILLED] = { "show_billed_characters", PARAM_BOOL, 0, 0, 1, 0 },
 	[F_OTHERS] = { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* Builds the DeepL reply for res: one translation per text, in order. */
-static struct json_object *translate_body(const struct translation_result *res,
-    const char *source, int html, int show_billed)
+static struct json_object *translate_body(const struct translation_result *res, const char *source,
+    int html, int show_billed)
 {
 	struct json_object *body = json_object_new_object(), *arr = json_object_new_array();
 	char code[8];
@@ -50,13 +57,16 @@ static struct json_object *translate_body(const struct translation_result *res,
 	for (size_t i = 0; i < res->n; i++) {
 		const struct tcache_entry *e = &res->entries[i];
 		struct json_object *t = json_object_new_object();
-		json_object_object_add(t, "detected_source_language", json_object_new_string(
-		    langcode_to_deepl(res->detected != NULL ? res->detected[i] : source, 0, code)));
+		json_object_object_add(t, "detected_source_language",
+		    json_object_new_string(
+		        langcode_to_deepl(res->detected != NULL ? res->detected[i] : source, 0,
+		            code)));
 		json_object_object_add(t, "text", json_object_new_string(e->translated));
 		if (show_billed)
-			json_object_object_add(t, "billed_characters", json_object_new_int64(e->hit ? 0
-			    : html ? (long long)html_text_length(e->text)
-			    : (long long)utf8_count(e->text, strlen(e->text))));
+			json_object_object_add(t, "billed_characters",
+			    json_object_new_int64(e->hit ? 0
+			            : html               ? (long long)html_text_length(e->text)
+			                   : (long long)utf8_count(e->text, strlen(e->text))));
 		json_object_array_add(arr, t);
 	}
 	json_object_object_add(body, "translations", arr);
@@ -86,8 +96,8 @@ static enum problem deepl_translate(struct worker *w, struct request *r, struct 
 		goto done;
 	}
 	if (tags->present && strcmp(tags->str, "html") != 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "tag_handling '%s' is not supported; use html",
-		    tags->str);
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "tag_handling '%s' is not supported; use html", tags->str);
 		p = PROBLEM_INVALID_FIELD;
 		goto done;
 	}
@@ -100,8 +110,9 @@ static enum problem deepl_translate(struct worker *w, struct request *r, struct 
 	p = translation_serve(w, r, &q, &res, rp);
 	if (p != PROBLEM_NONE)
 		goto done;
-	reply_json(rp, 200, translate_body(&res, q.source, q.html,
-	    r->fields[F_BILLED].present && r->fields[F_BILLED].num));
+	reply_json(rp, 200,
+	    translate_body(&res, q.source, q.html,
+	        r->fields[F_BILLED].present && r->fields[F_BILLED].num));
 done:
 	translation_release(&res);
 	free(texts);
@@ -131,11 +142,12 @@ static void add_language(struct json_object *arr, const char *iso1, int target)
 	}
 }
 
-enum { Q_TYPE };
-static const struct param_spec languages_query[] = {
-	[Q_TYPE] = { "type", PARAM_STRING, 0, 6, 6, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
+enum {
+	Q_TYPE
 };
+static const struct param_spec languages_query[] = { [Q_TYPE] = { "type", PARAM_STRING, 0, 6, 6,
+	                                                 0 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 200 with the source languages, or with ?type=target the targets. */
 static enum problem deepl_languages(struct worker *w, struct request *r, struct reply *rp)
@@ -155,7 +167,8 @@ static enum problem deepl_languages(struct worker *w, struct request *r, struct 
 	codes = provider_pair_codes(pairs, NULL, target);
 	arr = json_object_new_array();
 	for (size_t i = 0; i < json_object_array_length(codes); i++)
-		add_language(arr, json_object_get_string(json_object_array_get_idx(codes, i)), target);
+		add_language(arr, json_object_get_string(json_object_array_get_idx(codes, i)),
+		    target);
 	json_object_put(codes);
 	json_object_put(pairs);
 	reply_json(rp, 200, arr);
@@ -175,22 +188,43 @@ static enum problem deepl_usage(struct worker *w, struct request *r, struct repl
 	}
 	body = json_object_new_object();
 	json_object_object_add(body, "character_count", json_object_new_int64(billed));
-	json_object_object_add(body, "character_limit", json_object_new_int64(CHARACTER_LIMIT_NONE));
+	json_object_object_add(body, "character_limit",
+	    json_object_new_int64(CHARACTER_LIMIT_NONE));
 	reply_json(rp, 200, body);
 	return PROBLEM_NONE;
 }
 
-const struct route compat_deepl_routes[] = {
-	{ .method = HTTP_POST, .pattern = "/v2/translate", .handler = deepl_translate,
-	  .auth = AUTH_KEY_DEEPL, .min_role = ROLE_MEMBER, .body = BODY_FORM_OR_JSON,
-	  .fields = translate_fields, .name = "translate.deepl", .metered = 1,
-	  .dialect = DIALECT_DEEPL, .idempotency = IDEM_OPTIONAL, .scope = SCOPE_TRANSLATE },
-	{ .method = HTTP_GET, .pattern = "/v2/languages", .handler = deepl_languages,
-	  .auth = AUTH_KEY_DEEPL, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = languages_query,
-	  .name = "languages.deepl", .dialect = DIALECT_DEEPL, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_TRANSLATE },
-	{ .method = HTTP_GET, .pattern = "/v2/usage", .handler = deepl_usage, .auth = AUTH_KEY_DEEPL,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "usage.deepl", .dialect = DIALECT_DEEPL,
-	  .idempotency = IDEM_NONE, .scope = SCOPE_TRANSLATE },
-	{ .pattern = NULL }
-};
+const struct route compat_deepl_routes[] = { { .method = HTTP_POST,
+	                                         .pattern = "/v2/translate",
+	                                         .handler = deepl_translate,
+	                                         .auth = AUTH_KEY_DEEPL,
+	                                         .min_role = ROLE_MEMBER,
+	                                         .body = BODY_FORM_OR_JSON,
+	                                         .fields = translate_fields,
+	                                         .name = "translate.deepl",
+	                                         .metered = 1,
+	                                         .dialect = DIALECT_DEEPL,
+	                                         .idempotency = IDEM_OPTIONAL,
+	                                         .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_GET,
+	    .pattern = "/v2/languages",
+	    .handler = deepl_languages,
+	    .auth = AUTH_KEY_DEEPL,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .query = languages_query,
+	    .name = "languages.deepl",
+	    .dialect = DIALECT_DEEPL,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_GET,
+	    .pattern = "/v2/usage",
+	    .handler = deepl_usage,
+	    .auth = AUTH_KEY_DEEPL,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "usage.deepl",
+	    .dialect = DIALECT_DEEPL,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_TRANSLATE },
+	{ .pattern = NULL } };

@@ -15,22 +15,28 @@
 
 #include "core/reply.h"
 #include "core/utf8.h"
+#include "handlers.h"
 #include "proc/worker.h"
 #include "translate/detect.h"
 #include "translate/langcode.h"
 #include "translate/translation.h"
-#include "handlers.h"
 
-enum { F_Q, F_SOURCE, F_TARGET, F_FORMAT, F_KEY, F_OTHERS };
-static const struct param_spec translate_fields[] = {
-	[F_Q] = { "q", PARAM_TEXTS, 1, 1, 1000, 16L << 20 },
+enum {
+	F_Q,
+	F_SOURCE,
+	F_TARGET,
+	F_FORMAT,
+	F_KEY,
+	F_OTHERS
+};
+static const struct param_spec translate_fields[] = { [F_Q] = { "q", PARAM_TEXTS, 1, 1, 1000,
+	                                                  16L << 20 },
 	[F_SOURCE] = { "source", PARAM_STRING, 0, 2, 4, 0 },
 	[F_TARGET] = { "target", PARAM_STRING, 1, 2, 5, 0 },
 	[F_FORMAT] = { "format", PARAM_STRING, 0, 4, 4, 0 },
 	[F_KEY] = { "api_key", PARAM_STRING, 0, 0, 128, 0 },
 	[F_OTHERS] = { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* Returns {"language","confidence"} (confidence in percent). */
 static struct json_object *detected_json(const char *language, double confidence)
@@ -56,9 +62,11 @@ static struct json_object *translate_body(const struct translation_result *res, 
 		texts = json_object_new_array();
 		langs = res->detected != NULL ? json_object_new_array() : NULL;
 		for (size_t i = 0; i < res->n; i++) {
-			json_object_array_add(texts, json_object_new_string(res->entries[i].translated));
+			json_object_array_add(texts,
+			    json_object_new_string(res->entries[i].translated));
 			if (langs != NULL)
-				json_object_array_add(langs, detected_json(res->detected[i], 100.0));
+				json_object_array_add(langs,
+				    detected_json(res->detected[i], 100.0));
 		}
 	}
 	json_object_object_add(body, "translatedText", texts);
@@ -100,13 +108,15 @@ done:
 	return p;
 }
 
-enum { D_Q, D_KEY, D_OTHERS };
-static const struct param_spec detect_fields[] = {
-	[D_Q] = { "q", PARAM_TEXT, 1, 1, 16L << 20, 0 },
+enum {
+	D_Q,
+	D_KEY,
+	D_OTHERS
+};
+static const struct param_spec detect_fields[] = { [D_Q] = { "q", PARAM_TEXT, 1, 1, 16L << 20, 0 },
 	[D_KEY] = { "api_key", PARAM_STRING, 0, 0, 128, 0 },
 	[D_OTHERS] = { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 200 with the candidate languages, best first (an empty list when the
  * language cannot be told). */
@@ -141,12 +151,14 @@ static enum problem libre_languages(struct worker *w, struct request *r, struct 
 		return PROBLEM_UNAVAILABLE;
 	}
 	arr = json_object_new_array();
-	json_object_object_foreach(pairs, source, targets) {
+	json_object_object_foreach(pairs, source, targets)
+	{
 		struct json_object *l = json_object_new_object(), *list = json_object_new_array();
 		const char *name = langcode_name(source);
 		json_object_object_add(l, "code", json_object_new_string(source));
 		json_object_object_add(l, "name", json_object_new_string(name ? name : source));
-		json_object_object_foreach(targets, t, unused) {
+		json_object_object_foreach(targets, t, unused)
+		{
 			(void)unused;
 			json_object_array_add(list, json_object_new_string(t));
 		}
@@ -158,17 +170,38 @@ static enum problem libre_languages(struct worker *w, struct request *r, struct 
 	return PROBLEM_NONE;
 }
 
-const struct route compat_libre_routes[] = {
-	{ .method = HTTP_POST, .pattern = "/translate", .handler = libre_translate,
-	  .auth = AUTH_KEY_IN_BODY, .min_role = ROLE_MEMBER, .body = BODY_FORM_OR_JSON,
-	  .fields = translate_fields, .name = "translate.libre", .metered = 1,
-	  .dialect = DIALECT_LIBRE, .idempotency = IDEM_OPTIONAL, .scope = SCOPE_TRANSLATE },
-	{ .method = HTTP_POST, .pattern = "/detect", .handler = libre_detect, .auth = AUTH_KEY_IN_BODY,
-	  .min_role = ROLE_MEMBER, .body = BODY_FORM_OR_JSON, .fields = detect_fields,
-	  .name = "detect.libre", .metered = 1, .dialect = DIALECT_LIBRE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_TRANSLATE },
-	{ .method = HTTP_GET, .pattern = "/languages", .handler = libre_languages, .auth = AUTH_NONE,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "languages.libre",
-	  .dialect = DIALECT_LIBRE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .pattern = NULL }
-};
+const struct route compat_libre_routes[] = { { .method = HTTP_POST,
+	                                         .pattern = "/translate",
+	                                         .handler = libre_translate,
+	                                         .auth = AUTH_KEY_IN_BODY,
+	                                         .min_role = ROLE_MEMBER,
+	                                         .body = BODY_FORM_OR_JSON,
+	                                         .fields = translate_fields,
+	                                         .name = "translate.libre",
+	                                         .metered = 1,
+	                                         .dialect = DIALECT_LIBRE,
+	                                         .idempotency = IDEM_OPTIONAL,
+	                                         .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_POST,
+	    .pattern = "/detect",
+	    .handler = libre_detect,
+	    .auth = AUTH_KEY_IN_BODY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_FORM_OR_JSON,
+	    .fields = detect_fields,
+	    .name = "detect.libre",
+	    .metered = 1,
+	    .dialect = DIALECT_LIBRE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_GET,
+	    .pattern = "/languages",
+	    .handler = libre_languages,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "languages.libre",
+	    .dialect = DIALECT_LIBRE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .pattern = NULL } };

@@ -6,11 +6,11 @@
 
 #include "core/clock.h"
 #include "core/reply.h"
+#include "handlers.h"
 #include "ops/health.h"
 #include "proc/worker.h"
 #include "translate/breaker.h"
 #include "translate/provider.h"
-#include "handlers.h"
 
 /* Returns {"status":"up"|"down","latency_ms":n} for one dependency. */
 static struct json_object *check(int up, double ms)
@@ -42,7 +42,8 @@ static enum problem health_get(struct worker *w, struct request *r, struct reply
 	size_t np = provider_order(w->cfg->providers, order);
 	for (size_t k = 0; k < np; k++) {
 		struct json_object *o = json_object_new_object();
-		json_object_object_add(o, "breaker", json_object_new_string(breaker_state(w, order[k]->name)));
+		json_object_object_add(o, "breaker",
+		    json_object_new_string(breaker_state(w, order[k]->name)));
 		json_object_object_add(providers, order[k]->name, o);
 	}
 	if (db_up && mc_up) {
@@ -54,8 +55,10 @@ static enum problem health_get(struct worker *w, struct request *r, struct reply
 		reply_json(rp, 200, body);
 		return PROBLEM_NONE;
 	}
-	body = problem_body(PROBLEM_UNAVAILABLE, db_up ? "memcached is unreachable"
-	    : mc_up ? "postgresql is unreachable" : "postgresql and memcached are unreachable",
+	body = problem_body(PROBLEM_UNAVAILABLE,
+	    db_up       ? "memcached is unreachable"
+	        : mc_up ? "postgresql is unreachable"
+	                : "postgresql and memcached are unreachable",
 	    r->request_id);
 	json_object_object_add(body, "checks", checks);
 	json_object_object_add(body, "providers", providers);
@@ -80,15 +83,34 @@ static enum problem health_live(struct worker *w, struct request *r, struct repl
 	return PROBLEM_NONE;
 }
 
-const struct route health_routes[] = {
-	{ .method = HTTP_GET, .pattern = "/v1/health", .handler = health_get, .auth = AUTH_NONE,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "health", .dialect = DIALECT_NATIVE,
-	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_GET, .pattern = "/v1/health/ready", .handler = health_get, .auth = AUTH_NONE,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "health.ready",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_GET, .pattern = "/v1/health/live", .handler = health_live, .auth = AUTH_NONE,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "health.live", .dialect = DIALECT_NATIVE,
-	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .pattern = NULL }
-};
+const struct route health_routes[] = { { .method = HTTP_GET,
+	                                   .pattern = "/v1/health",
+	                                   .handler = health_get,
+	                                   .auth = AUTH_NONE,
+	                                   .min_role = ROLE_MEMBER,
+	                                   .body = BODY_NONE,
+	                                   .name = "health",
+	                                   .dialect = DIALECT_NATIVE,
+	                                   .idempotency = IDEM_NONE,
+	                                   .scope = SCOPE_NONE },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/health/ready",
+	    .handler = health_get,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "health.ready",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/health/live",
+	    .handler = health_live,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "health.live",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .pattern = NULL } };

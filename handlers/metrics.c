@@ -14,11 +14,11 @@
 #include "core/addrlist.h"
 #include "core/metrics.h"
 #include "core/reply.h"
+#include "handlers.h"
 #include "proc/worker.h"
 #include "store/metrics_store.h"
 #include "translate/breaker.h"
 #include "translate/provider.h"
-#include "handlers.h"
 
 #define PROM_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -40,12 +40,15 @@ static void write_breakers(struct worker *w, FILE *f)
 	const struct provider *order[PROVIDERS_MAX];
 	size_t np = provider_order(w->cfg->providers, order);
 
-	fprintf(f, "# HELP dragoman_breaker_state A provider's circuit breaker: 0 closed, "
+	fprintf(f,
+	    "# HELP dragoman_breaker_state A provider's circuit breaker: 0 closed, "
 	    "1 half-open, 2 open.\n# TYPE dragoman_breaker_state gauge\n");
 	for (size_t k = 0; k < np; k++) {
 		const char *st = breaker_state(w, order[k]->name);
 		fprintf(f, "dragoman_breaker_state{provider=\"%s\"} %d\n", order[k]->name,
-		    strcmp(st, "open") == 0 ? 2 : strcmp(st, "half-open") == 0 ? 1 : 0);
+		    strcmp(st, "open") == 0            ? 2
+		        : strcmp(st, "half-open") == 0 ? 1
+		                                       : 0);
 	}
 }
 
@@ -60,7 +63,8 @@ static enum problem metrics_get(struct worker *w, struct request *r, struct repl
 
 	if (!addrlist_match(w->cfg->metrics_allow, r->remote_addr) &&
 	    !token_matches(w->cfg, r->authorization)) {
-		snprintf(rp->detail, sizeof(rp->detail), "metrics are served to the addresses in "
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "metrics are served to the addresses in "
 		    "metrics_allow, or with metrics_token");
 		return PROBLEM_FORBIDDEN;
 	}
@@ -82,9 +86,14 @@ static enum problem metrics_get(struct worker *w, struct request *r, struct repl
 	return ok ? PROBLEM_NONE : PROBLEM_INTERNAL;
 }
 
-const struct route metrics_routes[] = {
-	{ .method = HTTP_GET, .pattern = "/metrics", .handler = metrics_get, .auth = AUTH_NONE,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "metrics", .dialect = DIALECT_NATIVE,
-	  .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .pattern = NULL }
-};
+const struct route metrics_routes[] = { { .method = HTTP_GET,
+	                                    .pattern = "/metrics",
+	                                    .handler = metrics_get,
+	                                    .auth = AUTH_NONE,
+	                                    .min_role = ROLE_MEMBER,
+	                                    .body = BODY_NONE,
+	                                    .name = "metrics",
+	                                    .dialect = DIALECT_NATIVE,
+	                                    .idempotency = IDEM_NONE,
+	                                    .scope = SCOPE_NONE },
+	{ .pattern = NULL } };

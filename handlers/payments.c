@@ -13,12 +13,14 @@
 #include "core/reply.h"
 #include "handlers.h"
 
-enum { M_CUSTOMER, M_METHOD };
-static const struct param_spec method_fields[] = {
-	[M_CUSTOMER] = { "customer", PARAM_STRING, 1, 5, 64, 0 },
-	[M_METHOD] = { "payment_method", PARAM_STRING, 1, 4, 64, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
+enum {
+	M_CUSTOMER,
+	M_METHOD
 };
+static const struct param_spec method_fields[] = { [M_CUSTOMER] = { "customer", PARAM_STRING, 1, 5,
+	                                               64, 0 },
+	[M_METHOD] = { "payment_method", PARAM_STRING, 1, 4, 64, 0 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 200: the workspace's saved Stripe customer and payment method (set up
  * with Stripe beforehand) are what recharges charge. */
@@ -26,7 +28,8 @@ static enum problem method_put(struct worker *w, struct request *r, struct reply
 {
 	const char *customer = r->fields[M_CUSTOMER].str, *method = r->fields[M_METHOD].str;
 	struct json_object *o;
-	enum problem p = payment_settings_method_set(w, r->ident.workspace_id, customer, method, rp);
+	enum problem p =
+	    payment_settings_method_set(w, r->ident.workspace_id, customer, method, rp);
 
 	if (p != PROBLEM_NONE)
 		return p;
@@ -37,11 +40,12 @@ static enum problem method_put(struct worker *w, struct request *r, struct reply
 	return PROBLEM_NONE;
 }
 
-enum { R_AMOUNT };
-static const struct param_spec recharge_fields[] = {
-	[R_AMOUNT] = { "amount", PARAM_STRING, 1, 1, 24, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
+enum {
+	R_AMOUNT
 };
+static const struct param_spec recharge_fields[] = { [R_AMOUNT] = { "amount", PARAM_STRING, 1, 1,
+	                                                 24, 0 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 200 (succeeded, credited once) or 202 (processing: Stripe tells
  * later); 400 for an amount that is not whole cents from 1.00 to
@@ -57,7 +61,8 @@ static enum problem recharge_post(struct worker *w, struct request *r, struct re
 
 	if (money_parse(r->fields[R_AMOUNT].str, &amount) < 0 || amount % 10000 != 0 ||
 	    amount < MONEY_MICROS || amount > 10000 * MONEY_MICROS) {
-		snprintf(rp->detail, sizeof(rp->detail), "amount must be whole cents from 1.00 to "
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "amount must be whole cents from 1.00 to "
 		    "10000.00");
 		return PROBLEM_INVALID_FIELD;
 	}
@@ -68,8 +73,8 @@ static enum problem recharge_post(struct worker *w, struct request *r, struct re
 	o = json_object_new_object();
 	json_object_object_add(o, "payment_id", json_object_new_string(out.payment_id));
 	json_object_object_add(o, "state", json_object_new_string(out.state));
-	json_object_object_add(o, "payment_intent", out.payment_intent[0]
-	    ? json_object_new_string(out.payment_intent) : NULL);
+	json_object_object_add(o, "payment_intent",
+	    out.payment_intent[0] ? json_object_new_string(out.payment_intent) : NULL);
 	money_json_add(o, "amount", amount);
 	if (out.balance >= 0)
 		money_json_add(o, "balance", out.balance);
@@ -77,10 +82,8 @@ static enum problem recharge_post(struct worker *w, struct request *r, struct re
 	return PROBLEM_NONE;
 }
 
-static const struct param_spec webhook_fields[] = {
-	{ PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+static const struct param_spec webhook_fields[] = { { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* Stripe's events: the signature is checked before anything is written
  * (400 when it fails); a redelivered event changes nothing (200); an
@@ -90,8 +93,8 @@ static enum problem webhook_post(struct worker *w, struct request *r, struct rep
 {
 	struct json_object *o;
 	int duplicate = 0, matched = 1;
-	enum problem p = payments_receive_event(w, r->stripe_signature, r->body, r->body_len, r->json,
-	    &duplicate, &matched, rp);
+	enum problem p = payments_receive_event(w, r->stripe_signature, r->body, r->body_len,
+	    r->json, &duplicate, &matched, rp);
 
 	if (p != PROBLEM_NONE)
 		return p;
@@ -103,14 +106,18 @@ static enum problem webhook_post(struct worker *w, struct request *r, struct rep
 	return PROBLEM_NONE;
 }
 
-enum { A_ENABLED, A_THRESHOLD, A_AMOUNT, A_MAX };
-static const struct param_spec auto_fields[] = {
-	[A_ENABLED] = { "enabled", PARAM_BOOL, 1, 0, 1, 0 },
+enum {
+	A_ENABLED,
+	A_THRESHOLD,
+	A_AMOUNT,
+	A_MAX
+};
+static const struct param_spec auto_fields[] = { [A_ENABLED] = { "enabled", PARAM_BOOL, 1, 0, 1,
+	                                             0 },
 	[A_THRESHOLD] = { "threshold", PARAM_STRING, 1, 1, 24, 0 },
 	[A_AMOUNT] = { "amount", PARAM_STRING, 1, 1, 24, 0 },
 	[A_MAX] = { "max_per_day", PARAM_INT, 0, 1, 100, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 200 with the settings: whenever the balance is below threshold (now,
  * or after any charge or refused request), one recharge of amount is made
@@ -129,7 +136,8 @@ static enum problem auto_put(struct worker *w, struct request *r, struct reply *
 	if (money_parse(f[A_THRESHOLD].str, &rule.threshold) < 0 ||
 	    money_parse(f[A_AMOUNT].str, &rule.amount) < 0 || rule.amount % 10000 != 0 ||
 	    rule.amount < MONEY_MICROS || rule.amount > 10000 * MONEY_MICROS) {
-		snprintf(rp->detail, sizeof(rp->detail), "threshold must be a decimal amount, amount "
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "threshold must be a decimal amount, amount "
 		    "whole cents from 1.00 to 10000.00");
 		return PROBLEM_INVALID_FIELD;
 	}
@@ -182,12 +190,14 @@ static void payment_keep(const struct payment_view *v, void *ctx)
 	*(struct json_object **)ctx = payment_json(v);
 }
 
-enum { L_LIMIT, L_BEFORE };
-static const struct param_spec payments_query[] = {
-	[L_LIMIT] = { "limit", PARAM_INT, 0, 1, 200, 0 },
-	[L_BEFORE] = { "before", PARAM_STRING, 0, 20, 40, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
+enum {
+	L_LIMIT,
+	L_BEFORE
 };
+static const struct param_spec payments_query[] = { [L_LIMIT] = { "limit", PARAM_INT, 0, 1, 200,
+	                                                0 },
+	[L_BEFORE] = { "before", PARAM_STRING, 0, 20, 40, 0 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 200 {"payments": [...], "next_before"}: the workspace's payments,
  * newest first, ?limit (50) at a time, ?before the previous page's
@@ -199,8 +209,8 @@ static enum problem payments_get(struct worker *w, struct request *r, struct rep
 	long lim = qp[L_LIMIT].present ? (long)qp[L_LIMIT].num : 50;
 	char next[64];
 	struct json_object *o, *arr = json_object_new_array();
-	enum problem p = payment_history_list(w, r->ident.workspace_id, before, lim, payment_add, arr,
-	    next, rp);
+	enum problem p =
+	    payment_history_list(w, r->ident.workspace_id, before, lim, payment_add, arr, next, rp);
 
 	if (p != PROBLEM_NONE) {
 		json_object_put(arr);
@@ -218,8 +228,8 @@ static enum problem payments_get(struct worker *w, struct request *r, struct rep
 static enum problem payment_get(struct worker *w, struct request *r, struct reply *rp)
 {
 	struct json_object *o = NULL;
-	enum problem p = payment_history_one(w, r->ident.workspace_id, r->captures[0], payment_keep,
-	    &o, rp);
+	enum problem p =
+	    payment_history_one(w, r->ident.workspace_id, r->captures[0], payment_keep, &o, rp);
 
 	if (p != PROBLEM_NONE)
 		return p;
@@ -227,29 +237,70 @@ static enum problem payment_get(struct worker *w, struct request *r, struct repl
 	return PROBLEM_NONE;
 }
 
-const struct route payment_routes[] = {
-	{ .method = HTTP_PUT, .pattern = "/v1/billing/auto-recharge", .handler = auto_put,
-	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = auto_fields,
-	  .name = "billing.auto_recharge", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_BILLING_WRITE },
-	{ .method = HTTP_PUT, .pattern = "/v1/billing/payment-method", .handler = method_put,
-	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = method_fields,
-	  .name = "billing.payment_method", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_BILLING_WRITE },
-	{ .method = HTTP_POST, .pattern = "/v1/billing/recharge", .handler = recharge_post,
-	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = recharge_fields,
-	  .name = "billing.recharge", .metered = 1, .dialect = DIALECT_NATIVE,
-	  .idempotency = IDEM_REQUIRED, .scope = SCOPE_BILLING_WRITE },
-	{ .method = HTTP_GET, .pattern = "/v1/billing/payments", .handler = payments_get,
-	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = payments_query,
-	  .name = "billing.payments", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_BILLING_READ },
-	{ .method = HTTP_GET, .pattern = "/v1/billing/payments/{id}", .handler = payment_get,
-	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "billing.payment",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_BILLING_READ },
-	{ .method = HTTP_POST, .pattern = "/v1/billing/webhooks/stripe", .handler = webhook_post,
-	  .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = webhook_fields,
-	  .name = "billing.webhook", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_NONE },
-	{ .pattern = NULL }
-};
+const struct route payment_routes[] = { { .method = HTTP_PUT,
+	                                    .pattern = "/v1/billing/auto-recharge",
+	                                    .handler = auto_put,
+	                                    .auth = AUTH_KEY,
+	                                    .min_role = ROLE_ADMIN,
+	                                    .body = BODY_JSON,
+	                                    .fields = auto_fields,
+	                                    .name = "billing.auto_recharge",
+	                                    .dialect = DIALECT_NATIVE,
+	                                    .idempotency = IDEM_NONE,
+	                                    .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_PUT,
+	    .pattern = "/v1/billing/payment-method",
+	    .handler = method_put,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_JSON,
+	    .fields = method_fields,
+	    .name = "billing.payment_method",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/billing/recharge",
+	    .handler = recharge_post,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_JSON,
+	    .fields = recharge_fields,
+	    .name = "billing.recharge",
+	    .metered = 1,
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_REQUIRED,
+	    .scope = SCOPE_BILLING_WRITE },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/billing/payments",
+	    .handler = payments_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .query = payments_query,
+	    .name = "billing.payments",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_BILLING_READ },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/billing/payments/{id}",
+	    .handler = payment_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "billing.payment",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_BILLING_READ },
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/billing/webhooks/stripe",
+	    .handler = webhook_post,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_JSON,
+	    .fields = webhook_fields,
+	    .name = "billing.webhook",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .pattern = NULL } };

@@ -9,8 +9,8 @@
 #include "accounts/credentials.h"
 #include "accounts/secrets.h"
 #include "core/reply.h"
-#include "translate/provider.h"
 #include "handlers.h"
+#include "translate/provider.h"
 
 /* Returns the provider named by the path's capture when it takes a
  * workspace's own key, else NULL with rp->detail set. */
@@ -20,15 +20,15 @@ static const struct provider *own_key_provider(const struct request *r, struct r
 
 	if (pr != NULL && pr->takes_own_key)
 		return pr;
-	snprintf(rp->detail, sizeof(rp->detail), "no provider %.32s takes a workspace's own key "
-	    "(deepl, google, libretranslate, openai)", r->captures[0]);
+	snprintf(rp->detail, sizeof(rp->detail),
+	    "no provider %.32s takes a workspace's own key "
+	    "(deepl, google, libretranslate, openai)",
+	    r->captures[0]);
 	return NULL;
 }
 
-static const struct param_spec put_fields[] = {
-	{ "api_key", PARAM_STRING, 1, 1, SECRET_MAX, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+static const struct param_spec put_fields[] = { { "api_key", PARAM_STRING, 1, 1, SECRET_MAX, 0 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* 200 {provider, configured, hint, updated_at}: the key, sealed, replaces
  * the server's for this workspace's requests to that provider. */
@@ -48,8 +48,8 @@ static enum problem provider_put(struct worker *w, struct request *r, struct rep
 	o = json_object_new_object();
 	json_object_object_add(o, "provider", json_object_new_string(pr->name));
 	json_object_object_add(o, "configured", json_object_new_boolean(1));
-	json_object_object_add(o, "hint", n >= 8 ? json_object_new_string(r->fields[0].str + n - 4)
-	    : NULL);
+	json_object_object_add(o, "hint",
+	    n >= 8 ? json_object_new_string(r->fields[0].str + n - 4) : NULL);
 	json_object_object_add(o, "updated_at", json_object_new_string(updated));
 	reply_json(rp, 200, o);
 	return PROBLEM_NONE;
@@ -94,22 +94,42 @@ static enum problem provider_delete(struct worker *w, struct request *r, struct 
 		return PROBLEM_NOT_FOUND;
 	p = credentials_delete(w, r->ident.workspace_id, pr->name);
 	if (p == PROBLEM_NOT_FOUND)
-		snprintf(rp->detail, sizeof(rp->detail), "this workspace has no own %s key", pr->name);
+		snprintf(rp->detail, sizeof(rp->detail), "this workspace has no own %s key",
+		    pr->name);
 	if (p == PROBLEM_NONE)
 		rp->status = 204;
 	return p;
 }
 
-const struct route provider_routes[] = {
-	{ .method = HTTP_PUT, .pattern = "/v1/providers/{name}", .handler = provider_put,
-	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .fields = put_fields,
-	  .name = "providers.put", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_NONE },
-	{ .method = HTTP_GET, .pattern = "/v1/providers", .handler = providers_get, .auth = AUTH_KEY,
-	  .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "providers.list",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_DELETE, .pattern = "/v1/providers/{name}", .handler = provider_delete,
-	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "providers.delete",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .pattern = NULL }
-};
+const struct route provider_routes[] = { { .method = HTTP_PUT,
+	                                     .pattern = "/v1/providers/{name}",
+	                                     .handler = provider_put,
+	                                     .auth = AUTH_KEY,
+	                                     .min_role = ROLE_ADMIN,
+	                                     .body = BODY_JSON,
+	                                     .fields = put_fields,
+	                                     .name = "providers.put",
+	                                     .dialect = DIALECT_NATIVE,
+	                                     .idempotency = IDEM_NONE,
+	                                     .scope = SCOPE_NONE },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/providers",
+	    .handler = providers_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_NONE,
+	    .name = "providers.list",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_DELETE,
+	    .pattern = "/v1/providers/{name}",
+	    .handler = provider_delete,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_NONE,
+	    .name = "providers.delete",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .pattern = NULL } };

@@ -14,22 +14,29 @@
 #include "core/csv.h"
 #include "core/money.h"
 #include "core/reply.h"
+#include "handlers.h"
 #include "proc/worker.h"
 #include "reports/analytics.h"
 #include "reports/workspace_report.h"
-#include "handlers.h"
 
-enum { Q_PERIOD, Q_FROM, Q_TO, Q_TZ, Q_GROUP_BY, Q_LIMIT, Q_FORMAT };
-static const struct param_spec report_query[] = {
-	[Q_PERIOD] = { "period", PARAM_STRING, 0, 1, 8, 0 },
+enum {
+	Q_PERIOD,
+	Q_FROM,
+	Q_TO,
+	Q_TZ,
+	Q_GROUP_BY,
+	Q_LIMIT,
+	Q_FORMAT
+};
+static const struct param_spec report_query[] = { [Q_PERIOD] = { "period", PARAM_STRING, 0, 1, 8,
+	                                              0 },
 	[Q_FROM] = { "from", PARAM_STRING, 0, 1, 32, 0 },
 	[Q_TO] = { "to", PARAM_STRING, 0, 1, 32, 0 },
 	[Q_TZ] = { "tz", PARAM_STRING, 0, 1, 63, 0 },
 	[Q_GROUP_BY] = { "group_by", PARAM_STRING, 0, 1, 8, 0 },
 	[Q_LIMIT] = { "limit", PARAM_INT, 0, 1, 1000, 0 },
 	[Q_FORMAT] = { "format", PARAM_STRING, 0, 1, 8, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* Returns query parameter i, or NULL when absent. */
 static const char *qstr(const struct request *r, int i)
@@ -53,7 +60,8 @@ static enum problem report_ask_of(struct worker *w, struct request *r, struct re
 	ask->max_days = w->cfg->report_max_days;
 	if (ask->tz == NULL && r->route->min_role != ROLE_PLATFORM) {
 		if (workspace_time_zone(w, r->ident.workspace_id, zone, zonesz) < 0) {
-			snprintf(rp->detail, sizeof(rp->detail), "reports are unavailable right now");
+			snprintf(rp->detail, sizeof(rp->detail),
+			    "reports are unavailable right now");
 			return PROBLEM_UNAVAILABLE;
 		}
 		ask->tz = zone;
@@ -97,8 +105,9 @@ static enum problem report_send(struct reply *rp, struct json_object *doc, int c
 	}
 	free(text);
 	/* the UTC dates of the range: only digits and dashes */
-	reply_header(rp, "Content-Disposition", "attachment; filename=\"dragoman-%s-%.10s-%.10s.csv\"",
-	    report, range->from_utc, range->to_utc);
+	reply_header(rp, "Content-Disposition",
+	    "attachment; filename=\"dragoman-%s-%.10s-%.10s.csv\"", report, range->from_utc,
+	    range->to_utc);
 	return PROBLEM_NONE;
 }
 
@@ -120,9 +129,9 @@ static struct json_object *measures_object(struct json_object *o, const struct r
 	return o;
 }
 
-#define MEASURE_COLUMNS "requests", "translations", "characters", "billed_characters", "cost", \
-	"cost_micros", "cache_hits", "cache_hit_rate", "errors", "avg_response_ms", \
-	"p95_response_ms"
+#define MEASURE_COLUMNS \
+	"requests", "translations", "characters", "billed_characters", "cost", "cost_micros", \
+	    "cache_hits", "cache_hit_rate", "errors", "avg_response_ms", "p95_response_ms"
 
 /* The usage report being built: the totals, and the series. */
 struct usage_rows {
@@ -206,7 +215,8 @@ static void actor_row(void *arg, const struct report_actor *a)
 static enum problem top_users_get(struct worker *w, struct request *r, struct reply *rp)
 {
 	static const char *const columns[] = { "user_id", "api_key_id", "api_key_prefix",
-		"requests", "errors", "characters", "billed_characters", "cost", "cost_micros", NULL };
+		"requests", "errors", "characters", "billed_characters", "cost", "cost_micros",
+		NULL };
 	struct json_object *doc, *users = json_object_new_array();
 	struct report_range range;
 	struct report_ask ask;
@@ -216,7 +226,7 @@ static enum problem top_users_get(struct worker *w, struct request *r, struct re
 
 	if ((p = report_ask_of(w, r, rp, &ask, zone, sizeof(zone), &csv)) != PROBLEM_NONE ||
 	    (p = report_top_actors(w, &ask, r->ident.workspace_id, limit_of(r, 10), &range,
-	    actor_row, users, rp->detail, sizeof(rp->detail))) != PROBLEM_NONE) {
+	         actor_row, users, rp->detail, sizeof(rp->detail))) != PROBLEM_NONE) {
 		json_object_put(users);
 		return p;
 	}
@@ -248,8 +258,8 @@ static enum problem pairs_get(struct worker *w, struct request *r, struct reply 
 	int csv;
 
 	if ((p = report_ask_of(w, r, rp, &ask, zone, sizeof(zone), &csv)) != PROBLEM_NONE ||
-	    (p = report_pairs(w, &ask, r->ident.workspace_id, limit_of(r, 100), &range,
-	    pair_row, pairs, rp->detail, sizeof(rp->detail))) != PROBLEM_NONE) {
+	    (p = report_pairs(w, &ask, r->ident.workspace_id, limit_of(r, 100), &range, pair_row,
+	         pairs, rp->detail, sizeof(rp->detail))) != PROBLEM_NONE) {
 		json_object_put(pairs);
 		return p;
 	}
@@ -280,7 +290,7 @@ static enum problem providers_get(struct worker *w, struct request *r, struct re
 
 	if ((p = report_ask_of(w, r, rp, &ask, zone, sizeof(zone), &csv)) != PROBLEM_NONE ||
 	    (p = report_providers(w, &ask, r->ident.workspace_id, limit_of(r, 100), &range,
-	    provider_row, providers, rp->detail, sizeof(rp->detail))) != PROBLEM_NONE) {
+	         provider_row, providers, rp->detail, sizeof(rp->detail))) != PROBLEM_NONE) {
 		json_object_put(providers);
 		return p;
 	}
@@ -331,7 +341,7 @@ static enum problem analytics_get(struct worker *w, struct request *r, struct re
 
 	if ((p = report_ask_of(w, r, rp, &ask, zone, sizeof(zone), &csv)) != PROBLEM_NONE ||
 	    (p = report_analytics(w, &ask, limit_of(r, 10), &range, &a, workspace_row, top,
-	    rp->detail, sizeof(rp->detail))) != PROBLEM_NONE) {
+	         rp->detail, sizeof(rp->detail))) != PROBLEM_NONE) {
 		json_object_put(top);
 		return p;
 	}
@@ -347,25 +357,59 @@ static enum problem analytics_get(struct worker *w, struct request *r, struct re
 	return report_send(rp, doc, csv, "top_workspaces", columns, "analytics", &range);
 }
 
-const struct route report_routes[] = {
-	{ .method = HTTP_GET, .pattern = "/v1/reports/usage", .handler = usage_get, .auth = AUTH_KEY,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = report_query, .name = "reports.usage",
-	  .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_REPORTS },
-	{ .method = HTTP_GET, .pattern = "/v1/reports/top-users", .handler = top_users_get,
-	  .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_NONE, .query = report_query,
-	  .name = "reports.top_users", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_REPORTS },
-	{ .method = HTTP_GET, .pattern = "/v1/reports/language-pairs", .handler = pairs_get,
-	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = report_query,
-	  .name = "reports.language_pairs", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_REPORTS },
-	{ .method = HTTP_GET, .pattern = "/v1/reports/providers", .handler = providers_get,
-	  .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .query = report_query,
-	  .name = "reports.providers", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_REPORTS },
-	{ .method = HTTP_GET, .pattern = "/v1/admin/analytics", .handler = analytics_get,
-	  .auth = AUTH_KEY, .min_role = ROLE_PLATFORM, .body = BODY_NONE, .query = report_query,
-	  .name = "admin.analytics", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_REPORTS },
-	{ .pattern = NULL }
-};
+const struct route report_routes[] = { { .method = HTTP_GET,
+	                                   .pattern = "/v1/reports/usage",
+	                                   .handler = usage_get,
+	                                   .auth = AUTH_KEY,
+	                                   .min_role = ROLE_MEMBER,
+	                                   .body = BODY_NONE,
+	                                   .query = report_query,
+	                                   .name = "reports.usage",
+	                                   .dialect = DIALECT_NATIVE,
+	                                   .idempotency = IDEM_NONE,
+	                                   .scope = SCOPE_REPORTS },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/reports/top-users",
+	    .handler = top_users_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_NONE,
+	    .query = report_query,
+	    .name = "reports.top_users",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_REPORTS },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/reports/language-pairs",
+	    .handler = pairs_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .query = report_query,
+	    .name = "reports.language_pairs",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_REPORTS },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/reports/providers",
+	    .handler = providers_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .query = report_query,
+	    .name = "reports.providers",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_REPORTS },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/admin/analytics",
+	    .handler = analytics_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_PLATFORM,
+	    .body = BODY_NONE,
+	    .query = report_query,
+	    .name = "admin.analytics",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_REPORTS },
+	{ .pattern = NULL } };

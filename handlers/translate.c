@@ -7,15 +7,23 @@
 
 #include "core/reply.h"
 #include "core/utf8.h"
+#include "handlers.h"
 #include "proc/worker.h"
 #include "translate/detect.h"
 #include "translate/provider.h"
 #include "translate/translation.h"
-#include "handlers.h"
 
-enum { F_TEXT, F_TEXTS, F_TARGET, F_SOURCE, F_FORMAT, F_CONTEXT, F_PROVIDER };
-static const struct param_spec translate_fields[] = {
-	[F_TEXT] = { "text", PARAM_TEXT, 0, 1, 16L << 20, 0 },
+enum {
+	F_TEXT,
+	F_TEXTS,
+	F_TARGET,
+	F_SOURCE,
+	F_FORMAT,
+	F_CONTEXT,
+	F_PROVIDER
+};
+static const struct param_spec translate_fields[] = { [F_TEXT] = { "text", PARAM_TEXT, 0, 1,
+	                                                  16L << 20, 0 },
 	[F_TEXTS] = { "texts", PARAM_TEXT_ARRAY, 0, 1, 1000, 16L << 20 },
 	/* required unless the signed-in user has a preferred one */
 	[F_TARGET] = { "target", PARAM_STRING, 0, 2, 2, 0 },
@@ -23,8 +31,7 @@ static const struct param_spec translate_fields[] = {
 	[F_FORMAT] = { "format", PARAM_STRING, 0, 4, 4, 0 },
 	[F_CONTEXT] = { "context", PARAM_TEXT, 0, 0, 4096, 0 },
 	[F_PROVIDER] = { "provider", PARAM_STRING, 0, 1, 32, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* Collects the texts of a request, given as one ("text") or many
  * ("texts"), into *texts (see translation_texts(); the caller frees it on
@@ -59,11 +66,13 @@ static struct json_object *translate_body(const struct tcache_entry *e, size_t n
 		if (e[i].degraded)
 			json_object_object_add(t, "degraded", json_object_new_boolean(1));
 		if (detected != NULL)
-			json_object_object_add(t, "detected_source", json_object_new_string(detected[i]));
+			json_object_object_add(t, "detected_source",
+			    json_object_new_string(detected[i]));
 		json_object_array_add(arr, t);
 	}
 	json_object_object_add(body, "translations", arr);
-	json_object_object_add(body, "billed_characters", json_object_new_int64(u->billed_characters));
+	json_object_object_add(body, "billed_characters",
+	    json_object_new_int64(u->billed_characters));
 	json_object_object_add(body, "request_id", json_object_new_string(request_id));
 	return body;
 }
@@ -82,13 +91,15 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 	size_t n = 0;
 
 	if (r->ident.translation_off) {
-		snprintf(rp->detail, sizeof(rp->detail), "translation is turned off in your preferences "
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "translation is turned off in your preferences "
 		    "(PUT /v1/preferences)");
 		p = PROBLEM_FORBIDDEN;
 		goto done;
 	}
 	if (!r->fields[F_TARGET].present && r->ident.pref_target[0] == '\0') {
-		snprintf(rp->detail, sizeof(rp->detail), "target: required (or set target_language "
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "target: required (or set target_language "
 		    "in your preferences)");
 		p = PROBLEM_INVALID_FIELD;
 		goto done;
@@ -118,12 +129,14 @@ done:
 	return p;
 }
 
-enum { D_TEXT, D_TEXTS };
-static const struct param_spec detect_fields[] = {
-	[D_TEXT] = { "text", PARAM_TEXT, 0, 1, 16L << 20, 0 },
-	[D_TEXTS] = { "texts", PARAM_TEXT_ARRAY, 0, 1, 1000, 16L << 20 },
-	{ NULL, 0, 0, 0, 0, 0 }
+enum {
+	D_TEXT,
+	D_TEXTS
 };
+static const struct param_spec detect_fields[] = { [D_TEXT] = { "text", PARAM_TEXT, 0, 1, 16L << 20,
+	                                               0 },
+	[D_TEXTS] = { "texts", PARAM_TEXT_ARRAY, 0, 1, 1000, 16L << 20 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 /* Returns {"language","confidence","alternatives"} for one text; language
  * and confidence are null when it cannot be told. */
@@ -131,11 +144,12 @@ static struct json_object *detection_json(const struct detection *d)
 {
 	struct json_object *o = json_object_new_object(), *alts = json_object_new_array();
 
-	json_object_object_add(o, "language", d->language[0] ? json_object_new_string(d->language) : NULL);
+	json_object_object_add(o, "language",
+	    d->language[0] ? json_object_new_string(d->language) : NULL);
 	char conf[16];
 	snprintf(conf, sizeof(conf), "%.3f", d->confidence);
-	json_object_object_add(o, "confidence", d->language[0]
-	    ? json_object_new_double_s(d->confidence, conf) : NULL);
+	json_object_object_add(o, "confidence",
+	    d->language[0] ? json_object_new_double_s(d->confidence, conf) : NULL);
 	for (int i = 1; i < d->ncandidates; i++)
 		json_object_array_add(alts, json_object_new_string(d->candidates[i]));
 	json_object_object_add(o, "alternatives", alts);
@@ -179,11 +193,11 @@ done:
 /* json_object_array_sort() comparator: pairs by source, then target. */
 static int compare_pairs(const void *a, const void *b)
 {
-	struct json_object *x = *(struct json_object *const *)a, *y = *(struct json_object *const *)b;
+	struct json_object *x = *(struct json_object *const *)a,
+	                   *y = *(struct json_object *const *)b;
 	int c = strcmp(json_str(x, "source", NULL), json_str(y, "source", NULL));
 
-	return c != 0 ? c : strcmp(json_str(x, "target", NULL),
-	    json_str(y, "target", NULL));
+	return c != 0 ? c : strcmp(json_str(x, "target", NULL), json_str(y, "target", NULL));
 }
 
 /* 200 {"pairs":[{"source","target","providers"}],"languages":[...]}:
@@ -199,8 +213,10 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 	}
 	langs = provider_pair_codes(pairs, NULL, 0);
 	list = json_object_new_array();
-	json_object_object_foreach(pairs, source, targets) {
-		json_object_object_foreach(targets, target, providers) {
+	json_object_object_foreach(pairs, source, targets)
+	{
+		json_object_object_foreach(targets, target, providers)
+		{
 			struct json_object *p = json_object_new_object();
 			json_object_object_add(p, "source", json_object_new_string(source));
 			json_object_object_add(p, "target", json_object_new_string(target));
@@ -217,17 +233,38 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 	return PROBLEM_NONE;
 }
 
-const struct route translate_routes[] = {
-	{ .method = HTTP_POST, .pattern = "/v1/translate", .handler = translate_post, .auth = AUTH_KEY,
-	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = translate_fields, .name = "translate",
-	  .metered = 1, .dialect = DIALECT_NATIVE, .idempotency = IDEM_OPTIONAL,
-	  .scope = SCOPE_TRANSLATE },
-	{ .method = HTTP_POST, .pattern = "/v1/detect", .handler = detect_post, .auth = AUTH_KEY,
-	  .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = detect_fields, .name = "detect",
-	  .metered = 1, .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE,
-	  .scope = SCOPE_TRANSLATE },
-	{ .method = HTTP_GET, .pattern = "/v1/languages", .handler = languages_get, .auth = AUTH_KEY,
-	  .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "languages", .dialect = DIALECT_NATIVE,
-	  .idempotency = IDEM_NONE, .scope = SCOPE_TRANSLATE },
-	{ .pattern = NULL }
-};
+const struct route translate_routes[] = { { .method = HTTP_POST,
+	                                      .pattern = "/v1/translate",
+	                                      .handler = translate_post,
+	                                      .auth = AUTH_KEY,
+	                                      .min_role = ROLE_MEMBER,
+	                                      .body = BODY_JSON,
+	                                      .fields = translate_fields,
+	                                      .name = "translate",
+	                                      .metered = 1,
+	                                      .dialect = DIALECT_NATIVE,
+	                                      .idempotency = IDEM_OPTIONAL,
+	                                      .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/detect",
+	    .handler = detect_post,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_JSON,
+	    .fields = detect_fields,
+	    .name = "detect",
+	    .metered = 1,
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_TRANSLATE },
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/languages",
+	    .handler = languages_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "languages",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_TRANSLATE },
+	{ .pattern = NULL } };

@@ -51,7 +51,7 @@ int apikey_create(struct db *db, const char *workspace_id, const struct apikey_s
 	}
 	apikey_hash_hex(out->key, APIKEY_LEN, hash);
 	const char *params[] = { workspace_id, prefix, hash, role_name(spec->role), spec->name,
-	    spec->scopes, spec->created_by, spec->quota };
+		spec->scopes, spec->created_by, spec->quota };
 	res = db_exec(db, STMT_KEY_INSERT, params);
 	if (res == NULL)
 		snprintf(err, errsz, "database unavailable: %s", db_error(db));

@@ -35,7 +35,7 @@ struct apikey_spec {
 	const char *name;
 	const char *scopes;
 	const char *created_by;
-	const char *quota;          /* monthly characters, as text; NULL: none */
+	const char *quota; /* monthly characters, as text; NULL: none */
 };
 
 /* A key as created: the secret (shown once, never stored), its id,

@@ -65,8 +65,7 @@ static int identity_fill(struct identity *id, char *const *f)
 	if (id->char_quota < 0)
 		return -1;
 	id->role = role_parse(f[2]);
-	if (strlen(f[0]) != UUID_STR_LEN || strlen(f[1]) != UUID_STR_LEN ||
-	    id->role == ROLE__MAX ||
+	if (strlen(f[0]) != UUID_STR_LEN || strlen(f[1]) != UUID_STR_LEN || id->role == ROLE__MAX ||
 	    copy_field(id->key_id, sizeof(id->key_id), f[0], 1) < 0 ||
 	    copy_field(id->workspace_id, sizeof(id->workspace_id), f[1], 1) < 0 ||
 	    copy_field(id->key_prefix, sizeof(id->key_prefix), f[3], 1) < 0 ||
@@ -137,8 +136,8 @@ const char *auth_token(const char *header, const char *scheme)
 	return header;
 }
 
-enum problem auth_bearer(struct worker *w, const char *authorization,
-    struct identity *id, char *detail, size_t dsz)
+enum problem auth_bearer(struct worker *w, const char *authorization, struct identity *id,
+    char *detail, size_t dsz)
 {
 	const char *token = auth_token(authorization, "Bearer");
 
@@ -161,8 +160,7 @@ static void cache_times(const struct worker *w, long *memo_ms, long *mc_ttl)
 	*mc_ttl = ttl - (*memo_ms + 999) / 1000;
 }
 
-void auth_key_remember(struct worker *w, const char *hash_hex, const struct identity *id,
-    int found)
+void auth_key_remember(struct worker *w, const char *hash_hex, const struct identity *id, int found)
 {
 	char ckey[96], val[512], scopes[96];
 	long memo_ms, mc_ttl;
@@ -173,11 +171,12 @@ void auth_key_remember(struct worker *w, const char *hash_hex, const struct iden
 	cache_times(w, &memo_ms, &mc_ttl);
 	auth_cache_key(hash_hex, ckey, sizeof(ckey));
 	scope_list_format(id->scopes, scopes, sizeof(scopes));
-	n = found ? snprintf(val, sizeof(val), "key\t%s\t%s\t%s\t%s\t%s\t%s\t%ld\t%ld\t%ld\t%d\t%s\t%lld",
-	    id->key_id, id->workspace_id, role_name(id->role), id->key_prefix,
-	    id->key_created_at, id->key_last_used_at, id->rate_limit[RATE_MINUTE],
-	    id->rate_limit[RATE_HOUR], id->rate_limit[RATE_DAY], id->rate_exempt, scopes,
-	    id->char_quota)
+	n = found
+	    ? snprintf(val, sizeof(val), "key\t%s\t%s\t%s\t%s\t%s\t%s\t%ld\t%ld\t%ld\t%d\t%s\t%lld",
+	          id->key_id, id->workspace_id, role_name(id->role), id->key_prefix,
+	          id->key_created_at, id->key_last_used_at, id->rate_limit[RATE_MINUTE],
+	          id->rate_limit[RATE_HOUR], id->rate_limit[RATE_DAY], id->rate_exempt, scopes,
+	          id->char_quota)
 	    : snprintf(val, sizeof(val), "%s", CACHED_NONE);
 	/* add, never set: a revocation's "none" written since this lookup
 	 * read the database stays (auth_key_forget()); only what memcached
@@ -195,8 +194,8 @@ int auth_key_forget(struct cache *c, const char *hash_hex)
 	return cache_set(c, ckey, CACHED_NONE, strlen(CACHED_NONE), REVOKED_TTL);
 }
 
-enum problem auth_api_key(struct worker *w, const char *token, struct identity *id,
-    char *detail, size_t dsz)
+enum problem auth_api_key(struct worker *w, const char *token, struct identity *id, char *detail,
+    size_t dsz)
 {
 	char hash[APIKEY_HASH_HEX_LEN + 1], ckey[96], val[512];
 	long memo_ms, mc_ttl;

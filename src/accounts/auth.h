@@ -13,13 +13,13 @@
  * Returns PROBLEM_NONE, PROBLEM_UNAUTHORIZED (missing, malformed, unknown
  * or revoked key), or PROBLEM_UNAVAILABLE / PROBLEM_INTERNAL when the key
  * could not be checked; detail is set on failure. */
-enum problem auth_bearer(struct worker *w, const char *authorization,
-    struct identity *id, char *detail, size_t dsz);
+enum problem auth_bearer(struct worker *w, const char *authorization, struct identity *id,
+    char *detail, size_t dsz);
 
 /* Authenticates the API key token itself (from whatever carried it).
  * Same results as auth_bearer(). */
-enum problem auth_api_key(struct worker *w, const char *token, struct identity *id,
-    char *detail, size_t dsz);
+enum problem auth_api_key(struct worker *w, const char *token, struct identity *id, char *detail,
+    size_t dsz);
 
 /* Returns the credentials of the header value "<scheme> <token>" (scheme
  * in any case, one or more spaces), borrowed from header, or NULL when

@@ -71,7 +71,8 @@ static int sealed_fetch(struct worker *w, const char *ws, const char *provider, 
 		return -1;
 	}
 	n = PQntuples(res) == 1 ? snprintf(val, valsz, "%s:%s:%s", PQgetvalue(res, 0, 0),
-	    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2)) : snprintf(val, valsz, "%s", CRED_NONE);
+	                              PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2))
+	                        : snprintf(val, valsz, "%s", CRED_NONE);
 	PQclear(res);
 	if (n < 0 || (size_t)n >= valsz)
 		return -1;
@@ -79,8 +80,8 @@ static int sealed_fetch(struct worker *w, const char *ws, const char *provider, 
 	return 0;
 }
 
-int credentials_get(struct worker *w, const char *workspace_id, const char *provider,
-    char *out, size_t outsz)
+int credentials_get(struct worker *w, const char *workspace_id, const char *provider, char *out,
+    size_t outsz)
 {
 	char val[2 * (SECRET_MAX + SECRETS_TAG_LEN) + 64], aad[160], err[256];
 	char plain[SECRET_MAX + 1], *nonce, *data;
@@ -107,8 +108,10 @@ int credentials_get(struct worker *w, const char *workspace_id, const char *prov
 	credentials_aad(workspace_id, provider, aad, sizeof(aad));
 	if (credentials_sealed_parse(val, nonce, data, &s) < 0 ||
 	    (n = secrets_open(aad, &s, plain)) < 0 || (size_t)n >= outsz) {
-		log_msg(LOG_LEVEL_ERROR, "workspace %s: its own %s key cannot be opened (master key %s "
-		    "not loaded, or the row was altered)", workspace_id, provider, val);
+		log_msg(LOG_LEVEL_ERROR,
+		    "workspace %s: its own %s key cannot be opened (master key %s "
+		    "not loaded, or the row was altered)",
+		    workspace_id, provider, val);
 		return -1;
 	}
 	memcpy(out, plain, (size_t)n + 1);
@@ -119,7 +122,8 @@ int credentials_get(struct worker *w, const char *workspace_id, const char *prov
 enum problem credentials_put(struct worker *w, const char *workspace_id, const char *provider,
     const char *secret, char *updated_at)
 {
-	char aad[160], err[256], nonce[2 * SECRETS_NONCE_LEN + 1], data[2 * sizeof(((struct sealed *)0)->data) + 1];
+	char aad[160], err[256], nonce[2 * SECRETS_NONCE_LEN + 1],
+	    data[2 * sizeof(((struct sealed *)0)->data) + 1];
 	char hint[5];
 	const char *params[] = { workspace_id, provider, NULL, nonce, data, hint };
 	size_t n = strlen(secret);
@@ -149,21 +153,21 @@ enum problem credentials_put(struct worker *w, const char *workspace_id, const c
 	return p;
 }
 
-enum problem credentials_delete(struct worker *w, const char *workspace_id,
-    const char *provider)
+enum problem credentials_delete(struct worker *w, const char *workspace_id, const char *provider)
 {
 	const char *params[] = { workspace_id, provider };
 	PGresult *res = db_exec(w->db, STMT_CRED_DELETE, params);
 	enum problem p = res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ? PROBLEM_UNAVAILABLE
-	    : PQntuples(res) == 0 ? PROBLEM_NOT_FOUND : PROBLEM_NONE;
+	    : PQntuples(res) == 0                                              ? PROBLEM_NOT_FOUND
+	                                                                       : PROBLEM_NONE;
 
 	PQclear(res);
 	credentials_forget(w, workspace_id, provider);
 	return p;
 }
 
-enum problem credentials_list(struct worker *w, const char *workspace_id,
-    credential_row_fn fn, void *arg)
+enum problem credentials_list(struct worker *w, const char *workspace_id, credential_row_fn fn,
+    void *arg)
 {
 	const char *params[] = { workspace_id };
 	PGresult *res = db_exec(w->db, STMT_CRED_LIST, params);

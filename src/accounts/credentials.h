@@ -14,8 +14,8 @@ struct worker;
  * Returns 1 when it has one, 0 when it has none, -1 when it cannot be
  * read (database down, its master key not loaded, or tampered with;
  * logged). */
-int credentials_get(struct worker *w, const char *workspace_id, const char *provider,
-    char *out, size_t outsz);
+int credentials_get(struct worker *w, const char *workspace_id, const char *provider, char *out,
+    size_t outsz);
 
 /* Seals and stores secret as workspace_id's key for provider, writing
  * its update time into updated_at (40 bytes). Returns PROBLEM_NONE,
@@ -25,14 +25,13 @@ enum problem credentials_put(struct worker *w, const char *workspace_id, const c
 
 /* Removes workspace_id's key for provider. Returns PROBLEM_NONE,
  * PROBLEM_NOT_FOUND or PROBLEM_UNAVAILABLE. */
-enum problem credentials_delete(struct worker *w, const char *workspace_id,
-    const char *provider);
+enum problem credentials_delete(struct worker *w, const char *workspace_id, const char *provider);
 
 /* One of a workspace's own keys as listed: never the key. Every string is
  * borrowed for the duration of the callback. */
 struct credential_row {
 	const char *provider;
-	const char *hint;           /* the key's last 4 characters; NULL: none kept */
+	const char *hint; /* the key's last 4 characters; NULL: none kept */
 	const char *updated_at;
 };
 
@@ -41,8 +40,8 @@ typedef void (*credential_row_fn)(const struct credential_row *c, void *arg);
 
 /* Calls fn(row, arg) for each own key workspace_id has, by provider name.
  * Returns PROBLEM_NONE, or PROBLEM_UNAVAILABLE (fn not called). */
-enum problem credentials_list(struct worker *w, const char *workspace_id,
-    credential_row_fn fn, void *arg);
+enum problem credentials_list(struct worker *w, const char *workspace_id, credential_row_fn fn,
+    void *arg);
 
 /* Writes the additional data a sealed credential is bound to into out. */
 void credentials_aad(const char *workspace_id, const char *provider, char *out, size_t outsz);

@@ -30,7 +30,10 @@ static int mac_of(const unsigned char *secret, size_t secret_len, const char *da
 	unsigned len = 0;
 
 	return HMAC(EVP_sha256(), secret, (int)secret_len, (const unsigned char *)data, n, mac,
-	    &len) != NULL && len == SIG_LEN ? 0 : -1;
+	           &len) != NULL &&
+	        len == SIG_LEN
+	    ? 0
+	    : -1;
 }
 
 long jwt_sign(const struct jwt_claims *c, const char *iss, const char *aud,
@@ -92,7 +95,8 @@ static const char *str_member(struct json_object *o, const char *name)
 	struct json_object *v;
 
 	return json_object_object_get_ex(o, name, &v) && json_object_is_type(v, json_type_string)
-	    ? json_object_get_string(v) : NULL;
+	    ? json_object_get_string(v)
+	    : NULL;
 }
 
 /* Reads the integer member name of o into *v. Returns 1 when present and

@@ -14,7 +14,7 @@ enum problem keys_create(struct worker *w, const struct identity *maker,
     const struct key_request *req, struct key_created *out, char *detail, size_t dsz)
 {
 	struct apikey_spec spec = { ROLE_MEMBER, req->name, NULL,
-	    maker->key_id[0] != '\0' ? maker->key_id : NULL, NULL };
+		maker->key_id[0] != '\0' ? maker->key_id : NULL, NULL };
 	char literal[96], err[256], quota[24];
 	enum problem p;
 
@@ -26,9 +26,10 @@ enum problem keys_create(struct worker *w, const struct identity *maker,
 	p = principal_scopes(req->scopes, maker->scopes, &out->scopes, detail, dsz);
 	if (p != PROBLEM_NONE)
 		return p;
-	if (spec.role > maker->role || (req->quota > 0 && maker->char_quota > 0 &&
-	    req->quota > maker->char_quota)) {
-		snprintf(detail, dsz, "a key cannot make a key with a higher role "
+	if (spec.role > maker->role ||
+	    (req->quota > 0 && maker->char_quota > 0 && req->quota > maker->char_quota)) {
+		snprintf(detail, dsz,
+		    "a key cannot make a key with a higher role "
 		    "or a larger monthly_character_quota than its own");
 		return PROBLEM_FORBIDDEN;
 	}
@@ -50,7 +51,8 @@ enum problem keys_create(struct worker *w, const struct identity *maker,
  * (borrowed from res). */
 static const char *text_or_null(const PGresult *res, int row, int col)
 {
-	return PQgetisnull(res, row, col) || PQgetvalue(res, row, col)[0] == '\0' ? NULL
+	return PQgetisnull(res, row, col) || PQgetvalue(res, row, col)[0] == '\0'
+	    ? NULL
 	    : PQgetvalue(res, row, col);
 }
 
@@ -117,8 +119,10 @@ enum problem keys_revoke(struct worker *w, const char *workspace_id, const char 
 		snprintf(detail, dsz, "no active key %.40s in this workspace", key_id);
 		p = PROBLEM_NOT_FOUND;
 	} else if (auth_key_forget(w->cache, PQgetvalue(res, 0, 1)) < 0) {
-		log_msg(LOG_LEVEL_WARN, "key %s revoked; memcached not reached, so it may work "
-		    "for up to %lds more", PQgetvalue(res, 0, 0), w->cfg->key_cache_ttl);
+		log_msg(LOG_LEVEL_WARN,
+		    "key %s revoked; memcached not reached, so it may work "
+		    "for up to %lds more",
+		    PQgetvalue(res, 0, 0), w->cfg->key_cache_ttl);
 	}
 	PQclear(res);
 	return p;

@@ -15,10 +15,10 @@ struct worker;
 
 /* What the caller asks for, all borrowed. */
 struct key_request {
-	const char *name;                  /* NULL: none */
-	const char *role;                  /* NULL: member */
-	const struct param_value *scopes;  /* the validated "scopes" field */
-	long long quota;                   /* monthly characters (>= 1); 0: not asked */
+	const char *name; /* NULL: none */
+	const char *role; /* NULL: member */
+	const struct param_value *scopes; /* the validated "scopes" field */
+	long long quota; /* monthly characters (>= 1); 0: not asked */
 };
 
 /* A key as made: its secret (shown once), id, creation time and quota,
@@ -26,8 +26,8 @@ struct key_request {
 struct key_created {
 	struct apikey_made made;
 	enum key_role role;
-	unsigned scopes;                   /* bit (1 << scope) per scope held */
-	int restricted;                    /* made with fewer than every scope */
+	unsigned scopes; /* bit (1 << scope) per scope held */
+	int restricted; /* made with fewer than every scope */
 };
 
 /* Makes the key req asks for in maker's workspace, on behalf of maker
@@ -44,14 +44,14 @@ enum problem keys_create(struct worker *w, const struct identity *maker,
  * duration of the callback. */
 struct key_row {
 	const char *id, *prefix, *role, *created_at;
-	const char *name;                  /* NULL: none */
-	const char *last_used_at;          /* NULL: never used */
-	const char *revoked_at;            /* NULL: active */
-	unsigned scopes;                   /* bit (1 << scope) per scope held */
-	int restricted;                    /* made with a list of scopes */
-	int has_quota;                     /* quota applies */
-	long long quota;                   /* monthly characters */
-	long long characters_this_month;   /* used in the current UTC month */
+	const char *name; /* NULL: none */
+	const char *last_used_at; /* NULL: never used */
+	const char *revoked_at; /* NULL: active */
+	unsigned scopes; /* bit (1 << scope) per scope held */
+	int restricted; /* made with a list of scopes */
+	int has_quota; /* quota applies */
+	long long quota; /* monthly characters */
+	long long characters_this_month; /* used in the current UTC month */
 };
 
 /* Called once per key, in order. */

@@ -26,7 +26,9 @@ static int derive(const char *password, const unsigned char *salt, size_t salt_l
 	uint64_t maxmem = 128 * n * (uint64_t)r * (uint64_t)p + (1u << 20);
 
 	return EVP_PBE_scrypt(password, strlen(password), salt, salt_len, n, (uint64_t)r,
-	    (uint64_t)p, maxmem, key, KEY_LEN) == 1 ? 0 : -1;
+	           (uint64_t)p, maxmem, key, KEY_LEN) == 1
+	    ? 0
+	    : -1;
 }
 
 int password_hash(const char *password, int log2n, char *out, size_t outsz)

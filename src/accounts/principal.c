@@ -19,8 +19,10 @@ enum problem principal_scopes(const struct param_value *v, unsigned maker, unsig
 	for (long i = 0; i < n; i++) {
 		enum key_scope sc = scope_parse(names[i], strlen(names[i]));
 		if (sc == SCOPE__MAX) {
-			snprintf(detail, dsz, "scopes: '%.40s' is not a scope "
-			    "(translate, billing:read, billing:write, reports)", names[i]);
+			snprintf(detail, dsz,
+			    "scopes: '%.40s' is not a scope "
+			    "(translate, billing:read, billing:write, reports)",
+			    names[i]);
 			return PROBLEM_INVALID_FIELD;
 		}
 		*mask |= 1u << sc;
@@ -49,6 +51,7 @@ struct json_object *principal_scopes_json(unsigned mask)
 
 	for (int i = 1; i < SCOPE__MAX; i++)
 		if (mask & (1u << i))
-			json_object_array_add(a, json_object_new_string(scope_name((enum key_scope)i)));
+			json_object_array_add(a,
+			    json_object_new_string(scope_name((enum key_scope)i)));
 	return a;
 }

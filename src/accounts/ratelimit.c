@@ -50,7 +50,8 @@ struct rate_estimate rate_estimate(const struct rate_sample *s)
 	} else {
 		/* in the next window, where this one becomes the previous:
 		 * others * (w - t) / w + 1 <= limit */
-		long long t = (w * (others - s->limit + 1) + others - 1) / (others > 0 ? others : 1);
+		long long t =
+		    (w * (others - s->limit + 1) + others - 1) / (others > 0 ? others : 1);
 		wait_ms = (w - e) + t;
 	}
 	out.reset_s = (long)((wait_ms + 999) / 1000);
@@ -132,7 +133,7 @@ static int count_window(struct worker *w, const struct identity *id, enum rate_w
 		return -1;
 	s->prev = closed_count(w, prev_key, (long)(wms - s->elapsed_ms));
 	if (s->prev < 0)
-		s->prev = 0;   /* the current window still counts */
+		s->prev = 0; /* the current window still counts */
 	return 0;
 }
 
@@ -144,15 +145,15 @@ static void policy_header(const struct identity *id, char *buf, size_t bufsz)
 	buf[0] = '\0';
 	for (int i = 0; i < RATE_WINDOW__MAX && n < bufsz; i++)
 		if (id->rate_limit[i] > 0)
-			n += (size_t)snprintf(buf + n, bufsz - n, "%s\"%s\";q=%ld;w=%ld", n ? ", " : "",
-			    window_names[i], id->rate_limit[i], window_seconds[i]);
+			n += (size_t)snprintf(buf + n, bufsz - n, "%s\"%s\";q=%ld;w=%ld",
+			    n ? ", " : "", window_names[i], id->rate_limit[i], window_seconds[i]);
 }
 
 /* Returns 1 when id is not limited at all. */
 static int unlimited(const struct worker *w, const struct identity *id)
 {
-	if (id->rate_exempt || ratelimit_role_listed(w->cfg->rate_limit_exempt_roles,
-	    role_name(id->role)))
+	if (id->rate_exempt ||
+	    ratelimit_role_listed(w->cfg->rate_limit_exempt_roles, role_name(id->role)))
 		return 1;
 	for (int i = 0; i < RATE_WINDOW__MAX; i++)
 		if (id->rate_limit[i] > 0)
@@ -164,9 +165,11 @@ static int unlimited(const struct worker *w, const struct identity *id)
 static void note_counting(int down, int fail_open)
 {
 	if (down && !counting_down)
-		log_msg(LOG_LEVEL_ERROR, "rate limiter: memcached cannot count; requests are %s "
-		    "until it can (rate_limit_fail_open = %s)", fail_open ? "admitted unlimited"
-		    : "refused with 503", fail_open ? "on" : "off");
+		log_msg(LOG_LEVEL_ERROR,
+		    "rate limiter: memcached cannot count; requests are %s "
+		    "until it can (rate_limit_fail_open = %s)",
+		    fail_open ? "admitted unlimited" : "refused with 503",
+		    fail_open ? "on" : "off");
 	else if (!down && counting_down)
 		log_msg(LOG_LEVEL_INFO, "rate limiter: counting again");
 	counting_down = down;
@@ -196,7 +199,7 @@ enum problem ratelimit_apply(struct worker *w, const struct identity *id, struct
 		if (id->rate_limit[i] <= 0)
 			continue;
 		if (count_window(w, id, (enum rate_window)i, now_ms, &s, ckeys[counted],
-		    sizeof(ckeys[0])) < 0) {
+		        sizeof(ckeys[0])) < 0) {
 			uncount(w, ckeys, counted);
 			note_counting(1, w->cfg->rate_limit_fail_open);
 			if (w->cfg->rate_limit_fail_open)
@@ -208,14 +211,15 @@ enum problem ratelimit_apply(struct worker *w, const struct identity *id, struct
 		counted++;
 		e = rate_estimate(&s);
 		/* the first window that refuses, else the one with the least left */
-		if (tightest < 0 || (best.admitted && (!e.admitted || e.remaining < best.remaining))) {
+		if (tightest < 0 ||
+		    (best.admitted && (!e.admitted || e.remaining < best.remaining))) {
 			best = e;
 			tightest = i;
 		}
 	}
 	note_counting(0, w->cfg->rate_limit_fail_open);
-	reply_header(rp, "RateLimit", "\"%s\";r=%ld;t=%ld", window_names[tightest],
-	    best.remaining, best.reset_s);
+	reply_header(rp, "RateLimit", "\"%s\";r=%ld;t=%ld", window_names[tightest], best.remaining,
+	    best.reset_s);
 	if (best.admitted)
 		return PROBLEM_NONE;
 	uncount(w, ckeys, counted);

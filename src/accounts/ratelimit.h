@@ -17,18 +17,18 @@ struct reply;
 
 /* One window's counts at the moment of a request. */
 struct rate_sample {
-	long limit;          /* requests allowed per window (> 0) */
-	long window_ms;      /* its length */
-	long elapsed_ms;     /* into the current fixed window, [0, window_ms) */
-	long prev;           /* the previous fixed window's count */
-	long curr;           /* the current one's, this request included */
+	long limit; /* requests allowed per window (> 0) */
+	long window_ms; /* its length */
+	long elapsed_ms; /* into the current fixed window, [0, window_ms) */
+	long prev; /* the previous fixed window's count */
+	long curr; /* the current one's, this request included */
 };
 
 /* What a sample allows. */
 struct rate_estimate {
 	int admitted;
-	long remaining;      /* requests still allowed now (0 when refused) */
-	long reset_s;        /* seconds until the quota frees up: the window's
+	long remaining; /* requests still allowed now (0 when refused) */
+	long reset_s; /* seconds until the quota frees up: the window's
 	                      * end when admitted, else the earliest time one
 	                      * more request would be admitted */
 };

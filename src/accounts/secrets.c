@@ -78,8 +78,10 @@ int secrets_load(const char *path, char *err, size_t errsz)
 		size_t l = strcspn(line, "\r\n");
 		if (l > 0 && line[0] != '#') {
 			if (n == SECRETS_KEYS_MAX || parse_key(line, l, keys[n]) < 0) {
-				snprintf(err, errsz, "master_keys_file %s: each line must be a key of 64 hex "
-				    "digits (at most %d keys)", path, SECRETS_KEYS_MAX);
+				snprintf(err, errsz,
+				    "master_keys_file %s: each line must be a key of 64 hex "
+				    "digits (at most %d keys)",
+				    path, SECRETS_KEYS_MAX);
 				OPENSSL_cleanse(buf, sizeof(buf));
 				OPENSSL_cleanse(keys, sizeof(keys));
 				return -1;
@@ -94,7 +96,7 @@ int secrets_load(const char *path, char *err, size_t errsz)
 		snprintf(err, errsz, "master_keys_file %s: holds no key", path);
 		return -1;
 	}
-	set_keys((const unsigned char (*)[32])keys, n);
+	set_keys((const unsigned char(*)[32])keys, n);
 	OPENSSL_cleanse(keys, sizeof(keys));
 	ring.mtime = st.st_mtim;
 	ring.size = st.st_size;
@@ -113,8 +115,8 @@ int secrets_current_id(char out[SECRETS_KEY_ID_LEN + 1])
 /* Runs AES-256-GCM over in (n bytes) with key, nonce and aad: encrypting
  * into out and writing the tag, or decrypting and checking it. Returns the
  * output length, or -1. */
-static long gcm(int encrypt, const unsigned char *key, const unsigned char *nonce,
-    const char *aad, const unsigned char *in, size_t n, unsigned char *out, unsigned char *tag)
+static long gcm(int encrypt, const unsigned char *key, const unsigned char *nonce, const char *aad,
+    const unsigned char *in, size_t n, unsigned char *out, unsigned char *tag)
 {
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	int len = 0, fin = 0, ok;

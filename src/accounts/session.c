@@ -88,7 +88,9 @@ static int access_new(struct worker *w, const char *user_id, const char *sid,
 	c.exp = c.iat + w->cfg->access_token_ttl;
 	out->expires_in = w->cfg->access_token_ttl;
 	return jwt_sign(&c, w->cfg->jwt_issuer, w->cfg->jwt_audience, w->jwt_secret,
-	    w->jwt_secret_len, out->access, sizeof(out->access)) > 0 ? 0 : -1;
+	           w->jwt_secret_len, out->access, sizeof(out->access)) > 0
+	    ? 0
+	    : -1;
 }
 
 /* The brute-force counters of an account (by its email's hash) and of a
@@ -108,8 +110,7 @@ static void failure_keys(const char *email, const char *addr, char *kacct, char 
 
 /* Gives back the counts an attempt took: the account's (when a >= 0) and
  * the address's (when b >= 0). */
-static void attempt_uncount(struct worker *w, const char *kacct, const char *kaddr, long a,
-    long b)
+static void attempt_uncount(struct worker *w, const char *kacct, const char *kaddr, long a, long b)
 {
 	if (a >= 0)
 		(void)cache_decr(w->cache, kacct);
@@ -123,8 +124,7 @@ static void attempt_uncount(struct worker *w, const char *kacct, const char *kad
  * limit (the counts are given back: the attempt is not tried), else 0
  * with the counts kept in *a and *b (-1: not counted). When memcached
  * cannot count, sign-in stays open (logged by the cache). */
-static int attempt_refused(struct worker *w, const char *kacct, const char *kaddr, long *a,
-    long *b)
+static int attempt_refused(struct worker *w, const char *kacct, const char *kaddr, long *a, long *b)
 {
 	*a = cache_incr(w->cache, kacct, w->cfg->login_window_s);
 	*b = cache_incr(w->cache, kaddr, w->cfg->login_window_s);
@@ -137,8 +137,7 @@ static int attempt_refused(struct worker *w, const char *kacct, const char *kadd
 
 /* Creates a session for user_id with out's tokens. Returns PROBLEM_NONE
  * or PROBLEM_UNAVAILABLE. */
-static enum problem session_start(struct worker *w, const char *user_id,
-    struct session_tokens *out)
+static enum problem session_start(struct worker *w, const char *user_id, struct session_tokens *out)
 {
 	char hash[APIKEY_HASH_HEX_LEN + 1], ttl[24], sid[UUID_STR_LEN + 1];
 	const char *params[] = { user_id, ttl, hash };
@@ -180,7 +179,7 @@ enum problem session_login(struct worker *w, const char *email, const char *pass
 	res = db_exec(w->db, STMT_USER_LOGIN, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		PQclear(res);
-		attempt_uncount(w, kacct, kaddr, a, b);   /* not tried */
+		attempt_uncount(w, kacct, kaddr, a, b); /* not tried */
 		snprintf(detail, dsz, "sign-in is not possible right now");
 		return PROBLEM_UNAVAILABLE;
 	}
@@ -188,8 +187,9 @@ enum problem session_login(struct worker *w, const char *email, const char *pass
 		snprintf(user_id, sizeof(user_id), "%s", PQgetvalue(res, 0, 0));
 		match = password_verify(password, PQgetvalue(res, 0, 1)) == 1;
 	} else {
-		if (dummy_hash[0] == '\0' && password_hash("not a password", (int)w->cfg->password_log2n,
-		    dummy_hash, sizeof(dummy_hash)) < 0)
+		if (dummy_hash[0] == '\0' &&
+		    password_hash("not a password", (int)w->cfg->password_log2n, dummy_hash,
+		        sizeof(dummy_hash)) < 0)
 			dummy_hash[0] = '\0';
 		(void)password_verify(password, dummy_hash);
 	}
@@ -255,8 +255,9 @@ enum problem session_refresh(struct worker *w, const char *refresh, struct sessi
 /* Maps a user's role in their workspace to the roles routes name. */
 static enum key_role user_role(const char *role)
 {
-	return strcmp(role, "owner") == 0 ? ROLE_OWNER : strcmp(role, "admin") == 0 ? ROLE_ADMIN
-	    : ROLE_MEMBER;
+	return strcmp(role, "owner") == 0 ? ROLE_OWNER
+	    : strcmp(role, "admin") == 0  ? ROLE_ADMIN
+	                                  : ROLE_MEMBER;
 }
 
 /* Fills id from the SESSION_FIELDS strings f (as STMT_SESSION_LOOKUP
@@ -332,7 +333,7 @@ enum problem session_authenticate(struct worker *w, const char *token, struct id
 		return PROBLEM_UNAUTHORIZED;
 	}
 	if (jwt_verify(token, strlen(token), w->cfg->jwt_issuer, w->cfg->jwt_audience,
-	    w->jwt_secret, w->jwt_secret_len, (long long)time(NULL), &c, &why) < 0) {
+	        w->jwt_secret, w->jwt_secret_len, (long long)time(NULL), &c, &why) < 0) {
 		snprintf(detail, dsz, "%s", why);
 		return PROBLEM_UNAUTHORIZED;
 	}
@@ -363,9 +364,12 @@ int session_revoke(struct worker *w, const char *session_id, const char *why)
 	PQclear(res);
 	session_key(session_id, ckey);
 	/* outlives every access token of the session and every cached record */
-	if (cache_set(w->cache, ckey, "revoked", 7, w->cfg->access_token_ttl + SESSION_CACHE_TTL) < 0)
-		log_msg(LOG_LEVEL_WARN, "session %s revoked; memcached not reached, so workers see "
-		    "it within %ds", session_id, SESSION_CACHE_TTL);
+	if (cache_set(w->cache, ckey, "revoked", 7, w->cfg->access_token_ttl + SESSION_CACHE_TTL) <
+	    0)
+		log_msg(LOG_LEVEL_WARN,
+		    "session %s revoked; memcached not reached, so workers see "
+		    "it within %ds",
+		    session_id, SESSION_CACHE_TTL);
 	return ok ? 0 : -1;
 }
 
@@ -375,8 +379,8 @@ void session_forget_user(struct worker *w, const char *user_id)
 	PGresult *res = db_exec(w->db, STMT_USER_SESSIONS, params);
 	char ckey[96];
 
-	for (int i = 0; res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
-	    i < PQntuples(res); i++) {
+	for (int i = 0; res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res);
+	     i++) {
 		session_key(PQgetvalue(res, i, 0), ckey);
 		(void)cache_delete(w->cache, ckey);
 	}

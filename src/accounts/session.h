@@ -14,13 +14,13 @@
 
 struct worker;
 
-#define REFRESH_TOKEN_LEN 52   /* "dgr_" + 48 hex digits */
+#define REFRESH_TOKEN_LEN 52 /* "dgr_" + 48 hex digits */
 
 /* What a sign-in or a refresh hands out. */
 struct session_tokens {
 	char access[JWT_MAX_LEN];
 	char refresh[REFRESH_TOKEN_LEN + 1];
-	long expires_in;           /* the access token's seconds */
+	long expires_in; /* the access token's seconds */
 };
 
 /* Signs email in with password from client address addr. Returns

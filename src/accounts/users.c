@@ -44,7 +44,8 @@ static enum problem user_inserted(const PGresult *res, struct user_created *out,
 		return PROBLEM_NONE;
 	}
 	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-		snprintf(detail, dsz, "a key with a monthly character quota or rate limits of its "
+		snprintf(detail, dsz,
+		    "a key with a monthly character quota or rate limits of its "
 		    "own cannot add users: they would be bound by neither");
 		return PROBLEM_FORBIDDEN;
 	}
@@ -70,9 +71,9 @@ enum problem users_create(struct worker *w, const struct identity *maker,
 
 	out->role = req->role != NULL ? req->role : "member";
 	if ((p = user_role_check(maker, out->role, role_parse(out->role), detail, dsz)) !=
-	    PROBLEM_NONE ||
+	        PROBLEM_NONE ||
 	    (p = principal_scopes(req->scopes, maker->scopes, &out->scopes, detail, dsz)) !=
-	    PROBLEM_NONE)
+	        PROBLEM_NONE)
 		return p;
 	if (password_hash(req->password, (int)w->cfg->password_log2n, hash, sizeof(hash)) < 0)
 		return PROBLEM_INTERNAL;
@@ -91,8 +92,8 @@ enum problem users_create(struct worker *w, const struct identity *maker,
 	return p;
 }
 
-enum problem users_prefs_set(struct worker *w, const char *user_id, const char *target,
-    int enabled, struct user_prefs *out)
+enum problem users_prefs_set(struct worker *w, const char *user_id, const char *target, int enabled,
+    struct user_prefs *out)
 {
 	const char *params[] = { user_id, target, enabled < 0 ? NULL : enabled ? "on" : "off" };
 	PGresult *res = db_exec(w->db, STMT_PREFS_SET, params);
@@ -132,8 +133,8 @@ enum problem users_delete(struct worker *w, const char *user_id)
 
 	/* their sessions stop first, everywhere */
 	res = db_exec(w->db, STMT_USER_SESSIONS, params);
-	for (int i = 0; res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
-	    i < PQntuples(res); i++)
+	for (int i = 0; res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && i < PQntuples(res);
+	     i++)
 		(void)session_revoke(w, PQgetvalue(res, i, 0), "account deleted");
 	PQclear(res);
 	/* their events still in the usage spool lose their name with the rest */

@@ -15,16 +15,16 @@ struct worker;
 /* What the caller asks for, all borrowed. */
 struct user_request {
 	const char *email, *password;
-	const char *role;                  /* NULL: member */
-	const struct param_value *scopes;  /* the validated "scopes" field */
+	const char *role; /* NULL: member */
+	const struct param_value *scopes; /* the validated "scopes" field */
 };
 
 /* A user as added. */
 struct user_created {
 	char id[UUID_STR_LEN + 1];
 	char created_at[TIMESTAMP_MAX + 1];
-	const char *role;                  /* as asked, "member" by default (borrowed) */
-	unsigned scopes;                   /* bit (1 << scope) per scope held */
+	const char *role; /* as asked, "member" by default (borrowed) */
+	unsigned scopes; /* bit (1 << scope) per scope held */
 };
 
 /* Adds the user req asks for to maker's workspace: a role of member,
@@ -40,7 +40,7 @@ enum problem users_create(struct worker *w, const struct identity *maker,
 
 /* A user's preferences. */
 struct user_prefs {
-	char target_language[4];           /* an ISO 639-1 code; "": none */
+	char target_language[4]; /* an ISO 639-1 code; "": none */
 	int translation_enabled;
 };
 
@@ -50,8 +50,8 @@ struct user_prefs {
  * sessions so that every worker sees the change on the next request.
  * Returns PROBLEM_NONE with the preferences now in force in out, or
  * PROBLEM_UNAVAILABLE. */
-enum problem users_prefs_set(struct worker *w, const char *user_id, const char *target,
-    int enabled, struct user_prefs *out);
+enum problem users_prefs_set(struct worker *w, const char *user_id, const char *target, int enabled,
+    struct user_prefs *out);
 
 /* Writes everything kept about user_id (profile, preferences, sessions,
  * usage events) as one JSON document into a new string *json (caller

@@ -115,7 +115,8 @@ enum problem workspace_describe(struct worker *w, const struct identity *id,
 		/* signed in with a token: the user, not a key */
 		json_object_object_add(key, "id", json_object_new_string(id->user_id));
 		json_object_object_add(key, "role", json_object_new_string(role_name(id->role)));
-		json_object_object_add(key, "platform_admin", json_object_new_boolean(id->platform));
+		json_object_object_add(key, "platform_admin",
+		    json_object_new_boolean(id->platform));
 		json_object_object_add(*out, "user", key);
 		return PROBLEM_NONE;
 	}
@@ -134,8 +135,10 @@ int workspace_time_zone(struct worker *w, const char *workspace_id, char *buf, s
 
 	if (ws == NULL && workspace_load(w, workspace_id, &ws) != PROBLEM_NONE)
 		return -1;
-	snprintf(buf, bufsz, "%s", json_object_object_get_ex(ws, "time_zone", &tz) && tz != NULL
-	    ? json_object_get_string(tz) : "UTC");
+	snprintf(buf, bufsz, "%s",
+	    json_object_object_get_ex(ws, "time_zone", &tz) && tz != NULL
+	        ? json_object_get_string(tz)
+	        : "UTC");
 	json_object_put(ws);
 	return 0;
 }
@@ -157,8 +160,8 @@ int workspace_providers(struct worker *w, const char *workspace_id, char *buf, s
 	return 0;
 }
 
-enum problem workspace_update(struct worker *w, const char *workspace_id,
-    const char *name, const char *providers, const char *time_zone)
+enum problem workspace_update(struct worker *w, const char *workspace_id, const char *name,
+    const char *providers, const char *time_zone)
 {
 	const char *params[] = { workspace_id, name, providers, time_zone };
 	PGresult *res = db_exec(w->db, STMT_WORKSPACE_UPDATE, params);
@@ -171,7 +174,7 @@ enum problem workspace_update(struct worker *w, const char *workspace_id,
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		if (time_zone != NULL && state != NULL &&
 		    (strcmp(state, "22023") == 0 || strcmp(state, "23514") == 0)) {
-			p = PROBLEM_INVALID_FIELD;     /* not a zone PostgreSQL knows */
+			p = PROBLEM_INVALID_FIELD; /* not a zone PostgreSQL knows */
 		} else {
 			log_msg(LOG_LEVEL_ERROR, "workspace update: %s", PQresultErrorMessage(res));
 			p = PROBLEM_INTERNAL;
@@ -181,19 +184,22 @@ enum problem workspace_update(struct worker *w, const char *workspace_id,
 	PQclear(res);
 	workspace_cache_key(workspace_id, ckey, sizeof(ckey));
 	if (p == PROBLEM_NONE && memo_delete_through(w->cache, ckey) < 0)
-		log_msg(LOG_LEVEL_WARN, "workspace %s renamed; other workers may show the "
-		    "old name for up to %ds", workspace_id, WORKSPACE_CACHE_TTL);
+		log_msg(LOG_LEVEL_WARN,
+		    "workspace %s renamed; other workers may show the "
+		    "old name for up to %ds",
+		    workspace_id, WORKSPACE_CACHE_TTL);
 	return p;
 }
 
 int workspace_plan_valid(const char *plan)
 {
-	return plan != NULL && (strcmp(plan, "freemium") == 0 ||
-	    strcmp(plan, "pro") == 0 || strcmp(plan, "enterprise") == 0);
+	return plan != NULL &&
+	    (strcmp(plan, "freemium") == 0 || strcmp(plan, "pro") == 0 ||
+	        strcmp(plan, "enterprise") == 0);
 }
 
-int workspace_create(struct db *db, const char *name, const char *plan,
-    char id[UUID_STR_LEN + 1], char *key, size_t keysz, char *err, size_t errsz)
+int workspace_create(struct db *db, const char *name, const char *plan, char id[UUID_STR_LEN + 1],
+    char *key, size_t keysz, char *err, size_t errsz)
 {
 	const struct apikey_spec first = { ROLE_ADMIN, NULL, NULL, NULL, NULL };
 	const char *params[] = { name, plan };

@@ -27,8 +27,8 @@ enum problem workspace_describe(struct worker *w, const struct identity *id,
  * cached record. Returns PROBLEM_NONE, PROBLEM_INVALID_FIELD (a time zone
  * PostgreSQL does not know), PROBLEM_NOT_FOUND, PROBLEM_UNAVAILABLE or
  * PROBLEM_INTERNAL. */
-enum problem workspace_update(struct worker *w, const char *workspace_id,
-    const char *name, const char *providers, const char *time_zone);
+enum problem workspace_update(struct worker *w, const char *workspace_id, const char *name,
+    const char *providers, const char *time_zone);
 
 /* Writes workspace_id's time zone (an IANA name, "UTC" by default) into
  * buf, from the cached record when there. Returns 0, or -1 when the
@@ -51,8 +51,7 @@ int workspace_plan_valid(const char *plan);
 /* Creates a workspace with its first (admin) API key in one transaction.
  * Returns 0 with the new workspace id and key written, or -1 with a
  * message in err. */
-int workspace_create(struct db *db, const char *name, const char *plan,
-    char id[UUID_STR_LEN + 1], char *key, size_t keysz, char *err, size_t errsz)
-    __attribute__((warn_unused_result));
+int workspace_create(struct db *db, const char *name, const char *plan, char id[UUID_STR_LEN + 1],
+    char *key, size_t keysz, char *err, size_t errsz) __attribute__((warn_unused_result));
 
 #endif

@@ -21,7 +21,7 @@ static int reserve_once(struct worker *w, const char *workspace_id, const char *
 {
 	char ttl[24];
 	const char *params[] = { workspace_id, amount, request_id, ttl, idem, quota_key, chars,
-	    owner };
+		owner };
 	PGresult *res;
 	int rc;
 
@@ -49,7 +49,8 @@ static int release_expired(struct worker *w, const char *workspace_id)
 	int ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 
 	if (ok && strcmp(PQcmdTuples(res), "0") != 0)
-		log_msg(LOG_LEVEL_WARN, "workspace %s: released expired credit holds", workspace_id);
+		log_msg(LOG_LEVEL_WARN, "workspace %s: released expired credit holds",
+		    workspace_id);
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -66,7 +67,8 @@ static enum problem refusal(struct worker *w, const char *workspace_id, long lon
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		PQclear(res);
-		snprintf(rp->detail, sizeof(rp->detail), "not enough credits for this request (%s needed)",
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "not enough credits for this request (%s needed)",
 		    money_format(amount, a, sizeof(a)));
 		return p;
 	}
@@ -75,12 +77,16 @@ static enum problem refusal(struct worker *w, const char *workspace_id, long lon
 	long long cap_left = capped ? db_num(res, 0, 1) : 0;
 	if (capped && cap_left < amount && available >= amount) {
 		p = PROBLEM_MONTHLY_CAP;
-		snprintf(rp->detail, sizeof(rp->detail), "this request may cost up to %s and the monthly "
-		    "cap leaves %s", money_format(amount, a, sizeof(a)),
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "this request may cost up to %s and the monthly "
+		    "cap leaves %s",
+		    money_format(amount, a, sizeof(a)),
 		    money_format(cap_left > 0 ? cap_left : 0, b, sizeof(b)));
 	} else
-		snprintf(rp->detail, sizeof(rp->detail), "this request may cost up to %s and %s is "
-		    "available", money_format(amount, a, sizeof(a)), money_format(available, b, sizeof(b)));
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "this request may cost up to %s and %s is "
+		    "available",
+		    money_format(amount, a, sizeof(a)), money_format(available, b, sizeof(b)));
 	PQclear(res);
 	return p;
 }
@@ -138,18 +144,22 @@ static enum problem quota_refusal(struct worker *w, const char *key_id, long lon
 	PGresult *res = db_exec(w->db, STMT_QUOTA_USED, params);
 
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		snprintf(rp->detail, sizeof(rp->detail), "this key may have %lld characters a month; "
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "this key may have %lld characters a month; "
 		    "%lld are used and %lld reserved, and this request needs up to %lld; the quota "
-		    "resets at %s", quota, db_num(res, 0, 0), db_num(res, 0, 1), characters,
-		    PQgetvalue(res, 0, 2));
+		    "resets at %s",
+		    quota, db_num(res, 0, 0), db_num(res, 0, 1), characters, PQgetvalue(res, 0, 2));
 		if (rp->extra == NULL)
 			rp->extra = json_object_new_object();
-		json_object_object_add(rp->extra, "reset", json_object_new_string(PQgetvalue(res, 0, 2)));
+		json_object_object_add(rp->extra, "reset",
+		    json_object_new_string(PQgetvalue(res, 0, 2)));
 		json_object_object_add(rp->extra, "quota", json_object_new_int64(quota));
 		rp->retry_after = (int)db_num(res, 0, 3) > 0 ? (int)db_num(res, 0, 3) : 1;
 	} else
-		snprintf(rp->detail, sizeof(rp->detail), "this key's monthly quota of %lld characters "
-		    "does not leave %lld", quota, characters);
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "this key's monthly quota of %lld characters "
+		    "does not leave %lld",
+		    quota, characters);
 	PQclear(res);
 	return PROBLEM_KEY_QUOTA;
 }
@@ -181,7 +191,8 @@ enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, l
 	int rc;
 
 	if (quota <= 0 || key_id == NULL || key_id[0] == '\0')
-		return billing_reserve(w, workspace_id, amount, request_id, owner, idem, hold_id, rp);
+		return billing_reserve(w, workspace_id, amount, request_id, owner, idem, hold_id,
+		    rp);
 	if (db_command(w->db, "BEGIN") < 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "credits cannot be checked right now");
 		return PROBLEM_UNAVAILABLE;
@@ -198,7 +209,8 @@ enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, l
 	if (rc != 1) {
 		p = rc == 0 ? PROBLEM_KEY_QUOTA : PROBLEM_UNAVAILABLE;
 		if (rc < 0)
-			snprintf(rp->detail, sizeof(rp->detail), "credits cannot be checked right now");
+			snprintf(rp->detail, sizeof(rp->detail),
+			    "credits cannot be checked right now");
 	}
 	if (p == PROBLEM_NONE && db_command(w->db, "COMMIT") < 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "credits cannot be checked right now");
@@ -210,7 +222,7 @@ enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, l
 		(void)db_command(w->db, "ROLLBACK");
 	}
 	return p == PROBLEM_KEY_QUOTA ? quota_refusal(w, key_id, quota, characters, rp)
-	    : refused(w, workspace_id, request_id, amount, p);
+	                              : refused(w, workspace_id, request_id, amount, p);
 }
 
 long billing_release_all_expired(struct worker *w)
@@ -245,7 +257,8 @@ static enum problem redeem_tx(struct worker *w, const char *workspace_id, const 
 	else if (PQntuples(res) != 1) {
 		snprintf(rp->detail, sizeof(rp->detail), "no coupon %.64s", code);
 		p = PROBLEM_NOT_FOUND;
-	} else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0 || strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
+	} else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0 ||
+	    strcmp(PQgetvalue(res, 0, 2), "t") != 0) {
 		snprintf(rp->detail, sizeof(rp->detail), "coupon %.64s has %s", code,
 		    strcmp(PQgetvalue(res, 0, 1), "t") != 0 ? "expired" : "been used up");
 		p = PROBLEM_INVALID_FIELD;
@@ -258,8 +271,9 @@ static enum problem redeem_tx(struct worker *w, const char *workspace_id, const 
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		*balance = db_num(res, 0, 0);
 		*amount = db_num(res, 0, 1);
-	} else if (failed_with(res, "23505")) {   /* unique_violation: redeemed before */
-		snprintf(rp->detail, sizeof(rp->detail), "this workspace has redeemed %.64s already", code);
+	} else if (failed_with(res, "23505")) { /* unique_violation: redeemed before */
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "this workspace has redeemed %.64s already", code);
 		p = PROBLEM_CONFLICT;
 	} else {
 		if (res != NULL)
@@ -303,17 +317,18 @@ static enum problem change_replayed(struct worker *w, const char *workspace_id, 
 	enum problem p = PROBLEM_UNAVAILABLE;
 
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-		p = strcmp(PQgetvalue(res, 0, 2), type) == 0 &&
-		    db_num(res, 0, 3) == amount
-		    ? PROBLEM_NONE : PROBLEM_IDEMPOTENCY_MISMATCH;
+		p = strcmp(PQgetvalue(res, 0, 2), type) == 0 && db_num(res, 0, 3) == amount
+		    ? PROBLEM_NONE
+		    : PROBLEM_IDEMPOTENCY_MISMATCH;
 		*ledger_id = db_num(res, 0, 0);
 		*balance = db_num(res, 0, 1);
 	} else if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK)
 		p = PROBLEM_NOT_FOUND;
 	if (p != PROBLEM_NONE)
-		snprintf(rp->detail, sizeof(rp->detail), "%s", p != PROBLEM_IDEMPOTENCY_MISMATCH
-		    ? "the balance cannot be changed right now"
-		    : "this Idempotency-Key was used for another change");
+		snprintf(rp->detail, sizeof(rp->detail), "%s",
+		    p != PROBLEM_IDEMPOTENCY_MISMATCH
+		        ? "the balance cannot be changed right now"
+		        : "this Idempotency-Key was used for another change");
 	PQclear(res);
 	return p;
 }
@@ -333,16 +348,19 @@ enum problem billing_change(struct worker *w, const char *workspace_id, long lon
 		*ledger_id = db_num(res, 0, 0);
 		*balance = db_num(res, 0, 1);
 	} else if (failed_with(res, "23505") && idempotency_key != NULL) {
-		p = change_replayed(w, workspace_id, amount, type, idempotency_key, ledger_id, balance, rp);
+		p = change_replayed(w, workspace_id, amount, type, idempotency_key, ledger_id,
+		    balance, rp);
 		if (p == PROBLEM_NOT_FOUND)
 			p = PROBLEM_UNAVAILABLE;
 	} else if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
 		/* refused now; but a key used before answers with its first
 		 * change (or says it was another), whatever the balance is now */
 		p = idempotency_key != NULL ? change_replayed(w, workspace_id, amount, type,
-		    idempotency_key, ledger_id, balance, rp) : PROBLEM_NOT_FOUND;
+		                                  idempotency_key, ledger_id, balance, rp)
+		                            : PROBLEM_NOT_FOUND;
 		if (p == PROBLEM_NOT_FOUND) {
-			snprintf(rp->detail, sizeof(rp->detail), "no such workspace, or the balance would "
+			snprintf(rp->detail, sizeof(rp->detail),
+			    "no such workspace, or the balance would "
 			    "fall below what is reserved");
 			p = PROBLEM_INVALID_FIELD;
 		}
@@ -372,16 +390,17 @@ static int uuid_valid(const char *s)
 static int workspace_exists(struct worker *w, const char *workspace_id)
 {
 	const char *params[] = { workspace_id };
-	PGresult *res = uuid_valid(workspace_id) ? db_exec(w->db, STMT_WORKSPACE_GET, params) : NULL;
+	PGresult *res =
+	    uuid_valid(workspace_id) ? db_exec(w->db, STMT_WORKSPACE_GET, params) : NULL;
 	int found = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 
 	PQclear(res);
 	return found;
 }
 
-enum problem billing_operator_change(struct worker *w, const char *workspace_id,
-    long long amount, const char *type, const char *reason, const char *idempotency_key,
-    long long *ledger_id, long long *balance, struct reply *rp)
+enum problem billing_operator_change(struct worker *w, const char *workspace_id, long long amount,
+    const char *type, const char *reason, const char *idempotency_key, long long *ledger_id,
+    long long *balance, struct reply *rp)
 {
 	if (!workspace_exists(w, workspace_id)) {
 		snprintf(rp->detail, sizeof(rp->detail), "no workspace %.40s", workspace_id);
@@ -407,14 +426,16 @@ enum problem billing_coupon_create(struct worker *w, const char *code, long long
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		/* 23505 unique_violation: the code exists; class 22 or 23: a code or a
 		 * time the schema refuses */
-		p = state == NULL ? PROBLEM_UNAVAILABLE
+		p = state == NULL                 ? PROBLEM_UNAVAILABLE
 		    : strcmp(state, "23505") == 0 ? PROBLEM_CONFLICT
 		    : strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0
-		    ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
-		snprintf(rp->detail, sizeof(rp->detail), "%s", p == PROBLEM_CONFLICT
-		    ? "a coupon with this code exists" : p == PROBLEM_INVALID_FIELD
-		    ? "code must be 3 to 64 of [A-Za-z0-9_-], expires_at an ISO 8601 time"
-		    : "coupons cannot be created right now");
+		    ? PROBLEM_INVALID_FIELD
+		    : PROBLEM_UNAVAILABLE;
+		snprintf(rp->detail, sizeof(rp->detail), "%s",
+		    p == PROBLEM_CONFLICT ? "a coupon with this code exists"
+		        : p == PROBLEM_INVALID_FIELD
+		        ? "code must be 3 to 64 of [A-Za-z0-9_-], expires_at an ISO 8601 time"
+		        : "coupons cannot be created right now");
 	}
 	PQclear(res);
 	return p;

@@ -57,9 +57,9 @@ enum problem billing_change(struct worker *w, const char *workspace_id, long lon
  * a UUID that names a workspace. Returns billing_change()'s results, or
  * PROBLEM_NOT_FOUND with rp->detail when there is no such workspace (or
  * it cannot be looked up). */
-enum problem billing_operator_change(struct worker *w, const char *workspace_id,
-    long long amount, const char *type, const char *reason, const char *idempotency_key,
-    long long *ledger_id, long long *balance, struct reply *rp);
+enum problem billing_operator_change(struct worker *w, const char *workspace_id, long long amount,
+    const char *type, const char *reason, const char *idempotency_key, long long *ledger_id,
+    long long *balance, struct reply *rp);
 
 /* Creates coupon code worth amount micros (> 0), redeemable by
  * max_redemptions workspaces until expires_at (ISO 8601; NULL: never).

@@ -58,27 +58,34 @@ static enum problem not_ours(struct worker *w, struct request *r, struct reply *
 	enum problem p = PROBLEM_UNAVAILABLE;
 
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		snprintf(rp->detail, sizeof(rp->detail), "the Idempotency-Key cannot be checked now");
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "the Idempotency-Key cannot be checked now");
 	} else if (PQgetisnull(res, 0, 0) && strcmp(PQgetvalue(res, 0, 5), "t") == 0) {
 		/* its answer is no longer kept, but its charge is in the ledger */
-		snprintf(rp->detail, sizeof(rp->detail), "Idempotency-Key '%.64s' was used before, "
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "Idempotency-Key '%.64s' was used before, "
 		    "by a request that was charged and whose answer is no longer kept (keys are "
-		    "kept 24 hours); send a new key for a new request", r->idempotency_key);
+		    "kept 24 hours); send a new key for a new request",
+		    r->idempotency_key);
 		p = PROBLEM_IDEMPOTENCY_REUSED;
 	} else if (PQgetisnull(res, 0, 0)) {
 		/* released by its owner between our claim and this look */
-		snprintf(rp->detail, sizeof(rp->detail), "the Idempotency-Key cannot be checked now");
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "the Idempotency-Key cannot be checked now");
 	} else if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "Idempotency-Key '%.64s' was used with "
-		    "another request", r->idempotency_key);
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "Idempotency-Key '%.64s' was used with "
+		    "another request",
+		    r->idempotency_key);
 		p = PROBLEM_IDEMPOTENCY_MISMATCH;
 	} else if (strcmp(PQgetvalue(res, 0, 0), "done") != 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "the first request with this Idempotency-Key "
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "the first request with this Idempotency-Key "
 		    "is still in flight; retry shortly");
 		rp->retry_after = 1;
 		p = PROBLEM_IDEMPOTENCY_IN_FLIGHT;
 	} else if (reply_raw(rp, atoi(PQgetvalue(res, 0, 2)), PQgetvalue(res, 0, 3),
-	    PQgetvalue(res, 0, 4)) == 0) {
+	               PQgetvalue(res, 0, 4)) == 0) {
 		reply_header(rp, "Idempotent-Replayed", "true");
 		r->idem_replayed = 1;
 		p = PROBLEM_NONE;
@@ -108,7 +115,8 @@ enum problem idempotency_begin(struct worker *w, struct request *r, struct reply
 			log_msg(LOG_LEVEL_ERROR, "request %s: idempotency claim: %s", r->request_id,
 			    PQresultErrorMessage(res));
 		PQclear(res);
-		snprintf(rp->detail, sizeof(rp->detail), "the Idempotency-Key cannot be checked now");
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "the Idempotency-Key cannot be checked now");
 		return PROBLEM_UNAVAILABLE;
 	}
 	claimed = PQntuples(res) == 1;
@@ -126,7 +134,7 @@ int idempotency_complete_tx(struct worker *w, const struct request *r, const str
 	size_t len;
 	const char *type, *body = reply_body_text(rp, &len, &type);
 	const char *params[] = { r->ident.workspace_id, r->idempotency_key, r->owner, status,
-	    type != NULL ? type : "application/json", body };
+		type != NULL ? type : "application/json", body };
 	PGresult *res;
 	int ok;
 
@@ -136,8 +144,10 @@ int idempotency_complete_tx(struct worker *w, const struct request *r, const str
 	    strcmp(PQcmdTuples(res), "1") == 0;
 	if (!ok)
 		log_msg(LOG_LEVEL_WARN, "request %s: Idempotency-Key not stored: %s", r->request_id,
-		    res == NULL ? "database unavailable" : PQresultStatus(res) != PGRES_COMMAND_OK
-		    ? PQresultErrorMessage(res) : "taken over after its lease ran out");
+		    res == NULL ? "database unavailable"
+		        : PQresultStatus(res) != PGRES_COMMAND_OK
+		        ? PQresultErrorMessage(res)
+		        : "taken over after its lease ran out");
 	PQclear(res);
 	return ok ? 0 : -1;
 }

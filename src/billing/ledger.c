@@ -68,15 +68,16 @@ enum problem ledger_transactions(struct worker *w, const char *workspace_id,
 	int n;
 
 	snprintf(cursor, sizeof(cursor), "%lld", q->cursor);
-	snprintf(limit, sizeof(limit), "%ld", q->limit + 1);   /* one more tells if a page follows */
+	snprintf(limit, sizeof(limit), "%ld", q->limit + 1); /* one more tells if a page follows */
 	res = db_exec(w->db, STMT_BILLING_TRANSACTIONS, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		/* SQLSTATE class 22, data exception: a date PostgreSQL refused */
 		const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		int bad_time = state != NULL && strncmp(state, "22", 2) == 0;
 		PQclear(res);
-		snprintf(rp->detail, sizeof(rp->detail), "%s", bad_time
-		    ? "from and to must be valid dates or times" : "the ledger cannot be read right now");
+		snprintf(rp->detail, sizeof(rp->detail), "%s",
+		    bad_time ? "from and to must be valid dates or times"
+		             : "the ledger cannot be read right now");
 		return bad_time ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
 	}
 	n = PQntuples(res);

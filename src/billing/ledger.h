@@ -11,15 +11,15 @@ struct reply;
 
 /* A workspace's balance; amounts in micros. */
 struct ledger_balance {
-	char currency[8];            /* ISO 4217, "EUR" */
+	char currency[8]; /* ISO 4217, "EUR" */
 	char plan[32];
 	long long balance;
-	long long reserved;          /* held by requests in flight */
-	int capped;                  /* 0: no monthly cap (monthly_cap is 0) */
+	long long reserved; /* held by requests in flight */
+	int capped; /* 0: no monthly cap (monthly_cap is 0) */
 	long long monthly_cap;
-	long long month_to_date;     /* spent this calendar month (UTC) */
+	long long month_to_date; /* spent this calendar month (UTC) */
 	long long owed;
-	int has_auto;                /* auto_recharge is set (the workspace has settings) */
+	int has_auto; /* auto_recharge is set (the workspace has settings) */
 	struct auto_recharge auto_recharge;
 };
 
@@ -36,22 +36,22 @@ void ledger_balance_release(struct ledger_balance *b);
 /* One ledger row. The strings belong to the reader and last only for the
  * callback. */
 struct ledger_entry {
-	const char *id;              /* a bigint, as text */
-	const char *type;            /* grant, debit, credit, refund, coupon, ... */
-	long long amount;            /* signed micros */
+	const char *id; /* a bigint, as text */
+	const char *type; /* grant, debit, credit, refund, coupon, ... */
+	long long amount; /* signed micros */
 	long long balance_before;
 	long long balance_after;
 	const char *description;
-	const char *reference;       /* "" when none */
-	const char *created_at;      /* ISO 8601 */
+	const char *reference; /* "" when none */
+	const char *created_at; /* ISO 8601 */
 };
 
 /* Which rows of the ledger, newest first. */
 struct ledger_query {
-	long long cursor;            /* below this id; 0: from the newest */
-	const char *type;            /* NULL: any */
-	const char *from, *to;       /* [from, to) as ISO 8601 text; NULL: unbounded */
-	long limit;                  /* at most this many rows (>= 1) */
+	long long cursor; /* below this id; 0: from the newest */
+	const char *type; /* NULL: any */
+	const char *from, *to; /* [from, to) as ISO 8601 text; NULL: unbounded */
+	long limit; /* at most this many rows (>= 1) */
 };
 
 typedef void (*ledger_entry_fn)(const struct ledger_entry *e, void *ctx);

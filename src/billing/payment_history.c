@@ -43,8 +43,10 @@ enum problem payment_history_list(struct worker *w, const char *workspace_id, co
 		const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 		int bad = state != NULL && strncmp(state, "22", 2) == 0;
 		PQclear(res);
-		snprintf(rp->detail, sizeof(rp->detail), "%s", bad ? "before must be a time "
-		    "(the next_before of the previous page)" : "payments cannot be read right now");
+		snprintf(rp->detail, sizeof(rp->detail), "%s",
+		    bad ? "before must be a time "
+		          "(the next_before of the previous page)"
+		        : "payments cannot be read right now");
 		return bad ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
 	}
 	n = PQntuples(res);

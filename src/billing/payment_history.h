@@ -12,16 +12,16 @@ struct reply;
  * callback; times are ISO 8601. */
 struct payment_view {
 	const char *id;
-	const char *kind;            /* manual, auto */
+	const char *kind; /* manual, auto */
 	const char *state;
-	long long amount;            /* micros */
-	const char *payment_intent;  /* "" until Stripe named one */
-	const char *error;           /* "" when none */
-	long long refunded;          /* micros */
+	long long amount; /* micros */
+	const char *payment_intent; /* "" until Stripe named one */
+	const char *error; /* "" when none */
+	long long refunded; /* micros */
 	const char *created_at;
 	const char *updated_at;
 	const char *expires_at;
-	const char *credited_at;     /* "" until credited */
+	const char *credited_at; /* "" until credited */
 };
 
 typedef void (*payment_view_fn)(const struct payment_view *p, void *ctx);

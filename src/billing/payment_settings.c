@@ -24,9 +24,10 @@ enum problem payment_settings_method_set(struct worker *w, const char *workspace
 	PQclear(res);
 	if (ok)
 		return PROBLEM_NONE;
-	snprintf(rp->detail, sizeof(rp->detail), "%s", bad
-	    ? "customer must be a Stripe customer id (cus_...), payment_method a payment "
-	    "method id (pm_...)" : "the payment method cannot be saved right now");
+	snprintf(rp->detail, sizeof(rp->detail), "%s",
+	    bad ? "customer must be a Stripe customer id (cus_...), payment_method a payment "
+	          "method id (pm_...)"
+	        : "the payment method cannot be saved right now");
 	return bad ? PROBLEM_INVALID_FIELD : PROBLEM_UNAVAILABLE;
 }
 
@@ -54,8 +55,7 @@ enum problem payment_settings_auto_set(struct worker *w, const char *workspace_i
 	return PROBLEM_NONE;
 }
 
-int payment_settings_auto_get(struct worker *w, const char *workspace_id,
-    struct auto_recharge *out)
+int payment_settings_auto_get(struct worker *w, const char *workspace_id, struct auto_recharge *out)
 {
 	const char *params[] = { workspace_id };
 	PGresult *res = db_exec(w->db, STMT_AUTO_RECHARGE_GET, params);
@@ -68,7 +68,8 @@ int payment_settings_auto_get(struct worker *w, const char *workspace_id,
 		out->rule.amount = db_num(res, 0, 2);
 		out->rule.max_per_day = db_num(res, 0, 3);
 		out->last_error = strdup(PQgetvalue(res, 0, 4));
-		snprintf(out->last_error_at, sizeof(out->last_error_at), "%s", PQgetvalue(res, 0, 5));
+		snprintf(out->last_error_at, sizeof(out->last_error_at), "%s",
+		    PQgetvalue(res, 0, 5));
 		snprintf(out->next_attempt_at, sizeof(out->next_attempt_at), "%s",
 		    PQgetvalue(res, 0, 6));
 		snprintf(out->last_state, sizeof(out->last_state), "%s", PQgetvalue(res, 0, 7));

@@ -35,10 +35,10 @@ enum problem payment_settings_auto_set(struct worker *w, const char *workspace_i
 /* A workspace's auto-recharge rule and how it went. */
 struct auto_recharge {
 	struct auto_recharge_rule rule;
-	char *last_error;            /* "" when none; allocated, see auto_recharge_release() */
-	char last_error_at[48];      /* ISO 8601; "" when none */
-	char next_attempt_at[48];    /* ISO 8601; "" when none */
-	char last_state[16];         /* the last auto payment's state; "" when none */
+	char *last_error; /* "" when none; allocated, see auto_recharge_release() */
+	char last_error_at[48]; /* ISO 8601; "" when none */
+	char next_attempt_at[48]; /* ISO 8601; "" when none */
+	char last_state[16]; /* the last auto payment's state; "" when none */
 };
 
 /* Reads workspace_id's auto-recharge into *out. Returns 1 when it has

@@ -18,15 +18,15 @@
 struct payment {
 	char id[40];
 	char workspace_id[40];
-	char kind[8];                /* manual, auto */
+	char kind[8]; /* manual, auto */
 	char state[16];
-	char pi[64];                 /* "" until Stripe named one */
+	char pi[64]; /* "" until Stripe named one */
 	char expires_at[40];
 	char error[256];
-	long long amount;            /* micros */
-	int expired;                 /* past expires_at: looked up, never created */
+	long long amount; /* micros */
+	int expired; /* past expires_at: looked up, never created */
 	int credited;
-	int attempted;               /* a create call was sent for it */
+	int attempted; /* a create call was sent for it */
 };
 
 /* Runs statement s with params; returns 0 when it ran (rows or not),
@@ -36,15 +36,17 @@ static int run(struct worker *w, enum stmt s, const char *const *params, char *f
     size_t firstsz)
 {
 	PGresult *res = db_exec(w->db, s, params);
-	int ok = res != NULL && (PQresultStatus(res) == PGRES_COMMAND_OK ||
-	    PQresultStatus(res) == PGRES_TUPLES_OK);
+	int ok = res != NULL &&
+	    (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK);
 
 	if (!ok && res != NULL)
 		log_msg(LOG_LEVEL_ERROR, "payments: %s: %s", stmt_def(s)->name,
 		    PQresultErrorMessage(res));
 	if (ok && first != NULL)
-		snprintf(first, firstsz, "%s", PQresultStatus(res) == PGRES_TUPLES_OK &&
-		    PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
+		snprintf(first, firstsz, "%s",
+		    PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0
+		        ? PQgetvalue(res, 0, 0)
+		        : "");
 	PQclear(res);
 	return ok ? 0 : -1;
 }
@@ -55,8 +57,9 @@ static int payment_load(struct worker *w, const char *id, struct payment *p)
 {
 	const char *params[] = { id };
 	PGresult *res = db_exec(w->db, STMT_PAYMENT_GET, params);
-	int rc = res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ? -1 : PQntuples(res) == 1
-	    ? 0 : 1;
+	int rc = res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ? -1
+	    : PQntuples(res) == 1                                      ? 0
+	                                                               : 1;
 
 	if (rc == 0) {
 		memset(p, 0, sizeof(*p));
@@ -98,8 +101,8 @@ static int payment_mark(struct worker *w, const struct payment *p, const char *s
 		return -1;
 	if (strcmp(kind, "auto") == 0 && !state_open(state)) {
 		const char *p2[] = { p->workspace_id, why != NULL ? why : state };
-		log_msg(LOG_LEVEL_WARN, "workspace %s: auto-recharge %s %s: %s", p->workspace_id, p->id,
-		    state, why != NULL ? why : "");
+		log_msg(LOG_LEVEL_WARN, "workspace %s: auto-recharge %s %s: %s", p->workspace_id,
+		    p->id, state, why != NULL ? why : "");
 		return run(w, STMT_AUTO_RECHARGE_FAILED, p2, NULL, 0);
 	}
 	return 0;
@@ -119,8 +122,8 @@ static int payment_credit(struct worker *w, const struct payment *p, const char 
 		return -1;
 	if (bal[0] != '\0') {
 		*balance = atoll(bal);
-		log_msg(LOG_LEVEL_INFO, "workspace %s: payment %s (%s) credited", p->workspace_id, p->id,
-		    pi);
+		log_msg(LOG_LEVEL_INFO, "workspace %s: payment %s (%s) credited", p->workspace_id,
+		    p->id, pi);
 		if (strcmp(p->kind, "auto") == 0) {
 			const char *p2[] = { p->workspace_id };
 			return run(w, STMT_AUTO_RECHARGE_OK, p2, NULL, 0);
@@ -143,9 +146,11 @@ static int payment_apply(struct worker *w, struct payment *p, const struct strip
 	switch (res->outcome) {
 	case STRIPE_SUCCEEDED:
 		if (res->amount_cents >= 0 && res->amount_cents * 10000 != p->amount) {
-			log_msg(LOG_LEVEL_ERROR, "payment %s: Stripe charged %lld cents for %lld micros",
-			    p->id, res->amount_cents, p->amount);
-			return payment_mark(w, p, "unknown", "Stripe charged another amount: see an "
+			log_msg(LOG_LEVEL_ERROR,
+			    "payment %s: Stripe charged %lld cents for %lld micros", p->id,
+			    res->amount_cents, p->amount);
+			return payment_mark(w, p, "unknown",
+			    "Stripe charged another amount: see an "
 			    "operator");
 		}
 		return payment_credit(w, p, p->pi, balance);
@@ -156,7 +161,7 @@ static int payment_apply(struct worker *w, struct payment *p, const struct strip
 	case STRIPE_CANCELED:
 		return payment_mark(w, p, "canceled", res->message);
 	case STRIPE_NOT_FOUND:
-	case STRIPE_REFUSED:         /* of a create call: payment_drive() */
+	case STRIPE_REFUSED: /* of a create call: payment_drive() */
 	case STRIPE_FAILED:
 		break;
 	}
@@ -282,17 +287,22 @@ enum problem payments_recharge(struct worker *w, const char *workspace_id, long 
 	memset(out, 0, sizeof(*out));
 	out->balance = -1;
 	if (method == 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "the workspace has no saved payment method "
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "the workspace has no saved payment method "
 		    "(PUT /v1/billing/payment-method)");
 		return PROBLEM_CONFLICT;
 	}
-	if (method < 0 || payment_row(w, workspace_id, amount, idem, request_id, out->payment_id,
-	    &row_amount) < 0 || payment_load(w, out->payment_id, &p) != 0)
+	if (method < 0 ||
+	    payment_row(w, workspace_id, amount, idem, request_id, out->payment_id, &row_amount) <
+	        0 ||
+	    payment_load(w, out->payment_id, &p) != 0)
 		goto unavailable;
 	/* the payment row is the truth: its key means its amount */
 	if (row_amount != amount) {
-		snprintf(rp->detail, sizeof(rp->detail), "this Idempotency-Key was used for a recharge "
-		    "of another amount (payment %s)", out->payment_id);
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "this Idempotency-Key was used for a recharge "
+		    "of another amount (payment %s)",
+		    out->payment_id);
 		return PROBLEM_IDEMPOTENCY_MISMATCH;
 	}
 	if (payment_drive(w, &p, 1, request_id, &out->balance) < 0)
@@ -306,13 +316,16 @@ enum problem payments_recharge(struct worker *w, const char *workspace_id, long 
 		return PROBLEM_PAYMENT_DECLINED;
 	}
 	if (strcmp(p.state, "expired") == 0) {
-		snprintf(rp->detail, sizeof(rp->detail), "payment %s expired at %s without reaching "
-		    "Stripe and was not charged; recharge under a new Idempotency-Key", p.id,
-		    p.expires_at);
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "payment %s expired at %s without reaching "
+		    "Stripe and was not charged; recharge under a new Idempotency-Key",
+		    p.id, p.expires_at);
 		return PROBLEM_CONFLICT;
 	}
-	snprintf(rp->detail, sizeof(rp->detail), "Stripe has not answered for payment %s; retry with "
-	    "the same Idempotency-Key (it is never charged twice)", p.id);
+	snprintf(rp->detail, sizeof(rp->detail),
+	    "Stripe has not answered for payment %s; retry with "
+	    "the same Idempotency-Key (it is never charged twice)",
+	    p.id);
 	rp->retry_after = 5;
 	return PROBLEM_UNAVAILABLE;
 unavailable:
@@ -329,8 +342,8 @@ static int keep_unmatched(struct worker *w, const char *id, const char *type,
 	const char *object_id = json_str(obj, "id", NULL);
 	const char *currency = json_str(obj, "currency", NULL);
 	const char *params[] = { id, type, object_id != NULL ? object_id : "", pi,
-	    cents >= 0 ? micros : NULL, currency, why,
-	    json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN) };
+		cents >= 0 ? micros : NULL, currency, why,
+		json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN) };
 
 	snprintf(micros, sizeof(micros), "%lld", cents * 10000);
 	log_msg(LOG_LEVEL_WARN, "Stripe event %s (%s) kept for an operator: %s", id, type, why);
@@ -346,7 +359,7 @@ static int payment_find(struct worker *w, const char *pi, const char *payment_id
     const char *customer, struct payment *p)
 {
 	const char *params[] = { pi != NULL ? pi : "", payment_id != NULL ? payment_id : "",
-	    customer != NULL ? customer : "" };
+		customer != NULL ? customer : "" };
 	char id[40] = "";
 	const char *lock[] = { id };
 
@@ -367,8 +380,8 @@ static long long json_int(struct json_object *o, const char *name)
 }
 
 /* payment_intent.*: the PaymentIntent obj. Sets *matched. Returns 0 or -1. */
-static int apply_intent(struct worker *w, const char *id, const char *type,
-    struct json_object *obj, int *matched)
+static int apply_intent(struct worker *w, const char *id, const char *type, struct json_object *obj,
+    int *matched)
 {
 	struct stripe_result res;
 	struct payment p;
@@ -381,9 +394,11 @@ static int apply_intent(struct worker *w, const char *id, const char *type,
 	if (rc < 0)
 		return -1;
 	*matched = rc == 0;
-	if (rc == 1)   /* money taken that no payment knows: never dropped */
-		return res.outcome != STRIPE_SUCCEEDED ? 0 : keep_unmatched(w, id, type, obj, res.pi,
-		    res.amount_cents, "no payment has this PaymentIntent or its metadata payment_id");
+	if (rc == 1) /* money taken that no payment knows: never dropped */
+		return res.outcome != STRIPE_SUCCEEDED
+		    ? 0
+		    : keep_unmatched(w, id, type, obj, res.pi, res.amount_cents,
+		          "no payment has this PaymentIntent or its metadata payment_id");
 	if (res.outcome == STRIPE_SUCCEEDED && res.amount_cents >= 0 &&
 	    res.amount_cents * 10000 != p.amount) {
 		*matched = 0;
@@ -408,7 +423,7 @@ static int payment_of_unknown_intent(struct worker *w, const char *pi, struct pa
 
 	if (stripe_retrieve(w, pi, pi, &res) == STRIPE_FAILED)
 		return -1;
-	if (res.payment_id[0] == '\0')   /* none, or not one of dragoman's */
+	if (res.payment_id[0] == '\0') /* none, or not one of dragoman's */
 		return 1;
 	rc = payment_find(w, res.pi, res.payment_id, res.customer, p);
 	if (rc == 0 && p->pi[0] == '\0') {
@@ -422,8 +437,8 @@ static int payment_of_unknown_intent(struct worker *w, const char *pi, struct pa
 
 /* charge.refunded (obj a Charge) and charge.dispute.* (obj a Dispute).
  * Sets *matched. Returns 0 or -1. */
-static int apply_charge(struct worker *w, const char *id, const char *type,
-    struct json_object *obj, int *matched)
+static int apply_charge(struct worker *w, const char *id, const char *type, struct json_object *obj,
+    int *matched)
 {
 	const char *pi = json_str(obj, "payment_intent", NULL);
 	int refund = strcmp(type, "charge.refunded") == 0;
@@ -473,7 +488,7 @@ static int apply_tx(struct worker *w, const char *id, const char *type, struct j
 	if (strcmp(type, "charge.refunded") == 0 || strcmp(type, "charge.dispute.created") == 0 ||
 	    strcmp(type, "charge.dispute.closed") == 0)
 		return apply_charge(w, id, type, obj, matched);
-	return 0;   /* an event dragoman does not act on */
+	return 0; /* an event dragoman does not act on */
 }
 
 /* Applies the verified Stripe event as payments_receive_event() says.
@@ -489,8 +504,8 @@ static enum problem apply_event(struct worker *w, struct json_object *event, int
 	*duplicate = 0;
 	*matched = 1;
 	if (id == NULL || type == NULL || !json_object_object_get_ex(event, "data", &data) ||
-	    !json_object_object_get_ex(data, "object", &obj) || !json_object_is_type(obj,
-	    json_type_object)) {
+	    !json_object_object_get_ex(data, "object", &obj) ||
+	    !json_object_is_type(obj, json_type_object)) {
 		snprintf(rp->detail, sizeof(rp->detail), "not a Stripe event");
 		return PROBLEM_INVALID_FIELD;
 	}
@@ -521,7 +536,7 @@ enum problem payments_receive_event(struct worker *w, const char *signature, con
 	*matched = 1;
 	if (w->cfg->stripe_webhook_secret == NULL ||
 	    !stripe_signature_valid(signature, body, len, w->cfg->stripe_webhook_secret,
-	    (long long)time(NULL), STRIPE_TOLERANCE_S)) {
+	        (long long)time(NULL), STRIPE_TOLERANCE_S)) {
 		snprintf(rp->detail, sizeof(rp->detail), "the Stripe-Signature does not verify");
 		return PROBLEM_BAD_REQUEST;
 	}

@@ -14,9 +14,9 @@ struct reply;
 
 struct recharge {
 	char payment_id[40];
-	char state[16];              /* succeeded or processing */
+	char state[16]; /* succeeded or processing */
 	char payment_intent[64];
-	long long balance;           /* after the credit; -1 when not known */
+	long long balance; /* after the credit; -1 when not known */
 };
 
 /* Charges amount micros (a whole number of cents) to workspace_id's saved

@@ -18,8 +18,8 @@
 
 /* Grammar of the header: item ("," item)*, item = key "=" value; the keys
  * that count are "t" (decimal seconds) and "v1" (64 hex digits). */
-int stripe_signature_valid(const char *header, const char *body, size_t len,
-    const char *secret, long long now, long tolerance_s)
+int stripe_signature_valid(const char *header, const char *body, size_t len, const char *secret,
+    long long now, long tolerance_s)
 {
 	char buf[2048], *save = NULL, expect[65], ts[32] = "";
 	unsigned char mac[EVP_MAX_MD_SIZE];
@@ -39,7 +39,8 @@ int stripe_signature_valid(const char *header, const char *body, size_t len,
 		else if (strncmp(it, "v1=", 3) == 0 && nsigs < 16 && strlen(it + 3) == 64)
 			sigs[nsigs++] = it + 3;
 	}
-	if (ts[0] == '\0' || nsigs == 0 || strspn(ts, "0123456789") != strlen(ts) || strlen(ts) > 12)
+	if (ts[0] == '\0' || nsigs == 0 || strspn(ts, "0123456789") != strlen(ts) ||
+	    strlen(ts) > 12)
 		return 0;
 	t = atoll(ts);
 	if (t < now - tolerance_s || t > now + tolerance_s)
@@ -53,7 +54,8 @@ int stripe_signature_valid(const char *header, const char *body, size_t len,
 	signed_payload[tlen] = '.';
 	memcpy(signed_payload + tlen + 1, body, len);
 	if (HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)signed_payload,
-	    tlen + 1 + len, mac, &maclen) == NULL || maclen != 32) {
+	        tlen + 1 + len, mac, &maclen) == NULL ||
+	    maclen != 32) {
 		free(signed_payload);
 		return 0;
 	}
@@ -91,17 +93,20 @@ void stripe_read_intent(struct json_object *pi_obj, struct stripe_result *out)
 	const char *customer = json_str(pi_obj, "customer", NULL);
 
 	snprintf(out->pi, sizeof(out->pi), "%s", id != NULL ? id : "");
-	snprintf(out->payment_id, sizeof(out->payment_id), "%s", payment_id != NULL ? payment_id : "");
+	snprintf(out->payment_id, sizeof(out->payment_id), "%s",
+	    payment_id != NULL ? payment_id : "");
 	snprintf(out->customer, sizeof(out->customer), "%s", customer != NULL ? customer : "");
 	out->outcome = stripe_status_outcome(status);
 	out->amount_cents = -1;
-	if ((json_object_object_get_ex(pi_obj, "amount_received", &v) && json_object_get_int64(v) > 0) ||
+	if ((json_object_object_get_ex(pi_obj, "amount_received", &v) &&
+	        json_object_get_int64(v) > 0) ||
 	    json_object_object_get_ex(pi_obj, "amount", &v))
 		out->amount_cents = json_object_get_int64(v);
 	if (out->outcome == STRIPE_DECLINED && why != NULL)
 		snprintf(out->message, sizeof(out->message), "%s", why);
 	else
-		snprintf(out->message, sizeof(out->message), "payment %s", status != NULL ? status : "?");
+		snprintf(out->message, sizeof(out->message), "payment %s",
+		    status != NULL ? status : "?");
 }
 
 /* Returns 1 when an error answer of status and type says that Stripe
@@ -135,13 +140,16 @@ static void read_answer(const struct http_reply *r, struct stripe_result *out)
 		snprintf(out->message, sizeof(out->message), "%s", msg != NULL ? msg : "declined");
 		out->outcome = type != NULL && strcmp(type, "card_error") == 0 ? STRIPE_DECLINED
 		    : r->status == 404 && code != NULL && strcmp(code, "resource_missing") == 0
-		    ? STRIPE_NOT_FOUND : refused(r->status, type) ? STRIPE_REFUSED : STRIPE_FAILED;
+		    ? STRIPE_NOT_FOUND
+		    : refused(r->status, type) ? STRIPE_REFUSED
+		                               : STRIPE_FAILED;
 		if (type != NULL && strcmp(type, "authentication_error") == 0)
-			snprintf(out->message, sizeof(out->message), "payments are misconfigured on this "
+			snprintf(out->message, sizeof(out->message),
+			    "payments are misconfigured on this "
 			    "server (Stripe refused its key); nothing was charged");
 	} else
-		snprintf(out->message, sizeof(out->message), "unexpected answer from Stripe (HTTP %ld)",
-		    r->status);
+		snprintf(out->message, sizeof(out->message),
+		    "unexpected answer from Stripe (HTTP %ld)", r->status);
 	json_object_put(doc);
 }
 
@@ -179,20 +187,24 @@ static int result_start(struct worker *w, struct stripe_result *out)
 	out->amount_cents = -1;
 	if (w->cfg->stripe_secret_key != NULL)
 		return 0;
-	snprintf(out->message, sizeof(out->message), "payments are not configured (stripe_secret_key)");
+	snprintf(out->message, sizeof(out->message),
+	    "payments are not configured (stripe_secret_key)");
 	return -1;
 }
 
 enum stripe_outcome stripe_charge(struct worker *w, const char *customer,
-    const char *payment_method, long long amount_cents, const char *currency,
-    const char *idem, const char *payment_id, const char *request_id,
-    struct stripe_result *out)
+    const char *payment_method, long long amount_cents, const char *currency, const char *idem,
+    const char *payment_id, const char *request_id, struct stripe_result *out)
 {
 	char url[600], auth[300], ikey[320], amount[24];
 	struct form_field f[] = {
-		{ "amount", amount }, { "currency", currency }, { "customer", customer },
-		{ "payment_method", payment_method }, { "off_session", "true" },
-		{ "confirm", "true" }, { "metadata[payment_id]", payment_id },
+		{ "amount", amount },
+		{ "currency", currency },
+		{ "customer", customer },
+		{ "payment_method", payment_method },
+		{ "off_session", "true" },
+		{ "confirm", "true" },
+		{ "metadata[payment_id]", payment_id },
 	};
 	struct http_call call;
 	struct http_reply r;
@@ -220,7 +232,8 @@ enum stripe_outcome stripe_retrieve(struct worker *w, const char *pi, const char
 	if (result_start(w, out) < 0)
 		return out->outcome;
 	if (strspn(pi, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") !=
-	    strlen(pi) || strlen(pi) > 64) {
+	        strlen(pi) ||
+	    strlen(pi) > 64) {
 		snprintf(out->message, sizeof(out->message), "not a PaymentIntent id");
 		return out->outcome;
 	}

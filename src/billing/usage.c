@@ -64,8 +64,9 @@ static PGresult *usage_record_unbilled(struct worker *w, const char *const *valu
 		metrics_count(METRIC_USAGE_SPOOLED, 1, METRICS_END);
 		return PQmakeEmptyPGresult(NULL, PGRES_COMMAND_OK);
 	}
-	return db_exec(w->db, w->cfg->unbilled_synchronous_commit ? STMT_USAGE_INSERT
-	    : STMT_USAGE_INSERT_ASYNC, values);
+	return db_exec(w->db,
+	    w->cfg->unbilled_synchronous_commit ? STMT_USAGE_INSERT : STMT_USAGE_INSERT_ASYNC,
+	    values);
 }
 
 int usage_record(struct worker *w, const struct identity *id, const char *request_id,
@@ -99,7 +100,7 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 	if (u->hold_id[0] == '\0') {
 		values[14] = nullable(id->user_id);
 		res = usage_unbilled(u) ? usage_record_unbilled(w, values)
-		    : db_exec(w->db, STMT_USAGE_INSERT, values);
+		                        : db_exec(w->db, STMT_USAGE_INSERT, values);
 		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 	} else {
 		snprintf(cost, sizeof(cost), "%lld", status < 400 ? u->cost_micros : 0);
@@ -117,12 +118,13 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 		res = db_exec(w->db, STMT_USAGE_SETTLE, values);
 		ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
 		if (ok && strcmp(PQgetvalue(res, 0, 0), "0") == 0)
-			log_msg(LOG_LEVEL_ERROR, "request %s: its credit hold had expired; not charged",
-			    request_id);
+			log_msg(LOG_LEVEL_ERROR,
+			    "request %s: its credit hold had expired; not charged", request_id);
 		else if (ok && status < 400)
 			metrics_count(METRIC_CREDITS_CHARGED, u->cost_micros, METRICS_END);
 		if (ok && !PQgetisnull(res, 0, 1))
-			snprintf(u->queued_payment, sizeof(u->queued_payment), "%s", PQgetvalue(res, 0, 1));
+			snprintf(u->queued_payment, sizeof(u->queued_payment), "%s",
+			    PQgetvalue(res, 0, 1));
 	}
 	if (!ok)
 		log_msg(LOG_LEVEL_ERROR, "request %s: usage event not recorded: %s", request_id,
@@ -162,8 +164,8 @@ static void spool_flush_job(struct worker *w, const char *arg)
 
 void usage_spool_defer(struct worker *w)
 {
-	if (w->spool != NULL && spool_due(w->spool, w->cfg->usage_spool_max_events,
-	    w->cfg->usage_spool_flush_ms))
+	if (w->spool != NULL &&
+	    spool_due(w->spool, w->cfg->usage_spool_max_events, w->cfg->usage_spool_flush_ms))
 		(void)worker_defer(w, spool_flush_job, NULL);
 }
 

@@ -43,21 +43,21 @@ struct admin {
 	const char *migrations;
 	const char *plan;
 	const char *role;
-	long hours;                 /* cache stats window */
-	long limit;                 /* cache warm size */
-	const char *reason;         /* billing adjust */
-	int limit_given;            /* --limit was on the command line */
-	long months;                /* partitions ensure: months ahead */
-	int rebuild;                /* rollup --rebuild */
+	long hours; /* cache stats window */
+	long limit; /* cache warm size */
+	const char *reason; /* billing adjust */
+	int limit_given; /* --limit was on the command line */
+	long months; /* partitions ensure: months ahead */
+	int rebuild; /* rollup --rebuild */
 	const char *rate[RATE_WINDOW__MAX]; /* --per-minute/hour/day; NULL: kept */
-	const char *exempt;         /* key limits --exempt on|off; NULL: kept */
-	const char *scopes;         /* key create --scopes a,b; NULL: every scope */
-	int platform_admin;         /* user create --platform-admin */
-	int role_given;             /* --role was on the command line */
-	const char *quota;          /* key limits --monthly-characters N|none */
-	int dir_given;              /* --dir was on the command line */
-	long keep;                  /* backup --keep N; 0: backup_keep */
-	const char *verify;         /* restore --verify FILE */
+	const char *exempt; /* key limits --exempt on|off; NULL: kept */
+	const char *scopes; /* key create --scopes a,b; NULL: every scope */
+	int platform_admin; /* user create --platform-admin */
+	int role_given; /* --role was on the command line */
+	const char *quota; /* key limits --monthly-characters N|none */
+	int dir_given; /* --dir was on the command line */
+	long keep; /* backup --keep N; 0: backup_keep */
+	const char *verify; /* restore --verify FILE */
 };
 
 /* Returns the whole number s (1 to max), or -1 (reported). */
@@ -83,7 +83,8 @@ static int cmd_migrate(struct admin *a, char **args)
 	 * pooler could take it on one server connection and release it on
 	 * another */
 	if (!a->cfg->db_prepared_statements) {
-		fprintf(stderr, "dragoman-admin: migrate: connect to PostgreSQL directly, not through "
+		fprintf(stderr,
+		    "dragoman-admin: migrate: connect to PostgreSQL directly, not through "
 		    "a transaction pooler: DRAGOMAN_DB_PREPARED_STATEMENTS=on "
 		    "DRAGOMAN_DATABASE_URL=postgresql://... dragoman-admin migrate\n");
 		return 2;
@@ -98,8 +99,9 @@ static int cmd_migrate(struct admin *a, char **args)
 	/* a statement the schema cannot take is found now, not when a
 	 * request first needs it */
 	if ((n = db_prepare_all(a->db)) != 0) {
-		fprintf(stderr, "dragoman-admin: migrate: %s\n", n < 0 ? db_error(a->db)
-		    : "statements do not prepare against the schema (see the log above)");
+		fprintf(stderr, "dragoman-admin: migrate: %s\n",
+		    n < 0 ? db_error(a->db)
+		          : "statements do not prepare against the schema (see the log above)");
 		return 1;
 	}
 	printf("%d statements prepare against it\n", STMT__MAX);
@@ -118,7 +120,7 @@ static int cmd_backup(struct admin *a, char **args)
 		return 2;
 	}
 	if (backup_run(a->cfg->database_url, dir, a->keep > 0 ? a->keep : a->cfg->backup_keep,
-	    stdout, err, sizeof(err)) < 0) {
+	        stdout, err, sizeof(err)) < 0) {
 		fprintf(stderr, "dragoman-admin: backup: %s\n", err);
 		return 1;
 	}
@@ -134,7 +136,8 @@ static int cmd_restore(struct admin *a, char **args)
 
 	(void)args;
 	if (a->verify == NULL) {
-		fprintf(stderr, "dragoman-admin: restore: only --verify FILE is offered; restore a "
+		fprintf(stderr,
+		    "dragoman-admin: restore: only --verify FILE is offered; restore a "
 		    "backup with pg_restore (see operations.md in the documentation)\n");
 		return 2;
 	}
@@ -180,7 +183,8 @@ static int cmd_key_create(struct admin *a, char **args)
 	}
 	if (a->scopes != NULL && strcmp(a->scopes, "*") != 0) {
 		if (strlen(a->scopes) > 80 || scope_list_parse(a->scopes, &mask) < 0) {
-			fprintf(stderr, "dragoman-admin: --scopes is a comma-separated list of translate, "
+			fprintf(stderr,
+			    "dragoman-admin: --scopes is a comma-separated list of translate, "
 			    "billing:read, billing:write, reports\n");
 			return 2;
 		}
@@ -200,17 +204,18 @@ static int cmd_key_create(struct admin *a, char **args)
  * that a change to it applies at once, or marks it revoked there (revoked
  * set; see auth_key_forget()); warns that the old one may still (what)
  * for up to key_cache_ttl when memcached cannot be reached. */
-static void drop_cached_key(struct admin *a, const char *hash_hex, int revoked,
-    const char *what)
+static void drop_cached_key(struct admin *a, const char *hash_hex, int revoked, const char *what)
 {
 	char err[256], ckey[96];
-	struct cache *c = cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms,
-	    err, sizeof(err));
+	struct cache *c =
+	    cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms, err, sizeof(err));
 
 	auth_cache_key(hash_hex, ckey, sizeof(ckey));
 	if (c == NULL || (revoked ? auth_key_forget(c, hash_hex) : cache_delete(c, ckey)) < 0)
-		fprintf(stderr, "dragoman-admin: warning: memcached not reached; "
-		    "the key may %s as before for up to %lds more\n", what, a->cfg->key_cache_ttl);
+		fprintf(stderr,
+		    "dragoman-admin: warning: memcached not reached; "
+		    "the key may %s as before for up to %lds more\n",
+		    what, a->cfg->key_cache_ttl);
 	cache_close(c);
 }
 
@@ -225,8 +230,10 @@ static int rate_values_check(const struct admin *a, const char *word)
 			continue;
 		v = strtol(a->rate[i], &end, 10);
 		if (end == a->rate[i] || *end != '\0' || v < 1 || v > 1000000000L) {
-			fprintf(stderr, "dragoman-admin: --per-%s must be a number from 1 to "
-			    "1000000000, or %s\n", rate_window_name((enum rate_window)i), word);
+			fprintf(stderr,
+			    "dragoman-admin: --per-%s must be a number from 1 to "
+			    "1000000000, or %s\n",
+			    rate_window_name((enum rate_window)i), word);
 			return -1;
 		}
 	}
@@ -237,8 +244,7 @@ static int rate_values_check(const struct admin *a, const char *word)
 static int cmd_key_limits(struct admin *a, char **args)
 {
 	const char *which = args[0];
-	const char *params[] = { which, a->rate[0], a->rate[1], a->rate[2], a->exempt,
-	    a->quota };
+	const char *params[] = { which, a->rate[0], a->rate[1], a->rate[2], a->exempt, a->quota };
 	PGresult *res;
 	int rc = 1;
 
@@ -246,8 +252,9 @@ static int cmd_key_limits(struct admin *a, char **args)
 		return 2;
 	if (a->quota != NULL && strcmp(a->quota, "none") != 0 &&
 	    (strspn(a->quota, "0123456789") != strlen(a->quota) || strlen(a->quota) > 12 ||
-	    atoll(a->quota) < 1)) {
-		fprintf(stderr, "dragoman-admin: --monthly-characters must be a number from 1 to "
+	        atoll(a->quota) < 1)) {
+		fprintf(stderr,
+		    "dragoman-admin: --monthly-characters must be a number from 1 to "
 		    "999999999999, or none\n");
 		return 2;
 	}
@@ -257,15 +264,16 @@ static int cmd_key_limits(struct admin *a, char **args)
 	}
 	res = db_exec(a->db, STMT_KEY_LIMITS, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
-		fprintf(stderr, "dragoman-admin: %s\n", res ? PQresultErrorMessage(res) : db_error(a->db));
+		fprintf(stderr, "dragoman-admin: %s\n",
+		    res ? PQresultErrorMessage(res) : db_error(a->db));
 	else if (PQntuples(res) == 0)
 		fprintf(stderr, "dragoman-admin: no active key %s\n", which);
 	else {
 		drop_cached_key(a, PQgetvalue(res, 0, 1), 0, "be limited");
 		printf("key_id=%s\nper_minute=%s\nper_hour=%s\nper_day=%s\nexempt=%s\n"
-		    "monthly_characters=%s\n", PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2),
-		    PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5),
-		    PQgetvalue(res, 0, 6));
+		       "monthly_characters=%s\n",
+		    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
+		    PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6));
 		rc = 0;
 	}
 	PQclear(res);
@@ -285,7 +293,8 @@ static int cmd_plan_limits(struct admin *a, char **args)
 		return 2;
 	res = db_exec(a->db, STMT_PLAN_LIMITS, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK)
-		fprintf(stderr, "dragoman-admin: %s\n", res ? PQresultErrorMessage(res) : db_error(a->db));
+		fprintf(stderr, "dragoman-admin: %s\n",
+		    res ? PQresultErrorMessage(res) : db_error(a->db));
 	else if (PQntuples(res) == 0)
 		fprintf(stderr, "dragoman-admin: no plan named %s\n", plan);
 	else {
@@ -328,11 +337,12 @@ static int cmd_user_create(struct admin *a, char **args)
 	char password[PASSWORD_MAX_LEN + 2], hash[PASSWORD_HASH_MAX];
 	const char *role = strcmp(a->role, "admin") == 0 && !a->role_given ? "owner" : a->role;
 	const char *params[] = { workspace_id, email, role, hash, a->platform_admin ? "on" : "off",
-	    NULL, NULL };
+		NULL, NULL };
 	PGresult *res;
 	int rc = 1;
 
-	if (strcmp(role, "owner") != 0 && strcmp(role, "admin") != 0 && strcmp(role, "member") != 0) {
+	if (strcmp(role, "owner") != 0 && strcmp(role, "admin") != 0 &&
+	    strcmp(role, "member") != 0) {
 		fprintf(stderr, "dragoman-admin: --role must be owner, admin or member\n");
 		return 2;
 	}
@@ -347,8 +357,8 @@ static int cmd_user_create(struct admin *a, char **args)
 		printf("user_id=%s\n", PQgetvalue(res, 0, 0));
 		rc = 0;
 	} else
-		fprintf(stderr, "dragoman-admin: user create: %s", res != NULL
-		    ? PQresultErrorMessage(res) : db_error(a->db));
+		fprintf(stderr, "dragoman-admin: user create: %s",
+		    res != NULL ? PQresultErrorMessage(res) : db_error(a->db));
 	PQclear(res);
 	return rc;
 }
@@ -369,9 +379,10 @@ static int rekey_row(struct worker *w, const PGresult *res, int i, const char *c
 
 	credentials_aad(ws, pv, aad, sizeof(aad));
 	if (credentials_sealed_parse(PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-	    PQgetvalue(res, i, 4), &s) < 0 || (n = secrets_open(aad, &s, plain)) < 0) {
-		fprintf(stderr, "dragoman-admin: %s/%s: cannot open it (is key %s in the file?)\n", ws,
-		    pv, PQgetvalue(res, i, 2));
+	        PQgetvalue(res, i, 4), &s) < 0 ||
+	    (n = secrets_open(aad, &s, plain)) < 0) {
+		fprintf(stderr, "dragoman-admin: %s/%s: cannot open it (is key %s in the file?)\n",
+		    ws, pv, PQgetvalue(res, i, 2));
 		return -1;
 	}
 	rc = secrets_seal(aad, plain, (size_t)n, &s);
@@ -420,8 +431,8 @@ static int cmd_secrets_rotate(struct admin *a, char **args)
 	memset(&w, 0, sizeof(w));
 	w.cfg = a->cfg;
 	w.db = a->db;
-	w.cache = cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms, err,
-	    sizeof(err));
+	w.cache =
+	    cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms, err, sizeof(err));
 	for (int i = 0; i < PQntuples(res); i++) {
 		int rc = rekey_row(&w, res, i, current);
 		done += rc == 1;
@@ -488,8 +499,8 @@ static int admin_worker(struct admin *a, struct worker *w)
 	memset(w, 0, sizeof(*w));
 	w->cfg = a->cfg;
 	w->db = a->db;
-	w->cache = cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms, err,
-	    sizeof(err));
+	w->cache =
+	    cache_open(a->cfg->memcached_servers, a->cfg->memcached_timeout_ms, err, sizeof(err));
 	if (w->cache == NULL) {
 		fprintf(stderr, "dragoman-admin: %s\n", err);
 		return -1;
@@ -569,8 +580,8 @@ static int cmd_partitions_ensure(struct admin *a)
  * usage_spool_dir) and prints how many. Returns 0, or -1 when some stay. */
 static int usage_load(struct admin *a)
 {
-	long n = a->cfg->usage_spool_dir != NULL ? spool_load_dir(a->cfg->usage_spool_dir, a->db)
-	    : 0;
+	long n =
+	    a->cfg->usage_spool_dir != NULL ? spool_load_dir(a->cfg->usage_spool_dir, a->db) : 0;
 
 	if (n >= 0)
 		printf("usage_events_loaded=%ld\n", n);
@@ -590,8 +601,8 @@ static int cmd_rollup(struct admin *a, int rebuild)
 	if (ok)
 		printf("hours_rolled_up=%s\n", PQgetvalue(res, 0, 0));
 	else
-		fprintf(stderr, "dragoman-admin: rollup: %s", res != NULL ? PQresultErrorMessage(res)
-		    : db_error(a->db));
+		fprintf(stderr, "dragoman-admin: rollup: %s",
+		    res != NULL ? PQresultErrorMessage(res) : db_error(a->db));
 	PQclear(res);
 	return ok ? 0 : 1;
 }
@@ -686,8 +697,7 @@ static int cmd_maintain(struct admin *a, char **args)
 
 /* billing grant|adjust WS AMOUNT: one ledger row and the balance change.
  * Returns the exit status. */
-static int cmd_billing_change(struct admin *a, const char *what, const char *ws,
-    const char *amount)
+static int cmd_billing_change(struct admin *a, const char *what, const char *ws, const char *amount)
 {
 	int negative = amount[0] == '-', grant = strcmp(what, "grant") == 0;
 	long long micros;
@@ -697,7 +707,8 @@ static int cmd_billing_change(struct admin *a, const char *what, const char *ws,
 	int ok;
 
 	if (money_parse(amount + negative, &micros) < 0 || micros == 0 || (grant && negative)) {
-		fprintf(stderr, "dragoman-admin: amount must be a %snon-zero decimal such as 5.00\n",
+		fprintf(stderr,
+		    "dragoman-admin: amount must be a %snon-zero decimal such as 5.00\n",
 		    grant ? "positive " : "");
 		return 2;
 	}
@@ -719,9 +730,11 @@ static int cmd_billing_change(struct admin *a, const char *what, const char *ws,
 		printf("ledger_id=%s\nbalance=%s\n", PQgetvalue(res, 0, 0),
 		    money_format(db_num(res, 0, 1), m, sizeof(m)));
 	else
-		fprintf(stderr, "dragoman-admin: billing %s: %s\n", what, res == NULL ? db_error(a->db)
-		    : PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
-		    : "no such workspace, or the balance would fall below what is reserved");
+		fprintf(stderr, "dragoman-admin: billing %s: %s\n", what,
+		    res == NULL ? db_error(a->db)
+		        : PQresultStatus(res) != PGRES_TUPLES_OK
+		        ? PQresultErrorMessage(res)
+		        : "no such workspace, or the balance would fall below what is reserved");
 	PQclear(res);
 	return ok ? 0 : 1;
 }
@@ -747,8 +760,8 @@ static int cmd_billing_coupon(struct admin *a, const char *code, const char *amo
 		printf("coupon=%s\namount=%s\nmax_redemptions=%s\n", code,
 		    money_format(micros, m, sizeof(m)), max);
 	else
-		fprintf(stderr, "dragoman-admin: billing coupon: %s", res != NULL
-		    ? PQresultErrorMessage(res) : db_error(a->db));
+		fprintf(stderr, "dragoman-admin: billing coupon: %s",
+		    res != NULL ? PQresultErrorMessage(res) : db_error(a->db));
 	PQclear(res);
 	return ok ? 0 : 1;
 }
@@ -764,7 +777,8 @@ static int cmd_billing_cap(struct admin *a, const char *ws, const char *amount)
 
 	if (strcmp(amount, "plan") != 0) {
 		if (money_parse(amount, &micros) < 0) {
-			fprintf(stderr, "dragoman-admin: cap must be a decimal such as 50.00, or plan\n");
+			fprintf(stderr,
+			    "dragoman-admin: cap must be a decimal such as 50.00, or plan\n");
 			return 2;
 		}
 		snprintf(m, sizeof(m), "%lld", micros);
@@ -773,9 +787,10 @@ static int cmd_billing_cap(struct admin *a, const char *ws, const char *amount)
 	res = db_exec(a->db, STMT_BILLING_SET_CAP, params);
 	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (!ok)
-		fprintf(stderr, "dragoman-admin: billing cap: %s\n", res == NULL ? db_error(a->db)
-		    : PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
-		    : "no such workspace");
+		fprintf(stderr, "dragoman-admin: billing cap: %s\n",
+		    res == NULL                                  ? db_error(a->db)
+		        : PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
+		                                                 : "no such workspace");
 	PQclear(res);
 	return ok ? 0 : 1;
 }
@@ -861,69 +876,89 @@ struct command {
 	int (*run)(struct admin *a, char **args);
 };
 
-static const struct command commands[] = {
-	{ "migrate", 0, "migrate [--dir DIR]", "apply pending schema migrations", cmd_migrate },
+static const struct command commands[] = { { "migrate", 0, "migrate [--dir DIR]",
+	                                       "apply pending schema migrations", cmd_migrate },
 	{ "workspace create", 1, "workspace create NAME [--plan P]",
-	  "create a workspace and its first key", cmd_workspace_create },
+	    "create a workspace and its first key", cmd_workspace_create },
 	{ "key create", 1, "key create WORKSPACE_ID [--role R] [--scopes S,...]",
-	  "add a key (role member, admin or platform; scopes translate, billing:read, "
-	  "billing:write, reports)", cmd_key_create },
+	    "add a key (role member, admin or platform; scopes translate, billing:read, "
+	    "billing:write, reports)",
+	    cmd_key_create },
 	{ "key revoke", 1, "key revoke KEY_ID|PREFIX", "revoke a key at once", cmd_key_revoke },
 	{ "key list", 1, "key list WORKSPACE_ID", "list a workspace's keys", cmd_key_list },
-	{ "key limits", 1, "key limits KEY_ID|PREFIX [--per-minute N|plan] [--per-hour N|plan] "
-	  "[--per-day N|plan] [--exempt on|off] [--monthly-characters N|none]",
-	  "the key's own rate limits and quota", cmd_key_limits },
+	{ "key limits", 1,
+	    "key limits KEY_ID|PREFIX [--per-minute N|plan] [--per-hour N|plan] "
+	    "[--per-day N|plan] [--exempt on|off] [--monthly-characters N|none]",
+	    "the key's own rate limits and quota", cmd_key_limits },
 	{ "user create", 2, "user create WORKSPACE_ID EMAIL [--role R] [--platform-admin]",
-	  "add a user (role owner, admin or member); the password is read from "
-	  "$DRAGOMAN_PASSWORD or stdin", cmd_user_create },
-	{ "plan limits", 1, "plan limits PLAN [--per-minute N|none] [--per-hour N|none] "
-	  "[--per-day N|none]", "a plan's rate limits (requests per window)", cmd_plan_limits },
+	    "add a user (role owner, admin or member); the password is read from "
+	    "$DRAGOMAN_PASSWORD or stdin",
+	    cmd_user_create },
+	{ "plan limits", 1,
+	    "plan limits PLAN [--per-minute N|none] [--per-hour N|none] "
+	    "[--per-day N|none]",
+	    "a plan's rate limits (requests per window)", cmd_plan_limits },
 	{ "cache stats", 0, "cache stats [--hours N]", "translation cache hits, misses, hit rate",
-	  cmd_cache_stats },
+	    cmd_cache_stats },
 	{ "cache warm", 0, "cache warm [--limit N]",
-	  "load the N most-hit translations into memcached", cmd_cache_warm },
-	{ "maintain", 0, "maintain", "create the coming months' usage partitions, load the usage "
-	  "spool, roll usage up, release expired credit holds, move open payments on, drop old "
-	  "idempotency keys",
-	  cmd_maintain },
+	    "load the N most-hit translations into memcached", cmd_cache_warm },
+	{ "maintain", 0, "maintain",
+	    "create the coming months' usage partitions, load the usage "
+	    "spool, roll usage up, release expired credit holds, move open payments on, drop old "
+	    "idempotency keys",
+	    cmd_maintain },
 	{ "billing grant", 2, "billing grant WS AMOUNT [--reason R]", "add credit (e.g. 5.00)",
-	  cmd_billing_grant },
+	    cmd_billing_grant },
 	{ "billing adjust", 2, "billing adjust WS --reason R -- [-]AMOUNT",
-	  "correct a balance either way", cmd_billing_adjust },
+	    "correct a balance either way", cmd_billing_adjust },
 	{ "billing cap", 2, "billing cap WS AMOUNT|plan", "set the monthly cap (plan: the plan's)",
-	  cmd_billing_cap_run },
+	    cmd_billing_cap_run },
 	{ "billing coupon", 2, "billing coupon CODE AMOUNT [--limit N]",
-	  "create a coupon (N redemptions, 1 unless given)", cmd_billing_coupon_run },
+	    "create a coupon (N redemptions, 1 unless given)", cmd_billing_coupon_run },
 	{ "payments unmatched", 0, "payments unmatched",
-	  "Stripe events about money that match no payment", cmd_payments_unmatched },
+	    "Stripe events about money that match no payment", cmd_payments_unmatched },
 	{ "payments assign", 2, "payments assign EVENT WS",
-	  "credit an unmatched succeeded payment to WS, once", cmd_payments_assign },
+	    "credit an unmatched succeeded payment to WS, once", cmd_payments_assign },
 	{ "payments dismiss", 1, "payments dismiss EVENT --reason R",
-	  "close an unmatched event (e.g. refunded in Stripe)", cmd_payments_dismiss },
+	    "close an unmatched event (e.g. refunded in Stripe)", cmd_payments_dismiss },
 	{ "payments resolve", 0, "payments resolve", "move open payments on (retrieve, expire)",
-	  cmd_payments_resolve },
-	{ "partitions ensure", 0, "partitions ensure [--months N]", "usage partitions for this "
-	  "month and N ahead (3), and drop those past usage_retention_months",
-	  cmd_partitions_ensure_run },
+	    cmd_payments_resolve },
+	{ "partitions ensure", 0, "partitions ensure [--months N]",
+	    "usage partitions for this "
+	    "month and N ahead (3), and drop those past usage_retention_months",
+	    cmd_partitions_ensure_run },
 	{ "partitions list", 0, "partitions list", "the usage partitions", cmd_partitions_list },
-	{ "rollup", 0, "rollup [--rebuild]", "load the usage spool, then roll the closed hours' "
-	  "usage up (hourly, daily); --rebuild: again for every day with raw events",
-	  cmd_rollup_run },
-	{ "usage load", 0, "usage load", "load the usage events spooled in usage_spool_dir that "
-	  "no worker is writing at that moment", cmd_usage_load },
-	{ "usage pending", 0, "usage pending", "usage spool segments not loaded yet (rollups "
-	  "wait for the hours they may hold)", cmd_usage_pending },
-	{ "usage abandon", 1, "usage abandon SEGMENT", "give up a pending segment whose file is "
-	  "lost, so that rollups stop waiting for it", cmd_usage_abandon },
-	{ "secrets rotate", 0, "secrets rotate", "re-seal workspaces' provider keys under the "
-	  "first key of master_keys_file", cmd_secrets_rotate },
-	{ "statement", 1, "statement NAME", "print the SQL of a prepared statement", cmd_statement },
-	{ "backup", 0, "backup [--dir DIR] [--keep N]", "pg_dump (custom format) and its SHA-256 "
-	  "into DIR (backup_dir), keeping the N newest (backup_keep)", cmd_backup },
-	{ "restore", 0, "restore --verify FILE", "check FILE's checksum, restore it into a scratch "
-	  "database and check every balance against the ledger", cmd_restore },
-	{ NULL, 0, NULL, NULL, NULL }
-};
+	{ "rollup", 0, "rollup [--rebuild]",
+	    "load the usage spool, then roll the closed hours' "
+	    "usage up (hourly, daily); --rebuild: again for every day with raw events",
+	    cmd_rollup_run },
+	{ "usage load", 0, "usage load",
+	    "load the usage events spooled in usage_spool_dir that "
+	    "no worker is writing at that moment",
+	    cmd_usage_load },
+	{ "usage pending", 0, "usage pending",
+	    "usage spool segments not loaded yet (rollups "
+	    "wait for the hours they may hold)",
+	    cmd_usage_pending },
+	{ "usage abandon", 1, "usage abandon SEGMENT",
+	    "give up a pending segment whose file is "
+	    "lost, so that rollups stop waiting for it",
+	    cmd_usage_abandon },
+	{ "secrets rotate", 0, "secrets rotate",
+	    "re-seal workspaces' provider keys under the "
+	    "first key of master_keys_file",
+	    cmd_secrets_rotate },
+	{ "statement", 1, "statement NAME", "print the SQL of a prepared statement",
+	    cmd_statement },
+	{ "backup", 0, "backup [--dir DIR] [--keep N]",
+	    "pg_dump (custom format) and its SHA-256 "
+	    "into DIR (backup_dir), keeping the N newest (backup_keep)",
+	    cmd_backup },
+	{ "restore", 0, "restore --verify FILE",
+	    "check FILE's checksum, restore it into a scratch "
+	    "database and check every balance against the ledger",
+	    cmd_restore },
+	{ NULL, 0, NULL, NULL, NULL } };
 
 /* Prints the usage, from the command table, to f. */
 static void usage(FILE *f)
@@ -931,9 +966,10 @@ static void usage(FILE *f)
 	fprintf(f, "usage: dragoman-admin [--config FILE] COMMAND\n");
 	for (const struct command *c = commands; c->words != NULL; c++)
 		fprintf(f, "  %s\n      %s\n", c->synopsis, c->help);
-	fprintf(f, "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG, a\n"
-	    "dragoman.conf beside the program, else %s.\n", MIGRATIONS_DIR,
-	    SYSCONFDIR "/dragoman/dragoman.conf");
+	fprintf(f,
+	    "Migrations default to %s; the configuration to $DRAGOMAN_CONFIG, a\n"
+	    "dragoman.conf beside the program, else %s.\n",
+	    MIGRATIONS_DIR, SYSCONFDIR "/dragoman/dragoman.conf");
 }
 
 /* Returns the command whose words start argv[0..argc) with exactly its
@@ -947,7 +983,7 @@ static const struct command *command_of(int argc, char **argv, int *words)
 		snprintf(w, sizeof(w), "%s", c->words);
 		int match = 1;
 		for (char *save = NULL, *t = strtok_r(w, " ", &save); t != NULL && match;
-		    t = strtok_r(NULL, " ", &save), n++)
+		     t = strtok_r(NULL, " ", &save), n++)
 			match = n < argc && strcmp(argv[n], t) == 0;
 		if (match && argc == n + c->nargs) {
 			*words = n;
@@ -976,16 +1012,12 @@ static int dispatch(struct admin *a, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "plan", required_argument, NULL, 'p' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "hours", required_argument, NULL, 'H' },
+	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
+		{ "dir", required_argument, NULL, 'd' }, { "plan", required_argument, NULL, 'p' },
+		{ "role", required_argument, NULL, 'r' }, { "hours", required_argument, NULL, 'H' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "reason", required_argument, NULL, 'R' },
-		{ "months", required_argument, NULL, 'M' },
-		{ "rebuild", no_argument, NULL, 'B' },
+		{ "months", required_argument, NULL, 'M' }, { "rebuild", no_argument, NULL, 'B' },
 		{ "per-minute", required_argument, NULL, '1' },
 		{ "per-hour", required_argument, NULL, '2' },
 		{ "per-day", required_argument, NULL, '3' },
@@ -994,23 +1026,33 @@ int main(int argc, char **argv)
 		{ "platform-admin", no_argument, NULL, 'P' },
 		{ "monthly-characters", required_argument, NULL, 'Q' },
 		{ "keep", required_argument, NULL, 'K' },
-		{ "verify", required_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "verify", required_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
 	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0, 3,
-	    0, { NULL, NULL, NULL }, NULL, NULL, 0, 0, NULL, 0, 0, NULL };
+		0, { NULL, NULL, NULL }, NULL, NULL, 0, 0, NULL, 0, 0, NULL };
 	const char *config_path = NULL;
 	char err[512];
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "c:d:p:r:H:l:R:M:Bh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config_path = optarg; break;
-		case 'd': a.migrations = optarg; a.dir_given = 1; break;
-		case 'p': a.plan = optarg; break;
-		case 'r': a.role = optarg; a.role_given = 1; break;
-		case 'R': a.reason = optarg; break;
+		case 'c':
+			config_path = optarg;
+			break;
+		case 'd':
+			a.migrations = optarg;
+			a.dir_given = 1;
+			break;
+		case 'p':
+			a.plan = optarg;
+			break;
+		case 'r':
+			a.role = optarg;
+			a.role_given = 1;
+			break;
+		case 'R':
+			a.reason = optarg;
+			break;
 		case 'M':
 			if ((a.months = parse_count(optarg, 120)) < 0)
 				return 2;
@@ -1024,19 +1066,39 @@ int main(int argc, char **argv)
 				return 2;
 			a.limit_given = 1;
 			break;
-		case 'B': a.rebuild = 1; break;
-		case '1': case '2': case '3': a.rate[c - '1'] = optarg; break;
-		case 'x': a.exempt = optarg; break;
-		case 's': a.scopes = optarg; break;
-		case 'P': a.platform_admin = 1; break;
-		case 'Q': a.quota = optarg; break;
+		case 'B':
+			a.rebuild = 1;
+			break;
+		case '1':
+		case '2':
+		case '3':
+			a.rate[c - '1'] = optarg;
+			break;
+		case 'x':
+			a.exempt = optarg;
+			break;
+		case 's':
+			a.scopes = optarg;
+			break;
+		case 'P':
+			a.platform_admin = 1;
+			break;
+		case 'Q':
+			a.quota = optarg;
+			break;
 		case 'K':
 			if ((a.keep = parse_count(optarg, 10000)) < 0)
 				return 2;
 			break;
-		case 'V': a.verify = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'V':
+			a.verify = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind >= argc) {
@@ -1048,8 +1110,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dragoman-admin: %s\n", err);
 		return 1;
 	}
-	a.db = db_open(a.cfg->database_url, a.cfg->db_connect_timeout,
-	    ADMIN_STATEMENT_TIMEOUT_MS);
+	a.db = db_open(a.cfg->database_url, a.cfg->db_connect_timeout, ADMIN_STATEMENT_TIMEOUT_MS);
 	if (a.db != NULL)
 		db_set_unprepared(a.db, !a.cfg->db_prepared_statements);
 	rc = a.db != NULL ? dispatch(&a, argc - optind, argv + optind) : 1;

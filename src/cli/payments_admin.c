@@ -20,10 +20,10 @@ int payments_admin_unmatched(struct db *db)
 
 	for (int i = 0; ok && i < PQntuples(res); i++)
 		printf("event=%s type=%s object=%s payment_intent=%s amount=%s currency=%s "
-		    "received_at=%s reason=\"%s\"\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
-		    PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-		    money_format(db_num(res, i, 4), amount, sizeof(amount)), PQgetvalue(res, i, 5),
-		    PQgetvalue(res, i, 7), PQgetvalue(res, i, 6));
+		       "received_at=%s reason=\"%s\"\n",
+		    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+		    PQgetvalue(res, i, 3), money_format(db_num(res, i, 4), amount, sizeof(amount)),
+		    PQgetvalue(res, i, 5), PQgetvalue(res, i, 7), PQgetvalue(res, i, 6));
 	if (ok)
 		printf("unmatched=%d\n", PQntuples(res));
 	else
@@ -44,10 +44,12 @@ int payments_admin_assign(struct db *db, const char *ev, const char *ws)
 		printf("event=%s workspace=%s balance=%s\n", ev, ws,
 		    money_format(db_num(res, 0, 0), bal, sizeof(bal)));
 	else
-		fprintf(stderr, "dragoman-admin: payments assign: %s\n", res != NULL &&
-		    PQresultStatus(res) == PGRES_TUPLES_OK ? "not an unresolved succeeded payment "
-		    "(or its PaymentIntent is credited already)" : res != NULL
-		    ? PQresultErrorMessage(res) : db_error(db));
+		fprintf(stderr, "dragoman-admin: payments assign: %s\n",
+		    res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK
+		        ? "not an unresolved succeeded payment "
+		          "(or its PaymentIntent is credited already)"
+		        : res != NULL ? PQresultErrorMessage(res)
+		                      : db_error(db));
 	PQclear(res);
 	return ok ? 0 : 1;
 }

@@ -101,9 +101,10 @@ char *csv_render(const char *const *columns, struct json_object *rows)
 			if (c > 0)
 				put(&t, ",", 1);
 			if (json_object_object_get_ex(row, columns[c], &v) && v != NULL)
-				field(&t, json_object_is_type(v, json_type_string)
-				    ? json_object_get_string(v)
-				    : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
+				field(&t,
+				    json_object_is_type(v, json_type_string)
+				        ? json_object_get_string(v)
+				        : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
 				    json_object_is_type(v, json_type_string));
 		}
 		put(&t, "\r\n", 2);

@@ -7,8 +7,8 @@
 #ifndef DRAGOMAN_CSV_H
 #define DRAGOMAN_CSV_H
 
-#include <stddef.h>
 #include <json-c/json.h>
+#include <stddef.h>
 
 /* Renders the JSON objects of array rows, the members named by columns
  * (a NULL-terminated list) in that order: strings as they are, numbers

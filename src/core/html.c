@@ -55,10 +55,11 @@ long html_text_length(const char *s)
 		if (strncmp(p, "<!--", 4) == 0) {
 			e = strstr(p + 4, "-->");
 			p = e != NULL ? e + 3 : NULL;
-		} else if (*p == '<' && (isalpha((unsigned char)p[1]) || p[1] == '/' || p[1] == '!' ||
-		    p[1] == '?')) {
+		} else if (*p == '<' &&
+		    (isalpha((unsigned char)p[1]) || p[1] == '/' || p[1] == '!' || p[1] == '?')) {
 			int raw = opens(p, "script") || opens(p, "style");
-			const char *close = raw ? (opens(p, "script") ? "</script" : "</style") : NULL;
+			const char *close =
+			    raw ? (opens(p, "script") ? "</script" : "</style") : NULL;
 			p = tag_end(p);
 			if (p != NULL && close != NULL) {
 				e = strcasestr(p, close);

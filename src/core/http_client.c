@@ -71,8 +71,8 @@ int http_client_get(CURL *curl, const struct http_call *call, struct http_reply 
 	return perform(curl, call, NULL, out);
 }
 
-int http_client_post_form(CURL *curl, const struct http_call *call,
-    const struct form_field *fields, size_t nfields, struct http_reply *out)
+int http_client_post_form(CURL *curl, const struct http_call *call, const struct form_field *fields,
+    size_t nfields, struct http_reply *out)
 {
 	char *body = NULL;
 	size_t len = 0;
@@ -90,7 +90,8 @@ int http_client_post_form(CURL *curl, const struct http_call *call,
 			goto out;
 		}
 		body = nb;
-		len += (size_t)snprintf(body + len, need, "%s%s=%s", i ? "&" : "", fields[i].name, v);
+		len +=
+		    (size_t)snprintf(body + len, need, "%s%s=%s", i ? "&" : "", fields[i].name, v);
 		curl_free(v);
 	}
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body ? body : "");

@@ -10,8 +10,8 @@
 #define HTTP_CLIENT_MAX_BODY (4L << 20)
 
 struct http_reply {
-	long status;        /* 0 when no response arrived */
-	char *body;         /* NUL-terminated, owned; NULL when none */
+	long status; /* 0 when no response arrived */
+	char *body; /* NUL-terminated, owned; NULL when none */
 	size_t len;
 	char error[CURL_ERROR_SIZE];
 };
@@ -30,7 +30,7 @@ struct form_field {
  * the upstream's Authorization. All strings are borrowed. */
 struct http_call {
 	const char *url;
-	long timeout_ms;             /* for the whole exchange */
+	long timeout_ms; /* for the whole exchange */
 	const char *request_id;
 	const char *headers[HTTP_CALL_HEADERS_MAX];
 };
@@ -42,8 +42,8 @@ int http_client_get(CURL *curl, const struct http_call *call, struct http_reply 
 
 /* POSTs the nfields fields as application/x-www-form-urlencoded (a name
  * may repeat). Same results as http_client_get(). */
-int http_client_post_form(CURL *curl, const struct http_call *call,
-    const struct form_field *fields, size_t nfields, struct http_reply *out);
+int http_client_post_form(CURL *curl, const struct http_call *call, const struct form_field *fields,
+    size_t nfields, struct http_reply *out);
 
 /* POSTs the JSON text body. Same results as http_client_get(). */
 int http_client_post_json(CURL *curl, const struct http_call *call, const char *body,

@@ -20,9 +20,8 @@ enum key_role role_parse(const char *s)
 	return ROLE__MAX;
 }
 
-static const char *const scope_names[SCOPE__MAX] = {
-	"", "translate", "billing:read", "billing:write", "reports"
-};
+static const char *const scope_names[SCOPE__MAX] = { "", "translate", "billing:read",
+	"billing:write", "reports" };
 
 const char *scope_name(enum key_scope scope)
 {
@@ -68,5 +67,6 @@ void scope_list_format(unsigned mask, char *out, size_t outsz)
 	}
 	for (int i = 1; i < SCOPE__MAX && n < outsz; i++)
 		if (mask & (1u << i))
-			n += (size_t)snprintf(out + n, outsz - n, "%s%s", n ? "," : "", scope_names[i]);
+			n += (size_t)snprintf(out + n, outsz - n, "%s%s", n ? "," : "",
+			    scope_names[i]);
 }

@@ -33,8 +33,8 @@ void log_fields(enum log_level level, struct json_object *fields)
 		return;
 	log_timestamp(ts, sizeof(ts));
 	json_object_object_add(fields, "ts", json_object_new_string(ts));
-	json_object_object_add(fields, "level", json_object_new_string(
-	    level < LOG_LEVEL__MAX ? level_names[level] : "error"));
+	json_object_object_add(fields, "level",
+	    json_object_new_string(level < LOG_LEVEL__MAX ? level_names[level] : "error"));
 	json_object_object_add(fields, "pid", json_object_new_int((int)getpid()));
 	line = json_object_to_json_string_ext(fields,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -11,11 +11,11 @@
 #include "core/metrics.h"
 
 #define LABELS_MAX METRICS_LABELS_MAX
-#define SLOTS 2048            /* series one worker can hold between flushes */
+#define SLOTS 2048 /* series one worker can hold between flushes */
 
 /* histogram bucket bounds, seconds */
-static const double bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-    2.5, 5, 10 };
+static const double bounds[] = { 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+	10 };
 #define NBOUNDS ((int)(sizeof(bounds) / sizeof(bounds[0])))
 #define IDX_COUNTER (-1)
 #define IDX_SUM NBOUNDS
@@ -67,7 +67,7 @@ struct slot {
 };
 
 static struct slot slots[SLOTS];
-static int waiting;              /* slots with a delta */
+static int waiting; /* slots with a delta */
 static struct timespec first_wait;
 static int full_logged;
 
@@ -115,7 +115,8 @@ static struct slot *slot_of(enum metric m, int idx, const char *labels)
 			return s;
 	}
 	if (!full_logged)
-		log_msg(LOG_LEVEL_WARN, "metrics: more than %d series; new ones are not counted", SLOTS);
+		log_msg(LOG_LEVEL_WARN, "metrics: more than %d series; new ones are not counted",
+		    SLOTS);
 	full_logged = 1;
 	return NULL;
 }
@@ -170,13 +171,12 @@ long metrics_flush_wait_ms(long flush_ms)
 	if (waiting == 0)
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	waited = (now.tv_sec - first_wait.tv_sec) * 1000 +
-	    (now.tv_nsec - first_wait.tv_nsec) / 1000000;
+	waited =
+	    (now.tv_sec - first_wait.tv_sec) * 1000 + (now.tv_nsec - first_wait.tv_nsec) / 1000000;
 	return waited >= flush_ms ? 0 : flush_ms - waited;
 }
 
-int metrics_pending(int k, const char **family, const char **labels, int *idx,
-    long long *delta)
+int metrics_pending(int k, const char **family, const char **labels, int *idx, long long *delta)
 {
 	for (; k < SLOTS; k++) {
 		const struct slot *s = &slots[k];

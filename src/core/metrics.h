@@ -9,18 +9,18 @@
 
 
 enum metric {
-	METRIC_HTTP_REQUESTS,       /* route, status */
-	METRIC_HTTP_DURATION,       /* histogram: route */
-	METRIC_PROBLEMS,            /* type: the problem's short name */
-	METRIC_PROVIDER_CALLS,      /* provider, outcome */
-	METRIC_PROVIDER_DURATION,   /* histogram: provider */
-	METRIC_CACHE_LOOKUPS,       /* tier, result (segments) */
-	METRIC_CREDITS_CHARGED,     /* micros */
-	METRIC_DB_ERRORS,           /* kind */
-	METRIC_MEMCACHED_ERRORS,    /* op */
-	METRIC_STRIPE_UNMATCHED,    /* type: the Stripe event's */
-	METRIC_USAGE_SPOOLED,       /* usage events written to the spool */
-	METRIC_USAGE_SPOOL_LOADED,  /* spooled usage events loaded into PostgreSQL */
+	METRIC_HTTP_REQUESTS, /* route, status */
+	METRIC_HTTP_DURATION, /* histogram: route */
+	METRIC_PROBLEMS, /* type: the problem's short name */
+	METRIC_PROVIDER_CALLS, /* provider, outcome */
+	METRIC_PROVIDER_DURATION, /* histogram: provider */
+	METRIC_CACHE_LOOKUPS, /* tier, result (segments) */
+	METRIC_CREDITS_CHARGED, /* micros */
+	METRIC_DB_ERRORS, /* kind */
+	METRIC_MEMCACHED_ERRORS, /* op */
+	METRIC_STRIPE_UNMATCHED, /* type: the Stripe event's */
+	METRIC_USAGE_SPOOLED, /* usage events written to the spool */
+	METRIC_USAGE_SPOOL_LOADED, /* spooled usage events loaded into PostgreSQL */
 	METRIC__MAX
 };
 
@@ -46,8 +46,7 @@ long metrics_flush_wait_ms(long flush_ms);
  * (-1: a counter; 0..n-1 a histogram bucket, n its sum in microseconds,
  * n+1 its count) and delta, and returns its slot; -1 when none is left.
  * Borrowed strings. */
-int metrics_pending(int k, const char **family, const char **labels, int *idx,
-    long long *delta);
+int metrics_pending(int k, const char **family, const char **labels, int *idx, long long *delta);
 
 /* Forgets the counts waiting: they were stored. */
 void metrics_pending_done(void);

@@ -9,8 +9,8 @@
 
 const char *money_format(long long micros, char *buf, size_t bufsz)
 {
-	unsigned long long a = micros < 0 ? 0ULL - (unsigned long long)micros
-	    : (unsigned long long)micros;
+	unsigned long long a =
+	    micros < 0 ? 0ULL - (unsigned long long)micros : (unsigned long long)micros;
 
 	snprintf(buf, bufsz, "%s%llu.%06llu", micros < 0 ? "-" : "",
 	    a / (unsigned long long)MONEY_MICROS, a % (unsigned long long)MONEY_MICROS);
@@ -61,7 +61,8 @@ void money_json_add(struct json_object *o, const char *name, long long micros)
 {
 	char buf[32], key[96];
 
-	json_object_object_add(o, name, json_object_new_string(money_format(micros, buf, sizeof(buf))));
+	json_object_object_add(o, name,
+	    json_object_new_string(money_format(micros, buf, sizeof(buf))));
 	snprintf(key, sizeof(key), "%s_micros", name);
 	json_object_object_add(o, key, json_object_new_int64(micros));
 }

@@ -31,7 +31,8 @@ static int bad_control(const char *v, size_t len, int multiline)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)v[i];
-		if ((c < 0x20 || c == 0x7f) && !(multiline && (c == '\t' || c == '\n' || c == '\r')))
+		if ((c < 0x20 || c == 0x7f) &&
+		    !(multiline && (c == '\t' || c == '\n' || c == '\r')))
 			return 1;
 	}
 	return 0;
@@ -40,8 +41,8 @@ static int bad_control(const char *v, size_t len, int multiline)
 /* Checks text v (name for messages) for UTF-8, control characters and a
  * length of min..max code points. Returns PROBLEM_NONE or
  * PROBLEM_INVALID_FIELD with detail set. */
-static enum problem check_text(const char *name, const char *v, size_t len,
-    int multiline, long long min, long long max, char *detail, size_t dsz)
+static enum problem check_text(const char *name, const char *v, size_t len, int multiline,
+    long long min, long long max, char *detail, size_t dsz)
 {
 	long n = utf8_count(v, len);
 
@@ -62,11 +63,11 @@ static enum problem check_text(const char *name, const char *v, size_t len,
 
 /* Checks a string value against spec s and stores it. Returns PROBLEM_NONE
  * or PROBLEM_INVALID_FIELD with detail set. */
-static enum problem check_string(const struct param_spec *s, const char *v,
-    size_t len, struct param_value *out, char *detail, size_t dsz)
+static enum problem check_string(const struct param_spec *s, const char *v, size_t len,
+    struct param_value *out, char *detail, size_t dsz)
 {
-	enum problem p = check_text(s->name, v, len, s->type == PARAM_TEXT, s->min, s->max,
-	    detail, dsz);
+	enum problem p =
+	    check_text(s->name, v, len, s->type == PARAM_TEXT, s->min, s->max, detail, dsz);
 
 	if (p != PROBLEM_NONE)
 		return p;
@@ -77,12 +78,12 @@ static enum problem check_string(const struct param_spec *s, const char *v,
 }
 
 /* Checks an integer against spec s and stores it. Same results as above. */
-static enum problem check_int(const struct param_spec *s, long long v,
-    struct param_value *out, char *detail, size_t dsz)
+static enum problem check_int(const struct param_spec *s, long long v, struct param_value *out,
+    char *detail, size_t dsz)
 {
 	if (v < s->min || v > s->max) {
-		snprintf(detail, dsz, "%s must be an integer from %lld to %lld",
-		    s->name, s->min, s->max);
+		snprintf(detail, dsz, "%s must be an integer from %lld to %lld", s->name, s->min,
+		    s->max);
 		return PROBLEM_INVALID_FIELD;
 	}
 	out->present = 1;
@@ -122,8 +123,8 @@ static enum problem check_text_array(const struct param_spec *s, struct json_obj
 
 /* Returns PROBLEM_NONE when every required spec has a value, else
  * PROBLEM_INVALID_FIELD naming the first missing one. */
-static enum problem check_required(const struct param_spec *specs,
-    const struct param_value *out, char *detail, size_t dsz)
+static enum problem check_required(const struct param_spec *specs, const struct param_value *out,
+    char *detail, size_t dsz)
 {
 	for (int i = 0; specs != NULL && specs[i].name != NULL && i < PARAMS_MAX; i++)
 		if (specs[i].required && !out[i].present) {
@@ -133,13 +134,14 @@ static enum problem check_required(const struct param_spec *specs,
 	return PROBLEM_NONE;
 }
 
-enum problem params_from_json(const struct param_spec *specs,
-    struct json_object *obj, struct param_value *out, char *detail, size_t dsz)
+enum problem params_from_json(const struct param_spec *specs, struct json_object *obj,
+    struct param_value *out, char *detail, size_t dsz)
 {
 	enum problem p;
 
 	memset(out, 0, sizeof(*out) * PARAMS_MAX);
-	json_object_object_foreach(obj, key, val) {
+	json_object_object_foreach(obj, key, val)
+	{
 		int i = strcmp(key, PARAMS_OTHERS) == 0 ? -1 : spec_index(specs, key);
 		if (i < 0 && ignores_unknown(specs))
 			continue;
@@ -154,7 +156,8 @@ enum problem params_from_json(const struct param_spec *specs,
 			    (size_t)json_object_get_string_len(val), &out[i], detail, dsz);
 		else if (s->type == PARAM_TEXTS && t == json_type_string) {
 			p = check_text(s->name, json_object_get_string(val),
-			    (size_t)json_object_get_string_len(val), 1, 1, s->item_max, detail, dsz);
+			    (size_t)json_object_get_string_len(val), 1, 1, s->item_max, detail,
+			    dsz);
 			out[i].present = p == PROBLEM_NONE;
 			out[i].str = json_object_get_string(val);
 			out[i].len = (size_t)json_object_get_string_len(val);
@@ -173,7 +176,8 @@ enum problem params_from_json(const struct param_spec *specs,
 			p = PROBLEM_NONE;
 		} else {
 			static const char *const names[] = { "a string", "an integer", "a boolean",
-			    "a string", "an array of strings", "a string or an array of strings" };
+				"a string", "an array of strings",
+				"a string or an array of strings" };
 			snprintf(detail, dsz, "%s must be %s", s->name, names[s->type]);
 			p = PROBLEM_INVALID_FIELD;
 		}
@@ -218,15 +222,15 @@ static int parse_ll(const char *v, long long *out)
 	return errno == 0 && *end == '\0' ? 0 : -1;
 }
 
-enum problem params_from_query(const struct param_spec *specs, char *query,
-    struct param_value *out, char *detail, size_t dsz)
+enum problem params_from_query(const struct param_spec *specs, char *query, struct param_value *out,
+    char *detail, size_t dsz)
 {
 	enum problem p = PROBLEM_NONE;
 	char *save = NULL;
 
 	memset(out, 0, sizeof(*out) * PARAMS_MAX);
 	for (char *pair = strtok_r(query, "&", &save); pair != NULL;
-	    pair = strtok_r(NULL, "&", &save)) {
+	     pair = strtok_r(NULL, "&", &save)) {
 		char *eq = strchr(pair, '=');
 		char *val = eq != NULL ? eq + 1 : pair + strlen(pair);
 		long vlen;
@@ -251,7 +255,8 @@ enum problem params_from_query(const struct param_spec *specs, char *query,
 			p = check_string(s, val, (size_t)vlen, &out[i], detail, dsz);
 		else if (s->type == PARAM_INT && parse_ll(val, &n) == 0)
 			p = check_int(s, n, &out[i], detail, dsz);
-		else if (s->type == PARAM_BOOL && (strcmp(val, "true") == 0 || strcmp(val, "false") == 0)) {
+		else if (s->type == PARAM_BOOL &&
+		    (strcmp(val, "true") == 0 || strcmp(val, "false") == 0)) {
 			out[i].present = 1;
 			out[i].num = val[0] == 't';
 		} else {
@@ -288,7 +293,7 @@ enum problem params_form_to_json(const struct param_spec *specs, char *body,
 	char *save = NULL;
 
 	for (char *pair = strtok_r(body, "&", &save); pair != NULL;
-	    pair = strtok_r(NULL, "&", &save)) {
+	     pair = strtok_r(NULL, "&", &save)) {
 		char *eq = strchr(pair, '=');
 		char *val = eq != NULL ? eq + 1 : pair + strlen(pair);
 		if (eq != NULL)
@@ -303,7 +308,7 @@ enum problem params_form_to_json(const struct param_spec *specs, char *body,
 		    json_object_is_type(prev, json_type_string)) {
 			struct json_object *arr = json_object_new_array();
 			json_object_array_add(arr, json_object_get(prev));
-			json_object_object_add(o, pair, arr);   /* drops prev's old slot */
+			json_object_object_add(o, pair, arr); /* drops prev's old slot */
 			prev = arr;
 			json_object_array_add(prev, json_object_new_string(val));
 		} else if (t == PARAM_TEXTS && !json_object_object_get_ex(o, pair, &prev)) {

@@ -19,8 +19,14 @@
 /* PARAM_STRING is one line; PARAM_TEXT may also hold tabs and line
  * breaks; PARAM_TEXT_ARRAY is a JSON array of such texts; PARAM_TEXTS is
  * either one text (str set, num 1, array NULL) or an array of them. */
-enum param_type { PARAM_STRING, PARAM_INT, PARAM_BOOL, PARAM_TEXT, PARAM_TEXT_ARRAY,
-	PARAM_TEXTS };
+enum param_type {
+	PARAM_STRING,
+	PARAM_INT,
+	PARAM_BOOL,
+	PARAM_TEXT,
+	PARAM_TEXT_ARRAY,
+	PARAM_TEXTS
+};
 
 /* One accepted parameter. For strings and texts min/max bound the length
  * in code points; for integers, the value; for arrays, the element count,
@@ -48,15 +54,15 @@ struct param_value {
 /* Validates obj (a JSON object) against specs into out[PARAMS_MAX].
  * Unknown members, wrong types and out-of-range values are refused.
  * Returns PROBLEM_NONE or PROBLEM_INVALID_FIELD with detail set. */
-enum problem params_from_json(const struct param_spec *specs,
-    struct json_object *obj, struct param_value *out, char *detail, size_t dsz);
+enum problem params_from_json(const struct param_spec *specs, struct json_object *obj,
+    struct param_value *out, char *detail, size_t dsz);
 
 /* Decodes query (application/x-www-form-urlencoded, modified in place)
  * and validates it against specs into out[PARAMS_MAX]; specs may be NULL
  * (nothing accepted). Returns PROBLEM_NONE, or PROBLEM_INVALID_FIELD /
  * PROBLEM_BAD_REQUEST with detail set. */
-enum problem params_from_query(const struct param_spec *specs, char *query,
-    struct param_value *out, char *detail, size_t dsz);
+enum problem params_from_query(const struct param_spec *specs, char *query, struct param_value *out,
+    char *detail, size_t dsz);
 
 /* Copies the texts of a validated PARAM_TEXT, PARAM_TEXT_ARRAY or
  * PARAM_TEXTS value into texts[0..cap) (borrowed from the request).

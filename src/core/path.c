@@ -38,7 +38,8 @@ enum problem path_canonicalize(const char *target, char *out, size_t outsz)
 		while (*p != '\0' && *p != '/' && *p != '?') {
 			unsigned char c = *p++;
 			if (c == '%') {
-				int hi = hex_digit_value(p[0]), lo = hi < 0 ? -1 : hex_digit_value(p[1]);
+				int hi = hex_digit_value(p[0]),
+				    lo = hi < 0 ? -1 : hex_digit_value(p[1]);
 				if (hi < 0 || lo < 0)
 					return PROBLEM_BAD_PATH;
 				c = (unsigned char)(hi * 16 + lo);

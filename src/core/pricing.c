@@ -54,8 +54,10 @@ int pricing_parse(const char *spec, struct pricing *out, char *err, size_t errsz
 		char shown[96];
 		snprintf(shown, sizeof(shown), "%s", e);
 		if (out->n == PRICING_MAX || parse_entry(e, &pr) < 0) {
-			snprintf(err, errsz, "prices: '%s' is not model:unit=amount (units: characters, "
-			    "tokens, requests; amount per million units, at most six decimals)", shown);
+			snprintf(err, errsz,
+			    "prices: '%s' is not model:unit=amount (units: characters, "
+			    "tokens, requests; amount per million units, at most six decimals)",
+			    shown);
 			return -1;
 		}
 		if (pricing_find(out, pr.model, pr.unit) >= 0) {

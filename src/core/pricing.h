@@ -13,8 +13,8 @@
 
 struct price {
 	char model[64];
-	char unit[16];               /* characters, tokens or requests */
-	long long per_million;       /* micros per million units */
+	char unit[16]; /* characters, tokens or requests */
+	long long per_million; /* micros per million units */
 };
 
 struct pricing {

@@ -21,11 +21,14 @@ static const struct problem_info problems[PROBLEM__MAX] = {
 	[PROBLEM_NOT_FOUND] = { 404, T("not-found"), "Not found" },
 	[PROBLEM_METHOD_NOT_ALLOWED] = { 405, T("method-not-allowed"), "Method not allowed" },
 	[PROBLEM_LENGTH_REQUIRED] = { 411, T("length-required"), "A request body is required" },
-	[PROBLEM_BODY_TRUNCATED] = { 400, T("body-truncated"), "Request body is shorter than announced" },
+	[PROBLEM_BODY_TRUNCATED] = { 400, T("body-truncated"),
+	    "Request body is shorter than announced" },
 	[PROBLEM_TOO_LARGE] = { 413, T("too-large"), "Request body too large" },
-	[PROBLEM_UNSUPPORTED_MEDIA_TYPE] = { 415, T("unsupported-media-type"), "Unsupported content type" },
+	[PROBLEM_UNSUPPORTED_MEDIA_TYPE] = { 415, T("unsupported-media-type"),
+	    "Unsupported content type" },
 	[PROBLEM_INSUFFICIENT_CREDITS] = { 402, T("insufficient-credits"), "Not enough credits" },
-	[PROBLEM_MONTHLY_CAP] = { 402, T("monthly-cap-exceeded"), "The monthly spending cap is reached" },
+	[PROBLEM_MONTHLY_CAP] = { 402, T("monthly-cap-exceeded"),
+	    "The monthly spending cap is reached" },
 	[PROBLEM_IDEMPOTENCY_IN_FLIGHT] = { 409, T("idempotency-in-flight"),
 	    "A request with this Idempotency-Key is still being processed" },
 	[PROBLEM_IDEMPOTENCY_MISMATCH] = { 422, T("idempotency-mismatch"),
@@ -35,7 +38,8 @@ static const struct problem_info problems[PROBLEM__MAX] = {
 	[PROBLEM_CONFLICT] = { 409, T("conflict"), "This conflicts with what exists" },
 	[PROBLEM_PAYMENT_DECLINED] = { 402, T("payment-declined"), "The payment was declined" },
 	[PROBLEM_RATE_LIMITED] = { 429, T("rate-limited"), "Too many requests" },
-	[PROBLEM_KEY_QUOTA] = { 429, T("key-quota-exceeded"), "This key's monthly quota is used up" },
+	[PROBLEM_KEY_QUOTA] = { 429, T("key-quota-exceeded"),
+	    "This key's monthly quota is used up" },
 	[PROBLEM_INTERNAL] = { 500, T("internal"), "Internal server error" },
 	[PROBLEM_UNAVAILABLE] = { 503, T("unavailable"), "Service temporarily unavailable" },
 };
@@ -63,8 +67,7 @@ const char *problem_type(enum problem p)
 	return problem_info(p)->type;
 }
 
-struct json_object *problem_body(enum problem p, const char *detail,
-    const char *request_id)
+struct json_object *problem_body(enum problem p, const char *detail, const char *request_id)
 {
 	struct json_object *o = json_object_new_object();
 

@@ -46,7 +46,6 @@ const char *problem_title(enum problem p);
 
 /* Returns a new JSON object {type,title,status,detail,request_id}; detail
  * may be NULL (the title is used). The caller owns the object (json_object_put). */
-struct json_object *problem_body(enum problem p, const char *detail,
-    const char *request_id);
+struct json_object *problem_body(enum problem p, const char *detail, const char *request_id);
 
 #endif

@@ -36,7 +36,8 @@ void hex_encode(const unsigned char *in, size_t n, char *out)
 int hex_decode(const char *hex, size_t n, unsigned char *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		int hi = hex_digit_value(hex[2 * i]), lo = hi < 0 ? -1 : hex_digit_value(hex[2 * i + 1]);
+		int hi = hex_digit_value(hex[2 * i]),
+		    lo = hi < 0 ? -1 : hex_digit_value(hex[2 * i + 1]);
 		if (lo < 0)
 			return -1;
 		out[i] = (unsigned char)(hi << 4 | lo);

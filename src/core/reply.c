@@ -19,25 +19,44 @@ static const char security_headers[] =
 static const char *status_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 402: return "Payment Required";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 456: return "Quota Exceeded";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Status";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 402:
+		return "Payment Required";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 429:
+		return "Too Many Requests";
+	case 456:
+		return "Quota Exceeded";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Status";
 	}
 }
 
@@ -53,8 +72,8 @@ void reply_header(struct reply *rp, const char *name, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(value) || strpbrk(value, "\r\n") != NULL ||
 	    strpbrk(name, "\r\n: ") != NULL)
 		return;
-	n = snprintf(rp->headers + rp->headers_len,
-	    sizeof(rp->headers) - rp->headers_len, "%s: %s\r\n", name, value);
+	n = snprintf(rp->headers + rp->headers_len, sizeof(rp->headers) - rp->headers_len,
+	    "%s: %s\r\n", name, value);
 	if (n > 0 && (size_t)n < sizeof(rp->headers) - rp->headers_len)
 		rp->headers_len += (size_t)n;
 	else
@@ -68,8 +87,7 @@ void reply_json(struct reply *rp, int status, struct json_object *body)
 	rp->body = body;
 }
 
-void reply_problem(struct reply *rp, enum problem p, const char *detail,
-    const char *request_id)
+void reply_problem(struct reply *rp, enum problem p, const char *detail, const char *request_id)
 {
 	if (detail == NULL && rp->detail[0] != '\0')
 		detail = rp->detail;
@@ -80,7 +98,7 @@ void reply_problem(struct reply *rp, enum problem p, const char *detail,
 		 * library's headers: */
 		// cppcheck-suppress unknownMacro
 		json_object_object_foreach(rp->extra, k, v)
-			json_object_object_add(rp->body, k, json_object_get(v));
+		    json_object_object_add(rp->body, k, json_object_get(v));
 	}
 	if (rp->retry_after > 0)
 		reply_header(rp, "Retry-After", "%d", rp->retry_after);
@@ -135,10 +153,9 @@ char *reply_render(const struct reply *rp, const char *request_id, size_t *len)
 	    "Content-Length: %zu\r\n"
 	    "X-Request-Id: %s\r\n"
 	    "%s%s\r\n",
-	    rp->status, status_reason(rp->status),
-	    type != NULL ? "Content-Type: " : "", type != NULL ? type : "",
-	    type != NULL ? "\r\n" : "",
-	    body_len, request_id, security_headers, rp->headers);
+	    rp->status, status_reason(rp->status), type != NULL ? "Content-Type: " : "",
+	    type != NULL ? type : "", type != NULL ? "\r\n" : "", body_len, request_id,
+	    security_headers, rp->headers);
 	if (n < 0 || (size_t)n >= cap) {
 		free(out);
 		return NULL;

@@ -14,17 +14,17 @@
 
 struct reply {
 	int status;
-	enum problem problem;          /* set when the reply is a problem */
-	struct json_object *body;      /* owned; NULL: no body */
+	enum problem problem; /* set when the reply is a problem */
+	struct json_object *body; /* owned; NULL: no body */
 	char headers[REPLY_HEADERS_MAX];
 	size_t headers_len;
 	char detail[REPLY_DETAIL_MAX]; /* problem detail from a handler */
-	int retry_after;               /* seconds; 0: no Retry-After */
-	int no_body;                   /* HEAD: headers only */
-	const char *workspace_id;      /* for the log line, borrowed */
-	struct json_object *extra;     /* owned; members added to a problem body */
-	char *raw_body;                /* owned; sent instead of body when set */
-	char raw_type[64];             /* its Content-Type */
+	int retry_after; /* seconds; 0: no Retry-After */
+	int no_body; /* HEAD: headers only */
+	const char *workspace_id; /* for the log line, borrowed */
+	struct json_object *extra; /* owned; members added to a problem body */
+	char *raw_body; /* owned; sent instead of body when set */
+	char raw_type[64]; /* its Content-Type */
 };
 
 /* Appends "name: value" (value printf-formatted) to the extra headers.
@@ -37,8 +37,7 @@ void reply_json(struct reply *rp, int status, struct json_object *body);
 
 /* Turns rp into the problem+json reply for p with detail (NULL: rp->detail
  * when set, else the title) and request_id. */
-void reply_problem(struct reply *rp, enum problem p, const char *detail,
-    const char *request_id);
+void reply_problem(struct reply *rp, enum problem p, const char *detail, const char *request_id);
 
 /* Sets status and a body sent exactly as given (copied), with its
  * Content-Type. Returns 0, or -1 when out of memory. */

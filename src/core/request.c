@@ -10,9 +10,8 @@
 #include "core/random.h"
 #include "core/request.h"
 
-static const char *const method_names[HTTP__MAX] = {
-	"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
-};
+static const char *const method_names[HTTP__MAX] = { "GET", "HEAD", "POST", "PUT", "PATCH",
+	"DELETE", "OPTIONS" };
 
 enum http_method http_method_parse(const char *s)
 {
@@ -75,8 +74,7 @@ static int parse_content_length(const char *v, long long *out)
 	return errno == 0 && *end == '\0' ? 0 : -1;
 }
 
-enum problem request_init(struct request *r, char **envp, char *detail,
-    size_t dsz)
+enum problem request_init(struct request *r, char **envp, char *detail, size_t dsz)
 {
 	const char *method = env_get(envp, "REQUEST_METHOD");
 	unsigned char raw[REQUEST_OWNER_LEN / 2];
@@ -126,8 +124,8 @@ enum problem request_init(struct request *r, char **envp, char *detail,
 	return PROBLEM_NONE;
 }
 
-enum problem request_read_body(struct request *r, body_read_fn rd, void *ctx,
-    long max, char *detail, size_t dsz)
+enum problem request_read_body(struct request *r, body_read_fn rd, void *ctx, long max,
+    char *detail, size_t dsz)
 {
 	size_t cap, len = 0;
 
@@ -161,8 +159,8 @@ enum problem request_read_body(struct request *r, body_read_fn rd, void *ctx,
 		return PROBLEM_LENGTH_REQUIRED;
 	}
 	if (r->content_length >= 0 && len < (size_t)r->content_length) {
-		snprintf(detail, dsz, "received %zu of the %lld body bytes announced",
-		    len, r->content_length);
+		snprintf(detail, dsz, "received %zu of the %lld body bytes announced", len,
+		    r->content_length);
 		return PROBLEM_BODY_TRUNCATED;
 	}
 	if (len == 0) {
@@ -221,13 +219,15 @@ enum problem request_parse_json(struct request *r, char *detail, size_t dsz)
 		enum json_tokener_error e = json_tokener_get_error(tok);
 		snprintf(detail, dsz, "invalid JSON at byte %zu: %s",
 		    json_tokener_get_parse_end(tok),
-		    e == json_tokener_continue ? "unexpected end of input" : json_tokener_error_desc(e));
+		    e == json_tokener_continue ? "unexpected end of input"
+		                               : json_tokener_error_desc(e));
 		goto out;
 	}
 	/* trailing bytes other than white space are refused */
 	for (size_t i = json_tokener_get_parse_end(tok); i < r->body_len; i++)
 		if (!isspace((unsigned char)r->body[i])) {
-			snprintf(detail, dsz, "unexpected data after the JSON value at byte %zu", i);
+			snprintf(detail, dsz, "unexpected data after the JSON value at byte %zu",
+			    i);
 			goto out;
 		}
 	if (!json_object_is_type(obj, json_type_object)) {

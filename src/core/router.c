@@ -29,9 +29,8 @@ static int pattern_match(const char *pattern, const char *path, struct request *
 	return *p == '\0' && *s == '\0';
 }
 
-enum route_result router_match(const struct route *const *tables,
-    enum http_method method, const char *path, struct request *r,
-    const struct route **found, unsigned *allow)
+enum route_result router_match(const struct route *const *tables, enum http_method method,
+    const char *path, struct request *r, const struct route **found, unsigned *allow)
 {
 	*allow = 0;
 	*found = NULL;
@@ -42,7 +41,8 @@ enum route_result router_match(const struct route *const *tables,
 			*allow |= 1u << rt->method;
 			if (rt->method == HTTP_GET)
 				*allow |= 1u << HTTP_HEAD;
-			if (rt->method == method || (method == HTTP_HEAD && rt->method == HTTP_GET)) {
+			if (rt->method == method ||
+			    (method == HTTP_HEAD && rt->method == HTTP_GET)) {
 				*found = rt;
 				return ROUTE_FOUND;
 			}
@@ -74,12 +74,15 @@ int router_check(const struct route *const *tables, char *err, size_t errsz)
 {
 	for (; tables != NULL && *tables != NULL; tables++)
 		for (const struct route *rt = *tables; rt->pattern != NULL; rt++) {
-			const char *why = rt->handler == NULL ? "no handler" : rt->name == NULL
-			    ? "no name" : rt->auth == AUTH__UNSET ? "no auth (AUTH_NONE for a public "
-			    "route)" : rt->pattern[0] != '/' ? "a pattern that is not a path" : NULL;
+			const char *why = rt->handler == NULL ? "no handler"
+			    : rt->name == NULL                ? "no name"
+			    : rt->auth == AUTH__UNSET         ? "no auth (AUTH_NONE for a public "
+			                                        "route)"
+			    : rt->pattern[0] != '/'           ? "a pattern that is not a path"
+			                                      : NULL;
 			if (why != NULL) {
-				snprintf(err, errsz, "route %s %s: %s", http_method_name(rt->method),
-				    rt->pattern, why);
+				snprintf(err, errsz, "route %s %s: %s",
+				    http_method_name(rt->method), rt->pattern, why);
 				return -1;
 			}
 		}

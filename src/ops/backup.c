@@ -24,8 +24,8 @@
  * password, which is copied into password (or "" when it has none), and
  * with dbname replaced by dbname when that is not NULL. Returns NULL when
  * conninfo does not parse or memory ran out (err says which). */
-static char *conninfo_rewrite(const char *conninfo, const char *dbname, char *password,
-    size_t pwsz, char *err, size_t errsz)
+static char *conninfo_rewrite(const char *conninfo, const char *dbname, char *password, size_t pwsz,
+    char *err, size_t errsz)
 {
 	char *perr = NULL, *out = NULL;
 	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
@@ -145,8 +145,7 @@ static void prune(const char *dir, long keep, FILE *out)
 	free(names);
 }
 
-int backup_run(const char *conninfo, const char *dir, long keep, FILE *out, char *err,
-    size_t errsz)
+int backup_run(const char *conninfo, const char *dir, long keep, FILE *out, char *err, size_t errsz)
 {
 	char name[128], path[4096], tmp[4200], sumpath[4200], sumtmp[4300], hex[65];
 	char password[256], dbarg[4200], *ci;
@@ -170,7 +169,8 @@ int backup_run(const char *conninfo, const char *dir, long keep, FILE *out, char
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	snprintf(tmp, sizeof(tmp), "%s.partial", path);
 	snprintf(dbarg, sizeof(dbarg), "--dbname=%s", ci);
-	char *argv[] = { "pg_dump", "--format=custom", "--no-password", "--file", tmp, dbarg, NULL };
+	char *argv[] = { "pg_dump", "--format=custom", "--no-password", "--file", tmp, dbarg,
+		NULL };
 	/* a backup holds password hashes and sealed keys: for its owner only */
 	mode_t mask = umask(077);
 	int st_dump = run_tool(argv, password);
@@ -283,7 +283,8 @@ static int check_restored(PGconn *conn, FILE *out, char *err, size_t errsz)
 	bad = atoll(PQgetvalue(res, 0, 2));
 	breaks = atoll(PQgetvalue(res, 0, 3));
 	negative = atoll(PQgetvalue(res, 0, 4));
-	fprintf(out, "schema=%s\nworkspaces=%lld\nledger_rows=%lld\n"
+	fprintf(out,
+	    "schema=%s\nworkspaces=%lld\nledger_rows=%lld\n"
 	    "balances_equal_to_ledger=%lld\nledger_chain_breaks=%lld\nnegative=%lld\n",
 	    PQgetvalue(res, 0, 5), ws, rows, ws - bad, breaks, negative);
 	PQclear(res);
@@ -296,8 +297,7 @@ static int check_restored(PGconn *conn, FILE *out, char *err, size_t errsz)
 	return bad == 0 && breaks == 0 && negative == 0 ? 0 : 1;
 }
 
-int backup_verify(const char *conninfo, const char *file, FILE *out, char *err,
-    size_t errsz)
+int backup_verify(const char *conninfo, const char *file, FILE *out, char *err, size_t errsz)
 {
 	char scratch[64], sql[128], password[256], dbarg[4200], *ci = NULL;
 	PGconn *server = NULL, *db = NULL;
@@ -321,12 +321,12 @@ int backup_verify(const char *conninfo, const char *file, FILE *out, char *err,
 		goto out;
 	PQclear(res);
 	created = 1;
-	if ((ci = conninfo_rewrite(conninfo, scratch, password, sizeof(password), err,
-	    errsz)) == NULL)
+	if ((ci = conninfo_rewrite(conninfo, scratch, password, sizeof(password), err, errsz)) ==
+	    NULL)
 		goto out;
 	snprintf(dbarg, sizeof(dbarg), "--dbname=%s", ci);
 	char *argv[] = { "pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
-	    "--no-password", dbarg, (char *)file, NULL };
+		"--no-password", dbarg, (char *)file, NULL };
 	int st = run_tool(argv, password);
 	OPENSSL_cleanse(password, sizeof(password));
 	if (st != 0) {

@@ -13,8 +13,8 @@
  * removes all but the keep newest dumps there (and their checksums).
  * Prints "backup=<path>" and "sha256=<hex>" lines to out. Returns 0, or
  * -1 with a message in err. */
-int backup_run(const char *conninfo, const char *dir, long keep, FILE *out, char *err,
-    size_t errsz) __attribute__((warn_unused_result));
+int backup_run(const char *conninfo, const char *dir, long keep, FILE *out, char *err, size_t errsz)
+    __attribute__((warn_unused_result));
 
 /* Checks file against its .sha256, restores it into a new scratch
  * database on conninfo's server (dropped afterwards) and checks there that
@@ -22,7 +22,7 @@ int backup_run(const char *conninfo, const char *dir, long keep, FILE *out, char
  * row starts where the one before it ended, and that nothing is negative.
  * Prints what it checked to out. Returns 0 when all holds, 1 when the
  * data does not (listed in out), or -1 when it could not check (err). */
-int backup_verify(const char *conninfo, const char *file, FILE *out, char *err,
-    size_t errsz) __attribute__((warn_unused_result));
+int backup_verify(const char *conninfo, const char *file, FILE *out, char *err, size_t errsz)
+    __attribute__((warn_unused_result));
 
 #endif

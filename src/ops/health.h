@@ -6,9 +6,9 @@ struct worker;
 
 /* What one probe of the stores found. */
 struct health_probe {
-	int db_up;                   /* PostgreSQL answered a query */
+	int db_up; /* PostgreSQL answered a query */
 	double db_ms;
-	int mc_up;                   /* memcached made a round trip */
+	int mc_up; /* memcached made a round trip */
 	double mc_ms;
 };
 

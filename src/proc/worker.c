@@ -15,11 +15,10 @@ int worker_open(struct worker *w, const struct config *cfg, char *err, size_t er
 {
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
-	w->db = db_open(cfg->database_url, cfg->db_connect_timeout,
-	    cfg->db_statement_timeout_ms);
+	w->db = db_open(cfg->database_url, cfg->db_connect_timeout, cfg->db_statement_timeout_ms);
 	if (cfg->reports_conninfo != NULL && w->db != NULL &&
 	    (w->reports_db = db_open(cfg->reports_conninfo, cfg->db_connect_timeout,
-	    cfg->db_statement_timeout_ms)) == NULL) {
+	         cfg->db_statement_timeout_ms)) == NULL) {
 		snprintf(err, errsz, "out of memory");
 		worker_close(w);
 		return -1;
@@ -95,4 +94,3 @@ void worker_run_jobs(struct worker *w)
 	}
 	w->njobs = 0;
 }
-

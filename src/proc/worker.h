@@ -28,18 +28,18 @@ struct worker_job {
 #define WORKER_JOBS_MAX 4
 
 struct worker {
-	const struct config *cfg;   /* borrowed */
+	const struct config *cfg; /* borrowed */
 	struct db *db;
-	struct db *reports_db;       /* reports_conninfo's; NULL: db serves reports */
+	struct db *reports_db; /* reports_conninfo's; NULL: db serves reports */
 	struct cache *cache;
-	struct spool *spool;        /* usage_spool_dir's; NULL: none */
+	struct spool *spool; /* usage_spool_dir's; NULL: none */
 	CURL *curl;
-	void *textcat;              /* language classifier, loaded on first use */
+	void *textcat; /* language classifier, loaded on first use */
 	void (*textcat_free)(void *); /* how worker_close() frees it */
 	struct worker_job jobs[WORKER_JOBS_MAX]; /* to run once the reply is out */
 	size_t njobs;
 	unsigned char jwt_secret[256]; /* read from jwt_secret_file on first use */
-	size_t jwt_secret_len;      /* 0: not read yet */
+	size_t jwt_secret_len; /* 0: not read yet */
 };
 
 /* Creates the connections' handles for cfg (PostgreSQL connects on first

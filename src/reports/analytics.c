@@ -12,8 +12,8 @@
  * it is): payments' credits net of refunds and disputes (taken back, or
  * given back when won), grants and coupons. Returns 0, or -1 with detail
  * set. */
-static int money_read(struct worker *w, const struct report_range *range,
-    struct report_money *m, char *detail, size_t dsz)
+static int money_read(struct worker *w, const struct report_range *range, struct report_money *m,
+    char *detail, size_t dsz)
 {
 	const char *values[] = { range->from_utc, range->to_utc };
 	PGresult *res = report_rows_run(w, STMT_REPORT_MONEY, values, detail, dsz);
@@ -46,8 +46,8 @@ static int money_read(struct worker *w, const struct report_range *range,
 }
 
 enum problem report_analytics(struct worker *w, const struct report_ask *ask, long long limit,
-    struct report_range *range, struct report_analytics *out, report_workspace_fn fn,
-    void *arg, char *detail, size_t dsz)
+    struct report_range *range, struct report_analytics *out, report_workspace_fn fn, void *arg,
+    char *detail, size_t dsz)
 {
 	char lim[24];
 	const char *values[4];
@@ -55,7 +55,8 @@ enum problem report_analytics(struct worker *w, const struct report_ask *ask, lo
 	enum problem p;
 
 	memset(out, 0, sizeof(*out));
-	if ((p = report_range_resolve(worker_reports_db(w), ask, range, detail, dsz)) != PROBLEM_NONE)
+	if ((p = report_range_resolve(worker_reports_db(w), ask, range, detail, dsz)) !=
+	    PROBLEM_NONE)
 		return p;
 	snprintf(lim, sizeof(lim), "%lld", limit);
 	values[0] = lim;
@@ -80,5 +81,5 @@ enum problem report_analytics(struct worker *w, const struct report_ask *ask, lo
 	}
 	PQclear(res);
 	return money_read(w, range, &out->money, detail, dsz) < 0 ? PROBLEM_UNAVAILABLE
-	    : PROBLEM_NONE;
+	                                                          : PROBLEM_NONE;
 }

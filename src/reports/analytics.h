@@ -28,7 +28,7 @@ struct report_money {
 
 /* What the report has besides its top workspaces. */
 struct report_analytics {
-	int has_totals;                 /* 0: totals and active_workspaces unset */
+	int has_totals; /* 0: totals and active_workspaces unset */
 	long long active_workspaces;
 	struct report_measures totals;
 	struct report_money money;
@@ -41,7 +41,7 @@ typedef void (*report_workspace_fn)(void *arg, const struct report_workspace *ws
  * PROBLEM_NONE; PROBLEM_INVALID_FIELD (a bad range) or
  * PROBLEM_UNAVAILABLE (then fn may have been called), with detail set. */
 enum problem report_analytics(struct worker *w, const struct report_ask *ask, long long limit,
-    struct report_range *range, struct report_analytics *out, report_workspace_fn fn,
-    void *arg, char *detail, size_t dsz);
+    struct report_range *range, struct report_analytics *out, report_workspace_fn fn, void *arg,
+    char *detail, size_t dsz);
 
 #endif

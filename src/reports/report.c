@@ -10,8 +10,8 @@
 #include "store/db.h"
 
 /* upper bounds of the histogram slots, ms (db/migrations/0013_reports.sql) */
-static const long hist_bounds[REPORT_HIST_SLOTS - 1] = { 1, 2, 5, 10, 20, 50, 100, 200, 500,
-	1000, 2000, 5000, 10000 };
+static const long hist_bounds[REPORT_HIST_SLOTS - 1] = { 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000,
+	2000, 5000, 10000 };
 
 /* Reads exactly n digits from s into *v. Returns 0 or -1. */
 static int digits(const char *s, int n, int *v)
@@ -41,8 +41,8 @@ int report_time_parse(const char *s, char *out, size_t outsz, int *has_offset, i
 	char zone[16] = "", text[80];
 
 	if (outsz < 32 || digits(s, 4, &y) < 0 || s[4] != '-' || digits(s + 5, 2, &mo) < 0 ||
-	    s[7] != '-' || digits(s + 8, 2, &d) < 0 || y < 1970 || y > 9999 || mo < 1 ||
-	    mo > 12 || d < 1 || d > month_days(y, mo))
+	    s[7] != '-' || digits(s + 8, 2, &d) < 0 || y < 1970 || y > 9999 || mo < 1 || mo > 12 ||
+	    d < 1 || d > month_days(y, mo))
 		return -1;
 	*is_date = *p == '\0';
 	*has_offset = 0;
@@ -116,12 +116,14 @@ enum problem report_range_resolve(struct db *db, const struct report_ask *ask,
 	}
 	if (ask->from != NULL &&
 	    report_time_parse(ask->from, from, sizeof(from), &from_off, &from_date) < 0) {
-		snprintf(detail, dsz, "from: not an ISO 8601 date or date-time"
+		snprintf(detail, dsz,
+		    "from: not an ISO 8601 date or date-time"
 		    " (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM])");
 		return PROBLEM_INVALID_FIELD;
 	}
 	if (ask->to != NULL && report_time_parse(ask->to, to, sizeof(to), &to_off, &to_date) < 0) {
-		snprintf(detail, dsz, "to: not an ISO 8601 date or date-time"
+		snprintf(detail, dsz,
+		    "to: not an ISO 8601 date or date-time"
 		    " (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM])");
 		return PROBLEM_INVALID_FIELD;
 	}
@@ -133,7 +135,7 @@ enum problem report_range_resolve(struct db *db, const struct report_ask *ask,
 	values[5] = to_off ? "t" : "f";
 	values[6] = to_date ? "t" : "f";
 	if (ask->from != NULL && ask->to == NULL) {
-		values[1] = "now";      /* from a time until now */
+		values[1] = "now"; /* from a time until now */
 		values[5] = "t";
 	}
 	res = db_exec(db, STMT_REPORT_RANGE, values);
@@ -177,11 +179,12 @@ long report_p95_ms(const long long hist[REPORT_HIST_SLOTS])
 		n += hist[k];
 	if (n == 0)
 		return 0;
-	rank = (95 * n + 99) / 100;     /* the ceil(0.95 n)-th fastest */
+	rank = (95 * n + 99) / 100; /* the ceil(0.95 n)-th fastest */
 	for (k = 0; k < REPORT_HIST_SLOTS - 1; k++) {
 		if (seen + hist[k] >= rank) {
 			long lo = k == 0 ? 0 : hist_bounds[k - 1], hi = hist_bounds[k];
-			return lo + (long)(((long long)(hi - lo) * (rank - seen) + hist[k] - 1) / hist[k]);
+			return lo +
+			    (long)(((long long)(hi - lo) * (rank - seen) + hist[k] - 1) / hist[k]);
 		}
 		seen += hist[k];
 	}
@@ -205,11 +208,12 @@ void report_measures_json(struct json_object *o, const struct report_measures *m
 	json_object_object_add(o, "billed_characters", json_object_new_int64(m->billed_characters));
 	money_json_add(o, "cost", m->cost_micros);
 	json_object_object_add(o, "cache_hits", json_object_new_int64(m->cache_hits));
-	json_object_object_add(o, "cache_hit_rate", decimal(m->translations > 0
-	    ? (double)m->cache_hits / (double)m->translations : 0.0, 4));
+	json_object_object_add(o, "cache_hit_rate",
+	    decimal(m->translations > 0 ? (double)m->cache_hits / (double)m->translations : 0.0,
+	        4));
 	json_object_object_add(o, "errors", json_object_new_int64(m->errors));
-	json_object_object_add(o, "avg_response_ms", decimal(m->requests > 0
-	    ? (double)m->duration_ms_sum / (double)m->requests : 0.0, 1));
+	json_object_object_add(o, "avg_response_ms",
+	    decimal(m->requests > 0 ? (double)m->duration_ms_sum / (double)m->requests : 0.0, 1));
 	json_object_object_add(o, "p95_response_ms", json_object_new_int64(report_p95_ms(m->hist)));
 }
 

@@ -5,8 +5,8 @@
 #ifndef DRAGOMAN_REPORT_H
 #define DRAGOMAN_REPORT_H
 
-#include <stddef.h>
 #include <json-c/json.h>
+#include <stddef.h>
 
 #include "core/problem.h"
 
@@ -16,20 +16,20 @@ struct db;
 
 /* A report's range, resolved by PostgreSQL in the caller's time zone. */
 struct report_range {
-	char from_utc[24];      /* inclusive, "YYYY-MM-DDTHH:MM:SSZ" */
-	char to_utc[24];        /* exclusive */
-	char from_local[32];    /* the same in tz, RFC 3339 with offset */
+	char from_utc[24]; /* inclusive, "YYYY-MM-DDTHH:MM:SSZ" */
+	char to_utc[24]; /* exclusive */
+	char from_local[32]; /* the same in tz, RFC 3339 with offset */
 	char to_local[32];
 	char tz[64];
-	long long seconds;      /* to - from */
+	long long seconds; /* to - from */
 };
 
 /* What the caller asked for; NULL members were not given. */
 struct report_ask {
-	const char *period;     /* "day", "week", "month" */
-	const char *from, *to;  /* ISO 8601 dates or date-times */
-	const char *tz;         /* IANA name; NULL: UTC */
-	long max_days;          /* the longest range allowed */
+	const char *period; /* "day", "week", "month" */
+	const char *from, *to; /* ISO 8601 dates or date-times */
+	const char *tz; /* IANA name; NULL: UTC */
+	long max_days; /* the longest range allowed */
 };
 
 /* Sums over a group of usage events (enum order of REPORT_MEASURES). */

@@ -8,8 +8,8 @@
 #include "reports/report_rows.h"
 #include "store/db.h"
 
-PGresult *report_rows_run(struct worker *w, enum stmt s, const char *const *values,
-    char *detail, size_t dsz)
+PGresult *report_rows_run(struct worker *w, enum stmt s, const char *const *values, char *detail,
+    size_t dsz)
 {
 	PGresult *res = db_exec(worker_reports_db(w), s, values);
 

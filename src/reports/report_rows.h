@@ -4,8 +4,8 @@
 #ifndef DRAGOMAN_REPORT_ROWS_H
 #define DRAGOMAN_REPORT_ROWS_H
 
-#include <stddef.h>
 #include <libpq-fe.h>
+#include <stddef.h>
 
 #include "reports/report.h"
 #include "store/statements.h"
@@ -15,8 +15,8 @@ struct worker;
 /* Runs report statement s with values on the connection reports read
  * from. Returns its rows (caller PQclear()s), or NULL with detail set
  * (reports are unavailable). */
-PGresult *report_rows_run(struct worker *w, enum stmt s, const char *const *values,
-    char *detail, size_t dsz);
+PGresult *report_rows_run(struct worker *w, enum stmt s, const char *const *values, char *detail,
+    size_t dsz);
 
 /* Returns column c of row i of res, or NULL when it is NULL (borrowed
  * from res). */

@@ -31,15 +31,16 @@ static enum problem usage_group(const struct report_ask *ask, const struct repor
 	return PROBLEM_NONE;
 }
 
-enum problem report_usage(struct worker *w, const struct report_ask *ask,
-    const char *workspace_id, const char **group, struct report_range *range,
-    report_bucket_fn fn, void *arg, char *detail, size_t dsz)
+enum problem report_usage(struct worker *w, const struct report_ask *ask, const char *workspace_id,
+    const char **group, struct report_range *range, report_bucket_fn fn, void *arg, char *detail,
+    size_t dsz)
 {
 	const char *values[5];
 	PGresult *res;
 	enum problem p;
 
-	if ((p = report_range_resolve(worker_reports_db(w), ask, range, detail, dsz)) != PROBLEM_NONE)
+	if ((p = report_range_resolve(worker_reports_db(w), ask, range, detail, dsz)) !=
+	    PROBLEM_NONE)
 		return p;
 	if ((p = usage_group(ask, range, group, detail, dsz)) != PROBLEM_NONE)
 		return p;
@@ -65,9 +66,9 @@ enum problem report_usage(struct worker *w, const struct report_ask *ask,
 /* Resolves ask into *range, then runs statement s for workspace_id over
  * it with limit. Returns the rows (caller PQclear()s), or NULL with *p
  * and detail set. */
-static PGresult *top_rows(struct worker *w, const struct report_ask *ask,
-    const char *workspace_id, long long limit, enum stmt s, struct report_range *range,
-    enum problem *p, char *detail, size_t dsz)
+static PGresult *top_rows(struct worker *w, const struct report_ask *ask, const char *workspace_id,
+    long long limit, enum stmt s, struct report_range *range, enum problem *p, char *detail,
+    size_t dsz)
 {
 	char lim[24];
 	const char *values[5];
@@ -88,12 +89,12 @@ static PGresult *top_rows(struct worker *w, const struct report_ask *ask,
 }
 
 enum problem report_top_actors(struct worker *w, const struct report_ask *ask,
-    const char *workspace_id, long long limit, struct report_range *range,
-    report_actor_fn fn, void *arg, char *detail, size_t dsz)
+    const char *workspace_id, long long limit, struct report_range *range, report_actor_fn fn,
+    void *arg, char *detail, size_t dsz)
 {
 	enum problem p;
-	PGresult *res = top_rows(w, ask, workspace_id, limit, STMT_REPORT_ACTORS, range, &p,
-	    detail, dsz);
+	PGresult *res =
+	    top_rows(w, ask, workspace_id, limit, STMT_REPORT_ACTORS, range, &p, detail, dsz);
 
 	if (res == NULL)
 		return p;
@@ -114,13 +115,13 @@ enum problem report_top_actors(struct worker *w, const struct report_ask *ask,
 	return PROBLEM_NONE;
 }
 
-enum problem report_pairs(struct worker *w, const struct report_ask *ask,
-    const char *workspace_id, long long limit, struct report_range *range,
-    report_pair_fn fn, void *arg, char *detail, size_t dsz)
+enum problem report_pairs(struct worker *w, const struct report_ask *ask, const char *workspace_id,
+    long long limit, struct report_range *range, report_pair_fn fn, void *arg, char *detail,
+    size_t dsz)
 {
 	enum problem p;
-	PGresult *res = top_rows(w, ask, workspace_id, limit, STMT_REPORT_PAIRS, range, &p,
-	    detail, dsz);
+	PGresult *res =
+	    top_rows(w, ask, workspace_id, limit, STMT_REPORT_PAIRS, range, &p, detail, dsz);
 
 	if (res == NULL)
 		return p;
@@ -137,12 +138,12 @@ enum problem report_pairs(struct worker *w, const struct report_ask *ask,
 }
 
 enum problem report_providers(struct worker *w, const struct report_ask *ask,
-    const char *workspace_id, long long limit, struct report_range *range,
-    report_provider_fn fn, void *arg, char *detail, size_t dsz)
+    const char *workspace_id, long long limit, struct report_range *range, report_provider_fn fn,
+    void *arg, char *detail, size_t dsz)
 {
 	enum problem p;
-	PGresult *res = top_rows(w, ask, workspace_id, limit, STMT_REPORT_PROVIDERS, range, &p,
-	    detail, dsz);
+	PGresult *res =
+	    top_rows(w, ask, workspace_id, limit, STMT_REPORT_PROVIDERS, range, &p, detail, dsz);
 
 	if (res == NULL)
 		return p;

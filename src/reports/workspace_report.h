@@ -28,7 +28,7 @@ struct report_bucket {
  * NULL; both are NULL for an actor the database cannot name). */
 struct report_actor {
 	const char *user_id, *api_key_id;
-	const char *api_key_prefix;     /* NULL: none */
+	const char *api_key_prefix; /* NULL: none */
 	long long requests, errors, characters, billed_characters, cost_micros;
 };
 
@@ -56,26 +56,26 @@ typedef void (*report_provider_fn)(void *arg, const struct report_provider *p);
  * PROBLEM_NONE; PROBLEM_INVALID_FIELD (a bad range, group, or hours over
  * more than REPORT_HOURLY_MAX_DAYS) or PROBLEM_UNAVAILABLE, with detail
  * set. */
-enum problem report_usage(struct worker *w, const struct report_ask *ask,
-    const char *workspace_id, const char **group, struct report_range *range,
-    report_bucket_fn fn, void *arg, char *detail, size_t dsz);
+enum problem report_usage(struct worker *w, const struct report_ask *ask, const char *workspace_id,
+    const char **group, struct report_range *range, report_bucket_fn fn, void *arg, char *detail,
+    size_t dsz);
 
 /* Resolves ask into *range and calls fn with arg for the limit users (or
  * keys) of workspace_id that spent most over it, most first. Returns
  * PROBLEM_NONE; PROBLEM_INVALID_FIELD or PROBLEM_UNAVAILABLE with detail
  * set. */
 enum problem report_top_actors(struct worker *w, const struct report_ask *ask,
-    const char *workspace_id, long long limit, struct report_range *range,
-    report_actor_fn fn, void *arg, char *detail, size_t dsz);
+    const char *workspace_id, long long limit, struct report_range *range, report_actor_fn fn,
+    void *arg, char *detail, size_t dsz);
 
 /* Like report_top_actors(), for the language pairs, most requested first. */
-enum problem report_pairs(struct worker *w, const struct report_ask *ask,
-    const char *workspace_id, long long limit, struct report_range *range,
-    report_pair_fn fn, void *arg, char *detail, size_t dsz);
+enum problem report_pairs(struct worker *w, const struct report_ask *ask, const char *workspace_id,
+    long long limit, struct report_range *range, report_pair_fn fn, void *arg, char *detail,
+    size_t dsz);
 
 /* Like report_top_actors(), for the providers, most requested first. */
 enum problem report_providers(struct worker *w, const struct report_ask *ask,
-    const char *workspace_id, long long limit, struct report_range *range,
-    report_provider_fn fn, void *arg, char *detail, size_t dsz);
+    const char *workspace_id, long long limit, struct report_range *range, report_provider_fn fn,
+    void *arg, char *detail, size_t dsz);
 
 #endif

@@ -52,8 +52,8 @@ static enum problem app_read_form(struct worker *w, struct request *r, struct ap
 /* Checks the query string and, for routes with a body, the content type,
  * body and fields of r against its route. Returns PROBLEM_NONE or the
  * problem with detail set. */
-static enum problem app_validate_input(struct worker *w, struct request *r,
-    struct app_io *io, char *detail, size_t dsz)
+static enum problem app_validate_input(struct worker *w, struct request *r, struct app_io *io,
+    char *detail, size_t dsz)
 {
 	const struct route *rt = r->route;
 	long max = w != NULL && w->cfg != NULL ? w->cfg->max_body_bytes : DEFAULT_MAX_BODY;
@@ -99,12 +99,14 @@ static enum problem app_authenticate(struct worker *w, struct request *r, struct
 	if (rt->auth == AUTH_KEY_DEEPL && token == NULL)
 		token = auth_token(r->authorization, "DeepL-Auth-Key");
 	if (rt->auth == AUTH_KEY_IN_BODY && token == NULL && r->json != NULL &&
-	    json_object_object_get_ex(r->json, "api_key", &k) && json_object_is_type(k, json_type_string))
+	    json_object_object_get_ex(r->json, "api_key", &k) &&
+	    json_object_is_type(k, json_type_string))
 		token = json_object_get_string(k);
 	if (token == NULL) {
-		snprintf(detail, dsz, "%s", rt->auth == AUTH_KEY_DEEPL
-		    ? "send 'Authorization: DeepL-Auth-Key <api key>'" : rt->auth == AUTH_KEY_IN_BODY
-		    ? "send the API key as api_key" : "send 'Authorization: Bearer <api key>'");
+		snprintf(detail, dsz, "%s",
+		    rt->auth == AUTH_KEY_DEEPL ? "send 'Authorization: DeepL-Auth-Key <api key>'"
+		        : rt->auth == AUTH_KEY_IN_BODY ? "send the API key as api_key"
+		                                       : "send 'Authorization: Bearer <api key>'");
 		p = PROBLEM_UNAUTHORIZED;
 	} else if (rt->auth == AUTH_KEY && jwt_shaped(token))
 		p = session_authenticate(w, token, &r->ident, detail, dsz);
@@ -126,7 +128,7 @@ static int app_strip_prefix(const struct worker *w, struct request *r)
 	size_t n = prefix != NULL ? strlen(prefix) : 0;
 
 	while (n > 0 && prefix[n - 1] == '/')
-		n--;   /* "/api/" is "/api"; "/" is none */
+		n--; /* "/api/" is "/api"; "/" is none */
 	if (n == 0)
 		return 0;
 	if (strncmp(r->path, prefix, n) != 0 || (r->path[n] != '/' && r->path[n] != '\0'))
@@ -138,8 +140,7 @@ static int app_strip_prefix(const struct worker *w, struct request *r)
 }
 
 static enum problem app_prepare(struct worker *w, const struct route *const *tables,
-    struct request *r, struct reply *rp, struct app_io *io, int *handled,
-    char *detail, size_t dsz)
+    struct request *r, struct reply *rp, struct app_io *io, int *handled, char *detail, size_t dsz)
 {
 	const struct route *rt = NULL;
 	unsigned allow = 0;
@@ -196,7 +197,8 @@ static enum problem app_prepare(struct worker *w, const struct route *const *tab
 	p = ratelimit_apply(w, &r->ident, rp, detail, dsz);
 	if (p != PROBLEM_NONE)
 		return p;
-	return rt->auth == AUTH_KEY_IN_BODY ? PROBLEM_NONE : app_validate_input(w, r, io, detail, dsz);
+	return rt->auth == AUTH_KEY_IN_BODY ? PROBLEM_NONE
+	                                    : app_validate_input(w, r, io, detail, dsz);
 }
 
 /* Gives the problem reply of a compatibility route the marks its clients
@@ -212,8 +214,9 @@ static void app_dialect(const struct route *rt, struct reply *rp)
 	if (!json_object_object_get_ex(rp->body, "detail", &detail))
 		json_object_object_get_ex(rp->body, "title", &detail);
 	text = detail != NULL ? json_object_get_string(detail) : "error";
-	if (rp->status == 401 || (rt->dialect == DIALECT_DEEPL && (rp->status == 402 ||
-	    rp->problem == PROBLEM_KEY_QUOTA))) {
+	if (rp->status == 401 ||
+	    (rt->dialect == DIALECT_DEEPL &&
+	        (rp->status == 402 || rp->problem == PROBLEM_KEY_QUOTA))) {
 		/* both answer a bad key with 403; DeepL's quota exceeded is 456 */
 		rp->status = rp->status == 401 ? 403 : 456;
 		json_object_object_add(rp->body, "status", json_object_new_int(rp->status));
@@ -243,19 +246,20 @@ static void app_record_usage(struct worker *w, struct request *r, struct reply *
 	r->usage.idempotency_key = r->idem_claimed ? r->idempotency_key : NULL;
 	ok = (!tx || db_command(w->db, "BEGIN") == 0) &&
 	    usage_record(w, &r->ident, r->request_id, r->route->name, &r->usage, rp->status,
-	    (long)clock_ms_since(t0)) == 0 &&
+	        (long)clock_ms_since(t0)) == 0 &&
 	    (!tx || (idempotency_complete_tx(w, r, rp) == 0 && db_command(w->db, "COMMIT") == 0));
 	if (!ok && tx) {
 		(void)db_command(w->db, "ROLLBACK");
 		/* nothing was charged: give the held credit back (the key may
 		 * have been taken over by a retry while this ran too long) */
-		if (r->usage.hold_id[0] != '\0' && usage_record(w, &r->ident, r->request_id,
-		    r->route->name, &r->usage, 503, (long)clock_ms_since(t0)) < 0)
-			log_msg(LOG_LEVEL_WARN, "request %s: its credit hold stays until it expires",
-			    r->request_id);
+		if (r->usage.hold_id[0] != '\0' &&
+		    usage_record(w, &r->ident, r->request_id, r->route->name, &r->usage, 503,
+		        (long)clock_ms_since(t0)) < 0)
+			log_msg(LOG_LEVEL_WARN,
+			    "request %s: its credit hold stays until it expires", r->request_id);
 	}
-	if (r->idem_claimed && (!ok || rp->status >= 500 ||
-	    rp->problem == PROBLEM_IDEMPOTENCY_MISMATCH))
+	if (r->idem_claimed &&
+	    (!ok || rp->status >= 500 || rp->problem == PROBLEM_IDEMPOTENCY_MISMATCH))
 		idempotency_release(w, r);
 	if (ok && r->usage.queued_payment[0] != '\0')
 		(void)payments_defer_auto(w, r->usage.queued_payment);
@@ -282,7 +286,8 @@ static enum problem app_idempotency(struct worker *w, struct request *r, struct 
 	if (r->idempotency_key == NULL) {
 		if (r->route->idempotency != IDEM_REQUIRED)
 			return PROBLEM_NONE;
-		snprintf(detail, dsz, "send an Idempotency-Key header (any unique value, 1 to 255 "
+		snprintf(detail, dsz,
+		    "send an Idempotency-Key header (any unique value, 1 to 255 "
 		    "visible ASCII characters, reused only to retry the same request)");
 		return PROBLEM_INVALID_FIELD;
 	}
@@ -297,8 +302,8 @@ static enum problem app_idempotency(struct worker *w, struct request *r, struct 
 }
 
 /* Writes the one log line for a finished request. */
-static void app_log(const struct worker *w, const struct request *r,
-    const struct reply *rp, const struct timespec *t0)
+static void app_log(const struct worker *w, const struct request *r, const struct reply *rp,
+    const struct timespec *t0)
 {
 	struct json_object *o;
 
@@ -309,32 +314,33 @@ static void app_log(const struct worker *w, const struct request *r,
 	json_object_object_add(o, "request_id", json_object_new_string(r->request_id));
 	json_object_object_add(o, "method", json_object_new_string(http_method_name(r->method)));
 	json_object_object_add(o, "path", json_object_new_string(r->path));
-	json_object_object_add(o, "route", r->route != NULL
-	    ? json_object_new_string(r->route->name) : NULL);
+	json_object_object_add(o, "route",
+	    r->route != NULL ? json_object_new_string(r->route->name) : NULL);
 	json_object_object_add(o, "status", json_object_new_int(rp->status));
 	json_object_object_add(o, "duration_ms", clock_json_ms(clock_ms_since(t0)));
-	json_object_object_add(o, "workspace", rp->workspace_id != NULL
-	    ? json_object_new_string(rp->workspace_id) : NULL);
+	json_object_object_add(o, "workspace",
+	    rp->workspace_id != NULL ? json_object_new_string(rp->workspace_id) : NULL);
 	if (rp->problem != PROBLEM_NONE)
-		json_object_object_add(o, "problem", json_object_new_string(problem_type(rp->problem)));
+		json_object_object_add(o, "problem",
+		    json_object_new_string(problem_type(rp->problem)));
 	log_fields(rp->status >= 500 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, o);
 }
 
 /* Counts a finished request in the metrics: by route and status, its
  * duration, and its problem type when it has one. */
-static void app_count(const struct request *r, const struct reply *rp,
-    const struct timespec *t0)
+static void app_count(const struct request *r, const struct reply *rp, const struct timespec *t0)
 {
 	const char *route = r->route != NULL ? r->route->name : "none";
 	char status[8];
 
 	snprintf(status, sizeof(status), "%d", rp->status);
 	metrics_count(METRIC_HTTP_REQUESTS, 1, "route", route, "status", status, METRICS_END);
-	metrics_observe(METRIC_HTTP_DURATION, clock_ms_since(t0) / 1000.0, "route", route, METRICS_END);
+	metrics_observe(METRIC_HTTP_DURATION, clock_ms_since(t0) / 1000.0, "route", route,
+	    METRICS_END);
 	if (rp->problem != PROBLEM_NONE) {
 		const char *type = strrchr(problem_type(rp->problem), ':');
-		metrics_count(METRIC_PROBLEMS, 1, "type", type != NULL ? type + 1
-		    : problem_type(rp->problem), METRICS_END);
+		metrics_count(METRIC_PROBLEMS, 1, "type",
+		    type != NULL ? type + 1 : problem_type(rp->problem), METRICS_END);
 	}
 }
 
@@ -345,8 +351,7 @@ static void flush_metrics_job(struct worker *w, const char *arg)
 	(void)metrics_flush(w->db);
 }
 
-int app_handle(struct worker *w, const struct route *const *tables,
-    struct app_io *io)
+int app_handle(struct worker *w, const struct route *const *tables, struct app_io *io)
 {
 	struct request r;
 	struct reply rp;
@@ -383,7 +388,7 @@ int app_handle(struct worker *w, const struct route *const *tables,
 	out = reply_render(&rp, r.request_id, &len);
 	if (out == NULL) {
 		static const char oom[] = "Status: 500 Internal Server Error\r\n"
-		    "Content-Length: 0\r\n\r\n";
+		                          "Content-Length: 0\r\n\r\n";
 		rp.status = 500;
 		io->write(io->write_ctx, oom, sizeof(oom) - 1);
 	} else

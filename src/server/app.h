@@ -15,7 +15,7 @@ struct worker;
 typedef int (*response_write_fn)(void *ctx, const char *buf, size_t n);
 
 struct app_io {
-	char **envp;                 /* CGI parameters */
+	char **envp; /* CGI parameters */
 	body_read_fn read;
 	void *read_ctx;
 	response_write_fn write;
@@ -27,8 +27,7 @@ struct app_io {
  * w's connections (w->cfg NULL: built-in limits, no auth, no log).
  * Work for after the response is queued on w (worker_run_jobs()).
  * Returns the HTTP status written. */
-int app_handle(struct worker *w, const struct route *const *tables,
-    struct app_io *io);
+int app_handle(struct worker *w, const struct route *const *tables, struct app_io *io);
 
 /* Returns the milliseconds an idle worker w may wait before app_idle()
  * has work (0: now), or -1 when nothing waits. */

@@ -82,7 +82,8 @@ static void worker_reload(struct worker *w, struct config **cfg, const char *con
 	struct worker nw;
 
 	if (next == NULL) {
-		log_msg(LOG_LEVEL_ERROR, "reload refused, keeping the running configuration: %s", err);
+		log_msg(LOG_LEVEL_ERROR, "reload refused, keeping the running configuration: %s",
+		    err);
 		return;
 	}
 	if (worker_open(&nw, next, err, sizeof(err)) < 0) {
@@ -158,7 +159,8 @@ int worker_serve(int listen_fd, const char *config_path)
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
-			log_msg(LOG_LEVEL_ERROR, "poll on the listening socket: %s", strerror(errno));
+			log_msg(LOG_LEVEL_ERROR, "poll on the listening socket: %s",
+			    strerror(errno));
 			break;
 		}
 		if (ready == 0) {

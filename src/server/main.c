@@ -70,30 +70,41 @@ static int parse_int(const char *s, int base, long min, long max, int *out)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
+	static const struct option opts[] = { { "listen", required_argument, NULL, 'l' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "check-config", no_argument, NULL, 'k' },
 		{ "print-config-keys", no_argument, NULL, 'K' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
+		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
 	struct prefork_options po = { NULL, 4, 0660, NULL, NULL };
 	int c, check = 0;
 
 	while ((c = getopt_long(argc, argv, "l:w:m:c:p:kKVh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'l': po.listen = optarg; break;
-		case 'c': po.config_path = optarg; break;
-		case 'p': po.pid_file = optarg; break;
-		case 'k': check = 1; break;
-		case 'K': print_config_keys(stdout); return 0;
-		case 'V': printf("dragoman.fcgi %s\n", PACKAGE_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
+		case 'l':
+			po.listen = optarg;
+			break;
+		case 'c':
+			po.config_path = optarg;
+			break;
+		case 'p':
+			po.pid_file = optarg;
+			break;
+		case 'k':
+			check = 1;
+			break;
+		case 'K':
+			print_config_keys(stdout);
+			return 0;
+		case 'V':
+			printf("dragoman.fcgi %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
 		case 'w':
 			if (parse_int(optarg, 10, 1, 256, &po.workers) < 0) {
 				fprintf(stderr, "dragoman.fcgi: --workers must be 1 to 256\n");
@@ -102,11 +113,14 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			if (parse_int(optarg, 8, 0, 0777, &po.socket_mode) < 0) {
-				fprintf(stderr, "dragoman.fcgi: --socket-mode must be octal, e.g. 0660\n");
+				fprintf(stderr,
+				    "dragoman.fcgi: --socket-mode must be octal, e.g. 0660\n");
 				return 2;
 			}
 			break;
-		default: usage(stderr); return 2;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -129,7 +143,8 @@ int main(int argc, char **argv)
 	if (po.listen != NULL)
 		return prefork_run(&po);
 	if (FCGX_IsCGI()) {
-		fprintf(stderr, "dragoman.fcgi: not started by a FastCGI server "
+		fprintf(stderr,
+		    "dragoman.fcgi: not started by a FastCGI server "
 		    "(no listening socket on fd 0); use --listen to run standalone\n");
 		return 2;
 	}

@@ -62,7 +62,8 @@ static int open_listener(const struct prefork_options *opt)
 	}
 	fd = FCGX_OpenSocket(path != NULL ? path : opt->listen, LISTEN_BACKLOG);
 	if (fd < 0) {
-		log_msg(LOG_LEVEL_ERROR, "--listen %s: cannot bind: %s", opt->listen, strerror(errno));
+		log_msg(LOG_LEVEL_ERROR, "--listen %s: cannot bind: %s", opt->listen,
+		    strerror(errno));
 		return -1;
 	}
 	if (path != NULL && chmod(path, (mode_t)opt->socket_mode) < 0)
@@ -156,7 +157,8 @@ static void reap(struct master *m)
 static void signal_workers(const struct master *m, int sig, int every)
 {
 	for (int i = 0; i < m->nslots; i++)
-		if (m->children[i].pid != 0 && (every || m->children[i].generation != m->generation))
+		if (m->children[i].pid != 0 &&
+		    (every || m->children[i].generation != m->generation))
 			kill(m->children[i].pid, sig);
 }
 

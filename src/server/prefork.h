@@ -6,11 +6,11 @@
 #define DRAGOMAN_PREFORK_H
 
 struct prefork_options {
-	const char *listen;        /* "unix:/path", "/path", "host:port", ":port" */
+	const char *listen; /* "unix:/path", "/path", "host:port", ":port" */
 	int workers;
-	int socket_mode;           /* permissions of a unix socket */
+	int socket_mode; /* permissions of a unix socket */
 	const char *config_path;
-	const char *pid_file;      /* written after binding; NULL: none */
+	const char *pid_file; /* written after binding; NULL: none */
 };
 
 /* Runs the master until SIGTERM/SIGINT. Returns the process exit status

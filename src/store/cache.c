@@ -27,15 +27,14 @@ static int cache_note(struct cache *c, memcached_return_t rc, const char *op)
 	if (failed && !c->was_down)
 		log_msg(LOG_LEVEL_ERROR, "memcached %s failed: %s", op,
 		    memcached_last_error_message(c->mc) ? memcached_last_error_message(c->mc)
-		    : memcached_strerror(c->mc, rc));
+		                                        : memcached_strerror(c->mc, rc));
 	else if (!failed && c->was_down)
 		log_msg(LOG_LEVEL_INFO, "memcached available again");
 	c->was_down = failed;
 	return failed ? -1 : 0;
 }
 
-struct cache *cache_open(const char *servers, long timeout_ms, char *err,
-    size_t errsz)
+struct cache *cache_open(const char *servers, long timeout_ms, char *err, size_t errsz)
 {
 	struct cache *c = calloc(1, sizeof(*c));
 	memcached_server_st *list = NULL;
@@ -78,8 +77,7 @@ fail:
 	return NULL;
 }
 
-int cache_get(struct cache *c, const char *key, char *buf, size_t bufsz,
-    size_t *len)
+int cache_get(struct cache *c, const char *key, char *buf, size_t bufsz, size_t *len)
 {
 	memcached_return_t rc;
 	uint32_t flags = 0;
@@ -123,8 +121,10 @@ int cache_get_multi(struct cache *c, const char *const *keys, size_t n, char **v
 		size_t klen = memcached_result_key_length(res);
 		/* every slot asking for this key (a batch may repeat a text) */
 		for (size_t i = 0; i < n; i++)
-			if (values[i] == NULL && strlen(keys[i]) == klen && memcmp(keys[i], k, klen) == 0) {
-				values[i] = strndup(memcached_result_value(res), memcached_result_length(res));
+			if (values[i] == NULL && strlen(keys[i]) == klen &&
+			    memcmp(keys[i], k, klen) == 0) {
+				values[i] = strndup(memcached_result_value(res),
+				    memcached_result_length(res));
 				found += values[i] != NULL;
 			}
 		memcached_result_free(res);
@@ -132,11 +132,9 @@ int cache_get_multi(struct cache *c, const char *const *keys, size_t n, char **v
 	return found;
 }
 
-int cache_set(struct cache *c, const char *key, const char *value, size_t len,
-    long ttl)
+int cache_set(struct cache *c, const char *key, const char *value, size_t len, long ttl)
 {
-	memcached_return_t rc = memcached_set(c->mc, key, strlen(key), value, len,
-	    (time_t)ttl, 0);
+	memcached_return_t rc = memcached_set(c->mc, key, strlen(key), value, len, (time_t)ttl, 0);
 
 	return cache_note(c, rc, "set");
 }
@@ -144,8 +142,8 @@ int cache_set(struct cache *c, const char *key, const char *value, size_t len,
 long cache_incr(struct cache *c, const char *key, long ttl)
 {
 	uint64_t v = 0;
-	memcached_return_t rc = memcached_increment_with_initial(c->mc, key, strlen(key), 1, 1,
-	    (time_t)ttl, &v);
+	memcached_return_t rc =
+	    memcached_increment_with_initial(c->mc, key, strlen(key), 1, 1, (time_t)ttl, &v);
 
 	return cache_note(c, rc, "incr") < 0 ? -1 : (long)v;
 }
@@ -162,8 +160,8 @@ long cache_decr(struct cache *c, const char *key)
 
 int cache_add(struct cache *c, const char *key, const char *value, long ttl)
 {
-	memcached_return_t rc = memcached_add(c->mc, key, strlen(key), value, strlen(value),
-	    (time_t)ttl, 0);
+	memcached_return_t rc =
+	    memcached_add(c->mc, key, strlen(key), value, strlen(value), (time_t)ttl, 0);
 
 	if (rc == MEMCACHED_NOTSTORED || rc == MEMCACHED_DATA_EXISTS)
 		return 0;
@@ -207,7 +205,7 @@ int cache_server_stats(struct cache *c, struct cache_server_stats *out)
 	if (st == NULL)
 		return -1;
 	for (unsigned i = 0; i < out->servers; i++) {
-		if (st[i].pid == 0)   /* no answer from this one */
+		if (st[i].pid == 0) /* no answer from this one */
 			continue;
 		out->servers_up++;
 		out->get_hits += st[i].get_hits;

@@ -11,13 +11,12 @@ struct cache;
 
 /* Returns a handle for the comma-separated "host:port" list servers, or
  * NULL (message in err) when the list is malformed. Free with cache_close(). */
-struct cache *cache_open(const char *servers, long timeout_ms, char *err,
-    size_t errsz) __attribute__((warn_unused_result));
+struct cache *cache_open(const char *servers, long timeout_ms, char *err, size_t errsz)
+    __attribute__((warn_unused_result));
 
 /* Looks key up. Returns 1 with the value copied into buf (NUL-terminated,
  * length in *len), 0 when absent or longer than bufsz - 1, -1 on error. */
-int cache_get(struct cache *c, const char *key, char *buf, size_t bufsz,
-    size_t *len);
+int cache_get(struct cache *c, const char *key, char *buf, size_t bufsz, size_t *len);
 
 /* Looks the n keys up in one round trip. values[i] becomes a new string
  * (caller frees) for each key found, NULL otherwise. Returns the number
@@ -25,8 +24,7 @@ int cache_get(struct cache *c, const char *key, char *buf, size_t bufsz,
 int cache_get_multi(struct cache *c, const char *const *keys, size_t n, char **values);
 
 /* Stores value (len bytes) under key for ttl seconds. Returns 0 or -1. */
-int cache_set(struct cache *c, const char *key, const char *value, size_t len,
-    long ttl);
+int cache_set(struct cache *c, const char *key, const char *value, size_t len, long ttl);
 
 /* Adds 1 to the counter key, creating it at 1 with a lifetime of ttl
  * seconds. Returns the new value, or -1 on error. */

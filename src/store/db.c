@@ -19,15 +19,14 @@ struct db {
 	long statement_timeout_ms;
 	PGconn *conn;
 	unsigned char prepared[STMT__MAX];
-	double last_attempt_ms;     /* monotonic; 0: may connect at once */
+	double last_attempt_ms; /* monotonic; 0: may connect at once */
 	int was_down;
 	char error[256];
-	char logged[256];           /* the outage's cause last logged */
-	int unprepared;             /* behind a transaction pooler: no named statements */
+	char logged[256]; /* the outage's cause last logged */
+	int unprepared; /* behind a transaction pooler: no named statements */
 };
 
-struct db *db_open(const char *conninfo, long connect_timeout,
-    long statement_timeout_ms)
+struct db *db_open(const char *conninfo, long connect_timeout, long statement_timeout_ms)
 {
 	struct db *db = calloc(1, sizeof(*db));
 
@@ -123,7 +122,7 @@ static int db_prepare(struct db *db, enum stmt s)
 	if (db->prepared[s])
 		return 0;
 	if (db->unprepared)
-		return 0;   /* parsed with each execution instead */
+		return 0; /* parsed with each execution instead */
 	res = PQprepare(db->conn, d->name, d->sql, d->nparams, NULL);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)
@@ -146,7 +145,8 @@ int db_prepare_all(struct db *db)
 		/* the unnamed statement: checks the SQL, leaves nothing behind */
 		PGresult *res = PQprepare(db->conn, "", d->sql, d->nparams, NULL);
 		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			log_msg(LOG_LEVEL_ERROR, "prepare %s: %s", d->name, PQerrorMessage(db->conn));
+			log_msg(LOG_LEVEL_ERROR, "prepare %s: %s", d->name,
+			    PQerrorMessage(db->conn));
 			failed++;
 		}
 		PQclear(res);
@@ -164,8 +164,7 @@ void db_set_unprepared(struct db *db, int unprepared)
 /* One attempt at running s. Returns the result, or NULL with the
  * connection dropped when it broke. *retry is set when running again on
  * a new connection makes sense. */
-static PGresult *db_exec_once(struct db *db, enum stmt s,
-    const char *const *values, int *retry)
+static PGresult *db_exec_once(struct db *db, enum stmt s, const char *const *values, int *retry)
 {
 	const struct stmt_def *d = stmt_def(s);
 	PGresult *res;
@@ -179,7 +178,8 @@ static PGresult *db_exec_once(struct db *db, enum stmt s,
 	}
 	/* unnamed: parse, bind and execute go in one message batch, which a
 	 * pooler in transaction mode sends to one server connection */
-	res = db->unprepared ? PQexecParams(db->conn, d->sql, d->nparams, NULL, values, NULL, NULL, 0)
+	res = db->unprepared
+	    ? PQexecParams(db->conn, d->sql, d->nparams, NULL, values, NULL, NULL, 0)
 	    : PQexecPrepared(db->conn, d->name, d->nparams, values, NULL, NULL, 0);
 	if (PQstatus(db->conn) != CONNECTION_OK) {
 		PQclear(res);
@@ -293,8 +293,8 @@ int db_copy_in(struct db *db, const char *sql, const char *data, size_t len)
 	res = PQgetResult(db->conn);
 	ok = ok && res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)
-		snprintf(db->error, sizeof(db->error), "%s", res != NULL ?
-		    PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+		snprintf(db->error, sizeof(db->error), "%s",
+		    res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
 	db->error[strcspn(db->error, "\n")] = '\0';
 	PQclear(res);
 	while ((res = PQgetResult(db->conn)) != NULL)

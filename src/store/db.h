@@ -11,8 +11,8 @@ struct db;
 
 /* Returns a new handle for conninfo; it connects on first use. Returns
  * NULL only when out of memory. Free with db_close(). */
-struct db *db_open(const char *conninfo, long connect_timeout,
-    long statement_timeout_ms) __attribute__((warn_unused_result));
+struct db *db_open(const char *conninfo, long connect_timeout, long statement_timeout_ms)
+    __attribute__((warn_unused_result));
 
 /* Runs prepared statement s with text parameters values[nparams]
  * (NULL entries are SQL NULL). Returns the result (caller PQclear()s),
@@ -27,8 +27,7 @@ PGresult *db_exec(struct db *db, enum stmt s, const char *const *values)
 /* Runs a fixed SQL command with no parameters (BEGIN, COMMIT, ROLLBACK,
  * migration scripts). Returns the result (caller PQclear()s) or NULL when
  * the connection is unavailable. */
-PGresult *db_exec_script(struct db *db, const char *sql)
-    __attribute__((warn_unused_result));
+PGresult *db_exec_script(struct db *db, const char *sql) __attribute__((warn_unused_result));
 
 /* Runs a fixed command without parameters or result rows (BEGIN, COMMIT,
  * ROLLBACK). Returns 0, or -1 when it failed or no connection was had. */

@@ -7,7 +7,7 @@
 #include "store/memo.h"
 
 struct memo_slot {
-	double expires_ms;          /* 0: empty */
+	double expires_ms; /* 0: empty */
 	size_t len;
 	char key[MEMO_KEY_MAX + 1];
 	char value[MEMO_VALUE_MAX + 1];
@@ -69,8 +69,8 @@ void memo_clear(void)
 	memset(slots, 0, sizeof(slots));
 }
 
-int memo_get_through(struct cache *c, const char *key, char *buf, size_t bufsz,
-    size_t *len, long memo_ms)
+int memo_get_through(struct cache *c, const char *key, char *buf, size_t bufsz, size_t *len,
+    long memo_ms)
 {
 	int rc;
 
@@ -82,8 +82,8 @@ int memo_get_through(struct cache *c, const char *key, char *buf, size_t bufsz,
 	return rc;
 }
 
-int memo_set_through(struct cache *c, const char *key, const char *value,
-    size_t len, long ttl, long memo_ms)
+int memo_set_through(struct cache *c, const char *key, const char *value, size_t len, long ttl,
+    long memo_ms)
 {
 	memo_put(key, value, len, memo_ms);
 	return ttl >= 1 ? cache_set(c, key, value, len, ttl) : 0;

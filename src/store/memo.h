@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-struct cache;   /* store/cache.h */
+struct cache; /* store/cache.h */
 
 #define MEMO_SLOTS 2048
 #define MEMO_KEY_MAX 95
@@ -37,14 +37,14 @@ void memo_clear(void);
  * memcached; a memcached hit is memoized for memo_ms. Returns what
  * cache_get() does: 1 with the value in buf (NUL-terminated, length in
  * *len), 0 when absent or too long for bufsz, -1 on a memcached error. */
-int memo_get_through(struct cache *c, const char *key, char *buf, size_t bufsz,
-    size_t *len, long memo_ms);
+int memo_get_through(struct cache *c, const char *key, char *buf, size_t bufsz, size_t *len,
+    long memo_ms);
 
 /* Memoizes value (len bytes) for memo_ms and stores it in memcached for
  * ttl seconds (skipped when ttl < 1). Returns cache_set()'s result, 0
  * when skipped. */
-int memo_set_through(struct cache *c, const char *key, const char *value,
-    size_t len, long ttl, long memo_ms);
+int memo_set_through(struct cache *c, const char *key, const char *value, size_t len, long ttl,
+    long memo_ms);
 
 /* Forgets key in this process's memo and removes it from memcached.
  * Returns cache_delete()'s result: 0 (also when absent) or -1. */

@@ -118,7 +118,7 @@ int metrics_write(struct db *db, FILE *out)
 		int fhist = 0;
 		help = f != NULL ? metrics_family_help(f, &fhist) : NULL;
 		if (r < rows && help == NULL)
-			continue;   /* a family this version does not know */
+			continue; /* a family this version does not know */
 		int same = fam != NULL && f != NULL && strcmp(f, fam) == 0;
 		/* a histogram's label set ends: write it */
 		if (fam != NULL && hist && (!same || strcmp(l, labels) != 0)) {

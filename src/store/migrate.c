@@ -11,11 +11,10 @@
 #define MIGRATIONS_MAX 1000
 
 /* The bookkeeping table; created before anything else. */
-static const char bootstrap_sql[] =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    " version integer PRIMARY KEY,"
-    " name text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())";
+static const char bootstrap_sql[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                                    " version integer PRIMARY KEY,"
+                                    " name text NOT NULL,"
+                                    " applied_at timestamptz NOT NULL DEFAULT now())";
 
 /* Arbitrary constant naming dragoman's migration lock. */
 static const char lock_sql[] = "SELECT pg_advisory_lock(7243061)";
@@ -93,8 +92,8 @@ static int applied(struct db *db, int version, char *err, size_t errsz)
 }
 
 /* Applies one migration file in a transaction. Returns 0 or -1. */
-static int apply_one(struct db *db, const char *dir, const char *name,
-    int version, char *err, size_t errsz)
+static int apply_one(struct db *db, const char *dir, const char *name, int version, char *err,
+    size_t errsz)
 {
 	char path[4096], v[16], e2[512];
 	char *sql;

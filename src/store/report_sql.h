@@ -55,11 +55,9 @@
 	"  WHERE x.created_at >= seg.lo AND x.created_at < seg.hi" \
 	"  AND x.endpoint NOT LIKE 'billing.%'" WS " OFFSET 0) x WHERE seg.kind = 'r'"
 /* per endpoint, provider and language pair */
-#define REPORT_DIMS(WS) \
-	" dims AS (" REPORT_DAILY_AND_HOURLY_PARTS(WS) REPORT_RAW_PART(WS) ")"
+#define REPORT_DIMS(WS) " dims AS (" REPORT_DAILY_AND_HOURLY_PARTS(WS) REPORT_RAW_PART(WS) ")"
 /* per workspace */
-#define REPORT_TOTALS(WS) \
-	" dims AS (" REPORT_TOTALS_PARTS(WS) REPORT_RAW_PART(WS) ")"
+#define REPORT_TOTALS(WS) " dims AS (" REPORT_TOTALS_PARTS(WS) REPORT_RAW_PART(WS) ")"
 
 /* actors: the same per user (or API key) */
 #define REPORT_ACTORS(WS) \

@@ -40,12 +40,12 @@
 
 struct spool {
 	char *dir;
-	int fd;                     /* the open segment; -1: none */
-	char name[160];             /* its file name (no directory) */
-	long events;                /* lines written to it */
-	struct timespec opened;     /* monotonic */
-	unsigned seq;               /* segments this process has opened */
-	struct timespec born;       /* realtime: tells this process's names apart */
+	int fd; /* the open segment; -1: none */
+	char name[160]; /* its file name (no directory) */
+	long events; /* lines written to it */
+	struct timespec opened; /* monotonic */
+	unsigned seq; /* segments this process has opened */
+	struct timespec born; /* realtime: tells this process's names apart */
 };
 
 struct spool *spool_open(const char *dir)
@@ -103,7 +103,8 @@ static int spool_new_segment(struct spool *s, struct db *db, const char *line)
 	}
 	s->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
 	if (s->fd < 0) {
-		log_msg(LOG_LEVEL_ERROR, "usage spool: cannot create %s: %s", path, strerror(errno));
+		log_msg(LOG_LEVEL_ERROR, "usage spool: cannot create %s: %s", path,
+		    strerror(errno));
 		s->name[0] = '\0';
 		return -1;
 	}
@@ -265,7 +266,7 @@ static long spool_load_bytes(struct db *db, const char *name, const char *data, 
 	int ok;
 
 	while (upto > 0 && data[upto - 1] != '\n')
-		upto--;     /* a line cut short: its request got no response */
+		upto--; /* a line cut short: its request got no response */
 	if (db_command(db, "BEGIN") < 0)
 		return -1;
 	res = db_exec(db, STMT_SPOOL_CLAIM, values);
@@ -323,7 +324,7 @@ static long spool_load_file(const char *dir, const char *name, struct db *db)
 		return -1;
 	}
 	if (st.st_nlink == 0) {
-		close(fd);  /* another loader finished it meanwhile */
+		close(fd); /* another loader finished it meanwhile */
 		return 0;
 	}
 	data = read_all(fd, &len);

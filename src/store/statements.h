@@ -124,7 +124,7 @@ struct stmt_def {
 	const char *name;
 	const char *sql;
 	int nparams;
-	int retry_safe;   /* may run again after a reconnect (reads only) */
+	int retry_safe; /* may run again after a reconnect (reads only) */
 };
 
 /* Returns the definition of the statement named name (static), or NULL. */

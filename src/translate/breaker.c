@@ -50,9 +50,12 @@ enum breaker_admission breaker_admit(struct worker *w, const char *provider)
 	/* half-open: one probe in flight at a time, across all workers */
 	bkey(kprobe, provider, "probe");
 	switch (cache_add(w->cache, kprobe, "1", w->cfg->provider_timeout_ms / 1000 + 2)) {
-	case 1: return BREAKER_PROBE;
-	case 0: return BREAKER_REFUSE;
-	default: return BREAKER_CALL;
+	case 1:
+		return BREAKER_PROBE;
+	case 0:
+		return BREAKER_REFUSE;
+	default:
+		return BREAKER_CALL;
 	}
 }
 
@@ -73,14 +76,13 @@ static void trip(struct worker *w, const char *provider)
 	    w->cfg->breaker_cooldown_s);
 }
 
-void breaker_record(struct worker *w, const char *provider, enum breaker_admission admitted,
-    int ok)
+void breaker_record(struct worker *w, const char *provider, enum breaker_admission admitted, int ok)
 {
 	char k[96];
 
 	if (ok) {
 		if (admitted != BREAKER_PROBE)
-			return;   /* nothing to write on the hot path */
+			return; /* nothing to write on the hot path */
 		bkey(k, provider, "tripped");
 		(void)cache_delete(w->cache, k);
 		bkey(k, provider, "probe");

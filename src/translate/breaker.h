@@ -12,7 +12,11 @@
 
 struct worker;
 
-enum breaker_admission { BREAKER_CALL, BREAKER_PROBE, BREAKER_REFUSE };
+enum breaker_admission {
+	BREAKER_CALL,
+	BREAKER_PROBE,
+	BREAKER_REFUSE
+};
 
 /* Returns whether a call to provider may go out now. */
 enum breaker_admission breaker_admit(struct worker *w, const char *provider);

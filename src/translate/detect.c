@@ -24,10 +24,13 @@ static void *classifier(struct worker *w)
 		w->textcat = special_textcat_Init(TEXTCAT_CONF, TEXTCAT_DIR);
 		w->textcat_free = detect_free;
 		if (w->textcat != NULL)
-			textcat_SetProperty(w->textcat, TCPROP_MINIMUM_DOCUMENT_SIZE, DETECT_MIN_BYTES);
+			textcat_SetProperty(w->textcat, TCPROP_MINIMUM_DOCUMENT_SIZE,
+			    DETECT_MIN_BYTES);
 		if (w->textcat == NULL && !logged) {
-			log_msg(LOG_LEVEL_ERROR, "cannot load the language models in %s "
-			    "(apt-get install libexttextcat-data)", TEXTCAT_DIR);
+			log_msg(LOG_LEVEL_ERROR,
+			    "cannot load the language models in %s "
+			    "(apt-get install libexttextcat-data)",
+			    TEXTCAT_DIR);
 			logged = 1;
 		}
 	}

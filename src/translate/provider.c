@@ -10,7 +10,10 @@
 #include "translate/provider.h"
 
 static const struct provider *const all[] = {
-	&provider_apertium, &provider_libretranslate, &provider_deepl, &provider_google,
+	&provider_apertium,
+	&provider_libretranslate,
+	&provider_deepl,
+	&provider_google,
 	&provider_openai,
 };
 #define NALL (sizeof(all) / sizeof(all[0]))
@@ -43,8 +46,8 @@ struct json_object *provider_pair_add(struct json_object *pairs, const char *sou
 	return v;
 }
 
-const char *provider_model(const struct provider *pr, const struct config *cfg,
-    const char *source, const char *target, char *buf, size_t bufsz)
+const char *provider_model(const struct provider *pr, const struct config *cfg, const char *source,
+    const char *target, char *buf, size_t bufsz)
 {
 	const char *s3 = langcode_to_iso3(source), *t3 = langcode_to_iso3(target), *v;
 
@@ -77,7 +80,7 @@ size_t provider_order(const char *list, const struct provider **order)
 
 	snprintf(buf, sizeof(buf), "%s", list != NULL ? list : "");
 	for (char *p = strtok_r(buf, ", ", &save); p != NULL && n < PROVIDERS_MAX;
-	    p = strtok_r(NULL, ", ", &save)) {
+	     p = strtok_r(NULL, ", ", &save)) {
 		const struct provider *pr = provider_find(p);
 		if (pr != NULL)
 			order[n++] = pr;
@@ -121,8 +124,8 @@ int provider_listed(const char *list, const char *name)
 	return 0;
 }
 
-int provider_list_from_names(const char *configured, const char *const *names, size_t n,
-    char *out, size_t outsz, char *detail, size_t dsz)
+int provider_list_from_names(const char *configured, const char *const *names, size_t n, char *out,
+    size_t outsz, char *detail, size_t dsz)
 {
 	size_t len = 0;
 
@@ -152,7 +155,8 @@ static int prices_check(const struct config *cfg, const char *name, char *err, s
 
 	for (size_t k = 0; k < np; k++)
 		if (pricing_find(cfg->pricing, order[k]->name, "characters") < 0) {
-			snprintf(err, errsz, "%s: prices has no %s:characters entry", name, order[k]->name);
+			snprintf(err, errsz, "%s: prices has no %s:characters entry", name,
+			    order[k]->name);
 			return -1;
 		}
 	return 0;
@@ -165,23 +169,25 @@ static int compare_codes(const void *a, const void *b)
 	    json_object_get_string(*(struct json_object *const *)b));
 }
 
-struct json_object *provider_pair_codes(struct json_object *pairs, const char *source,
-    int targets)
+struct json_object *provider_pair_codes(struct json_object *pairs, const char *source, int targets)
 {
 	struct json_object *seen = json_object_new_object(), *list = json_object_new_array();
 
-	json_object_object_foreach(pairs, s, ts) {
+	json_object_object_foreach(pairs, s, ts)
+	{
 		if (source != NULL && strcmp(s, source) != 0)
 			continue;
 		if (!targets)
 			json_object_object_add(seen, s, NULL);
-		json_object_object_foreach(ts, code, unused) {
+		json_object_object_foreach(ts, code, unused)
+		{
 			(void)unused;
 			if (targets)
 				json_object_object_add(seen, code, NULL);
 		}
 	}
-	json_object_object_foreach(seen, code, unused) {
+	json_object_object_foreach(seen, code, unused)
+	{
 		(void)unused;
 		json_object_array_add(list, json_object_new_string(code));
 	}
@@ -194,8 +200,9 @@ struct json_object *provider_pair_codes(struct json_object *pairs, const char *s
  * (err set) when a check fails, else returns it. */
 static struct config *checked(struct config *cfg, const char *name, char *err, size_t errsz)
 {
-	if (cfg != NULL && (provider_config_check(cfg, name, err, errsz) < 0 ||
-	    prices_check(cfg, name, err, errsz) < 0)) {
+	if (cfg != NULL &&
+	    (provider_config_check(cfg, name, err, errsz) < 0 ||
+	        prices_check(cfg, name, err, errsz) < 0)) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -208,8 +215,7 @@ struct config *provider_config_load(const char *path, char *err, size_t errsz)
 	    errsz);
 }
 
-struct config *provider_config_parse(const char *text, const char *name, char *err,
-    size_t errsz)
+struct config *provider_config_parse(const char *text, const char *name, char *err, size_t errsz)
 {
 	return checked(config_parse(text, name, err, errsz), name, err, errsz);
 }

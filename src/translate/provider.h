@@ -16,19 +16,19 @@ struct provider_reply_form;
 struct translate_job {
 	const char *source;
 	const char *target;
-	int html;                    /* markup kept, only text nodes translated */
-	const char *context;         /* "" when none; for providers that use it */
+	int html; /* markup kept, only text nodes translated */
+	const char *context; /* "" when none; for providers that use it */
 	const char *const *texts;
 	size_t ntexts;
-	const char *request_id;      /* forwarded to the upstream */
-	const char *workspace_id;    /* whose request it is (NULL: none) */
-	const char *api_key;         /* the workspace's own key; NULL: the server's */
+	const char *request_id; /* forwarded to the upstream */
+	const char *workspace_id; /* whose request it is (NULL: none) */
+	const char *api_key; /* the workspace's own key; NULL: the server's */
 };
 
 enum provider_status {
 	PROVIDER_OK,
-	PROVIDER_UNSUPPORTED,        /* the pair or a code is not offered */
-	PROVIDER_FAILED,             /* refused, timed out, 5xx, bad reply */
+	PROVIDER_UNSUPPORTED, /* the pair or a code is not offered */
+	PROVIDER_FAILED, /* refused, timed out, 5xx, bad reply */
 	PROVIDER_STATUS__MAX
 };
 
@@ -36,17 +36,17 @@ enum provider_status {
  * is stored with every translation it made (cache, usage rows): a
  * provider keeps it stable. */
 enum provider_model_form {
-	MODEL_FIXED,                 /* model is the name: "deepl" */
-	MODEL_CONFIG_KEY,            /* model is the configuration key holding the name */
-	MODEL_PER_PAIR,              /* "<model>-<source>-<target>", codes in ISO 639-3
+	MODEL_FIXED, /* model is the name: "deepl" */
+	MODEL_CONFIG_KEY, /* model is the configuration key holding the name */
+	MODEL_PER_PAIR, /* "<model>-<source>-<target>", codes in ISO 639-3
 	                              * when known: "apertium-eng-spa" */
 	MODEL_FORM__MAX
 };
 
 struct provider {
 	const char *name;
-	const char *required_key;    /* the config key that must be set to use it */
-	int takes_own_key;           /* a workspace may bring its own key for it */
+	const char *required_key; /* the config key that must be set to use it */
+	int takes_own_key; /* a workspace may bring its own key for it */
 	/* How its HTTP replies read: which are OK, unsupported or failed, and
 	 * where the translations are (translate/provider_reply.h). */
 	const struct provider_reply_form *reply;
@@ -54,7 +54,7 @@ struct provider {
 	 * caller frees. Otherwise nothing is left allocated and err says why. */
 	enum provider_status (*translate)(struct worker *w, const struct translate_job *job,
 	    char **out, char *err, size_t errsz);
-	const char *model;           /* read per model_form (provider_model()) */
+	const char *model; /* read per model_form (provider_model()) */
 	enum provider_model_form model_form;
 	/* Sets *pairs to a new pair set (see provider_pair_add()) that the
 	 * caller owns. */
@@ -87,13 +87,12 @@ struct json_object *provider_pair_add(struct json_object *pairs, const char *sou
 /* Returns a new sorted JSON array (caller owns) of the codes in pairs:
  * the sources, or (targets) the targets, of every pair, or of those from
  * source when it is not NULL. */
-struct json_object *provider_pair_codes(struct json_object *pairs, const char *source,
-    int targets);
+struct json_object *provider_pair_codes(struct json_object *pairs, const char *source, int targets);
 
 /* Writes the name of the model of pr that translates source->target (ISO
  * 639-1) under cfg into buf, and returns buf. */
-const char *provider_model(const struct provider *pr, const struct config *cfg,
-    const char *source, const char *target, char *buf, size_t bufsz);
+const char *provider_model(const struct provider *pr, const struct config *cfg, const char *source,
+    const char *target, char *buf, size_t bufsz);
 
 /* Returns the provider named name, or NULL. */
 const struct provider *provider_find(const char *name);
@@ -111,8 +110,7 @@ int provider_config_check(const struct config *cfg, const char *name, char *err,
  * provider named exists, has its required setting and a characters price.
  * Same results and ownership. */
 struct config *provider_config_load(const char *path, char *err, size_t errsz);
-struct config *provider_config_parse(const char *text, const char *name, char *err,
-    size_t errsz);
+struct config *provider_config_parse(const char *text, const char *name, char *err, size_t errsz);
 
 /* Returns 1 when the comma-separated list names the known provider name. */
 int provider_listed(const char *list, const char *name);
@@ -120,7 +118,7 @@ int provider_listed(const char *list, const char *name);
 /* Writes names[0..n) as a comma-separated provider order into out after
  * checking that each is among the configured ones (a comma-separated
  * list) and none repeats. Returns 0, or -1 with detail set. */
-int provider_list_from_names(const char *configured, const char *const *names, size_t n,
-    char *out, size_t outsz, char *detail, size_t dsz);
+int provider_list_from_names(const char *configured, const char *const *names, size_t n, char *out,
+    size_t outsz, char *detail, size_t dsz);
 
 #endif

@@ -39,8 +39,8 @@ static int says_unsupported(const struct provider_reply_form *f, const char *why
 
 /* Writes "NAME: HTTP n[: message]" for the reply r, whose parsed JSON is
  * doc, into err. Returns PROVIDER_FAILED. */
-static enum provider_status failed(const struct provider_reply_form *f,
-    const struct http_reply *r, struct json_object *doc, char *err, size_t errsz)
+static enum provider_status failed(const struct provider_reply_form *f, const struct http_reply *r,
+    struct json_object *doc, char *err, size_t errsz)
 {
 	const char *why = message(f, doc);
 
@@ -123,8 +123,9 @@ int provider_take_strings(struct json_object *arr, const char *member, size_t n,
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *x = json_object_array_get_idx(arr, i);
-		const char *t = member != NULL ? json_str(x, member, NULL)
-		    : json_object_is_type(x, json_type_string) ? json_object_get_string(x) : NULL;
+		const char *t = member != NULL                 ? json_str(x, member, NULL)
+		    : json_object_is_type(x, json_type_string) ? json_object_get_string(x)
+		                                               : NULL;
 		if (t == NULL || (out[i] = strdup(t)) == NULL) {
 			while (i-- > 0) {
 				free(out[i]);

@@ -15,25 +15,26 @@
 
 /* How the translations sit in a 200 reply. */
 enum provider_texts {
-	TEXTS_ARRAY,                 /* an array, one item per text */
-	TEXTS_ARRAY_OR_STRING,       /* an array, or a string when one text was sent */
-	TEXTS_STRING,                /* one string: one text per request */
+	TEXTS_ARRAY, /* an array, one item per text */
+	TEXTS_ARRAY_OR_STRING, /* an array, or a string when one text was sent */
+	TEXTS_STRING, /* one string: one text per request */
 };
 
 /* What one provider's replies look like. Member paths are one or two
  * members deep (the second NULL when one). */
 struct provider_reply_form {
-	const char *name;            /* the prefix of every err: "deepl" */
-	const char *message[2];      /* where an error reply's message is */
+	const char *name; /* the prefix of every err: "deepl" */
+	const char *message[2]; /* where an error reply's message is */
 	/* A 400 whose message holds one of these (in any case) means the pair
 	 * or a code is not offered; "*" means every 400 does (then one
 	 * without a message reads "bad request"). NULL-terminated. */
 	const char *unsupported[3];
-	const char *texts[2];        /* where the translations are */
+	const char *texts[2]; /* where the translations are */
 	enum provider_texts shape;
-	const char *text_member;     /* each item's member holding its text; NULL: the items are strings */
-	const char *list[2];         /* where a listing reply's array is; NULL: the reply is the array */
-	const char *list_what;       /* the listing, for err: "/v2/languages" */
+	const char
+	    *text_member; /* each item's member holding its text; NULL: the items are strings */
+	const char *list[2]; /* where a listing reply's array is; NULL: the reply is the array */
+	const char *list_what; /* the listing, for err: "/v2/languages" */
 };
 
 /* Reads the reply r to a translate call (sent: what http_client_*()

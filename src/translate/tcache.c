@@ -39,11 +39,11 @@
  * tcache_stats() (GET /v1/cache/stats, dragoman-admin cache stats). */
 #include "autoconfig.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <stdint.h>
 
 #include <openssl/evp.h>
 
@@ -201,7 +201,8 @@ static void count_hits(struct worker *w, const char *arr, int weight)
 	snprintf(wbuf, sizeof(wbuf), "%d", weight);
 	res = db_exec(w->db, STMT_TCACHE_HIT, params);
 	if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
-		log_msg(LOG_LEVEL_WARN, "translation cache hit count: %s", PQresultErrorMessage(res));
+		log_msg(LOG_LEVEL_WARN, "translation cache hit count: %s",
+		    PQresultErrorMessage(res));
 	PQclear(res);
 }
 
@@ -232,7 +233,7 @@ static size_t lookup_memo(struct tcache_entry *e, size_t n, unsigned char *got)
 static size_t lookup_memcached(struct worker *w, struct tcache_entry *e, size_t n,
     unsigned char *got)
 {
-	char (*ckeys)[CACHE_KEY_MAX] = calloc(n, sizeof(*ckeys));
+	char(*ckeys)[CACHE_KEY_MAX] = calloc(n, sizeof(*ckeys));
 	const char **keys = calloc(n, sizeof(*keys));
 	char **values = calloc(n, sizeof(*values));
 	size_t *at = calloc(n, sizeof(*at)), hits = 0, m = 0;
@@ -243,7 +244,7 @@ static size_t lookup_memcached(struct worker *w, struct tcache_entry *e, size_t 
 		if (!e[i].hit) {
 			entry_cache_key(&e[i], ckeys[m]);
 			keys[m] = ckeys[m];
-			at[m++] = i;    /* keys[k] is the key of e[at[k]] */
+			at[m++] = i; /* keys[k] is the key of e[at[k]] */
 		}
 	if (m == 0 || cache_get_multi(w->cache, keys, m, values) <= 0)
 		goto out;
@@ -308,7 +309,8 @@ static size_t lookup_postgres(struct worker *w, struct tcache_entry *e, size_t n
 	res = db_exec(w->db, STMT_TCACHE_GET, params);
 	if (res != NULL && PQresultStatus(res) != PGRES_TUPLES_OK)
 		log_msg(LOG_LEVEL_ERROR, "translation cache lookup: %s", PQresultErrorMessage(res));
-	for (int r = 0; res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && r < PQntuples(res); r++) {
+	for (int r = 0; res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && r < PQntuples(res);
+	     r++) {
 		for (size_t i = 0; i < n; i++) {
 			if (e[i].hit || strcmp(e[i].key, PQgetvalue(res, r, 0)) != 0)
 				continue;
@@ -344,7 +346,7 @@ static void backfill_near(struct worker *w, const struct tcache_entry *e, size_t
 /* Steps 2 to 4, in order (what it returns: tcache.h). */
 size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n)
 {
-	unsigned char *got = calloc(n, 1);   /* this call's hits, one tier at a time */
+	unsigned char *got = calloc(n, 1); /* this call's hits, one tier at a time */
 	size_t near, far = 0;
 
 	if (got == NULL)
@@ -390,11 +392,12 @@ static void store_postgres(struct worker *w, const struct tcache_entry *e, size_
 	}
 	if (json_object_array_length(rows) > 0) {
 		const char *params[] = { q->source, q->target, q->format,
-		    json_object_to_json_string_ext(rows, JSON_C_TO_STRING_PLAIN) };
+			json_object_to_json_string_ext(rows, JSON_C_TO_STRING_PLAIN) };
 		res = db_exec(w->db, STMT_TCACHE_PUT, params);
 		/* an unavailable database was logged once by db_exec() */
 		if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
-			log_msg(LOG_LEVEL_WARN, "translation cache store: %s", PQresultErrorMessage(res));
+			log_msg(LOG_LEVEL_WARN, "translation cache store: %s",
+			    PQresultErrorMessage(res));
 		PQclear(res);
 	}
 	json_object_put(rows);
@@ -461,10 +464,12 @@ static void stats_server(struct worker *w, struct json_object *o)
 	x = json_object_new_object();
 	if (cache_server_stats(w->cache, &mc) == 0) {
 		json_object_object_add(x, "get_hits", json_object_new_int64((int64_t)mc.get_hits));
-		json_object_object_add(x, "get_misses", json_object_new_int64((int64_t)mc.get_misses));
+		json_object_object_add(x, "get_misses",
+		    json_object_new_int64((int64_t)mc.get_misses));
 		json_object_object_add(x, "items", json_object_new_int64((int64_t)mc.curr_items));
 		json_object_object_add(x, "bytes", json_object_new_int64((int64_t)mc.bytes));
-		json_object_object_add(x, "evictions", json_object_new_int64((int64_t)mc.evictions));
+		json_object_object_add(x, "evictions",
+		    json_object_new_int64((int64_t)mc.evictions));
 	}
 	json_object_object_add(x, "servers", json_object_new_int((int)mc.servers));
 	json_object_object_add(x, "servers_up", json_object_new_int((int)mc.servers_up));
@@ -498,8 +503,8 @@ struct json_object *tcache_stats(struct worker *w, const char *workspace_id, lon
 	json_object_object_add(o, "hits", json_object_new_int64(hits));
 	json_object_object_add(o, "misses", json_object_new_int64(segs - hits));
 	snprintf(rate, sizeof(rate), "%.4f", segs > 0 ? (double)hits / (double)segs : 0.0);
-	json_object_object_add(o, "hit_rate", json_object_new_double_s(
-	    segs > 0 ? (double)hits / (double)segs : 0.0, rate));
+	json_object_object_add(o, "hit_rate",
+	    json_object_new_double_s(segs > 0 ? (double)hits / (double)segs : 0.0, rate));
 	PQclear(res);
 	if (workspace_id == NULL)
 		stats_server(w, o);

@@ -18,10 +18,10 @@
  * model. */
 struct tcache_entry {
 	char key[65];
-	const char *text;           /* borrowed */
+	const char *text; /* borrowed */
 	int hit;
-	int degraded;               /* a hit of a provider not asked for */
-	char *translated;           /* owned; NULL until known */
+	int degraded; /* a hit of a provider not asked for */
+	char *translated; /* owned; NULL until known */
 	char provider[32];
 	char model[64];
 };
@@ -29,12 +29,12 @@ struct tcache_entry {
 /* What decides a translation besides its text. scope is "" for the
  * cache shared by all workspaces, else a workspace id. */
 struct tcache_query {
-	const char *family;          /* provider name */
+	const char *family; /* provider name */
 	const char *scope;
 	const char *source;
 	const char *target;
-	const char *format;          /* "text" or "html" */
-	const char *context;         /* "" when none */
+	const char *format; /* "text" or "html" */
+	const char *context; /* "" when none */
 };
 
 /* Computes the keys of the entries of e[0..n) that are not hits yet. */

@@ -51,8 +51,7 @@ static void supported_list(struct worker *w, const char *request_id, const char 
 /* Fills order[] with the providers of the workspace's list that the
  * server configures, in the workspace's order (the server's order when
  * the list is NULL, empty, or names none of them). Returns how many. */
-static size_t effective_order(struct worker *w, const char *list,
-    const struct provider **order)
+static size_t effective_order(struct worker *w, const char *list, const struct provider **order)
 {
 	const struct provider *wanted[PROVIDERS_MAX];
 	size_t nw = list != NULL && list[0] != '\0' ? provider_order(list, wanted) : 0, n = 0;
@@ -72,8 +71,7 @@ static long long text_characters(const char *text, int html)
 /* Returns what the translated entries of e[0..n) cost: each provider's
  * billed characters at its price, rounded up once per provider (cached
  * ones are free unless charge_cached). */
-static long long translate_cost(struct worker *w, const struct tcache_entry *e, size_t n,
-    int html)
+static long long translate_cost(struct worker *w, const struct tcache_entry *e, size_t n, int html)
 {
 	const char *names[PROVIDERS_MAX];
 	long long chars[PROVIDERS_MAX], total = 0;
@@ -86,7 +84,7 @@ static long long translate_cost(struct worker *w, const struct tcache_entry *e, 
 			;
 		if (k == np) {
 			if (np == PROVIDERS_MAX)
-				continue;   /* cannot happen: entries come from known providers */
+				continue; /* cannot happen: entries come from known providers */
 			names[np] = e[i].provider;
 			chars[np++] = 0;
 		}
@@ -248,10 +246,10 @@ static size_t translate_degraded(struct worker *w, struct tcache_query *q,
 struct run {
 	struct worker *w;
 	const struct translation_request *q;
-	const char *providers;       /* the workspace's order, "" for the server's */
+	const char *providers; /* the workspace's order, "" for the server's */
 	struct reply *rp;
-	struct usage *u;             /* hold_id set once credit is reserved */
-	long long characters;        /* of all the request's texts */
+	struct usage *u; /* hold_id set once credit is reserved */
+	long long characters; /* of all the request's texts */
 };
 
 /* Reserves, once per request, what the request can cost at most: all its
@@ -276,12 +274,13 @@ static enum problem reserve_worst_case(struct run *x, const struct provider *con
 	if (worst == 0 && (x->q->char_quota <= 0 || x->characters == 0))
 		return PROBLEM_NONE;
 	if (worst < 0) {
-		snprintf(x->rp->detail, sizeof(x->rp->detail), "this request is too large to price");
+		snprintf(x->rp->detail, sizeof(x->rp->detail),
+		    "this request is too large to price");
 		return PROBLEM_INVALID_FIELD;
 	}
-	return billing_reserve_quota(x->w, x->q->workspace_id, worst, x->q->request_id,
-	    x->q->owner, x->q->idempotency_key, x->q->key_id, x->q->char_quota, x->characters,
-	    x->u->hold_id, x->rp);
+	return billing_reserve_quota(x->w, x->q->workspace_id, worst, x->q->request_id, x->q->owner,
+	    x->q->idempotency_key, x->q->key_id, x->q->char_quota, x->characters, x->u->hold_id,
+	    x->rp);
 }
 
 /* Translates the m entries g of one source language, trying the providers
@@ -300,14 +299,14 @@ static enum problem translate_group(struct run *x, struct translate_job *job,
 	const struct translation_request *tr = x->q;
 	struct reply *rp = x->rp;
 	struct tcache_query q = { NULL, w->cfg->cache_per_workspace ? tr->workspace_id : "",
-	    job->source, job->target, job->html ? "html" : "text", job->context };
+		job->source, job->target, job->html ? "html" : "text", job->context };
 	const struct provider *order[PROVIDERS_MAX];
 	size_t np, unsupported = 0, h = 0;
 	char err[512] = "";
 	enum problem p;
 
 	np = tr->provider != NULL ? (order[0] = provider_find(tr->provider)) != NULL
-	    : effective_order(w, x->providers, order);
+	                          : effective_order(w, x->providers, order);
 	for (size_t k = 0; k < np; k++) {
 		enum provider_status st;
 		q.family = order[k]->name;
@@ -336,8 +335,10 @@ static enum problem translate_group(struct run *x, struct translate_job *job,
 	if (h == m)
 		return w->cfg->charge_cached ? reserve_worst_case(x, order, np) : PROBLEM_NONE;
 	if (unsupported == np) {
-		snprintf(rp->detail, sizeof(rp->detail), "no provider translates %s to %s "
-		    "(see supported for its targets)", job->source, job->target);
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "no provider translates %s to %s "
+		    "(see supported for its targets)",
+		    job->source, job->target);
 		supported_list(w, tr->request_id, job->source, 1, rp);
 		return PROBLEM_INVALID_FIELD;
 	}
@@ -370,14 +371,18 @@ static enum problem detect_sources(struct worker *w, const struct translation_re
 			    provider_pair_find(pairs, d.candidates[c], target) != NULL)
 				chosen = c;
 		if (chosen < 0) {
-			snprintf(rp->detail, sizeof(rp->detail), "cannot tell a language of text %zu that "
-			    "can be translated to %s%s%s; give source", i, target,
-			    d.language[0] ? " (detected " : "", d.language[0] ? d.language : "");
+			snprintf(rp->detail, sizeof(rp->detail),
+			    "cannot tell a language of text %zu that "
+			    "can be translated to %s%s%s; give source",
+			    i, target, d.language[0] ? " (detected " : "",
+			    d.language[0] ? d.language : "");
 			if (d.language[0])
-				strncat(rp->detail, ")", sizeof(rp->detail) - strlen(rp->detail) - 1);
+				strncat(rp->detail, ")",
+				    sizeof(rp->detail) - strlen(rp->detail) - 1);
 			p = PROBLEM_INVALID_FIELD;
 		} else if (strcmp(d.candidates[chosen], target) == 0) {
-			snprintf(rp->detail, sizeof(rp->detail), "text %zu is already in %s", i, target);
+			snprintf(rp->detail, sizeof(rp->detail), "text %zu is already in %s", i,
+			    target);
 			p = PROBLEM_INVALID_FIELD;
 		} else {
 			memcpy(detected[i], d.candidates[chosen], sizeof(detected[i]));
@@ -411,7 +416,7 @@ static enum problem translate_detected(struct run *x, struct translate_job *job,
 		job->source = detected[i];
 		p = translate_group(x, job, g, m, hits);
 		for (size_t k = 0; k < m; k++)
-			e[idx[k]] = g[k];   /* moves the owned translation back */
+			e[idx[k]] = g[k]; /* moves the owned translation back */
 	}
 	free(g);
 	free(idx);
@@ -430,9 +435,11 @@ static struct json_object *provider_pairs(struct worker *w, const struct provide
 	size_t len;
 
 	snprintf(ckey, sizeof(ckey), "dgm:pairs:%s", pr->name);
-	if (buf != NULL && memo_get_through(w->cache, ckey, buf, PAIRS_CACHE_MAX, &len,
-	    w->cfg->local_cache_ms) == 1 &&
-	    (pairs = json_tokener_parse(buf)) != NULL && json_object_is_type(pairs, json_type_object))
+	if (buf != NULL &&
+	    memo_get_through(w->cache, ckey, buf, PAIRS_CACHE_MAX, &len, w->cfg->local_cache_ms) ==
+	        1 &&
+	    (pairs = json_tokener_parse(buf)) != NULL &&
+	    json_object_is_type(pairs, json_type_object))
 		goto out;
 	json_object_put(pairs);
 	pairs = NULL;
@@ -442,7 +449,8 @@ static struct json_object *provider_pairs(struct worker *w, const struct provide
 	}
 	const char *text = json_object_to_json_string_length(pairs, JSON_C_TO_STRING_PLAIN, &len);
 	if (len < PAIRS_CACHE_MAX)
-		(void)memo_set_through(w->cache, ckey, text, len, PAIRS_CACHE_TTL, w->cfg->local_cache_ms);
+		(void)memo_set_through(w->cache, ckey, text, len, PAIRS_CACHE_TTL,
+		    w->cfg->local_cache_ms);
 out:
 	free(buf);
 	return pairs;
@@ -463,8 +471,10 @@ struct json_object *translation_pairs(struct worker *w, const char *request_id)
 			continue;
 		if (merged == NULL)
 			merged = json_object_new_object();
-		json_object_object_foreach(pairs, source, targets) {
-			json_object_object_foreach(targets, target, unused) {
+		json_object_object_foreach(pairs, source, targets)
+		{
+			json_object_object_foreach(targets, target, unused)
+			{
 				(void)unused;
 				json_object_array_add(provider_pair_add(merged, source, target),
 				    json_object_new_string(order[k]->name));
@@ -476,8 +486,8 @@ struct json_object *translation_pairs(struct worker *w, const char *request_id)
 }
 
 
-enum problem translation_texts(struct worker *w, const struct param_value *v,
-    const char ***texts, size_t *n, struct reply *rp)
+enum problem translation_texts(struct worker *w, const struct param_value *v, const char ***texts,
+    size_t *n, struct reply *rp)
 {
 	size_t max = (size_t)w->cfg->translate_max_texts;
 	long got;
@@ -523,20 +533,25 @@ enum problem translation_check(struct worker *w, const struct translation_reques
 	if (p != PROBLEM_NONE)
 		return p;
 	if (langcode_to_iso3(q->target) == NULL) {
-		snprintf(rp->detail, sizeof(rp->detail), "target '%s' is not a supported language "
-		    "(see supported)", q->target);
+		snprintf(rp->detail, sizeof(rp->detail),
+		    "target '%s' is not a supported language "
+		    "(see supported)",
+		    q->target);
 		supported_list(w, q->request_id, NULL, 1, rp);
 		return PROBLEM_INVALID_FIELD;
 	}
 	if (q->source != NULL && strcmp(q->source, "auto") != 0) {
 		if (langcode_to_iso3(q->source) == NULL) {
-			snprintf(rp->detail, sizeof(rp->detail), "source '%s' is not a supported language "
-			    "(see supported)", q->source);
+			snprintf(rp->detail, sizeof(rp->detail),
+			    "source '%s' is not a supported language "
+			    "(see supported)",
+			    q->source);
 			supported_list(w, q->request_id, NULL, 0, rp);
 			return PROBLEM_INVALID_FIELD;
 		}
 		if (strcmp(q->source, q->target) == 0) {
-			snprintf(rp->detail, sizeof(rp->detail), "source and target are the same language");
+			snprintf(rp->detail, sizeof(rp->detail),
+			    "source and target are the same language");
 			return PROBLEM_INVALID_FIELD;
 		}
 	}
@@ -560,7 +575,7 @@ enum problem translation_run(struct worker *w, const struct translation_request 
 	memset(res, 0, sizeof(*res));
 	if (q->provider == NULL && q->workspace_id != NULL &&
 	    workspace_providers(w, q->workspace_id, providers, sizeof(providers)) < 0)
-		providers[0] = '\0';   /* the server's order, rather than failing */
+		providers[0] = '\0'; /* the server's order, rather than failing */
 	for (size_t i = 0; i < n; i++)
 		x.characters += text_characters(q->texts[i], q->html);
 	res->entries = calloc(n > 0 ? n : 1, sizeof(*res->entries));
@@ -582,14 +597,15 @@ enum problem translation_run(struct worker *w, const struct translation_request 
 	} else if ((res->detected = calloc(n > 0 ? n : 1, sizeof(*res->detected))) != NULL) {
 		p = detect_sources(w, q, rp, u, res->detected);
 		if (p == PROBLEM_NONE)
-			p = translate_detected(&x, &job, res->entries, n, res->detected, &res->hits);
+			p = translate_detected(&x, &job, res->entries, n, res->detected,
+			    &res->hits);
 	}
 	translate_usage(w, u, res->entries, n, res->hits, q->html);
 	return p;
 }
 
-enum problem translation_serve(struct worker *w, struct request *r,
-    struct translation_request *q, struct translation_result *res, struct reply *rp)
+enum problem translation_serve(struct worker *w, struct request *r, struct translation_request *q,
+    struct translation_result *res, struct reply *rp)
 {
 	enum problem p;
 
@@ -603,8 +619,10 @@ enum problem translation_serve(struct worker *w, struct request *r,
 	if (p == PROBLEM_NONE)
 		p = translation_run(w, q, res, &r->usage, rp);
 	if (p == PROBLEM_NONE)
-		reply_header(rp, "X-Cache", "%s", res->hits == res->n ? "HIT"
-		    : res->hits == 0 ? "MISS" : "PARTIAL");
+		reply_header(rp, "X-Cache", "%s",
+		    res->hits == res->n  ? "HIT"
+		        : res->hits == 0 ? "MISS"
+		                         : "PARTIAL");
 	return p;
 }
 

@@ -23,18 +23,18 @@ struct param_value;
 struct translation_request {
 	const char *const *texts;
 	size_t ntexts;
-	const char *source;          /* ISO 639-1; NULL or "auto": detect each text */
-	const char *target;          /* ISO 639-1 */
-	int html;                    /* markup kept, only text nodes translated */
-	const char *context;         /* "" when none */
-	const char *provider;        /* the only one to use; NULL: the workspace's
+	const char *source; /* ISO 639-1; NULL or "auto": detect each text */
+	const char *target; /* ISO 639-1 */
+	int html; /* markup kept, only text nodes translated */
+	const char *context; /* "" when none */
+	const char *provider; /* the only one to use; NULL: the workspace's
 	                              * order, else the server's */
-	const char *workspace_id;    /* the caller's (cache scope when per workspace) */
+	const char *workspace_id; /* the caller's (cache scope when per workspace) */
 	const char *request_id;
-	const char *owner;           /* the attempt's own id: owns its hold */
+	const char *owner; /* the attempt's own id: owns its hold */
 	const char *idempotency_key; /* the request's claimed key, or NULL */
-	const char *key_id;          /* the caller's API key ("" for a user) */
-	long long char_quota;        /* its monthly character quota; 0: none */
+	const char *key_id; /* the caller's API key ("" for a user) */
+	long long char_quota; /* its monthly character quota; 0: none */
 };
 
 /* The outcome: entries[i] is the translation of texts[i]; detected[i] its
@@ -54,8 +54,8 @@ struct translation_result {
  * "at most N texts per request" when there are more than
  * translate_max_texts; PROBLEM_INTERNAL when out of memory. Their bytes
  * are checked by translation_check_texts() (translation_serve() does). */
-enum problem translation_texts(struct worker *w, const struct param_value *v,
-    const char ***texts, size_t *n, struct reply *rp);
+enum problem translation_texts(struct worker *w, const struct param_value *v, const char ***texts,
+    size_t *n, struct reply *rp);
 
 /* Checks n texts against translate_max_texts and translate_max_bytes.
  * Returns PROBLEM_NONE, or PROBLEM_INVALID_FIELD / PROBLEM_TOO_LARGE with
@@ -82,8 +82,8 @@ enum problem translation_run(struct worker *w, const struct translation_request 
  * and its claimed Idempotency-Key from r, checks and translates q into res
  * (usage into r->usage), and on success sets X-Cache (HIT, MISS or
  * PARTIAL). Returns as translation_check() and translation_run(). */
-enum problem translation_serve(struct worker *w, struct request *r,
-    struct translation_request *q, struct translation_result *res, struct reply *rp);
+enum problem translation_serve(struct worker *w, struct request *r, struct translation_request *q,
+    struct translation_result *res, struct reply *rp);
 
 /* Frees what res owns and zeroes it. */
 void translation_release(struct translation_result *res);

@@ -18,11 +18,11 @@
 
 struct client {
 	int index, threads;
-	char **keys;            /* retry mode: the keys to send; NULL: new ones */
+	char **keys; /* retry mode: the keys to send; NULL: new ones */
 	size_t nkeys;
 	const char *url, *key, *prefix;
 	double seconds;
-	char *lines;            /* owned; what the thread wrote */
+	char *lines; /* owned; what the thread wrote */
 	size_t len, cap;
 };
 
@@ -64,7 +64,8 @@ static int note(struct client *c, double t0, double t1, long status, const char 
 
 static void *run(void *arg)
 {
-	static const char body[] = "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}";
+	static const char body[] =
+	    "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}";
 	struct client *c = arg;
 	CURL *curl = curl_easy_init();
 	char auth[200], idem[128], idem_h[160], url[512];
@@ -140,8 +141,8 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (int i = 0; i < threads; i++) {
-		c[i] = (struct client){ i, threads, keys, nkeys, argv[1], argv[2], argv[3], atof(argv[4]),
-		    NULL, 0, 0 };
+		c[i] = (struct client){ i, threads, keys, nkeys, argv[1], argv[2], argv[3],
+			atof(argv[4]), NULL, 0, 0 };
 		pthread_create(&t[i], NULL, run, &c[i]);
 	}
 	if ((out = fopen(argv[6], "w")) == NULL)

@@ -39,7 +39,7 @@ static int any_text_has(struct json_object *arr, const char *needle)
  * /fixture/calls tells tests). */
 static long calls;
 static char last_key[128];
-static char last_request_id[128];   /* X-Request-Id of the last translation */
+static char last_request_id[128]; /* X-Request-Id of the last translation */
 
 /* Handles POST /v2/translate with the JSON body. */
 static void translate(int fd, const char *body)
@@ -51,19 +51,22 @@ static void translate(int fd, const char *body)
 	if (o == NULL || !json_object_object_get_ex(o, "text", &text) ||
 	    !json_object_is_type(text, json_type_array) ||
 	    !json_object_object_get_ex(o, "target_lang", &tgt)) {
-		fixture_respond(fd, 400, "{\"message\":\"Parameter 'text' or 'target_lang' missing.\"}");
+		fixture_respond(fd, 400,
+		    "{\"message\":\"Parameter 'text' or 'target_lang' missing.\"}");
 		goto out;
 	}
 	t = json_object_get_string(tgt);
 	for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
 		known |= strcmp(targets[i], t) == 0;
 	if (strcmp(t, "EN") == 0) {
-		fixture_respond(fd, 400, "{\"message\":\"Value for 'target_lang' not supported: "
+		fixture_respond(fd, 400,
+		    "{\"message\":\"Value for 'target_lang' not supported: "
 		    "'EN' is deprecated, use 'EN-GB' or 'EN-US'.\"}");
 		goto out;
 	}
 	if (!known) {
-		fixture_respond(fd, 400, "{\"message\":\"Value for 'target_lang' not supported.\"}");
+		fixture_respond(fd, 400,
+		    "{\"message\":\"Value for 'target_lang' not supported.\"}");
 		goto out;
 	}
 	if (any_text_has(text, "QUOTA")) {
@@ -102,18 +105,24 @@ static void serve(int fd)
 		goto out;
 	if (strcmp(rq.method, "GET") == 0 && strcmp(rq.target, "/fixture/calls") == 0) {
 		char body[512];
-		snprintf(body, sizeof(body), "{\"translate_calls\":%ld,\"last_key\":\"%s\","
-		    "\"last_request_id\":\"%s\"}", calls, last_key, last_request_id);
+		snprintf(body, sizeof(body),
+		    "{\"translate_calls\":%ld,\"last_key\":\"%s\","
+		    "\"last_request_id\":\"%s\"}",
+		    calls, last_key, last_request_id);
 		fixture_respond(fd, 200, body);
 	} else if (fixture_header(&rq, "Authorization", auth, sizeof(auth)) == NULL ||
 	    (strcmp(auth, "DeepL-Auth-Key fixture-deepl:fx") != 0 &&
-	    strncmp(auth, "DeepL-Auth-Key byok-", 20) != 0))
+	        strncmp(auth, "DeepL-Auth-Key byok-", 20) != 0))
 		fixture_respond(fd, 403, "{\"message\":\"Authorization failure, check auth_key\"}");
-	else if (strcmp(rq.method, "GET") == 0 && strcmp(rq.target, "/v2/languages?type=source") == 0)
-		fixture_respond(fd, 200, "[{\"language\":\"DE\",\"name\":\"German\"},"
+	else if (strcmp(rq.method, "GET") == 0 &&
+	    strcmp(rq.target, "/v2/languages?type=source") == 0)
+		fixture_respond(fd, 200,
+		    "[{\"language\":\"DE\",\"name\":\"German\"},"
 		    "{\"language\":\"EN\",\"name\":\"English\"}]");
-	else if (strcmp(rq.method, "GET") == 0 && strcmp(rq.target, "/v2/languages?type=target") == 0)
-		fixture_respond(fd, 200, "[{\"language\":\"DE\",\"name\":\"German\",\"supports_formality\":true},"
+	else if (strcmp(rq.method, "GET") == 0 &&
+	    strcmp(rq.target, "/v2/languages?type=target") == 0)
+		fixture_respond(fd, 200,
+		    "[{\"language\":\"DE\",\"name\":\"German\",\"supports_formality\":true},"
 		    "{\"language\":\"EN-GB\",\"name\":\"English (British)\",\"supports_formality\":false},"
 		    "{\"language\":\"EN-US\",\"name\":\"English (American)\",\"supports_formality\":false},"
 		    "{\"language\":\"FR\",\"name\":\"French\",\"supports_formality\":true},"
@@ -121,11 +130,11 @@ static void serve(int fd)
 	else if (strcmp(rq.method, "POST") == 0 && strcmp(rq.target, "/v2/translate") == 0) {
 		calls++;
 		snprintf(last_key, sizeof(last_key), "%.100s", auth + 15);
-		if (fixture_header(&rq, "X-Request-Id", last_request_id, sizeof(last_request_id)) == NULL)
+		if (fixture_header(&rq, "X-Request-Id", last_request_id, sizeof(last_request_id)) ==
+		    NULL)
 			last_request_id[0] = '\0';
 		translate(fd, rq.body);
-	}
-	else
+	} else
 		fixture_respond(fd, 404, "{\"message\":\"Not found\"}");
 out:
 	close(fd);

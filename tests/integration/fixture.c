@@ -2,13 +2,13 @@
  * authenticated requests against the stack named by the environment. */
 #include "autoconfig.h"
 
+#include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <dirent.h>
-#include <signal.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "fixture.h"
 
@@ -42,7 +42,8 @@ void field(const char *out, const char *name, char *dst, size_t dstsz)
 
 	dst[0] = '\0';
 	if (p != NULL)
-		snprintf(dst, dstsz, "%.*s", (int)strcspn(p + strlen(name), "\n"), p + strlen(name));
+		snprintf(dst, dstsz, "%.*s", (int)strcspn(p + strlen(name), "\n"),
+		    p + strlen(name));
 }
 
 /* Creates a workspace; writes its key and id. Returns 0 or -1. */
@@ -196,7 +197,8 @@ long set_payment_method(const char *k, const char *pm)
 	struct http_response r;
 	long st;
 
-	snprintf(body, sizeof(body), "{\"customer\":\"cus_fixture\",\"payment_method\":\"%s\"}", pm);
+	snprintf(body, sizeof(body), "{\"customer\":\"cus_fixture\",\"payment_method\":\"%s\"}",
+	    pm);
 	st = request_as("PUT", "/v1/billing/payment-method", k, body, &r);
 	http_free(&r);
 	return st;

@@ -19,8 +19,9 @@
 
 #include "listen.h"
 
-#define INVALID "{\"error\":{\"code\":400,\"message\":\"Invalid Value\",\"errors\":" \
-    "[{\"message\":\"Invalid Value\",\"domain\":\"global\",\"reason\":\"invalid\"}]}}"
+#define INVALID \
+	"{\"error\":{\"code\":400,\"message\":\"Invalid Value\",\"errors\":" \
+	"[{\"message\":\"Invalid Value\",\"domain\":\"global\",\"reason\":\"invalid\"}]}}"
 
 /* Returns the translated form of one text, as a new JSON object. */
 static struct json_object *fake(const char *target, const char *text)
@@ -41,7 +42,8 @@ static void translate(int fd, const char *body)
 
 	if (o == NULL || !json_object_object_get_ex(o, "q", &q) ||
 	    !json_object_object_get_ex(o, "target", &tgt)) {
-		fixture_respond(fd, 400, "{\"error\":{\"code\":400,\"message\":\"Required Text\"}}");
+		fixture_respond(fd, 400,
+		    "{\"error\":{\"code\":400,\"message\":\"Required Text\"}}");
 		goto out;
 	}
 	t = json_object_get_string(tgt);
@@ -50,7 +52,8 @@ static void translate(int fd, const char *body)
 		goto out;
 	}
 	if (strstr(json_object_to_json_string(q), "GOOGLE503")) {
-		fixture_respond(fd, 503, "{\"error\":{\"code\":503,\"message\":\"Backend Error\"}}");
+		fixture_respond(fd, 503,
+		    "{\"error\":{\"code\":503,\"message\":\"Backend Error\"}}");
 		goto out;
 	}
 	res = json_object_new_object();
@@ -58,7 +61,8 @@ static void translate(int fd, const char *body)
 	arr = json_object_new_array();
 	if (json_object_is_type(q, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(q); i++)
-			json_object_array_add(arr, fake(t, json_object_get_string(json_object_array_get_idx(q, i))));
+			json_object_array_add(arr,
+			    fake(t, json_object_get_string(json_object_array_get_idx(q, i))));
 	} else
 		json_object_array_add(arr, fake(t, json_object_get_string(q)));
 	json_object_object_add(data, "translations", arr);
@@ -79,11 +83,13 @@ static void serve(int fd)
 		goto out;
 	if (fixture_header(&rq, "X-Goog-Api-Key", key, sizeof(key)) == NULL ||
 	    strcmp(key, "fixture-google") != 0)
-		fixture_respond(fd, 403, "{\"error\":{\"code\":403,\"message\":\"The request is missing "
+		fixture_respond(fd, 403,
+		    "{\"error\":{\"code\":403,\"message\":\"The request is missing "
 		    "a valid API key.\",\"status\":\"PERMISSION_DENIED\"}}");
 	else if (strcmp(rq.method, "GET") == 0 &&
 	    strcmp(rq.target, "/language/translate/v2/languages") == 0)
-		fixture_respond(fd, 200, "{\"data\":{\"languages\":[{\"language\":\"en\"},"
+		fixture_respond(fd, 200,
+		    "{\"data\":{\"languages\":[{\"language\":\"en\"},"
 		    "{\"language\":\"de\"},{\"language\":\"ja\"},{\"language\":\"zh-CN\"}]}}");
 	else if (strcmp(rq.method, "POST") == 0 && strcmp(rq.target, "/language/translate/v2") == 0)
 		translate(fd, rq.body);

@@ -9,9 +9,9 @@
 struct http_response {
 	long status;
 	char headers[8192];
-	char *body;          /* NUL-terminated, owned */
+	char *body; /* NUL-terminated, owned */
 	size_t body_len;
-	struct json_object *json;  /* parsed body or NULL, owned */
+	struct json_object *json; /* parsed body or NULL, owned */
 };
 
 /* Sends method path (appended verbatim to the base URL, no normalizing of

@@ -36,7 +36,8 @@ static void translate(int fd, const char *body)
 	if (o == NULL || !json_object_object_get_ex(o, "q", &q) ||
 	    !json_object_object_get_ex(o, "target", &tgt) ||
 	    !json_object_object_get_ex(o, "source", &src)) {
-		fixture_respond(fd, 400, "{\"error\":\"Invalid request: missing q, source or target\"}");
+		fixture_respond(fd, 400,
+		    "{\"error\":\"Invalid request: missing q, source or target\"}");
 		goto out;
 	}
 	if (!json_object_object_get_ex(o, "api_key", &key) ||
@@ -45,7 +46,8 @@ static void translate(int fd, const char *body)
 		goto out;
 	}
 	t = json_object_get_string(tgt);
-	if (strcmp(json_object_get_string(src), "en") != 0 || (strcmp(t, "fr") && strcmp(t, "es"))) {
+	if (strcmp(json_object_get_string(src), "en") != 0 ||
+	    (strcmp(t, "fr") && strcmp(t, "es"))) {
 		fixture_respond(fd, 400, "{\"error\":\"Language pair not supported\"}");
 		goto out;
 	}
@@ -53,7 +55,8 @@ static void translate(int fd, const char *body)
 	if (json_object_is_type(q, json_type_array)) {
 		out = json_object_new_array();
 		for (size_t i = 0; i < json_object_array_length(q); i++)
-			json_object_array_add(out, fake(t, json_object_get_string(json_object_array_get_idx(q, i))));
+			json_object_array_add(out,
+			    fake(t, json_object_get_string(json_object_array_get_idx(q, i))));
 	} else
 		out = fake(t, json_object_get_string(q));
 	json_object_object_add(res, "translatedText", out);
@@ -71,7 +74,8 @@ static void serve(int fd)
 	if (fixture_read_request(fd, &rq) < 0)
 		return;
 	if (strcmp(rq.method, "GET") == 0 && strcmp(rq.target, "/languages") == 0)
-		fixture_respond(fd, 200, "[{\"code\":\"en\",\"name\":\"English\",\"targets\":[\"es\",\"fr\"]}]");
+		fixture_respond(fd, 200,
+		    "[{\"code\":\"en\",\"name\":\"English\",\"targets\":[\"es\",\"fr\"]}]");
 	else if (strcmp(rq.method, "POST") == 0 && strcmp(rq.target, "/translate") == 0)
 		translate(fd, rq.body);
 	else

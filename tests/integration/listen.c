@@ -1,14 +1,14 @@
 #include "autoconfig.h"
 
 #include <arpa/inet.h>
-#include <poll.h>
-#include <stdlib.h>
-#include <time.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "listen.h"
@@ -83,7 +83,7 @@ int fixture_read_request(int fd, struct fixture_request *rq)
 	}
 	if (end == NULL || sscanf(req, "%7s %1023s", rq->method, rq->target) != 2)
 		return -1;
-	end[2] = '\0';   /* the header block keeps its last CRLF */
+	end[2] = '\0'; /* the header block keeps its last CRLF */
 	rq->headers = strchr(req, '\n') + 1;
 	rq->body = end + 4;
 	rq->body_len = (size_t)clen;
@@ -114,8 +114,10 @@ const char *fixture_header(const struct fixture_request *rq, const char *name, c
 void fixture_respond(int fd, int status, const char *body)
 {
 	char head[256];
-	int n = snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", status, strlen(body));
+	int n = snprintf(head, sizeof(head),
+	    "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+	    status, strlen(body));
 
 	(void)!write(fd, head, (size_t)n);
 	(void)!write(fd, body, strlen(body));

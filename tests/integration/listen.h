@@ -17,9 +17,9 @@ int fixture_main(const char *name, int argc, char **argv, void (*on_conn)(int fd
  * into a static buffer that the next read reuses. */
 struct fixture_request {
 	char method[8];
-	char target[1024];           /* path and query */
-	const char *headers;         /* the header lines, "\r\n"-separated */
-	const char *body;            /* NUL-terminated */
+	char target[1024]; /* path and query */
+	const char *headers; /* the header lines, "\r\n"-separated */
+	const char *body; /* NUL-terminated */
 	size_t body_len;
 };
 

@@ -43,7 +43,8 @@ static void complete(int fd, const char *body)
 	if (o == NULL || !json_object_object_get_ex(o, "model", &model) ||
 	    !json_object_object_get_ex(o, "messages", &msgs) ||
 	    !json_object_is_type(msgs, json_type_array)) {
-		fixture_respond(fd, 400, "{\"error\":{\"message\":\"you must provide a model parameter\","
+		fixture_respond(fd, 400,
+		    "{\"error\":{\"message\":\"you must provide a model parameter\","
 		    "\"type\":\"invalid_request_error\",\"code\":null}}");
 		goto out;
 	}
@@ -58,7 +59,8 @@ static void complete(int fd, const char *body)
 			user = json_object_get_string(content);
 	}
 	if (user == NULL) {
-		fixture_respond(fd, 400, "{\"error\":{\"message\":\"no user message\","
+		fixture_respond(fd, 400,
+		    "{\"error\":{\"message\":\"no user message\","
 		    "\"type\":\"invalid_request_error\",\"code\":null}}");
 		goto out;
 	}
@@ -78,7 +80,8 @@ static void complete(int fd, const char *body)
 	json_object_object_add(m, "content", json_object_new_string(buf));
 	json_object_object_add(c, "index", json_object_new_int(0));
 	json_object_object_add(c, "message", m);
-	json_object_object_add(c, "finish_reason", json_object_new_string(truncated ? "length" : "stop"));
+	json_object_object_add(c, "finish_reason",
+	    json_object_new_string(truncated ? "length" : "stop"));
 	json_object_array_add(choices, c);
 	json_object_object_add(res, "choices", choices);
 	fixture_respond(fd, 200, json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
@@ -97,12 +100,14 @@ static void serve(int fd)
 		goto out;
 	if (fixture_header(&rq, "Authorization", auth, sizeof(auth)) == NULL ||
 	    strcmp(auth, "Bearer fixture-openai") != 0)
-		fixture_respond(fd, 401, "{\"error\":{\"message\":\"Incorrect API key provided\","
+		fixture_respond(fd, 401,
+		    "{\"error\":{\"message\":\"Incorrect API key provided\","
 		    "\"type\":\"invalid_request_error\",\"code\":\"invalid_api_key\"}}");
 	else if (strcmp(rq.method, "POST") == 0 && strcmp(rq.target, "/v1/chat/completions") == 0)
 		complete(fd, rq.body);
 	else
-		fixture_respond(fd, 404, "{\"error\":{\"message\":\"Unknown request URL\","
+		fixture_respond(fd, 404,
+		    "{\"error\":{\"message\":\"Unknown request URL\","
 		    "\"type\":\"invalid_request_error\",\"code\":\"unknown_url\"}}");
 out:
 	close(fd);

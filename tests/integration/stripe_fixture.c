@@ -84,12 +84,21 @@ static struct intent intents[INTENTS_MAX];
 static int nintents;
 static struct dispute disputes[INTENTS_MAX];
 static int ndisputes;
-static struct { char key[128]; char params[1024]; long at; int status; char *body; } seen[KEYS_MAX];
+static struct {
+	char key[128];
+	char params[1024];
+	long at;
+	int status;
+	char *body;
+} seen[KEYS_MAX];
 static int nseen;
 static char *events[EVENTS_MAX];
 static int nevents;
 static long offset, posts, retrieves, searches, drop;
-static struct { int fd; time_t at; } held[HELD_MAX];
+static struct {
+	int fd;
+	time_t at;
+} held[HELD_MAX];
 
 /* Returns this stand-in's clock: real time moved on by /fixture/clock. */
 static long now(void)
@@ -154,21 +163,23 @@ static char *fmt(const char *f, ...)
 static char *intent_json(const struct intent *in)
 {
 	return fmt("{\"id\":\"%s\",\"object\":\"payment_intent\",\"amount\":%ld,"
-	    "\"amount_received\":%ld,\"currency\":\"%s\",\"customer\":\"%s\","
-	    "\"payment_method\":\"%s\",\"status\":\"%s\",\"latest_charge\":%s%s%s,"
-	    "\"created\":%ld,\"livemode\":false,\"metadata\":{\"payment_id\":\"%s\","
-	    "\"request_id\":\"%s\"},\"last_payment_error\":%s}",
+	           "\"amount_received\":%ld,\"currency\":\"%s\",\"customer\":\"%s\","
+	           "\"payment_method\":\"%s\",\"status\":\"%s\",\"latest_charge\":%s%s%s,"
+	           "\"created\":%ld,\"livemode\":false,\"metadata\":{\"payment_id\":\"%s\","
+	           "\"request_id\":\"%s\"},\"last_payment_error\":%s}",
 	    in->id, in->amount, in->received, in->currency, in->customer, in->pm, in->status,
 	    in->charge[0] ? "\"" : "", in->charge[0] ? in->charge : "null",
 	    in->charge[0] ? "\"" : "", in->created, in->payment_id, in->request_id,
 	    in->declined ? "{\"type\":\"card_error\",\"code\":\"card_declined\","
-	    "\"message\":\"Your card was declined.\"}" : "null");
+	                   "\"message\":\"Your card was declined.\"}"
+	                 : "null");
 }
 
 /* Returns intent i's charge as Stripe's Charge JSON (caller frees). */
 static char *charge_json(const struct intent *in)
 {
-	return fmt("{\"id\":\"%s\",\"object\":\"charge\",\"amount\":%ld,\"amount_captured\":%ld,"
+	return fmt(
+	    "{\"id\":\"%s\",\"object\":\"charge\",\"amount\":%ld,\"amount_captured\":%ld,"
 	    "\"amount_refunded\":%ld,\"refunded\":%s,\"currency\":\"%s\",\"customer\":\"%s\","
 	    "\"payment_intent\":\"%s\",\"status\":\"succeeded\",\"disputed\":%s}",
 	    in->charge, in->amount, in->received, in->refunded,
@@ -182,8 +193,9 @@ static char *dispute_json(const struct dispute *d)
 	const struct intent *in = &intents[d->intent];
 
 	return fmt("{\"id\":\"%s\",\"object\":\"dispute\",\"amount\":%ld,\"currency\":\"%s\","
-	    "\"charge\":\"%s\",\"payment_intent\":\"%s\",\"reason\":\"fraudulent\","
-	    "\"status\":\"%s\"}", d->id, d->amount, in->currency, in->charge, in->id, d->status);
+	           "\"charge\":\"%s\",\"payment_intent\":\"%s\",\"reason\":\"fraudulent\","
+	           "\"status\":\"%s\"}",
+	    d->id, d->amount, in->currency, in->charge, in->id, d->status);
 }
 
 /* Records the event type about object (JSON, taken over). */
@@ -194,8 +206,8 @@ static void event(const char *type, char *object)
 		return;
 	}
 	events[nevents] = fmt("{\"id\":\"evt_fx%d\",\"object\":\"event\","
-	    "\"api_version\":\"2024-06-20\",\"created\":%ld,\"livemode\":false,"
-	    "\"pending_webhooks\":1,\"type\":\"%s\",\"data\":{\"object\":%s}}",
+	                      "\"api_version\":\"2024-06-20\",\"created\":%ld,\"livemode\":false,"
+	                      "\"pending_webhooks\":1,\"type\":\"%s\",\"data\":{\"object\":%s}}",
 	    nevents + 1, now(), type, object);
 	if (events[nevents] != NULL)
 		nevents++;
@@ -213,10 +225,11 @@ static void transition(struct intent *in, const char *status)
 		snprintf(in->charge, sizeof(in->charge), "ch_%s", in->id + 3);
 	}
 	event(strcmp(status, "requires_payment_method") == 0 ? "payment_intent.payment_failed"
-	    : strcmp(status, "requires_action") == 0 ? "payment_intent.requires_action"
-	    : strcmp(status, "processing") == 0 ? "payment_intent.processing"
-	    : strcmp(status, "canceled") == 0 ? "payment_intent.canceled"
-	    : "payment_intent.succeeded", intent_json(in));
+	        : strcmp(status, "requires_action") == 0     ? "payment_intent.requires_action"
+	        : strcmp(status, "processing") == 0          ? "payment_intent.processing"
+	        : strcmp(status, "canceled") == 0            ? "payment_intent.canceled"
+	                                                     : "payment_intent.succeeded",
+	    intent_json(in));
 }
 
 /* Returns the intent named id, or NULL. */
@@ -239,7 +252,8 @@ static char *create(const char *form, int *status, int *hold)
 	form_field(form, "amount", amount, sizeof(amount));
 	if (amount[0] == '\0' || atol(amount) <= 0 || nintents >= INTENTS_MAX) {
 		*status = 400;
-		return fmt("{\"error\":{\"type\":\"invalid_request_error\",\"code\":"
+		return fmt(
+		    "{\"error\":{\"type\":\"invalid_request_error\",\"code\":"
 		    "\"parameter_missing\",\"message\":\"Missing required param: amount.\"}}");
 	}
 	in = &intents[nintents++];
@@ -263,21 +277,27 @@ static char *create(const char *form, int *status, int *hold)
 		nintents--;
 		*status = 400;
 		return fmt("{\"error\":{\"type\":\"invalid_request_error\",\"code\":"
-		    "\"resource_missing\",\"param\":\"payment_method\",\"message\":"
-		    "\"No such PaymentMethod: 'pm_card_missing'\"}}");
+		           "\"resource_missing\",\"param\":\"payment_method\",\"message\":"
+		           "\"No such PaymentMethod: 'pm_card_missing'\"}}");
 	}
 	if (strcmp(in->pm, "pm_card_chargeDeclined") == 0) {
 		transition(in, "requires_payment_method");
 		*status = 402;
-		char *pi = intent_json(in), *body = fmt("{\"error\":{\"type\":\"card_error\","
-		    "\"code\":\"card_declined\",\"decline_code\":\"generic_decline\",\"message\":"
-		    "\"Your card was declined.\",\"payment_intent\":%s}}", pi);
+		char *
+		    pi = intent_json(in),
+		   *body = fmt(
+		       "{\"error\":{\"type\":\"card_error\","
+		       "\"code\":\"card_declined\",\"decline_code\":\"generic_decline\",\"message\":"
+		       "\"Your card was declined.\",\"payment_intent\":%s}}",
+		       pi);
 		free(pi);
 		return body;
 	}
 	*hold = strcmp(in->pm, "pm_card_timeout") == 0;
-	transition(in, strcmp(in->pm, "pm_card_processing") == 0 ? "processing"
-	    : strcmp(in->pm, "pm_card_requiresAction") == 0 ? "requires_action" : "succeeded");
+	transition(in,
+	    strcmp(in->pm, "pm_card_processing") == 0           ? "processing"
+	        : strcmp(in->pm, "pm_card_requiresAction") == 0 ? "requires_action"
+	                                                        : "succeeded");
 	return intent_json(in);
 }
 
@@ -295,7 +315,8 @@ static char *create_idempotent(const struct fixture_request *rq, int *status, in
 			if (strcmp(seen[i].key, key) == 0 && now() - seen[i].at < IDEM_TTL_S) {
 				if (strcmp(seen[i].params, rq->body) != 0) {
 					*status = 400;
-					return fmt("{\"error\":{\"type\":\"idempotency_error\",\"message\":"
+					return fmt(
+					    "{\"error\":{\"type\":\"idempotency_error\",\"message\":"
 					    "\"Keys for idempotent requests can only be used with the same "
 					    "parameters they were first used with.\"}}");
 				}
@@ -339,7 +360,8 @@ static char *search(const char *target)
 		list = next;
 	}
 	next = fmt("{\"object\":\"search_result\",\"url\":\"/v1/payment_intents/search\","
-	    "\"has_more\":false,\"next_page\":null,\"data\":[%s]}", list != NULL ? list : "");
+	           "\"has_more\":false,\"next_page\":null,\"data\":[%s]}",
+	    list != NULL ? list : "");
 	free(list);
 	return next;
 }
@@ -354,19 +376,20 @@ static char *stripe_api(const struct fixture_request *rq, int *status, int *hold
 	if (strcmp(rq->method, "GET") == 0 &&
 	    strncmp(rq->target, "/v1/payment_intents/search?", 27) == 0)
 		return search(rq->target);
-	if (strcmp(rq->method, "GET") == 0 && strncmp(rq->target, "/v1/payment_intents/", 20) == 0) {
+	if (strcmp(rq->method, "GET") == 0 &&
+	    strncmp(rq->target, "/v1/payment_intents/", 20) == 0) {
 		struct intent *in = intent_named(rq->target + 20);
 		retrieves++;
 		if (in != NULL)
 			return intent_json(in);
 		*status = 404;
 		return fmt("{\"error\":{\"type\":\"invalid_request_error\",\"code\":"
-		    "\"resource_missing\",\"message\":\"No such payment_intent: '%.40s'\"}}",
+		           "\"resource_missing\",\"message\":\"No such payment_intent: '%.40s'\"}}",
 		    rq->target + 20);
 	}
 	*status = 404;
 	return fmt("{\"error\":{\"type\":\"invalid_request_error\",\"message\":"
-	    "\"Unrecognized request URL\"}}");
+	           "\"Unrecognized request URL\"}}");
 }
 
 /* Returns Stripe's net: what it received less what it gave back, for
@@ -417,8 +440,10 @@ static char *control(const struct fixture_request *rq, int *status)
 	*status = 200;
 	q = q != NULL ? q + 1 : "";
 	if (plen == 14 && strncmp(rq->target, "/fixture/calls", plen) == 0)
-		return fmt("{\"payment_intents\":%d,\"posts\":%ld,\"retrieves\":%ld,\"searches\":%ld,"
-		    "\"events\":%d,\"net\":%ld}", nintents, posts, retrieves, searches, nevents,
+		return fmt(
+		    "{\"payment_intents\":%d,\"posts\":%ld,\"retrieves\":%ld,\"searches\":%ld,"
+		    "\"events\":%d,\"net\":%ld}",
+		    nintents, posts, retrieves, searches, nevents,
 		    net(form_field(q, "customer", v, sizeof(v))));
 	if (plen == 15 && strncmp(rq->target, "/fixture/events", plen) == 0)
 		return event_list(q[0] != '\0' ? atoi(form_field(q, "from", v, sizeof(v))) : 0);
@@ -433,8 +458,10 @@ static char *control(const struct fixture_request *rq, int *status)
 	if (strncmp(rq->target, "/fixture/intents/", 17) == 0 &&
 	    (in = intent_named(rq->target + 17)) != NULL) {
 		form_field(rq->body, "status", v, sizeof(v));
-		transition(in, strcmp(v, "payment_failed") == 0 ? "requires_payment_method"
-		    : strcmp(v, "canceled") == 0 ? "canceled" : "succeeded");
+		transition(in,
+		    strcmp(v, "payment_failed") == 0 ? "requires_payment_method"
+		        : strcmp(v, "canceled") == 0 ? "canceled"
+		                                     : "succeeded");
 		return intent_json(in);
 	}
 	form_field(rq->body, "payment_intent", pi, sizeof(pi));
@@ -506,12 +533,11 @@ static void serve(int fd)
 	else if (drop > 0) {
 		drop--;
 		goto out;
-	}
-	else if (fixture_header(&rq, "Authorization", auth, sizeof(auth)) == NULL ||
+	} else if (fixture_header(&rq, "Authorization", auth, sizeof(auth)) == NULL ||
 	    strcmp(auth, "Bearer sk_test_fixture") != 0) {
 		status = 401;
 		body = fmt("{\"error\":{\"type\":\"invalid_request_error\",\"message\":"
-		    "\"Invalid API Key provided\"}}");
+		           "\"Invalid API Key provided\"}}");
 	} else
 		body = stripe_api(&rq, &status, &hold);
 	if (hold && hold_fd(fd)) {

@@ -15,10 +15,10 @@
 #include <curl/curl.h>
 
 #include "../unit/cu_run.h"
+#include "accounts/jwt.h"
 #include "core/b64url.h"
 #include "fixture.h"
 #include "http.h"
-#include "accounts/jwt.h"
 
 #define PASSWORD "correct horse battery"
 
@@ -109,13 +109,17 @@ static void test_sign_in(void)
 	http_free(&r);
 	/* a wrong password and an unknown email get the same answer */
 	CU_ASSERT_EQUAL(login("owner@example.test", "wrong password!", access, refresh), 401);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/auth/login", NULL, "{\"email\":\"nobody@example.test\","
-	    "\"password\":\"whatever it is\"}", &r), 401);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/auth/login", NULL,
+	                    "{\"email\":\"nobody@example.test\","
+	                    "\"password\":\"whatever it is\"}",
+	                    &r),
+	    401);
 	CU_ASSERT(http_is_problem(&r));
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "detail"), "the email or the password is wrong");
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/auth/login", NULL, "{\"email\":\"owner@example.test\"}",
-	    &r), 400);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/auth/login", NULL,
+	                    "{\"email\":\"owner@example.test\"}", &r),
+	    400);
 	http_free(&r);
 }
 
@@ -179,10 +183,12 @@ static void test_forged_tokens(void)
 	snprintf(part, sizeof(part), "%.*s", (int)(strrchr(access, '.') - dot), dot);
 	snprintf(t, sizeof(t), "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0%s.", part);
 	CU_ASSERT_EQUAL(whoami(t), 401);
-	snprintf(t, sizeof(t), "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0%s%s", part, strrchr(access, '.'));
+	snprintf(t, sizeof(t), "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0%s%s", part,
+	    strrchr(access, '.'));
 	CU_ASSERT_EQUAL(whoami(t), 401);
 	/* RS256 (the secret taken for a public key), with the HS256 signature */
-	snprintf(t, sizeof(t), "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9%s%s", part, strrchr(access, '.'));
+	snprintf(t, sizeof(t), "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9%s%s", part,
+	    strrchr(access, '.'));
 	CU_ASSERT_EQUAL(whoami(t), 401);
 	/* truncated, and with a part missing */
 	snprintf(t, sizeof(t), "%.*s", (int)strlen(access) - 1, access);
@@ -210,13 +216,16 @@ static void test_refresh_rotation_and_reuse(void)
 	CU_ASSERT_EQUAL(whoami(a1), 401);
 	CU_ASSERT_EQUAL(refresh_with(r3, a2, r2), 401);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM sessions WHERE user_id = $1 AND revoked_why = "
-	    "'refresh token reused'", owner_id), 1);
+	                       "'refresh token reused'",
+	                    owner_id),
+	    1);
 	CU_ASSERT_EQUAL(refresh_with("dgr_nonsense", a2, r2), 401);
 }
 
 static void test_logout_everywhere_at_once(void)
 {
-	char access[JWT_MAX_LEN], refresh[64], other[JWT_MAX_LEN], other_r[64], a[JWT_MAX_LEN], rr[64];
+	char access[JWT_MAX_LEN], refresh[64], other[JWT_MAX_LEN], other_r[64], a[JWT_MAX_LEN],
+	    rr[64];
 	struct http_response r;
 	int refused = 0;
 
@@ -243,8 +252,11 @@ static void test_users_added_by_admins(void)
 	struct http_response r;
 	char member[128], access[JWT_MAX_LEN], refresh[64];
 
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":\"ana@example.test\","
-	    "\"password\":\"" PASSWORD "\",\"role\":\"member\"}", &r), 201);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key,
+	                    "{\"email\":\"ana@example.test\","
+	                    "\"password\":\"" PASSWORD "\",\"role\":\"member\"}",
+	                    &r),
+	    201);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "role"), "member");
 	http_free(&r);
 	CU_ASSERT_EQUAL(login("ana@example.test", PASSWORD, access, refresh), 200);
@@ -253,21 +265,36 @@ static void test_users_added_by_admins(void)
 	http_free(&r);
 	/* an admin key cannot add an owner; a taken email; not an email; a
 	 * short password; a member cannot add anyone */
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":\"boss@example.test\","
-	    "\"password\":\"" PASSWORD "\",\"role\":\"owner\"}", &r), 403);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key,
+	                    "{\"email\":\"boss@example.test\","
+	                    "\"password\":\"" PASSWORD "\",\"role\":\"owner\"}",
+	                    &r),
+	    403);
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":\"ANA@example.test\","
-	    "\"password\":\"" PASSWORD "\"}", &r), 409);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key,
+	                    "{\"email\":\"ANA@example.test\","
+	                    "\"password\":\"" PASSWORD "\"}",
+	                    &r),
+	    409);
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":\"not an email\","
-	    "\"password\":\"" PASSWORD "\"}", &r), 400);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key,
+	                    "{\"email\":\"not an email\","
+	                    "\"password\":\"" PASSWORD "\"}",
+	                    &r),
+	    400);
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":\"bo@example.test\","
-	    "\"password\":\"short\"}", &r), 400);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key,
+	                    "{\"email\":\"bo@example.test\","
+	                    "\"password\":\"short\"}",
+	                    &r),
+	    400);
 	http_free(&r);
 	CU_ASSERT_EQUAL(make_key(ws, "member", member, sizeof(member)), 0);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", member, "{\"email\":\"eve@example.test\","
-	    "\"password\":\"" PASSWORD "\"}", &r), 403);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", member,
+	                    "{\"email\":\"eve@example.test\","
+	                    "\"password\":\"" PASSWORD "\"}",
+	                    &r),
+	    403);
 	http_free(&r);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM users WHERE workspace_id = $1", ws), 2);
 }
@@ -281,18 +308,30 @@ static void test_users_hold_no_more_than_their_maker(void)
 	char narrow[128], access[JWT_MAX_LEN], refresh[64], a2[JWT_MAX_LEN], r2[64];
 	struct http_response r;
 
-	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/keys", admin_key, "{\"role\":\"admin\","
-	    "\"scopes\":[\"translate\"]}", &r), 201);
+	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/keys", admin_key,
+	                          "{\"role\":\"admin\","
+	                          "\"scopes\":[\"translate\"]}",
+	                          &r),
+	    201);
 	snprintf(narrow, sizeof(narrow), "%s", http_json_str(&r, "key"));
 	http_free(&r);
 	/* it cannot ask for more than it holds */
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", narrow, "{\"email\":\"wide@example.test\","
-	    "\"password\":\"" PASSWORD "\",\"role\":\"admin\",\"scopes\":[\"reports\"]}", &r), 403);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", narrow,
+	                    "{\"email\":\"wide@example.test\","
+	                    "\"password\":\"" PASSWORD
+	                    "\",\"role\":\"admin\",\"scopes\":[\"reports\"]}",
+	                    &r),
+	    403);
 	http_free(&r);
-	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM users WHERE email = 'wide@example.test'", NULL),
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM users WHERE email = 'wide@example.test'",
+	                    NULL),
 	    0);
-	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/users", narrow, "{\"email\":"
-	    "\"narrow@example.test\",\"password\":\"" PASSWORD "\",\"role\":\"admin\"}", &r), 201);
+	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/users", narrow,
+	                          "{\"email\":"
+	                          "\"narrow@example.test\",\"password\":\"" PASSWORD
+	                          "\",\"role\":\"admin\"}",
+	                          &r),
+	    201);
 	CU_ASSERT(http_json_strings_are(&r, "scopes", "translate"));
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(login("narrow@example.test", PASSWORD, access, refresh), 200);
@@ -314,17 +353,26 @@ static void test_users_hold_no_more_than_their_maker(void)
 	http_free(&r);
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/keys", a2, "{\"scopes\":[\"reports\"]}", &r), 403);
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", a2, "{\"email\":\"wider@example.test\","
-	    "\"password\":\"" PASSWORD "\",\"scopes\":[\"billing:read\"]}", &r), 403);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", a2,
+	                    "{\"email\":\"wider@example.test\","
+	                    "\"password\":\"" PASSWORD "\",\"scopes\":[\"billing:read\"]}",
+	                    &r),
+	    403);
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", a2, "{\"email\":\"narrower@example.test\","
-	    "\"password\":\"" PASSWORD "\"}", &r), 201);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", a2,
+	                    "{\"email\":\"narrower@example.test\","
+	                    "\"password\":\"" PASSWORD "\"}",
+	                    &r),
+	    201);
 	CU_ASSERT(http_json_strings_are(&r, "scopes", "translate"));
 	http_free(&r);
 	/* an unrestricted admin's users hold every scope, or those asked for */
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key, "{\"email\":"
-	    "\"reporter@example.test\",\"password\":\"" PASSWORD "\",\"scopes\":[\"reports\"]}",
-	    &r), 201);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", admin_key,
+	                    "{\"email\":"
+	                    "\"reporter@example.test\",\"password\":\"" PASSWORD
+	                    "\",\"scopes\":[\"reports\"]}",
+	                    &r),
+	    201);
 	CU_ASSERT(http_json_strings_are(&r, "scopes", "reports"));
 	http_free(&r);
 }
@@ -336,12 +384,18 @@ static void test_restricted_keys_add_no_users(void)
 	char capped[128], id[64], args[160], *out;
 	struct http_response r;
 
-	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/keys", admin_key, "{\"role\":\"admin\","
-	    "\"monthly_character_quota\":1000}", &r), 201);
+	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/keys", admin_key,
+	                          "{\"role\":\"admin\","
+	                          "\"monthly_character_quota\":1000}",
+	                          &r),
+	    201);
 	snprintf(capped, sizeof(capped), "%s", http_json_str(&r, "key"));
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", capped, "{\"email\":\"uncapped@example.test\","
-	    "\"password\":\"" PASSWORD "\",\"role\":\"admin\"}", &r), 403);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", capped,
+	                    "{\"email\":\"uncapped@example.test\","
+	                    "\"password\":\"" PASSWORD "\",\"role\":\"admin\"}",
+	                    &r),
+	    403);
 	CU_ASSERT(http_is_problem(&r));
 	http_free(&r);
 	/* nor a key with a rate limit tighter than its plan's (none here) */
@@ -354,11 +408,16 @@ static void test_restricted_keys_add_no_users(void)
 	out = admin(args);
 	CU_ASSERT_PTR_NOT_NULL(out);
 	free(out);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", capped, "{\"email\":\"unlimited@example.test\","
-	    "\"password\":\"" PASSWORD "\"}", &r), 403);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", capped,
+	                    "{\"email\":\"unlimited@example.test\","
+	                    "\"password\":\"" PASSWORD "\"}",
+	                    &r),
+	    403);
 	http_free(&r);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM users WHERE email IN ('uncapped@example.test',"
-	    " 'unlimited@example.test')", NULL), 0);
+	                       " 'unlimited@example.test')",
+	                    NULL),
+	    0);
 }
 
 /* Issue 14, defect 9: platform_admin lifted a member to an operator on
@@ -371,8 +430,10 @@ static void test_platform_admin_is_a_member_at_home(void)
 	struct json_object *user, *v;
 
 	setenv("DRAGOMAN_PASSWORD", PASSWORD, 1);
-	snprintf(args, sizeof(args), "user create %s operator@example.test --role member "
-	    "--platform-admin", ws);
+	snprintf(args, sizeof(args),
+	    "user create %s operator@example.test --role member "
+	    "--platform-admin",
+	    ws);
 	out = admin(args);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
 	free(out);
@@ -386,10 +447,14 @@ static void test_platform_admin_is_a_member_at_home(void)
 	http_free(&r);
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/keys", access, "{\"role\":\"admin\"}", &r), 403);
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", access, "{\"email\":\"crony@example.test\","
-	    "\"password\":\"" PASSWORD "\",\"role\":\"admin\"}", &r), 403);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/users", access,
+	                    "{\"email\":\"crony@example.test\","
+	                    "\"password\":\"" PASSWORD "\",\"role\":\"admin\"}",
+	                    &r),
+	    403);
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("PATCH", "/v1/workspace", access, "{\"name\":\"Mine\"}", &r), 403);
+	CU_ASSERT_EQUAL(request_as("PATCH", "/v1/workspace", access, "{\"name\":\"Mine\"}", &r),
+	    403);
 	http_free(&r);
 	/* still an operator where operators work */
 	snprintf(body, sizeof(body), "{\"code\":\"OPS%ld\",\"amount\":\"1.00\"}", (long)getpid());
@@ -409,11 +474,13 @@ static void test_preferences(void)
 	CU_ASSERT(json_object_object_get_ex(r.json, "target_language", &v) && v == NULL);
 	http_free(&r);
 	/* no target and none preferred */
-	len = snprintf(body, sizeof(body), "{\"text\":\"The dog is %ld years old.\",\"source\":\"en\"}",
-	    (long)getpid());
+	len = snprintf(body, sizeof(body),
+	    "{\"text\":\"The dog is %ld years old.\",\"source\":\"en\"}", (long)getpid());
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", access, body, &r), 400);
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access, "{\"target_language\":\"es\"}", &r), 200);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access, "{\"target_language\":\"es\"}",
+	                    &r),
+	    200);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "target_language"), "es");
 	http_free(&r);
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", access, body, &r), 200);
@@ -424,16 +491,23 @@ static void test_preferences(void)
 	(void)len;
 	/* the event names the user */
 	CU_ASSERT(pg_num("SELECT count(*) FROM usage_events WHERE user_id = $1 AND endpoint = "
-	    "'translate'", owner_id) >= 1);
-	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access, "{\"translation_enabled\":false}", &r),
+	                 "'translate'",
+	              owner_id) >= 1);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access,
+	                    "{\"translation_enabled\":false}", &r),
 	    200);
 	http_free(&r);
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", access, body, &r), 403);
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access, "{\"translation_enabled\":true,"
-	    "\"target_language\":\"\"}", &r), 200);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access,
+	                    "{\"translation_enabled\":true,"
+	                    "\"target_language\":\"\"}",
+	                    &r),
+	    200);
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access, "{\"target_language\":\"ES\"}", &r), 400);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/preferences", access, "{\"target_language\":\"ES\"}",
+	                    &r),
+	    400);
 	http_free(&r);
 	/* preferences are a user's: an API key has none */
 	CU_ASSERT_EQUAL(request_as("GET", "/v1/preferences", admin_key, NULL, &r), 403);
@@ -448,9 +522,13 @@ static void test_brute_force(void)
 
 	/* five wrong passwords for one account: then even the right one waits */
 	for (int i = 0; i < 5; i++)
-		CU_ASSERT_EQUAL(login("owner@example.test", "not the password", access, refresh), 401);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/auth/login", NULL, "{\"email\":\"owner@example.test\","
-	    "\"password\":\"" PASSWORD "\"}", &r), 429);
+		CU_ASSERT_EQUAL(login("owner@example.test", "not the password", access, refresh),
+		    401);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/auth/login", NULL,
+	                    "{\"email\":\"owner@example.test\","
+	                    "\"password\":\"" PASSWORD "\"}",
+	                    &r),
+	    429);
 	CU_ASSERT(http_is_problem(&r));
 	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
 	http_free(&r);
@@ -520,8 +598,10 @@ static void test_export_and_delete(void)
 
 	CU_ASSERT_EQUAL_FATAL(make_user("leaving@example.test", "member", uid, sizeof(uid)), 0);
 	CU_ASSERT_EQUAL_FATAL(login("leaving@example.test", PASSWORD, access, refresh), 200);
-	snprintf(body, sizeof(body), "{\"text\":\"The cat %ld is black.\",\"source\":\"en\","
-	    "\"target\":\"es\"}", (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"The cat %ld is black.\",\"source\":\"en\","
+	    "\"target\":\"es\"}",
+	    (long)getpid());
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", access, body, &r), 200);
 	http_free(&r);
 	CU_ASSERT_EQUAL(request_as("GET", "/v1/account/export", access, NULL, &r), 200);
@@ -541,10 +621,16 @@ static void test_export_and_delete(void)
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events WHERE user_id = $1", uid), 0);
 	/* the event stays, without its user; the ledger is untouched */
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events WHERE workspace_id = $1 AND "
-	    "user_id IS NULL AND api_key_id IS NULL AND endpoint = 'translate'", ws), 1);
-	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1", ws), ledger_rows);
-	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros - (SELECT sum(amount_micros) FROM ledger WHERE "
-	    "workspace_id = w.id) FROM workspaces w WHERE id = $1", ws), 0);
+	                       "user_id IS NULL AND api_key_id IS NULL AND endpoint = 'translate'",
+	                    ws),
+	    1);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1", ws),
+	    ledger_rows);
+	CU_ASSERT_EQUAL(
+	    pg_num("SELECT balance_micros - (SELECT sum(amount_micros) FROM ledger WHERE "
+	           "workspace_id = w.id) FROM workspaces w WHERE id = $1",
+	        ws),
+	    0);
 }
 
 /* Reads the stack's signing secret. Returns 0 or -1. */
@@ -567,20 +653,21 @@ int main(void)
 	static const struct cu_test tests[] = {
 		{ "sign in; one answer for a wrong email or password", test_sign_in },
 		{ "forged, foreign, expired and alg-none tokens are refused", test_forged_tokens },
-		{ "refresh rotates; reusing one ends the session", test_refresh_rotation_and_reuse },
+		{ "refresh rotates; reusing one ends the session",
+		    test_refresh_rotation_and_reuse },
 		{ "logout stops the session's tokens at once in every worker",
-		  test_logout_everywhere_at_once },
+		    test_logout_everywhere_at_once },
 		{ "users added by admins, never above their own role", test_users_added_by_admins },
 		{ "a user holds no more scopes than the key or user that made it",
-		  test_users_hold_no_more_than_their_maker },
+		    test_users_hold_no_more_than_their_maker },
 		{ "a key with a quota or rate limits of its own adds no users",
-		  test_restricted_keys_add_no_users },
+		    test_restricted_keys_add_no_users },
 		{ "a platform admin is a member in their own workspace",
-		  test_platform_admin_is_a_member_at_home },
+		    test_platform_admin_is_a_member_at_home },
 		{ "preferences: the default target, translation off", test_preferences },
 		{ "export and deletion (GDPR)", test_export_and_delete },
 		{ "concurrent wrong passwords are counted before they are tried",
-		  test_concurrent_guesses_are_counted_first },
+		    test_concurrent_guesses_are_counted_first },
 		{ "brute force: per account and per address, across workers", test_brute_force },
 		{ NULL, NULL }
 	};

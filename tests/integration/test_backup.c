@@ -86,8 +86,11 @@ static void test_backup_and_verify(void)
 	struct stat st;
 
 	/* something charged, so that the ledger has rows of its own */
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", key, "{\"text\":\"The backup house is "
-	    "red.\",\"source\":\"en\",\"target\":\"es\"}", &r), 200);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", key,
+	                    "{\"text\":\"The backup house is "
+	                    "red.\",\"source\":\"en\",\"target\":\"es\"}",
+	                    &r),
+	    200);
 	http_free(&r);
 	snprintf(args, sizeof(args), "backup --dir '%s'", dir);
 	CU_ASSERT_EQUAL_FATAL(admin_status(args, out, sizeof(out)), 0);
@@ -103,7 +106,8 @@ static void test_backup_and_verify(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "checksum=ok\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, "verified=yes\n"));
 	/* every workspace of the live database was in it, each balanced */
-	snprintf(v, sizeof(v), "workspaces=%lld\n", pg_num("SELECT count(*) FROM workspaces", NULL));
+	snprintf(v, sizeof(v), "workspaces=%lld\n",
+	    pg_num("SELECT count(*) FROM workspaces", NULL));
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, v));
 	snprintf(v, sizeof(v), "balances_equal_to_ledger=%lld\n",
 	    pg_num("SELECT count(*) FROM workspaces", NULL));
@@ -112,7 +116,9 @@ static void test_backup_and_verify(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, v));
 	/* and the scratch database is gone */
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM pg_database WHERE datname LIKE "
-	    "'dragoman_verify_%'", NULL), 0);
+	                       "'dragoman_verify_%'",
+	                    NULL),
+	    0);
 }
 
 static void test_damaged_backup_refused(void)
@@ -178,11 +184,13 @@ static void test_verify_finds_mismatch(void)
 	char out[8192], args[700], path[600], want[128];
 
 	CU_ASSERT_EQUAL_FATAL(run_unguarded("UPDATE workspaces SET balance_micros = balance_micros "
-	    "+ 1 WHERE id = $1::uuid"), 0);
+	                                    "+ 1 WHERE id = $1::uuid"),
+	    0);
 	snprintf(args, sizeof(args), "backup --dir '%s'", dir);
 	CU_ASSERT_EQUAL(admin_status(args, out, sizeof(out)), 0);
 	CU_ASSERT_EQUAL(run_unguarded("UPDATE workspaces SET balance_micros = balance_micros - 1 "
-	    "WHERE id = $1::uuid"), 0);
+	                              "WHERE id = $1::uuid"),
+	    0);
 	field(out, "backup=", path, sizeof(path));
 	snprintf(args, sizeof(args), "restore --verify '%s'", path);
 	CU_ASSERT_EQUAL(admin_status(args, out, sizeof(out)), 1);
@@ -190,7 +198,9 @@ static void test_verify_finds_mismatch(void)
 	snprintf(want, sizeof(want), "mismatch=%s ", ws);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM pg_database WHERE datname LIKE "
-	    "'dragoman_verify_%'", NULL), 0);
+	                       "'dragoman_verify_%'",
+	                    NULL),
+	    0);
 }
 
 static void test_retention(void)
@@ -215,18 +225,17 @@ static void test_retention(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "backup, then restore --verify", test_backup_and_verify },
+	static const struct cu_test tests[] = { { "backup, then restore --verify",
+		                                    test_backup_and_verify },
 		{ "a damaged or unchecked backup is refused", test_damaged_backup_refused },
 		{ "verify finds a balance that is not its ledger's", test_verify_finds_mismatch },
-		{ "the newest backup_keep are kept", test_retention },
-		{ NULL, NULL }
-	};
+		{ "the newest backup_keep are kept", test_retention }, { NULL, NULL } };
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	snprintf(dir, sizeof(dir), "%s/backups-%ld", getenv("DRAGOMAN_STATE"), (long)getpid());
-	if (mkdir(dir, 0700) < 0 || make_workspace("Backup", key, sizeof(key), ws, sizeof(ws)) < 0) {
+	if (mkdir(dir, 0700) < 0 ||
+	    make_workspace("Backup", key, sizeof(key), ws, sizeof(ws)) < 0) {
 		fprintf(stderr, "test_backup: cannot make %s or a workspace\n", dir);
 		return 99;
 	}

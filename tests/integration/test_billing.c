@@ -21,7 +21,7 @@
 #include "fixture.h"
 #include "http.h"
 
-#define DEEPL_PRICE 20   /* EUR per million characters, the default */
+#define DEEPL_PRICE 20 /* EUR per million characters, the default */
 
 static char key[128], ws[64];
 
@@ -101,7 +101,9 @@ static void test_grant(void)
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "month_to_date"), "0.000000");
 	http_free(&r);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
-	    "'grant' AND amount_micros = 3000000", ws), 1);
+	                       "'grant' AND amount_micros = 3000000",
+	                    ws),
+	    1);
 }
 
 /* A translation costs its billed characters at the provider's price
@@ -115,15 +117,20 @@ static void test_charge_and_cached_free(void)
 	snprintf(text, sizeof(text), "Billing text number %ld is here.", (long)getpid());
 	chars = (long long)strlen(text);
 	want = (chars * DEEPL_PRICE * 1000000 + 999999) / 1000000;
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
-	    "\"provider\":\"deepl\"}", text);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}",
+	    text);
 	CU_ASSERT_EQUAL_FATAL(post_as(key, "/v1/translate", body, &r), 200);
 	snprintf(rid, sizeof(rid), "%s", http_json_str(&r, "request_id"));
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance_of(key), before - want);
 	CU_ASSERT_EQUAL(pg_num("SELECT -amount_micros FROM ledger WHERE reference = $1 AND type = "
-	    "'debit'", rid), want);
-	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid), want);
+	                       "'debit'",
+	                    rid),
+	    want);
+	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid),
+	    want);
 	/* the hold was settled: nothing stays reserved */
 	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", ws), 0);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", ws), 0);
@@ -152,26 +159,33 @@ static void test_insufficient_credits(void)
 	CU_ASSERT_EQUAL(balance_of(k), 10);
 	calls = deepl_calls();
 	CU_ASSERT(calls >= 0);
-	snprintf(body, sizeof(body), "{\"text\":\"A text that costs more than ten micros %ld.\","
-	    "\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}", (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"A text that costs more than ten micros %ld.\","
+	    "\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}",
+	    (long)getpid());
 	CU_ASSERT_EQUAL_FATAL(post_as(k, "/v1/translate", body, &r), 402);
 	CU_ASSERT(http_is_problem(&r));
-	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"), "urn:dragoman:problem:insufficient-credits");
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"),
+	    "urn:dragoman:problem:insufficient-credits");
 	http_free(&r);
-	CU_ASSERT_EQUAL(deepl_calls(), calls);   /* nothing was asked upstream */
+	CU_ASSERT_EQUAL(deepl_calls(), calls); /* nothing was asked upstream */
 	CU_ASSERT_EQUAL(balance_of(k), 10);
 	{
 		char auth[160];
 		const char *h[] = { auth, "Content-Type: application/x-www-form-urlencoded", NULL };
-		const char *form = "text=Another+text+that+is+too+dear&target_lang=DE&source_lang=EN";
+		const char *form =
+		    "text=Another+text+that+is+too+dear&target_lang=DE&source_lang=EN";
 		snprintf(auth, sizeof(auth), "Authorization: DeepL-Auth-Key %s", k);
-		CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", h, form, strlen(form), &r), 456);
+		CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", h, form, strlen(form), &r),
+		    456);
 		CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "message"));
 		http_free(&r);
 	}
 	/* a text another workspace had translated is cached: free, so served */
-	snprintf(body, sizeof(body), "{\"text\":\"Billing text number %ld is here.\",\"source\":"
-	    "\"en\",\"target\":\"de\",\"provider\":\"deepl\"}", (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Billing text number %ld is here.\",\"source\":"
+	    "\"en\",\"target\":\"de\",\"provider\":\"deepl\"}",
+	    (long)getpid());
 	CU_ASSERT_EQUAL(post_as(k, "/v1/translate", body, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
 	http_free(&r);
@@ -187,10 +201,13 @@ static void test_monthly_cap(void)
 	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Capped", k, sizeof(k), id, sizeof(id)), 0);
 	snprintf(args, sizeof(args), "cap %s 0.000100", id);
 	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
-	snprintf(body, sizeof(body), "{\"text\":\"This one is more than a hundred micros %ld, "
-	    "surely.\",\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}", (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"This one is more than a hundred micros %ld, "
+	    "surely.\",\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}",
+	    (long)getpid());
 	CU_ASSERT_EQUAL_FATAL(post_as(k, "/v1/translate", body, &r), 402);
-	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"), "urn:dragoman:problem:monthly-cap-exceeded");
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"),
+	    "urn:dragoman:problem:monthly-cap-exceeded");
 	http_free(&r);
 	CU_ASSERT_EQUAL(get("/v1/billing/balance", k, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "monthly_cap"), "0.000100");
@@ -215,8 +232,10 @@ static void *race(void *arg)
 	char body[256];
 
 	/* 50 characters each, so 1000 micros at 20.00 per million */
-	snprintf(body, sizeof(body), "{\"text\":\"Racing text %06d of process %08ld, go go go!!\","
-	    "\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}", x->index, (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Racing text %06d of process %08ld, go go go!!\","
+	    "\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}",
+	    x->index, (long)getpid());
 	x->status = post_as(x->key, "/v1/translate", body, &r);
 	http_free(&r);
 	return NULL;
@@ -249,9 +268,12 @@ static void test_concurrent_charges_never_overdraw(void)
 	CU_ASSERT_EQUAL(ok, 10);
 	CU_ASSERT_EQUAL(refused, 30);
 	CU_ASSERT_EQUAL(balance_of(k), 500);
-	CU_ASSERT_EQUAL(pg_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id), 500);
+	CU_ASSERT_EQUAL(pg_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
+	    500);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
-	    "'debit'", id), 10);
+	                       "'debit'",
+	                    id),
+	    10);
 	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
 }
 
@@ -276,14 +298,21 @@ static void test_ledger_is_enforced(void)
 	CU_ASSERT(refused("UPDATE ledger SET amount_micros = 1"));
 	CU_ASSERT(refused("DELETE FROM ledger"));
 	CU_ASSERT(refused("TRUNCATE ledger"));
-	snprintf(sql, sizeof(sql), "UPDATE workspaces SET balance_micros = balance_micros + 1 "
-	    "WHERE id = '%s'", ws);
+	snprintf(sql, sizeof(sql),
+	    "UPDATE workspaces SET balance_micros = balance_micros + 1 "
+	    "WHERE id = '%s'",
+	    ws);
 	CU_ASSERT(refused(sql));
 	snprintf(sql, sizeof(sql), "UPDATE workspaces SET balance_micros = -1 WHERE id = '%s'", ws);
 	CU_ASSERT(refused(sql));
-	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM workspaces w WHERE balance_micros <> "
-	    "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)", NULL), 0);
-	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM workspaces WHERE balance_micros < 0", NULL), 0);
+	CU_ASSERT_EQUAL(
+	    pg_num(
+	        "SELECT count(*) FROM workspaces w WHERE balance_micros <> "
+	        "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)",
+	        NULL),
+	    0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM workspaces WHERE balance_micros < 0", NULL),
+	    0);
 }
 
 static void test_pricing_route(void)
@@ -291,7 +320,8 @@ static void test_pricing_route(void)
 	struct http_response r;
 
 	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/pricing", key, &r), 200);
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"model\":\"deepl\",\"unit\":\"characters\","
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.body,
+	    "\"model\":\"deepl\",\"unit\":\"characters\","
 	    "\"per_million\":\"20.000000\",\"per_million_micros\":20000000"));
 	http_free(&r);
 	CU_ASSERT_EQUAL(get("/v1/billing/transactions?type=bogus", key, &r), 400);
@@ -321,18 +351,29 @@ struct usage_case {
 };
 
 static const struct usage_case usage_cases[] = {
-	{ __LINE__, NULL, "{\"quantity\":10,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
+	{ __LINE__, NULL, "{\"quantity\":10,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}",
+	    400 },
 	{ __LINE__, "", "{\"quantity\":10,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
-	{ __LINE__, "k-unit", "{\"quantity\":10,\"unit\":\"bytes\",\"model\":\"openai/gpt-4o\"}", 400 },
-	{ __LINE__, "k-model", "{\"quantity\":10,\"unit\":\"tokens\",\"model\":\"openai/gpt-9\"}", 400 },
-	{ __LINE__, "k-slash", "{\"quantity\":10,\"unit\":\"characters\",\"model\":\"apertium\"}", 400 },
-	{ __LINE__, "k-neg", "{\"quantity\":-5,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
-	{ __LINE__, "k-zero", "{\"quantity\":0,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
-	{ __LINE__, "k-huge", "{\"quantity\":1000000000000,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
-	{ __LINE__, "k-float", "{\"quantity\":1.5,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
-	{ __LINE__, "k-str", "{\"quantity\":\"5\",\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
-	{ __LINE__, "k-extra", "{\"quantity\":5,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\","
-	    "\"price\":0}", 400 },
+	{ __LINE__, "k-unit", "{\"quantity\":10,\"unit\":\"bytes\",\"model\":\"openai/gpt-4o\"}",
+	    400 },
+	{ __LINE__, "k-model", "{\"quantity\":10,\"unit\":\"tokens\",\"model\":\"openai/gpt-9\"}",
+	    400 },
+	{ __LINE__, "k-slash", "{\"quantity\":10,\"unit\":\"characters\",\"model\":\"apertium\"}",
+	    400 },
+	{ __LINE__, "k-neg", "{\"quantity\":-5,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}",
+	    400 },
+	{ __LINE__, "k-zero", "{\"quantity\":0,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}",
+	    400 },
+	{ __LINE__, "k-huge",
+	    "{\"quantity\":1000000000000,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}", 400 },
+	{ __LINE__, "k-float", "{\"quantity\":1.5,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}",
+	    400 },
+	{ __LINE__, "k-str", "{\"quantity\":\"5\",\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\"}",
+	    400 },
+	{ __LINE__, "k-extra",
+	    "{\"quantity\":5,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\","
+	    "\"price\":0}",
+	    400 },
 };
 
 /* Bad metering requests are 400s that charge nothing. */
@@ -359,7 +400,7 @@ static void test_usage_idempotent(void)
 {
 	struct http_response r1, r2, r3;
 	const char *body = "{\"quantity\":1234,\"unit\":\"tokens\",\"model\":\"openai/gpt-4o\","
-	    "\"description\":\"chat turn\"}";
+	                   "\"description\":\"chat turn\"}";
 	char idem[64];
 	long long before = balance_of(key);
 
@@ -372,15 +413,20 @@ static void test_usage_idempotent(void)
 	CU_ASSERT_STRING_EQUAL(r2.body, r1.body);
 	CU_ASSERT_STRING_EQUAL(http_header(&r2, "Idempotent-Replayed"), "true");
 	CU_ASSERT_EQUAL(balance_of(key), before - 12340);
-	CU_ASSERT_EQUAL(charge(key, idem, "{\"quantity\":1,\"unit\":\"tokens\",\"model\":"
-	    "\"openai/gpt-4o\"}", &r3), 422);
+	CU_ASSERT_EQUAL(charge(key, idem,
+	                    "{\"quantity\":1,\"unit\":\"tokens\",\"model\":"
+	                    "\"openai/gpt-4o\"}",
+	                    &r3),
+	    422);
 	CU_ASSERT(http_is_problem(&r3));
 	http_free(&r3);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 1);
-	CU_ASSERT_EQUAL(pg_num("SELECT -amount_micros FROM ledger WHERE idempotency_key = $1", idem),
+	CU_ASSERT_EQUAL(pg_num("SELECT -amount_micros FROM ledger WHERE idempotency_key = $1",
+	                    idem),
 	    12340);
 	CU_ASSERT_PTR_NOT_NULL(pg_value("SELECT 1 FROM ledger WHERE idempotency_key = $1 AND "
-	    "description LIKE 'openai/gpt-4o: 1234 tokens - chat turn'", idem));
+	                                "description LIKE 'openai/gpt-4o: 1234 tokens - chat turn'",
+	    idem));
 	http_free(&r1);
 	http_free(&r2);
 }
@@ -395,8 +441,10 @@ static void *inflight_charge(void *arg)
 	struct inflight *x = arg;
 	struct http_response r;
 
-	x->status = charge(key, x->idem, "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
-	    "\"dragoman/call\"}", &r);
+	x->status = charge(key, x->idem,
+	    "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
+	    "\"dragoman/call\"}",
+	    &r);
 	http_free(&r);
 	return NULL;
 }
@@ -417,14 +465,18 @@ static void test_usage_in_flight(void)
 	PQclear(PQexec(pg, "BEGIN"));
 	/* blocks the reservation (an UPDATE) but not the claim (whose foreign
 	 * key check only shares the row) */
-	snprintf(sql, sizeof(sql), "SELECT 1 FROM workspaces WHERE id = '%s' FOR NO KEY UPDATE", ws);
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM workspaces WHERE id = '%s' FOR NO KEY UPDATE",
+	    ws);
 	res = PQexec(pg, sql);
 	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_TUPLES_OK);
 	PQclear(res);
 	pthread_create(&t, NULL, inflight_charge, &x);
-	usleep(500 * 1000);   /* the first one now waits on the row lock */
-	CU_ASSERT_EQUAL(charge(key, idem, "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
-	    "\"dragoman/call\"}", &r), 409);
+	usleep(500 * 1000); /* the first one now waits on the row lock */
+	CU_ASSERT_EQUAL(charge(key, idem,
+	                    "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
+	                    "\"dragoman/call\"}",
+	                    &r),
+	    409);
 	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
 	http_free(&r);
 	PQclear(PQexec(pg, "ROLLBACK"));
@@ -450,8 +502,10 @@ static void *meter_run(void *arg)
 		struct http_response r;
 		long st;
 		snprintf(idem, sizeof(idem), "race-%ld-%d", (long)getpid(), m->first + i);
-		st = charge(m->key, idem, "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
-		    "\"dragoman/call\"}", &r);
+		st = charge(m->key, idem,
+		    "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
+		    "\"dragoman/call\"}",
+		    &r);
 		http_free(&r);
 		if (st == 200)
 			m->ok++;
@@ -498,9 +552,13 @@ static void test_2000_concurrent_charges(void)
 	CU_ASSERT_EQUAL(pg_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
 	    12345000 - 1234 * 10000LL);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
-	    "'debit'", id), 1234);
+	                       "'debit'",
+	                    id),
+	    1234);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events WHERE workspace_id = $1 AND "
-	    "status = 402", id), 766);
+	                       "status = 402",
+	                    id),
+	    766);
 }
 
 struct retrier {
@@ -520,8 +578,10 @@ static void *retry_run(void *arg)
 		snprintf(idem, sizeof(idem), "kill-%ld-%d", (long)getpid(), x->first + i);
 		for (int attempt = 0; attempt < 200 && st != 200 && st != 402; attempt++) {
 			struct http_response r;
-			st = charge(x->key, idem, "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
-			    "\"dragoman/call\"}", &r);
+			st = charge(x->key, idem,
+			    "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
+			    "\"dragoman/call\"}",
+			    &r);
 			http_free(&r);
 			if (st != 200 && st != 402)
 				usleep(50 * 1000);
@@ -558,26 +618,33 @@ static void test_sigkill_while_charging(void)
 		paid += x[i].paid;
 	}
 	CU_ASSERT_EQUAL(wait_for_service(), 0);
-	fprintf(stderr, "\n  killed %d workers while charging; %d of 320 keys paid\n", killed, paid);
+	fprintf(stderr, "\n  killed %d workers while charging; %d of 320 keys paid\n", killed,
+	    paid);
 	CU_ASSERT(killed >= 4);
 	/* 3.00 EUR of grant at 0.01 each; a key asked while a killed request
 	 * still held credit may be refused, so up to one fewer per kill */
 	CU_ASSERT(paid <= 300 && paid >= 300 - killed);
 	/* and no killed request's hold is left once its key was retried */
 	if (pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id) != 0) {
-		char *left = pg_value("SELECT string_agg(h.request_id || ' key ' || coalesce("
+		char *left = pg_value(
+		    "SELECT string_agg(h.request_id || ' key ' || coalesce("
 		    "h.idempotency_key, '-') || ' at ' || h.created_at || ' state ' || coalesce(k.state,"
 		    " '(no key)') || ' owner ' || coalesce(k.owner, '-'), '; ') FROM credit_holds h"
 		    " LEFT JOIN idempotency_keys k ON k.workspace_id = h.workspace_id AND"
-		    " k.key = h.idempotency_key WHERE h.workspace_id = $1", id);
+		    " k.key = h.idempotency_key WHERE h.workspace_id = $1",
+		    id);
 		fprintf(stderr, "  holds left: %s\n", left ? left : "(none listed)");
 		free(left);
 	}
 	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
-	    "'debit'", id), paid);
+	                       "'debit'",
+	                    id),
+	    paid);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM (SELECT idempotency_key FROM ledger WHERE "
-	    "workspace_id = $1 GROUP BY 1 HAVING count(*) > 1) d", id), 0);
+	                       "workspace_id = $1 GROUP BY 1 HAVING count(*) > 1) d",
+	                    id),
+	    0);
 	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id),
 	    3000000 - paid * 10000LL);
 	CU_ASSERT_EQUAL(pg_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
@@ -597,26 +664,40 @@ static void test_admin_credits(void)
 	CU_ASSERT_EQUAL_FATAL(make_key(id, "platform", platform_key, sizeof(platform_key)), 0);
 	before = balance_of(key);
 	snprintf(path, sizeof(path), "/v1/admin/workspaces/%s/credits", ws);
-	CU_ASSERT_EQUAL(post_idem(key, path, NULL, "{\"amount\":\"5.00\",\"reason\":\"self\"}", &r), 403);
+	CU_ASSERT_EQUAL(post_idem(key, path, NULL, "{\"amount\":\"5.00\",\"reason\":\"self\"}", &r),
+	    403);
 	http_free(&r);
 	snprintf(idem, sizeof(idem), "grant-%ld", (long)getpid());
-	CU_ASSERT_EQUAL_FATAL(post_idem(platform_key, path, idem, "{\"amount\":\"5.00\",\"reason\":"
-	    "\"goodwill\"}", &r), 200);
+	CU_ASSERT_EQUAL_FATAL(post_idem(platform_key, path, idem,
+	                          "{\"amount\":\"5.00\",\"reason\":"
+	                          "\"goodwill\"}",
+	                          &r),
+	    200);
 	CU_ASSERT_EQUAL(balance_of(key), before + 5000000);
-	CU_ASSERT_EQUAL(post_idem(platform_key, path, idem, "{\"amount\":\"5.00\",\"reason\":"
-	    "\"goodwill\"}", &r2), 200);
+	CU_ASSERT_EQUAL(post_idem(platform_key, path, idem,
+	                    "{\"amount\":\"5.00\",\"reason\":"
+	                    "\"goodwill\"}",
+	                    &r2),
+	    200);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r2, "ledger_id"), http_json_str(&r, "ledger_id"));
 	CU_ASSERT_EQUAL(balance_of(key), before + 5000000);
 	http_free(&r);
 	http_free(&r2);
-	CU_ASSERT_EQUAL(post_idem(platform_key, path, idem, "{\"amount\":\"6.00\",\"reason\":"
-	    "\"goodwill\"}", &r), 422);
+	CU_ASSERT_EQUAL(post_idem(platform_key, path, idem,
+	                    "{\"amount\":\"6.00\",\"reason\":"
+	                    "\"goodwill\"}",
+	                    &r),
+	    422);
 	http_free(&r);
-	CU_ASSERT_EQUAL(post_idem(platform_key, path, NULL, "{\"amount\":\"-1.00\",\"reason\":\"x\"}",
-	    &r), 400);
+	CU_ASSERT_EQUAL(post_idem(platform_key, path, NULL,
+	                    "{\"amount\":\"-1.00\",\"reason\":\"x\"}", &r),
+	    400);
 	http_free(&r);
-	CU_ASSERT_EQUAL(post_idem(platform_key, path, NULL, "{\"amount\":\"-1.00\",\"type\":"
-	    "\"adjustment\",\"reason\":\"correction\"}", &r), 200);
+	CU_ASSERT_EQUAL(post_idem(platform_key, path, NULL,
+	                    "{\"amount\":\"-1.00\",\"type\":"
+	                    "\"adjustment\",\"reason\":\"correction\"}",
+	                    &r),
+	    200);
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance_of(key), before + 4000000);
 	/* found by the model check: an adjustment sent again under its key
@@ -627,29 +708,47 @@ static void test_admin_credits(void)
 		long long now;
 		snprintf(key2, sizeof(key2), "take-%ld", (long)getpid());
 		snprintf(wpath, sizeof(wpath), "/v1/admin/workspaces/%s/credits", id);
-		CU_ASSERT_EQUAL_FATAL(post_idem(platform_key, wpath, key2, "{\"amount\":\"-2.00\","
-		    "\"type\":\"adjustment\",\"reason\":\"take\"}", &r), 200);
-		CU_ASSERT_EQUAL(post_idem(platform_key, wpath, NULL, "{\"amount\":\"-0.90\","
-		    "\"type\":\"adjustment\",\"reason\":\"spent\"}", &r2), 200);
+		CU_ASSERT_EQUAL_FATAL(post_idem(platform_key, wpath, key2,
+		                          "{\"amount\":\"-2.00\","
+		                          "\"type\":\"adjustment\",\"reason\":\"take\"}",
+		                          &r),
+		    200);
+		CU_ASSERT_EQUAL(post_idem(platform_key, wpath, NULL,
+		                    "{\"amount\":\"-0.90\","
+		                    "\"type\":\"adjustment\",\"reason\":\"spent\"}",
+		                    &r2),
+		    200);
 		http_free(&r2);
 		now = balance_of(k);
 		CU_ASSERT_EQUAL(now, 100000);
-		CU_ASSERT_EQUAL(post_idem(platform_key, wpath, key2, "{\"amount\":\"-2.00\","
-		    "\"type\":\"adjustment\",\"reason\":\"take\"}", &r2), 200);
-		CU_ASSERT_STRING_EQUAL(http_json_str(&r2, "ledger_id") ? http_json_str(&r2, "ledger_id")
-		    : "", http_json_str(&r, "ledger_id"));
+		CU_ASSERT_EQUAL(post_idem(platform_key, wpath, key2,
+		                    "{\"amount\":\"-2.00\","
+		                    "\"type\":\"adjustment\",\"reason\":\"take\"}",
+		                    &r2),
+		    200);
+		CU_ASSERT_STRING_EQUAL(http_json_str(&r2, "ledger_id")
+		        ? http_json_str(&r2, "ledger_id")
+		        : "",
+		    http_json_str(&r, "ledger_id"));
 		http_free(&r2);
-		CU_ASSERT_EQUAL(post_idem(platform_key, wpath, key2, "{\"amount\":\"-3.00\","
-		    "\"type\":\"adjustment\",\"reason\":\"take\"}", &r2), 422);
+		CU_ASSERT_EQUAL(post_idem(platform_key, wpath, key2,
+		                    "{\"amount\":\"-3.00\","
+		                    "\"type\":\"adjustment\",\"reason\":\"take\"}",
+		                    &r2),
+		    422);
 		http_free(&r2);
 		http_free(&r);
 		CU_ASSERT_EQUAL(balance_of(k), now);
 	}
-	CU_ASSERT_EQUAL(post_idem(platform_key, "/v1/admin/workspaces/00000000-0000-4000-8000-"
-	    "000000000000/credits", NULL, "{\"amount\":\"1.00\",\"reason\":\"x\"}", &r), 404);
+	CU_ASSERT_EQUAL(post_idem(platform_key,
+	                    "/v1/admin/workspaces/00000000-0000-4000-8000-"
+	                    "000000000000/credits",
+	                    NULL, "{\"amount\":\"1.00\",\"reason\":\"x\"}", &r),
+	    404);
 	http_free(&r);
 	CU_ASSERT_EQUAL(post_idem(platform_key, "/v1/admin/workspaces/nope/credits", NULL,
-	    "{\"amount\":\"1.00\",\"reason\":\"x\"}", &r), 404);
+	                    "{\"amount\":\"1.00\",\"reason\":\"x\"}", &r),
+	    404);
 	http_free(&r);
 }
 
@@ -683,7 +782,8 @@ static void test_coupons(void)
 	int ok = 0, gone = 0;
 
 	snprintf(code, sizeof(code), "WELCOME-%ld", (long)getpid());
-	snprintf(body, sizeof(body), "{\"code\":\"%s\",\"amount\":\"1.50\",\"max_redemptions\":4}", code);
+	snprintf(body, sizeof(body), "{\"code\":\"%s\",\"amount\":\"1.50\",\"max_redemptions\":4}",
+	    code);
 	CU_ASSERT_EQUAL(post_idem(key, "/v1/admin/coupons", NULL, body, &r), 403);
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(post_idem(platform_key, "/v1/admin/coupons", NULL, body, &r), 201);
@@ -699,11 +799,14 @@ static void test_coupons(void)
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance_of(key), before + 1500000);
 	CU_ASSERT_EQUAL(post_idem(key, "/v1/billing/coupons/redeem", NULL, "{\"code\":\"NO-SUCH\"}",
-	    &r), 404);
+	                    &r),
+	    404);
 	http_free(&r);
 	snprintf(old, sizeof(old), "OLD-%ld", (long)getpid());
-	snprintf(body, sizeof(body), "{\"code\":\"%s\",\"amount\":\"1.00\",\"expires_at\":"
-	    "\"2020-01-01T00:00:00Z\"}", old);
+	snprintf(body, sizeof(body),
+	    "{\"code\":\"%s\",\"amount\":\"1.00\",\"expires_at\":"
+	    "\"2020-01-01T00:00:00Z\"}",
+	    old);
 	CU_ASSERT_EQUAL(post_idem(platform_key, "/v1/admin/coupons", NULL, body, &r), 201);
 	http_free(&r);
 	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", old);
@@ -712,7 +815,8 @@ static void test_coupons(void)
 	/* three redemptions left, eight workspaces racing for them */
 	for (int i = 0; i < 8; i++) {
 		CU_ASSERT_EQUAL_FATAL(fresh_workspace("Coupon", x[i].key, sizeof(x[i].key), id,
-		    sizeof(id)), 0);
+		                          sizeof(id)),
+		    0);
 		x[i].code = code;
 	}
 	for (int i = 0; i < 8; i++)
@@ -725,8 +829,9 @@ static void test_coupons(void)
 	CU_ASSERT_EQUAL(ok, 3);
 	CU_ASSERT_EQUAL(gone, 5);
 	CU_ASSERT_EQUAL(pg_num("SELECT redemptions FROM coupons WHERE code = $1", code), 4);
-	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE type = 'coupon' AND reference = $1",
-	    code), 4);
+	CU_ASSERT_EQUAL(
+	    pg_num("SELECT count(*) FROM ledger WHERE type = 'coupon' AND reference = $1", code),
+	    4);
 }
 
 /* Another workspace's key sees none of this workspace's ledger, whatever
@@ -740,10 +845,12 @@ static void test_isolation_and_cli_coupon(void)
 	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Other", k, sizeof(k), id, sizeof(id)), 0);
 	snprintf(args, sizeof(args), "/v1/billing/transactions?cursor=%lld&limit=200", newest + 1);
 	CU_ASSERT_EQUAL_FATAL(get(args, k, &r), 200);
-	CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(r.json, "transactions")), 0);
+	CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(r.json, "transactions")),
+	    0);
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/transactions?limit=200", k, &r), 200);
-	CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(r.json, "transactions")), 1);
+	CU_ASSERT_EQUAL(json_object_array_length(json_object_object_get(r.json, "transactions")),
+	    1);
 	CU_ASSERT_PTR_NULL(strstr(r.body, ws));
 	http_free(&r);
 	snprintf(code, sizeof(code), "CLI-%ld", (long)getpid());
@@ -795,7 +902,8 @@ static void test_takeover_releases_hold(void)
 	    "INSERT INTO credit_holds (workspace_id, amount_micros, request_id, expires_at,"
 	    " idempotency_key) VALUES ('%s', 10000, 'dead-request', now() + interval '1 hour', '%s');"
 	    "UPDATE workspaces SET reserved_micros = reserved_micros + 10000 WHERE id = '%s';"
-	    "COMMIT;", id, idem, hash, id, idem, id);
+	    "COMMIT;",
+	    id, idem, hash, id, idem, id);
 	pg = pg_connect();
 	res = PQexec(pg, sql);
 	CU_ASSERT_EQUAL_FATAL(PQresultStatus(res), PGRES_COMMAND_OK);
@@ -883,8 +991,10 @@ static void test_charge_cached_on(void)
 	snprintf(text, sizeof(text), "Cached and still charged, text %ld.", (long)getpid());
 	chars = (long long)strlen(text);
 	want = deepl_cost(text);
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
-	    "\"provider\":\"deepl\"}", text);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}",
+	    text);
 	CU_ASSERT_EQUAL_FATAL(reconfigure("charge_cached = on\n"), 0);
 	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
 	CU_ASSERT(header_is(&r, "X-Cache", "MISS"));
@@ -895,11 +1005,15 @@ static void test_charge_cached_on(void)
 		snprintf(rid, sizeof(rid), "%s", http_json_str(&r, "request_id"));
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 2 * want);
-	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid), want);
-	CU_ASSERT_EQUAL(pg_num("SELECT billed_characters FROM usage_events WHERE request_id = $1", rid),
+	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid),
+	    want);
+	CU_ASSERT_EQUAL(pg_num("SELECT billed_characters FROM usage_events WHERE request_id = $1",
+	                    rid),
 	    chars);
 	CU_ASSERT_EQUAL(pg_num("SELECT -amount_micros FROM ledger WHERE reference = $1 AND type = "
-	    "'debit'", rid), want);
+	                       "'debit'",
+	                    rid),
+	    want);
 	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", qid),
 	    2 * chars);
 	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", qid), 0);
@@ -913,7 +1027,8 @@ static void test_charge_cached_on(void)
 }
 
 /* The default prices with Apertium's at zero. */
-#define FREE_APERTIUM "prices = apertium:characters=0, libretranslate:characters=5.00, " \
+#define FREE_APERTIUM \
+	"prices = apertium:characters=0, libretranslate:characters=5.00, " \
 	"deepl:characters=20.00, google:characters=20.00, openai:characters=10.00, " \
 	"openai/gpt-4o:tokens=10.00, openai/gpt-4o-mini:tokens=0.60, " \
 	"anthropic/claude-sonnet-4:tokens=15.00, dragoman/call:requests=10000.00\n"
@@ -931,31 +1046,41 @@ static void test_zero_cost_with_quota_key(void)
 
 	CU_ASSERT_EQUAL_FATAL(fresh_workspace("ZeroCost", k, sizeof(k), id, sizeof(id)), 0);
 	CU_ASSERT_EQUAL_FATAL(quota_key(k, 1000, qk, sizeof(qk), qid, sizeof(qid)), 0);
-	snprintf(body, sizeof(body), "{\"text\":\"<p><br/></p><i id=\\\"n%ld\\\"></i>\",\"format\":"
-	    "\"html\",\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}", (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"<p><br/></p><i id=\\\"n%ld\\\"></i>\",\"format\":"
+	    "\"html\",\"source\":\"en\",\"target\":\"de\",\"provider\":\"deepl\"}",
+	    (long)getpid());
 	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
 	http_free(&r);
 	snprintf(text, sizeof(text), "The free dog %ld is red.", (long)getpid());
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
-	    "\"provider\":\"apertium\"}", text);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"apertium\"}",
+	    text);
 	CU_ASSERT_EQUAL_FATAL(reconfigure(FREE_APERTIUM), 0);
 	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
 	if (http_json_str(&r, "request_id") != NULL)
 		snprintf(rid, sizeof(rid), "%s", http_json_str(&r, "request_id"));
 	http_free(&r);
 	/* 0.01 spent this month, and then a cap of 0.005 */
-	CU_ASSERT_EQUAL(charge(k, "zero-cost-spend", "{\"quantity\":1,\"unit\":\"requests\","
-	    "\"model\":\"dragoman/call\"}", &r), 200);
+	CU_ASSERT_EQUAL(charge(k, "zero-cost-spend",
+	                    "{\"quantity\":1,\"unit\":\"requests\","
+	                    "\"model\":\"dragoman/call\"}",
+	                    &r),
+	    200);
 	http_free(&r);
 	snprintf(args, sizeof(args), "cap %s 0.005", id);
 	CU_ASSERT_EQUAL(billing(args), 0);
 	snprintf(text2, sizeof(text2), "The free cat %ld is red.", (long)getpid());
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
-	    "\"provider\":\"apertium\"}", text2);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"apertium\"}",
+	    text2);
 	CU_ASSERT_EQUAL(post_as(qk, "/v1/translate", body, &r), 200);
 	http_free(&r);
 	CU_ASSERT_EQUAL(reconfigure(""), 0);
-	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT cost_micros FROM usage_events WHERE request_id = $1", rid),
+	    0);
 	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", qid),
 	    (long long)(strlen(text) + strlen(text2)));
 	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", qid), 0);
@@ -979,8 +1104,10 @@ static void test_idempotency_key_after_retention(void)
 	snprintf(idem, sizeof(idem), "kept-%ld", (long)getpid());
 	snprintf(idem_tr, sizeof(idem_tr), "kept-tr-%ld", (long)getpid());
 	snprintf(text, sizeof(text), "Charged under a key, text %ld.", (long)getpid());
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
-	    "\"provider\":\"deepl\"}", text);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}",
+	    text);
 	CU_ASSERT_EQUAL_FATAL(charge(k, idem, meter, &r), 200);
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/translate", idem_tr, body, &r), 200);
@@ -990,21 +1117,27 @@ static void test_idempotency_key_after_retention(void)
 	for (int i = 0; i < 2; i++) {
 		CU_ASSERT_EQUAL(charge(k, idem, meter, &r), 422);
 		CU_ASSERT(http_is_problem(&r));
-		CU_ASSERT(http_json_str(&r, "type") != NULL && strcmp(http_json_str(&r, "type"),
-		    "urn:dragoman:problem:idempotency-key-reused") == 0);
+		CU_ASSERT(http_json_str(&r, "type") != NULL &&
+		    strcmp(http_json_str(&r, "type"),
+		        "urn:dragoman:problem:idempotency-key-reused") == 0);
 		CU_ASSERT(http_json_str(&r, "detail") != NULL &&
 		    strstr(http_json_str(&r, "detail"), "used before") != NULL);
 		http_free(&r);
 	}
-	CU_ASSERT_EQUAL(charge(k, idem, "{\"quantity\":2,\"unit\":\"requests\",\"model\":"
-	    "\"dragoman/call\"}", &r), 422);
+	CU_ASSERT_EQUAL(charge(k, idem,
+	                    "{\"quantity\":2,\"unit\":\"requests\",\"model\":"
+	                    "\"dragoman/call\"}",
+	                    &r),
+	    422);
 	http_free(&r);
 	CU_ASSERT_EQUAL(post_idem(k, "/v1/translate", idem_tr, body, &r), 422);
 	CU_ASSERT(http_is_problem(&r));
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance_of(k), 3000000 - 10000 - deepl_cost(text));
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
-	    "'debit'", id), 2);
+	                       "'debit'",
+	                    id),
+	    2);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
 	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
 }
@@ -1044,7 +1177,9 @@ static void test_operator_and_tenant_keys_apart(void)
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance_of(k), 3000000 + 2 * 1000000 - 2 * 10000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND "
-	    "idempotency_key IS NOT NULL", id), 4);
+	                       "idempotency_key IS NOT NULL",
+	                    id),
+	    4);
 }
 
 struct translator {
@@ -1088,7 +1223,8 @@ static void lock_release(PGconn *pg, const char *sql)
 }
 
 /* How many statements wait for a lock on translation_cache. */
-#define CACHE_WAITERS "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = " \
+#define CACHE_WAITERS \
+	"SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = " \
 	"'translation_cache'::regclass"
 
 /* Issue 14.10: the client's X-Request-Id owns no credit hold. A request
@@ -1110,13 +1246,17 @@ static void test_request_id_owns_no_hold(void)
 	snprintf(rid, sizeof(rid), "shared-rid-%ld", (long)getpid());
 	snprintf(idem, sizeof(idem), "died-%ld", (long)getpid());
 	request_hash("/v1/billing/usage", meter, hash);
-	snprintf(sql, sizeof(sql), "INSERT INTO idempotency_keys (workspace_id, key, request_hash,"
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO idempotency_keys (workspace_id, key, request_hash,"
 	    " state, lease_until, owner) VALUES ('%s', '%s', decode('%s', 'hex'), 'in_flight',"
-	    " now() - interval '1 second', '%s')", id, idem, hash, rid);
+	    " now() - interval '1 second', '%s')",
+	    id, idem, hash, rid);
 	CU_ASSERT_FATAL(!refused(sql));
 	snprintf(text, sizeof(text), "In flight while another dies, text %ld.", (long)getpid());
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
-	    "\"provider\":\"deepl\"}", text);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}",
+	    text);
 	a = (struct translator){ k, rid, NULL, body, 0 };
 	CU_ASSERT_PTR_NOT_NULL_FATAL(lock = cache_writes_locked());
 	pthread_create(&t, NULL, translate_run, &a);
@@ -1154,15 +1294,19 @@ static void test_request_id_owns_no_key(void)
 	snprintf(rid, sizeof(rid), "same-rid-%ld", (long)getpid());
 	snprintf(idem, sizeof(idem), "same-key-%ld", (long)getpid());
 	snprintf(text, sizeof(text), "Outlives its lease, text %ld.", (long)getpid());
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
-	    "\"provider\":\"deepl\"}", text);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}",
+	    text);
 	a = (struct translator){ k, rid, idem, body, 0 };
 	b = a;
 	CU_ASSERT_PTR_NOT_NULL_FATAL(lock = cache_writes_locked());
 	pthread_create(&ta, NULL, translate_run, &a);
 	CU_ASSERT_EQUAL(pg_wait(CACHE_WAITERS, NULL, 1), 1);
 	CU_ASSERT_EQUAL(pg_wait("SELECT count(*) FROM idempotency_keys WHERE workspace_id = $1"
-	    " AND lease_until < now()", id, 1), 1);
+	                        " AND lease_until < now()",
+	                    id, 1),
+	    1);
 	/* the retry must not find the first attempt's translation in memcached */
 	CU_ASSERT_EQUAL(stack("mc-flush"), 0);
 	pthread_create(&tb, NULL, translate_run, &b);
@@ -1170,8 +1314,10 @@ static void test_request_id_owns_no_key(void)
 	/* the retry's charge waits for the workspace row; the first attempt,
 	 * whose hold is gone, needs it not */
 	row = pg_connect();
-	snprintf(sql, sizeof(sql), "BEGIN; SELECT 1 FROM workspaces WHERE id = '%s' FOR NO KEY "
-	    "UPDATE", id);
+	snprintf(sql, sizeof(sql),
+	    "BEGIN; SELECT 1 FROM workspaces WHERE id = '%s' FOR NO KEY "
+	    "UPDATE",
+	    id);
 	res = PQexec(row, sql);
 	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_TUPLES_OK);
 	PQclear(res);
@@ -1202,32 +1348,43 @@ static void test_request_id_names_no_payment(void)
 
 	CU_ASSERT_EQUAL_FATAL(fresh_workspace("SharedRidAuto", k, sizeof(k), id, sizeof(id)), 0);
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
-	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k, "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
-	    "\"1.00\",\"max_per_day\":3}"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k,
+	                          "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
+	                          "\"1.00\",\"max_per_day\":3}"),
+	    200);
 	snprintf(rid, sizeof(rid), "auto-rid-%ld", (long)getpid());
 	snprintf(idem, sizeof(idem), "auto-1-%ld", (long)getpid());
 	/* 3.00 - 0.10: under 2.95, and 1.00 comes in */
-	CU_ASSERT_EQUAL(post_with(k, "/v1/billing/usage", idem, rid, "{\"quantity\":10,\"unit\":"
-	    "\"requests\",\"model\":\"dragoman/call\"}", &r), 200);
+	CU_ASSERT_EQUAL(post_with(k, "/v1/billing/usage", idem, rid,
+	                    "{\"quantity\":10,\"unit\":"
+	                    "\"requests\",\"model\":\"dragoman/call\"}",
+	                    &r),
+	    200);
 	http_free(&r);
 	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id, 3900000),
 	    3900000);
 	/* 3.90 - 0.96: under again */
 	snprintf(idem, sizeof(idem), "auto-2-%ld", (long)getpid());
-	CU_ASSERT_EQUAL(post_with(k, "/v1/billing/usage", idem, rid, "{\"quantity\":96,\"unit\":"
-	    "\"requests\",\"model\":\"dragoman/call\"}", &r), 200);
+	CU_ASSERT_EQUAL(post_with(k, "/v1/billing/usage", idem, rid,
+	                    "{\"quantity\":96,\"unit\":"
+	                    "\"requests\",\"model\":\"dragoman/call\"}",
+	                    &r),
+	    200);
 	http_free(&r);
 	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id, 3940000),
 	    3940000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
-	    "'auto' AND state = 'succeeded'", id), 2);
+	                       "'auto' AND state = 'succeeded'",
+	                    id),
+	    2);
 }
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "a new workspace holds the freemium grant", test_grant },
-		{ "a translation is charged at its price; cached is free", test_charge_and_cached_free },
+	static const struct cu_test tests[] = { { "a new workspace holds the freemium grant",
+		                                    test_grant },
+		{ "a translation is charged at its price; cached is free",
+		    test_charge_and_cached_free },
 		{ "402 (DeepL: 456) before any upstream call", test_insufficient_credits },
 		{ "the monthly cap refuses with its own type", test_monthly_cap },
 		{ "concurrent charges never overdraw", test_concurrent_charges_never_overdraw },
@@ -1236,24 +1393,30 @@ int main(void)
 		{ "metering: bad requests charge nothing", test_usage_bad_requests },
 		{ "metering: Idempotency-Key replays, 422 on another body", test_usage_idempotent },
 		{ "metering: 409 while the first is in flight", test_usage_in_flight },
-		{ "2000 concurrent charges: exact 402s, books balance", test_2000_concurrent_charges },
-		{ "a dead request's key is taken over and its hold given back", test_takeover_releases_hold },
-		{ "SIGKILL while charging: nothing lost, nothing twice", test_sigkill_while_charging },
+		{ "2000 concurrent charges: exact 402s, books balance",
+		    test_2000_concurrent_charges },
+		{ "a dead request's key is taken over and its hold given back",
+		    test_takeover_releases_hold },
+		{ "SIGKILL while charging: nothing lost, nothing twice",
+		    test_sigkill_while_charging },
 		{ "operators' credits: platform role, idempotent", test_admin_credits },
 		{ "coupons: once per workspace, expiry, racing redemptions", test_coupons },
 		{ "workspaces are isolated; coupons from the CLI", test_isolation_and_cli_coupon },
 		{ "issue 14.6: charge_cached = on charges a hit, counts the quota",
-		  test_charge_cached_on },
-		{ "issue 14.7: a free request with a quota key is served", test_zero_cost_with_quota_key },
+		    test_charge_cached_on },
+		{ "issue 14.7: a free request with a quota key is served",
+		    test_zero_cost_with_quota_key },
 		{ "issue 14.8: a key used before its retention ran out is a 422",
-		  test_idempotency_key_after_retention },
+		    test_idempotency_key_after_retention },
 		{ "issue 14.8: operators' and tenants' keys live apart",
-		  test_operator_and_tenant_keys_apart },
-		{ "issue 14.10: X-Request-Id frees no other request's hold", test_request_id_owns_no_hold },
-		{ "issue 14.10: X-Request-Id completes no taken-over key", test_request_id_owns_no_key },
-		{ "issue 14.10: X-Request-Id names no auto-recharge", test_request_id_names_no_payment },
-		{ NULL, NULL }
-	};
+		    test_operator_and_tenant_keys_apart },
+		{ "issue 14.10: X-Request-Id frees no other request's hold",
+		    test_request_id_owns_no_hold },
+		{ "issue 14.10: X-Request-Id completes no taken-over key",
+		    test_request_id_owns_no_key },
+		{ "issue 14.10: X-Request-Id names no auto-recharge",
+		    test_request_id_names_no_payment },
+		{ NULL, NULL } };
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

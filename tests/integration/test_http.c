@@ -28,8 +28,8 @@ static int create_key(const char *role, char *key, size_t keysz, char *kid, size
 {
 	char args[256];
 
-	snprintf(args, sizeof(args), "key create %s%s%s", workspace_id,
-	    role ? " --role " : "", role ? role : "");
+	snprintf(args, sizeof(args), "key create %s%s%s", workspace_id, role ? " --role " : "",
+	    role ? role : "");
 	char *out = admin(args);
 	field(out, "api_key=", key, keysz);
 	field(out, "key_id=", kid, kidsz);
@@ -48,8 +48,8 @@ static PGconn *lock_workspace_row(void)
 	int ok;
 
 	PQclear(PQexec(pg, "BEGIN"));
-	res = PQexecParams(pg, "SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE",
-	    1, NULL, params, NULL, NULL, 0);
+	res = PQexecParams(pg, "SELECT 1 FROM workspaces WHERE id = $1 FOR UPDATE", 1, NULL, params,
+	    NULL, NULL, 0);
 	ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	PQclear(res);
 	if (!ok) {
@@ -120,7 +120,7 @@ static void test_health(void)
 static void test_unauthenticated(void)
 {
 	const char *bad[] = {
-		NULL,                                   /* no header */
+		NULL, /* no header */
 		"Authorization: Basic dXNlcjpwYXNz",
 		"Authorization: Bearer",
 		"Authorization: Bearer not-a-key",
@@ -192,7 +192,8 @@ static void test_path_tricks(void)
 
 	CU_ASSERT_EQUAL(http_request("GET", "/v1/health/../workspace", NULL, NULL, 0, &r), 401);
 	http_free(&r);
-	CU_ASSERT_EQUAL(http_request("GET", "/v1/nothing/%2e%2e/workspace", NULL, NULL, 0, &r), 401);
+	CU_ASSERT_EQUAL(http_request("GET", "/v1/nothing/%2e%2e/workspace", NULL, NULL, 0, &r),
+	    401);
 	http_free(&r);
 	CU_ASSERT_EQUAL(http_request("GET", "//v1//health", NULL, NULL, 0, &r), 200);
 	http_free(&r);
@@ -207,8 +208,8 @@ static void test_path_tricks(void)
 
 /* PATCH /v1/workspace with a bad body: the status, a problem body, and
  * the workspace unchanged. */
-static void patch_expect(int line, const char *ctype, const char *body, size_t len,
-    long want1, long want2)
+static void patch_expect(int line, const char *ctype, const char *body, size_t len, long want1,
+    long want2)
 {
 	struct http_response r;
 	char auth[160], ct[128];
@@ -236,7 +237,8 @@ static void test_bad_bodies(void)
 	patch_expect(__LINE__, "text/plain", "{\"name\":\"x\"}", 12, 415, 415);
 	patch_expect(__LINE__, "application/json", "{\"name\":", 8, 400, 400);
 	patch_expect(__LINE__, "application/json", "[1]", 3, 400, 400);
-	patch_expect(__LINE__, "application/json", "{\"name\":\"x\",\"plan\":\"enterprise\"}", 32, 400, 400);
+	patch_expect(__LINE__, "application/json", "{\"name\":\"x\",\"plan\":\"enterprise\"}", 32,
+	    400, 400);
 	patch_expect(__LINE__, "application/json", "{\"name\":\"\"}", 11, 400, 400);
 	patch_expect(__LINE__, "application/json", "{\"name\":7}", 10, 400, 400);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(huge);
@@ -335,7 +337,9 @@ static void test_patch_ok(void)
 		CU_ASSERT_STRING_EQUAL(current_name(member_key), "Renamed \xc3\xa9");
 	}
 	/* and back, for the tests that follow */
-	CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, "{\"name\":\"Integration\"}", 22, &r), 200);
+	CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, "{\"name\":\"Integration\"}", 22,
+	                    &r),
+	    200);
 	http_free(&r);
 	usleep(1100 * 1000);
 }
@@ -375,7 +379,8 @@ static void test_log_line(void)
 				continue;
 			struct json_object *o = json_tokener_parse(js), *v;
 			CU_ASSERT_PTR_NOT_NULL(o);
-			CU_ASSERT(json_object_object_get_ex(o, "status", &v) && json_object_get_int(v) == 200);
+			CU_ASSERT(json_object_object_get_ex(o, "status", &v) &&
+			    json_object_get_int(v) == 200);
 			CU_ASSERT(json_object_object_get_ex(o, "route", &v) &&
 			    strcmp(json_object_get_string(v), "workspace.get") == 0);
 			CU_ASSERT(json_object_object_get_ex(o, "workspace", &v) &&
@@ -428,8 +433,8 @@ static void test_revoke_bound(void)
 	pg = pg_connect();
 	CU_ASSERT_EQUAL_FATAL(PQstatus(pg), CONNECTION_OK);
 	const char *params[] = { kid };
-	PGresult *res = PQexecParams(pg, "UPDATE api_keys SET revoked_at = now() WHERE id = $1",
-	    1, NULL, params, NULL, NULL, 0);
+	PGresult *res = PQexecParams(pg, "UPDATE api_keys SET revoked_at = now() WHERE id = $1", 1,
+	    NULL, params, NULL, NULL, 0);
 	CU_ASSERT_STRING_EQUAL(PQcmdTuples(res), "1");
 	PQclear(res);
 	PQfinish(pg);
@@ -452,10 +457,10 @@ static void test_revoke_bound(void)
 
 struct load {
 	volatile int stop;
-	int ok, failed, ok_after;   /* ok_after: successes after the last kill */
+	int ok, failed, ok_after; /* ok_after: successes after the last kill */
 	volatile int killed;
-	struct timespec killed_at;  /* the last kill */
-	double recovery_ms;         /* from the last kill to the next 200; -1: none */
+	struct timespec killed_at; /* the last kill */
+	double recovery_ms; /* from the last kill to the next 200; -1: none */
 	pthread_mutex_t mu;
 };
 
@@ -505,8 +510,10 @@ static void test_kill_workers_under_load(void)
 	l.stop = 1;
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
-	fprintf(stderr, "\n  killed %d workers; %d ok, %d failed; first 200 %.0f ms after "
-	    "the last kill\n", killed, l.ok, l.failed, l.recovery_ms);
+	fprintf(stderr,
+	    "\n  killed %d workers; %d ok, %d failed; first 200 %.0f ms after "
+	    "the last kill\n",
+	    killed, l.ok, l.failed, l.recovery_ms);
 	CU_ASSERT(killed >= 3);
 	CU_ASSERT(l.ok_after > 0);
 	/* the server (or the --listen master) replaces them within 5 s */
@@ -594,8 +601,8 @@ static void test_excess_concurrency_queues(void)
 		pthread_create(&t[i], NULL, burst_thread, &b);
 	for (int i = 0; i < 24; i++)
 		pthread_join(t[i], NULL);
-	fprintf(stderr, "\n  24 clients x 10 requests: %d ok, %d failed, worst %.0f ms\n",
-	    b.ok, b.failed, b.worst_ms);
+	fprintf(stderr, "\n  24 clients x 10 requests: %d ok, %d failed, worst %.0f ms\n", b.ok,
+	    b.failed, b.worst_ms);
 	CU_ASSERT_EQUAL(b.failed, 0);
 	CU_ASSERT_EQUAL(b.ok, 240);
 	CU_ASSERT(b.worst_ms < 900);
@@ -655,8 +662,8 @@ static void test_reload_under_load(void)
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	worker_pids(master, after, sizeof(after));
-	fprintf(stderr, "\n  reload: %d ok, %d failed; workers %s -> %s\n", l.ok, l.failed,
-	    before, after);
+	fprintf(stderr, "\n  reload: %d ok, %d failed; workers %s -> %s\n", l.ok, l.failed, before,
+	    after);
 	CU_ASSERT_EQUAL(l.failed, 0);
 	CU_ASSERT(l.ok > 0);
 	CU_ASSERT(before[0] != '\0' && after[0] != '\0');
@@ -834,15 +841,19 @@ static void test_memcached_down(void)
 	/* keys are still checked, against PostgreSQL */
 	CU_ASSERT_EQUAL(get("/v1/workspace", admin_key, &r), 200);
 	http_free(&r);
-	CU_ASSERT_EQUAL(get("/v1/workspace", "dgm_00000000_000000000000000000000000000000000000000000000000", &r), 401);
+	CU_ASSERT_EQUAL(get("/v1/workspace",
+	                    "dgm_00000000_000000000000000000000000000000000000000000000000", &r),
+	    401);
 	http_free(&r);
 	/* translation goes on without its hot cache: the provider, then
 	 * PostgreSQL's copy */
 	char auth[160], body[160];
 	const char *h[] = { auth, "Content-Type: application/json", NULL };
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin_key);
-	int len = snprintf(body, sizeof(body), "{\"text\":\"The blue car %ld is fast.\","
-	    "\"source\":\"en\",\"target\":\"es\"}", (long)getpid());
+	int len = snprintf(body, sizeof(body),
+	    "{\"text\":\"The blue car %ld is fast.\","
+	    "\"source\":\"en\",\"target\":\"es\"}",
+	    (long)getpid());
 	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h, body, (size_t)len, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "MISS");
 	http_free(&r);
@@ -931,10 +942,12 @@ static void test_connection_budget(void)
 		full = take_slots(c, &n);
 		if (n == 0)
 			break;
-		PGresult *res = PQexec(c[0], "SELECT count(pg_terminate_backend(pid)) FROM "
+		PGresult *res = PQexec(c[0],
+		    "SELECT count(pg_terminate_backend(pid)) FROM "
 		    "pg_stat_activity WHERE backend_type = 'client backend' AND "
 		    "application_name <> 'budget-test'");
-		int ended = PQresultStatus(res) == PGRES_TUPLES_OK ? atoi(PQgetvalue(res, 0, 0)) : -1;
+		int ended =
+		    PQresultStatus(res) == PGRES_TUPLES_OK ? atoi(PQgetvalue(res, 0, 0)) : -1;
 		PQclear(res);
 		if (ended == 0 && full)
 			break;
@@ -1013,9 +1026,9 @@ static void test_sigterm_finishes_in_flight(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "GET /v1/health", test_health },
-		{ "401 for missing, malformed, unknown, truncated, re-cased keys", test_unauthenticated },
+	static const struct cu_test tests[] = { { "GET /v1/health", test_health },
+		{ "401 for missing, malformed, unknown, truncated, re-cased keys",
+		    test_unauthenticated },
 		{ "GET /v1/workspace", test_workspace },
 		{ "404 and 405 with Allow", test_routing_errors },
 		{ "'..', '//' and %2F cannot cross a route", test_path_tricks },
@@ -1027,35 +1040,39 @@ int main(void)
 		{ "one JSON log line per request in the server's log", test_log_line },
 		{ "revoked key stops at once", test_revoke_immediate },
 		{ "revocation behind the cache holds within the TTL", test_revoke_bound },
-		{ "more clients than workers queue without stalling", test_excess_concurrency_queues },
+		{ "more clients than workers queue without stalling",
+		    test_excess_concurrency_queues },
 		{ "SIGKILL of workers under load", test_kill_workers_under_load },
 		{ "--listen: SIGHUP under load loses no request", test_reload_under_load },
-		{ "the web server's graceful reload loses no request", test_server_reload_under_load },
+		{ "the web server's graceful reload loses no request",
+		    test_server_reload_under_load },
 		{ "--listen: SIGHUP with a broken config keeps the workers", test_reload_refused },
 		{ "no worker alive: 502/503 problem+json, then back", test_no_backend },
 		{ "a worker past the server's timeout: 504 problem+json", test_backend_timeout },
 		{ "memcached down", test_memcached_down },
 		{ "PostgreSQL down and back", test_postgres_down_and_back },
 		{ "no connection left: 503 at once, then back", test_connection_budget },
-		{ "--listen: SIGTERM finishes the request in flight", test_sigterm_finishes_in_flight },
-		{ NULL, NULL }
-	};
+		{ "--listen: SIGTERM finishes the request in flight",
+		    test_sigterm_finishes_in_flight },
+		{ NULL, NULL } };
 	char wsid2[64], out_key[128];
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (make_workspace("Integration", admin_key, sizeof(admin_key), workspace_id,
-	    sizeof(workspace_id)) < 0) {
+	        sizeof(workspace_id)) < 0) {
 		fprintf(stderr, "test_http: cannot create a workspace with dragoman-admin\n");
 		return 99;
 	}
 	char member_kid[64];
-	if (create_key("member", member_key, sizeof(member_key), member_kid, sizeof(member_kid)) < 0)
+	if (create_key("member", member_key, sizeof(member_key), member_kid, sizeof(member_kid)) <
+	    0)
 		return 99;
 	/* a second workspace, so that nothing passes by being the only one */
 	if (make_workspace("Other", out_key, sizeof(out_key), wsid2, sizeof(wsid2)) < 0 ||
 	    member_key[0] == '\0')
 		return 99;
-	fprintf(stderr, "server: %s at %s\n", getenv("DRAGOMAN_TEST_SERVER"), getenv("DRAGOMAN_TEST_URL"));
+	fprintf(stderr, "server: %s at %s\n", getenv("DRAGOMAN_TEST_SERVER"),
+	    getenv("DRAGOMAN_TEST_URL"));
 	/* the --listen tests only where there is a master to signal */
 	struct cu_test run[sizeof(tests) / sizeof(tests[0])];
 	size_t n = 0;
@@ -1063,7 +1080,8 @@ int main(void)
 		if (tests[i].name == NULL || strncmp(tests[i].name, "--listen", 8) != 0 ||
 		    listener_pid() > 0)
 			run[n++] = tests[i];
-	int rc = cu_run(getenv("DRAGOMAN_TEST_SERVER") ? getenv("DRAGOMAN_TEST_SERVER") : "http", run);
+	int rc =
+	    cu_run(getenv("DRAGOMAN_TEST_SERVER") ? getenv("DRAGOMAN_TEST_SERVER") : "http", run);
 	curl_global_cleanup();
 	return rc;
 }

@@ -18,17 +18,17 @@
 #include "accounts/apikey.h"
 #include "accounts/auth.h"
 #include "core/config.h"
+#include "fixture.h"
+#include "http.h"
 #include "proc/worker.h"
 #include "store/db.h"
 #include "translate/provider.h"
-#include "fixture.h"
-#include "http.h"
 
 static char ws[64], admin_key[128], other_ws[64], other_key[128];
 
 /* POSTs body to /v1/keys as k; on 201 copies the new secret and id. */
-static long create(const char *k, const char *body, char *secret, size_t ssz, char *id,
-    size_t idsz, struct http_response *r)
+static long create(const char *k, const char *body, char *secret, size_t ssz, char *id, size_t idsz,
+    struct http_response *r)
 {
 	long st = request_as("POST", "/v1/keys", k, body, r);
 
@@ -51,8 +51,11 @@ static void test_create_and_list(void)
 	struct json_object *keys;
 	int seen = 0;
 
-	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"name\":\"CI translator\",\"scopes\":"
-	    "[\"translate\"]}", secret, sizeof(secret), id, sizeof(id), &r), 201);
+	CU_ASSERT_EQUAL_FATAL(create(admin_key,
+	                          "{\"name\":\"CI translator\",\"scopes\":"
+	                          "[\"translate\"]}",
+	                          secret, sizeof(secret), id, sizeof(id), &r),
+	    201);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "name"), "CI translator");
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "role"), "member");
 	CU_ASSERT(http_json_strings_are(&r, "scopes", "translate"));
@@ -61,7 +64,9 @@ static void test_create_and_list(void)
 	http_free(&r);
 	/* the secret is stored only as its SHA-256 */
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM api_keys WHERE key_hash = "
-	    "sha256(convert_to($1, 'UTF8'))", secret), 1);
+	                       "sha256(convert_to($1, 'UTF8'))",
+	                    secret),
+	    1);
 	CU_ASSERT_EQUAL(get("/v1/keys", admin_key, &r), 200);
 	CU_ASSERT_PTR_NULL(strstr(r.body, secret));
 	CU_ASSERT_PTR_NULL(strstr(r.body, "\"key\""));
@@ -69,7 +74,8 @@ static void test_create_and_list(void)
 	CU_ASSERT_EQUAL(json_object_array_length(keys), key_count(ws));
 	for (size_t i = 0; i < json_object_array_length(keys); i++) {
 		struct json_object *k = json_object_array_get_idx(keys, i), *v;
-		if (json_object_object_get_ex(k, "id", &v) && strcmp(json_object_get_string(v), id) == 0)
+		if (json_object_object_get_ex(k, "id", &v) &&
+		    strcmp(json_object_get_string(v), id) == 0)
 			seen = json_object_object_get_ex(k, "name", &v) &&
 			    strcmp(json_object_get_string(v), "CI translator") == 0;
 	}
@@ -87,7 +93,8 @@ static void test_scopes_are_enforced(void)
 	struct http_response r;
 
 	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"scopes\":[\"translate\",\"reports\"]}", secret,
-	    sizeof(secret), id, sizeof(id), &r), 201);
+	                          sizeof(secret), id, sizeof(id), &r),
+	    201);
 	http_free(&r);
 	CU_ASSERT_EQUAL(get("/v1/languages", secret, &r), 200);
 	http_free(&r);
@@ -97,8 +104,11 @@ static void test_scopes_are_enforced(void)
 	CU_ASSERT(http_is_problem(&r));
 	CU_ASSERT_PTR_NOT_NULL(strstr(http_json_str(&r, "detail"), "billing:read"));
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("POST", "/v1/billing/usage", secret, "{\"quantity\":1,\"unit\":"
-	    "\"requests\",\"model\":\"dragoman/call\"}", &r), 403);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/billing/usage", secret,
+	                    "{\"quantity\":1,\"unit\":"
+	                    "\"requests\",\"model\":\"dragoman/call\"}",
+	                    &r),
+	    403);
 	http_free(&r);
 	/* a key without scopes may do all its role allows */
 	CU_ASSERT_EQUAL(get("/v1/billing/balance", admin_key, &r), 200);
@@ -122,21 +132,26 @@ static void test_no_key_gains_more(void)
 	http_free(&r);
 	CU_ASSERT_EQUAL(create(admin_key, "{\"role\":\"owner\"}", NULL, 0, NULL, 0, &r), 400);
 	http_free(&r);
-	CU_ASSERT_EQUAL(create(admin_key, "{\"scopes\":[\"everything\"]}", NULL, 0, NULL, 0, &r), 400);
+	CU_ASSERT_EQUAL(create(admin_key, "{\"scopes\":[\"everything\"]}", NULL, 0, NULL, 0, &r),
+	    400);
 	http_free(&r);
 	CU_ASSERT_EQUAL(create(admin_key, "{\"scopes\":[]}", NULL, 0, NULL, 0, &r), 400);
 	http_free(&r);
-	CU_ASSERT_EQUAL(create(admin_key, "{\"workspace_id\":\"00000000-0000-4000-8000-000000000000\"}",
-	    NULL, 0, NULL, 0, &r), 400);
+	CU_ASSERT_EQUAL(create(admin_key,
+	                    "{\"workspace_id\":\"00000000-0000-4000-8000-000000000000\"}", NULL, 0,
+	                    NULL, 0, &r),
+	    400);
 	http_free(&r);
 	CU_ASSERT_EQUAL(create(admin_key, "{\"rate_exempt\":true}", NULL, 0, NULL, 0, &r), 400);
 	http_free(&r);
 	CU_ASSERT_EQUAL(key_count(ws), before);
 	/* an admin key limited to translate makes keys no wider */
 	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"role\":\"admin\",\"scopes\":[\"translate\"]}",
-	    narrow, sizeof(narrow), id, sizeof(id), &r), 201);
+	                          narrow, sizeof(narrow), id, sizeof(id), &r),
+	    201);
 	http_free(&r);
-	CU_ASSERT_EQUAL(create(narrow, "{\"scopes\":[\"billing:read\"]}", NULL, 0, NULL, 0, &r), 403);
+	CU_ASSERT_EQUAL(create(narrow, "{\"scopes\":[\"billing:read\"]}", NULL, 0, NULL, 0, &r),
+	    403);
 	http_free(&r);
 	CU_ASSERT_EQUAL(create(narrow, "{}", secret, sizeof(secret), id, sizeof(id), &r), 201);
 	CU_ASSERT(http_json_strings_are(&r, "scopes", "translate"));
@@ -156,34 +171,40 @@ static void test_keys_inherit_quota_and_limits(void)
 	struct http_response r;
 	struct json_object *q;
 
-	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"role\":\"admin\",\"monthly_character_quota\":40}",
-	    capped, sizeof(capped), capped_id, sizeof(capped_id), &r), 201);
+	CU_ASSERT_EQUAL_FATAL(create(admin_key,
+	                          "{\"role\":\"admin\",\"monthly_character_quota\":40}", capped,
+	                          sizeof(capped), capped_id, sizeof(capped_id), &r),
+	    201);
 	http_free(&r);
 	snprintf(args, sizeof(args), "key limits %s --per-minute 50 --per-day 900", capped_id);
 	out = admin(args);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
 	free(out);
-	CU_ASSERT_EQUAL_FATAL(create(capped, "{}", secret, sizeof(secret), id, sizeof(id), &r), 201);
+	CU_ASSERT_EQUAL_FATAL(create(capped, "{}", secret, sizeof(secret), id, sizeof(id), &r),
+	    201);
 	CU_ASSERT(json_object_object_get_ex(r.json, "monthly_character_quota", &q) &&
 	    json_object_get_int64(q) == 40);
 	http_free(&r);
-	CU_ASSERT_EQUAL(pg_num("SELECT monthly_character_quota FROM api_keys WHERE id = $1", id), 40);
+	CU_ASSERT_EQUAL(pg_num("SELECT monthly_character_quota FROM api_keys WHERE id = $1", id),
+	    40);
 	CU_ASSERT_EQUAL(pg_num("SELECT rate_per_minute FROM api_keys WHERE id = $1", id), 50);
 	CU_ASSERT_EQUAL(pg_num("SELECT rate_per_day FROM api_keys WHERE id = $1", id), 900);
 	CU_ASSERT_EQUAL(pg_num("SELECT rate_per_hour FROM api_keys WHERE id = $1", id), -1);
 	/* the limit is the child's own: 50 a minute */
 	CU_ASSERT_EQUAL(get("/v1/workspace", secret, &r), 200);
 	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "RateLimit-Policy"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "RateLimit-Policy") ?
-	    http_header(&r, "RateLimit-Policy") : "", "q=50"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(http_header(&r, "RateLimit-Policy") ? http_header(&r, "RateLimit-Policy") : "",
+	        "q=50"));
 	http_free(&r);
 	/* no more than the maker's quota; less is fine */
 	CU_ASSERT_EQUAL(create(capped, "{\"monthly_character_quota\":41}", NULL, 0, NULL, 0, &r),
 	    403);
 	CU_ASSERT(http_is_problem(&r));
 	http_free(&r);
-	CU_ASSERT_EQUAL(create(capped, "{\"monthly_character_quota\":10}", secret, sizeof(secret), id,
-	    sizeof(id), &r), 201);
+	CU_ASSERT_EQUAL(create(capped, "{\"monthly_character_quota\":10}", secret, sizeof(secret),
+	                    id, sizeof(id), &r),
+	    201);
 	CU_ASSERT(json_object_object_get_ex(r.json, "monthly_character_quota", &q) &&
 	    json_object_get_int64(q) == 10);
 	http_free(&r);
@@ -195,14 +216,16 @@ static void test_keys_inherit_quota_and_limits(void)
 	free(out);
 	CU_ASSERT_EQUAL(create(capped, "{}", secret, sizeof(secret), id, sizeof(id), &r), 201);
 	http_free(&r);
-	CU_ASSERT_EQUAL(pg_num("SELECT coalesce(rate_per_minute, -1) FROM api_keys WHERE id = $1", id),
+	CU_ASSERT_EQUAL(pg_num("SELECT coalesce(rate_per_minute, -1) FROM api_keys WHERE id = $1",
+	                    id),
 	    -1);
 	CU_ASSERT_EQUAL(pg_num("SELECT rate_exempt::int FROM api_keys WHERE id = $1", id), 0);
 	/* and an unrestricted maker's keys are as asked */
 	CU_ASSERT_EQUAL(create(admin_key, "{}", secret, sizeof(secret), id, sizeof(id), &r), 201);
 	CU_ASSERT(json_object_object_get_ex(r.json, "monthly_character_quota", &q) && q == NULL);
 	http_free(&r);
-	CU_ASSERT_EQUAL(pg_num("SELECT coalesce(rate_per_minute, -1) FROM api_keys WHERE id = $1", id),
+	CU_ASSERT_EQUAL(pg_num("SELECT coalesce(rate_per_minute, -1) FROM api_keys WHERE id = $1",
+	                    id),
 	    -1);
 }
 
@@ -212,13 +235,15 @@ static void test_revoke(void)
 	struct http_response r;
 	long st = 0;
 
-	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"name\":\"short-lived\"}", secret, sizeof(secret),
-	    id, sizeof(id), &r), 201);
+	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"name\":\"short-lived\"}", secret,
+	                          sizeof(secret), id, sizeof(id), &r),
+	    201);
 	http_free(&r);
 	CU_ASSERT_EQUAL(get("/v1/workspace", secret, &r), 200);
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(create(other_key, "{}", foreign, sizeof(foreign), foreign_id,
-	    sizeof(foreign_id), &r), 201);
+	                          sizeof(foreign_id), &r),
+	    201);
 	http_free(&r);
 	/* another workspace's key is not found, and keeps working */
 	snprintf(path, sizeof(path), "/v1/keys/%s", foreign_id);
@@ -247,8 +272,9 @@ static void test_revoke(void)
 	}
 	CU_ASSERT_EQUAL(request_as("DELETE", path, admin_key, NULL, &r), 404);
 	http_free(&r);
-	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM api_keys WHERE id = $1 AND revoked_at IS NOT NULL",
-	    id), 1);
+	CU_ASSERT_EQUAL(
+	    pg_num("SELECT count(*) FROM api_keys WHERE id = $1 AND revoked_at IS NOT NULL", id),
+	    1);
 }
 
 /* Issue 14, defect 11: a key lookup that read the key from PostgreSQL
@@ -273,10 +299,12 @@ static void test_revoked_key_not_written_back(void)
 	CU_ASSERT_EQUAL_FATAL(worker_open(&w, cfg, err, sizeof(err)), 0);
 	for (int how = 0; how < 2; how++) {
 		CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"name\":\"in flight\"}", secret,
-		    sizeof(secret), id, sizeof(id), &r), 201);
+		                          sizeof(secret), id, sizeof(id), &r),
+		    201);
 		http_free(&r);
 		/* the lookup reads the key while it is active... */
-		CU_ASSERT_EQUAL_FATAL(auth_api_key(&w, secret, &who, err, sizeof(err)), PROBLEM_NONE);
+		CU_ASSERT_EQUAL_FATAL(auth_api_key(&w, secret, &who, err, sizeof(err)),
+		    PROBLEM_NONE);
 		/* ...the key is revoked... */
 		if (how == 0) {
 			snprintf(path, sizeof(path), "/v1/keys/%s", id);
@@ -309,8 +337,7 @@ static long translate_as(const char *k, const char *text, struct http_response *
 {
 	char body[256];
 
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}",
-	    text);
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}", text);
 	return request_as("POST", "/v1/translate", k, body, r);
 }
 
@@ -322,10 +349,13 @@ static void test_monthly_character_quota(void)
 	long long balance;
 	int len;
 
-	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"name\":\"capped\",\"monthly_character_quota\":40}",
-	    secret, sizeof(secret), id, sizeof(id), &r), 201);
-	CU_ASSERT_EQUAL(json_object_get_int64(json_object_object_get(r.json,
-	    "monthly_character_quota")), 40);
+	CU_ASSERT_EQUAL_FATAL(create(admin_key,
+	                          "{\"name\":\"capped\",\"monthly_character_quota\":40}", secret,
+	                          sizeof(secret), id, sizeof(id), &r),
+	    201);
+	CU_ASSERT_EQUAL(json_object_get_int64(
+	                    json_object_object_get(r.json, "monthly_character_quota")),
+	    40);
 	http_free(&r);
 	for (int i = 0; i < 2; i++) {
 		/* 19 characters each, never seen before */
@@ -340,19 +370,23 @@ static void test_monthly_character_quota(void)
 	snprintf(text, sizeof(text), "The tree %ld is very tall.", (long)getpid());
 	CU_ASSERT_EQUAL(translate_as(secret, text, &r), 429);
 	CU_ASSERT(http_is_problem(&r));
-	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"), "urn:dragoman:problem:key-quota-exceeded");
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"),
+	    "urn:dragoman:problem:key-quota-exceeded");
 	CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "reset"));
 	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
 	CU_ASSERT(atol(http_header(&r, "Retry-After")) > 0);
 	http_free(&r);
 	/* refused before any upstream call: nothing charged, nothing left reserved */
 	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", ws), balance);
-	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", id), used);
+	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", id),
+	    used);
 	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", id), 0);
 	/* DeepL's clients see DeepL's quota status */
 	snprintf(auth, sizeof(auth), "Authorization: DeepL-Auth-Key %s", secret);
-	len = snprintf(body, sizeof(body), "{\"text\":[\"%s\"],\"target_lang\":\"ES\","
-	    "\"source_lang\":\"EN\"}", text);
+	len = snprintf(body, sizeof(body),
+	    "{\"text\":[\"%s\"],\"target_lang\":\"ES\","
+	    "\"source_lang\":\"EN\"}",
+	    text);
 	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", dh, body, (size_t)len, &r), 456);
 	http_free(&r);
 	/* the list shows it */
@@ -389,7 +423,8 @@ static void test_quota_under_concurrency(void)
 	int ok = 0, refused = 0;
 
 	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"monthly_character_quota\":100}", secret,
-	    sizeof(secret), id, sizeof(id), &r), 201);
+	                          sizeof(secret), id, sizeof(id), &r),
+	    201);
 	http_free(&r);
 	for (int i = 0; i < 20; i++) {
 		q[i] = (struct quota_racer){ secret, i, 0 };
@@ -402,11 +437,14 @@ static void test_quota_under_concurrency(void)
 		if (q[i].status != 200 && q[i].status != 429)
 			fprintf(stderr, "\n  racer %d: status %ld\n", i, q[i].status);
 	}
-	fprintf(stderr, "\n  20 racers of 10 characters against a quota of 100: %d served, %d "
-	    "refused\n", ok, refused);
+	fprintf(stderr,
+	    "\n  20 racers of 10 characters against a quota of 100: %d served, %d "
+	    "refused\n",
+	    ok, refused);
 	CU_ASSERT_EQUAL(ok, 10);
 	CU_ASSERT_EQUAL(refused, 10);
-	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", id), 100);
+	CU_ASSERT_EQUAL(pg_num("SELECT characters FROM key_month_usage WHERE key_id = $1", id),
+	    100);
 	CU_ASSERT_EQUAL(pg_num("SELECT reserved FROM key_month_usage WHERE key_id = $1", id), 0);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE quota_key = $1", id), 0);
 }
@@ -444,8 +482,9 @@ static int dead_hold(const char *key_id, const char *expires, const char *reques
 	    " date_trunc('month', now() AT TIME ZONE 'UTC')::date, 25) ON CONFLICT (key_id, month)"
 	    " DO UPDATE SET reserved = key_month_usage.reserved + 25;"
 	    "UPDATE workspaces SET reserved_micros = reserved_micros + 1000 WHERE id = '%s';"
-	    "COMMIT;", ws, request_id, expires, idem ? "'" : "", idem ? idem : "NULL",
-	    idem ? "'" : "", key_id, key_id, ws);
+	    "COMMIT;",
+	    ws, request_id, expires, idem ? "'" : "", idem ? idem : "NULL", idem ? "'" : "", key_id,
+	    key_id, ws);
 	return pg_run(sql);
 }
 
@@ -457,7 +496,8 @@ static void test_expired_hold_gives_quota_back(void)
 	struct http_response r;
 
 	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"monthly_character_quota\":30}", secret,
-	    sizeof(secret), id, sizeof(id), &r), 201);
+	                          sizeof(secret), id, sizeof(id), &r),
+	    201);
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(dead_hold(id, "-1 second", "died-expired", NULL), 0);
 	snprintf(text, sizeof(text), "A dog %05ld is red.", (long)getpid() % 100000);
@@ -485,7 +525,8 @@ static void test_takeover_gives_quota_back(void)
 	int len;
 
 	CU_ASSERT_EQUAL_FATAL(create(admin_key, "{\"monthly_character_quota\":30}", secret,
-	    sizeof(secret), id, sizeof(id), &r), 201);
+	                          sizeof(secret), id, sizeof(id), &r),
+	    201);
 	http_free(&r);
 	snprintf(text, sizeof(text), "The cat %05ld is red", (long)getpid() % 100000);
 	len = snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}",
@@ -504,7 +545,8 @@ static void test_takeover_gives_quota_back(void)
 	snprintf(sql, sizeof(sql),
 	    "INSERT INTO idempotency_keys (workspace_id, key, request_hash, state, lease_until, owner)"
 	    " VALUES ('%s', '%s', decode('%s', 'hex'), 'in_flight', now() - interval '1 second',"
-	    " 'died-in-flight')", ws, idem, hash);
+	    " 'died-in-flight')",
+	    ws, idem, hash);
 	CU_ASSERT_EQUAL_FATAL(pg_run(sql), 0);
 	CU_ASSERT_EQUAL_FATAL(dead_hold(id, "1 hour", "died-in-flight", idem), 0);
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", secret);
@@ -524,24 +566,25 @@ int main(void)
 		{ "create a named, scoped key; list without secrets", test_create_and_list },
 		{ "scopes limit what a key may call", test_scopes_are_enforced },
 		{ "no key makes a key with more than it holds", test_no_key_gains_more },
-		{ "a key's keys inherit its quota and rate limits", test_keys_inherit_quota_and_limits },
+		{ "a key's keys inherit its quota and rate limits",
+		    test_keys_inherit_quota_and_limits },
 		{ "revocation: at once, everywhere, own keys only", test_revoke },
 		{ "a lookup in flight does not bring a revoked key back",
-		  test_revoked_key_not_written_back },
+		    test_revoked_key_not_written_back },
 		{ "a key's monthly character quota: 429 (DeepL: 456), nothing charged",
-		  test_monthly_character_quota },
+		    test_monthly_character_quota },
 		{ "the quota holds under concurrency", test_quota_under_concurrency },
 		{ "an expired hold gives its characters back", test_expired_hold_gives_quota_back },
 		{ "a takeover gives the dead attempt's characters back",
-		  test_takeover_gives_quota_back },
+		    test_takeover_gives_quota_back },
 		{ NULL, NULL }
 	};
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (make_workspace("Keys", admin_key, sizeof(admin_key), ws, sizeof(ws)) < 0 ||
-	    make_workspace("Other keys", other_key, sizeof(other_key), other_ws,
-	    sizeof(other_ws)) < 0) {
+	    make_workspace("Other keys", other_key, sizeof(other_key), other_ws, sizeof(other_ws)) <
+	        0) {
 		fprintf(stderr, "test_keys: cannot create a workspace\n");
 		return 99;
 	}

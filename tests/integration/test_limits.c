@@ -147,7 +147,8 @@ static void test_tightest_window_is_reported(void)
 	struct http_response r;
 	long rem = -1, t = -1;
 
-	CU_ASSERT_EQUAL_FATAL(limited_key("member", "--per-minute 100 --per-hour 3", k, sizeof(k)), 0);
+	CU_ASSERT_EQUAL_FATAL(limited_key("member", "--per-minute 100 --per-hour 3", k, sizeof(k)),
+	    0);
 	away_from_window_end(3600, 30);
 	CU_ASSERT_EQUAL(get("/v1/workspace", k, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "RateLimit-Policy"),
@@ -221,7 +222,8 @@ static void test_burst_over_all_workers(void)
 	CU_ASSERT_EQUAL_FATAL(limited_key("member", args, k, sizeof(k)), 0);
 	away_from_window_end(3600, 60);
 	for (int i = 0; i < BURST_THREADS; i++) {
-		b[i] = (struct burst){ k, total / BURST_THREADS + (i < total % BURST_THREADS), 0, 0, 0 };
+		b[i] = (struct burst){ k, total / BURST_THREADS + (i < total % BURST_THREADS), 0, 0,
+			0 };
 		pthread_create(&t[i], NULL, burst_run, &b[i]);
 	}
 	for (int i = 0; i < BURST_THREADS; i++) {
@@ -230,9 +232,11 @@ static void test_burst_over_all_workers(void)
 		limited += b[i].limited;
 		other += b[i].other;
 	}
-	fprintf(stderr, "\n  burst of %d requests over %d connections against %d/hour: %d admitted, "
-	    "%d refused with 429, %d other; over-admission %.2f%%\n", total, BURST_THREADS,
-	    BURST_LIMIT, ok, limited, other, 100.0 * (ok - BURST_LIMIT) / BURST_LIMIT);
+	fprintf(stderr,
+	    "\n  burst of %d requests over %d connections against %d/hour: %d admitted, "
+	    "%d refused with 429, %d other; over-admission %.2f%%\n",
+	    total, BURST_THREADS, BURST_LIMIT, ok, limited, other,
+	    100.0 * (ok - BURST_LIMIT) / BURST_LIMIT);
 	CU_ASSERT_EQUAL(other, 0);
 	CU_ASSERT_EQUAL(ok + limited, total);
 	CU_ASSERT(ok >= BURST_LIMIT);
@@ -259,7 +263,8 @@ static void test_memcached_down_fails_open(void)
 		http_free(&r);
 	}
 	after = log_lines(logged);
-	fprintf(stderr, "\n  memcached down: 40 requests admitted, %d log line(s)\n", after - before);
+	fprintf(stderr, "\n  memcached down: 40 requests admitted, %d log line(s)\n",
+	    after - before);
 	/* once per worker that served one (4 here), not once per request */
 	CU_ASSERT(after - before >= 1);
 	CU_ASSERT(after - before <= 8);
@@ -279,12 +284,14 @@ static void test_memcached_down_fails_open(void)
 int main(void)
 {
 	static const struct cu_test tests[] = {
-		{ "a plan's limit, with RateLimit-Policy and RateLimit", test_plan_limit_and_headers },
+		{ "a plan's limit, with RateLimit-Policy and RateLimit",
+		    test_plan_limit_and_headers },
 		{ "a full minute window answers 429 (and counts no refusal)",
-		  test_minute_window_refuses_with_429 },
+		    test_minute_window_refuses_with_429 },
 		{ "the window with the least left is reported", test_tightest_window_is_reported },
 		{ "exempt keys and roles are not limited", test_exemptions },
-		{ "a 10x burst over every worker over-admits at most 1%", test_burst_over_all_workers },
+		{ "a 10x burst over every worker over-admits at most 1%",
+		    test_burst_over_all_workers },
 		{ "memcached down: fail open, logged once", test_memcached_down_fails_open },
 		{ NULL, NULL }
 	};

@@ -24,7 +24,7 @@
 #include "fixture.h"
 #include "http.h"
 
-#define TOKEN "metrics-test-token"   /* metrics_token of tests/integration/run */
+#define TOKEN "metrics-test-token" /* metrics_token of tests/integration/run */
 
 static char ws[64], key[128];
 
@@ -98,7 +98,7 @@ static void test_counts_are_exact_across_workers(void)
 	const char *series = "dragoman_http_requests_total{route=\"health.live\",status=\"200\"}";
 	const char *count = "dragoman_http_request_duration_seconds_count{route=\"health.live\"}";
 	const char *inf = "dragoman_http_request_duration_seconds_bucket{route=\"health.live\","
-	    "le=\"+Inf\"}";
+	                  "le=\"+Inf\"}";
 	double before = now_of(series), before_count = now_of(count), prev = -1;
 	pthread_t t[4];
 	int failed[4] = { 0 };
@@ -120,17 +120,23 @@ static void test_counts_are_exact_across_workers(void)
 	CU_ASSERT_EQUAL(sample(text, count) - before_count, 100);
 	CU_ASSERT_EQUAL(sample(text, inf), sample(text, count));
 	/* the buckets are cumulative */
-	for (const char *p = strstr(text, "dragoman_http_request_duration_seconds_bucket{route=\""
-	    "health.live\""); p != NULL && strncmp(p, "dragoman_http_request_duration_seconds_"
-	    "bucket{route=\"health.live\"", 64) == 0; p = strchr(p, '\n') + 1) {
+	for (const char *p = strstr(text,
+	         "dragoman_http_request_duration_seconds_bucket{route=\""
+	         "health.live\"");
+	     p != NULL &&
+	     strncmp(p,
+	         "dragoman_http_request_duration_seconds_"
+	         "bucket{route=\"health.live\"",
+	         64) == 0;
+	     p = strchr(p, '\n') + 1) {
 		double v = strtod(strchr(p, ' ') + 1, NULL);
 		CU_ASSERT(v >= prev);
 		prev = v;
 	}
 	CU_ASSERT(prev == sample(text, count));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "# TYPE dragoman_http_requests_total counter\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(text,
-	    "# TYPE dragoman_http_request_duration_seconds histogram\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(text, "# TYPE dragoman_http_request_duration_seconds histogram\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(text, "dragoman_breaker_state{provider=\"apertium\"} 0\n"));
 	free(text);
 }
@@ -156,9 +162,10 @@ static int scrape_from_elsewhere(const char *auth)
 	dst.sin_port = htons((unsigned short)atoi(colon + 1));
 	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	snprintf(req, sizeof(req), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s"
-	    "Connection: close\r\n\r\n", auth ? "Authorization: " : "", auth ? auth : "",
-	    auth ? "\r\n" : "");
+	snprintf(req, sizeof(req),
+	    "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n%s%s%s"
+	    "Connection: close\r\n\r\n",
+	    auth ? "Authorization: " : "", auth ? auth : "", auth ? "\r\n" : "");
 	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == 0 &&
 	    connect(fd, (struct sockaddr *)&dst, sizeof(dst)) == 0 &&
 	    write(fd, req, strlen(req)) == (ssize_t)strlen(req) &&
@@ -176,7 +183,8 @@ static void test_access(void)
 
 	CU_ASSERT_EQUAL(http_request("GET", "/metrics", NULL, NULL, 0, &r), 200);
 	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Content-Type"));
-	CU_ASSERT_EQUAL(strncmp(http_header(&r, "Content-Type"), "text/plain; version=0.0.4", 25), 0);
+	CU_ASSERT_EQUAL(strncmp(http_header(&r, "Content-Type"), "text/plain; version=0.0.4", 25),
+	    0);
 	http_free(&r);
 	CU_ASSERT_EQUAL(scrape_from_elsewhere(NULL), 403);
 	CU_ASSERT_EQUAL(scrape_from_elsewhere("Bearer not-the-token"), 403);
@@ -206,8 +214,10 @@ static void test_translation_metrics(void)
 	double ch0 = now_of(charged), u0 = now_of(unauth);
 	long long bal0 = pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", ws), cost;
 
-	snprintf(body, sizeof(body), "{\"text\":\"The blue house %ld is very big.\",\"source\":\"en\","
-	    "\"target\":\"es\"}", (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"The blue house %ld is very big.\",\"source\":\"en\","
+	    "\"target\":\"es\"}",
+	    (long)getpid());
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", key, body, &r), 200);
 	http_free(&r);
 	/* the same again: a hit */
@@ -262,27 +272,29 @@ static void test_request_id_end_to_end(void)
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
 	snprintf(rid, sizeof(rid), "trace-%ld-%ld", (long)getpid(), (long)time(NULL));
 	snprintf(idh, sizeof(idh), "X-Request-Id: %s", rid);
-	len = snprintf(body, sizeof(body), "{\"text\":\"Hello %s\",\"source\":\"en\",\"target\":\"de\","
-	    "\"provider\":\"deepl\"}", rid);
+	len = snprintf(body, sizeof(body),
+	    "{\"text\":\"Hello %s\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"deepl\"}",
+	    rid);
 	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h, body, (size_t)len, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Request-Id"), rid);
 	http_free(&r);
 	CU_ASSERT_EQUAL(fixture_state("DRAGOMAN_FIXTURE_DEEPL", "last_request_id", seen,
-	    sizeof(seen)), 0);
+	                    sizeof(seen)),
+	    0);
 	CU_ASSERT_STRING_EQUAL(seen, rid);
 	CU_ASSERT(log_lines(rid) >= 1);
 }
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "counts are exact across workers", test_counts_are_exact_across_workers },
+	static const struct cu_test tests[] = { { "counts are exact across workers",
+		                                    test_counts_are_exact_across_workers },
 		{ "metrics_allow or metrics_token", test_access },
 		{ "provider calls, cache lookups, credits, problems", test_translation_metrics },
 		{ "liveness and readiness", test_live_and_ready },
 		{ "a request id from the client to the provider", test_request_id_end_to_end },
-		{ NULL, NULL }
-	};
+		{ NULL, NULL } };
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

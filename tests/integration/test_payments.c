@@ -25,8 +25,7 @@
 #include "http.h"
 
 /* Recharges amount (text) under idem. Returns the status; release r. */
-static long recharge(const char *k, const char *idem, const char *amount,
-    struct http_response *r)
+static long recharge(const char *k, const char *idem, const char *amount, struct http_response *r)
 {
 	char body[96];
 
@@ -149,8 +148,11 @@ static long deliver_newest(const char *object, const char *type)
 {
 	struct json_object *list = events_about(object, type);
 	size_t n = json_object_array_length(list);
-	long st = n == 0 ? -1 : deliver(json_object_to_json_string_ext(
-	    json_object_array_get_idx(list, n - 1), JSON_C_TO_STRING_PLAIN), NULL);
+	long st = n == 0
+	    ? -1
+	    : deliver(json_object_to_json_string_ext(json_object_array_get_idx(list, n - 1),
+	                  JSON_C_TO_STRING_PLAIN),
+	          NULL);
 
 	json_object_put(list);
 	return st;
@@ -183,19 +185,21 @@ static int event_of_payment(const char *payment_id, char *event, size_t eventsz,
 	if (http_get_url(url, &r) == 200 && json_object_object_get_ex(r.json, "data", &all))
 		for (size_t i = 0; i < json_object_array_length(all); i++) {
 			struct json_object *x = json_object_array_get_idx(all, i);
-			struct json_object *o = json_object_object_get(json_object_object_get(x, "data"),
-			    "object");
+			struct json_object *o =
+			    json_object_object_get(json_object_object_get(x, "data"), "object");
 			if (json_object_object_get_ex(o, "metadata", &md) &&
 			    json_object_object_get_ex(md, "payment_id", &v) &&
 			    strcmp(json_object_get_string(v), payment_id) == 0) {
 				e = x;
 				if (pi != NULL)
-					snprintf(pi, pisz, "%s", json_object_get_string(
-					    json_object_object_get(o, "id")));
+					snprintf(pi, pisz, "%s",
+					    json_object_get_string(
+					        json_object_object_get(o, "id")));
 			}
 		}
 	if (e != NULL)
-		snprintf(event, eventsz, "%s", json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
+		snprintf(event, eventsz, "%s",
+		    json_object_to_json_string_ext(e, JSON_C_TO_STRING_PLAIN));
 	http_free(&r);
 	return e != NULL ? 0 : -1;
 }
@@ -213,13 +217,20 @@ static void payment_state(const char *id, char *out, size_t outsz)
  * row's balance_after == balance, nothing negative, holds covered. */
 static void books_balance(void)
 {
-	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM workspaces w WHERE balance_micros <> "
-	    "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)",
-	    NULL), 0);
+	CU_ASSERT_EQUAL(
+	    pg_num(
+	        "SELECT count(*) FROM workspaces w WHERE balance_micros <> "
+	        "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)",
+	        NULL),
+	    0);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM workspaces WHERE balance_micros < 0 OR "
-	    "reserved_micros > balance_micros OR owed_micros < 0", NULL), 0);
-	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM (SELECT reference FROM ledger WHERE type = "
-	    "'credit' AND reference LIKE 'pi\\_%' GROUP BY reference HAVING count(*) > 1) d", NULL),
+	                       "reserved_micros > balance_micros OR owed_micros < 0",
+	                    NULL),
+	    0);
+	CU_ASSERT_EQUAL(
+	    pg_num("SELECT count(*) FROM (SELECT reference FROM ledger WHERE type = "
+	           "'credit' AND reference LIKE 'pi\\_%' GROUP BY reference HAVING count(*) > 1) d",
+	        NULL),
 	    0);
 }
 
@@ -228,8 +239,10 @@ static void newest_payment(const char *id, const char *kind, char *out, size_t o
 {
 	char sql[200], *v;
 
-	snprintf(sql, sizeof(sql), "SELECT id FROM payments WHERE workspace_id = $1::uuid AND kind = "
-	    "'%s' ORDER BY created_at DESC LIMIT 1", kind);
+	snprintf(sql, sizeof(sql),
+	    "SELECT id FROM payments WHERE workspace_id = $1::uuid AND kind = "
+	    "'%s' ORDER BY created_at DESC LIMIT 1",
+	    kind);
 	v = pg_value(sql, id);
 	snprintf(out, outsz, "%s", v != NULL ? v : "");
 	free(v);
@@ -242,8 +255,10 @@ static void resolve_payments(const char *ws_id)
 	char *out;
 	PGconn *pg = pg_connect();
 	const char *p[] = { ws_id };
-	PGresult *res = PQexecParams(pg, "UPDATE payments SET updated_at = updated_at - "
-	    "interval '10 minutes' WHERE workspace_id = $1::uuid", 1, NULL, p, NULL, NULL, 0);
+	PGresult *res = PQexecParams(pg,
+	    "UPDATE payments SET updated_at = updated_at - "
+	    "interval '10 minutes' WHERE workspace_id = $1::uuid",
+	    1, NULL, p, NULL, NULL, 0);
 
 	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_COMMAND_OK);
 	PQclear(res);
@@ -262,10 +277,12 @@ static void age_payments(const char *ws_id, int hours)
 	const char *p[] = { ws_id };
 	PGresult *res;
 
-	snprintf(sql, sizeof(sql), "UPDATE payments SET created_at = created_at - interval '%d hours',"
+	snprintf(sql, sizeof(sql),
+	    "UPDATE payments SET created_at = created_at - interval '%d hours',"
 	    " updated_at = updated_at - interval '%d hours', stripe_attempted_at ="
 	    " stripe_attempted_at - interval '%d hours', expires_at = expires_at - interval"
-	    " '%d hours' WHERE workspace_id = $1::uuid", hours, hours, hours, hours);
+	    " '%d hours' WHERE workspace_id = $1::uuid",
+	    hours, hours, hours, hours);
 	res = PQexecParams(pg, sql, 1, NULL, p, NULL, NULL, 0);
 	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_COMMAND_OK);
 	PQclear(res);
@@ -298,17 +315,23 @@ static void test_recharge_charges_the_payments_amount(void)
 	CU_ASSERT_EQUAL(balance(id), 3000000);
 	CU_ASSERT_EQUAL_FATAL(recharge(k, "exact-1", "10.00", &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "state"), "succeeded");
-	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent") ?
-	    http_json_str(&r, "payment_intent") : "");
+	snprintf(pi, sizeof(pi), "%s",
+	    http_json_str(&r, "payment_intent") ? http_json_str(&r, "payment_intent") : "");
 	http_free(&r);
 	CU_ASSERT_EQUAL(stripe_count("payment_intents"), intents + 1);
 	CU_ASSERT_EQUAL(balance(id), 13000000);
-	{   /* what Stripe charged is what was credited */
+	{ /* what Stripe charged is what was credited */
 		struct json_object *ev = events_about(pi, "payment_intent.succeeded");
-		struct json_object *o = json_object_array_length(ev) == 1 ? json_object_object_get(
-		    json_object_object_get(json_object_array_get_idx(ev, 0), "data"), "object") : NULL;
-		CU_ASSERT_EQUAL(o != NULL ? json_object_get_int64(json_object_object_get(o,
-		    "amount_received")) : -1, 1000);
+		struct json_object *o = json_object_array_length(ev) == 1
+		    ? json_object_object_get(json_object_object_get(json_object_array_get_idx(ev,
+		                                                        0),
+		                                 "data"),
+		          "object")
+		    : NULL;
+		CU_ASSERT_EQUAL(o != NULL
+		        ? json_object_get_int64(json_object_object_get(o, "amount_received"))
+		        : -1,
+		    1000);
 		json_object_put(ev);
 	}
 	/* never reached Stripe, never retried: it expires, visibly */
@@ -346,8 +369,10 @@ static long set_auto(const char *k, const char *threshold, const char *amount, i
 {
 	char body[200];
 
-	snprintf(body, sizeof(body), "{\"enabled\":true,\"threshold\":\"%s\",\"amount\":\"%s\","
-	    "\"max_per_day\":%d}", threshold, amount, max);
+	snprintf(body, sizeof(body),
+	    "{\"enabled\":true,\"threshold\":\"%s\",\"amount\":\"%s\","
+	    "\"max_per_day\":%d}",
+	    threshold, amount, max);
 	return set_auto_recharge(k, body);
 }
 
@@ -377,8 +402,10 @@ static long auto_started(const char *name, const char *pm, const char *state, ch
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, pm), 200);
 	intents = stripe_count("payment_intents");
 	CU_ASSERT_EQUAL_FATAL(set_auto(k, "5.00", "10.00", 3), 200);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM payments WHERE workspace_id = $1 AND "
-	    "kind = 'auto' AND state = '%s'", state);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM payments WHERE workspace_id = $1 AND "
+	    "kind = 'auto' AND state = '%s'",
+	    state);
 	CU_ASSERT_EQUAL(pg_wait(sql, id, 1), 1);
 	newest_payment(id, "auto", pid, 64);
 	return intents;
@@ -437,8 +464,11 @@ static void test_timed_out_create(void)
 	CU_ASSERT_EQUAL(stripe_count("payment_intents"), intents + 1);
 	CU_ASSERT_EQUAL(balance(id), 3000000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
-	    "'failed'", id), 0);
-	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);   /* ignored: the key wins */
+	                       "'failed'",
+	                    id),
+	    0);
+	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"),
+	    200); /* ignored: the key wins */
 	resolve_payments(id);
 	payment_state(pid, state, sizeof(state));
 	CU_ASSERT_STRING_EQUAL(state, "succeeded");
@@ -489,18 +519,22 @@ static void test_succeeded_never_thrown_away(void)
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance(id), 13000000);
 	/* matches nothing: kept, listed, counted, credited by hand once */
-	snprintf(event, sizeof(event), "{\"id\":\"evt_orphan_%ld\",\"object\":\"event\",\"type\":"
+	snprintf(event, sizeof(event),
+	    "{\"id\":\"evt_orphan_%ld\",\"object\":\"event\",\"type\":"
 	    "\"payment_intent.succeeded\",\"data\":{\"object\":{\"id\":\"pi_orphan%ld\",\"object\":"
 	    "\"payment_intent\",\"amount\":700,\"amount_received\":700,\"currency\":\"eur\","
-	    "\"status\":\"succeeded\",\"metadata\":{}}}}", (long)getpid(), (long)getpid());
+	    "\"status\":\"succeeded\",\"metadata\":{}}}}",
+	    (long)getpid(), (long)getpid());
 	CU_ASSERT_EQUAL(deliver(event, &r), 200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"matched\":false"));
 	http_free(&r);
 	/* and a refund of 2.00 of it, kept too until it is assigned */
-	snprintf(event, sizeof(event), "{\"id\":\"evt_orphan_refund_%ld\",\"object\":\"event\","
+	snprintf(event, sizeof(event),
+	    "{\"id\":\"evt_orphan_refund_%ld\",\"object\":\"event\","
 	    "\"type\":\"charge.refunded\",\"data\":{\"object\":{\"id\":\"ch_orphan%ld\",\"object\":"
 	    "\"charge\",\"amount\":700,\"amount_refunded\":200,\"currency\":\"eur\","
-	    "\"payment_intent\":\"pi_orphan%ld\"}}}", (long)getpid(), (long)getpid(), (long)getpid());
+	    "\"payment_intent\":\"pi_orphan%ld\"}}}",
+	    (long)getpid(), (long)getpid(), (long)getpid());
 	CU_ASSERT_EQUAL(deliver(event, &r), 200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"matched\":false"));
 	http_free(&r);
@@ -512,12 +546,13 @@ static void test_succeeded_never_thrown_away(void)
 		CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
 		free(out);
 		char args[200];
-		snprintf(args, sizeof(args), "payments assign evt_orphan_%ld %s", (long)getpid(), id);
+		snprintf(args, sizeof(args), "payments assign evt_orphan_%ld %s", (long)getpid(),
+		    id);
 		out = admin(args);
 		CU_ASSERT_PTR_NOT_NULL(out);
 		free(out);
 		CU_ASSERT_EQUAL(balance(id), 13000000 + 7000000 - 2000000);
-		out = admin(args);       /* a second time changes nothing */
+		out = admin(args); /* a second time changes nothing */
 		free(out);
 		CU_ASSERT_EQUAL(balance(id), 18000000);
 		out = admin("payments unmatched");
@@ -565,13 +600,20 @@ static void test_refunds_and_disputes(void)
 	/* the second (5.00 in all) first, then the first (3.00), then again */
 	for (int i = 1; i >= 0; i--)
 		CU_ASSERT_EQUAL(deliver(json_object_to_json_string_ext(json_object_array_get_idx(ev,
-		    (size_t)i), JSON_C_TO_STRING_PLAIN), NULL), 200);
+		                                                           (size_t)i),
+		                            JSON_C_TO_STRING_PLAIN),
+		                    NULL),
+		    200);
 	CU_ASSERT_EQUAL(deliver(json_object_to_json_string_ext(json_object_array_get_idx(ev, 1),
-	    JSON_C_TO_STRING_PLAIN), NULL), 200);
+	                            JSON_C_TO_STRING_PLAIN),
+	                    NULL),
+	    200);
 	json_object_put(ev);
 	CU_ASSERT_EQUAL(balance(id), 18000000);
 	CU_ASSERT_EQUAL(pg_num("SELECT -sum(amount_micros) FROM ledger WHERE workspace_id = $1 AND "
-	    "type = 'refund'", id), 5000000);
+	                       "type = 'refund'",
+	                    id),
+	    5000000);
 	/* a partial refund that arrives before the success */
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_processing"), 200);
 	CU_ASSERT_EQUAL_FATAL(recharge(k, "refund-2", "10.00", &r), 202);
@@ -635,7 +677,8 @@ static void test_refunds_and_disputes(void)
 static void retry_due_now(const char *id)
 {
 	char *v = pg_value("UPDATE auto_recharge SET next_attempt_at = now() - interval '1 second'"
-	    " WHERE workspace_id = $1::uuid RETURNING 1", id);
+	                   " WHERE workspace_id = $1::uuid RETURNING 1",
+	    id);
 
 	CU_ASSERT_PTR_NOT_NULL(v);
 	free(v);
@@ -655,8 +698,10 @@ static void *charge_run(void *arg)
 	char idem[64];
 
 	snprintf(idem, sizeof(idem), "auto-%ld-%d", (long)getpid(), x->index);
-	x->status = post_idem(x->key, "/v1/billing/usage", idem, "{\"quantity\":10,\"unit\":"
-	    "\"requests\",\"model\":\"dragoman/call\"}", &r);
+	x->status = post_idem(x->key, "/v1/billing/usage", idem,
+	    "{\"quantity\":10,\"unit\":"
+	    "\"requests\",\"model\":\"dragoman/call\"}",
+	    &r);
 	http_free(&r);
 	return NULL;
 }
@@ -678,7 +723,8 @@ static void test_auto_recharge_whenever_below(void)
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
 	CU_ASSERT_EQUAL_FATAL(set_auto(k, "5.00", "10.00", 3), 200);
 	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id,
-	    13000000), 13000000);
+	                    13000000),
+	    13000000);
 	/* a declined attempt; then every request is refused; once the retry
 	 * is due, a refused request brings it about */
 	CU_ASSERT_EQUAL_FATAL(make_workspace("AutoRefused", k, sizeof(k), id, sizeof(id)), 0);
@@ -689,27 +735,33 @@ static void test_auto_recharge_whenever_below(void)
 	charge_run(&x[0]);
 	CU_ASSERT_EQUAL(x[0].status, 402);
 	CU_ASSERT_EQUAL(pg_wait("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
-	    "'failed'", id, 1), 1);
+	                        "'failed'",
+	                    id, 1),
+	    1);
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
 	x[0] = (struct charger){ k, 1, 0 };
-	charge_run(&x[0]);                 /* not due yet: refused, nothing tried */
+	charge_run(&x[0]); /* not due yet: refused, nothing tried */
 	CU_ASSERT_EQUAL(x[0].status, 402);
 	usleep(300 * 1000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1", id), 1);
 	CU_ASSERT(pg_num("SELECT count(*) FROM auto_recharge WHERE workspace_id = $1 AND "
-	    "next_attempt_at > now()", id) == 1);
+	                 "next_attempt_at > now()",
+	              id) == 1);
 	retry_due_now(id);
 	x[0] = (struct charger){ k, 2, 0 };
 	charge_run(&x[0]);
 	CU_ASSERT_EQUAL(x[0].status, 402);
 	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id,
-	    10000000), 10000000);
+	                    10000000),
+	    10000000);
 	/* concurrent charges after a failed attempt: one open auto payment */
 	CU_ASSERT_EQUAL_FATAL(make_workspace("AutoRace", k, sizeof(k), id, sizeof(id)), 0);
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_chargeDeclined"), 200);
 	CU_ASSERT_EQUAL_FATAL(set_auto(k, "5.00", "10.00", 50), 200);
 	CU_ASSERT_EQUAL(pg_wait("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
-	    "'failed'", id, 1), 1);
+	                        "'failed'",
+	                    id, 1),
+	    1);
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_processing"), 200);
 	retry_due_now(id);
 	for (int i = 0; i < 20; i++) {
@@ -722,7 +774,9 @@ static void test_auto_recharge_whenever_below(void)
 	}
 	usleep(500 * 1000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
-	    "'auto' AND state NOT IN ('failed')", id), 1);
+	                       "'auto' AND state NOT IN ('failed')",
+	                    id),
+	    1);
 	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/balance", k, &r), 200);
 	http_free(&r);
 	books_balance();
@@ -826,11 +880,15 @@ static void test_refusal_above_threshold_recharges(void)
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
 	CU_ASSERT_EQUAL_FATAL(set_auto(k, "1.00", "10.00", 3), 200);
 	CU_ASSERT_EQUAL(spend(id, "1.80"), 0);
-	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/usage", "short-1", "{\"quantity\":150,\"unit\":"
-	    "\"requests\",\"model\":\"dragoman/call\"}", &r), 402);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/usage", "short-1",
+	                    "{\"quantity\":150,\"unit\":"
+	                    "\"requests\",\"model\":\"dragoman/call\"}",
+	                    &r),
+	    402);
 	http_free(&r);
 	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id,
-	    11200000), 11200000);
+	                    11200000),
+	    11200000);
 	x = (struct charger){ k, 900, 0 };
 	charge_run(&x);
 	CU_ASSERT_EQUAL(x.status, 200);
@@ -861,7 +919,8 @@ static void test_dispute_stays_with_its_payment(void)
 	http_free(&r);
 	CU_ASSERT_EQUAL(deliver_newest(dp, "charge.dispute.created"), 200);
 	CU_ASSERT_EQUAL(balance(a), 8000000);
-	snprintf(event, sizeof(event), "{\"id\":\"evt_crossed_%s\",\"object\":\"event\",\"type\":"
+	snprintf(event, sizeof(event),
+	    "{\"id\":\"evt_crossed_%s\",\"object\":\"event\",\"type\":"
 	    "\"charge.dispute.closed\",\"data\":{\"object\":{\"id\":\"%s\",\"object\":\"dispute\","
 	    "\"amount\":500,\"currency\":\"eur\",\"payment_intent\":\"%s\",\"status\":\"won\"}}}",
 	    dp, dp, pib);
@@ -887,9 +946,10 @@ static void test_no_create_in_the_last_hour(void)
 	newest_payment(id, "manual", pid, sizeof(pid));
 	age_payments(id, 22);
 	stripe_advance(22 * 3600 + 1800);
-	{   /* 22.5 hours in */
+	{ /* 22.5 hours in */
 		char *v = pg_value("UPDATE payments SET expires_at = now() + interval '30 minutes'"
-		    " WHERE id = $1::uuid RETURNING 1", pid);
+		                   " WHERE id = $1::uuid RETURNING 1",
+		    pid);
 		free(v);
 	}
 	posts = stripe_count("posts");
@@ -920,7 +980,8 @@ static int stripe_sign_npm(const char *payload, const char *secret, long long t,
 	f = fdopen(fd, "w");
 	fputs(payload, f);
 	fclose(f);
-	snprintf(cmd, sizeof(cmd), "node '%s/stripe-sign.cjs' '%s' '%s' %lld", dir, file, secret, t);
+	snprintf(cmd, sizeof(cmd), "node '%s/stripe-sign.cjs' '%s' '%s' %lld", dir, file, secret,
+	    t);
 	if ((p = popen(cmd, "r")) != NULL) {
 		ok = fgets(out, (int)outsz, p) != NULL;
 		ok = pclose(p) == 0 && ok;
@@ -952,40 +1013,51 @@ static void test_recharge(void)
 	long calls;
 
 	CU_ASSERT_EQUAL_FATAL(make_workspace("Payer", k, sizeof(k), id, sizeof(id)), 0);
-	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r0", "{\"amount\":\"10.00\"}", &r), 409);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r0", "{\"amount\":\"10.00\"}", &r),
+	    409);
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
 	calls = stripe_count("payment_intents");
-	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", NULL, "{\"amount\":\"10.00\"}", &r), 400);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", NULL, "{\"amount\":\"10.00\"}", &r),
+	    400);
 	http_free(&r);
-	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r1", "{\"amount\":\"0.50\"}", &r), 400);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r1", "{\"amount\":\"0.50\"}", &r),
+	    400);
 	http_free(&r);
-	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r2", "{\"amount\":\"10.001\"}", &r), 400);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "r2", "{\"amount\":\"10.001\"}", &r),
+	    400);
 	http_free(&r);
 	snprintf(idem, sizeof(idem), "recharge-%ld", (long)getpid());
 	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", idem, "{\"amount\":\"10.00\"}",
-	    &r), 200);
+	                          &r),
+	    200);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "state"), "succeeded");
 	CU_ASSERT_EQUAL(balance_of(k), 13000000);
 	CU_ASSERT_EQUAL(stripe_count("payment_intents"), calls + 1);
-	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", idem, "{\"amount\":\"10.00\"}", &r2), 200);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", idem, "{\"amount\":\"10.00\"}", &r2),
+	    200);
 	CU_ASSERT_STRING_EQUAL(r2.body, r.body);
 	CU_ASSERT_EQUAL(balance_of(k), 13000000);
 	CU_ASSERT_EQUAL(stripe_count("payment_intents"), calls + 1);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
-	    "'credit'", id), 1);
+	                       "'credit'",
+	                    id),
+	    1);
 	http_free(&r);
 	http_free(&r2);
 	/* declined */
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_chargeDeclined"), 200);
 	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/recharge", "declined-1", "{\"amount\":\"5.00\"}",
-	    &r), 402);
+	                    &r),
+	    402);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "type"), "urn:dragoman:problem:payment-declined");
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "declined"));
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance_of(k), 13000000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
-	    "'failed'", id), 1);
+	                       "'failed'",
+	                    id),
+	    1);
 }
 
 /* A recharge Stripe leaves processing is credited by its webhook, once,
@@ -998,14 +1070,17 @@ static void test_webhooks(void)
 
 	CU_ASSERT_EQUAL_FATAL(make_workspace("Webhooked", k, sizeof(k), id, sizeof(id)), 0);
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_processing"), 200);
-	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", "slow-1", "{\"amount\":\"20.00\"}",
-	    &r), 202);
+	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", "slow-1",
+	                          "{\"amount\":\"20.00\"}", &r),
+	    202);
 	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent"));
 	http_free(&r);
 	CU_ASSERT_EQUAL(balance_of(k), 3000000);
-	snprintf(payload, sizeof(payload), "{\"id\":\"evt_ok_%s\",\"object\":\"event\",\"type\":"
+	snprintf(payload, sizeof(payload),
+	    "{\"id\":\"evt_ok_%s\",\"object\":\"event\",\"type\":"
 	    "\"payment_intent.succeeded\",\"data\":{\"object\":{\"id\":\"%s\",\"object\":"
-	    "\"payment_intent\",\"status\":\"succeeded\"}}}", pi, pi);
+	    "\"payment_intent\",\"status\":\"succeeded\"}}}",
+	    pi, pi);
 	events = pg_num("SELECT count(*) FROM stripe_events", NULL);
 	/* refused before anything is written */
 	stripe_sign(payload, "whsec_wrong", now, sig, sizeof(sig));
@@ -1027,48 +1102,64 @@ static void test_webhooks(void)
 	CU_ASSERT_EQUAL(balance_of(k), 3000000);
 	/* the official package's signature, with a wrong v1 before the right one */
 	CU_ASSERT_EQUAL_FATAL(stripe_sign_npm(payload, "whsec_fixture", now, npm_sig,
-	    sizeof(npm_sig)), 0);
+	                          sizeof(npm_sig)),
+	    0);
 	CU_ASSERT_STRING_EQUAL(npm_sig, sig);
 	{
 		char several[600];
-		snprintf(several, sizeof(several), "t=%lld,v1=%064d,%s", now, 0, strchr(npm_sig, ',') + 1);
+		snprintf(several, sizeof(several), "t=%lld,v1=%064d,%s", now, 0,
+		    strchr(npm_sig, ',') + 1);
 		CU_ASSERT_EQUAL(webhook(payload, several), 200);
 	}
 	CU_ASSERT_EQUAL(balance_of(k), 23000000);
 	/* the same event again, and another event for the same payment */
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
-	snprintf(payload, sizeof(payload), "{\"id\":\"evt_again_%s\",\"object\":\"event\",\"type\":"
-	    "\"payment_intent.succeeded\",\"data\":{\"object\":{\"id\":\"%s\"}}}", pi, pi);
+	snprintf(payload, sizeof(payload),
+	    "{\"id\":\"evt_again_%s\",\"object\":\"event\",\"type\":"
+	    "\"payment_intent.succeeded\",\"data\":{\"object\":{\"id\":\"%s\"}}}",
+	    pi, pi);
 	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
 	CU_ASSERT_EQUAL(balance_of(k), 23000000);
 	/* a refund of 3.00 takes it back once */
-	snprintf(payload, sizeof(payload), "{\"id\":\"evt_refund_%s\",\"object\":\"event\",\"type\":"
+	snprintf(payload, sizeof(payload),
+	    "{\"id\":\"evt_refund_%s\",\"object\":\"event\",\"type\":"
 	    "\"charge.refunded\",\"data\":{\"object\":{\"id\":\"ch_%s\",\"object\":\"charge\","
-	    "\"payment_intent\":\"%s\",\"amount_refunded\":300}}}", pi, pi, pi);
+	    "\"payment_intent\":\"%s\",\"amount_refunded\":300}}}",
+	    pi, pi, pi);
 	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
 	CU_ASSERT_EQUAL(balance_of(k), 20000000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
-	    "'refund'", id), 1);
+	                       "'refund'",
+	                    id),
+	    1);
 	/* out of order: refunded before it succeeded is never credited */
-	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", "slow-2", "{\"amount\":\"7.00\"}",
-	    &r), 202);
+	CU_ASSERT_EQUAL_FATAL(post_idem(k, "/v1/billing/recharge", "slow-2",
+	                          "{\"amount\":\"7.00\"}", &r),
+	    202);
 	snprintf(pi, sizeof(pi), "%s", http_json_str(&r, "payment_intent"));
 	http_free(&r);
-	snprintf(payload, sizeof(payload), "{\"id\":\"evt_r2_%s\",\"type\":\"charge.refunded\","
+	snprintf(payload, sizeof(payload),
+	    "{\"id\":\"evt_r2_%s\",\"type\":\"charge.refunded\","
 	    "\"data\":{\"object\":{\"id\":\"ch_%s\",\"payment_intent\":\"%s\",\"amount_refunded\":700}}}",
 	    pi, pi, pi);
 	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
-	snprintf(payload, sizeof(payload), "{\"id\":\"evt_s2_%s\",\"type\":\"payment_intent.succeeded\","
-	    "\"data\":{\"object\":{\"id\":\"%s\"}}}", pi, pi);
+	snprintf(payload, sizeof(payload),
+	    "{\"id\":\"evt_s2_%s\",\"type\":\"payment_intent.succeeded\","
+	    "\"data\":{\"object\":{\"id\":\"%s\"}}}",
+	    pi, pi);
 	stripe_sign(payload, "whsec_fixture", now, sig, sizeof(sig));
 	CU_ASSERT_EQUAL(webhook(payload, sig), 200);
 	CU_ASSERT_EQUAL(balance_of(k), 20000000);
-	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM workspaces w WHERE balance_micros <> "
-	    "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)", NULL), 0);
+	CU_ASSERT_EQUAL(
+	    pg_num(
+	        "SELECT count(*) FROM workspaces w WHERE balance_micros <> "
+	        "(SELECT coalesce(sum(amount_micros), 0) FROM ledger l WHERE l.workspace_id = w.id)",
+	        NULL),
+	    0);
 }
 
 /* 20 workers' charges cross the threshold at once: exactly one recharge,
@@ -1086,9 +1177,13 @@ static void test_auto_recharge(void)
 	snprintf(args, sizeof(args), "billing cap %s 100", id);
 	free(admin(args));
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
-	CU_ASSERT_EQUAL(set_auto_recharge(k, "{\"enabled\":true,\"threshold\":\"2.50\",\"amount\":\"0.10\"}"), 400);
-	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k, "{\"enabled\":true,\"threshold\":\"2.50\",\"amount\":"
-	    "\"10.00\",\"max_per_day\":3}"), 200);
+	CU_ASSERT_EQUAL(set_auto_recharge(k,
+	                    "{\"enabled\":true,\"threshold\":\"2.50\",\"amount\":\"0.10\"}"),
+	    400);
+	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k,
+	                          "{\"enabled\":true,\"threshold\":\"2.50\",\"amount\":"
+	                          "\"10.00\",\"max_per_day\":3}"),
+	    200);
 	for (int i = 0; i < 20; i++) {
 		x[i] = (struct charger){ k, i, 0 };
 		pthread_create(&t[i], NULL, charge_run, &x[i]);
@@ -1098,12 +1193,17 @@ static void test_auto_recharge(void)
 		CU_ASSERT_EQUAL(x[i].status, 200);
 	}
 	/* 3.00 - 20 x 0.10 + 10.00, once the one recharge has run */
-	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id, 11000000),
+	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id,
+	                    11000000),
 	    11000000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
-	    "'auto'", id), 1);
+	                       "'auto'",
+	                    id),
+	    1);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
-	    "'credit'", id), 1);
+	                       "'credit'",
+	                    id),
+	    1);
 	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/balance", k, &r), 200);
 	CU_ASSERT(json_object_object_get_ex(r.json, "auto_recharge", &ar) && ar != NULL &&
 	    json_object_object_get_ex(ar, "last_state", &v) &&
@@ -1112,13 +1212,17 @@ static void test_auto_recharge(void)
 	/* declined: recorded, shown, retried later rather than at once */
 	CU_ASSERT_EQUAL_FATAL(make_workspace("AutoDeclined", k, sizeof(k), id, sizeof(id)), 0);
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_chargeDeclined"), 200);
-	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k, "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
-	    "\"5.00\"}"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k,
+	                          "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
+	                          "\"5.00\"}"),
+	    200);
 	x[0] = (struct charger){ k, 100, 0 };
 	charge_run(&x[0]);
 	CU_ASSERT_EQUAL(x[0].status, 200);
 	CU_ASSERT_EQUAL(pg_wait("SELECT count(*) FROM payments WHERE workspace_id = $1 AND state = "
-	    "'failed'", id, 1), 1);
+	                        "'failed'",
+	                    id, 1),
+	    1);
 	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/balance", k, &r), 200);
 	CU_ASSERT(json_object_object_get_ex(r.json, "auto_recharge", &ar) && ar != NULL &&
 	    json_object_object_get_ex(ar, "last_error", &v) && v != NULL &&
@@ -1133,20 +1237,24 @@ static void test_auto_recharge(void)
 	/* the day's limit: a second crossing the same day makes no payment */
 	CU_ASSERT_EQUAL_FATAL(make_workspace("AutoLimited", k, sizeof(k), id, sizeof(id)), 0);
 	CU_ASSERT_EQUAL_FATAL(set_payment_method(k, "pm_card_visa"), 200);
-	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k, "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
-	    "\"1.00\",\"max_per_day\":1}"), 200);
+	CU_ASSERT_EQUAL_FATAL(set_auto_recharge(k,
+	                          "{\"enabled\":true,\"threshold\":\"2.95\",\"amount\":"
+	                          "\"1.00\",\"max_per_day\":1}"),
+	    200);
 	x[2] = (struct charger){ k, 200, 0 };
-	charge_run(&x[2]);                  /* 2.90: crossed, +1.00 */
+	charge_run(&x[2]); /* 2.90: crossed, +1.00 */
 	CU_ASSERT_EQUAL(pg_wait("SELECT balance_micros FROM workspaces WHERE id = $1", id, 3900000),
 	    3900000);
-	for (int i = 0; i < 10; i++) {     /* back to 2.90: crossed again */
+	for (int i = 0; i < 10; i++) { /* back to 2.90: crossed again */
 		x[3] = (struct charger){ k, 201 + i, 0 };
 		charge_run(&x[3]);
 		CU_ASSERT_EQUAL(x[3].status, 200);
 	}
 	usleep(300 * 1000);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM payments WHERE workspace_id = $1 AND kind = "
-	    "'auto'", id), 1);
+	                       "'auto'",
+	                    id),
+	    1);
 	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id), 2900000);
 }
 
@@ -1154,24 +1262,27 @@ int main(void)
 {
 	static const struct cu_test tests[] = {
 		{ "defect 1: a recharge credits exactly what Stripe charged",
-		  test_recharge_charges_the_payments_amount },
-		{ "defect 2: never a second PaymentIntent for one payment", test_never_a_second_intent },
+		    test_recharge_charges_the_payments_amount },
+		{ "defect 2: never a second PaymentIntent for one payment",
+		    test_never_a_second_intent },
 		{ "defects 2, 3: a create call that timed out after Stripe charged",
-		  test_timed_out_create },
+		    test_timed_out_create },
 		{ "defect 3: a succeeded PaymentIntent is never thrown away",
-		  test_succeeded_never_thrown_away },
-		{ "defect 4: cumulative refunds, disputes, what is owed", test_refunds_and_disputes },
+		    test_succeeded_never_thrown_away },
+		{ "defect 4: cumulative refunds, disputes, what is owed",
+		    test_refunds_and_disputes },
 		{ "defect 5: auto-recharge whenever below the threshold, one at a time",
-		  test_auto_recharge_whenever_below },
+		    test_auto_recharge_whenever_below },
 		{ "requires_action, payment_failed, canceled", test_lifecycle_states },
 		{ "review: a refund before the PaymentIntent is known",
-		  test_refund_before_the_intent_is_known },
-		{ "review: a request Stripe refuses fails at once", test_refused_request_fails_at_once },
+		    test_refund_before_the_intent_is_known },
+		{ "review: a request Stripe refuses fails at once",
+		    test_refused_request_fails_at_once },
 		{ "review: refused above the threshold, still recharged",
-		  test_refusal_above_threshold_recharges },
+		    test_refusal_above_threshold_recharges },
 		{ "review: a dispute stays with its payment", test_dispute_stays_with_its_payment },
 		{ "review: no create call in the last hour before expiry",
-		  test_no_create_in_the_last_hour },
+		    test_no_create_in_the_last_hour },
 		{ "recharge through Stripe: once, replayed, declined", test_recharge },
 		{ "Stripe webhooks: signatures, duplicates, order, refunds", test_webhooks },
 		{ "auto-recharge: one per crossing, after the response", test_auto_recharge },

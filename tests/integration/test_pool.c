@@ -55,7 +55,8 @@ static long long mc_stat(int port, const char *name)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && write(fd, "stats\r\n", 7) == 7)
-		while (got + 1 < sizeof(buf) && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0) {
+		while (
+		    got + 1 < sizeof(buf) && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0) {
 			got += (size_t)n;
 			buf[got] = '\0';
 			if (strstr(buf, "END\r\n") != NULL)
@@ -78,8 +79,10 @@ static void *load(void *arg)
 	struct timespec t0, t1;
 
 	for (int i = 0; load_running; i++) {
-		snprintf(body, sizeof(body), "{\"text\":\"Pool text %d of %ld.\",\"source\":\"en\","
-		    "\"target\":\"es\"}", (i * THREADS + l->index) % 40, (long)getpid());
+		snprintf(body, sizeof(body),
+		    "{\"text\":\"Pool text %d of %ld.\",\"source\":\"en\","
+		    "\"target\":\"es\"}",
+		    (i * THREADS + l->index) % 40, (long)getpid());
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		long st = request_as("POST", "/v1/translate", key, body, &r);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -102,8 +105,10 @@ static void test_keys_spread(void)
 
 	/* 60 translations, each cached under its own key */
 	for (int i = 0; i < 60; i++) {
-		snprintf(body, sizeof(body), "{\"text\":\"Spread %d of %ld.\",\"source\":\"en\","
-		    "\"target\":\"es\"}", i, (long)getpid());
+		snprintf(body, sizeof(body),
+		    "{\"text\":\"Spread %d of %ld.\",\"source\":\"en\","
+		    "\"target\":\"es\"}",
+		    i, (long)getpid());
 		CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", key, body, &r), 200);
 		http_free(&r);
 	}
@@ -149,9 +154,10 @@ static void test_server_killed_under_load(void)
 		failed += l[i].failed;
 		worst = l[i].worst_ms > worst ? l[i].worst_ms : worst;
 	}
-	fprintf(stderr, "\n  one of three memcached servers killed under load: %ld served, %ld "
-	    "failed, slowest %ld ms; the restarted server had %lld gets within 3 s\n", served,
-	    failed, worst, back);
+	fprintf(stderr,
+	    "\n  one of three memcached servers killed under load: %ld served, %ld "
+	    "failed, slowest %ld ms; the restarted server had %lld gets within 3 s\n",
+	    served, failed, worst, back);
 	CU_ASSERT(served > 100);
 	CU_ASSERT_EQUAL(failed, 0);
 	/* back in the continuum after the retry timeout */
@@ -160,19 +166,20 @@ static void test_server_killed_under_load(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "keys spread over every server", test_keys_spread },
+	static const struct cu_test tests[] = { { "keys spread over every server",
+		                                    test_keys_spread },
 		{ "a server killed under load fails no request", test_server_killed_under_load },
-		{ NULL, NULL }
-	};
+		{ NULL, NULL } };
 	const char *list = getenv("DRAGOMAN_MEMCACHED_SERVERS");
 	int n = 0, rc;
 
 	for (const char *p = list; p != NULL && n < SERVERS; p = strchr(p, ','), p = p ? p + 1 : p)
 		ports[n++] = atoi(strchr(p, ':') != NULL ? strchr(p, ':') + 1 : p);
 	if (n < SERVERS) {
-		fprintf(stderr, "test_pool: needs a pool of %d memcached servers "
-		    "(DRAGOMAN_MEMCACHED_POOL=%d)\n", SERVERS, SERVERS);
+		fprintf(stderr,
+		    "test_pool: needs a pool of %d memcached servers "
+		    "(DRAGOMAN_MEMCACHED_POOL=%d)\n",
+		    SERVERS, SERVERS);
 		return 77;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);

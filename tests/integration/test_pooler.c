@@ -33,8 +33,10 @@ static void *translate_once(void *arg)
 	struct http_response r;
 	char body[200];
 
-	snprintf(body, sizeof(body), "{\"text\":\"Pooled text %d of %ld.\",\"source\":\"en\","
-	    "\"target\":\"es\"}", q->index, (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Pooled text %d of %ld.\",\"source\":\"en\","
+	    "\"target\":\"es\"}",
+	    q->index, (long)getpid());
 	q->status = request_as("POST", "/v1/translate", key, body, &r);
 	http_free(&r);
 	return NULL;
@@ -49,7 +51,8 @@ static long long bouncer_value(const char *cmd, const char *col)
 	PGresult *res;
 	long long v = -1;
 
-	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s user=dragoman dbname=pgbouncer",
+	snprintf(conninfo, sizeof(conninfo),
+	    "host=127.0.0.1 port=%s user=dragoman dbname=pgbouncer",
 	    getenv("DRAGOMAN_PGBOUNCER_PORT"));
 	pg = PQconnectdb(conninfo);
 	/* the admin console speaks the simple query protocol only */
@@ -83,21 +86,25 @@ static void test_concurrent_charges_through_the_pooler(void)
 		CU_ASSERT_EQUAL(q[i].status, 200);
 	}
 	/* one debit per request, and the balance moved by exactly their sum */
-	charged = pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = 'debit'", ws);
+	charged =
+	    pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = 'debit'", ws);
 	CU_ASSERT_EQUAL(charged, RACERS);
 	CU_ASSERT_EQUAL(before - pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", ws),
 	    -pg_num("SELECT coalesce(sum(amount_micros), 0) FROM ledger WHERE workspace_id = $1 "
-	    "AND type = 'debit'", ws));
+	            "AND type = 'debit'",
+	        ws));
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", ws), 0);
 	/* the transactions went through pgbouncer, over at most two server
 	 * connections */
 	long long after = bouncer_value("SHOW STATS", "total_xact_count");
 	long long servers = bouncer_value("SHOW POOLS", "sv_active") +
 	    bouncer_value("SHOW POOLS", "sv_idle") + bouncer_value("SHOW POOLS", "sv_used");
-	long long clients = bouncer_value("SHOW POOLS", "cl_active") +
-	    bouncer_value("SHOW POOLS", "cl_waiting");
-	fprintf(stderr, "\n  %d charged translations: %lld transactions through pgbouncer, "
-	    "%lld clients on %lld server connections\n", RACERS, after - xacts, clients, servers);
+	long long clients =
+	    bouncer_value("SHOW POOLS", "cl_active") + bouncer_value("SHOW POOLS", "cl_waiting");
+	fprintf(stderr,
+	    "\n  %d charged translations: %lld transactions through pgbouncer, "
+	    "%lld clients on %lld server connections\n",
+	    RACERS, after - xacts, clients, servers);
 	CU_ASSERT(after - xacts >= RACERS);
 	CU_ASSERT(servers >= 1 && servers <= 2);
 	CU_ASSERT(clients > servers);
@@ -107,7 +114,7 @@ int main(void)
 {
 	static const struct cu_test tests[] = {
 		{ "concurrent charges through pgbouncer in transaction mode",
-		  test_concurrent_charges_through_the_pooler },
+		    test_concurrent_charges_through_the_pooler },
 		{ NULL, NULL }
 	};
 	int rc;

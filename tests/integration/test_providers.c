@@ -30,8 +30,10 @@ static long deepl_translate(const char *k, char *used, size_t usedsz)
 	struct http_response r;
 	long st;
 
-	snprintf(body, sizeof(body), "{\"text\":\"Hello number %d from %ld\",\"source\":\"en\","
-	    "\"target\":\"de\",\"provider\":\"deepl\"}", ++texts, (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Hello number %d from %ld\",\"source\":\"en\","
+	    "\"target\":\"de\",\"provider\":\"deepl\"}",
+	    ++texts, (long)getpid());
 	st = request_as("POST", "/v1/translate", k, body, &r);
 	http_free(&r);
 	if (fixture_state("DRAGOMAN_FIXTURE_DEEPL", "last_key", used, usedsz) < 0)
@@ -44,8 +46,9 @@ static void test_stored_sealed(void)
 	struct http_response r;
 	char used[128];
 
-	CU_ASSERT_EQUAL_FATAL(request_as("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"" OWN_KEY "\"}",
-	    &r), 200);
+	CU_ASSERT_EQUAL_FATAL(request_as("PUT", "/v1/providers/deepl", key_a,
+	                          "{\"api_key\":\"" OWN_KEY "\"}", &r),
+	    200);
 	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "hint"), "d:fx");
 	CU_ASSERT_PTR_NULL(strstr(r.body, OWN_KEY));
 	http_free(&r);
@@ -55,9 +58,13 @@ static void test_stored_sealed(void)
 	http_free(&r);
 	/* neither the ciphertext nor any column holds the key */
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM provider_credentials WHERE position("
-	    "convert_to($1, 'UTF8') IN ciphertext) > 0 OR hint = $1", OWN_KEY), 0);
+	                       "convert_to($1, 'UTF8') IN ciphertext) > 0 OR hint = $1",
+	                    OWN_KEY),
+	    0);
 	CU_ASSERT_EQUAL(pg_num("SELECT octet_length(ciphertext) FROM provider_credentials WHERE "
-	    "workspace_id = $1", ws_a), (long long)strlen(OWN_KEY) + 16);
+	                       "workspace_id = $1",
+	                    ws_a),
+	    (long long)strlen(OWN_KEY) + 16);
 	/* it is what workspace A's calls carry, and only A's */
 	CU_ASSERT_EQUAL(deepl_translate(key_a, used, sizeof(used)), 200);
 	CU_ASSERT_STRING_EQUAL(used, OWN_KEY);
@@ -65,9 +72,12 @@ static void test_stored_sealed(void)
 	CU_ASSERT_STRING_EQUAL(used, SERVER_KEY);
 	CU_ASSERT_EQUAL(log_lines(OWN_KEY), 0);
 	/* only providers that take a key */
-	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/apertium", key_a, "{\"api_key\":\"x\"}", &r), 404);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/apertium", key_a, "{\"api_key\":\"x\"}",
+	                    &r),
+	    404);
 	http_free(&r);
-	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"\"}", &r), 400);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"\"}", &r),
+	    400);
 	http_free(&r);
 }
 
@@ -78,7 +88,8 @@ static void test_altered_or_moved_is_refused(void)
 	struct http_response r;
 
 	/* a flipped byte: the tag fails, and the server's key is not used instead */
-	PQclear(PQexec(pg, "UPDATE provider_credentials SET ciphertext = set_byte(ciphertext, 0, "
+	PQclear(PQexec(pg,
+	    "UPDATE provider_credentials SET ciphertext = set_byte(ciphertext, 0, "
 	    "get_byte(ciphertext, 0) # 1)"));
 	CU_ASSERT_EQUAL(stack("mc-flush"), 0);
 	usleep(1100 * 1000);
@@ -88,21 +99,26 @@ static void test_altered_or_moved_is_refused(void)
 	CU_ASSERT_STRING_EQUAL(calls0, calls1);
 	CU_ASSERT(log_lines("its own deepl key cannot be opened") >= 1);
 	/* sealed again, then moved to workspace B: bound to A, it opens for no one */
-	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"" OWN_KEY "\"}",
-	    &r), 200);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/deepl", key_a,
+	                    "{\"api_key\":\"" OWN_KEY "\"}", &r),
+	    200);
 	http_free(&r);
 	char sql[256];
-	snprintf(sql, sizeof(sql), "UPDATE provider_credentials SET workspace_id = '%s' WHERE "
-	    "workspace_id = '%s'", ws_b, ws_a);
+	snprintf(sql, sizeof(sql),
+	    "UPDATE provider_credentials SET workspace_id = '%s' WHERE "
+	    "workspace_id = '%s'",
+	    ws_b, ws_a);
 	PQclear(PQexec(pg, sql));
 	CU_ASSERT_EQUAL(stack("mc-flush"), 0);
 	usleep(1100 * 1000);
 	CU_ASSERT_EQUAL(deepl_translate(key_b, used, sizeof(used)), 503);
-	snprintf(sql, sizeof(sql), "DELETE FROM provider_credentials WHERE workspace_id = '%s'", ws_b);
+	snprintf(sql, sizeof(sql), "DELETE FROM provider_credentials WHERE workspace_id = '%s'",
+	    ws_b);
 	PQclear(PQexec(pg, sql));
 	PQfinish(pg);
-	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/deepl", key_a, "{\"api_key\":\"" OWN_KEY "\"}",
-	    &r), 200);
+	CU_ASSERT_EQUAL(request_as("PUT", "/v1/providers/deepl", key_a,
+	                    "{\"api_key\":\"" OWN_KEY "\"}", &r),
+	    200);
 	http_free(&r);
 	CU_ASSERT_EQUAL(stack("mc-flush"), 0);
 	usleep(1100 * 1000);
@@ -181,10 +197,10 @@ int main(void)
 {
 	static const struct cu_test tests[] = {
 		{ "stored sealed; used for its workspace only; never shown", test_stored_sealed },
-		{ "altered or moved to another workspace: refused", test_altered_or_moved_is_refused },
+		{ "altered or moved to another workspace: refused",
+		    test_altered_or_moved_is_refused },
 		{ "master key rotation while serving", test_rotation_without_downtime },
-		{ "deleted: the server's key again", test_delete },
-		{ NULL, NULL }
+		{ "deleted: the server's key again", test_delete }, { NULL, NULL }
 	};
 	int rc;
 

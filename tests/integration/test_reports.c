@@ -20,8 +20,8 @@
 #include "fixture.h"
 #include "http.h"
 
-static char key[128], ws[64];          /* the workspace of loaded events */
-static char member_key[128];           /* a member key of it */
+static char key[128], ws[64]; /* the workspace of loaded events */
+static char member_key[128]; /* a member key of it */
 static char recon_key[128], recon_ws[64];
 
 /* Returns the number at the dotted path of o ("totals.requests"), or -1
@@ -86,7 +86,8 @@ static long translate(const char *k, const char *text, const char *provider)
 
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
 	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"de\"%s%s%s}",
-	    text, provider ? ",\"provider\":\"" : "", provider ? provider : "", provider ? "\"" : "");
+	    text, provider ? ",\"provider\":\"" : "", provider ? provider : "",
+	    provider ? "\"" : "");
 	status = http_request("POST", "/v1/translate", h, body, strlen(body), &r);
 	http_free(&r);
 	return status;
@@ -115,7 +116,8 @@ static int load_events(void)
 	    "  (ARRAY['apertium','deepl','google'])[1 + g %% 11 %% 3], 10 + g %% 90, g %% 50,"
 	    "  1 + g %% 2, g %% 2 * (g %% 4 / 2), (ARRAY[200,200,200,200,402,503,400])[1 + g %% 7],"
 	    "  (g * 37) %% 12000, CASE WHEN g %% 7 < 4 THEN (g %% 50) * 13 ELSE 0 END"
-	    " FROM generate_series(1, 6000) g", ws, ws);
+	    " FROM generate_series(1, 6000) g",
+	    ws, ws);
 	res = sql_rows(sql);
 	if (res == NULL)
 		return -1;
@@ -127,8 +129,7 @@ static int load_events(void)
 
 /* Checks GET /v1/reports/usage for [from, to) in tz by grain against the
  * naive GROUP BY over the raw events: every bucket and the totals. */
-static void check_usage_report(const char *from, const char *to, const char *tz,
-    const char *grain)
+static void check_usage_report(const char *from, const char *to, const char *tz, const char *grain)
 {
 	char path[512], sql[2048];
 	struct http_response r;
@@ -137,8 +138,8 @@ static void check_usage_report(const char *from, const char *to, const char *tz,
 	long long req = 0, cost = 0;
 	size_t n;
 
-	snprintf(path, sizeof(path), "/v1/reports/usage?from=%s&to=%s&tz=%s&group_by=%s",
-	    from, to, tz, grain);
+	snprintf(path, sizeof(path), "/v1/reports/usage?from=%s&to=%s&tz=%s&group_by=%s", from, to,
+	    tz, grain);
 	CU_ASSERT_EQUAL_FATAL(get(path, key, &r), 200);
 	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "series", &series));
 	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "totals", &totals));
@@ -165,7 +166,8 @@ static void check_usage_report(const char *from, const char *to, const char *tz,
 		}
 		CU_ASSERT_PTR_NOT_NULL(b);
 		if (b == NULL) {
-			fprintf(stderr, "no bucket %s in %s %s\n", PQgetvalue(res, i, 0), tz, grain);
+			fprintf(stderr, "no bucket %s in %s %s\n", PQgetvalue(res, i, 0), tz,
+			    grain);
 			continue;
 		}
 		CU_ASSERT_EQUAL(jnum(b, "requests"), atoll(PQgetvalue(res, i, 1)));
@@ -177,7 +179,8 @@ static void check_usage_report(const char *from, const char *to, const char *tz,
 		CU_ASSERT_EQUAL(jnum(b, "unique_users"), atoll(PQgetvalue(res, i, 7)));
 		if (jnum(b, "requests") != atoll(PQgetvalue(res, i, 1)))
 			fprintf(stderr, "bucket %s (%s %s): %lld requests, the events say %s\n",
-			    PQgetvalue(res, i, 0), tz, grain, jnum(b, "requests"), PQgetvalue(res, i, 1));
+			    PQgetvalue(res, i, 0), tz, grain, jnum(b, "requests"),
+			    PQgetvalue(res, i, 1));
 		req += atoll(PQgetvalue(res, i, 1));
 		cost += atoll(PQgetvalue(res, i, 2));
 	}
@@ -196,14 +199,18 @@ static void test_rollups_equal_raw_events(void)
 {
 	char from[32], to[32], sql[512], vfrom[32], vto[32];
 
-	utc_at(-45 * 86400 - 1037, from, sizeof(from));   /* partial hours at both ends */
+	utc_at(-45 * 86400 - 1037, from, sizeof(from)); /* partial hours at both ends */
 	utc_at(-3600 * 3 - 420, to, sizeof(to));
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM usage_segments('%s', '%s', 'UTC', 'day')"
-	    " WHERE kind = 'd'", from, to);
-	CU_ASSERT(pg_num(sql, NULL) >= 1);   /* whole days come from usage_daily */
-	snprintf(sql, sizeof(sql), "SELECT sum(extract(epoch FROM hi - lo)) FROM usage_segments("
-	    "'%s', '%s', 'UTC', 'day') WHERE kind = 'r'", from, to);
-	CU_ASSERT(pg_num(sql, NULL) < 3 * 3600);   /* raw: the edges only */
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM usage_segments('%s', '%s', 'UTC', 'day')"
+	    " WHERE kind = 'd'",
+	    from, to);
+	CU_ASSERT(pg_num(sql, NULL) >= 1); /* whole days come from usage_daily */
+	snprintf(sql, sizeof(sql),
+	    "SELECT sum(extract(epoch FROM hi - lo)) FROM usage_segments("
+	    "'%s', '%s', 'UTC', 'day') WHERE kind = 'r'",
+	    from, to);
+	CU_ASSERT(pg_num(sql, NULL) < 3 * 3600); /* raw: the edges only */
 	check_usage_report(from, to, "UTC", "day");
 	check_usage_report(from, to, "Europe/Vilnius", "day");
 	check_usage_report(from, to, "Asia/Kolkata", "day");
@@ -233,9 +240,11 @@ static void test_p95_in_the_right_slot(void)
 	CU_ASSERT_EQUAL_FATAL(get(path, key, &r), 200);
 	p95 = jnum(r.json, "totals.p95_response_ms");
 	http_free(&r);
-	snprintf(sql, sizeof(sql), "SELECT percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms)"
+	snprintf(sql, sizeof(sql),
+	    "SELECT percentile_disc(0.95) WITHIN GROUP (ORDER BY duration_ms)"
 	    " FROM usage_events WHERE workspace_id = '%s' AND created_at >= '%s'"
-	    " AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'", ws, from, to);
+	    " AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'",
+	    ws, from, to);
 	exact = pg_num(sql, NULL);
 	CU_ASSERT_FATAL(exact > 0);
 	while (k < 13 && exact > bounds[k + 1])
@@ -255,12 +264,13 @@ static void test_breakdowns(void)
 	utc_at(-30 * 86400 - 77, from, sizeof(from));
 	utc_at(-1800, to, sizeof(to));
 	snprintf(path, sizeof(path), "/v1/reports/top-users?from=%s&to=%s&limit=2", from, to);
-	CU_ASSERT_EQUAL(get(path, member_key, &r), 403);   /* admins only */
+	CU_ASSERT_EQUAL(get(path, member_key, &r), 403); /* admins only */
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(get(path, key, &r), 200);
 	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "users", &arr));
 	CU_ASSERT_EQUAL(json_object_array_length(arr), 2);
-	snprintf(sql, sizeof(sql), "SELECT coalesce(api_key_id::text, ''), count(*), sum(cost_micros)"
+	snprintf(sql, sizeof(sql),
+	    "SELECT coalesce(api_key_id::text, ''), count(*), sum(cost_micros)"
 	    " FROM usage_events WHERE workspace_id = '%s' AND created_at >= '%s' AND created_at < '%s'"
 	    " AND endpoint NOT LIKE 'billing.%%' GROUP BY 1 ORDER BY 3 DESC, 2 DESC LIMIT 1",
 	    ws, from, to);
@@ -277,10 +287,12 @@ static void test_breakdowns(void)
 	snprintf(path, sizeof(path), "/v1/reports/language-pairs?from=%s&to=%s", from, to);
 	CU_ASSERT_EQUAL_FATAL(get(path, member_key, &r), 200);
 	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "pairs", &arr));
-	snprintf(sql, sizeof(sql), "SELECT source, target, count(*), sum(cost_micros) FROM usage_events"
+	snprintf(sql, sizeof(sql),
+	    "SELECT source, target, count(*), sum(cost_micros) FROM usage_events"
 	    " WHERE workspace_id = '%s' AND created_at >= '%s' AND created_at < '%s'"
 	    " AND endpoint NOT LIKE 'billing.%%' AND target IS NOT NULL GROUP BY 1, 2"
-	    " ORDER BY 3 DESC, 1, 2", ws, from, to);
+	    " ORDER BY 3 DESC, 1, 2",
+	    ws, from, to);
 	res = sql_rows(sql);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
 	CU_ASSERT_EQUAL(json_object_array_length(arr), (size_t)PQntuples(res));
@@ -297,11 +309,13 @@ static void test_breakdowns(void)
 	snprintf(path, sizeof(path), "/v1/reports/providers?from=%s&to=%s", from, to);
 	CU_ASSERT_EQUAL_FATAL(get(path, member_key, &r), 200);
 	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "providers", &arr));
-	snprintf(sql, sizeof(sql), "SELECT provider, count(*), sum(cost_micros),"
+	snprintf(sql, sizeof(sql),
+	    "SELECT provider, count(*), sum(cost_micros),"
 	    " count(*) FILTER (WHERE status >= 400), avg(duration_ms)"
 	    " FROM usage_events WHERE workspace_id = '%s' AND created_at >= '%s'"
 	    " AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%' GROUP BY 1"
-	    " ORDER BY 2 DESC, 1", ws, from, to);
+	    " ORDER BY 2 DESC, 1",
+	    ws, from, to);
 	res = sql_rows(sql);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
 	CU_ASSERT_EQUAL(json_object_array_length(arr), (size_t)PQntuples(res));
@@ -312,8 +326,9 @@ static void test_breakdowns(void)
 		CU_ASSERT_EQUAL(jnum(p, "cost_micros"), atoll(PQgetvalue(res, i, 2)));
 		CU_ASSERT_EQUAL(jnum(p, "errors"), atoll(PQgetvalue(res, i, 3)));
 		/* rounded to 0.1 on either side */
-		CU_ASSERT(fabs(json_object_get_double(json_object_object_get(p, "avg_response_ms")) -
-		    strtod(PQgetvalue(res, i, 4), NULL)) < 0.11);
+		CU_ASSERT(
+		    fabs(json_object_get_double(json_object_object_get(p, "avg_response_ms")) -
+		        strtod(PQgetvalue(res, i, 4), NULL)) < 0.11);
 	}
 	PQclear(res);
 	http_free(&r);
@@ -330,10 +345,10 @@ static void test_reconciles_to_the_ledger(void)
 	char *line;
 
 	utc_at(-2, from, sizeof(from));
-	for (int i = 0; i < 6; i++) {          /* paid, upstream */
+	for (int i = 0; i < 6; i++) { /* paid, upstream */
 		snprintf(text, sizeof(text), "Reconciled text %d of run %ld.", i, (long)time(NULL));
 		CU_ASSERT_EQUAL(translate(recon_key, text, "deepl"), 200);
-		CU_ASSERT_EQUAL(translate(recon_key, text, "deepl"), 200);    /* cached */
+		CU_ASSERT_EQUAL(translate(recon_key, text, "deepl"), 200); /* cached */
 	}
 	CU_ASSERT_EQUAL(translate(recon_key, "Apertium reconciles too.", NULL), 200);
 	CU_ASSERT(translate(recon_key, "DEEPL503 fails upstream", "deepl") >= 500);
@@ -349,19 +364,24 @@ static void test_reconciles_to_the_ledger(void)
 	CU_ASSERT_PTR_NOT_NULL(out);
 	free(out);
 	for (int i = 0; i < 8; i++) {
-		snprintf(text, sizeof(text), "An expensive text %d, long enough to cost more than what"
-		    " is left of the balance %ld.", i, (long)time(NULL));
+		snprintf(text, sizeof(text),
+		    "An expensive text %d, long enough to cost more than what"
+		    " is left of the balance %ld.",
+		    i, (long)time(NULL));
 		refused += translate(recon_key, text, "deepl") == 402;
 	}
 	CU_ASSERT(refused > 0);
 	utc_at(2, to, sizeof(to));
 
-	snprintf(sql, sizeof(sql), "SELECT -coalesce(sum(amount_micros), 0) FROM ledger"
+	snprintf(sql, sizeof(sql),
+	    "SELECT -coalesce(sum(amount_micros), 0) FROM ledger"
 	    " WHERE workspace_id = '%s' AND type = 'debit' AND created_at >= '%s'"
-	    " AND created_at < '%s'", recon_ws, from, to);
+	    " AND created_at < '%s'",
+	    recon_ws, from, to);
 	debits = pg_num(sql, NULL);
 	CU_ASSERT(debits > 0);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM usage_events WHERE workspace_id = '%s'"
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM usage_events WHERE workspace_id = '%s'"
 	    " AND created_at >= '%s' AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'",
 	    recon_ws, from, to);
 	events = pg_num(sql, NULL);
@@ -376,8 +396,10 @@ static void test_reconciles_to_the_ledger(void)
 	CU_ASSERT_EQUAL(jnum(r.json, "totals.unique_users"), 1);
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?period=day", recon_key, &r), 200);
-	snprintf(sql, sizeof(sql), "SELECT -coalesce(sum(amount_micros), 0) FROM ledger"
-	    " WHERE workspace_id = '%s' AND type = 'debit'", recon_ws);
+	snprintf(sql, sizeof(sql),
+	    "SELECT -coalesce(sum(amount_micros), 0) FROM ledger"
+	    " WHERE workspace_id = '%s' AND type = 'debit'",
+	    recon_ws);
 	CU_ASSERT_EQUAL(jnum(r.json, "totals.cost_micros"), pg_num(sql, NULL));
 	http_free(&r);
 
@@ -388,15 +410,18 @@ static void test_reconciles_to_the_ledger(void)
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "Content-Type"), "text/csv; charset=utf-8");
 	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Content-Disposition"),
 	    "attachment; filename=\"dragoman-usage-"));
-	CU_ASSERT_EQUAL(strncmp(r.body, "start,requests,translations,characters,billed_characters,"
-	    "cost,cost_micros,", 65), 0);
+	CU_ASSERT_EQUAL(strncmp(r.body,
+	                    "start,requests,translations,characters,billed_characters,"
+	                    "cost,cost_micros,",
+	                    65),
+	    0);
 	line = strstr(r.body, "\r\n");
 	while (line != NULL && line[2] != '\0') {
 		long long micros = -1;
 		char start[40], cost[32];
 		line += 2;
 		CU_ASSERT(sscanf(line, "%39[^,],%*d,%*d,%*d,%*d,%31[^,],%lld,", start, cost,
-		    &micros) == 3);
+		              &micros) == 3);
 		CU_ASSERT_PTR_NOT_NULL(strchr(cost, '.'));
 		CU_ASSERT_EQUAL(atoll(cost) * 1000000 + atoll(strchr(cost, '.') + 1), micros);
 		sum += micros;
@@ -437,15 +462,18 @@ static void test_isolation_and_empty_ranges(void)
 		const char *bad = "{\"time_zone\":\"Mars/Olympus_Mons\"}";
 		const char *good = "{\"time_zone\":\"Asia/Kolkata\"}";
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", k);
-		CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, bad, strlen(bad), &r), 400);
+		CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, bad, strlen(bad), &r),
+		    400);
 		CU_ASSERT(http_is_problem(&r));
 		http_free(&r);
-		CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, good, strlen(good), &r), 200);
+		CU_ASSERT_EQUAL(http_request("PATCH", "/v1/workspace", h, good, strlen(good), &r),
+		    200);
 		http_free(&r);
 		/* other workers see the change within local_cache_ms (1 s) */
 		for (int i = 0; i < 30; i++) {
-			CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?from=2026-01-01&to=2026-01-02", k,
-			    &r), 200);
+			CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?from=2026-01-01&to=2026-01-02",
+			                          k, &r),
+			    200);
 			if (strcmp(jstr(r.json, "tz"), "Asia/Kolkata") == 0)
 				break;
 			http_free(&r);
@@ -454,14 +482,15 @@ static void test_isolation_and_empty_ranges(void)
 		CU_ASSERT_STRING_EQUAL(jstr(r.json, "tz"), "Asia/Kolkata");
 		CU_ASSERT_STRING_EQUAL(jstr(r.json, "from"), "2026-01-01T00:00:00+05:30");
 		http_free(&r);
-		CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?from=2026-01-01&to=2026-01-02&tz=UTC", k,
-		    &r), 200);
+		CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?from=2026-01-01&to=2026-01-02&tz=UTC",
+		                          k, &r),
+		    200);
 		CU_ASSERT_STRING_EQUAL(jstr(r.json, "from"), "2026-01-01T00:00:00+00:00");
 		http_free(&r);
 	}
 	/* a range with no events at all */
-	CU_ASSERT_EQUAL_FATAL(get("/v1/reports/usage?from=2021-02-01&to=2021-02-28&tz=Europe/Vilnius",
-	    key, &r), 200);
+	CU_ASSERT_EQUAL_FATAL(
+	    get("/v1/reports/usage?from=2021-02-01&to=2021-02-28&tz=Europe/Vilnius", key, &r), 200);
 	CU_ASSERT_EQUAL(jnum(r.json, "totals.requests"), 0);
 	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "series", &series));
 	CU_ASSERT_EQUAL(json_object_array_length(series), 28);
@@ -480,7 +509,8 @@ static void test_reports_connection(void)
 	CU_ASSERT_EQUAL(get("/v1/reports/usage?period=day", key, &r), 200);
 	http_free(&r);
 	CU_ASSERT(pg_num("SELECT count(*) FROM pg_stat_activity"
-	    " WHERE application_name = 'dragoman-reports'", NULL) >= 1);
+	                 " WHERE application_name = 'dragoman-reports'",
+	              NULL) >= 1);
 }
 
 /* Events of a month without a partition wait in the default partition;
@@ -492,32 +522,35 @@ static void test_partition_takes_waiting_events(void)
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM usage_events_default");
 	before = pg_num(sql, NULL);
-	snprintf(sql, sizeof(sql), "INSERT INTO usage_events (created_at, workspace_id,"
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO usage_events (created_at, workspace_id,"
 	    " request_id, endpoint, status, duration_ms) VALUES (date_trunc('month', now())"
-	    " + interval '40 months 3 days', '%s', 'future', 'translate', 200, 1)", ws);
+	    " + interval '40 months 3 days', '%s', 'future', 'translate', 200, 1)",
+	    ws);
 	PQclear(sql_rows(sql));
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events_default", NULL), before + 1);
 	out = admin("partitions ensure --months 42");
 	CU_ASSERT_PTR_NOT_NULL(out);
 	free(out);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events_default", NULL), 0);
-	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events WHERE request_id = 'future'"
-	    " AND tableoid::regclass::text = 'usage_events_' || to_char(date_trunc('month', now())"
-	    " + interval '40 months', 'YYYY_MM')", NULL), 1);
+	CU_ASSERT_EQUAL(
+	    pg_num(
+	        "SELECT count(*) FROM usage_events WHERE request_id = 'future'"
+	        " AND tableoid::regclass::text = 'usage_events_' || to_char(date_trunc('month', now())"
+	        " + interval '40 months', 'YYYY_MM')",
+	        NULL),
+	    1);
 	PQclear(sql_rows("DELETE FROM usage_events WHERE request_id = 'future'"));
 }
 
 /* Bad ranges and parameters: 400 problem+json naming what is wrong. */
 static void test_bad_requests(void)
 {
-	static const char *const paths[] = {
-		"/v1/reports/usage?from=2026-11-02&to=2026-11-01",
+	static const char *const paths[] = { "/v1/reports/usage?from=2026-11-02&to=2026-11-01",
 		"/v1/reports/usage?from=2026-02-30&to=2026-03-02",
 		"/v1/reports/usage?from=2026-11-01T25:00&to=2026-11-02",
-		"/v1/reports/usage?from=yesterday",
-		"/v1/reports/usage?to=2026-11-01",
-		"/v1/reports/usage?period=year",
-		"/v1/reports/usage?period=day&from=2026-11-01",
+		"/v1/reports/usage?from=yesterday", "/v1/reports/usage?to=2026-11-01",
+		"/v1/reports/usage?period=year", "/v1/reports/usage?period=day&from=2026-11-01",
 		"/v1/reports/usage?period=day&tz=Mars/Olympus",
 		"/v1/reports/usage?period=day&tz=%27%3B--",
 		"/v1/reports/usage?from=2020-01-01&to=2026-01-01",
@@ -525,9 +558,7 @@ static void test_bad_requests(void)
 		"/v1/reports/usage?period=week&group_by=minute",
 		"/v1/reports/usage?period=week&format=xml",
 		"/v1/reports/providers?period=week&limit=0",
-		"/v1/reports/language-pairs?period=week&colour=blue",
-		NULL
-	};
+		"/v1/reports/language-pairs?period=week&colour=blue", NULL };
 	struct http_response r;
 
 	for (int i = 0; paths[i] != NULL; i++) {
@@ -559,30 +590,41 @@ static void test_admin_analytics(void)
 	utc_at(60, to, sizeof(to));
 	snprintf(path, sizeof(path), "/v1/admin/analytics?from=%s&to=%s&limit=3", from, to);
 	CU_ASSERT_EQUAL_FATAL(get(path, platform, &r), 200);
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM usage_events WHERE created_at >= '%s'"
-	    " AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'", from, to);
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM usage_events WHERE created_at >= '%s'"
+	    " AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'",
+	    from, to);
 	CU_ASSERT_EQUAL(jnum(r.json, "totals.requests"), pg_num(sql, NULL));
-	snprintf(sql, sizeof(sql), "SELECT sum(cost_micros) FROM usage_events WHERE created_at >= '%s'"
-	    " AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'", from, to);
+	snprintf(sql, sizeof(sql),
+	    "SELECT sum(cost_micros) FROM usage_events WHERE created_at >= '%s'"
+	    " AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'",
+	    from, to);
 	CU_ASSERT_EQUAL(jnum(r.json, "totals.cost_micros"), pg_num(sql, NULL));
 	CU_ASSERT_EQUAL(jnum(r.json, "money.consumed_micros"), pg_num(sql, NULL));
-	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(amount_micros), 0) FROM ledger"
-	    " WHERE type = 'credit' AND created_at >= '%s' AND created_at < '%s'", from, to);
+	snprintf(sql, sizeof(sql),
+	    "SELECT coalesce(sum(amount_micros), 0) FROM ledger"
+	    " WHERE type = 'credit' AND created_at >= '%s' AND created_at < '%s'",
+	    from, to);
 	CU_ASSERT_EQUAL(jnum(r.json, "money.recharges_micros"), pg_num(sql, NULL));
-	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(amount_micros), 0) FROM ledger"
-	    " WHERE type = 'grant' AND created_at >= '%s' AND created_at < '%s'", from, to);
+	snprintf(sql, sizeof(sql),
+	    "SELECT coalesce(sum(amount_micros), 0) FROM ledger"
+	    " WHERE type = 'grant' AND created_at >= '%s' AND created_at < '%s'",
+	    from, to);
 	CU_ASSERT_EQUAL(jnum(r.json, "money.granted_micros"), pg_num(sql, NULL));
 	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "top_workspaces", &top));
-	snprintf(sql, sizeof(sql), "SELECT least(3, count(DISTINCT workspace_id)) FROM usage_events"
+	snprintf(sql, sizeof(sql),
+	    "SELECT least(3, count(DISTINCT workspace_id)) FROM usage_events"
 	    " WHERE created_at >= '%s' AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'",
 	    from, to);
 	CU_ASSERT_EQUAL(json_object_array_length(top), (size_t)pg_num(sql, NULL));
 	CU_ASSERT(json_object_array_length(top) >= 2);
 	/* the top spender first (the loaded workspace, or its twin of an
 	 * earlier run against the same stack) */
-	snprintf(sql, sizeof(sql), "SELECT max(c) FROM (SELECT sum(cost_micros) AS c FROM usage_events"
+	snprintf(sql, sizeof(sql),
+	    "SELECT max(c) FROM (SELECT sum(cost_micros) AS c FROM usage_events"
 	    " WHERE created_at >= '%s' AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'"
-	    " GROUP BY workspace_id) s", from, to);
+	    " GROUP BY workspace_id) s",
+	    from, to);
 	CU_ASSERT_EQUAL(jnum(json_object_array_get_idx(top, 0), "cost_micros"), pg_num(sql, NULL));
 	CU_ASSERT(jnum(json_object_array_get_idx(top, 0), "cost_micros") >=
 	    jnum(json_object_array_get_idx(top, 1), "cost_micros"));
@@ -629,8 +671,11 @@ static void test_csv_formula_injection(void)
 
 	CU_ASSERT_EQUAL_FATAL(make_workspace("Formula", k, sizeof(k), id, sizeof(id)), 0);
 	CU_ASSERT_EQUAL_FATAL(make_key(id, "platform", platform, sizeof(platform)), 0);
-	CU_ASSERT_EQUAL_FATAL(request_as("PATCH", "/v1/workspace", k, "{\"name\":"
-	    "\"=HYPERLINK(\\\"http://evil.test\\\",\\\"x\\\")\"}", &r), 200);
+	CU_ASSERT_EQUAL_FATAL(request_as("PATCH", "/v1/workspace", k,
+	                          "{\"name\":"
+	                          "\"=HYPERLINK(\\\"http://evil.test\\\",\\\"x\\\")\"}",
+	                          &r),
+	    200);
 	http_free(&r);
 	snprintf(text, sizeof(text), "The formula %ld is here.", (long)getpid());
 	CU_ASSERT_EQUAL_FATAL(translate(k, text, NULL), 200);
@@ -640,7 +685,8 @@ static void test_csv_formula_injection(void)
 	    from, to);
 	CU_ASSERT_EQUAL_FATAL(get(path, platform, &r), 200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, id));
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, ",\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\","));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(r.body, ",\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\","));
 	CU_ASSERT(!csv_has_formula(r.body));
 	http_free(&r);
 }
@@ -649,25 +695,26 @@ int main(void)
 {
 	static const struct cu_test tests[] = {
 		{ "a mixed load reconciles to the ledger (JSON and CSV)",
-		  test_reconciles_to_the_ledger },
+		    test_reconciles_to_the_ledger },
 		{ "rollups equal the raw events, in every zone", test_rollups_equal_raw_events },
 		{ "p95 lies in the exact p95's slot", test_p95_in_the_right_slot },
 		{ "top users, language pairs, providers", test_breakdowns },
-		{ "workspaces are isolated; empty ranges are zeros", test_isolation_and_empty_ranges },
+		{ "workspaces are isolated; empty ranges are zeros",
+		    test_isolation_and_empty_ranges },
 		{ "bad ranges and parameters are 400", test_bad_requests },
 		{ "operators' analytics across workspaces", test_admin_analytics },
 		{ "CSV cells that read as formulas are neutralised", test_csv_formula_injection },
 		{ "reports read through reports_conninfo", test_reports_connection },
 		{ "a new partition takes the events waiting in the default one",
-		  test_partition_takes_waiting_events },
+		    test_partition_takes_waiting_events },
 		{ NULL, NULL }
 	};
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (make_workspace("Reports", key, sizeof(key), ws, sizeof(ws)) < 0 ||
-	    make_workspace("Reconciled", recon_key, sizeof(recon_key), recon_ws,
-	    sizeof(recon_ws)) < 0) {
+	    make_workspace("Reconciled", recon_key, sizeof(recon_key), recon_ws, sizeof(recon_ws)) <
+	        0) {
 		fprintf(stderr, "test_reports: cannot create a workspace\n");
 		return 99;
 	}

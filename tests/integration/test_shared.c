@@ -35,8 +35,10 @@ static void test_api_below_its_directory(void)
 	CU_ASSERT_EQUAL(get("/api/v1/workspace", NULL, &r), 401);
 	CU_ASSERT(http_is_problem(&r));
 	http_free(&r);
-	snprintf(body, sizeof(body), "{\"text\":\"The shared house %ld is red.\",\"source\":\"en\","
-	    "\"target\":\"es\"}", (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"The shared house %ld is red.\",\"source\":\"en\","
+	    "\"target\":\"es\"}",
+	    (long)getpid());
 	CU_ASSERT_EQUAL(request_as("POST", "/api/v1/translate", key, body, &r), 200);
 	http_free(&r);
 	CU_ASSERT(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", ws) < before);
@@ -96,12 +98,13 @@ static void test_server_errors_are_problems(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "the API below /api, keys passed through", test_api_below_its_directory },
-		{ "the configuration and .htaccess are never served", test_private_files_stay_private },
-		{ "Apache's own errors below /api are problem+json", test_server_errors_are_problems },
-		{ NULL, NULL }
-	};
+	static const struct cu_test tests[] = { { "the API below /api, keys passed through",
+		                                    test_api_below_its_directory },
+		{ "the configuration and .htaccess are never served",
+		    test_private_files_stay_private },
+		{ "Apache's own errors below /api are problem+json",
+		    test_server_errors_are_problems },
+		{ NULL, NULL } };
 	int rc;
 
 	if (getenv("DRAGOMAN_TEST_SERVER") == NULL ||

@@ -31,7 +31,8 @@ static char *standby_value(const char *sql, const char *param)
 	snprintf(conninfo, sizeof(conninfo), "host=127.0.0.1 port=%s user=dragoman dbname=dragoman",
 	    getenv("DRAGOMAN_STANDBY_PORT"));
 	pg = PQconnectdb(conninfo);
-	res = PQexecParams(pg, sql, param != NULL, NULL, param != NULL ? params : NULL, NULL, NULL, 0);
+	res = PQexecParams(pg, sql, param != NULL, NULL, param != NULL ? params : NULL, NULL, NULL,
+	    0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
 		v = strdup(PQgetvalue(res, 0, 0));
 	else
@@ -84,8 +85,10 @@ static void translate(int i)
 	struct http_response r;
 	char body[200];
 
-	snprintf(body, sizeof(body), "{\"text\":\"Standby text %d of %ld.\",\"source\":\"en\","
-	    "\"target\":\"es\"}", i, (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Standby text %d of %ld.\",\"source\":\"en\","
+	    "\"target\":\"es\"}",
+	    i, (long)getpid());
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", key, body, &r), 200);
 	http_free(&r);
 }
@@ -106,12 +109,15 @@ static void test_reports_from_the_standby(void)
 	CU_ASSERT_EQUAL(status, 200);
 	/* the workers' report connections are on the standby, none on the primary */
 	n = standby_value("SELECT count(*)::text FROM pg_stat_activity WHERE application_name = "
-	    "'dragoman-reports'", NULL);
+	                  "'dragoman-reports'",
+	    NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(n);
 	CU_ASSERT(atoi(n) >= 1);
 	free(n);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-	    "'dragoman-reports'", NULL), 0);
+	                       "'dragoman-reports'",
+	                    NULL),
+	    0);
 }
 
 static void test_standby_down(void)
@@ -141,11 +147,10 @@ static void test_standby_down(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "reports are read on the standby", test_reports_from_the_standby },
+	static const struct cu_test tests[] = { { "reports are read on the standby",
+		                                    test_reports_from_the_standby },
 		{ "the standby down: 503 reports, translations go on", test_standby_down },
-		{ NULL, NULL }
-	};
+		{ NULL, NULL } };
 	int rc;
 
 	if (getenv("DRAGOMAN_STANDBY_PORT") == NULL) {

@@ -2,10 +2,10 @@
  * started by tests/harness/stack (eng<->spa installed). */
 #include "autoconfig.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,9 +78,12 @@ static void test_batch_keeps_order(void)
 	struct http_response r;
 	struct json_object *arr;
 
-	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"texts\":[\"Good morning.\","
-	    "\"The house is red.\",\"Thank you very much.\"],\"source\":\"en\",\"target\":\"es\"}",
-	    &r), 200);
+	CU_ASSERT_EQUAL_FATAL(
+	    post("/v1/translate",
+	        "{\"texts\":[\"Good morning.\","
+	        "\"The house is red.\",\"Thank you very much.\"],\"source\":\"en\",\"target\":\"es\"}",
+	        &r),
+	    200);
 	CU_ASSERT(json_object_object_get_ex(r.json, "translations", &arr) &&
 	    json_object_array_length(arr) == 3);
 	CU_ASSERT_PTR_NOT_NULL(tr(&r, 0, "text") ? strstr(tr(&r, 0, "text"), "Buenos") : NULL);
@@ -93,13 +96,19 @@ static void test_reverse_and_html(void)
 {
 	struct http_response r;
 
-	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"La casa es roja.\",\"source\":\"es\","
-	    "\"target\":\"en\"}", &r), 200);
+	CU_ASSERT_EQUAL(post("/v1/translate",
+	                    "{\"text\":\"La casa es roja.\",\"source\":\"es\","
+	                    "\"target\":\"en\"}",
+	                    &r),
+	    200);
 	CU_ASSERT_PTR_NOT_NULL(tr(&r, 0, "text") ? strstr(tr(&r, 0, "text"), "house") : NULL);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "model"), "apertium-spa-eng");
 	http_free(&r);
-	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"<p>The <b>house</b> is red.</p>\","
-	    "\"source\":\"en\",\"target\":\"es\",\"format\":\"html\"}", &r), 200);
+	CU_ASSERT_EQUAL(post("/v1/translate",
+	                    "{\"text\":\"<p>The <b>house</b> is red.</p>\","
+	                    "\"source\":\"en\",\"target\":\"es\",\"format\":\"html\"}",
+	                    &r),
+	    200);
 	const char *t = tr(&r, 0, "text");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
 	CU_ASSERT_EQUAL(strncmp(t, "<p>", 3), 0);
@@ -122,7 +131,8 @@ static void test_bad_requests(void)
 {
 	static const struct bad_case cases[] = {
 		{ __LINE__, "{\"source\":\"en\",\"target\":\"es\"}", 400 },
-		{ __LINE__, "{\"text\":\"a\",\"texts\":[\"b\"],\"source\":\"en\",\"target\":\"es\"}", 400 },
+		{ __LINE__,
+		    "{\"text\":\"a\",\"texts\":[\"b\"],\"source\":\"en\",\"target\":\"es\"}", 400 },
 		{ __LINE__, "{\"texts\":[],\"source\":\"en\",\"target\":\"es\"}", 400 },
 		{ __LINE__, "{\"texts\":[\"a\",7],\"source\":\"en\",\"target\":\"es\"}", 400 },
 		{ __LINE__, "{\"texts\":[\"\"],\"source\":\"en\",\"target\":\"es\"}", 400 },
@@ -130,9 +140,14 @@ static void test_bad_requests(void)
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"xx\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"ko\"}", 400 },
 		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"en\"}", 400 },
-		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"format\":\"pdf\"}", 400 },
-		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"provider\":\"nope\"}", 400 },
-		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"price\":0}", 400 },
+		{ __LINE__,
+		    "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"format\":\"pdf\"}",
+		    400 },
+		{ __LINE__,
+		    "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"provider\":\"nope\"}",
+		    400 },
+		{ __LINE__, "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\",\"price\":0}",
+		    400 },
 		{ __LINE__, "{\"text\":\"a\\u0000b\",\"source\":\"en\",\"target\":\"es\"}", 400 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -153,14 +168,20 @@ static void test_supported_list(void)
 	struct http_response r;
 	struct json_object *sup;
 
-	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"text\":\"a\",\"source\":\"en\","
-	    "\"target\":\"xx\"}", &r), 400);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate",
+	                          "{\"text\":\"a\",\"source\":\"en\","
+	                          "\"target\":\"xx\"}",
+	                          &r),
+	    400);
 	CU_ASSERT(http_is_problem(&r));
 	CU_ASSERT(json_object_object_get_ex(r.json, "supported", &sup) &&
 	    json_object_is_type(sup, json_type_array) && json_object_array_length(sup) > 0);
 	http_free(&r);
-	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"text\":\"hello\",\"source\":\"en\","
-	    "\"target\":\"ko\"}", &r), 400);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate",
+	                          "{\"text\":\"hello\",\"source\":\"en\","
+	                          "\"target\":\"ko\"}",
+	                          &r),
+	    400);
 	CU_ASSERT(json_object_object_get_ex(r.json, "supported", &sup));
 	int has_es = 0, has_ko = 0;
 	for (size_t i = 0; sup != NULL && i < json_object_array_length(sup); i++) {
@@ -232,59 +253,63 @@ static void test_text_collection(void)
 	const char *plain[] = { "Content-Type: application/json", NULL };
 	static const struct {
 		int line;
-		const char *path, *member, *rest;  /* the key follows as api_key on /translate */
+		const char *path, *member, *rest; /* the key follows as api_key on /translate */
 		int n;
 		size_t len;
 		long want;
-		const char *field, *detail;         /* the error member, its text (NULL: any) */
+		const char *field, *detail; /* the error member, its text (NULL: any) */
 	} cases[] = {
-		{ __LINE__, "/v1/translate", "texts", "\"source\":\"en\",\"target\":\"es\"", 51, 2, 400,
-		  "detail", "at most 50 texts per request" },
+		{ __LINE__, "/v1/translate", "texts", "\"source\":\"en\",\"target\":\"es\"", 51, 2,
+		    400, "detail", "at most 50 texts per request" },
 		{ __LINE__, "/v1/translate", "texts", "\"source\":\"en\",\"target\":\"es\"", 2,
-		  70 * 1024, 413, "detail", "at most 131072 bytes of text per request" },
+		    70 * 1024, 413, "detail", "at most 131072 bytes of text per request" },
 		{ __LINE__, "/v1/translate", "texts", "\"text\":\"a\",\"target\":\"es\"", 1, 2, 400,
-		  "detail", "send either text or texts" },
+		    "detail", "send either text or texts" },
 		{ __LINE__, "/v1/detect", "texts", "", 51, 2, 400, "detail",
-		  "at most 50 texts per request" },
+		    "at most 50 texts per request" },
 		{ __LINE__, "/v1/detect", "texts", "", 2, 70 * 1024, 413, "detail",
-		  "at most 131072 bytes of text per request" },
-		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"ES\"", 51, 2, 400, "message",
-		  "at most 50 texts per request" },
-		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"XX1\"", 51, 2, 400, "message",
-		  "at most 50 texts per request" },
-		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"ES\",\"source_lang\":\"EN\"", 2,
-		  70 * 1024, 413, "message", "at most 131072 bytes of text per request" },
+		    "at most 131072 bytes of text per request" },
+		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"ES\"", 51, 2, 400,
+		    "message", "at most 50 texts per request" },
+		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"XX1\"", 51, 2, 400,
+		    "message", "at most 50 texts per request" },
+		{ __LINE__, "/v2/translate", "text",
+		    "\"target_lang\":\"ES\",\"source_lang\":\"EN\"", 2, 70 * 1024, 413, "message",
+		    "at most 131072 bytes of text per request" },
 		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"E\"", 2, 70 * 1024, 400,
-		  "message", NULL },
+		    "message", NULL },
 		{ __LINE__, "/v2/translate", "text", "\"target_lang\":\"ES1\"", 2, 70 * 1024, 400,
-		  "message", "Value for 'target_lang' not supported." },
-		{ __LINE__, "/translate", "q", "\"target\":\"es\",\"source\":\"en\"", 51,
-		  2, 400, "error", "at most 50 texts per request" },
-		{ __LINE__, "/translate", "q", "\"target\":\"es\",\"source\":\"en\"", 2,
-		  70 * 1024, 413, "error", "at most 131072 bytes of text per request" },
-		{ __LINE__, "/translate", "q", "\"target\":\"es\",\"format\":\"docx\"",
-		  2, 70 * 1024, 400, "error", "format must be text or html" },
+		    "message", "Value for 'target_lang' not supported." },
+		{ __LINE__, "/translate", "q", "\"target\":\"es\",\"source\":\"en\"", 51, 2, 400,
+		    "error", "at most 50 texts per request" },
+		{ __LINE__, "/translate", "q", "\"target\":\"es\",\"source\":\"en\"", 2, 70 * 1024,
+		    413, "error", "at most 131072 bytes of text per request" },
+		{ __LINE__, "/translate", "q", "\"target\":\"es\",\"format\":\"docx\"", 2,
+		    70 * 1024, 400, "error", "format must be text or html" },
 	};
 
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", key);
 	snprintf(deepl_auth, sizeof(deepl_auth), "Authorization: DeepL-Auth-Key %s", key);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char **h = strncmp(cases[i].path, "/v1/", 4) == 0 ? bearer
-		    : strcmp(cases[i].path, "/v2/translate") == 0 ? deepl : plain;
+		    : strcmp(cases[i].path, "/v2/translate") == 0       ? deepl
+		                                                        : plain;
 		struct http_response r;
 		char *body;
 		const char *got;
 		long st;
 
 		snprintf(rest, sizeof(rest), "%s%s%s%s", cases[i].rest,
-		    h == plain ? ",\"api_key\":\"" : "", h == plain ? key : "", h == plain ? "\"" : "");
+		    h == plain ? ",\"api_key\":\"" : "", h == plain ? key : "",
+		    h == plain ? "\"" : "");
 		body = batch_body(cases[i].member, cases[i].n, cases[i].len, rest);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(body);
 		st = http_request("POST", cases[i].path, h, body, strlen(body), &r);
 		got = http_json_str(&r, cases[i].field);
 		if (st != cases[i].want || got == NULL ||
 		    (cases[i].detail != NULL && strcmp(got, cases[i].detail) != 0))
-			fprintf(stderr, "\n  line %d: %ld %s\n", cases[i].line, st, got ? got : "(none)");
+			fprintf(stderr, "\n  line %d: %ld %s\n", cases[i].line, st,
+			    got ? got : "(none)");
 		CU_ASSERT_EQUAL(st, cases[i].want);
 		CU_ASSERT_PTR_NOT_NULL(got);
 		if (got != NULL && cases[i].detail != NULL)
@@ -300,7 +325,8 @@ static void test_needs_key(void)
 	const char *h[] = { "Content-Type: application/json", NULL };
 
 	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h,
-	    "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\"}", 40, &r), 401);
+	                    "{\"text\":\"a\",\"source\":\"en\",\"target\":\"es\"}", 40, &r),
+	    401);
 	http_free(&r);
 	CU_ASSERT_EQUAL(get("/v1/languages", NULL, &r), 401);
 	http_free(&r);
@@ -316,7 +342,8 @@ static struct json_object *listed_pair(const struct http_response *r, const char
 		return NULL;
 	for (size_t i = 0; i < json_object_array_length(pairs); i++) {
 		struct json_object *p = json_object_array_get_idx(pairs, i);
-		if (json_object_object_get_ex(p, "source", &s) && json_object_object_get_ex(p, "target", &t) &&
+		if (json_object_object_get_ex(p, "source", &s) &&
+		    json_object_object_get_ex(p, "target", &t) &&
 		    strcmp(json_object_get_string(s), source) == 0 &&
 		    strcmp(json_object_get_string(t), target) == 0)
 			return p;
@@ -347,12 +374,16 @@ static void test_detect(void)
 	struct json_object *arr, *d, *lang;
 	static const char *const want[] = { "en", "es", "de", "fr", NULL };
 
-	CU_ASSERT_EQUAL_FATAL(post("/v1/detect", "{\"texts\":["
-	    "\"The weather is lovely today and we are going to the beach.\","
-	    "\"El tiempo es muy bueno hoy y vamos a la playa con mis amigos.\","
-	    "\"Das Wetter ist heute sehr sch\u00f6n und wir gehen an den Strand.\","
-	    "\"Il fait tr\u00e8s beau aujourd'hui et nous allons \u00e0 la plage avec nos amis.\","
-	    "\"ok\"]}", &r), 200);
+	CU_ASSERT_EQUAL_FATAL(
+	    post("/v1/detect",
+	        "{\"texts\":["
+	        "\"The weather is lovely today and we are going to the beach.\","
+	        "\"El tiempo es muy bueno hoy y vamos a la playa con mis amigos.\","
+	        "\"Das Wetter ist heute sehr sch\u00f6n und wir gehen an den Strand.\","
+	        "\"Il fait tr\u00e8s beau aujourd'hui et nous allons \u00e0 la plage avec nos amis.\","
+	        "\"ok\"]}",
+	        &r),
+	    200);
 	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "detections", &arr) &&
 	    json_object_array_length(arr) == 5);
 	for (size_t i = 0; i < 5; i++) {
@@ -374,22 +405,31 @@ static void test_translate_detects_source(void)
 {
 	struct http_response r;
 
-	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"texts\":[\"La casa de mi madre es muy grande.\","
-	    "\"El tiempo es muy bueno hoy y vamos a la playa con mis amigos.\"],\"target\":\"en\"}",
-	    &r), 200);
+	CU_ASSERT_EQUAL_FATAL(
+	    post("/v1/translate",
+	        "{\"texts\":[\"La casa de mi madre es muy grande.\","
+	        "\"El tiempo es muy bueno hoy y vamos a la playa con mis amigos.\"],\"target\":\"en\"}",
+	        &r),
+	    200);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "detected_source"), "es");
 	CU_ASSERT_STRING_EQUAL(tr(&r, 1, "detected_source"), "es");
 	CU_ASSERT_PTR_NOT_NULL(tr(&r, 0, "text") ? strstr(tr(&r, 0, "text"), "house") : NULL);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "model"), "apertium-spa-eng");
 	http_free(&r);
 	/* "auto" is the same as no source */
-	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"La casa de mi madre es muy grande.\","
-	    "\"source\":\"auto\",\"target\":\"en\"}", &r), 200);
+	CU_ASSERT_EQUAL(post("/v1/translate",
+	                    "{\"text\":\"La casa de mi madre es muy grande.\","
+	                    "\"source\":\"auto\",\"target\":\"en\"}",
+	                    &r),
+	    200);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "detected_source"), "es");
 	http_free(&r);
 	/* already in the target; too short to tell: 400, never echoed back */
-	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"Good morning to all of you, my dear "
-	    "friends.\",\"target\":\"en\"}", &r), 400);
+	CU_ASSERT_EQUAL(post("/v1/translate",
+	                    "{\"text\":\"Good morning to all of you, my dear "
+	                    "friends.\",\"target\":\"en\"}",
+	                    &r),
+	    400);
 	CU_ASSERT(http_is_problem(&r));
 	http_free(&r);
 	CU_ASSERT_EQUAL(post("/v1/translate", "{\"text\":\"ok\",\"target\":\"es\"}", &r), 400);
@@ -398,15 +438,16 @@ static void test_translate_detects_source(void)
 }
 
 /* Returns 1 when the pair source->target of r lists provider. */
-static int pair_has_provider(const struct http_response *r, const char *source,
-    const char *target, const char *provider)
+static int pair_has_provider(const struct http_response *r, const char *source, const char *target,
+    const char *provider)
 {
 	struct json_object *p = listed_pair(r, source, target), *list;
 
 	if (p == NULL || !json_object_object_get_ex(p, "providers", &list))
 		return 0;
 	for (size_t j = 0; j < json_object_array_length(list); j++)
-		if (strcmp(json_object_get_string(json_object_array_get_idx(list, j)), provider) == 0)
+		if (strcmp(json_object_get_string(json_object_array_get_idx(list, j)), provider) ==
+		    0)
 			return 1;
 	return 0;
 }
@@ -417,18 +458,27 @@ static void test_second_provider(void)
 {
 	struct http_response r;
 
-	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"text\":\"The house is red.\",\"source\":\"en\","
-	    "\"target\":\"fr\"}", &r), 200);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate",
+	                          "{\"text\":\"The house is red.\",\"source\":\"en\","
+	                          "\"target\":\"fr\"}",
+	                          &r),
+	    200);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), "libretranslate");
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "text"), "[fr] The house is red.");
 	http_free(&r);
-	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"texts\":[\"One day.\",\"Two days.\"],"
-	    "\"source\":\"en\",\"target\":\"fr\"}", &r), 200);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate",
+	                          "{\"texts\":[\"One day.\",\"Two days.\"],"
+	                          "\"source\":\"en\",\"target\":\"fr\"}",
+	                          &r),
+	    200);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "text"), "[fr] One day.");
 	CU_ASSERT_STRING_EQUAL(tr(&r, 1, "text"), "[fr] Two days.");
 	http_free(&r);
-	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", "{\"text\":\"The garden is green.\",\"source\":\"en\","
-	    "\"target\":\"es\",\"provider\":\"libretranslate\"}", &r), 200);
+	CU_ASSERT_EQUAL_FATAL(post("/v1/translate",
+	                          "{\"text\":\"The garden is green.\",\"source\":\"en\","
+	                          "\"target\":\"es\",\"provider\":\"libretranslate\"}",
+	                          &r),
+	    200);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), "libretranslate");
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "text"), "[es] The garden is green.");
 	http_free(&r);
@@ -454,7 +504,8 @@ static long billed(const struct http_response *r)
 	struct json_object *v;
 
 	return r->json && json_object_object_get_ex(r->json, "billed_characters", &v)
-	    ? (long)json_object_get_int64(v) : -1;
+	    ? (long)json_object_get_int64(v)
+	    : -1;
 }
 
 /* Texts unique to this run, so that the cache starts empty for them. */
@@ -479,8 +530,8 @@ static void test_cache_miss_hit_partial(void)
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "text"), first);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), "apertium");
 	http_free(&r);
-	snprintf(body, sizeof(body), "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\"}",
-	    t1, t2);
+	snprintf(body, sizeof(body),
+	    "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\"}", t1, t2);
 	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "PARTIAL");
 	CU_ASSERT_EQUAL(cached(&r, 0), 1);
@@ -488,8 +539,10 @@ static void test_cache_miss_hit_partial(void)
 	CU_ASSERT_EQUAL(billed(&r), code_points(t2));
 	http_free(&r);
 	/* context is part of the identity */
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
-	    "\"context\":\"a sign on a door\"}", t1);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
+	    "\"context\":\"a sign on a door\"}",
+	    t1);
 	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "MISS");
 	http_free(&r);
@@ -502,9 +555,9 @@ static void test_cache_postgres(void)
 	char body[512];
 
 	CU_ASSERT_EQUAL_FATAL(stack("mc-flush"), 0);
-	usleep(1100 * 1000);   /* and the workers' memos (local_cache_ms) expire */
-	snprintf(body, sizeof(body), "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\"}",
-	    t2, t1);
+	usleep(1100 * 1000); /* and the workers' memos (local_cache_ms) expire */
+	snprintf(body, sizeof(body),
+	    "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\"}", t2, t1);
 	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
 	CU_ASSERT_EQUAL(cached(&r, 0), 1);
@@ -534,7 +587,8 @@ static char *translate_text(const char *text, char xcache[16])
 	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}", text);
 	if (post("/v1/translate", body, &r) == 200 && tr(&r, 0, "text") != NULL) {
 		out = strdup(tr(&r, 0, "text"));
-		snprintf(xcache, 16, "%s", http_header(&r, "X-Cache") ? http_header(&r, "X-Cache") : "");
+		snprintf(xcache, 16, "%s",
+		    http_header(&r, "X-Cache") ? http_header(&r, "X-Cache") : "");
 	}
 	http_free(&r);
 	return out;
@@ -569,7 +623,7 @@ static void test_cache_counters_and_warm(void)
 	free(translate_text(text, xc));
 	CU_ASSERT_STRING_EQUAL(xc, "HIT");
 	h2 = row_hits(es);
-	CU_ASSERT(h2 == h1 || h2 == h1 + 64);   /* from memcached: sampled 1 in 64 */
+	CU_ASSERT(h2 == h1 || h2 == h1 + 64); /* from memcached: sampled 1 in 64 */
 	free(es);
 }
 
@@ -594,7 +648,7 @@ static void test_cache_stats(void)
 	CU_ASSERT_EQUAL(atol(http_json_str(&r, "hits")), hit0 + 1);
 	CU_ASSERT_EQUAL(atol(http_json_str(&r, "misses")), seg0 + 2 - hit0 - 1);
 	CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "hit_rate"));
-	CU_ASSERT_PTR_NULL(http_json_str(&r, "memcached"));   /* server-wide: not here */
+	CU_ASSERT_PTR_NULL(http_json_str(&r, "memcached")); /* server-wide: not here */
 	http_free(&r);
 	CU_ASSERT_EQUAL(get("/v1/cache/stats?hours=0", key, &r), 400);
 	http_free(&r);
@@ -623,20 +677,25 @@ static void test_provider_down(void)
 	CU_ASSERT_EQUAL_FATAL(stack("apy-stop"), 0);
 	char body[256], fresh[64];
 	snprintf(fresh, sizeof(fresh), "The old dog %ld sleeps.", (long)getpid());
-	snprintf(body, sizeof(body), "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\","
-	    "\"provider\":\"apertium\"}", t1, fresh);
+	snprintf(body, sizeof(body),
+	    "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"apertium\"}",
+	    t1, fresh);
 	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 503);
 	CU_ASSERT(http_is_problem(&r));
 	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
 	CU_ASSERT_PTR_NULL(strstr(r.body, "old dog"));
 	http_free(&r);
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
-	    "\"provider\":\"apertium\"}", t1);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"apertium\"}",
+	    t1);
 	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
 	http_free(&r);
 	/* unpinned, the next provider in order takes over */
-	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}", fresh);
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}",
+	    fresh);
 	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), "libretranslate");
 	http_free(&r);
@@ -654,9 +713,10 @@ static void expect_from(int line, const char *body, long want, const char *provi
 	struct http_response r;
 	long st = post("/v1/translate", body, &r);
 
-	if (st != want || (want == 200 && (tr(&r, 0, "provider") == NULL ||
-	    strcmp(tr(&r, 0, "provider"), provider) != 0 ||
-	    strncmp(tr(&r, 0, "text"), prefix, strlen(prefix)) != 0)))
+	if (st != want ||
+	    (want == 200 &&
+	        (tr(&r, 0, "provider") == NULL || strcmp(tr(&r, 0, "provider"), provider) != 0 ||
+	            strncmp(tr(&r, 0, "text"), prefix, strlen(prefix)) != 0)))
 		fprintf(stderr, "\n  line %d: HTTP %ld %s\n", line, st, r.body ? r.body : "");
 	CU_ASSERT_EQUAL(st, want);
 	if (want == 200 && st == 200) {
@@ -679,41 +739,57 @@ static void test_saas_providers(void)
 	long pid = (long)getpid();
 
 	/* en->de: neither APy nor LibreTranslate has it; DeepL does */
-	snprintf(body, sizeof(body), "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"de\"}", pid);
+	snprintf(body, sizeof(body), "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"de\"}",
+	    pid);
 	expect_from(__LINE__, body, 200, "deepl", "[deepl:DE] Hello");
 	/* DeepL wants a regional English target; the client sends EN-US */
-	snprintf(body, sizeof(body), "{\"text\":\"Hallo %ld\",\"source\":\"de\",\"target\":\"en\","
-	    "\"provider\":\"deepl\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Hallo %ld\",\"source\":\"de\",\"target\":\"en\","
+	    "\"provider\":\"deepl\"}",
+	    pid);
 	expect_from(__LINE__, body, 200, "deepl", "[deepl:EN-US] Hallo");
 	/* pins */
-	snprintf(body, sizeof(body), "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"de\","
-	    "\"provider\":\"google\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"de\","
+	    "\"provider\":\"google\"}",
+	    pid);
 	expect_from(__LINE__, body, 200, "google", "[google:de] Hello");
-	snprintf(body, sizeof(body), "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"it\","
-	    "\"provider\":\"openai\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"it\","
+	    "\"provider\":\"openai\"}",
+	    pid);
 	expect_from(__LINE__, body, 200, "openai", "[openai:it] Hello");
 	/* a pair the pinned provider refuses is a 400, not a failure */
-	snprintf(body, sizeof(body), "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"fr\","
-	    "\"provider\":\"google\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Hello %ld\",\"source\":\"en\",\"target\":\"fr\","
+	    "\"provider\":\"google\"}",
+	    pid);
 	expect_from(__LINE__, body, 400, NULL, NULL);
 	/* DeepL out of quota (456) passes the text on to Google */
-	snprintf(body, sizeof(body), "{\"text\":\"QUOTA %ld\",\"source\":\"en\",\"target\":\"de\"}", pid);
+	snprintf(body, sizeof(body), "{\"text\":\"QUOTA %ld\",\"source\":\"en\",\"target\":\"de\"}",
+	    pid);
 	expect_from(__LINE__, body, 200, "google", "[google:de] QUOTA");
 	/* a cut-off model answer is a failure, never a translation */
-	snprintf(body, sizeof(body), "{\"text\":\"TRUNCATE me %ld\",\"source\":\"en\",\"target\":\"it\","
-	    "\"provider\":\"openai\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"TRUNCATE me %ld\",\"source\":\"en\",\"target\":\"it\","
+	    "\"provider\":\"openai\"}",
+	    pid);
 	expect_from(__LINE__, body, 503, NULL, NULL);
 	/* a DeepL batch is one call, in order; the model is reported */
-	snprintf(body, sizeof(body), "{\"texts\":[\"one %ld\",\"two %ld\",\"three %ld\"],"
-	    "\"source\":\"en\",\"target\":\"ja\"}", pid, pid, pid);
+	snprintf(body, sizeof(body),
+	    "{\"texts\":[\"one %ld\",\"two %ld\",\"three %ld\"],"
+	    "\"source\":\"en\",\"target\":\"ja\"}",
+	    pid, pid, pid);
 	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
 	CU_ASSERT_EQUAL(strncmp(tr(&r, 0, "text"), "[deepl:JA] one", 14), 0);
 	CU_ASSERT_EQUAL(strncmp(tr(&r, 1, "text"), "[deepl:JA] two", 14), 0);
 	CU_ASSERT_EQUAL(strncmp(tr(&r, 2, "text"), "[deepl:JA] three", 16), 0);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "model"), "deepl");
 	http_free(&r);
-	snprintf(body, sizeof(body), "{\"text\":\"Model %ld\",\"source\":\"en\",\"target\":\"es\","
-	    "\"provider\":\"openai\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Model %ld\",\"source\":\"en\",\"target\":\"es\","
+	    "\"provider\":\"openai\"}",
+	    pid);
 	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "model"), "fixture-model");
 	http_free(&r);
@@ -725,7 +801,7 @@ static void test_saas_providers(void)
 	    json_object_array_length(prov) == 2 &&
 	    strcmp(json_object_get_string(json_object_array_get_idx(prov, 0)), "deepl") == 0 &&
 	    strcmp(json_object_get_string(json_object_array_get_idx(prov, 1)), "google") == 0);
-	CU_ASSERT(has_pair(&r, "it", "de"));        /* openai_languages */
+	CU_ASSERT(has_pair(&r, "it", "de")); /* openai_languages */
 	CU_ASSERT(!has_pair(&r, "en", "zh-CN"));
 	CU_ASSERT(!has_pair(&r, "en", "en"));
 	http_free(&r);
@@ -740,11 +816,15 @@ static void test_degraded(void)
 	struct json_object *v;
 	long pid = (long)getpid();
 
-	snprintf(body, sizeof(body), "{\"text\":\"Old GOOGLE503 %ld\",\"source\":\"en\","
-	    "\"target\":\"de\",\"provider\":\"deepl\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Old GOOGLE503 %ld\",\"source\":\"en\","
+	    "\"target\":\"de\",\"provider\":\"deepl\"}",
+	    pid);
 	expect_from(__LINE__, body, 200, "deepl", "[deepl:DE] Old");
-	snprintf(body, sizeof(body), "{\"text\":\"Old GOOGLE503 %ld\",\"source\":\"en\","
-	    "\"target\":\"de\",\"provider\":\"google\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Old GOOGLE503 %ld\",\"source\":\"en\","
+	    "\"target\":\"de\",\"provider\":\"google\"}",
+	    pid);
 	CU_ASSERT_EQUAL_FATAL(post("/v1/translate", body, &r), 200);
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "provider"), "deepl");
 	CU_ASSERT_STRING_EQUAL(tr(&r, 0, "degraded"), "true");
@@ -753,14 +833,18 @@ static void test_degraded(void)
 	    json_object_get_int64(v) == 0);
 	http_free(&r);
 	/* a normal answer carries no degraded member */
-	snprintf(body, sizeof(body), "{\"text\":\"Old GOOGLE503 %ld\",\"source\":\"en\","
-	    "\"target\":\"de\",\"provider\":\"deepl\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Old GOOGLE503 %ld\",\"source\":\"en\","
+	    "\"target\":\"de\",\"provider\":\"deepl\"}",
+	    pid);
 	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
 	CU_ASSERT_PTR_NULL(tr(&r, 0, "degraded"));
 	http_free(&r);
 	/* nothing cached anywhere: 503 */
-	snprintf(body, sizeof(body), "{\"text\":\"New GOOGLE503 %ld\",\"source\":\"en\","
-	    "\"target\":\"de\",\"provider\":\"google\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"New GOOGLE503 %ld\",\"source\":\"en\","
+	    "\"target\":\"de\",\"provider\":\"google\"}",
+	    pid);
 	expect_from(__LINE__, body, 503, NULL, NULL);
 }
 
@@ -789,11 +873,13 @@ static void test_workspace_provider_order(void)
 	    json_object_array_length(prov) == 2 &&
 	    strcmp(json_object_get_string(json_object_array_get_idx(prov, 0)), "google") == 0);
 	http_free(&r);
-	usleep(1100 * 1000);   /* every worker's memo of the workspace expires */
-	snprintf(body, sizeof(body), "{\"text\":\"Order one %ld\",\"source\":\"en\",\"target\":\"de\"}", pid);
+	usleep(1100 * 1000); /* every worker's memo of the workspace expires */
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Order one %ld\",\"source\":\"en\",\"target\":\"de\"}", pid);
 	expect_from(__LINE__, body, 200, "google", "[google:de] Order one");
 	/* en->es: neither google nor deepl offers it here, so nothing is left */
-	snprintf(body, sizeof(body), "{\"text\":\"Order two %ld\",\"source\":\"en\",\"target\":\"es\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Order two %ld\",\"source\":\"en\",\"target\":\"es\"}", pid);
 	expect_from(__LINE__, body, 400, NULL, NULL);
 	CU_ASSERT_EQUAL(patch_workspace("{\"providers\":[\"nope\"]}", &r), 400);
 	http_free(&r);
@@ -804,7 +890,8 @@ static void test_workspace_provider_order(void)
 	    json_object_object_get_ex(ws, "providers", &prov) && prov == NULL);
 	http_free(&r);
 	usleep(1100 * 1000);
-	snprintf(body, sizeof(body), "{\"text\":\"Order three %ld\",\"source\":\"en\",\"target\":\"de\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"Order three %ld\",\"source\":\"en\",\"target\":\"de\"}", pid);
 	expect_from(__LINE__, body, 200, "deepl", "[deepl:DE] Order three");
 }
 
@@ -859,8 +946,10 @@ static void test_usage_events(void)
 	long pid = (long)getpid();
 
 	snprintf(rid, sizeof(rid), "usage-miss-%ld", pid);
-	snprintf(body, sizeof(body), "{\"texts\":[\"The dog %ld runs.\",\"caf\xc3\xa9\"],"
-	    "\"source\":\"en\",\"target\":\"es\"}", pid);
+	snprintf(body, sizeof(body),
+	    "{\"texts\":[\"The dog %ld runs.\",\"caf\xc3\xa9\"],"
+	    "\"source\":\"en\",\"target\":\"es\"}",
+	    pid);
 	CU_ASSERT_EQUAL_FATAL(post_with_id("/v1/translate", body, rid), 200);
 	expect_event(__LINE__, rid, "count(*) OVER ()", "1");
 	expect_event(__LINE__, rid, "endpoint", "translate");
@@ -884,12 +973,16 @@ static void test_usage_events(void)
 	expect_event(__LINE__, rid, "cached", "true");
 	/* a refused request is recorded with its status */
 	snprintf(rid, sizeof(rid), "usage-bad-%ld", pid);
-	CU_ASSERT_EQUAL(post_with_id("/v1/translate", "{\"text\":\"x\",\"target\":\"qq\"}", rid), 400);
+	CU_ASSERT_EQUAL(post_with_id("/v1/translate", "{\"text\":\"x\",\"target\":\"qq\"}", rid),
+	    400);
 	expect_event(__LINE__, rid, "status", "400");
 	/* detection */
 	snprintf(rid, sizeof(rid), "usage-detect-%ld", pid);
-	CU_ASSERT_EQUAL(post_with_id("/v1/detect", "{\"text\":\"Der Hund spielt im Garten mit dem "
-	    "Ball.\"}", rid), 200);
+	CU_ASSERT_EQUAL(post_with_id("/v1/detect",
+	                    "{\"text\":\"Der Hund spielt im Garten mit dem "
+	                    "Ball.\"}",
+	                    rid),
+	    200);
 	snprintf(chars, sizeof(chars), "detect 1 %ld",
 	    code_points("Der Hund spielt im Garten mit dem Ball."));
 	expect_event(__LINE__, rid, "endpoint || ' ' || segments || ' ' || characters", chars);
@@ -919,9 +1012,12 @@ static void test_usage_survives_sigkill(void)
 		/* a request right after a kill may meet the dead worker; those
 		 * fail before any response and are retried under a new id */
 		for (int attempt = 0; attempt < 50 && st != 200; attempt++) {
-			snprintf(rid, sizeof(rid), "usage-kill-%ld-%d-%d", (long)getpid(), i, attempt);
-			snprintf(body, sizeof(body), "{\"text\":\"Kill %d %ld\",\"source\":\"en\","
-			    "\"target\":\"es\"}", i, (long)getpid());
+			snprintf(rid, sizeof(rid), "usage-kill-%ld-%d-%d", (long)getpid(), i,
+			    attempt);
+			snprintf(body, sizeof(body),
+			    "{\"text\":\"Kill %d %ld\",\"source\":\"en\","
+			    "\"target\":\"es\"}",
+			    i, (long)getpid());
 			st = post_with_id("/v1/translate", body, rid);
 			if (st != 200)
 				usleep(100 * 1000);
@@ -949,7 +1045,8 @@ static struct json_object *run_client(const char *script, const char *k)
 	FILE *p;
 
 	if (dir == NULL || url == NULL || buf == NULL) {
-		fprintf(stderr, "\n  DRAGOMAN_NPM_DIR is not set (tests/integration/run sets it)\n");
+		fprintf(stderr,
+		    "\n  DRAGOMAN_NPM_DIR is not set (tests/integration/run sets it)\n");
 		free(buf);
 		return NULL;
 	}
@@ -1001,12 +1098,13 @@ static void test_deepl_node(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(member(o, "single", "text"), "casa"));
 	CU_ASSERT_STRING_EQUAL(member(o, "single", "detected"), "en");
 	char billed[24];
-	snprintf(billed, sizeof(billed), "%ld", code_points("The house is red and the garden is green."));
+	snprintf(billed, sizeof(billed), "%ld",
+	    code_points("The house is red and the garden is green."));
 	CU_ASSERT_STRING_EQUAL(member(o, "single", "billed"), billed);
 	if (!json_object_object_get_ex(o, "batch", &b) || !json_object_is_type(b, json_type_array))
 		fprintf(stderr, "\n  deepl-node batch: %s\n", json_object_to_json_string(b));
-	CU_ASSERT(json_object_object_get_ex(o, "batch", &b) && json_object_is_type(b, json_type_array) &&
-	    json_object_array_length(b) == 2 &&
+	CU_ASSERT(json_object_object_get_ex(o, "batch", &b) &&
+	    json_object_is_type(b, json_type_array) && json_object_array_length(b) == 2 &&
 	    strstr(json_object_get_string(json_object_array_get_idx(b, 1)), "perro") != NULL);
 	CU_ASSERT_STRING_EQUAL(member(o, "auto", "detected"), "en");
 	CU_ASSERT_PTR_NOT_NULL(strstr(member(o, "auto", "text"), "gato"));
@@ -1028,24 +1126,31 @@ static void test_deepl_wire(void)
 	const char *form[] = { auth, "Content-Type: application/x-www-form-urlencoded", NULL };
 	const char *json[] = { auth, "Content-Type: application/json", NULL };
 	const char *bad[] = { "Authorization: DeepL-Auth-Key dgm_00000000_000000000000000000000000"
-	    "000000000000000000000000", "Content-Type: application/x-www-form-urlencoded", NULL };
+		              "000000000000000000000000",
+		"Content-Type: application/x-www-form-urlencoded", NULL };
 	struct http_response r;
 	long pid = (long)getpid();
 	int len;
 
 	snprintf(auth, sizeof(auth), "Authorization: DeepL-Auth-Key %s", key);
 	CU_ASSERT_EQUAL_FATAL(get("/v2/usage", key, &r), 200);
-	before = strdup(http_json_str(&r, "character_count") ? http_json_str(&r, "character_count") : "");
+	before = strdup(
+	    http_json_str(&r, "character_count") ? http_json_str(&r, "character_count") : "");
 	http_free(&r);
-	len = snprintf(body, sizeof(body), "text=The+green+door+%ld+is+open.&text=caf%%C3%%A9+%ld"
-	    "&target_lang=ES&source_lang=EN&split_sentences=1", pid, pid);
-	CU_ASSERT_EQUAL_FATAL(http_request("POST", "/v2/translate", form, body, (size_t)len, &r), 200);
+	len = snprintf(body, sizeof(body),
+	    "text=The+green+door+%ld+is+open.&text=caf%%C3%%A9+%ld"
+	    "&target_lang=ES&source_lang=EN&split_sentences=1",
+	    pid, pid);
+	CU_ASSERT_EQUAL_FATAL(http_request("POST", "/v2/translate", form, body, (size_t)len, &r),
+	    200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "MISS");
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"detected_source_language\":\"EN\""));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "puerta"));
 	http_free(&r);
-	len = snprintf(body, sizeof(body), "{\"text\":[\"The green door %ld is open.\"],"
-	    "\"target_lang\":\"es\",\"source_lang\":\"en\"}", pid);
+	len = snprintf(body, sizeof(body),
+	    "{\"text\":[\"The green door %ld is open.\"],"
+	    "\"target_lang\":\"es\",\"source_lang\":\"en\"}",
+	    pid);
 	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", json, body, (size_t)len, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "HIT");
 	http_free(&r);
@@ -1058,16 +1163,22 @@ static void test_deepl_wire(void)
 	http_free(&r);
 	free(before);
 	/* DeepL's errors: 403 with "message" for a bad key, 400 for a bad language */
-	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", bad, "text=a&target_lang=ES", 21, &r), 403);
+	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", bad, "text=a&target_lang=ES", 21, &r),
+	    403);
 	CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "message"));
 	http_free(&r);
-	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", form, "text=a&target_lang=XX", 21, &r), 400);
+	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", form, "text=a&target_lang=XX", 21,
+	                    &r),
+	    400);
 	CU_ASSERT_PTR_NOT_NULL(http_json_str(&r, "message"));
 	http_free(&r);
 	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", form, "target_lang=ES", 14, &r), 400);
 	http_free(&r);
-	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", form, "text=a&text=b&target_lang=ES"
-	    "&target_lang=DE", 43, &r), 400);
+	CU_ASSERT_EQUAL(http_request("POST", "/v2/translate", form,
+	                    "text=a&text=b&target_lang=ES"
+	                    "&target_lang=DE",
+	                    43, &r),
+	    400);
 	http_free(&r);
 }
 
@@ -1094,9 +1205,11 @@ static void test_libre_wire(void)
 	struct json_object *t, *d;
 	int len;
 
-	len = snprintf(body, sizeof(body), "{\"q\":[\"The house is red and the garden is green.\","
+	len = snprintf(body, sizeof(body),
+	    "{\"q\":[\"The house is red and the garden is green.\","
 	    "\"Good morning, my friend, how are you today?\"],\"source\":\"auto\",\"target\":\"es\","
-	    "\"api_key\":\"%s\"}", key);
+	    "\"api_key\":\"%s\"}",
+	    key);
 	CU_ASSERT_EQUAL_FATAL(http_request("POST", "/translate", json, body, (size_t)len, &r), 200);
 	CU_ASSERT(json_object_object_get_ex(r.json, "translatedText", &t) &&
 	    json_object_is_type(t, json_type_array) && json_object_array_length(t) == 2);
@@ -1104,7 +1217,8 @@ static void test_libre_wire(void)
 	    json_object_array_length(d) == 2 &&
 	    strcmp(member(json_object_array_get_idx(d, 0), "language", NULL), "en") == 0);
 	http_free(&r);
-	len = snprintf(body, sizeof(body), "q=Der+Hund+spielt+im+Garten+mit+dem+Ball.&api_key=%s", key);
+	len = snprintf(body, sizeof(body), "q=Der+Hund+spielt+im+Garten+mit+dem+Ball.&api_key=%s",
+	    key);
 	CU_ASSERT_EQUAL(http_request("POST", "/detect", form, body, (size_t)len, &r), 200);
 	CU_ASSERT(r.json != NULL && json_object_is_type(r.json, json_type_array) &&
 	    strcmp(member(json_object_array_get_idx(r.json, 0), "language", NULL), "de") == 0);
@@ -1140,7 +1254,8 @@ static void test_usage_partitions(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
 	free(out);
 	ahead = pg_value("SELECT to_char(date_trunc('month', now() AT TIME ZONE 'UTC') + "
-	    "interval '5 months', 'YYYY_MM')", NULL);
+	                 "interval '5 months', 'YYYY_MM')",
+	    NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ahead);
 	out = admin("partitions list");
 	snprintf(want, sizeof(want), "usage_events_%s", ahead);
@@ -1149,7 +1264,8 @@ static void test_usage_partitions(void)
 	free(ahead);
 	/* an event of three years ago, in its own month */
 	pg = pg_connect();
-	res = PQexec(pg, "SELECT usage_events_ensure_partitions(now() - interval '36 months', 1);"
+	res = PQexec(pg,
+	    "SELECT usage_events_ensure_partitions(now() - interval '36 months', 1);"
 	    "INSERT INTO usage_events (created_at, workspace_id, request_id, endpoint, status,"
 	    " duration_ms) VALUES (now() - interval '36 months', gen_random_uuid(), 'ancient',"
 	    " 'translate', 200, 1)");
@@ -1165,10 +1281,12 @@ static void test_usage_partitions(void)
 	CU_ASSERT_PTR_NOT_NULL(out != NULL ? strstr(out, want) : NULL);
 	free(out);
 	free(old);
-	CU_ASSERT_PTR_NULL(pg_value("SELECT 1 FROM usage_events WHERE request_id = 'ancient'", NULL));
+	CU_ASSERT_PTR_NULL(
+	    pg_value("SELECT 1 FROM usage_events WHERE request_id = 'ancient'", NULL));
 	/* this month's events stay */
 	CU_ASSERT_PTR_NOT_NULL(pg_value("SELECT 1 FROM usage_events WHERE created_at > now() - "
-	    "interval '1 day' LIMIT 1", NULL));
+	                                "interval '1 day' LIMIT 1",
+	    NULL));
 }
 
 /* The hourly rollup sums closed hours exactly once: requests, errors,
@@ -1179,7 +1297,8 @@ static void test_usage_rollup(void)
 	PGresult *res;
 	char *ws, *out, *raw, *rolled;
 
-	res = PQexec(pg, "CREATE TEMP TABLE t AS SELECT gen_random_uuid() AS ws;"
+	res = PQexec(pg,
+	    "CREATE TEMP TABLE t AS SELECT gen_random_uuid() AS ws;"
 	    "INSERT INTO usage_events (created_at, workspace_id, request_id, endpoint, provider,"
 	    " source, target, characters, billed_characters, segments, cached_segments, status,"
 	    " duration_ms, cost_micros)"
@@ -1198,17 +1317,21 @@ static void test_usage_rollup(void)
 	out = admin("rollup");
 	CU_ASSERT_PTR_NOT_NULL(out);
 	free(out);
-	out = admin("rollup");   /* again: nothing counted twice */
+	out = admin("rollup"); /* again: nothing counted twice */
 	CU_ASSERT_PTR_NOT_NULL(out);
 	free(out);
 #define CLOSED "created_at < date_trunc('hour', now() - interval '1 minute')"
-	raw = pg_value("SELECT count(*) || '/' || count(*) FILTER (WHERE status >= 400) || '/' ||"
+	raw = pg_value(
+	    "SELECT count(*) || '/' || count(*) FILTER (WHERE status >= 400) || '/' ||"
 	    " sum(characters) || '/' || sum(billed_characters) || '/' || sum(cost_micros) || '/' ||"
 	    " sum(cached_segments) || '/' || sum(duration_ms) FROM usage_events"
-	    " WHERE workspace_id = $1 AND " CLOSED, ws);
-	rolled = pg_value("SELECT sum(requests) || '/' || sum(errors) || '/' || sum(characters) ||"
+	    " WHERE workspace_id = $1 AND " CLOSED,
+	    ws);
+	rolled = pg_value(
+	    "SELECT sum(requests) || '/' || sum(errors) || '/' || sum(characters) ||"
 	    " '/' || sum(billed_characters) || '/' || sum(cost_micros) || '/' || sum(cached_segments)"
-	    " || '/' || sum(duration_ms_sum) FROM usage_hourly WHERE workspace_id = $1", ws);
+	    " || '/' || sum(duration_ms_sum) FROM usage_hourly WHERE workspace_id = $1",
+	    ws);
 	CU_ASSERT_PTR_NOT_NULL(raw);
 	CU_ASSERT_PTR_NOT_NULL(rolled);
 	if (raw != NULL && rolled != NULL) {
@@ -1218,7 +1341,8 @@ static void test_usage_rollup(void)
 	free(rolled);
 	raw = pg_value("SELECT count(*) FROM usage_events WHERE workspace_id = $1 AND " CLOSED, ws);
 	rolled = pg_value("SELECT sum(h) FROM usage_hourly, unnest(duration_hist) h"
-	    " WHERE workspace_id = $1", ws);
+	                  " WHERE workspace_id = $1",
+	    ws);
 	CU_ASSERT(raw != NULL && rolled != NULL && strcmp(raw, rolled) == 0 && atol(raw) > 0);
 	free(raw);
 	free(rolled);
@@ -1235,8 +1359,10 @@ static long translate_fresh(double *ms, struct http_response *r)
 	double t0 = clock_now_ms();
 	long st;
 
-	snprintf(body, sizeof(body), "{\"text\":\"The cat number %ld-%d is sleeping.\","
-	    "\"source\":\"en\",\"target\":\"es\",\"provider\":\"apertium\"}", (long)getpid(), ++seq);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"The cat number %ld-%d is sleeping.\","
+	    "\"source\":\"en\",\"target\":\"es\",\"provider\":\"apertium\"}",
+	    (long)getpid(), ++seq);
 	st = post("/v1/translate", body, r);
 	*ms = clock_now_ms() - t0;
 	return st;
@@ -1298,7 +1424,8 @@ static void test_breaker(void)
 		if (st != 200)
 			usleep(200 * 1000);
 	}
-	fprintf(stderr, "  breaker closed %.0f ms after the provider came back\n", clock_now_ms() - t0);
+	fprintf(stderr, "  breaker closed %.0f ms after the provider came back\n",
+	    clock_now_ms() - t0);
 	CU_ASSERT_EQUAL(st, 200);
 	for (int i = 0; i < 5; i++) {
 		CU_ASSERT_EQUAL(translate_fresh(&ms, &r), 200);
@@ -1311,16 +1438,15 @@ static void test_breaker(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "one text en->es", test_single },
+	static const struct cu_test tests[] = { { "one text en->es", test_single },
 		{ "a batch keeps its order", test_batch_keeps_order },
 		{ "es->en, and HTML keeps its markup", test_reverse_and_html },
 		{ "bad requests are 400 problems", test_bad_requests },
 		{ "unknown languages: 400 with the supported list", test_supported_list },
 		{ "text count and size limits", test_limits },
-		{ "texts collected alike on every route, with each route's errors", test_text_collection },
-		{ "a key is required", test_needs_key },
-		{ "GET /v1/languages", test_languages },
+		{ "texts collected alike on every route, with each route's errors",
+		    test_text_collection },
+		{ "a key is required", test_needs_key }, { "GET /v1/languages", test_languages },
 		{ "POST /v1/detect", test_detect },
 		{ "translate detects each text's source", test_translate_detects_source },
 		{ "a second provider: fallback for pairs, pins, batches", test_second_provider },
@@ -1337,12 +1463,12 @@ int main(void)
 		{ "the hourly rollup sums closed hours exactly once", test_usage_rollup },
 		{ "deepl-node against the DeepL compatibility routes", test_deepl_node },
 		{ "DeepL routes: form and JSON, cache, usage, errors", test_deepl_wire },
-		{ "the translate package (libre) against the LibreTranslate routes", test_libre_client },
+		{ "the translate package (libre) against the LibreTranslate routes",
+		    test_libre_client },
 		{ "LibreTranslate routes: q forms, detect, languages, errors", test_libre_wire },
 		{ "provider down: 503, no echo; cached still served", test_provider_down },
 		{ "a hung provider trips the shared breaker; a probe closes it", test_breaker },
-		{ NULL, NULL }
-	};
+		{ NULL, NULL } };
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	snprintf(t1, sizeof(t1), "The red house number %ld is open.", (long)getpid());
 	snprintf(t2, sizeof(t2), "My friend has %ld green books.", (long)getpid());

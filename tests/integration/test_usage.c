@@ -64,8 +64,10 @@ static void event_line(char *out, size_t outsz, const char *rid, const char *kid
 
 	gmtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S+00", &tm);
-	snprintf(out, outsz, "%s\t%s\t%s\t\\N\t%s\tdetect\t\\N\t\\N\t\\N\tlibexttextcat\t12\t0\t1"
-	    "\t0\t%s\t3\n", when, ws, kid, rid, status);
+	snprintf(out, outsz,
+	    "%s\t%s\t%s\t\\N\t%s\tdetect\t\\N\t\\N\t\\N\tlibexttextcat\t12\t0\t1"
+	    "\t0\t%s\t3\n",
+	    when, ws, kid, rid, status);
 }
 
 /* Returns how many events request rid has. */
@@ -117,14 +119,17 @@ static void test_worker_loads_its_own(void)
 	snprintf(rid, sizeof(rid), "spool-own-%ld", (long)getpid());
 	CU_ASSERT_EQUAL_FATAL(detect_as(rid), 200);
 	/* not through pg_value(), which would load the spool itself */
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM usage_spool_segments"
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM usage_spool_segments"
 	    " WHERE done_at IS NULL AND first_at > now() - interval '1 hour'");
 	CU_ASSERT(pg_num(sql, NULL) >= 1);
 	for (int i = 0; i < 50 && n != 1; i++) {
 		PGconn *pg = pg_connect();
 		const char *params[] = { rid };
-		PGresult *res = PQexecParams(pg, "SELECT count(*) FROM usage_events"
-		    " WHERE request_id = $1", 1, NULL, params, NULL, NULL, 0);
+		PGresult *res = PQexecParams(pg,
+		    "SELECT count(*) FROM usage_events"
+		    " WHERE request_id = $1",
+		    1, NULL, params, NULL, NULL, 0);
 		n = PQresultStatus(res) == PGRES_TUPLES_OK ? atoll(PQgetvalue(res, 0, 0)) : -1;
 		PQclear(res);
 		PQfinish(pg);
@@ -184,7 +189,7 @@ static void test_cut_and_refused_lines(void)
 	snprintf(r3, sizeof(r3), "spool-cut-2-%ld", (long)getpid());
 	snprintf(r4, sizeof(r4), "spool-cut-3-%ld", (long)getpid());
 	event_line(ok1, sizeof(ok1), r1, kid, 5, "200");
-	event_line(bad, sizeof(bad), r2, kid, 5, "999");   /* outside 100..599 */
+	event_line(bad, sizeof(bad), r2, kid, 5, "999"); /* outside 100..599 */
 	event_line(ok2, sizeof(ok2), r3, kid, 5, "200");
 	event_line(cut, sizeof(cut), r4, kid, 5, "200");
 	cut[strlen(cut) / 2] = '\0';
@@ -196,7 +201,9 @@ static void test_cut_and_refused_lines(void)
 	CU_ASSERT_EQUAL(events_of(r3), 1);
 	CU_ASSERT_EQUAL(events_of(r4), 0);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_spool_rejects WHERE line LIKE '%' || $1"
-	    " || '%'", r2), 1);
+	                       " || '%'",
+	                    r2),
+	    1);
 	CU_ASSERT_EQUAL(spool_files(), 0);
 	free(kid);
 }
@@ -212,7 +219,8 @@ static void test_killed_workers_leave_nothing_behind(void)
 	for (int i = 0; i < 3; i++) {
 		long st = 0;
 		for (int attempt = 0; attempt < 50 && st != 200; attempt++) {
-			snprintf(rid, sizeof(rid), "spool-kill-%ld-%d-%d", (long)getpid(), i, attempt);
+			snprintf(rid, sizeof(rid), "spool-kill-%ld-%d-%d", (long)getpid(), i,
+			    attempt);
 			st = detect_as(rid);
 			if (st != 200)
 				usleep(100 * 1000);
@@ -237,20 +245,25 @@ static void test_rollup_waits_for_pending_segments(void)
 	out = admin("rollup");
 	CU_ASSERT_PTR_NOT_NULL(out);
 	free(out);
-	before = pg_value("SELECT done_until::text FROM rollup_watermarks WHERE name = 'usage_hourly'",
-	    NULL);
+	before =
+	    pg_value("SELECT done_until::text FROM rollup_watermarks WHERE name = 'usage_hourly'",
+	        NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(before);
 	/* a pending segment whose first event is a day older than the
 	 * watermark: the horizon is its hour, and the watermark stays */
 	free(pg_value("INSERT INTO usage_spool_segments (segment, first_at) VALUES"
-	    " ($1, now() - interval '2 days') RETURNING segment", name));
+	              " ($1, now() - interval '2 days') RETURNING segment",
+	    name));
 	CU_ASSERT_EQUAL(pg_num("SELECT (usage_rollup_horizon() = date_trunc('hour', first_at))::int"
-	    " FROM usage_spool_segments WHERE segment = $1", name), 1);
+	                       " FROM usage_spool_segments WHERE segment = $1",
+	                    name),
+	    1);
 	out = admin("rollup");
 	CU_ASSERT_PTR_NOT_NULL(out);
 	free(out);
-	held = pg_value("SELECT done_until::text FROM rollup_watermarks WHERE name = 'usage_hourly'",
-	    NULL);
+	held =
+	    pg_value("SELECT done_until::text FROM rollup_watermarks WHERE name = 'usage_hourly'",
+	        NULL);
 	CU_ASSERT_PTR_NOT_NULL(held);
 	if (held != NULL)
 		CU_ASSERT_STRING_EQUAL(held, before);
@@ -267,7 +280,9 @@ static void test_rollup_waits_for_pending_segments(void)
 		CU_ASSERT_PTR_NULL(admin(args));
 	}
 	CU_ASSERT_EQUAL(pg_num("SELECT (usage_rollup_horizon() >= date_trunc('hour', now())"
-	    " - interval '1 hour')::int", NULL), 1);
+	                       " - interval '1 hour')::int",
+	                    NULL),
+	    1);
 	free(before);
 	free(held);
 }
@@ -294,7 +309,9 @@ static void test_without_a_spool(void)
 	PQclear(res);
 	PQfinish(pg);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_spool_segments WHERE first_at >"
-	    " now() - interval '1 hour'", NULL), 0);
+	                       " now() - interval '1 hour'",
+	                    NULL),
+	    0);
 }
 
 /* Returns 1 when the configuration file names a usage_spool_dir. */
@@ -314,17 +331,17 @@ static int spool_configured(const char *config)
 int main(void)
 {
 	static const struct cu_test without[] = {
-		{ "without a spool, the event is committed before the response", test_without_a_spool },
+		{ "without a spool, the event is committed before the response",
+		    test_without_a_spool },
 		{ NULL, NULL }
 	};
-	static const struct cu_test tests[] = {
-		{ "a worker loads its own spool when it is due", test_worker_loads_its_own },
+	static const struct cu_test tests[] = { { "a worker loads its own spool when it is due",
+		                                    test_worker_loads_its_own },
 		{ "loaded once after a lost unlink", test_loaded_once_after_a_lost_unlink },
 		{ "cut and refused lines", test_cut_and_refused_lines },
 		{ "killed workers leave nothing behind", test_killed_workers_leave_nothing_behind },
 		{ "rollups wait for pending segments", test_rollup_waits_for_pending_segments },
-		{ NULL, NULL }
-	};
+		{ NULL, NULL } };
 	const char *config = getenv("DRAGOMAN_CONFIG");
 	char dir[512];
 	int rc;

@@ -15,8 +15,8 @@ extern const char *const model_texts[];
 extern const int model_ntexts;
 
 /* The coupons of every run: amounts and how many may redeem each. */
-static const long long coupon_amounts[REF_COUPONS] = { 500000, 1250000, 3000000, 10000,
-	10000000, 2345678 };
+static const long long coupon_amounts[REF_COUPONS] = { 500000, 1250000, 3000000, 10000, 10000000,
+	2345678 };
 static const int coupon_max[REF_COUPONS] = { 1, 2, 3, 1, 2, 3 };
 
 int world_expect(struct world *w, int ok, const char *kind, const char *fmt, ...)
@@ -69,7 +69,7 @@ PGresult *world_sql(struct world *w, const char *sql, int n, const char *const *
 			return res;
 		PQclear(res);
 		res = NULL;
-		usleep(250 * 1000);   /* PostgreSQL is starting again */
+		usleep(250 * 1000); /* PostgreSQL is starting again */
 	}
 	return res;
 }
@@ -89,8 +89,8 @@ static int warm_up(const char *key)
 	for (int i = 0; i < model_ntexts; i++) {
 		char body[300];
 		long st = 0;
-		snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}",
-		    model_texts[i]);
+		snprintf(body, sizeof(body),
+		    "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}", model_texts[i]);
 		for (int attempt = 0; attempt < 30 && st != 200; attempt++) {
 			struct http_response r;
 			st = request_as("POST", "/v1/translate", key, body, &r);
@@ -99,7 +99,8 @@ static int warm_up(const char *key)
 				sleep(1);
 		}
 		if (st != 200) {
-			fprintf(stderr, "model: cannot translate \"%s\" (HTTP %ld)\n", model_texts[i], st);
+			fprintf(stderr, "model: cannot translate \"%s\" (HTTP %ld)\n",
+			    model_texts[i], st);
 			return -1;
 		}
 	}
@@ -132,7 +133,8 @@ static int make_ws(struct world *w, int i)
 	struct http_response r;
 	long st;
 
-	snprintf(args, sizeof(args), "workspace create 'model %s w%d' --plan enterprise", w->tag, i);
+	snprintf(args, sizeof(args), "workspace create 'model %s w%d' --plan enterprise", w->tag,
+	    i);
 	out = admin(args);
 	field(out, "api_key=", w->ws_key[i], sizeof(w->ws_key[i]));
 	field(out, "workspace_id=", w->ws_id[i], sizeof(w->ws_id[i]));
@@ -156,8 +158,9 @@ static int make_coupons(struct world *w)
 		long st;
 		snprintf(w->coupon[c], sizeof(w->coupon[c]), "M%sC%d", w->tag, c);
 		ops_money(coupon_amounts[c], amount, sizeof(amount));
-		snprintf(body, sizeof(body), "{\"code\":\"%s\",\"amount\":\"%s\",\"max_redemptions\":%d}",
-		    w->coupon[c], amount, coupon_max[c]);
+		snprintf(body, sizeof(body),
+		    "{\"code\":\"%s\",\"amount\":\"%s\",\"max_redemptions\":%d}", w->coupon[c],
+		    amount, coupon_max[c]);
 		st = request_as("POST", "/v1/admin/coupons", w->platform_key, body, &r);
 		http_free(&r);
 		if (st != 201)
@@ -197,9 +200,11 @@ void world_end(struct world *w)
 
 	/* the resolver looks at payments untouched for 5 minutes, oldest
 	 * first: a finished run's open payments are put out of its way */
-	res = world_sql(w, "UPDATE payments SET updated_at = now() + interval '100 years' WHERE "
+	res = world_sql(w,
+	    "UPDATE payments SET updated_at = now() + interval '100 years' WHERE "
 	    "workspace_id IN ($1::uuid, $2::uuid, $3::uuid) AND state IN ('pending', 'processing',"
-	    " 'unknown')", 3, p);
+	    " 'unknown')",
+	    3, p);
 	PQclear(res);
 	for (int i = 0; i < RS__MAX; i++)
 		w->stat[i] += w->m->stat[i];
@@ -220,21 +225,45 @@ int exec_op(struct world *w, const struct op *o)
 	w->check_ws = o->kind < OP_RESOLVE ? o->ws : -1;
 	w->ops[o->kind < OP__MAX ? o->kind : 0]++;
 	switch (o->kind) {
-	case OP_USAGE: rc = op_usage(w, o); break;
-	case OP_TRANSLATE: rc = op_translate(w, o); break;
-	case OP_RECHARGE: rc = op_recharge(w, o); break;
-	case OP_WEBHOOK: rc = op_webhook(w, o); break;
+	case OP_USAGE:
+		rc = op_usage(w, o);
+		break;
+	case OP_TRANSLATE:
+		rc = op_translate(w, o);
+		break;
+	case OP_RECHARGE:
+		rc = op_recharge(w, o);
+		break;
+	case OP_WEBHOOK:
+		rc = op_webhook(w, o);
+		break;
 	case OP_SETTLE:
 	case OP_REFUND:
 	case OP_DISPUTE:
-	case OP_CLOSE: rc = op_stripe(w, o); break;
-	case OP_COUPON: rc = op_coupon(w, o); break;
-	case OP_CREDIT: rc = op_credit(w, o); break;
-	case OP_RESOLVE: rc = op_resolve(w, o); break;
-	case OP_DAY: rc = op_day(w, o); break;
-	case OP_PGRESTART: rc = op_pg_restart(w, o); break;
-	case OP_QUIESCE: rc = op_quiesce(w, o); break;
-	default: rc = 0; break;
+	case OP_CLOSE:
+		rc = op_stripe(w, o);
+		break;
+	case OP_COUPON:
+		rc = op_coupon(w, o);
+		break;
+	case OP_CREDIT:
+		rc = op_credit(w, o);
+		break;
+	case OP_RESOLVE:
+		rc = op_resolve(w, o);
+		break;
+	case OP_DAY:
+		rc = op_day(w, o);
+		break;
+	case OP_PGRESTART:
+		rc = op_pg_restart(w, o);
+		break;
+	case OP_QUIESCE:
+		rc = op_quiesce(w, o);
+		break;
+	default:
+		rc = 0;
+		break;
 	}
 	w->check_ws = -1;
 	if (w->kind[0] == '\0')

@@ -17,24 +17,24 @@ struct world {
 	PGconn *pg;
 	char platform_key[160];
 	/* this run's */
-	char tag[24];                     /* in its workspaces', customers' and coupons' names */
+	char tag[24]; /* in its workspaces', customers' and coupons' names */
 	char ws_id[REF_WS][40], ws_key[REF_WS][160];
 	char coupon[REF_COUPONS][40];
 	struct ref *m;
-	struct stand_event *ev;           /* the stand-in's events about its payments */
+	struct stand_event *ev; /* the stand-in's events about its payments */
 	int nev, evcap;
 	long long last_ledger_id, ledger_sum[REF_WS], ledger_after[REF_WS];
-	char desc[700];                   /* the operation running, for messages */
-	int op;                           /* its kind */
+	char desc[700]; /* the operation running, for messages */
+	int op; /* its kind */
 	/* the verdict: checks passed and failed, the first failure */
 	long passed, failed;
 	char kind[64], failure[3000];
-	int check_ws;                     /* the workspace a check looks at, -1 none */
-	int fail_ws;                      /* the first failure's, -1: not one's */
+	int check_ws; /* the workspace a check looks at, -1 none */
+	int fail_ws; /* the first failure's, -1: not one's */
 	/* what was done */
 	long ops[OP__MAX], kills, pg_crashes, retries;
-	long stat[RS__MAX];               /* the runs' ref counters, summed */
-	long status[OP__MAX][6];          /* answers: 2xx, 400, 402, 404/409, 422, 5xx */
+	long stat[RS__MAX]; /* the runs' ref counters, summed */
+	long status[OP__MAX][6]; /* answers: 2xx, 400, 402, 404/409, 422, 5xx */
 	int verbose;
 };
 

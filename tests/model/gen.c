@@ -5,10 +5,20 @@
 
 /* How often each kind comes, per 10,000 operations. */
 static const int weights[OP__MAX] = {
-	[OP_USAGE] = 3300, [OP_TRANSLATE] = 900, [OP_RECHARGE] = 1200, [OP_WEBHOOK] = 1800,
-	[OP_SETTLE] = 550, [OP_REFUND] = 350, [OP_DISPUTE] = 250, [OP_CLOSE] = 250,
-	[OP_COUPON] = 350, [OP_CREDIT] = 850, [OP_RESOLVE] = 140, [OP_DAY] = 40,
-	[OP_PGRESTART] = 5, [OP_QUIESCE] = 0,
+	[OP_USAGE] = 3300,
+	[OP_TRANSLATE] = 900,
+	[OP_RECHARGE] = 1200,
+	[OP_WEBHOOK] = 1800,
+	[OP_SETTLE] = 550,
+	[OP_REFUND] = 350,
+	[OP_DISPUTE] = 250,
+	[OP_CLOSE] = 250,
+	[OP_COUPON] = 350,
+	[OP_CREDIT] = 850,
+	[OP_RESOLVE] = 140,
+	[OP_DAY] = 40,
+	[OP_PGRESTART] = 5,
+	[OP_QUIESCE] = 0,
 };
 
 static const char *const names[OP__MAX] = { "usage", "translate", "recharge", "webhook",
@@ -46,8 +56,8 @@ static int draw_fault(unsigned long long *st, int kind)
 {
 	unsigned long long x = gen_next(st) % 2000;
 
-	if (kind != OP_USAGE && kind != OP_TRANSLATE && kind != OP_RECHARGE &&
-	    kind != OP_WEBHOOK && kind != OP_COUPON && kind != OP_CREDIT)
+	if (kind != OP_USAGE && kind != OP_TRANSLATE && kind != OP_RECHARGE && kind != OP_WEBHOOK &&
+	    kind != OP_COUPON && kind != OP_CREDIT)
 		return FAULT_NONE;
 	return x < 8 ? FAULT_KILL : x < 9 ? FAULT_PGCRASH : FAULT_NONE;
 }
@@ -58,8 +68,10 @@ void gen_ops(unsigned long long seed, int n, int quiesce_every, struct op *ops)
 
 	for (int i = 0; i < n; i++) {
 		struct op *o = &ops[i];
-		o->kind = (unsigned char)(i == n - 1 || (quiesce_every > 0 && i % quiesce_every ==
-		    quiesce_every - 1) ? OP_QUIESCE : draw_kind(&st));
+		o->kind = (unsigned char)(i == n - 1 ||
+		            (quiesce_every > 0 && i % quiesce_every == quiesce_every - 1)
+		        ? OP_QUIESCE
+		        : draw_kind(&st));
 		o->ws = (unsigned char)(gen_next(&st) % REF_WS);
 		o->fault = (unsigned char)draw_fault(&st, o->kind);
 		for (int j = 0; j < 4; j++)

@@ -7,27 +7,27 @@
 #define DRAGOMAN_MODEL_GEN_H
 
 enum op_kind {
-	OP_USAGE,       /* POST /v1/billing/usage */
-	OP_TRANSLATE,   /* POST /v1/translate */
-	OP_RECHARGE,    /* POST /v1/billing/recharge */
-	OP_WEBHOOK,     /* a stand-in event delivered */
-	OP_SETTLE,      /* a PaymentIntent moves on at the stand-in */
-	OP_REFUND,      /* a refund at the stand-in */
-	OP_DISPUTE,     /* a dispute opens at the stand-in */
-	OP_CLOSE,       /* a dispute is won or lost */
-	OP_COUPON,      /* POST /v1/billing/coupons/redeem */
-	OP_CREDIT,      /* POST /v1/admin/workspaces/{id}/credits */
-	OP_RESOLVE,     /* dragoman-admin payments resolve */
-	OP_DAY,         /* a day goes by */
-	OP_PGRESTART,   /* PostgreSQL crashes and starts again */
-	OP_QUIESCE,     /* every event delivered, resolve, the global checks */
+	OP_USAGE, /* POST /v1/billing/usage */
+	OP_TRANSLATE, /* POST /v1/translate */
+	OP_RECHARGE, /* POST /v1/billing/recharge */
+	OP_WEBHOOK, /* a stand-in event delivered */
+	OP_SETTLE, /* a PaymentIntent moves on at the stand-in */
+	OP_REFUND, /* a refund at the stand-in */
+	OP_DISPUTE, /* a dispute opens at the stand-in */
+	OP_CLOSE, /* a dispute is won or lost */
+	OP_COUPON, /* POST /v1/billing/coupons/redeem */
+	OP_CREDIT, /* POST /v1/admin/workspaces/{id}/credits */
+	OP_RESOLVE, /* dragoman-admin payments resolve */
+	OP_DAY, /* a day goes by */
+	OP_PGRESTART, /* PostgreSQL crashes and starts again */
+	OP_QUIESCE, /* every event delivered, resolve, the global checks */
 	OP__MAX
 };
 
 enum op_fault {
 	FAULT_NONE,
-	FAULT_KILL,     /* every worker SIGKILLed while the request runs */
-	FAULT_PGCRASH   /* PostgreSQL crashes while the request runs */
+	FAULT_KILL, /* every worker SIGKILLed while the request runs */
+	FAULT_PGCRASH /* PostgreSQL crashes while the request runs */
 };
 
 struct op {

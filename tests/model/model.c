@@ -19,8 +19,8 @@
 
 /* The failure of one run: its kind and message, at which step. */
 struct verdict {
-	int at;                 /* -1: none */
-	int ws;                 /* the workspace it is about, -1: not one */
+	int at; /* -1: none */
+	int ws; /* the workspace it is about, -1: not one */
 	char kind[64], failure[3000];
 };
 
@@ -56,8 +56,8 @@ static int run(struct world *w, const struct op *ops, int n, const char *tag, ch
 	v->kind[0] = v->failure[0] = '\0';
 	if (world_begin(w, tag) < 0) {
 		snprintf(v->kind, sizeof(v->kind), "%s", w->kind[0] ? w->kind : "setup");
-		snprintf(v->failure, sizeof(v->failure), "%s", w->failure[0] ? w->failure
-		    : "the run's workspaces could not be made");
+		snprintf(v->failure, sizeof(v->failure), "%s",
+		    w->failure[0] ? w->failure : "the run's workspaces could not be made");
 		v->at = 0;
 		world_end(w);
 		return -1;
@@ -148,8 +148,8 @@ static void remove_pass(struct shrinker *s, int chunk)
 static void shrink(struct world *w, struct op *seq, int *n, const char *kind, int ws,
     const char *tag, long budget)
 {
-	struct shrinker s = { w, seq, malloc((size_t)*n * sizeof(*seq)), *n, 0, kind, tag,
-	    { 0, 0 }, budget };
+	struct shrinker s = { w, seq, malloc((size_t)*n * sizeof(*seq)), *n, 0, kind, tag, { 0, 0 },
+		budget };
 	int before;
 
 	if (s.cand == NULL)
@@ -194,10 +194,11 @@ static void report(struct world *w, unsigned long long seed, const char *run_tag
 {
 	int n = v->at + 1;
 	struct op *seq = malloc((size_t)n * sizeof(*seq));
-	char (*descs)[700] = NULL, tag[48];
+	char(*descs)[700] = NULL, tag[48];
 	struct verdict last;
 
-	printf("model: VIOLATION seed=%llu step=%d (%s): %s\n", seed, v->at + 1, v->kind, v->failure);
+	printf("model: VIOLATION seed=%llu step=%d (%s): %s\n", seed, v->at + 1, v->kind,
+	    v->failure);
 	if (seq == NULL)
 		return;
 	memcpy(seq, ops, (size_t)n * sizeof(*seq));
@@ -206,15 +207,16 @@ static void report(struct world *w, unsigned long long seed, const char *run_tag
 	descs = calloc((size_t)n, sizeof(*descs));
 	snprintf(tag, sizeof(tag), "%.30smin", run_tag);
 	if (descs != NULL && run(w, seq, n, tag, descs, 0, &last) < 0 && last.at >= 0) {
-		printf("model: shortest sequence found for seed %llu, %d of %d steps, fails with %s:\n",
+		printf(
+		    "model: shortest sequence found for seed %llu, %d of %d steps, fails with %s:\n",
 		    seed, last.at + 1, v->at + 1, last.kind);
 		for (int i = 0; i <= last.at; i++)
 			printf("  %d. %s\n", i + 1, descs[i]);
 		printf("  => %s\n", last.failure);
 	} else
 		printf("model: the shortened sequence (%d steps) did not fail again: the failure "
-		    "needs timing; the whole run of seed %llu up to step %d reproduces it\n", n, seed,
-		    v->at + 1);
+		       "needs timing; the whole run of seed %llu up to step %d reproduces it\n",
+		    n, seed, v->at + 1);
 	free(descs);
 	free(seq);
 }
@@ -271,18 +273,23 @@ int main(void)
 		printf(" %s=%ld", op_name(k), w.ops[k]);
 	printf("\nmodel: answers (2xx/400/402/404-409/422/5xx):");
 	for (int k = 0; k < OP__MAX; k++)
-		if (w.status[k][0] + w.status[k][1] + w.status[k][2] + w.status[k][3] + w.status[k][4] +
-		    w.status[k][5] > 0)
-			printf(" %s=%ld/%ld/%ld/%ld/%ld/%ld", op_name(k), w.status[k][0], w.status[k][1],
-			    w.status[k][2], w.status[k][3], w.status[k][4], w.status[k][5]);
+		if (w.status[k][0] + w.status[k][1] + w.status[k][2] + w.status[k][3] +
+		        w.status[k][4] + w.status[k][5] >
+		    0)
+			printf(" %s=%ld/%ld/%ld/%ld/%ld/%ld", op_name(k), w.status[k][0],
+			    w.status[k][1], w.status[k][2], w.status[k][3], w.status[k][4],
+			    w.status[k][5]);
 	printf("\nmodel: covered:");
 	for (int i = 0; i < RS__MAX; i++)
 		printf(" %s=%ld", ref_stat_name((enum ref_stat)i), w.stat[i]);
-	printf("\nmodel: faults: %ld SIGKILLs of every worker, %ld PostgreSQL crashes; %ld requests "
-	    "sent again\n", w.kills, w.pg_crashes, w.retries);
+	printf(
+	    "\nmodel: faults: %ld SIGKILLs of every worker, %ld PostgreSQL crashes; %ld requests "
+	    "sent again\n",
+	    w.kills, w.pg_crashes, w.retries);
 	printf("model: %d seeds (%s), %ld steps in %.0f s: %ld checks passed, %ld failed; %d "
-	    "violations\n", nseeds, seeds != NULL && seeds[0] ? seeds : "1", total, since(&t0),
-	    w.passed, w.failed, violations);
+	       "violations\n",
+	    nseeds, seeds != NULL && seeds[0] ? seeds : "1", total, since(&t0), w.passed, w.failed,
+	    violations);
 	PQfinish(w.pg);
 	curl_global_cleanup();
 	return violations > 0 ? 1 : 0;

@@ -9,10 +9,10 @@
 /* One request to dragoman. */
 struct req {
 	const char *method, *path;
-	const char *key;       /* Bearer credential, NULL: none */
-	const char *idem;      /* Idempotency-Key, NULL: none */
-	const char *body;      /* JSON */
-	int webhook;           /* a Stripe event: signed at each attempt, no key */
+	const char *key; /* Bearer credential, NULL: none */
+	const char *idem; /* Idempotency-Key, NULL: none */
+	const char *body; /* JSON */
+	int webhook; /* a Stripe event: signed at each attempt, no key */
 };
 
 /* Sends q as a careful client does: again while the answer did not come
@@ -45,7 +45,7 @@ int op_credit(struct world *w, const struct op *o);
 int op_coupon(struct world *w, const struct op *o);
 int op_recharge(struct world *w, const struct op *o);
 int op_webhook(struct world *w, const struct op *o);
-int op_stripe(struct world *w, const struct op *o);   /* settle, refund, dispute, close */
+int op_stripe(struct world *w, const struct op *o); /* settle, refund, dispute, close */
 int op_resolve(struct world *w, const struct op *o);
 int op_day(struct world *w, const struct op *o);
 int op_pg_restart(struct world *w, const struct op *o);

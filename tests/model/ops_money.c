@@ -11,11 +11,18 @@
 /* Apertium eng-spa translates them; with charge_cached = on each costs
  * its characters (1.00 per million: one micro each) cached or not. */
 const char *const model_texts[] = {
-	"The house is red.", "I like green tea.", "Where is the station?",
-	"The cat sleeps on the chair.", "We read a book every night.", "The river is long and cold.",
-	"My brother works in a big city.", "She opens the window in the morning.",
-	"The children play in the garden.", "This road goes to the sea.",
-	"He drinks coffee with milk.", "The shop closes at six.",
+	"The house is red.",
+	"I like green tea.",
+	"Where is the station?",
+	"The cat sleeps on the chair.",
+	"We read a book every night.",
+	"The river is long and cold.",
+	"My brother works in a big city.",
+	"She opens the window in the morning.",
+	"The children play in the garden.",
+	"This road goes to the sea.",
+	"He drinks coffee with milk.",
+	"The shop closes at six.",
 };
 const int model_ntexts = (int)(sizeof(model_texts) / sizeof(model_texts[0]));
 
@@ -65,13 +72,15 @@ static int charge(struct world *w, const struct op *o, int k, int fresh, const c
 	snprintf(key->sent, sizeof(key->sent), "%s", request);
 	key->sent_cost = cost;
 	ref_charge(w->m, o->ws, k, request, cost, &e);
-	snprintf(w->desc, sizeof(w->desc), "%s ws%d key %s (%s) %s, costs %lld micros%s%s -> "
-	    "model: %d", op_name(o->kind), o->ws, idem, fresh ? "new" : "used before", body, cost,
+	snprintf(w->desc, sizeof(w->desc),
+	    "%s ws%d key %s (%s) %s, costs %lld micros%s%s -> "
+	    "model: %d",
+	    op_name(o->kind), o->ws, idem, fresh ? "new" : "used before", body, cost,
 	    o->fault ? ", fault " : "", fault_name(o->fault), e.status);
 	st = ops_send(w, &q, o, &retried, &r);
 	if (ops_verify(w, &e, st, &r) && st == 200 && e.replay == NULL)
-		world_expect(w, ops_json_num(&r, what) == cost, "answer", "%s: %s %lld", w->desc, what,
-		    ops_json_num(&r, what));
+		world_expect(w, ops_json_num(&r, what) == cost, "answer", "%s: %s %lld", w->desc,
+		    what, ops_json_num(&r, what));
 	ref_key_answer(w->m, o->ws, k, &e, r.body);
 	http_free(&r);
 	return 0;
@@ -83,12 +92,15 @@ int op_usage(struct world *w, const struct op *o)
 	char body[200];
 	long long cost;
 
-	if (fresh || !same_request(&w->m->ws[o->ws].keys[k], USAGE_PATH, o->r[2], body,
-	    sizeof(body), &cost)) {
+	if (fresh ||
+	    !same_request(&w->m->ws[o->ws].keys[k], USAGE_PATH, o->r[2], body, sizeof(body),
+	        &cost)) {
 		long qty = 1 + (long)(o->r[1] % 500);
-		snprintf(body, sizeof(body), "{\"quantity\":%ld,\"unit\":\"requests\","
-		    "\"model\":\"dragoman/call\"}", qty);
-		cost = qty * 10000;   /* dragoman/call: 10000.00 per million requests */
+		snprintf(body, sizeof(body),
+		    "{\"quantity\":%ld,\"unit\":\"requests\","
+		    "\"model\":\"dragoman/call\"}",
+		    qty);
+		cost = qty * 10000; /* dragoman/call: 10000.00 per million requests */
 	}
 	return charge(w, o, k, fresh, USAGE_PATH, body, cost, "charged_micros");
 }
@@ -99,15 +111,18 @@ int op_translate(struct world *w, const struct op *o)
 	char body[320];
 	long long cost = 0;
 
-	if (fresh || !same_request(&w->m->ws[o->ws].keys[k], TRANSLATE_PATH, o->r[2], body,
-	    sizeof(body), &cost)) {
+	if (fresh ||
+	    !same_request(&w->m->ws[o->ws].keys[k], TRANSLATE_PATH, o->r[2], body, sizeof(body),
+	        &cost)) {
 		int n = 1 + (int)(o->r[1] % 3);
 		size_t len = (size_t)snprintf(body, sizeof(body), "{\"texts\":[");
 		cost = 0;
 		for (int i = 0; i < n; i++) {
-			const char *t = model_texts[(o->r[1] / 4 + (unsigned)i * 5) % (unsigned)model_ntexts];
-			len += (size_t)snprintf(body + len, sizeof(body) - len, "%s\"%s\"", i ? "," : "", t);
-			cost += (long long)strlen(t);   /* ASCII: a character a byte */
+			const char *t =
+			    model_texts[(o->r[1] / 4 + (unsigned)i * 5) % (unsigned)model_ntexts];
+			len += (size_t)snprintf(body + len, sizeof(body) - len, "%s\"%s\"",
+			    i ? "," : "", t);
+			cost += (long long)strlen(t); /* ASCII: a character a byte */
 		}
 		snprintf(body + len, sizeof(body) - len, "],\"source\":\"en\",\"target\":\"es\"}");
 	}
@@ -132,8 +147,8 @@ static int credit_send(struct world *w, const struct op *o, int ws, int k, int g
 	snprintf(body, sizeof(body), "{\"amount\":\"%s\",\"type\":\"%s\",\"reason\":\"model\"}",
 	    money, grant ? "grant" : "adjustment");
 	ref_credit(w->m, ws, k, grant, amount, &e);
-	snprintf(w->desc, sizeof(w->desc), "credit ws%d operator key %s: %s -> model: %d",
-	    ws, k >= 0 ? idem : "(none)", body, e.status);
+	snprintf(w->desc, sizeof(w->desc), "credit ws%d operator key %s: %s -> model: %d", ws,
+	    k >= 0 ? idem : "(none)", body, e.status);
 	st = ops_send(w, &q, o, &retried, &r);
 	if (ops_verify(w, &e, st, &r) && st == 200) {
 		long long id = ops_json_num(&r, "ledger_id");
@@ -142,8 +157,10 @@ static int credit_send(struct world *w, const struct op *o, int ws, int k, int g
 			    "%s: balance %lld, the model says %lld", w->desc,
 			    ops_json_num(&r, "balance_micros"), e.balance);
 		if (e.ledger_id != 0)
-			world_expect(w, id == e.ledger_id, "replay", "%s: ledger row %lld, the first "
-			    "was %lld", w->desc, id, e.ledger_id);
+			world_expect(w, id == e.ledger_id, "replay",
+			    "%s: ledger row %lld, the first "
+			    "was %lld",
+			    w->desc, id, e.ledger_id);
 		else if (k >= 0)
 			w->m->ws[ws].okeys[k].ledger_id = id;
 	}
@@ -154,7 +171,9 @@ static int credit_send(struct world *w, const struct op *o, int ws, int k, int g
 int ops_fund(struct world *w, int ws)
 {
 	return credit_send(w, NULL, ws, ref_okey_new(w->m, ws), 1, 20000000) == 0 &&
-	    w->kind[0] == '\0' ? 0 : -1;
+	        w->kind[0] == '\0'
+	    ? 0
+	    : -1;
 }
 
 int op_credit(struct world *w, const struct op *o)
@@ -166,10 +185,11 @@ int op_credit(struct world *w, const struct op *o)
 
 	if (o->r[0] % 100 < 85) {
 		fresh = m->nokeys == 0 || (o->r[0] / 100) % 100 < 70;
-		k = fresh ? ref_okey_new(w->m, o->ws) : (int)((o->r[0] / 10000) % (unsigned)m->nokeys);
+		k = fresh ? ref_okey_new(w->m, o->ws)
+		          : (int)((o->r[0] / 10000) % (unsigned)m->nokeys);
 	}
 	if (k >= 0 && !fresh && m->okeys[k].used && kind < 60) {
-		grant = m->okeys[k].grant;   /* a retry of the first change */
+		grant = m->okeys[k].grant; /* a retry of the first change */
 		amount = m->okeys[k].amount;
 	} else if (kind < 50) {
 		grant = 1;
@@ -178,7 +198,7 @@ int op_credit(struct world *w, const struct op *o)
 		grant = 0;
 		amount = 1 + (long long)(o->r[1] % 5000000);
 	} else {
-		grant = 0;   /* sometimes more than there is: refused */
+		grant = 0; /* sometimes more than there is: refused */
 		amount = -(1 + (long long)(o->r[1] % 30000000));
 	}
 	return credit_send(w, o, o->ws, k, grant, amount);
@@ -194,8 +214,8 @@ int op_coupon(struct world *w, const struct op *o)
 	int retried;
 	long st;
 
-	snprintf(code, sizeof(code), c < REF_COUPONS ? "%s" : "M%sCX", c < REF_COUPONS
-	    ? w->coupon[c] : w->tag);
+	snprintf(code, sizeof(code), c < REF_COUPONS ? "%s" : "M%sCX",
+	    c < REF_COUPONS ? w->coupon[c] : w->tag);
 	snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
 	ref_coupon(w->m, o->ws, c < REF_COUPONS ? c : -1, &e);
 	snprintf(w->desc, sizeof(w->desc), "coupon ws%d %s%s%s -> model: %d", o->ws, code,

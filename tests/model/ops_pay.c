@@ -30,12 +30,16 @@ static void bind(struct world *w, const struct stand_event *se, int *made)
 	int p = ref_pay_by_id(w->m, se->payment_id), i;
 	struct ref_intent *in;
 
-	if (!world_expect(w, p >= 0, "one PaymentIntent per payment", "Stripe made %s for "
-	    "payment '%s', which the model does not know", se->pi, se->payment_id))
+	if (!world_expect(w, p >= 0, "one PaymentIntent per payment",
+	        "Stripe made %s for "
+	        "payment '%s', which the model does not know",
+	        se->pi, se->payment_id))
 		return;
 	i = w->m->pay[p].intent;
-	if (!world_expect(w, i >= 0, "one PaymentIntent per payment", "Stripe made %s for "
-	    "payment %s, which the model did not send to Stripe", se->pi, se->payment_id))
+	if (!world_expect(w, i >= 0, "one PaymentIntent per payment",
+	        "Stripe made %s for "
+	        "payment %s, which the model did not send to Stripe",
+	        se->pi, se->payment_id))
 		return;
 	in = &w->m->in[i];
 	if (in->id[0] == '\0') {
@@ -43,8 +47,8 @@ static void bind(struct world *w, const struct stand_event *se, int *made)
 		(*made)++;
 	} else
 		world_expect(w, strcmp(in->id, se->pi) == 0, "one PaymentIntent per payment",
-		    "payment %s has two PaymentIntents at Stripe: %s and %s", se->payment_id, in->id,
-		    se->pi);
+		    "payment %s has two PaymentIntents at Stripe: %s and %s", se->payment_id,
+		    in->id, se->pi);
 }
 
 int ops_sync_events(struct world *w, int *made)
@@ -52,8 +56,9 @@ int ops_sync_events(struct world *w, int *made)
 	struct stand_event *ev;
 	int n;
 
-	if (!world_expect(w, stand_events_new(&ev, &n) == 0, "stand-in", "the Stripe stand-in "
-	    "does not answer"))
+	if (!world_expect(w, stand_events_new(&ev, &n) == 0, "stand-in",
+	        "the Stripe stand-in "
+	        "does not answer"))
 		return -1;
 	for (int i = 0; i < n; i++) {
 		if (!ours(w, &ev[i]))
@@ -61,7 +66,8 @@ int ops_sync_events(struct world *w, int *made)
 		if (strncmp(ev[i].type, "payment_intent.", 15) == 0)
 			bind(w, &ev[i], made);
 		ev[i].ws = world_intent(w, ev[i].pi) >= 0
-		    ? w->m->pay[w->m->in[world_intent(w, ev[i].pi)].pay].ws : -1;
+		    ? w->m->pay[w->m->in[world_intent(w, ev[i].pi)].pay].ws
+		    : -1;
 		if (w->nev == w->evcap) {
 			int cap = w->evcap ? w->evcap * 2 : 256;
 			struct stand_event *grown = realloc(w->ev, (size_t)cap * sizeof(*grown));
@@ -71,7 +77,7 @@ int ops_sync_events(struct world *w, int *made)
 			w->evcap = cap;
 		}
 		w->ev[w->nev++] = ev[i];
-		ev[i].json = NULL;   /* kept */
+		ev[i].json = NULL; /* kept */
 	}
 	stand_events_free(ev, n);
 	return 0;
@@ -88,13 +94,16 @@ static void learn_payment(struct world *w, int ws, int k)
 	PGresult *res;
 
 	snprintf(idem, sizeof(idem), "k%d", k);
-	res = world_sql(w, "SELECT id FROM payments WHERE workspace_id = $1::uuid AND "
-	    "idempotency_key = $2", 2, p);
+	res = world_sql(w,
+	    "SELECT id FROM payments WHERE workspace_id = $1::uuid AND "
+	    "idempotency_key = $2",
+	    2, p);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		world_expect(w, 0, "database", "payments cannot be read");
 	} else if (world_expect(w, (PQntuples(res) == 1) == (key->pay >= 0), "model == database",
-	    "%s: the database has %d payments under key %s, the model %d", w->desc,
-	    PQntuples(res), idem, key->pay >= 0) && key->pay >= 0)
+	               "%s: the database has %d payments under key %s, the model %d", w->desc,
+	               PQntuples(res), idem, key->pay >= 0) &&
+	    key->pay >= 0)
 		snprintf(w->m->pay[key->pay].id, sizeof(w->m->pay[key->pay].id), "%s",
 		    PQgetvalue(res, 0, 0));
 	PQclear(res);
@@ -116,7 +125,7 @@ static void use_method(struct world *w, int ws, int pm)
 	st = ops_send(w, &q, NULL, &retried, &r);
 	http_free(&r);
 	if (world_expect(w, st == 200, "answer", "PUT /v1/billing/payment-method %s: HTTP %ld",
-	    ref_pm_name((enum ref_pm)pm), st))
+	        ref_pm_name((enum ref_pm)pm), st))
 		w->m->ws[ws].pm = pm;
 }
 
@@ -141,11 +150,13 @@ static void recharge_members(struct world *w, const struct op *o, const struct r
 	const char *want_pi = p->linked ? w->m->in[p->intent].id : NULL;
 	long long bal = ops_json_num(r, "balance_micros");
 
-	world_expect(w, state != NULL && strcmp(state, e->state) == 0 &&
-	    ops_json_num(r, "amount_micros") == e->amount && ((pi == NULL && want_pi == NULL) ||
-	    (pi != NULL && want_pi != NULL && strcmp(pi, want_pi) == 0)), "answer",
-	    "%s: state %s, amount %lld, PaymentIntent %s; the model says %s, %lld, %s", w->desc,
-	    state != NULL ? state : "(none)", ops_json_num(r, "amount_micros"),
+	world_expect(w,
+	    state != NULL && strcmp(state, e->state) == 0 &&
+	        ops_json_num(r, "amount_micros") == e->amount &&
+	        ((pi == NULL && want_pi == NULL) ||
+	            (pi != NULL && want_pi != NULL && strcmp(pi, want_pi) == 0)),
+	    "answer", "%s: state %s, amount %lld, PaymentIntent %s; the model says %s, %lld, %s",
+	    w->desc, state != NULL ? state : "(none)", ops_json_num(r, "amount_micros"),
 	    pi != NULL ? pi : "(none)", e->state, e->amount, want_pi != NULL ? want_pi : "(none)");
 	/* after a fault the attempt that credited may not be the one that answered */
 	if (o->fault == FAULT_NONE)
@@ -165,14 +176,14 @@ int op_recharge(struct world *w, const struct op *o)
 	struct req q = { "POST", RECHARGE_PATH, w->ws_key[o->ws], idem, body, 0 };
 	struct ref_expect e;
 	struct http_response r;
-	long long amount = (100 + o->r[1] % 900) * 10000LL;   /* 1.00 to 9.99 */
+	long long amount = (100 + o->r[1] % 900) * 10000LL; /* 1.00 to 9.99 */
 	long st;
 
 	for (unsigned x = o->r[2] % 100; pm < PM__MAX - 1 && x >= (unsigned)pm_pct[pm]; pm++)
 		x -= (unsigned)pm_pct[pm];
 	if (!fresh && (o->r[3] / 100) % 100 < 70 &&
 	    strncmp(key->sent, "POST " RECHARGE_PATH " ", sizeof(RECHARGE_PATH) + 5) == 0)
-		amount = key->sent_cost;   /* a retry of that recharge */
+		amount = key->sent_cost; /* a retry of that recharge */
 	drop = fresh && o->fault == FAULT_NONE && o->r[3] % 100 < 6;
 	snprintf(idem, sizeof(idem), "k%d", k);
 	snprintf(body, sizeof(body), "{\"amount\":\"%lld.%02lld\"}", amount / 1000000,
@@ -184,8 +195,10 @@ int op_recharge(struct world *w, const struct op *o)
 	if (drop)
 		drop_calls(w, 1);
 	ref_recharge(w->m, o->ws, k, request, amount, drop, o->fault != FAULT_NONE, &e);
-	snprintf(w->desc, sizeof(w->desc), "recharge ws%d key %s (%s) %s with %s%s%s%s -> model: "
-	    "%d %s", o->ws, idem, fresh ? "new" : "used before", body, ref_pm_name((enum ref_pm)pm),
+	snprintf(w->desc, sizeof(w->desc),
+	    "recharge ws%d key %s (%s) %s with %s%s%s%s -> model: "
+	    "%d %s",
+	    o->ws, idem, fresh ? "new" : "used before", body, ref_pm_name((enum ref_pm)pm),
 	    drop ? ", the call to Stripe cut off" : "", o->fault ? ", fault " : "",
 	    fault_name(o->fault), e.status, e.state != NULL ? e.state : "");
 	st = ops_send(w, &q, o, &retried, &r);
@@ -193,8 +206,10 @@ int op_recharge(struct world *w, const struct op *o)
 		drop_calls(w, 0);
 	learn_payment(w, o->ws, k);
 	if (ops_sync_events(w, &made) == 0 && e.status != 0)
-		world_expect(w, made == e.creates, "one PaymentIntent per payment", "%s: Stripe made "
-		    "%d PaymentIntents, the model says %d", w->desc, made, e.creates);
+		world_expect(w, made == e.creates, "one PaymentIntent per payment",
+		    "%s: Stripe made "
+		    "%d PaymentIntents, the model says %d",
+		    w->desc, made, e.creates);
 	if (ops_verify(w, &e, st, &r) && (st == 200 || st == 202) && e.replay == NULL)
 		recharge_members(w, o, &e, &r);
 	ref_key_answer(w->m, o->ws, k, &e, r.body);
@@ -232,8 +247,9 @@ static int model_event(struct world *w, const struct stand_event *se, struct ref
 	re->kind = EV_DISPUTE;
 	re->dispute = w->m->in[re->intent].dispute;
 	re->amount = se->cents * 10000;
-	re->dstatus = strcmp(se->status, "won") == 0 ? DS_WON : strcmp(se->status, "lost") == 0
-	    ? DS_LOST : DS_OPEN;
+	re->dstatus = strcmp(se->status, "won") == 0 ? DS_WON
+	    : strcmp(se->status, "lost") == 0        ? DS_LOST
+	                                             : DS_OPEN;
 	return re->dispute >= 0 && strcmp(w->m->dp[re->dispute].id, se->dispute) == 0 ? 0 : -1;
 }
 
@@ -248,22 +264,27 @@ static int deliver(struct world *w, int i, const struct op *o)
 	int retried, fault = o != NULL && o->fault != FAULT_NONE;
 	long st;
 
-	if (!world_expect(w, model_event(w, se, &re) == 0, "stand-in", "event %s (%s) is about "
-	    "nothing the model knows", se->id, se->type))
+	if (!world_expect(w, model_event(w, se, &re) == 0, "stand-in",
+	        "event %s (%s) is about "
+	        "nothing the model knows",
+	        se->id, se->type))
 		return -1;
 	ref_webhook(w->m, &re, se->delivered, &e);
-	snprintf(w->desc, sizeof(w->desc), "webhook %s %s %s%s%s %lld%s%s -> model: matched %d "
-	    "duplicate %d", se->id, se->type, se->pi, se->dispute[0] ? " " : "", se->dispute,
-	    se->cents, fault ? ", fault " : "", fault ? fault_name(o->fault) : "", e.matched,
-	    e.duplicate);
+	snprintf(w->desc, sizeof(w->desc),
+	    "webhook %s %s %s%s%s %lld%s%s -> model: matched %d "
+	    "duplicate %d",
+	    se->id, se->type, se->pi, se->dispute[0] ? " " : "", se->dispute, se->cents,
+	    fault ? ", fault " : "", fault ? fault_name(o->fault) : "", e.matched, e.duplicate);
 	st = ops_send(w, &q, o, &retried, &r);
 	se->delivered = 1;
 	if (ops_verify(w, &e, st, &r) && !fault) {
 		struct json_object *d = NULL, *m = NULL;
 		json_object_object_get_ex(r.json, "duplicate", &d);
 		json_object_object_get_ex(r.json, "matched", &m);
-		world_expect(w, d != NULL && m != NULL && json_object_get_boolean(d) == e.duplicate &&
-		    json_object_get_boolean(m) == e.matched, "answer", "%s: %s", w->desc, r.body);
+		world_expect(w,
+		    d != NULL && m != NULL && json_object_get_boolean(d) == e.duplicate &&
+		        json_object_get_boolean(m) == e.matched,
+		    "answer", "%s: %s", w->desc, r.body);
 	}
 	http_free(&r);
 	check_payment(w, w->m->in[re.intent].pay);
@@ -287,13 +308,14 @@ int op_webhook(struct world *w, const struct op *o)
 		return 0;
 	}
 	if (undelivered > 0 && mode < 90)
-		nth = mode < 50 ? 0 : mode < 80 ? (int)(o->r[1] % (unsigned)undelivered)
-		    : undelivered - 1;
+		nth = mode < 50 ? 0
+		    : mode < 80 ? (int)(o->r[1] % (unsigned)undelivered)
+		                : undelivered - 1;
 	else
 		nth = (int)(o->r[1] % (unsigned)n);
 	for (int i = 0; i < w->nev && pick < 0; i++)
-		if (w->ev[i].ws == o->ws && (!w->ev[i].delivered || undelivered == 0 || mode >= 90) &&
-		    nth-- == 0)
+		if (w->ev[i].ws == o->ws &&
+		    (!w->ev[i].delivered || undelivered == 0 || mode >= 90) && nth-- == 0)
 			pick = i;
 	return deliver(w, pick, o);
 }
@@ -321,7 +343,8 @@ static int choose_intent(const struct world *w, int ws, unsigned r,
 	*i = -1;
 	if (n == 0)
 		return 0;
-	r = r % 10 < 7 ? (unsigned)n - 1 - (r / 10) % (unsigned)(n < 3 ? n : 3) : (r / 10) % (unsigned)n;
+	r = r % 10 < 7 ? (unsigned)n - 1 - (r / 10) % (unsigned)(n < 3 ? n : 3)
+	               : (r / 10) % (unsigned)n;
 	for (int j = 0; j < w->m->nin && *i < 0; j++)
 		if (eligible(w, j, ws, ok) && r-- == 0)
 			*i = j;
@@ -354,17 +377,23 @@ static int stripe_settle(struct world *w, const struct op *o)
 		snprintf(w->desc, sizeof(w->desc), "stripe-settle ws%d: nothing to settle", o->ws);
 		return 0;
 	}
-	if (w->m->in[i].status == IS_DECLINED)   /* the customer fixes the card, or gives up */
+	if (w->m->in[i].status == IS_DECLINED) /* the customer fixes the card, or gives up */
 		s = o->r[1] % 100 < 60 ? IS_SUCCEEDED : IS_CANCELED;
 	else
-		s = o->r[1] % 100 < 55 ? IS_SUCCEEDED : o->r[1] % 100 < 80 ? IS_DECLINED : IS_CANCELED;
+		s = o->r[1] % 100 < 55   ? IS_SUCCEEDED
+		    : o->r[1] % 100 < 80 ? IS_DECLINED
+		                         : IS_CANCELED;
 	to = s == IS_SUCCEEDED ? "succeeded" : s == IS_DECLINED ? "payment_failed" : "canceled";
 	snprintf(path, sizeof(path), "/fixture/intents/%s", w->m->in[i].id);
 	snprintf(w->desc, sizeof(w->desc), "stripe-settle %s (%s) -> %s", w->m->in[i].id,
 	    ref_istatus_name(w->m->in[i].status), to);
-	world_expect(w, stand_post(path, to[0] == 's' ? "status=succeeded" : to[0] == 'p'
-	    ? "status=payment_failed" : "status=canceled", &r) == 200, "stand-in", "%s: %s",
-	    w->desc, r.body);
+	world_expect(w,
+	    stand_post(path,
+	        to[0] == 's'       ? "status=succeeded"
+	            : to[0] == 'p' ? "status=payment_failed"
+	                           : "status=canceled",
+	        &r) == 200,
+	    "stand-in", "%s: %s", w->desc, r.body);
 	http_free(&r);
 	ref_settle(w->m, i, s);
 	return 0;
@@ -380,25 +409,28 @@ static int stripe_take(struct world *w, const struct op *o, int dispute)
 	struct http_response r;
 
 	if (choose_intent(w, o->ws, o->r[0], can_take, &i) == 0) {
-		snprintf(w->desc, sizeof(w->desc), "%s ws%d: nothing to take", op_name(o->kind), o->ws);
+		snprintf(w->desc, sizeof(w->desc), "%s ws%d: nothing to take", op_name(o->kind),
+		    o->ws);
 		return 0;
 	}
 	left = (w->m->in[i].amount - w->m->in[i].refunded) / 10000;
-	cents = o->r[1] % 100 < 35 ? (unsigned long long)left
-	    : 1 + o->r[2] % (unsigned long long)left;
+	cents =
+	    o->r[1] % 100 < 35 ? (unsigned long long)left : 1 + o->r[2] % (unsigned long long)left;
 	snprintf(form, sizeof(form), "payment_intent=%s&amount=%llu", w->m->in[i].id, cents);
 	snprintf(w->desc, sizeof(w->desc), "%s %s of %llu cents (paid %lld, refunded %lld)",
 	    op_name(o->kind), w->m->in[i].id, cents, w->m->in[i].amount / 10000,
 	    w->m->in[i].refunded / 10000);
-	if (world_expect(w, stand_post(dispute ? "/fixture/dispute" : "/fixture/refund", form,
-	    &r) == 200, "stand-in", "%s: %s", w->desc, r.body)) {
+	if (world_expect(w,
+	        stand_post(dispute ? "/fixture/dispute" : "/fixture/refund", form, &r) == 200,
+	        "stand-in", "%s: %s", w->desc, r.body)) {
 		if (!dispute)
 			ref_refund(w->m, i, (long long)cents * 10000);
 		else {
 			int d = ref_dispute_open(w->m, i, (long long)cents * 10000);
 			const char *id = http_json_str(&r, "id");
 			if (d >= 0)
-				snprintf(w->m->dp[d].id, sizeof(w->m->dp[d].id), "%s", id ? id : "");
+				snprintf(w->m->dp[d].id, sizeof(w->m->dp[d].id), "%s",
+				    id ? id : "");
 		}
 	}
 	http_free(&r);
@@ -414,22 +446,22 @@ static int stripe_close(struct world *w, const struct op *o)
 	struct http_response r;
 
 	for (int j = 0; j < w->m->ndp; j++)
-		n += w->m->dp[j].status == DS_OPEN && w->m->pay[w->m->in[w->m->dp[j].intent].pay].ws ==
-		    o->ws;
+		n += w->m->dp[j].status == DS_OPEN &&
+		    w->m->pay[w->m->in[w->m->dp[j].intent].pay].ws == o->ws;
 	if (n == 0) {
 		snprintf(w->desc, sizeof(w->desc), "stripe-close ws%d: no open dispute", o->ws);
 		return 0;
 	}
 	x = o->r[0] % (unsigned)n;
 	for (int j = 0; j < w->m->ndp && d < 0; j++)
-		if (w->m->dp[j].status == DS_OPEN && w->m->pay[w->m->in[w->m->dp[j].intent].pay].ws ==
-		    o->ws && x-- == 0)
+		if (w->m->dp[j].status == DS_OPEN &&
+		    w->m->pay[w->m->in[w->m->dp[j].intent].pay].ws == o->ws && x-- == 0)
 			d = j;
 	snprintf(path, sizeof(path), "/fixture/disputes/%s", w->m->dp[d].id);
 	snprintf(w->desc, sizeof(w->desc), "stripe-close %s of %s (%lld cents): %s", w->m->dp[d].id,
 	    w->m->in[w->m->dp[d].intent].id, w->m->dp[d].amount / 10000, won ? "won" : "lost");
-	world_expect(w, stand_post(path, won ? "status=won" : "status=lost", &r) == 200,
-	    "stand-in", "%s: %s", w->desc, r.body);
+	world_expect(w, stand_post(path, won ? "status=won" : "status=lost", &r) == 200, "stand-in",
+	    "%s: %s", w->desc, r.body);
 	http_free(&r);
 	ref_dispute_close(w->m, d, won);
 	return 0;
@@ -439,11 +471,14 @@ int op_stripe(struct world *w, const struct op *o)
 {
 	int made = 0, rc;
 
-	rc = o->kind == OP_SETTLE ? stripe_settle(w, o) : o->kind == OP_CLOSE ? stripe_close(w, o)
-	    : stripe_take(w, o, o->kind == OP_DISPUTE);
+	rc = o->kind == OP_SETTLE ? stripe_settle(w, o)
+	    : o->kind == OP_CLOSE ? stripe_close(w, o)
+	                          : stripe_take(w, o, o->kind == OP_DISPUTE);
 	if (ops_sync_events(w, &made) == 0)
-		world_expect(w, made == 0, "one PaymentIntent per payment", "%s: Stripe made %d "
-		    "PaymentIntents", w->desc, made);
+		world_expect(w, made == 0, "one PaymentIntent per payment",
+		    "%s: Stripe made %d "
+		    "PaymentIntents",
+		    w->desc, made);
 	return rc;
 }
 
@@ -457,8 +492,10 @@ int op_resolve(struct world *w, const struct op *o)
 	(void)o;
 	snprintf(w->desc, sizeof(w->desc), "resolve: dragoman-admin payments resolve");
 	/* it looks at payments untouched for 5 minutes */
-	res = world_sql(w, "UPDATE payments SET updated_at = updated_at - interval '10 minutes' "
-	    "WHERE workspace_id IN ($1::uuid, $2::uuid, $3::uuid)", 3, p);
+	res = world_sql(w,
+	    "UPDATE payments SET updated_at = updated_at - interval '10 minutes' "
+	    "WHERE workspace_id IN ($1::uuid, $2::uuid, $3::uuid)",
+	    3, p);
 	world_expect(w, res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK, "database",
 	    "payments cannot be aged");
 	PQclear(res);
@@ -467,8 +504,10 @@ int op_resolve(struct world *w, const struct op *o)
 	free(out);
 	ref_resolve(w->m);
 	if (ops_sync_events(w, &made) == 0)
-		world_expect(w, made == 0, "one PaymentIntent per payment", "%s: Stripe made %d "
-		    "PaymentIntents", w->desc, made);
+		world_expect(w, made == 0, "one PaymentIntent per payment",
+		    "%s: Stripe made %d "
+		    "PaymentIntents",
+		    w->desc, made);
 	check_payments(w);
 	return 0;
 }
@@ -479,15 +518,18 @@ int op_day(struct world *w, const struct op *o)
 	struct http_response r;
 
 	(void)o;
-	snprintf(w->desc, sizeof(w->desc), "day: 25 hours go by (Stripe's clock; the payments' "
+	snprintf(w->desc, sizeof(w->desc),
+	    "day: 25 hours go by (Stripe's clock; the payments' "
 	    "times)");
 	world_expect(w, stand_post("/fixture/clock", "advance=90000", &r) == 200, "stand-in",
 	    "/fixture/clock does not answer");
 	http_free(&r);
-	res = world_sql(w, "UPDATE payments SET created_at = created_at - interval '25 hours', "
+	res = world_sql(w,
+	    "UPDATE payments SET created_at = created_at - interval '25 hours', "
 	    "updated_at = updated_at - interval '25 hours', stripe_attempted_at = "
 	    "stripe_attempted_at - interval '25 hours', expires_at = expires_at - "
-	    "interval '25 hours'", 0, NULL);
+	    "interval '25 hours'",
+	    0, NULL);
 	world_expect(w, res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK, "database",
 	    "payments cannot be aged");
 	PQclear(res);

@@ -19,10 +19,10 @@
 
 #include "ref.h"
 
-static const char *const pstate_names[PS__MAX] = { "pending", "processing", "unknown",
-	"succeeded", "failed", "canceled", "expired" };
-static const char *const istatus_names[IS__MAX] = { "succeeded", "processing",
-	"requires_action", "requires_payment_method", "canceled" };
+static const char *const pstate_names[PS__MAX] = { "pending", "processing", "unknown", "succeeded",
+	"failed", "canceled", "expired" };
+static const char *const istatus_names[IS__MAX] = { "succeeded", "processing", "requires_action",
+	"requires_payment_method", "canceled" };
 static const char *const pm_names[PM__MAX] = { "pm_card_visa", "pm_card_processing",
 	"pm_card_requiresAction", "pm_card_chargeDeclined", "pm_card_timeout" };
 
@@ -288,7 +288,7 @@ static enum ref_istatus created_status(int pm)
 	case PM_DECLINED:
 		return IS_DECLINED;
 	default:
-		return IS_SUCCEEDED;   /* visa; timeout charges but does not answer */
+		return IS_SUCCEEDED; /* visa; timeout charges but does not answer */
 	}
 }
 
@@ -407,13 +407,19 @@ void ref_recharge(struct ref *m, int ws, int k, const char *request, long long a
 		return;
 	if (key->pay < 0) {
 		if (m->npay >= REF_PAYS) {
-			e->status = 0;   /* the model is full: nothing is checked */
+			e->status = 0; /* the model is full: nothing is checked */
 			return;
 		}
 		p = &m->pay[m->npay];
 		memset(p, 0, sizeof(*p));
-		*p = (struct ref_pay){ .ws = ws, .key = k, .amount = amount, .day = m->day, .pm = -1,
-		    .seen_day = -1, .intent = -1, .state = PS_PENDING };
+		*p = (struct ref_pay){ .ws = ws,
+			.key = k,
+			.amount = amount,
+			.day = m->day,
+			.pm = -1,
+			.seen_day = -1,
+			.intent = -1,
+			.state = PS_PENDING };
 		key->pay = m->npay++;
 	}
 	p = &m->pay[key->pay];
@@ -426,7 +432,8 @@ void ref_recharge(struct ref *m, int ws, int k, const char *request, long long a
 	m->via = RS_CREDIT_ANSWER;
 	credited = drive(m, p, 1, &drop, &e->creates);
 	/* a client that retries every 5xx gets the answer after them */
-	for (int i = 0; eventual && i < 3 && (p->state == PS_PENDING || p->state == PS_UNKNOWN); i++)
+	for (int i = 0; eventual && i < 3 && (p->state == PS_PENDING || p->state == PS_UNKNOWN);
+	     i++)
 		credited |= drive(m, p, 1, &drop, &e->creates);
 	recharge_answer(m, p, credited, e);
 	key_keep(m, ws, k, request, e);
@@ -474,7 +481,7 @@ void ref_coupon(struct ref *m, int ws, int c, struct ref_expect *e)
 	} else if (cp->count >= cp->max) {
 		e->status = 400;
 		e->problem = "invalid-field";
-		e->alt_status = redeemed ? 409 : 0;   /* both hold: either says no */
+		e->alt_status = redeemed ? 409 : 0; /* both hold: either says no */
 	} else if (redeemed) {
 		e->status = 409;
 		e->problem = "conflict";

@@ -7,50 +7,76 @@
 #ifndef DRAGOMAN_MODEL_REF_H
 #define DRAGOMAN_MODEL_REF_H
 
-#define REF_WS 3          /* workspaces of one run */
-#define REF_KEYS 8192     /* Idempotency-Keys per workspace */
+#define REF_WS 3 /* workspaces of one run */
+#define REF_KEYS 8192 /* Idempotency-Keys per workspace */
 #define REF_PAYS 8192
 #define REF_INTENTS 8192
 #define REF_DISPUTES 4096
 #define REF_COUPONS 6
 
 /* The stand-in's payment methods (tests/integration/stripe_fixture.c). */
-enum ref_pm { PM_VISA, PM_PROCESSING, PM_ACTION, PM_DECLINED, PM_TIMEOUT, PM__MAX };
+enum ref_pm {
+	PM_VISA,
+	PM_PROCESSING,
+	PM_ACTION,
+	PM_DECLINED,
+	PM_TIMEOUT,
+	PM__MAX
+};
 
 /* A payment's state in the server (db/migrations/0022). */
-enum ref_pstate { PS_PENDING, PS_PROCESSING, PS_UNKNOWN, PS_SUCCEEDED, PS_FAILED, PS_CANCELED,
-	PS_EXPIRED, PS__MAX };
+enum ref_pstate {
+	PS_PENDING,
+	PS_PROCESSING,
+	PS_UNKNOWN,
+	PS_SUCCEEDED,
+	PS_FAILED,
+	PS_CANCELED,
+	PS_EXPIRED,
+	PS__MAX
+};
 
 /* A PaymentIntent's status at Stripe; DECLINED is requires_payment_method. */
-enum ref_istatus { IS_SUCCEEDED, IS_PROCESSING, IS_ACTION, IS_DECLINED, IS_CANCELED, IS__MAX };
+enum ref_istatus {
+	IS_SUCCEEDED,
+	IS_PROCESSING,
+	IS_ACTION,
+	IS_DECLINED,
+	IS_CANCELED,
+	IS__MAX
+};
 
-enum ref_dstatus { DS_OPEN, DS_WON, DS_LOST };
+enum ref_dstatus {
+	DS_OPEN,
+	DS_WON,
+	DS_LOST
+};
 
 /* A tenant's Idempotency-Key (POST /v1/billing/usage, /v1/translate,
  * /v1/billing/recharge share them). */
 struct ref_key {
-	int stored;             /* an answer is kept for it */
+	int stored; /* an answer is kept for it */
 	int status;
-	char request[320];      /* what it was kept for: route and body */
-	char *answer;           /* the kept answer's body as first seen (owned) */
-	int pay;                /* the recharge payment made under it, -1 none */
-	char sent[320];         /* the last request the test sent under it */
-	long long sent_cost;    /* and what that one costs (or recharges) */
+	char request[320]; /* what it was kept for: route and body */
+	char *answer; /* the kept answer's body as first seen (owned) */
+	int pay; /* the recharge payment made under it, -1 none */
+	char sent[320]; /* the last request the test sent under it */
+	long long sent_cost; /* and what that one costs (or recharges) */
 };
 
 /* An operator's Idempotency-Key (POST /v1/admin/workspaces/{id}/credits). */
 struct ref_okey {
 	int used;
-	int grant;              /* 1 grant, 0 adjustment */
-	long long amount, ledger_id, balance;   /* the first change's row */
+	int grant; /* 1 grant, 0 adjustment */
+	long long amount, ledger_id, balance; /* the first change's row */
 };
 
 struct ref_ws {
-	long long balance, owed;   /* micros */
-	int pm;                    /* the saved payment method */
-	unsigned redeemed;         /* coupons redeemed, a bit each */
+	long long balance, owed; /* micros */
+	int pm; /* the saved payment method */
+	unsigned redeemed; /* coupons redeemed, a bit each */
 	int nkeys, nokeys;
-	struct ref_key *keys;      /* REF_KEYS each */
+	struct ref_key *keys; /* REF_KEYS each */
 	struct ref_okey *okeys;
 };
 
@@ -58,37 +84,37 @@ struct ref_ws {
 struct ref_pay {
 	int ws, key;
 	long long amount;
-	char id[40];               /* the server's id, learned from its answer */
-	int day;                   /* made on this model day: expires the next */
-	int pm;                    /* the first attempt's method, -1 none yet */
-	int seen_day;              /* Stripe saw its create call on that day, -1 never */
-	int intent;                /* its PaymentIntent at Stripe, -1 none */
-	int linked;                /* the server knows that PaymentIntent */
+	char id[40]; /* the server's id, learned from its answer */
+	int day; /* made on this model day: expires the next */
+	int pm; /* the first attempt's method, -1 none yet */
+	int seen_day; /* Stripe saw its create call on that day, -1 never */
+	int intent; /* its PaymentIntent at Stripe, -1 none */
+	int linked; /* the server knows that PaymentIntent */
 	enum ref_pstate state;
 	int credited;
-	long long refunded;        /* refunds taken into account */
+	long long refunded; /* refunds taken into account */
 };
 
 /* A PaymentIntent at the stand-in, and what the server heard of it. */
 struct ref_intent {
-	char id[32];               /* learned from the stand-in's events */
+	char id[32]; /* learned from the stand-in's events */
 	int pay;
 	long long amount;
-	enum ref_istatus first;    /* the create call's answer (replayed by its key) */
-	enum ref_istatus status;   /* now */
-	long long refunded;        /* at Stripe */
-	long long heard_refund;    /* the largest refunded total the server was told */
-	int dispute;               /* -1 none (one dispute per charge) */
+	enum ref_istatus first; /* the create call's answer (replayed by its key) */
+	enum ref_istatus status; /* now */
+	long long refunded; /* at Stripe */
+	long long heard_refund; /* the largest refunded total the server was told */
+	int dispute; /* -1 none (one dispute per charge) */
 };
 
 struct ref_dispute {
 	char id[32];
 	int intent;
 	long long amount;
-	enum ref_dstatus status;   /* at Stripe */
-	int heard;                 /* the server was told of it */
-	enum ref_dstatus srv;      /* as the server knows it */
-	int applied;               /* its amount was taken back */
+	enum ref_dstatus status; /* at Stripe */
+	int heard; /* the server was told of it */
+	enum ref_dstatus srv; /* as the server knows it */
+	int applied; /* its amount was taken back */
 	long long taken, owed;
 };
 
@@ -99,25 +125,25 @@ struct ref_coupon {
 
 /* What happened, counted (how much of the state machine a run covered). */
 enum ref_stat {
-	RS_REPLAY,            /* a kept answer replayed */
-	RS_MISMATCH,          /* a key sent with another request */
-	RS_REFUSED,           /* 402 for want of credit */
-	RS_CREDIT_ANSWER,     /* a payment credited by its recharge's answer */
-	RS_CREDIT_WEBHOOK,    /* by payment_intent.succeeded */
-	RS_CREDIT_RESOLVE,    /* by the resolver */
-	RS_UNKNOWN,           /* a create call without an answer */
+	RS_REPLAY, /* a kept answer replayed */
+	RS_MISMATCH, /* a key sent with another request */
+	RS_REFUSED, /* 402 for want of credit */
+	RS_CREDIT_ANSWER, /* a payment credited by its recharge's answer */
+	RS_CREDIT_WEBHOOK, /* by payment_intent.succeeded */
+	RS_CREDIT_RESOLVE, /* by the resolver */
+	RS_UNKNOWN, /* a create call without an answer */
 	RS_EXPIRED,
-	RS_REFUND_TAKEN,      /* a refund taken back */
+	RS_REFUND_TAKEN, /* a refund taken back */
 	RS_DISPUTE_TAKEN,
-	RS_DISPUTE_GIVEN,     /* a won dispute given back */
-	RS_OWED,              /* a take-back that left something owed */
-	RS_OWED_PAID,         /* owed paid out of a payment */
+	RS_DISPUTE_GIVEN, /* a won dispute given back */
+	RS_OWED, /* a take-back that left something owed */
+	RS_OWED_PAID, /* owed paid out of a payment */
 	RS__MAX
 };
 
 struct ref {
 	int day;
-	int via;                   /* what credits now: RS_CREDIT_* */
+	int via; /* what credits now: RS_CREDIT_* */
 	long stat[RS__MAX];
 	struct ref_ws ws[REF_WS];
 	struct ref_pay *pay;
@@ -132,27 +158,31 @@ struct ref {
 /* What one answer must be. */
 struct ref_expect {
 	int status;
-	const char *problem;       /* its problem type's slug; NULL: not a problem */
-	const char *replay;        /* a kept answer it must equal byte for byte */
-	long long amount;          /* charged or credited; -1: not checked */
-	long long balance;         /* the "balance" member; -1: absent; -2: not checked */
-	const char *state;         /* a recharge's payment state, NULL: not checked */
-	int pay;                   /* the recharge's payment, -1 none */
-	int creates;               /* PaymentIntents the stand-in makes */
-	int matched, duplicate;    /* a webhook's */
-	long long ledger_id;       /* an operator's replayed change; 0: not checked */
-	int store;                 /* the answer is kept under the key */
-	int alt_status;            /* another acceptable status, 0: none */
+	const char *problem; /* its problem type's slug; NULL: not a problem */
+	const char *replay; /* a kept answer it must equal byte for byte */
+	long long amount; /* charged or credited; -1: not checked */
+	long long balance; /* the "balance" member; -1: absent; -2: not checked */
+	const char *state; /* a recharge's payment state, NULL: not checked */
+	int pay; /* the recharge's payment, -1 none */
+	int creates; /* PaymentIntents the stand-in makes */
+	int matched, duplicate; /* a webhook's */
+	long long ledger_id; /* an operator's replayed change; 0: not checked */
+	int store; /* the answer is kept under the key */
+	int alt_status; /* another acceptable status, 0: none */
 };
 
 /* A Stripe event as delivered. */
 struct ref_event {
-	enum { EV_INTENT, EV_REFUND, EV_DISPUTE } kind;
-	int intent, dispute;       /* dispute: -1 unless EV_DISPUTE */
-	enum ref_istatus status;   /* EV_INTENT: the PaymentIntent's, in the event */
-	long long refunded;        /* EV_REFUND: the total so far, micros */
-	long long amount;          /* EV_DISPUTE, micros */
-	enum ref_dstatus dstatus;  /* EV_DISPUTE */
+	enum {
+		EV_INTENT,
+		EV_REFUND,
+		EV_DISPUTE
+	} kind;
+	int intent, dispute; /* dispute: -1 unless EV_DISPUTE */
+	enum ref_istatus status; /* EV_INTENT: the PaymentIntent's, in the event */
+	long long refunded; /* EV_REFUND: the total so far, micros */
+	long long amount; /* EV_DISPUTE, micros */
+	enum ref_dstatus dstatus; /* EV_DISPUTE */
 };
 
 /* Returns a new model with coupons of the given amounts and limits

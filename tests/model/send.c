@@ -33,7 +33,8 @@ static long send_once(const struct req *q, struct http_response *r)
 	if (q->idem != NULL)
 		h[n++] = idem;
 	h[n] = NULL;
-	return http_request(q->method, q->path, h, q->body, q->body != NULL ? strlen(q->body) : 0, r);
+	return http_request(q->method, q->path, h, q->body, q->body != NULL ? strlen(q->body) : 0,
+	    r);
 }
 
 struct flight {
@@ -62,8 +63,8 @@ static int in_flight(long st, const struct http_response *r)
 {
 	const char *type = http_json_str(r, "type");
 
-	return st == 409 && type != NULL && strcmp(type,
-	    "urn:dragoman:problem:idempotency-in-flight") == 0;
+	return st == 409 && type != NULL &&
+	    strcmp(type, "urn:dragoman:problem:idempotency-in-flight") == 0;
 }
 
 /* Crashes PostgreSQL (stopped with -m immediate, started again) and kills
@@ -114,11 +115,15 @@ long ops_send(struct world *w, const struct req *q, const struct op *o, int *ret
 int op_pg_restart(struct world *w, const struct op *o)
 {
 	(void)o;
-	snprintf(w->desc, sizeof(w->desc), "pg-restart: PostgreSQL crashes, every worker is "
+	snprintf(w->desc, sizeof(w->desc),
+	    "pg-restart: PostgreSQL crashes, every worker is "
 	    "killed, the service comes back");
 	pg_crash(w);
-	return world_expect(w, wait_for_service() == 0, "service", "the service did not come "
-	    "back after a PostgreSQL crash") ? 0 : -1;
+	return world_expect(w, wait_for_service() == 0, "service",
+	           "the service did not come "
+	           "back after a PostgreSQL crash")
+	    ? 0
+	    : -1;
 }
 
 long long ops_json_num(const struct http_response *r, const char *name)
@@ -132,8 +137,8 @@ long long ops_json_num(const struct http_response *r, const char *name)
 
 void ops_money(long long micros, char *out, size_t outsz)
 {
-	unsigned long long a = micros < 0 ? 0ULL - (unsigned long long)micros
-	    : (unsigned long long)micros;
+	unsigned long long a =
+	    micros < 0 ? 0ULL - (unsigned long long)micros : (unsigned long long)micros;
 
 	snprintf(out, outsz, "%s%llu.%06llu", micros < 0 ? "-" : "", a / 1000000, a % 1000000);
 }
@@ -144,28 +149,36 @@ int ops_verify(struct world *w, const struct ref_expect *e, long st, const struc
 	const char *type = http_json_str(r, "type");
 
 	if (w->op >= 0 && w->op < OP__MAX)
-		w->status[w->op][st < 300 ? 0 : st == 400 ? 1 : st == 402 ? 2 : st == 404 ||
-		    st == 409 ? 3 : st == 422 ? 4 : 5]++;
+		w->status[w->op][st < 300        ? 0
+		        : st == 400              ? 1
+		        : st == 402              ? 2
+		        : st == 404 || st == 409 ? 3
+		        : st == 422              ? 4
+		                                 : 5]++;
 	if (e->status == 0)
-		return 1;   /* the model is full: nothing to compare */
+		return 1; /* the model is full: nothing to compare */
 	if (!world_expect(w, st == e->status || (e->alt_status != 0 && st == e->alt_status),
-	    "answer", "%s: HTTP %ld %.400s; the model says %d%s%s", w->desc, st, r->body != NULL
-	    ? r->body : "", e->status, e->problem != NULL ? " " : "",
-	    e->problem != NULL ? e->problem : ""))
+	        "answer", "%s: HTTP %ld %.400s; the model says %d%s%s", w->desc, st,
+	        r->body != NULL ? r->body : "", e->status, e->problem != NULL ? " " : "",
+	        e->problem != NULL ? e->problem : ""))
 		return 0;
 	if (e->problem != NULL && st == e->status) {
 		snprintf(want, sizeof(want), "urn:dragoman:problem:%s", e->problem);
 		if (!world_expect(w, http_is_problem(r) && type != NULL && strcmp(type, want) == 0,
-		    "answer", "%s: HTTP %ld of type %s; the model says %s", w->desc, st,
-		    type != NULL ? type : "(none)", want))
+		        "answer", "%s: HTTP %ld of type %s; the model says %s", w->desc, st,
+		        type != NULL ? type : "(none)", want))
 			return 0;
 	}
 	if (e->replay != NULL) {
 		const char *mark = http_header(r, "Idempotent-Replayed");
-		if (!world_expect(w, r->body != NULL && strcmp(r->body, e->replay) == 0 &&
-		    mark != NULL && strcmp(mark, "true") == 0, "replay", "%s: the replayed answer "
-		    "%.300s (Idempotent-Replayed: %s) is not the first one, %.300s", w->desc,
-		    r->body != NULL ? r->body : "", mark != NULL ? mark : "absent", e->replay))
+		if (!world_expect(w,
+		        r->body != NULL && strcmp(r->body, e->replay) == 0 && mark != NULL &&
+		            strcmp(mark, "true") == 0,
+		        "replay",
+		        "%s: the replayed answer "
+		        "%.300s (Idempotent-Replayed: %s) is not the first one, %.300s",
+		        w->desc, r->body != NULL ? r->body : "", mark != NULL ? mark : "absent",
+		        e->replay))
 			return 0;
 	}
 	return 1;

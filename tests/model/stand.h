@@ -11,15 +11,15 @@
 struct stand_event {
 	char id[32];
 	char type[48];
-	char *json;            /* the whole event, delivered as it is (owned) */
-	char pi[32];           /* the PaymentIntent it is about */
-	char dispute[32];      /* a dispute event's dispute */
-	char payment_id[40];   /* a PaymentIntent's metadata[payment_id] */
-	char customer[48];     /* a PaymentIntent's or charge's customer ("" for disputes) */
-	char status[32];       /* a PaymentIntent's or a dispute's status */
-	long long cents;       /* a dispute's amount, a charge's amount_refunded */
-	int delivered;         /* by the model, at least once */
-	int ws;                /* the run's workspace it is about (set by the model) */
+	char *json; /* the whole event, delivered as it is (owned) */
+	char pi[32]; /* the PaymentIntent it is about */
+	char dispute[32]; /* a dispute event's dispute */
+	char payment_id[40]; /* a PaymentIntent's metadata[payment_id] */
+	char customer[48]; /* a PaymentIntent's or charge's customer ("" for disputes) */
+	char status[32]; /* a PaymentIntent's or a dispute's status */
+	long long cents; /* a dispute's amount, a charge's amount_refunded */
+	int delivered; /* by the model, at least once */
+	int ws; /* the run's workspace it is about (set by the model) */
 };
 
 /* Fetches the events made since the last call (oldest first) into a new

@@ -27,11 +27,11 @@
 #include "../integration/fixture.h"
 #include "../integration/http.h"
 #include "../unit/cu_run.h"
-#include "handlers/routes.h"
-#include "server/app.h"
 #include "accounts/jwt.h"
 #include "core/clock.h"
 #include "core/router.h"
+#include "handlers/routes.h"
+#include "server/app.h"
 
 #define ORIGIN "https://app.example.test"
 
@@ -47,23 +47,17 @@ struct route_case {
 };
 
 /* {ws} is the other workspace's id, {key} one of its key ids */
-static const struct route_case cases[] = {
-	{ "health", "/v1/health", NULL },
-	{ "workspace.get", "/v1/workspace", NULL },
-	{ "workspace.patch", "/v1/workspace", NULL },
-	{ "translate", "/v1/translate", NULL },
-	{ "detect", "/v1/detect", NULL },
-	{ "languages", "/v1/languages", NULL },
-	{ "translate.deepl", "/v2/translate", NULL },
-	{ "languages.deepl", "/v2/languages", NULL },
-	{ "usage.deepl", "/v2/usage", NULL },
-	{ "translate.libre", "/translate", "{\"q\":\"Hello\",\"source\":\"en\",\"target\":\"es\"}" },
+static const struct route_case cases[] = { { "health", "/v1/health", NULL },
+	{ "workspace.get", "/v1/workspace", NULL }, { "workspace.patch", "/v1/workspace", NULL },
+	{ "translate", "/v1/translate", NULL }, { "detect", "/v1/detect", NULL },
+	{ "languages", "/v1/languages", NULL }, { "translate.deepl", "/v2/translate", NULL },
+	{ "languages.deepl", "/v2/languages", NULL }, { "usage.deepl", "/v2/usage", NULL },
+	{ "translate.libre", "/translate",
+	    "{\"q\":\"Hello\",\"source\":\"en\",\"target\":\"es\"}" },
 	{ "detect.libre", "/detect", "{\"q\":\"Hello there\"}" },
-	{ "languages.libre", "/languages", NULL },
-	{ "cache.stats", "/v1/cache/stats", NULL },
+	{ "languages.libre", "/languages", NULL }, { "cache.stats", "/v1/cache/stats", NULL },
 	{ "billing.coupon", "/v1/billing/coupons/redeem", NULL },
-	{ "usage", "/v1/billing/usage", NULL },
-	{ "billing.balance", "/v1/billing/balance", NULL },
+	{ "usage", "/v1/billing/usage", NULL }, { "billing.balance", "/v1/billing/balance", NULL },
 	{ "billing.transactions", "/v1/billing/transactions", NULL },
 	{ "billing.payments", "/v1/billing/payments", NULL },
 	{ "billing.payment", "/v1/billing/payments/{payment}", NULL },
@@ -78,26 +72,18 @@ static const struct route_case cases[] = {
 	{ "reports.top_users", "/v1/reports/top-users", NULL },
 	{ "reports.language_pairs", "/v1/reports/language-pairs", NULL },
 	{ "reports.providers", "/v1/reports/providers", NULL },
-	{ "admin.analytics", "/v1/admin/analytics", NULL },
-	{ "keys.create", "/v1/keys", NULL },
-	{ "keys.list", "/v1/keys", NULL },
-	{ "keys.revoke", "/v1/keys/{key}", NULL },
-	{ "auth.login", "/v1/auth/login", NULL },
-	{ "auth.refresh", "/v1/auth/refresh", NULL },
-	{ "auth.logout", "/v1/auth/logout", NULL },
-	{ "users.create", "/v1/users", NULL },
+	{ "admin.analytics", "/v1/admin/analytics", NULL }, { "keys.create", "/v1/keys", NULL },
+	{ "keys.list", "/v1/keys", NULL }, { "keys.revoke", "/v1/keys/{key}", NULL },
+	{ "auth.login", "/v1/auth/login", NULL }, { "auth.refresh", "/v1/auth/refresh", NULL },
+	{ "auth.logout", "/v1/auth/logout", NULL }, { "users.create", "/v1/users", NULL },
 	{ "preferences.get", "/v1/preferences", NULL },
 	{ "preferences.put", "/v1/preferences", NULL },
-	{ "account.export", "/v1/account/export", NULL },
-	{ "account.delete", "/v1/account", NULL },
+	{ "account.export", "/v1/account/export", NULL }, { "account.delete", "/v1/account", NULL },
 	{ "providers.put", "/v1/providers/deepl", NULL },
 	{ "providers.list", "/v1/providers", NULL },
 	{ "providers.delete", "/v1/providers/deepl", NULL },
-	{ "health.ready", "/v1/health/ready", NULL },
-	{ "health.live", "/v1/health/live", NULL },
-	{ "metrics", "/metrics", NULL },
-	{ NULL, NULL, NULL }
-};
+	{ "health.ready", "/v1/health/ready", NULL }, { "health.live", "/v1/health/live", NULL },
+	{ "metrics", "/metrics", NULL }, { NULL, NULL, NULL } };
 
 /* workspace A: a key of each role, a revoked one; workspace B: its own */
 static char ws_a[64], admin_a[128], member_a[128], platform_a[128], revoked_a[128];
@@ -114,7 +100,7 @@ static char admin_token[JWT_MAX_LEN], owner_token[JWT_MAX_LEN], platform_token[J
  * token of an admin user the first one added */
 static char narrow_a[128], capped_a[128], narrow_token[JWT_MAX_LEN];
 static int failures_total;
-static const char *probe_body;   /* the current route's case body, or NULL */
+static const char *probe_body; /* the current route's case body, or NULL */
 
 /* Returns the case of route name, or NULL. */
 static const struct route_case *case_of(const char *name)
@@ -160,16 +146,16 @@ static long send_as(const struct route *rt, const char *path, const char *k, con
 	if (rt->auth == AUTH_KEY_IN_BODY && k != NULL) {
 		/* LibreTranslate clients send the key in the body */
 		snprintf(jbody, sizeof(jbody), "{\"api_key\":\"%s\"%s%s", k,
-		    body != NULL && strlen(body) > 2 ? "," : "", body != NULL && strlen(body) > 2
-		    ? body + 1 : "}");
+		    body != NULL && strlen(body) > 2 ? "," : "",
+		    body != NULL && strlen(body) > 2 ? body + 1 : "}");
 		body = jbody;
 		k = NULL;
 	}
 	snprintf(auth, sizeof(auth), "Authorization: %s %s", scheme, k != NULL ? k : "");
 	if (k == NULL)
 		h[0] = "X-No-Credentials: 1";
-	if (body == NULL && (rt->method == HTTP_POST || rt->method == HTTP_PUT ||
-	    rt->method == HTTP_PATCH))
+	if (body == NULL &&
+	    (rt->method == HTTP_POST || rt->method == HTTP_PUT || rt->method == HTTP_PATCH))
 		body = "{}";
 	return http_request(http_method_name(rt->method), path, h, body,
 	    body != NULL ? strlen(body) : 0, r);
@@ -250,7 +236,7 @@ static void check_authorization(const struct route *rt, const char *path)
 	int ok = 1;
 
 	if (rt->min_role == ROLE_MEMBER && rt->scope == SCOPE_NONE)
-		return;   /* any key of the workspace may */
+		return; /* any key of the workspace may */
 	if (rt->min_role >= ROLE_ADMIN) {
 		ok &= send_as(rt, path, member_a, probe_body, &r) == 403 && http_is_problem(&r);
 		http_free(&r);
@@ -280,8 +266,8 @@ static void check_authorization(const struct route *rt, const char *path)
 	/* and the users whose role it is get past the check */
 	if (rt->auth == AUTH_KEY && rt->min_role >= ROLE_ADMIN) {
 		const char *let_in[] = { rt->min_role == ROLE_PLATFORM ? platform_token : NULL,
-		    rt->min_role <= ROLE_ADMIN ? admin_token : NULL,
-		    rt->min_role <= ROLE_OWNER ? owner_token : NULL };
+			rt->min_role <= ROLE_ADMIN ? admin_token : NULL,
+			rt->min_role <= ROLE_OWNER ? owner_token : NULL };
 		for (size_t i = 0; i < sizeof(let_in) / sizeof(let_in[0]); i++) {
 			if (let_in[i] == NULL)
 				continue;
@@ -317,7 +303,7 @@ static unsigned methods_of(const char *pattern)
 static void check_method_swaps(const struct route *rt, const char *path)
 {
 	static const enum http_method tried[] = { HTTP_GET, HTTP_POST, HTTP_PUT, HTTP_PATCH,
-	    HTTP_DELETE };
+		HTTP_DELETE };
 	unsigned have = methods_of(rt->pattern);
 	char auth[200];
 	const char *h[] = { auth, "Content-Type: application/json", NULL };
@@ -359,9 +345,10 @@ static void check_path_confusion(const struct route *rt, const char *path)
 	}
 	slash = strrchr(path, '/');
 	if (slash != NULL && slash != path) {
-		snprintf(encoded, sizeof(encoded), "%.*s%%2F%s", (int)(slash - path), path, slash + 1);
+		snprintf(encoded, sizeof(encoded), "%.*s%%2F%s", (int)(slash - path), path,
+		    slash + 1);
 		long st = send_as(rt, encoded, admin_a, NULL, &r);
-		ok &= st == 400 || st == 404;   /* Apache refuses %2F itself */
+		ok &= st == 400 || st == 404; /* Apache refuses %2F itself */
 		http_free(&r);
 	}
 	report(rt, "paths", ok, "a spelling of the path changed what it needs");
@@ -371,9 +358,10 @@ static void check_path_confusion(const struct route *rt, const char *path)
 static char *state_of(const char *id)
 {
 	return pg_value("SELECT balance_micros || ' ' || plan || ' ' || "
-	    "(SELECT count(*) FROM api_keys WHERE workspace_id = w.id) || ' ' || "
-	    "(SELECT count(*) FROM ledger WHERE workspace_id = w.id) FROM workspaces w "
-	    "WHERE id = $1", id);
+	                "(SELECT count(*) FROM api_keys WHERE workspace_id = w.id) || ' ' || "
+	                "(SELECT count(*) FROM ledger WHERE workspace_id = w.id) FROM workspaces w "
+	                "WHERE id = $1",
+	    id);
 }
 
 /* A body of members no route takes from a client is refused (or, on the
@@ -386,9 +374,11 @@ static void check_mass_assignment(const struct route *rt, const char *path)
 	long st;
 	int ok;
 
-	snprintf(body, sizeof(body), "{\"workspace_id\":\"%s\",\"balance\":\"1000000\","
+	snprintf(body, sizeof(body),
+	    "{\"workspace_id\":\"%s\",\"balance\":\"1000000\","
 	    "\"balance_micros\":1000000000000,\"plan\":\"enterprise\",\"role\":\"platform\","
-	    "\"rate_exempt\":true}", ws_b);
+	    "\"rate_exempt\":true}",
+	    ws_b);
 	st = send_as(rt, path, k, body, &r);
 	http_free(&r);
 	a1 = state_of(ws_a);
@@ -429,8 +419,8 @@ static long call_as(const char *method, const char *path, const char *k, const c
 	long st = request_as(method, path, k, body, &r);
 
 	if (made != NULL)
-		snprintf(made, 128, "%s", st == 201 && http_json_str(&r, "key") != NULL
-		    ? http_json_str(&r, "key") : "");
+		snprintf(made, 128, "%s",
+		    st == 201 && http_json_str(&r, "key") != NULL ? http_json_str(&r, "key") : "");
 	http_free(&r);
 	return st;
 }
@@ -458,11 +448,10 @@ static void climb_keys_create(const struct route *rt, const char *path)
 	ok &= call_as("POST", path, narrow_token, "{\"scopes\":[\"billing:read\"]}", NULL) == 403;
 	ok &= call_as("POST", path, narrow_token, "{}", made) == 201 && translate_only(made);
 	ok &= call_as("POST", path, capped_a, "{\"monthly_character_quota\":41}", NULL) == 403;
-	ok &= request_as("POST", path, capped_a, "{}", &r) == 201 &&
-	    r.json != NULL && json_object_get_int64(json_object_object_get(r.json,
-	    "monthly_character_quota")) == 40;
-	snprintf(prefix, sizeof(prefix), "%.12s", http_json_str(&r, "key") ?
-	    http_json_str(&r, "key") : "");
+	ok &= request_as("POST", path, capped_a, "{}", &r) == 201 && r.json != NULL &&
+	    json_object_get_int64(json_object_object_get(r.json, "monthly_character_quota")) == 40;
+	snprintf(prefix, sizeof(prefix), "%.12s",
+	    http_json_str(&r, "key") ? http_json_str(&r, "key") : "");
 	http_free(&r);
 	ok &= pg_num("SELECT rate_per_minute FROM api_keys WHERE prefix = $1", prefix) == 50;
 	ok &= call_as("POST", path, platform_token, "{\"role\":\"admin\"}", NULL) == 403;
@@ -478,24 +467,29 @@ static void climb_users_create(const struct route *rt, const char *path)
 	char body[300];
 	int ok;
 
-#define USER_BODY(email, extra) "{\"email\":\"" email "\",\"password\":" \
+#define USER_BODY(email, extra) \
+	"{\"email\":\"" email "\",\"password\":" \
 	"\"a long enough password\"" extra "}"
-	ok = call_as("POST", path, narrow_a, USER_BODY("wide@security.test",
-	    ",\"role\":\"admin\",\"scopes\":[\"reports\"]"), NULL) == 403;
-	ok &= request_as("POST", path, narrow_a, USER_BODY("narrow2@security.test",
-	    ",\"role\":\"admin\""), &r) == 201 && http_json_strings_are(&r, "scopes", "translate");
+	ok = call_as("POST", path, narrow_a,
+	         USER_BODY("wide@security.test", ",\"role\":\"admin\",\"scopes\":[\"reports\"]"),
+	         NULL) == 403;
+	ok &= request_as("POST", path, narrow_a,
+	          USER_BODY("narrow2@security.test", ",\"role\":\"admin\""), &r) == 201 &&
+	    http_json_strings_are(&r, "scopes", "translate");
 	http_free(&r);
-	ok &= request_as("POST", path, narrow_token, USER_BODY("narrow3@security.test", ""), &r)
-	    == 201 && http_json_strings_are(&r, "scopes", "translate");
+	ok &= request_as("POST", path, narrow_token, USER_BODY("narrow3@security.test", ""), &r) ==
+	        201 &&
+	    http_json_strings_are(&r, "scopes", "translate");
 	http_free(&r);
-	ok &= call_as("POST", path, capped_a, USER_BODY("capped@security.test",
-	    ",\"role\":\"admin\""), NULL) == 403;
-	ok &= call_as("POST", path, platform_token, USER_BODY("crony@security.test",
-	    ",\"role\":\"admin\""), NULL) == 403;
-	ok &= call_as("POST", path, admin_token, USER_BODY("boss@security.test",
-	    ",\"role\":\"owner\""), NULL) == 403;
+	ok &= call_as("POST", path, capped_a,
+	          USER_BODY("capped@security.test", ",\"role\":\"admin\""), NULL) == 403;
+	ok &= call_as("POST", path, platform_token,
+	          USER_BODY("crony@security.test", ",\"role\":\"admin\""), NULL) == 403;
+	ok &= call_as("POST", path, admin_token,
+	          USER_BODY("boss@security.test", ",\"role\":\"owner\""), NULL) == 403;
 #undef USER_BODY
-	snprintf(body, sizeof(body), "SELECT count(*) FROM users WHERE email IN "
+	snprintf(body, sizeof(body),
+	    "SELECT count(*) FROM users WHERE email IN "
 	    "('wide@security.test', 'capped@security.test', 'crony@security.test', "
 	    "'boss@security.test')");
 	ok &= pg_num(body, NULL) == 0;
@@ -554,15 +548,15 @@ static void climb_auth_refresh(const struct route *rt, const char *path)
 	ok = sign_in("narrow@security.test", NULL, refresh) == 200;
 	snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", refresh);
 	ok &= request_as("POST", path, NULL, body, &r) == 200;
-	snprintf(access, sizeof(access), "%s", http_json_str(&r, "access_token") ?
-	    http_json_str(&r, "access_token") : "");
+	snprintf(access, sizeof(access), "%s",
+	    http_json_str(&r, "access_token") ? http_json_str(&r, "access_token") : "");
 	http_free(&r);
 	ok &= translate_only(access);
 	ok &= sign_in("root@security.test", NULL, refresh) == 200;
 	snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", refresh);
 	ok &= request_as("POST", path, NULL, body, &r) == 200;
-	snprintf(access, sizeof(access), "%s", http_json_str(&r, "access_token") ?
-	    http_json_str(&r, "access_token") : "");
+	snprintf(access, sizeof(access), "%s",
+	    http_json_str(&r, "access_token") ? http_json_str(&r, "access_token") : "");
 	http_free(&r);
 	ok &= member_at_home(access);
 	report(rt, "climb", ok, "a refreshed token got more than its user");
@@ -574,13 +568,9 @@ static void climb_auth_refresh(const struct route *rt, const char *path)
 static const struct climb_case {
 	const char *name;
 	void (*check)(const struct route *rt, const char *path);
-} climbs[] = {
-	{ "keys.create", climb_keys_create },
-	{ "users.create", climb_users_create },
-	{ "auth.login", climb_auth_login },
-	{ "auth.refresh", climb_auth_refresh },
-	{ NULL, NULL }
-};
+} climbs[] = { { "keys.create", climb_keys_create }, { "users.create", climb_users_create },
+	{ "auth.login", climb_auth_login }, { "auth.refresh", climb_auth_refresh },
+	{ NULL, NULL } };
 
 /* Runs rt's climb check; a *.create route without one fails. */
 static void check_climb(const struct route *rt, const char *path)
@@ -620,7 +610,8 @@ static void test_every_route(void)
 			check_path_confusion(rt, path);
 			if (rt->body != BODY_NONE && rt->auth != AUTH_NONE)
 				check_mass_assignment(rt, path);
-			if (strstr(c->path, "{key}") != NULL || strstr(c->path, "{payment}") != NULL)
+			if (strstr(c->path, "{key}") != NULL ||
+			    strstr(c->path, "{payment}") != NULL)
 				check_object_level(rt, path);
 			check_climb(rt, path);
 		}
@@ -635,8 +626,10 @@ static void test_response_headers(void)
 	const char *server;
 
 	CU_ASSERT_EQUAL(get("/v1/workspace", admin_a, &r), 200);
-	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Content-Security-Policy") ?
-	    http_header(&r, "Content-Security-Policy") : "", "default-src 'none'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Content-Security-Policy")
+	        ? http_header(&r, "Content-Security-Policy")
+	        : "",
+	    "default-src 'none'"));
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Content-Type-Options"), "nosniff");
 	/* no server software version (Apache's ServerTokens Prod and nginx's
 	 * server_tokens off leave their names) */
@@ -646,8 +639,10 @@ static void test_response_headers(void)
 	CU_ASSERT_PTR_NULL(http_header(&r, "Strict-Transport-Security"));
 	http_free(&r);
 	CU_ASSERT_EQUAL(get("/v1/nothing-here", admin_a, &r), 404);
-	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Content-Security-Policy") ?
-	    http_header(&r, "Content-Security-Policy") : "", "default-src 'none'"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Content-Security-Policy")
+	        ? http_header(&r, "Content-Security-Policy")
+	        : "",
+	    "default-src 'none'"));
 	server = http_header(&r, "Server");
 	CU_ASSERT(server == NULL || strcmp(server, "Apache") == 0 || strcmp(server, "nginx") == 0);
 	http_free(&r);
@@ -658,15 +653,16 @@ static void test_cors(void)
 	const char *ok_origin[] = { "Origin: " ORIGIN, NULL };
 	const char *evil[] = { "Origin: https://evil.example.test", NULL };
 	const char *preflight[] = { "Origin: " ORIGIN, "Access-Control-Request-Method: POST",
-	    "Access-Control-Request-Headers: authorization, content-type", NULL };
+		"Access-Control-Request-Headers: authorization, content-type", NULL };
 	const char *evil_preflight[] = { "Origin: https://evil.example.test",
-	    "Access-Control-Request-Method: POST", NULL };
+		"Access-Control-Request-Method: POST", NULL };
 	struct http_response r;
 
 	CU_ASSERT_EQUAL(http_request("GET", "/v1/health", ok_origin, NULL, 0, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "Access-Control-Allow-Origin"), ORIGIN);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "Vary"), "Origin");
-	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Access-Control-Expose-Headers"), "RateLimit"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(http_header(&r, "Access-Control-Expose-Headers"), "RateLimit"));
 	http_free(&r);
 	/* errors too, so that a page can read them */
 	CU_ASSERT_EQUAL(http_request("GET", "/v1/workspace", ok_origin, NULL, 0, &r), 401);
@@ -679,8 +675,8 @@ static void test_cors(void)
 	CU_ASSERT_EQUAL(http_request("OPTIONS", "/v1/translate", preflight, NULL, 0, &r), 204);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "Access-Control-Allow-Origin"), ORIGIN);
 	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Access-Control-Allow-Methods"), "POST"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(http_header(&r, "Access-Control-Allow-Headers"),
-	    "Authorization"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(http_header(&r, "Access-Control-Allow-Headers"), "Authorization"));
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "Access-Control-Max-Age"), "600");
 	http_free(&r);
 	CU_ASSERT_EQUAL(http_request("OPTIONS", "/v1/translate", evil_preflight, NULL, 0, &r), 204);
@@ -694,8 +690,8 @@ static void test_cors(void)
 static void test_header_injection(void)
 {
 	char auth[200], body[200];
-	const char *h[] = { auth, "Content-Type: application/json",
-	    "Proxy: http://127.0.0.1:9", NULL };
+	const char *h[] = { auth, "Content-Type: application/json", "Proxy: http://127.0.0.1:9",
+		NULL };
 	const char *bad_id[] = { "X-Request-Id: abc<script>", NULL };
 	struct http_response r;
 	int len;
@@ -703,8 +699,10 @@ static void test_header_injection(void)
 	/* httpoxy: a client's Proxy header never becomes the outbound proxy,
 	 * so a text never seen before still reaches Apertium */
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin_a);
-	len = snprintf(body, sizeof(body), "{\"text\":\"The green house %ld is big.\","
-	    "\"source\":\"en\",\"target\":\"es\"}", (long)getpid());
+	len = snprintf(body, sizeof(body),
+	    "{\"text\":\"The green house %ld is big.\","
+	    "\"source\":\"en\",\"target\":\"es\"}",
+	    (long)getpid());
 	CU_ASSERT_EQUAL(http_request("POST", "/v1/translate", h, body, (size_t)len, &r), 200);
 	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache"), "MISS");
 	http_free(&r);
@@ -781,7 +779,7 @@ static int raw_status(const char *req)
 static void check_header_control(const char *what, const char *value, size_t vlen)
 {
 	static const char head[] = "GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-	    "X-Request-Id: ";
+	                           "X-Request-Id: ";
 	static const char tail[] = "\r\nConnection: close\r\n\r\n";
 	char req[512], resp[8192], *id;
 	size_t n = 0;
@@ -804,10 +802,12 @@ static void check_header_control(const char *what, const char *value, size_t vle
 		/* the id the app answers with is its own: [A-Za-z0-9._-] to the line's end */
 		if (id != NULL) {
 			id += strlen("X-Request-Id: ");
-			CU_ASSERT(strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			    "0123456789._-") > 0);
-			CU_ASSERT(id[strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			    "0123456789._-")] == '\r');
+			CU_ASSERT(strspn(id,
+			              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			              "0123456789._-") > 0);
+			CU_ASSERT(id[strspn(id,
+			              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			              "0123456789._-")] == '\r');
 			CU_ASSERT(strncmp(id, "ab\r", 3) != 0);
 		}
 	}
@@ -818,15 +818,19 @@ static void test_request_smuggling(void)
 	char req[512];
 
 	/* two different Content-Lengths: the web server refuses the request */
-	snprintf(req, sizeof(req), "POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	snprintf(req, sizeof(req),
+	    "POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-	    "Content-Length: 2\r\nContent-Length: 30\r\nConnection: close\r\n\r\n{}", admin_a);
+	    "Content-Length: 2\r\nContent-Length: 30\r\nConnection: close\r\n\r\n{}",
+	    admin_a);
 	CU_ASSERT_EQUAL(raw_status(req), 400);
 	/* Content-Length and chunked together */
-	snprintf(req, sizeof(req), "POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	snprintf(req, sizeof(req),
+	    "POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
 	    "Content-Length: 2\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-	    "0\r\n\r\n", admin_a);
+	    "0\r\n\r\n",
+	    admin_a);
 	int st = raw_status(req);
 	CU_ASSERT(st == 400 || st == 501);
 	/* control bytes in a header value */
@@ -896,9 +900,11 @@ static void test_slow_bodies(void)
 	char req[512];
 	double t0;
 
-	snprintf(req, sizeof(req), "POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+	snprintf(req, sizeof(req),
+	    "POST /v1/detect HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
-	    "Content-Length: 400\r\n\r\n{\"text\":\"", admin_a);
+	    "Content-Length: 400\r\n\r\n{\"text\":\"",
+	    admin_a);
 	for (int i = 0; i < 8; i++) {
 		fds[i] = connect_server();
 		if (fds[i] >= 0 && write(fds[i], req, strlen(req)) < 0) {
@@ -1002,7 +1008,7 @@ static int setup_tokens(void)
 	field(out, "user_id=", uid, sizeof(uid));
 	free(out);
 	static const char body[] = "{\"email\":\"member@security.test\","
-	    "\"password\":\"a long enough password\"}";
+	                           "\"password\":\"a long enough password\"}";
 	const char *h[] = { "Content-Type: application/json", NULL };
 
 	if (http_request("POST", "/v1/auth/login", h, body, sizeof(body) - 1, &r) != 200 ||
@@ -1022,7 +1028,8 @@ static int setup_tokens(void)
 	forge(uid, "00000000-0000-4000-8000-000000000000", "dragoman-api", now + 300, forged[2]);
 	/* alg none over the real claims */
 	snprintf(forged[3], sizeof(forged[3]), "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0%.*s.",
-	    (int)(strrchr(member_token, '.') - strchr(member_token, '.')), strchr(member_token, '.'));
+	    (int)(strrchr(member_token, '.') - strchr(member_token, '.')),
+	    strchr(member_token, '.'));
 	snprintf(forged[4], sizeof(forged[4]), "%.*s", (int)strlen(member_token) - 2, member_token);
 	/* a second sign-in, logged out */
 	if (http_request("POST", "/v1/auth/login", h, body, sizeof(body) - 1, &r) != 200 ||
@@ -1037,7 +1044,7 @@ static int setup_tokens(void)
 	if (sign_in_new_user("admin@security.test", "--role admin", admin_token) < 0 ||
 	    sign_in_new_user("owner@security.test", "--role owner", owner_token) < 0 ||
 	    sign_in_new_user("root@security.test", "--role member --platform-admin",
-	    platform_token) < 0)
+	        platform_token) < 0)
 		return -1;
 	return forged[0][0] && forged[1][0] && forged[2][0] ? 0 : -1;
 }
@@ -1061,11 +1068,13 @@ static int setup_makers(void)
 	if ((out = admin(args)) == NULL)
 		return -1;
 	free(out);
-	st = request_as("POST", "/v1/users", narrow_a, "{\"email\":\"narrow@security.test\","
-	    "\"password\":\"a long enough password\",\"role\":\"admin\"}", &r);
+	st = request_as("POST", "/v1/users", narrow_a,
+	    "{\"email\":\"narrow@security.test\","
+	    "\"password\":\"a long enough password\",\"role\":\"admin\"}",
+	    &r);
 	http_free(&r);
-	if (narrow_a[0] == '\0' || st != 201 || sign_in("narrow@security.test", narrow_token,
-	    NULL) != 200)
+	if (narrow_a[0] == '\0' || st != 201 ||
+	    sign_in("narrow@security.test", narrow_token, NULL) != 200)
 		return -1;
 	return 0;
 }
@@ -1093,9 +1102,11 @@ static int setup(void)
 	snprintf(key_b_id, sizeof(key_b_id), "%s", out);
 	free(out);
 	/* a payment of workspace B's, for the routes that name one */
-	out = pg_value("INSERT INTO payments (workspace_id, amount_micros, kind, state, request_id,"
-	    " idempotency_key) VALUES ($1::uuid, 1000000, 'manual', 'failed', 'security',"
-	    " 'security') RETURNING id", ws_b);
+	out =
+	    pg_value("INSERT INTO payments (workspace_id, amount_micros, kind, state, request_id,"
+	             " idempotency_key) VALUES ($1::uuid, 1000000, 'manual', 'failed', 'security',"
+	             " 'security') RETURNING id",
+	        ws_b);
 	if (out == NULL)
 		return -1;
 	snprintf(payment_b_id, sizeof(payment_b_id), "%s", out);
@@ -1107,16 +1118,15 @@ int main(void)
 {
 	static const struct cu_test tests[] = {
 		{ "every route x authn, authz, methods, paths, mass assignment, BOLA",
-		  test_every_route },
+		    test_every_route },
 		{ "response headers: CSP, nosniff, no server version, no HSTS over HTTP",
-		  test_response_headers },
+		    test_response_headers },
 		{ "CORS for the configured origin only", test_cors },
 		{ "header injection: Proxy, request ids", test_header_injection },
 		{ "request smuggling shapes are refused", test_request_smuggling },
 		{ "resource limits: huge text and body, deep JSON, huge batch",
-		  test_resource_limits },
-		{ "slow bodies do not hold the workers", test_slow_bodies },
-		{ NULL, NULL }
+		    test_resource_limits },
+		{ "slow bodies do not hold the workers", test_slow_bodies }, { NULL, NULL }
 	};
 	int rc;
 

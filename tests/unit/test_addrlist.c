@@ -56,8 +56,7 @@ static void test_match(void)
 int main(void)
 {
 	static const struct cu_test tests[] = {
-		{ "addresses and CIDR networks, v4 and v6", test_match },
-		{ NULL, NULL }
+		{ "addresses and CIDR networks, v4 and v6", test_match }, { NULL, NULL }
 	};
 
 	return cu_run("addrlist", tests);

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/app.h"
-#include "cu_run.h"
 #include "core/reply.h"
+#include "cu_run.h"
+#include "server/app.h"
 
 /* --- test routes ---------------------------------------------------- */
 
@@ -21,11 +21,11 @@ static enum problem h_ping(struct worker *w, struct request *r, struct reply *rp
 	return PROBLEM_NONE;
 }
 
-enum { F_NAME };
-static const struct param_spec echo_fields[] = {
-	[F_NAME] = { "name", PARAM_STRING, 1, 1, 20, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
+enum {
+	F_NAME
 };
+static const struct param_spec echo_fields[] = { [F_NAME] = { "name", PARAM_STRING, 1, 1, 20, 0 },
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 static enum problem h_echo(struct worker *w, struct request *r, struct reply *rp)
 {
@@ -53,15 +53,68 @@ static enum problem h_fail(struct worker *w, struct request *r, struct reply *rp
 	return PROBLEM_INTERNAL;
 }
 
-static const struct route test_routes[] = {
-	{ .method = HTTP_GET, .pattern = "/t/ping", .handler = h_ping, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "ping", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_POST, .pattern = "/t/echo", .handler = h_echo, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_JSON, .fields = echo_fields, .name = "echo", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_GET, .pattern = "/t/items/{id}", .handler = h_item, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "item", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_DELETE, .pattern = "/t/items/{id}", .handler = h_item, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "item.delete", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_GET, .pattern = "/t/fail", .handler = h_fail, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "fail", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_GET, .pattern = "/t/private", .handler = h_ping, .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "private", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .pattern = NULL }
-};
+static const struct route test_routes[] = { { .method = HTTP_GET,
+	                                        .pattern = "/t/ping",
+	                                        .handler = h_ping,
+	                                        .auth = AUTH_NONE,
+	                                        .min_role = ROLE_MEMBER,
+	                                        .body = BODY_NONE,
+	                                        .name = "ping",
+	                                        .dialect = DIALECT_NATIVE,
+	                                        .idempotency = IDEM_NONE,
+	                                        .scope = SCOPE_NONE },
+	{ .method = HTTP_POST,
+	    .pattern = "/t/echo",
+	    .handler = h_echo,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_JSON,
+	    .fields = echo_fields,
+	    .name = "echo",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_GET,
+	    .pattern = "/t/items/{id}",
+	    .handler = h_item,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "item",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_DELETE,
+	    .pattern = "/t/items/{id}",
+	    .handler = h_item,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "item.delete",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_GET,
+	    .pattern = "/t/fail",
+	    .handler = h_fail,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "fail",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_GET,
+	    .pattern = "/t/private",
+	    .handler = h_ping,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "private",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .pattern = NULL } };
 static const struct route *const tables[] = { test_routes, NULL };
 
 /* --- in-memory I/O -------------------------------------------------- */
@@ -148,7 +201,8 @@ static const struct req_case cases[] = {
 	{ __LINE__, "GET", "/t/private", NULL, NULL, NULL, 500 },
 	/* bodies */
 	{ __LINE__, "POST", "/t/echo", "application/json", "15", "{\"name\":\"bob\"}\n", 201 },
-	{ __LINE__, "POST", "/t/echo", "application/json; charset=UTF-8", "14", "{\"name\":\"bob\"}", 201 },
+	{ __LINE__, "POST", "/t/echo", "application/json; charset=UTF-8", "14",
+	    "{\"name\":\"bob\"}", 201 },
 	{ __LINE__, "POST", "/t/echo", "Application/JSON", "14", "{\"name\":\"bob\"}", 201 },
 	{ __LINE__, "POST", "/t/echo", NULL, NULL, NULL, 411 },
 	{ __LINE__, "POST", "/t/echo", "application/json", NULL, NULL, 411 },
@@ -158,7 +212,8 @@ static const struct req_case cases[] = {
 	{ __LINE__, "POST", "/t/echo", "application/json", BIG_LEN, "{}", 413 },
 	{ __LINE__, "POST", "/t/echo", "text/plain", "14", "{\"name\":\"bob\"}", 415 },
 	{ __LINE__, "POST", "/t/echo", "application/jsonp", "14", "{\"name\":\"bob\"}", 415 },
-	{ __LINE__, "POST", "/t/echo", "application/json; charset=latin1", "14", "{\"name\":\"bob\"}", 415 },
+	{ __LINE__, "POST", "/t/echo", "application/json; charset=latin1", "14",
+	    "{\"name\":\"bob\"}", 415 },
 	{ __LINE__, "POST", "/t/echo", "application/x-www-form-urlencoded", "8", "name=bob", 415 },
 	{ __LINE__, "POST", "/t/echo", "application/json", "abc", "{}", 400 },
 	{ __LINE__, "POST", "/t/echo", "application/json", "-1", "{}", 400 },
@@ -168,7 +223,8 @@ static const struct req_case cases[] = {
 	{ __LINE__, "POST", "/t/echo", "application/json", "16", "{\"name\":\"bob\"}{}", 400 },
 	{ __LINE__, "POST", "/t/echo", "application/json", "16", "{\"name\":'bob'}  ", 400 },
 	{ __LINE__, "POST", "/t/echo", "application/json", "15", "{\"name\":\"b\xff\xfe\"}", 400 },
-	{ __LINE__, "POST", "/t/echo", "application/json", "26", "{\"name\":\"bob\",\"admin\":true}", 400 },
+	{ __LINE__, "POST", "/t/echo", "application/json", "26",
+	    "{\"name\":\"bob\",\"admin\":true}", 400 },
 	{ __LINE__, "POST", "/t/echo", "application/json", "11", "{\"name\":12}", 400 },
 };
 
@@ -206,13 +262,15 @@ static void test_table(void)
 		/* every error: problem+json with the five members */
 		if (got >= 400) {
 			struct json_object *p = json_tokener_parse(body_of(&out)), *v;
-			CU_ASSERT_PTR_NOT_NULL(strstr(out.buf, "Content-Type: application/problem+json\r\n"));
+			CU_ASSERT_PTR_NOT_NULL(
+			    strstr(out.buf, "Content-Type: application/problem+json\r\n"));
 			CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 			CU_ASSERT(json_object_object_get_ex(p, "type", &v));
 			CU_ASSERT(json_object_object_get_ex(p, "title", &v));
 			CU_ASSERT(json_object_object_get_ex(p, "detail", &v));
 			CU_ASSERT(json_object_object_get_ex(p, "request_id", &v));
-			CU_ASSERT(json_object_object_get_ex(p, "status", &v) && json_object_get_int(v) == got);
+			CU_ASSERT(json_object_object_get_ex(p, "status", &v) &&
+			    json_object_get_int(v) == got);
 			json_object_put(p);
 		}
 	}
@@ -225,7 +283,8 @@ static void test_405_allow(void)
 {
 	static struct mem_out out;
 
-	CU_ASSERT_EQUAL(run(ENV("REQUEST_METHOD=POST", "REQUEST_URI=/t/items/7"), "", 0, &out), 405);
+	CU_ASSERT_EQUAL(run(ENV("REQUEST_METHOD=POST", "REQUEST_URI=/t/items/7"), "", 0, &out),
+	    405);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out.buf, "\r\nAllow: GET, HEAD, DELETE, OPTIONS\r\n"));
 }
 
@@ -242,10 +301,12 @@ static void test_request_id(void)
 {
 	static struct mem_out out;
 
-	run(ENV("REQUEST_METHOD=GET", "REQUEST_URI=/t/ping", "HTTP_X_REQUEST_ID=abc-123_x.y"), "", 0, &out);
+	run(ENV("REQUEST_METHOD=GET", "REQUEST_URI=/t/ping", "HTTP_X_REQUEST_ID=abc-123_x.y"), "",
+	    0, &out);
 	CU_ASSERT_PTR_NOT_NULL(strstr(out.buf, "\r\nX-Request-Id: abc-123_x.y\r\n"));
 	/* an insane one is replaced, never echoed */
-	run(ENV("REQUEST_METHOD=GET", "REQUEST_URI=/t/ping", "HTTP_X_REQUEST_ID=a b<script>"), "", 0, &out);
+	run(ENV("REQUEST_METHOD=GET", "REQUEST_URI=/t/ping", "HTTP_X_REQUEST_ID=a b<script>"), "",
+	    0, &out);
 	CU_ASSERT_PTR_NULL(strstr(out.buf, "script"));
 	const char *id = strstr(out.buf, "X-Request-Id: ");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(id);
@@ -271,9 +332,11 @@ static void test_canonical_path_reaches_handler(void)
 {
 	static struct mem_out out;
 
-	CU_ASSERT_EQUAL(run(ENV("REQUEST_METHOD=GET", "REQUEST_URI=//t/./ping?"), "", 0, &out), 200);
+	CU_ASSERT_EQUAL(run(ENV("REQUEST_METHOD=GET", "REQUEST_URI=//t/./ping?"), "", 0, &out),
+	    200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(body_of(&out), "\"path\":\"/t/ping\""));
-	CU_ASSERT_EQUAL(run(ENV("REQUEST_METHOD=GET", "REQUEST_URI=/t/items/%C3%A9"), "", 0, &out), 200);
+	CU_ASSERT_EQUAL(run(ENV("REQUEST_METHOD=GET", "REQUEST_URI=/t/items/%C3%A9"), "", 0, &out),
+	    200);
 	CU_ASSERT_PTR_NOT_NULL(strstr(body_of(&out), "\"id\":\"\xc3\xa9\""));
 }
 
@@ -284,7 +347,9 @@ static void test_body_without_length(void)
 
 	/* a chunked upload reaches us without CONTENT_LENGTH: read to the end */
 	CU_ASSERT_EQUAL(run(ENV("REQUEST_METHOD=POST", "REQUEST_URI=/t/echo",
-	    "CONTENT_TYPE=application/json"), body, sizeof(body) - 1, &out), 201);
+	                        "CONTENT_TYPE=application/json"),
+	                    body, sizeof(body) - 1, &out),
+	    201);
 	CU_ASSERT_PTR_NOT_NULL(strstr(body_of(&out), "chunked"));
 }
 
@@ -297,7 +362,9 @@ static void test_body_over_cap_without_length(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
 	memset(big, ' ', n);
 	CU_ASSERT_EQUAL(run(ENV("REQUEST_METHOD=POST", "REQUEST_URI=/t/echo",
-	    "CONTENT_TYPE=application/json"), big, n, &out), 413);
+	                        "CONTENT_TYPE=application/json"),
+	                    big, n, &out),
+	    413);
 	free(big);
 }
 
@@ -313,13 +380,14 @@ static void test_deep_json(void)
 	body[n] = '\0';
 	snprintf(clen, sizeof(clen), "CONTENT_LENGTH=%zu", n);
 	CU_ASSERT_EQUAL(run(ENV("REQUEST_METHOD=POST", "REQUEST_URI=/t/echo",
-	    "CONTENT_TYPE=application/json", clen), body, n, &out), 400);
+	                        "CONTENT_TYPE=application/json", clen),
+	                    body, n, &out),
+	    400);
 }
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "hostile request table", test_table },
+	static const struct cu_test tests[] = { { "hostile request table", test_table },
 		{ "405 carries Allow", test_405_allow },
 		{ "HEAD has headers only", test_head_has_no_body },
 		{ "X-Request-Id echoed when sane", test_request_id },
@@ -327,8 +395,6 @@ int main(void)
 		{ "handlers see the canonical path", test_canonical_path_reaches_handler },
 		{ "body without Content-Length", test_body_without_length },
 		{ "oversized body without Content-Length", test_body_over_cap_without_length },
-		{ "deeply nested JSON", test_deep_json },
-		{ NULL, NULL }
-	};
+		{ "deeply nested JSON", test_deep_json }, { NULL, NULL } };
 	return cu_run("app", tests);
 }

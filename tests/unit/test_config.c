@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "core/config.h"
-#include "translate/provider.h"
 #include "cu_run.h"
+#include "translate/provider.h"
 
 #define GOOD "database_url = postgresql://u@127.0.0.1/db\nmemcached_servers = 127.0.0.1:11211\n"
 
@@ -64,7 +64,8 @@ static const struct bad_case bad[] = {
 	{ __LINE__, GOOD "prices = apertium:bytes=1\n", "prices: 'apertium:bytes=1'" },
 	{ __LINE__, GOOD "prices = deepl:characters=1\n", "no apertium:characters" },
 	{ __LINE__, GOOD "hold_ttl_s = 10\n", "hold_ttl_s" },
-	{ __LINE__, GOOD "rate_limit_exempt_roles = platform, superuser\n", "'superuser' is not a role" },
+	{ __LINE__, GOOD "rate_limit_exempt_roles = platform, superuser\n",
+	    "'superuser' is not a role" },
 	{ __LINE__, GOOD "rate_limit_exempt_roles = administrators\n", "rate_limit_exempt_roles" },
 	{ __LINE__, GOOD "rate_limit_fail_open = sometimes\n", "rate_limit_fail_open" },
 };
@@ -127,8 +128,10 @@ static void test_default_path(void)
 static void test_providers(void)
 {
 	char err[512] = "";
-	struct config *c = provider_config_parse(GOOD "providers = libretranslate,apertium\n"
-	    "libretranslate_url = http://127.0.0.1:5000\n", "t.conf", err, sizeof(err));
+	struct config *c =
+	    provider_config_parse(GOOD "providers = libretranslate,apertium\n"
+	                               "libretranslate_url = http://127.0.0.1:5000\n",
+	        "t.conf", err, sizeof(err));
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_STRING_EQUAL(c->providers, "libretranslate,apertium");
@@ -160,17 +163,13 @@ static void test_shipped_example(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "minimal file and defaults", test_minimal },
+	static const struct cu_test tests[] = { { "minimal file and defaults", test_minimal },
 		{ "comments, quotes, spaces, CRLF", test_comments_quotes_spaces },
 		{ "bad settings name their key", test_bad },
 		{ "environment overrides", test_env_override },
-		{ "missing file", test_load_missing_file },
-		{ "default path", test_default_path },
+		{ "missing file", test_load_missing_file }, { "default path", test_default_path },
 		{ "shipped example parses", test_shipped_example },
-		{ "provider order and its settings", test_providers },
-		{ NULL, NULL }
-	};
+		{ "provider order and its settings", test_providers }, { NULL, NULL } };
 	unsetenv("DRAGOMAN_DATABASE_URL");
 	unsetenv("DRAGOMAN_MEMCACHED_SERVERS");
 	return cu_run("config", tests);

@@ -5,9 +5,9 @@
 
 #include "core/config.h"
 #include "core/cors.h"
-#include "cu_run.h"
 #include "core/reply.h"
 #include "core/request.h"
+#include "cu_run.h"
 
 static void test_origins(void)
 {
@@ -28,8 +28,8 @@ static void test_origins(void)
 
 /* Returns the headers cors_headers() adds for method (with origin and an
  * Access-Control-Request-Method asked, each may be NULL) into rp. */
-static void run(struct config *cfg, enum http_method method, const char *origin,
-    const char *asked, int tls, struct reply *rp)
+static void run(struct config *cfg, enum http_method method, const char *origin, const char *asked,
+    int tls, struct reply *rp)
 {
 	struct request r;
 
@@ -51,15 +51,18 @@ static void test_headers(void)
 	cfg.cors_origins = "https://app.example.com";
 	cfg.hsts_max_age = 31536000;
 	run(&cfg, HTTP_POST, "https://app.example.com", NULL, 0, &rp);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rp.headers, "Access-Control-Allow-Origin: https://app.example.com\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(rp.headers, "Access-Control-Allow-Origin: https://app.example.com\r\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(rp.headers, "Vary: Origin\r\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(rp.headers, "Access-Control-Expose-Headers: RateLimit"));
 	CU_ASSERT_PTR_NULL(strstr(rp.headers, "Strict-Transport-Security"));
 	CU_ASSERT_PTR_NULL(strstr(rp.headers, "Allow-Methods"));
 	/* a preflight for a method the path has */
 	run(&cfg, HTTP_OPTIONS, "https://app.example.com", "POST", 0, &rp);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rp.headers, "Access-Control-Allow-Methods: POST, OPTIONS\r\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(rp.headers, "Access-Control-Allow-Headers: Authorization, "
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(rp.headers, "Access-Control-Allow-Methods: POST, OPTIONS\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(rp.headers,
+	    "Access-Control-Allow-Headers: Authorization, "
 	    "Content-Type, Idempotency-Key"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(rp.headers, "Access-Control-Max-Age: 600\r\n"));
 	/* and for one it has not: the browser is told nothing it may do */
@@ -72,7 +75,8 @@ static void test_headers(void)
 	CU_ASSERT_EQUAL(rp.headers_len, 0);
 	/* HSTS only over TLS, and only when configured */
 	run(&cfg, HTTP_GET, NULL, NULL, 1, &rp);
-	CU_ASSERT_PTR_NOT_NULL(strstr(rp.headers, "Strict-Transport-Security: max-age=31536000; "
+	CU_ASSERT_PTR_NOT_NULL(strstr(rp.headers,
+	    "Strict-Transport-Security: max-age=31536000; "
 	    "includeSubDomains\r\n"));
 	cfg.hsts_max_age = 0;
 	run(&cfg, HTTP_GET, NULL, NULL, 1, &rp);
@@ -85,11 +89,8 @@ static void test_headers(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "allowed origins match exactly", test_origins },
-		{ "CORS and HSTS headers", test_headers },
-		{ NULL, NULL }
-	};
+	static const struct cu_test tests[] = { { "allowed origins match exactly", test_origins },
+		{ "CORS and HSTS headers", test_headers }, { NULL, NULL } };
 
 	return cu_run("cors", tests);
 }

@@ -206,15 +206,16 @@ static void test_route_rows_auth_and_scope(void)
 			snprintf(prefix, sizeof(prefix), "| `%s %s` |",
 			    http_method_name(rt->method), rt->pattern);
 			if (lines_starting(md, prefix, &line) == 0)
-				continue;   /* reported by test_every_route_documented */
+				continue; /* reported by test_every_route_documented */
 			snprintf(want, sizeof(want), rt->scope == SCOPE_NONE ? "-" : "`%s`",
 			    scope_name(rt->scope));
 			int ok = row_cell(line, 1, auth, sizeof(auth)) == 0 &&
 			    row_cell(line, 2, scope, sizeof(scope)) == 0 &&
 			    auth_cell_ok(rt, auth) && strcmp(scope, want) == 0;
 			if (!ok)
-				fprintf(stderr, "docs/api.md: %s: auth '%s', scope '%s' (want %s)\n",
-				    prefix, auth, scope, want);
+				fprintf(stderr,
+				    "docs/api.md: %s: auth '%s', scope '%s' (want %s)\n", prefix,
+				    auth, scope, want);
 			CU_ASSERT(ok);
 		}
 	free(md);
@@ -232,7 +233,8 @@ static void test_problem_types_documented(void)
 		return;
 	for (int p = PROBLEM_NONE + 1; p < PROBLEM__MAX; p++) {
 		const char *slug = problem_type((enum problem)p) + strlen(TYPE_PREFIX);
-		snprintf(prefix, sizeof(prefix), "| `%s` | %d |", slug, problem_status((enum problem)p));
+		snprintf(prefix, sizeof(prefix), "| `%s` | %d |", slug,
+		    problem_status((enum problem)p));
 		int n = lines_starting(md, prefix, &line);
 		if (n == 0)
 			fprintf(stderr, "docs/api.md: no row %s\n", prefix);
@@ -245,7 +247,8 @@ static void test_problem_types_documented(void)
 		    strspn(status, "0123456789") == 3) {
 			int found = 0;
 			for (int p = PROBLEM_NONE + 1; p < PROBLEM__MAX; p++) {
-				const char *slug = problem_type((enum problem)p) + strlen(TYPE_PREFIX);
+				const char *slug =
+				    problem_type((enum problem)p) + strlen(TYPE_PREFIX);
 				if (strlen(cell) == strlen(slug) + 2 &&
 				    strncmp(cell + 1, slug, strlen(slug)) == 0 &&
 				    problem_status((enum problem)p) == atoi(status))
@@ -310,7 +313,8 @@ static void test_man_lists_only_keys(void)
 
 	if (man == NULL)
 		return;
-	for (const char *p = strstr(man, "\n.TP\n.B "); p != NULL; p = strstr(p + 1, "\n.TP\n.B ")) {
+	for (const char *p = strstr(man, "\n.TP\n.B "); p != NULL;
+	     p = strstr(p + 1, "\n.TP\n.B ")) {
 		int found = 0;
 		if (sscanf(p + 8, "%127[a-z0-9_]", name) != 1)
 			continue;
@@ -331,10 +335,10 @@ int main(void)
 		{ "every route has one row in docs/api.md", test_every_route_documented },
 		{ "every route row of docs/api.md exists", test_every_documented_route_exists },
 		{ "route rows' auth and scope match the routes", test_route_rows_auth_and_scope },
-		{ "every problem type and status is in docs/api.md", test_problem_types_documented },
+		{ "every problem type and status is in docs/api.md",
+		    test_problem_types_documented },
 		{ "dragoman.conf(5) lists every key", test_man_lists_every_key },
-		{ "dragoman.conf(5) lists no other key", test_man_lists_only_keys },
-		{ NULL, NULL }
+		{ "dragoman.conf(5) lists no other key", test_man_lists_only_keys }, { NULL, NULL }
 	};
 
 	return cu_run("docs", tests);

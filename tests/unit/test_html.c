@@ -3,8 +3,8 @@
 
 #include <stdio.h>
 
-#include "cu_run.h"
 #include "core/html.h"
+#include "cu_run.h"
 
 struct html_case {
 	int line;
@@ -43,9 +43,7 @@ static void test_table(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "text length of HTML fragments", test_table },
-		{ NULL, NULL }
-	};
+	static const struct cu_test tests[] = { { "text length of HTML fragments", test_table },
+		{ NULL, NULL } };
 	return cu_run("html", tests);
 }

@@ -5,10 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/b64url.h"
-#include "cu_run.h"
 #include "accounts/jwt.h"
 #include "accounts/password.h"
+#include "core/b64url.h"
+#include "cu_run.h"
 
 static const unsigned char secret[] = "0123456789abcdef0123456789abcdef-test";
 #define SECRET_LEN (sizeof(secret) - 1)
@@ -19,7 +19,7 @@ static const unsigned char secret[] = "0123456789abcdef0123456789abcdef-test";
 struct b64_case {
 	int line;
 	const char *in;
-	long len;            /* decoded length, -1: refused */
+	long len; /* decoded length, -1: refused */
 };
 
 static const struct b64_case b64_cases[] = {
@@ -28,10 +28,10 @@ static const struct b64_case b64_cases[] = {
 	{ __LINE__, "YWI", 2 },
 	{ __LINE__, "YWJj", 3 },
 	{ __LINE__, "_-8", 2 },
-	{ __LINE__, "YQ==", -1 },    /* padding */
-	{ __LINE__, "Y", -1 },       /* 1 mod 4 */
-	{ __LINE__, "YR", -1 },      /* unused bits set: another spelling of "a" */
-	{ __LINE__, "YW+j", -1 },    /* base64, not base64url */
+	{ __LINE__, "YQ==", -1 }, /* padding */
+	{ __LINE__, "Y", -1 }, /* 1 mod 4 */
+	{ __LINE__, "YR", -1 }, /* unused bits set: another spelling of "a" */
+	{ __LINE__, "YW+j", -1 }, /* base64, not base64url */
 	{ __LINE__, "YW/j", -1 },
 	{ __LINE__, "YW j", -1 },
 	{ __LINE__, "YW\nj", -1 },
@@ -100,7 +100,9 @@ static void test_jwt(void)
 
 	sign(NOW, NOW + 900, t);
 	CU_ASSERT(jwt_shaped(t));
-	CU_ASSERT_EQUAL(jwt_verify(t, strlen(t), "dragoman", "api", secret, SECRET_LEN, NOW, &c, &why), 0);
+	CU_ASSERT_EQUAL(jwt_verify(t, strlen(t), "dragoman", "api", secret, SECRET_LEN, NOW, &c,
+	                    &why),
+	    0);
 	CU_ASSERT_STRING_EQUAL(c.sub, UID);
 	CU_ASSERT_STRING_EQUAL(c.sid, SID);
 	CU_ASSERT_EQUAL(c.exp, NOW + 900);
@@ -109,10 +111,14 @@ static void test_jwt(void)
 	CU_ASSERT_STRING_EQUAL(why, "the token has expired");
 	CU_ASSERT_EQUAL(verify(t, NOW + 899, &why), 0);
 	/* another issuer, audience, secret */
-	CU_ASSERT_EQUAL(jwt_verify(t, strlen(t), "other", "api", secret, SECRET_LEN, NOW, &c, &why), -1);
-	CU_ASSERT_EQUAL(jwt_verify(t, strlen(t), "dragoman", "web", secret, SECRET_LEN, NOW, &c, &why), -1);
+	CU_ASSERT_EQUAL(jwt_verify(t, strlen(t), "other", "api", secret, SECRET_LEN, NOW, &c, &why),
+	    -1);
+	CU_ASSERT_EQUAL(jwt_verify(t, strlen(t), "dragoman", "web", secret, SECRET_LEN, NOW, &c,
+	                    &why),
+	    -1);
 	CU_ASSERT_EQUAL(jwt_verify(t, strlen(t), "dragoman", "api", secret, SECRET_LEN - 1, NOW, &c,
-	    &why), -1);
+	                    &why),
+	    -1);
 	CU_ASSERT_STRING_EQUAL(why, "the token's signature is wrong");
 	/* headers that are not HS256, whatever the signature */
 	reheader(t, "{\"alg\":\"none\",\"typ\":\"JWT\"}", bad);
@@ -176,12 +182,10 @@ static void test_password(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "base64url round trips and strictness", test_b64url },
+	static const struct cu_test tests[] = { { "base64url round trips and strictness",
+		                                    test_b64url },
 		{ "JWT HS256: claims, time, alg, signature, shape", test_jwt },
-		{ "scrypt password hashes", test_password },
-		{ NULL, NULL }
-	};
+		{ "scrypt password hashes", test_password }, { NULL, NULL } };
 
 	return cu_run("jwt", tests);
 }

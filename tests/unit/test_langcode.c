@@ -48,7 +48,7 @@ static void test_from_deepl(void)
 {
 	static const struct {
 		int line;
-		const char *code, *want;      /* want NULL: refused */
+		const char *code, *want; /* want NULL: refused */
 	} cases[] = {
 		{ __LINE__, "DE", "de" },
 		{ __LINE__, "de", "de" },
@@ -58,8 +58,8 @@ static void test_from_deepl(void)
 		{ __LINE__, "Pt-Pt", "pt" },
 		{ __LINE__, "zh-hans", "zh" },
 		{ __LINE__, "ZH-HANT", "zh" },
-		{ __LINE__, "en-", "en" },        /* the region is not checked */
-		{ __LINE__, "XX", "xx" },         /* nor whether the language exists */
+		{ __LINE__, "en-", "en" }, /* the region is not checked */
+		{ __LINE__, "XX", "xx" }, /* nor whether the language exists */
 		{ __LINE__, "", NULL },
 		{ __LINE__, "E", NULL },
 		{ __LINE__, "ENG", NULL },
@@ -105,7 +105,7 @@ static void test_to_deepl(void)
 		{ __LINE__, "ja", 1, "JA" },
 		{ __LINE__, "zh-hans", 1, "ZH-HANS" },
 		{ __LINE__, "pt-BR", 0, "PT-BR" },
-		{ __LINE__, "EN", 1, "EN" },        /* the API's codes are lower case */
+		{ __LINE__, "EN", 1, "EN" }, /* the API's codes are lower case */
 		{ __LINE__, "abcdefghijkl", 0, "ABCDEFG" },
 		{ __LINE__, "", 1, "" },
 		{ __LINE__, NULL, 1, "" },
@@ -143,14 +143,10 @@ static void test_deepl_targets(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "ISO 639-1 to 639-3", test_to_iso3 },
+	static const struct cu_test tests[] = { { "ISO 639-1 to 639-3", test_to_iso3 },
 		{ "ISO 639-3 (and variants) to 639-1", test_to_iso1 },
-		{ "round trips", test_round_trip },
-		{ "DeepL codes to ISO 639-1", test_from_deepl },
+		{ "round trips", test_round_trip }, { "DeepL codes to ISO 639-1", test_from_deepl },
 		{ "ISO 639-1 to DeepL codes", test_to_deepl },
-		{ "DeepL's regional targets", test_deepl_targets },
-		{ NULL, NULL }
-	};
+		{ "DeepL's regional targets", test_deepl_targets }, { NULL, NULL } };
 	return cu_run("langcode", tests);
 }

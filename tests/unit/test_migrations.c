@@ -65,7 +65,7 @@ static int listed_migrations(struct names *set)
 		if (!in_list)
 			continue;
 		for (char *p = strstr(line, "db/migrations/"); p != NULL;
-		    p = strstr(p, "db/migrations/")) {
+		     p = strstr(p, "db/migrations/")) {
 			p += strlen("db/migrations/");
 			names_add(set, p, strcspn(p, " \t\\\n"));
 		}
@@ -120,8 +120,10 @@ static void test_list_matches_files(void)
 	for (size_t i = 0; i < listed.n; i++) {
 		int ok = names_has(&files, listed.name[i]);
 		if (!ok)
-			fprintf(stderr, "dist_migrations_DATA lists db/migrations/%s, "
-			    "which does not exist\n", listed.name[i]);
+			fprintf(stderr,
+			    "dist_migrations_DATA lists db/migrations/%s, "
+			    "which does not exist\n",
+			    listed.name[i]);
 		CU_ASSERT(ok);
 	}
 }
@@ -136,8 +138,10 @@ static void test_list_ordered_and_numbered(void)
 		if (ok && i > 0)
 			ok = strncmp(listed.name[i - 1], name, 4) < 0;
 		if (!ok)
-			fprintf(stderr, "dist_migrations_DATA: %s is out of order, repeats a "
-			    "number or is not NNNN_name.sql\n", name);
+			fprintf(stderr,
+			    "dist_migrations_DATA: %s is out of order, repeats a "
+			    "number or is not NNNN_name.sql\n",
+			    name);
 		CU_ASSERT(ok);
 	}
 }
@@ -145,9 +149,10 @@ static void test_list_ordered_and_numbered(void)
 int main(void)
 {
 	static const struct cu_test tests[] = {
-		{ "dist_migrations_DATA lists exactly db/migrations/*.sql", test_list_matches_files },
+		{ "dist_migrations_DATA lists exactly db/migrations/*.sql",
+		    test_list_matches_files },
 		{ "dist_migrations_DATA is in order, one migration a number",
-		  test_list_ordered_and_numbered },
+		    test_list_ordered_and_numbered },
 		{ NULL, NULL }
 	};
 

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cu_run.h"
 #include "core/money.h"
 #include "core/pricing.h"
+#include "cu_run.h"
 
 struct parse_case {
 	int line;
@@ -71,16 +71,16 @@ static void test_format(void)
 
 static void test_cost(void)
 {
-	CU_ASSERT_EQUAL(money_cost(41, 20000000), 820);          /* 41 chars at 20.00/M */
-	CU_ASSERT_EQUAL(money_cost(1, 1000000), 1);               /* exactly one micro */
-	CU_ASSERT_EQUAL(money_cost(1, 1), 1);                     /* rounded up, never free */
+	CU_ASSERT_EQUAL(money_cost(41, 20000000), 820); /* 41 chars at 20.00/M */
+	CU_ASSERT_EQUAL(money_cost(1, 1000000), 1); /* exactly one micro */
+	CU_ASSERT_EQUAL(money_cost(1, 1), 1); /* rounded up, never free */
 	CU_ASSERT_EQUAL(money_cost(3, 333333), 1);
 	CU_ASSERT_EQUAL(money_cost(1000000, 600000), 600000);
 	CU_ASSERT_EQUAL(money_cost(0, 20000000), 0);
 	CU_ASSERT_EQUAL(money_cost(5, 0), 0);
 	CU_ASSERT_EQUAL(money_cost(-1, 5), -1);
 	CU_ASSERT_EQUAL(money_cost(5, -1), -1);
-	CU_ASSERT_EQUAL(money_cost(1LL << 62, 1LL << 40), -1);    /* beyond MONEY_MAX */
+	CU_ASSERT_EQUAL(money_cost(1LL << 62, 1LL << 40), -1); /* beyond MONEY_MAX */
 }
 
 struct pricing_case {
@@ -116,7 +116,8 @@ static void test_pricing(void)
 		CU_ASSERT_EQUAL(got, pricing_cases[i].ok);
 	}
 	CU_ASSERT_EQUAL_FATAL(pricing_parse(" deepl:characters=20.00 , openai/gpt-4o:tokens=0.6",
-	    &p, err, sizeof(err)), 0);
+	                          &p, err, sizeof(err)),
+	    0);
 	CU_ASSERT_EQUAL(pricing_find(&p, "deepl", "characters"), 20000000);
 	CU_ASSERT_EQUAL(pricing_find(&p, "openai/gpt-4o", "tokens"), 600000);
 	CU_ASSERT_EQUAL(pricing_find(&p, "openai/gpt-4o", "characters"), -1);
@@ -125,12 +126,9 @@ static void test_pricing(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "parsing amounts", test_parse },
+	static const struct cu_test tests[] = { { "parsing amounts", test_parse },
 		{ "formatting amounts", test_format },
 		{ "cost of a quantity, rounded up", test_cost },
-		{ "the pricing table", test_pricing },
-		{ NULL, NULL }
-	};
+		{ "the pricing table", test_pricing }, { NULL, NULL } };
 	return cu_run("money", tests);
 }

@@ -4,17 +4,19 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cu_run.h"
 #include "core/params.h"
 #include "core/utf8.h"
+#include "cu_run.h"
 
-enum { P_NAME, P_COUNT, P_FLAG };
-static const struct param_spec specs[] = {
-	[P_NAME] = { "name", PARAM_STRING, 1, 1, 5, 0 },
+enum {
+	P_NAME,
+	P_COUNT,
+	P_FLAG
+};
+static const struct param_spec specs[] = { [P_NAME] = { "name", PARAM_STRING, 1, 1, 5, 0 },
 	[P_COUNT] = { "count", PARAM_INT, 0, 0, 100, 0 },
 	[P_FLAG] = { "flag", PARAM_BOOL, 0, 0, 1, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 struct json_case {
 	int line;
@@ -53,7 +55,8 @@ static void test_json(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 		enum problem got = params_from_json(specs, o, out, detail, sizeof(detail));
 		if (got != json_cases[i].want)
-			fprintf(stderr, "\n  line %d: got %d (%s)\n", json_cases[i].line, (int)got, detail);
+			fprintf(stderr, "\n  line %d: got %d (%s)\n", json_cases[i].line, (int)got,
+			    detail);
 		CU_ASSERT_EQUAL(got, json_cases[i].want);
 		if (got != PROBLEM_NONE)
 			CU_ASSERT(detail[0] != '\0');
@@ -111,7 +114,8 @@ static void test_query(void)
 		snprintf(buf, sizeof(buf), "%s", query_cases[i].query);
 		enum problem got = params_from_query(specs, buf, out, detail, sizeof(detail));
 		if (got != query_cases[i].want)
-			fprintf(stderr, "\n  line %d: got %d (%s)\n", query_cases[i].line, (int)got, detail);
+			fprintf(stderr, "\n  line %d: got %d (%s)\n", query_cases[i].line, (int)got,
+			    detail);
 		CU_ASSERT_EQUAL(got, query_cases[i].want);
 	}
 }
@@ -133,7 +137,8 @@ static void test_no_params_accepted(void)
 	char detail[256], empty[] = "", one[] = "a=1";
 
 	CU_ASSERT_EQUAL(params_from_query(NULL, empty, out, detail, sizeof(detail)), PROBLEM_NONE);
-	CU_ASSERT_EQUAL(params_from_query(NULL, one, out, detail, sizeof(detail)), PROBLEM_INVALID_FIELD);
+	CU_ASSERT_EQUAL(params_from_query(NULL, one, out, detail, sizeof(detail)),
+	    PROBLEM_INVALID_FIELD);
 }
 
 struct utf8_case {
@@ -148,12 +153,12 @@ static const struct utf8_case utf8_cases[] = {
 	{ __LINE__, "\xc3\xa9", 1 },
 	{ __LINE__, "\xe2\x82\xac", 1 },
 	{ __LINE__, "\xf0\x9f\x98\x80", 1 },
-	{ __LINE__, "\xc0\xaf", -1 },          /* overlong "/" */
-	{ __LINE__, "\xe0\x80\xaf", -1 },      /* overlong */
-	{ __LINE__, "\xed\xa0\x80", -1 },      /* surrogate */
-	{ __LINE__, "\xf4\x90\x80\x80", -1 },  /* above U+10FFFF */
-	{ __LINE__, "\xc3", -1 },              /* truncated */
-	{ __LINE__, "\x80", -1 },              /* stray continuation */
+	{ __LINE__, "\xc0\xaf", -1 }, /* overlong "/" */
+	{ __LINE__, "\xe0\x80\xaf", -1 }, /* overlong */
+	{ __LINE__, "\xed\xa0\x80", -1 }, /* surrogate */
+	{ __LINE__, "\xf4\x90\x80\x80", -1 }, /* above U+10FFFF */
+	{ __LINE__, "\xc3", -1 }, /* truncated */
+	{ __LINE__, "\x80", -1 }, /* stray continuation */
 	{ __LINE__, "\xff", -1 },
 };
 
@@ -169,21 +174,25 @@ static void test_utf8(void)
 
 /* The compatibility routes' shape: texts as one or many, a text array,
  * and other members ignored. */
-enum { C_Q, C_TEXT, C_N, C_ON, C_OTHERS };
-static const struct param_spec compat_specs[] = {
-	[C_Q] = { "q", PARAM_TEXTS, 0, 1, 3, 10 },
+enum {
+	C_Q,
+	C_TEXT,
+	C_N,
+	C_ON,
+	C_OTHERS
+};
+static const struct param_spec compat_specs[] = { [C_Q] = { "q", PARAM_TEXTS, 0, 1, 3, 10 },
 	[C_TEXT] = { "text", PARAM_TEXT_ARRAY, 0, 1, 3, 10 },
 	[C_N] = { "n", PARAM_INT, 0, 0, 9, 0 },
 	[C_ON] = { "on", PARAM_BOOL, 0, 0, 1, 0 },
 	[C_OTHERS] = { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 }
-};
+	{ NULL, 0, 0, 0, 0, 0 } };
 
 struct form_case {
 	int line;
 	const char *body;
 	enum problem want;
-	long nq, ntext, n, on;   /* q texts, text texts, n, on (-1: absent) */
+	long nq, ntext, n, on; /* q texts, text texts, n, on (-1: absent) */
 };
 
 static const struct form_case form_cases[] = {
@@ -255,7 +264,8 @@ static void test_form_values(void)
 	json_object_put(o);
 	/* JSON: a string or an array for PARAM_TEXTS, only arrays for PARAM_TEXT_ARRAY */
 	o = json_tokener_parse("{\"q\":\"one\",\"text\":[\"x\"],\"extra\":{\"deep\":1}}");
-	CU_ASSERT_EQUAL(params_from_json(compat_specs, o, out, detail, sizeof(detail)), PROBLEM_NONE);
+	CU_ASSERT_EQUAL(params_from_json(compat_specs, o, out, detail, sizeof(detail)),
+	    PROBLEM_NONE);
 	CU_ASSERT(out[C_Q].present && out[C_Q].array == NULL && out[C_Q].num == 1);
 	json_object_put(o);
 	o = json_tokener_parse("{\"text\":\"x\"}");
@@ -270,16 +280,12 @@ static void test_form_values(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "JSON fields table", test_json },
+	static const struct cu_test tests[] = { { "JSON fields table", test_json },
 		{ "JSON values reach the handler", test_json_values },
-		{ "query string table", test_query },
-		{ "query values decoded", test_query_values },
+		{ "query string table", test_query }, { "query values decoded", test_query_values },
 		{ "route accepting no parameters", test_no_params_accepted },
 		{ "UTF-8 well-formedness", test_utf8 },
 		{ "form bodies table (compatibility shape)", test_form },
-		{ "form values and text-or-array", test_form_values },
-		{ NULL, NULL }
-	};
+		{ "form values and text-or-array", test_form_values }, { NULL, NULL } };
 	return cu_run("params", tests);
 }

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cu_run.h"
 #include "core/path.h"
+#include "cu_run.h"
 
 struct path_case {
 	int line;
@@ -87,12 +87,8 @@ static void test_query(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "hostile and benign paths", test_table },
-		{ "NULL target", test_null },
-		{ "length bound", test_too_long },
-		{ "query split", test_query },
-		{ NULL, NULL }
-	};
+	static const struct cu_test tests[] = { { "hostile and benign paths", test_table },
+		{ "NULL target", test_null }, { "length bound", test_too_long },
+		{ "query split", test_query }, { NULL, NULL } };
 	return cu_run("path", tests);
 }

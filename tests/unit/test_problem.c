@@ -13,8 +13,8 @@
 
 #include <json-c/json.h>
 
-#include "cu_run.h"
 #include "core/problem.h"
+#include "cu_run.h"
 
 #define TYPE_PREFIX "urn:dragoman:problem:"
 
@@ -41,7 +41,8 @@ static void test_table(void)
 		int st = problem_status((enum problem)p);
 		CU_ASSERT(st >= 400 && st <= 599);
 		CU_ASSERT_EQUAL(strncmp(problem_type((enum problem)p), TYPE_PREFIX,
-		    strlen(TYPE_PREFIX)), 0);
+		                    strlen(TYPE_PREFIX)),
+		    0);
 	}
 }
 
@@ -64,12 +65,12 @@ static int check_document(const char *name)
 		return 0;
 	}
 	/* exactly the four members, status the one in the file name */
-	ok = json_object_object_length(o) == 4 &&
-	    json_object_object_get_ex(o, "status", &v) && json_object_is_type(v, json_type_int) &&
-	    json_object_get_int(v) == status &&
-	    json_object_object_get_ex(o, "detail", &v) && json_object_is_type(v, json_type_string) &&
-	    json_object_object_get_ex(o, "title", &v) && json_object_is_type(v, json_type_string) &&
-	    json_object_object_get_ex(o, "type", &v) && json_object_is_type(v, json_type_string) &&
+	ok = json_object_object_length(o) == 4 && json_object_object_get_ex(o, "status", &v) &&
+	    json_object_is_type(v, json_type_int) && json_object_get_int(v) == status &&
+	    json_object_object_get_ex(o, "detail", &v) &&
+	    json_object_is_type(v, json_type_string) && json_object_object_get_ex(o, "title", &v) &&
+	    json_object_is_type(v, json_type_string) && json_object_object_get_ex(o, "type", &v) &&
+	    json_object_is_type(v, json_type_string) &&
 	    strncmp(json_object_get_string(v), TYPE_PREFIX, strlen(TYPE_PREFIX)) == 0;
 	if (ok) {
 		type = json_object_get_string(v);
@@ -124,15 +125,18 @@ static void test_templates_name_documents(void)
 		f = fopen(path, "r");
 		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
 		while (fgets(line, sizeof(line), f) != NULL) {
-			for (char *s = strstr(line, ".json"); s != NULL; s = strstr(s + 1, ".json")) {
+			for (char *s = strstr(line, ".json"); s != NULL;
+			     s = strstr(s + 1, ".json")) {
 				if (s - line < 3 || !isdigit((unsigned char)s[-1]) ||
-				    !isdigit((unsigned char)s[-2]) || !isdigit((unsigned char)s[-3]))
+				    !isdigit((unsigned char)s[-2]) ||
+				    !isdigit((unsigned char)s[-3]))
 					continue;
 				snprintf(rel, sizeof(rel), "httpd-conf/errors/%.3s.json", s - 3);
 				src_path(rel, doc, sizeof(doc));
 				FILE *d = fopen(doc, "r");
 				if (d == NULL)
-					fprintf(stderr, "\n  %s names %.8s, which is missing\n", templates[i], s - 3);
+					fprintf(stderr, "\n  %s names %.8s, which is missing\n",
+					    templates[i], s - 3);
 				CU_ASSERT_PTR_NOT_NULL(d);
 				if (d != NULL)
 					fclose(d);

@@ -3,12 +3,12 @@
 
 #include <stdio.h>
 
-#include "cu_run.h"
 #include "accounts/ratelimit.h"
+#include "cu_run.h"
 
 struct estimate_case {
 	int line;
-	struct rate_sample s;       /* limit, window_ms, elapsed_ms, prev, curr */
+	struct rate_sample s; /* limit, window_ms, elapsed_ms, prev, curr */
 	int admitted;
 	long remaining, reset_s;
 };
@@ -43,9 +43,10 @@ static void test_estimate(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct estimate_case *c = &cases[i];
 		struct rate_estimate e = rate_estimate(&c->s);
-		if (e.admitted != c->admitted || e.remaining != c->remaining || e.reset_s != c->reset_s)
-			fprintf(stderr, "\n  line %d: admitted %d remaining %ld reset %ld\n", c->line,
-			    e.admitted, e.remaining, e.reset_s);
+		if (e.admitted != c->admitted || e.remaining != c->remaining ||
+		    e.reset_s != c->reset_s)
+			fprintf(stderr, "\n  line %d: admitted %d remaining %ld reset %ld\n",
+			    c->line, e.admitted, e.remaining, e.reset_s);
 		CU_ASSERT_EQUAL(e.admitted, c->admitted);
 		CU_ASSERT_EQUAL(e.remaining, c->remaining);
 		CU_ASSERT_EQUAL(e.reset_s, c->reset_s);
@@ -67,10 +68,12 @@ static void test_refusal_wait_admits(void)
 				if (t < 60000)
 					later = (struct rate_sample){ 10, 60000, t, prev, curr };
 				else
-					later = (struct rate_sample){ 10, 60000, t - 60000, curr - 1, 1 };
+					later = (struct rate_sample){ 10, 60000, t - 60000,
+						curr - 1, 1 };
 				a = rate_estimate(&later);
 				if (!a.admitted)
-					fprintf(stderr, "\n  prev %ld curr %ld e %ld: wait %ld s too short\n",
+					fprintf(stderr,
+					    "\n  prev %ld curr %ld e %ld: wait %ld s too short\n",
 					    prev, curr, e, r.reset_s);
 				CU_ASSERT(a.admitted);
 			}
@@ -90,12 +93,9 @@ static void test_roles(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "sliding-window estimates", test_estimate },
+	static const struct cu_test tests[] = { { "sliding-window estimates", test_estimate },
 		{ "a refusal's wait is long enough", test_refusal_wait_admits },
-		{ "exempt role lists", test_roles },
-		{ NULL, NULL }
-	};
+		{ "exempt role lists", test_roles }, { NULL, NULL } };
 
 	return cu_run("ratelimit", tests);
 }

@@ -4,15 +4,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cu_run.h"
 #include "core/reply.h"
+#include "cu_run.h"
 
 static void test_problem_table(void)
 {
 	for (int p = PROBLEM_NONE + 1; p < PROBLEM__MAX; p++) {
 		int st = problem_status((enum problem)p);
 		CU_ASSERT(st >= 400 && st <= 599);
-		CU_ASSERT_EQUAL(strncmp(problem_type((enum problem)p), "urn:dragoman:problem:", 21), 0);
+		CU_ASSERT_EQUAL(strncmp(problem_type((enum problem)p), "urn:dragoman:problem:", 21),
+		    0);
 		CU_ASSERT(strlen(problem_title((enum problem)p)) > 0);
 	}
 	CU_ASSERT_EQUAL(problem_status(PROBLEM_NOT_FOUND), 404);
@@ -25,7 +26,7 @@ static void test_problem_table(void)
 	/* out of range maps to an internal error, never a success */
 	CU_ASSERT_EQUAL(problem_status(PROBLEM_NONE), 500);
 	CU_ASSERT_EQUAL(problem_status(PROBLEM__MAX), 500);
-	CU_ASSERT_EQUAL(problem_status((enum problem)-3), 500);
+	CU_ASSERT_EQUAL(problem_status((enum problem) - 3), 500);
 }
 
 static void test_problem_body(void)
@@ -87,12 +88,9 @@ static void test_retry_after(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "problem table", test_problem_table },
+	static const struct cu_test tests[] = { { "problem table", test_problem_table },
 		{ "problem body", test_problem_body },
 		{ "render with header injection attempts", test_render },
-		{ "Retry-After", test_retry_after },
-		{ NULL, NULL }
-	};
+		{ "Retry-After", test_retry_after }, { NULL, NULL } };
 	return cu_run("reply", tests);
 }

@@ -62,19 +62,19 @@ static void test_p95(void)
 	long long h[REPORT_HIST_SLOTS] = { 0 };
 
 	CU_ASSERT_EQUAL(report_p95_ms(h), 0);
-	h[0] = 100;                        /* all at or below 1 ms */
+	h[0] = 100; /* all at or below 1 ms */
 	CU_ASSERT_EQUAL(report_p95_ms(h), 1);
 	memset(h, 0, sizeof(h));
-	h[6] = 100;                        /* all in (50, 100]: the 95th is 95% in */
+	h[6] = 100; /* all in (50, 100]: the 95th is 95% in */
 	CU_ASSERT_EQUAL(report_p95_ms(h), 98);
 	memset(h, 0, sizeof(h));
-	h[3] = 95;                         /* 95 in (5, 10], 5 in (200, 500] */
+	h[3] = 95; /* 95 in (5, 10], 5 in (200, 500] */
 	h[8] = 5;
 	CU_ASSERT_EQUAL(report_p95_ms(h), 10);
-	h[3] = 94;                         /* now the 95th of 99 is the first slow one */
+	h[3] = 94; /* now the 95th of 99 is the first slow one */
 	CU_ASSERT(report_p95_ms(h) > 200 && report_p95_ms(h) <= 500);
 	memset(h, 0, sizeof(h));
-	h[REPORT_HIST_SLOTS - 1] = 3;      /* over 10 s: reads as 10 s */
+	h[REPORT_HIST_SLOTS - 1] = 3; /* over 10 s: reads as 10 s */
 	CU_ASSERT_EQUAL(report_p95_ms(h), 10000);
 }
 
@@ -87,7 +87,8 @@ static void test_csv(void)
 	char *text = csv_render(cols, rows);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
-	CU_ASSERT_STRING_EQUAL(text, "name,n,cost,rate,none\r\n"
+	CU_ASSERT_STRING_EQUAL(text,
+	    "name,n,cost,rate,none\r\n"
 	    "plain,3,1.500000,0.25,\r\n"
 	    "\"a, \"\"quoted\"\"\r\nline\",-1,0.000001,,\r\n");
 	free(text);
@@ -113,7 +114,8 @@ static void test_csv_formula_injection(void)
 	char *text = csv_render(cols, rows);
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
-	CU_ASSERT_STRING_EQUAL(text, "name,n,cost\r\n"
+	CU_ASSERT_STRING_EQUAL(text,
+	    "name,n,cost\r\n"
 	    "\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\",-1,-1.500000\r\n"
 	    "\"'+1+2\",-2.5,+3\r\n"
 	    "\"'-2+3\",,-0.000001\r\n"
@@ -127,14 +129,13 @@ static void test_csv_formula_injection(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "ISO dates and times: accepted and refused", test_time_parse },
+	static const struct cu_test tests[] = { { "ISO dates and times: accepted and refused",
+		                                    test_time_parse },
 		{ "p95 from the histogram", test_p95 },
 		{ "CSV quoting, empty fields, CRLF", test_csv },
 		{ "CSV formula injection is neutralised, numbers stay numbers",
-		  test_csv_formula_injection },
-		{ NULL, NULL }
-	};
+		    test_csv_formula_injection },
+		{ NULL, NULL } };
 
 	return cu_run("report", tests);
 }

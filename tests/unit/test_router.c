@@ -3,9 +3,9 @@
 
 #include <string.h>
 
-#include "cu_run.h"
 #include "core/reply.h"
 #include "core/router.h"
+#include "cu_run.h"
 #include "handlers/routes.h"
 
 static enum problem h(struct worker *w, struct request *r, struct reply *rp)
@@ -16,16 +16,48 @@ static enum problem h(struct worker *w, struct request *r, struct reply *rp)
 	return PROBLEM_NONE;
 }
 
-static const struct route a[] = {
-	{ .method = HTTP_GET, .pattern = "/v1/keys", .handler = h, .auth = AUTH_KEY, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "keys.list", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_POST, .pattern = "/v1/keys", .handler = h, .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_JSON, .name = "keys.create", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .method = HTTP_DELETE, .pattern = "/v1/keys/{id}", .handler = h, .auth = AUTH_KEY, .min_role = ROLE_ADMIN, .body = BODY_NONE, .name = "keys.delete", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .pattern = NULL }
-};
-static const struct route b[] = {
-	{ .method = HTTP_GET, .pattern = "/v1/a/{x}/b/{y}", .handler = h, .auth = AUTH_NONE, .min_role = ROLE_MEMBER, .body = BODY_NONE, .name = "ab", .dialect = DIALECT_NATIVE, .idempotency = IDEM_NONE, .scope = SCOPE_NONE },
-	{ .pattern = NULL }
-};
+static const struct route a[] = { { .method = HTTP_GET,
+	                              .pattern = "/v1/keys",
+	                              .handler = h,
+	                              .auth = AUTH_KEY,
+	                              .min_role = ROLE_MEMBER,
+	                              .body = BODY_NONE,
+	                              .name = "keys.list",
+	                              .dialect = DIALECT_NATIVE,
+	                              .idempotency = IDEM_NONE,
+	                              .scope = SCOPE_NONE },
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/keys",
+	    .handler = h,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_JSON,
+	    .name = "keys.create",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .method = HTTP_DELETE,
+	    .pattern = "/v1/keys/{id}",
+	    .handler = h,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_NONE,
+	    .name = "keys.delete",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .pattern = NULL } };
+static const struct route b[] = { { .method = HTTP_GET,
+	                              .pattern = "/v1/a/{x}/b/{y}",
+	                              .handler = h,
+	                              .auth = AUTH_NONE,
+	                              .min_role = ROLE_MEMBER,
+	                              .body = BODY_NONE,
+	                              .name = "ab",
+	                              .dialect = DIALECT_NATIVE,
+	                              .idempotency = IDEM_NONE,
+	                              .scope = SCOPE_NONE },
+	{ .pattern = NULL } };
 static const struct route *const tables[] = { a, b, NULL };
 
 static void test_found(void)
@@ -39,10 +71,12 @@ static void test_found(void)
 	CU_ASSERT_STRING_EQUAL(rt->name, "keys.create");
 	CU_ASSERT_EQUAL(router_match(tables, HTTP_HEAD, "/v1/keys", &r, &rt, &allow), ROUTE_FOUND);
 	CU_ASSERT_STRING_EQUAL(rt->name, "keys.list");
-	CU_ASSERT_EQUAL(router_match(tables, HTTP_DELETE, "/v1/keys/k1", &r, &rt, &allow), ROUTE_FOUND);
+	CU_ASSERT_EQUAL(router_match(tables, HTTP_DELETE, "/v1/keys/k1", &r, &rt, &allow),
+	    ROUTE_FOUND);
 	CU_ASSERT_EQUAL(r.ncaptures, 1);
 	CU_ASSERT_STRING_EQUAL(r.captures[0], "k1");
-	CU_ASSERT_EQUAL(router_match(tables, HTTP_GET, "/v1/a/1/b/2", &r, &rt, &allow), ROUTE_FOUND);
+	CU_ASSERT_EQUAL(router_match(tables, HTTP_GET, "/v1/a/1/b/2", &r, &rt, &allow),
+	    ROUTE_FOUND);
 	CU_ASSERT_EQUAL(r.ncaptures, 2);
 	CU_ASSERT_STRING_EQUAL(r.captures[1], "2");
 }
@@ -53,7 +87,7 @@ static void test_not_found(void)
 	const struct route *rt;
 	unsigned allow;
 	const char *paths[] = { "/v1/key", "/v1/keyss", "/v1/keys/", "/v1/keys/a/b", "/v1/a/1/b",
-	    "/v1/a//b/2", "/", "" };
+		"/v1/a//b/2", "/", "" };
 
 	memset(&r, 0, sizeof(r));
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
@@ -69,10 +103,12 @@ static void test_wrong_method(void)
 	char s[96];
 
 	memset(&r, 0, sizeof(r));
-	CU_ASSERT_EQUAL(router_match(tables, HTTP_PUT, "/v1/keys", &r, &rt, &allow), ROUTE_WRONG_METHOD);
+	CU_ASSERT_EQUAL(router_match(tables, HTTP_PUT, "/v1/keys", &r, &rt, &allow),
+	    ROUTE_WRONG_METHOD);
 	router_allow_string(allow, s, sizeof(s));
 	CU_ASSERT_STRING_EQUAL(s, "GET, HEAD, POST, OPTIONS");
-	CU_ASSERT_EQUAL(router_match(tables, HTTP_GET, "/v1/keys/x", &r, &rt, &allow), ROUTE_WRONG_METHOD);
+	CU_ASSERT_EQUAL(router_match(tables, HTTP_GET, "/v1/keys/x", &r, &rt, &allow),
+	    ROUTE_WRONG_METHOD);
 	router_allow_string(allow, s, sizeof(s));
 	CU_ASSERT_STRING_EQUAL(s, "DELETE, OPTIONS");
 }
@@ -96,11 +132,13 @@ static void test_capture_bounds(void)
  * request is served; the server's own tables pass. */
 static void test_check_fails_closed(void)
 {
-	static const struct route forgot[] = {
-		{ .method = HTTP_GET, .pattern = "/v1/secret", .handler = h, .min_role = ROLE_ADMIN,
-		  .name = "secret", .scope = SCOPE_NONE },
-		{ .pattern = NULL }
-	};
+	static const struct route forgot[] = { { .method = HTTP_GET,
+		                                   .pattern = "/v1/secret",
+		                                   .handler = h,
+		                                   .min_role = ROLE_ADMIN,
+		                                   .name = "secret",
+		                                   .scope = SCOPE_NONE },
+		{ .pattern = NULL } };
 	static const struct route nameless[] = {
 		{ .method = HTTP_GET, .pattern = "/v1/x", .handler = h, .auth = AUTH_NONE },
 		{ .pattern = NULL }
@@ -118,13 +156,11 @@ static void test_check_fails_closed(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "matches and captures", test_found },
+	static const struct cu_test tests[] = { { "matches and captures", test_found },
 		{ "near misses are 404", test_not_found },
 		{ "wrong method lists Allow", test_wrong_method },
 		{ "capture length bound", test_capture_bounds },
 		{ "a row without auth is refused at start-up", test_check_fails_closed },
-		{ NULL, NULL }
-	};
+		{ NULL, NULL } };
 	return cu_run("router", tests);
 }

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cu_run.h"
 #include "billing/stripe.h"
+#include "cu_run.h"
 
 #define BODY "{\"a\":1}"
 #define T0 1700000000LL
@@ -28,20 +28,23 @@ static const struct sig_case cases[] = {
 	{ __LINE__, "t=1700000000,v1=" GOOD, BODY, "whsec_test", T0, 1 },
 	{ __LINE__, "t=1700000000,v1=" GOOD, BODY, "whsec_test", T0 + 300, 1 },
 	{ __LINE__, "t=1700000000,v1=" GOOD, BODY, "whsec_test", T0 - 300, 1 },
-	{ __LINE__, "t=1700000000,v1=" GOOD, BODY, "whsec_test", T0 + 301, 0 },   /* too old */
-	{ __LINE__, "t=1700000000,v1=" GOOD, BODY, "whsec_test", T0 - 301, 0 },   /* from the future */
-	{ __LINE__, "t=1700000000,v1=" GOOD, BODY, "whsec_other", T0, 0 },        /* wrong secret */
-	{ __LINE__, "t=1700000000,v1=" GOOD, "{\"a\":2}", "whsec_test", T0, 0 },  /* flipped byte */
+	{ __LINE__, "t=1700000000,v1=" GOOD, BODY, "whsec_test", T0 + 301, 0 }, /* too old */
+	{ __LINE__, "t=1700000000,v1=" GOOD, BODY, "whsec_test", T0 - 301,
+	    0 }, /* from the future */
+	{ __LINE__, "t=1700000000,v1=" GOOD, BODY, "whsec_other", T0, 0 }, /* wrong secret */
+	{ __LINE__, "t=1700000000,v1=" GOOD, "{\"a\":2}", "whsec_test", T0, 0 }, /* flipped byte */
 	{ __LINE__, "t=1700000000,v1=" GOOD, BODY " ", "whsec_test", T0, 0 },
-	{ __LINE__, "t=1700000000,v1=" OTHER ",v1=" GOOD, BODY, "whsec_test", T0, 1 },  /* several v1 */
-	{ __LINE__, "t=1700000000,v0=" GOOD, BODY, "whsec_test", T0, 0 },          /* v0 only */
-	{ __LINE__, "t=1700000001,v1=" GOOD, BODY, "whsec_test", T0, 0 },          /* t not signed */
+	{ __LINE__, "t=1700000000,v1=" OTHER ",v1=" GOOD, BODY, "whsec_test", T0,
+	    1 }, /* several v1 */
+	{ __LINE__, "t=1700000000,v0=" GOOD, BODY, "whsec_test", T0, 0 }, /* v0 only */
+	{ __LINE__, "t=1700000001,v1=" GOOD, BODY, "whsec_test", T0, 0 }, /* t not signed */
 	{ __LINE__, "v1=" GOOD, BODY, "whsec_test", T0, 0 },
 	{ __LINE__, "t=1700000000", BODY, "whsec_test", T0, 0 },
 	{ __LINE__, "t=17e8,v1=" GOOD, BODY, "whsec_test", T0, 0 },
 	{ __LINE__, "t=1700000000,v1=" GOOD "00", BODY, "whsec_test", T0, 0 },
-	{ __LINE__, "t=1700000000,v1=38877139021993B830AF32FEEA6E18A8DA83EB2F6E49EE50BD9E4CF4CA4D3789",
-	  BODY, "whsec_test", T0, 0 },
+	{ __LINE__,
+	    "t=1700000000,v1=38877139021993B830AF32FEEA6E18A8DA83EB2F6E49EE50BD9E4CF4CA4D3789",
+	    BODY, "whsec_test", T0, 0 },
 	{ __LINE__, "", BODY, "whsec_test", T0, 0 },
 	{ __LINE__, NULL, BODY, "whsec_test", T0, 0 },
 	{ __LINE__, "t=1700000000,v1=" GOOD, BODY, NULL, T0, 0 },
@@ -51,8 +54,8 @@ static void test_matrix(void)
 {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct sig_case *c = &cases[i];
-		int got = stripe_signature_valid(c->header, c->body, strlen(c->body), c->secret, c->now,
-		    STRIPE_TOLERANCE_S);
+		int got = stripe_signature_valid(c->header, c->body, strlen(c->body), c->secret,
+		    c->now, STRIPE_TOLERANCE_S);
 		if (got != c->want)
 			fprintf(stderr, "\n  line %d: got %d\n", c->line, got);
 		CU_ASSERT_EQUAL(got, c->want);
@@ -61,9 +64,7 @@ static void test_matrix(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = {
-		{ "webhook signature matrix", test_matrix },
-		{ NULL, NULL }
-	};
+	static const struct cu_test tests[] = { { "webhook signature matrix", test_matrix },
+		{ NULL, NULL } };
 	return cu_run("stripe", tests);
 }

@@ -17,18 +17,24 @@
 
 /* Every 400 is a pair not installed. */
 static const struct provider_reply_form form = {
-	.name = "apertium", .message = { "explanation" }, .unsupported = { "*" },
-	.texts = { "responseData", "translatedText" }, .shape = TEXTS_STRING,
-	.list = { "responseData" }, .list_what = "/listPairs",
+	.name = "apertium",
+	.message = { "explanation" },
+	.unsupported = { "*" },
+	.texts = { "responseData", "translatedText" },
+	.shape = TEXTS_STRING,
+	.list = { "responseData" },
+	.list_what = "/listPairs",
 };
 
 /* Translates one text. Returns the status; *out is a new string on OK. */
-static enum provider_status apertium_one(struct worker *w, const char *pair,
-    const char *text, int html, const char *request_id, char **out, char *err, size_t errsz)
+static enum provider_status apertium_one(struct worker *w, const char *pair, const char *text,
+    int html, const char *request_id, char **out, char *err, size_t errsz)
 {
 	char url[600];
 	struct form_field f[] = {
-		{ "langpair", pair }, { "q", text }, { "markUnknown", "no" },
+		{ "langpair", pair },
+		{ "q", text },
+		{ "markUnknown", "no" },
 		{ "format", html ? "html" : "txt" },
 	};
 	struct http_reply r;
@@ -36,14 +42,14 @@ static enum provider_status apertium_one(struct worker *w, const char *pair,
 	enum provider_status st;
 
 	snprintf(url, sizeof(url), "%s/translate", w->cfg->apertium_url);
-	st = provider_reply_texts(&form, http_client_post_form(w->curl, &call, f, 4, &r), &r, 1, out,
-	    err, errsz);
+	st = provider_reply_texts(&form, http_client_post_form(w->curl, &call, f, 4, &r), &r, 1,
+	    out, err, errsz);
 	http_reply_free(&r);
 	return st;
 }
 
-static enum provider_status apertium_translate(struct worker *w,
-    const struct translate_job *job, char **out, char *err, size_t errsz)
+static enum provider_status apertium_translate(struct worker *w, const struct translate_job *job,
+    char **out, char *err, size_t errsz)
 {
 	const char *s3 = langcode_to_iso3(job->source), *t3 = langcode_to_iso3(job->target);
 	char pair[16];
@@ -56,8 +62,9 @@ static enum provider_status apertium_translate(struct worker *w,
 	}
 	snprintf(pair, sizeof(pair), "%s|%s", s3, t3);
 	for (i = 0; i < job->ntexts && st == PROVIDER_OK; i++)
-		st = apertium_one(w, pair, job->texts[i], job->html, job->request_id, &out[i], err, errsz);
-	if (st != PROVIDER_OK)   /* text i - 1 failed: free the ones before it */
+		st = apertium_one(w, pair, job->texts[i], job->html, job->request_id, &out[i], err,
+		    errsz);
+	if (st != PROVIDER_OK) /* text i - 1 failed: free the ones before it */
 		for (size_t j = 0; j + 1 < i; j++) {
 			free(out[j]);
 			out[j] = NULL;
@@ -75,7 +82,8 @@ static enum provider_status apertium_list_pairs(struct worker *w, const char *re
 	enum provider_status st = PROVIDER_FAILED;
 
 	snprintf(url, sizeof(url), "%s/listPairs", w->cfg->apertium_url);
-	data = provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	data =
+	    provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
 	if (data == NULL)
 		goto out;
 	*pairs = json_object_new_object();
@@ -94,7 +102,12 @@ out:
 }
 
 const struct provider provider_apertium = {
-	.name = "apertium", .required_key = "apertium_url", .takes_own_key = 0,
-	.model = "apertium", .model_form = MODEL_PER_PAIR, .reply = &form,
-	.translate = apertium_translate, .list_pairs = apertium_list_pairs,
+	.name = "apertium",
+	.required_key = "apertium_url",
+	.takes_own_key = 0,
+	.model = "apertium",
+	.model_form = MODEL_PER_PAIR,
+	.reply = &form,
+	.translate = apertium_translate,
+	.list_pairs = apertium_list_pairs,
 };

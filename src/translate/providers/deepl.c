@@ -25,8 +25,12 @@
 /* A 400 about a language ("Value for 'target_lang' not supported.") is a
  * code DeepL does not offer. */
 static const struct provider_reply_form form = {
-	.name = "deepl", .message = { "message" }, .unsupported = { "lang" },
-	.texts = { "translations" }, .shape = TEXTS_ARRAY, .text_member = "text",
+	.name = "deepl",
+	.message = { "message" },
+	.unsupported = { "lang" },
+	.texts = { "translations" },
+	.shape = TEXTS_ARRAY,
+	.text_member = "text",
 	.list_what = "/v2/languages",
 };
 
@@ -39,8 +43,8 @@ static void base_url(const struct worker *w, const char *key, char *buf, size_t 
 	if (w->cfg->deepl_url != NULL)
 		snprintf(buf, bufsz, "%s", w->cfg->deepl_url);
 	else
-		snprintf(buf, bufsz, "%s", n > 3 && strcmp(key + n - 3, ":fx") == 0
-		    ? DEEPL_FREE_URL : DEEPL_URL);
+		snprintf(buf, bufsz, "%s",
+		    n > 3 && strcmp(key + n - 3, ":fx") == 0 ? DEEPL_FREE_URL : DEEPL_URL);
 }
 
 /* Builds the request body for job (caller json_object_put()s it). */
@@ -95,8 +99,8 @@ static enum provider_status deepl_translate(struct worker *w, const struct trans
 
 	prepare(w, job->api_key, "/v2/translate", job->request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
-	sent = http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
-	    JSON_C_TO_STRING_PLAIN), &r);
+	sent = http_client_post_json(w->curl, &call,
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &r);
 	st = provider_reply_texts(&form, sent, &r, job->ntexts, out, err, errsz);
 	json_object_put(body);
 	http_reply_free(&r);
@@ -115,7 +119,8 @@ static struct json_object *languages(struct worker *w, const char *type, const c
 
 	snprintf(path, sizeof(path), "/v2/languages?type=%s", type);
 	prepare(w, NULL, path, request_id, url, sizeof(url), auth, sizeof(auth), &call);
-	langs = provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	langs =
+	    provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
 	if (langs == NULL)
 		goto out;
 	list = json_object_new_array();
@@ -125,7 +130,8 @@ static struct json_object *languages(struct worker *w, const char *type, const c
 		if (langcode_from_deepl(c, code) < 0)
 			continue;
 		for (size_t j = 0; j < json_object_array_length(list) && !seen; j++)
-			seen = strcmp(json_object_get_string(json_object_array_get_idx(list, j)), code) == 0;
+			seen = strcmp(json_object_get_string(json_object_array_get_idx(list, j)),
+			           code) == 0;
 		if (!seen)
 			json_object_array_add(list, json_object_new_string(code));
 	}
@@ -139,14 +145,17 @@ static enum provider_status deepl_list_pairs(struct worker *w, const char *reque
     struct json_object **pairs, char *err, size_t errsz)
 {
 	struct json_object *src = languages(w, "source", request_id, err, errsz);
-	struct json_object *dst = src != NULL ? languages(w, "target", request_id, err, errsz) : NULL;
+	struct json_object *dst =
+	    src != NULL ? languages(w, "target", request_id, err, errsz) : NULL;
 
 	if (dst != NULL) {
 		*pairs = json_object_new_object();
 		for (size_t i = 0; i < json_object_array_length(src); i++)
 			for (size_t j = 0; j < json_object_array_length(dst); j++) {
-				const char *s = json_object_get_string(json_object_array_get_idx(src, i));
-				const char *t = json_object_get_string(json_object_array_get_idx(dst, j));
+				const char *s =
+				    json_object_get_string(json_object_array_get_idx(src, i));
+				const char *t =
+				    json_object_get_string(json_object_array_get_idx(dst, j));
 				if (strcmp(s, t) != 0)
 					provider_pair_add(*pairs, s, t);
 			}
@@ -157,7 +166,12 @@ static enum provider_status deepl_list_pairs(struct worker *w, const char *reque
 }
 
 const struct provider provider_deepl = {
-	.name = "deepl", .required_key = "deepl_api_key", .takes_own_key = 1,
-	.model = "deepl", .model_form = MODEL_FIXED, .reply = &form,
-	.translate = deepl_translate, .list_pairs = deepl_list_pairs,
+	.name = "deepl",
+	.required_key = "deepl_api_key",
+	.takes_own_key = 1,
+	.model = "deepl",
+	.model_form = MODEL_FIXED,
+	.reply = &form,
+	.translate = deepl_translate,
+	.list_pairs = deepl_list_pairs,
 };

@@ -23,10 +23,14 @@
 /* A 400 "Bad language pair" or "Invalid Value" (an unknown code) is a pair
  * Google does not offer. */
 static const struct provider_reply_form form = {
-	.name = "google", .message = { "error", "message" },
+	.name = "google",
+	.message = { "error", "message" },
 	.unsupported = { "language pair", "invalid value" },
-	.texts = { "data", "translations" }, .shape = TEXTS_ARRAY, .text_member = "translatedText",
-	.list = { "data", "languages" }, .list_what = "languages",
+	.texts = { "data", "translations" },
+	.shape = TEXTS_ARRAY,
+	.text_member = "translatedText",
+	.list = { "data", "languages" },
+	.list_what = "languages",
 };
 
 /* Fills call for path on the API, with the header for key (NULL: the
@@ -71,8 +75,8 @@ static enum provider_status google_translate(struct worker *w, const struct tran
 
 	prepare(w, job->api_key, "/language/translate/v2", job->request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
-	sent = http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
-	    JSON_C_TO_STRING_PLAIN), &r);
+	sent = http_client_post_json(w->curl, &call,
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &r);
 	st = provider_reply_texts(&form, sent, &r, job->ntexts, out, err, errsz);
 	json_object_put(body);
 	http_reply_free(&r);
@@ -91,14 +95,17 @@ static enum provider_status google_list_pairs(struct worker *w, const char *requ
 
 	prepare(w, NULL, "/language/translate/v2/languages", request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
-	langs = provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	langs =
+	    provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
 	if (langs == NULL)
 		goto out;
 	*pairs = json_object_new_object();
 	for (size_t i = 0; i < json_object_array_length(langs); i++)
 		for (size_t j = 0; j < json_object_array_length(langs); j++) {
-			const char *s = json_str(json_object_array_get_idx(langs, i), "language", NULL);
-			const char *t = json_str(json_object_array_get_idx(langs, j), "language", NULL);
+			const char *s =
+			    json_str(json_object_array_get_idx(langs, i), "language", NULL);
+			const char *t =
+			    json_str(json_object_array_get_idx(langs, j), "language", NULL);
 			/* two-letter codes only: the API speaks ISO 639-1 */
 			if (i != j && s != NULL && t != NULL && strlen(s) == 2 && strlen(t) == 2)
 				provider_pair_add(*pairs, s, t);
@@ -111,7 +118,12 @@ out:
 }
 
 const struct provider provider_google = {
-	.name = "google", .required_key = "google_api_key", .takes_own_key = 1,
-	.model = "google-nmt-v2", .model_form = MODEL_FIXED, .reply = &form,
-	.translate = google_translate, .list_pairs = google_list_pairs,
+	.name = "google",
+	.required_key = "google_api_key",
+	.takes_own_key = 1,
+	.model = "google-nmt-v2",
+	.model_form = MODEL_FIXED,
+	.reply = &form,
+	.translate = google_translate,
+	.list_pairs = google_list_pairs,
 };

@@ -16,8 +16,11 @@
 
 /* A 400 "... is not supported" is a pair LibreTranslate does not offer. */
 static const struct provider_reply_form form = {
-	.name = "libretranslate", .message = { "error" }, .unsupported = { "not supported" },
-	.texts = { "translatedText" }, .shape = TEXTS_ARRAY_OR_STRING,
+	.name = "libretranslate",
+	.message = { "error" },
+	.unsupported = { "not supported" },
+	.texts = { "translatedText" },
+	.shape = TEXTS_ARRAY_OR_STRING,
 	.list_what = "/languages",
 };
 
@@ -38,8 +41,9 @@ static struct json_object *request_body(const struct worker *w, const struct tra
 	json_object_object_add(o, "target", json_object_new_string(job->target));
 	json_object_object_add(o, "format", json_object_new_string(job->html ? "html" : "text"));
 	if (job->api_key != NULL || w->cfg->libretranslate_api_key != NULL)
-		json_object_object_add(o, "api_key", json_object_new_string(job->api_key != NULL
-		    ? job->api_key : w->cfg->libretranslate_api_key));
+		json_object_object_add(o, "api_key",
+		    json_object_new_string(
+		        job->api_key != NULL ? job->api_key : w->cfg->libretranslate_api_key));
 	return o;
 }
 
@@ -54,8 +58,8 @@ static enum provider_status libre_translate(struct worker *w, const struct trans
 	int sent;
 
 	snprintf(url, sizeof(url), "%s/translate", w->cfg->libretranslate_url);
-	sent = http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
-	    JSON_C_TO_STRING_PLAIN), &r);
+	sent = http_client_post_json(w->curl, &call,
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &r);
 	st = provider_reply_texts(&form, sent, &r, job->ntexts, out, err, errsz);
 	json_object_put(body);
 	http_reply_free(&r);
@@ -72,7 +76,8 @@ static enum provider_status libre_list_pairs(struct worker *w, const char *reque
 	enum provider_status st = PROVIDER_FAILED;
 
 	snprintf(url, sizeof(url), "%s/languages", w->cfg->libretranslate_url);
-	langs = provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	langs =
+	    provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
 	if (langs == NULL)
 		goto out;
 	*pairs = json_object_new_object();
@@ -83,7 +88,8 @@ static enum provider_status libre_list_pairs(struct worker *w, const char *reque
 		    !json_object_is_type(targets, json_type_array))
 			continue;
 		for (size_t j = 0; j < json_object_array_length(targets); j++) {
-			const char *t = json_object_get_string(json_object_array_get_idx(targets, j));
+			const char *t =
+			    json_object_get_string(json_object_array_get_idx(targets, j));
 			if (t != NULL && strcmp(t, json_object_get_string(code)) != 0)
 				provider_pair_add(*pairs, json_object_get_string(code), t);
 		}
@@ -96,7 +102,12 @@ out:
 }
 
 const struct provider provider_libretranslate = {
-	.name = "libretranslate", .required_key = "libretranslate_url", .takes_own_key = 1,
-	.model = "libretranslate", .model_form = MODEL_FIXED, .reply = &form,
-	.translate = libre_translate, .list_pairs = libre_list_pairs,
+	.name = "libretranslate",
+	.required_key = "libretranslate_url",
+	.takes_own_key = 1,
+	.model = "libretranslate",
+	.model_form = MODEL_FIXED,
+	.reply = &form,
+	.translate = libre_translate,
+	.list_pairs = libre_list_pairs,
 };

@@ -24,7 +24,8 @@
 
 /* Every error reply is a failure: the pair check is openai_languages. */
 static const struct provider_reply_form form = {
-	.name = "openai", .message = { "error", "message" },
+	.name = "openai",
+	.message = { "error", "message" },
 };
 
 /* Builds the chat request for one text (caller json_object_put()s it). */
@@ -40,7 +41,8 @@ static struct json_object *request_body(const struct worker *w, const struct tra
 	    "Reply with the translation only: no quotes, notes or explanations.",
 	    job->source, job->target,
 	    job->html ? " The message is HTML: keep every tag and attribute as it is and "
-	    "translate only the text." : "",
+	                "translate only the text."
+	              : "",
 	    job->context != NULL && job->context[0] ? " Context (do not translate it): " : "",
 	    job->context != NULL && job->context[0] ? job->context : "");
 	json_object_object_add(o, "model", json_object_new_string(w->cfg->openai_model));
@@ -88,12 +90,12 @@ static enum provider_status openai_one(struct worker *w, const struct translate_
 
 	snprintf(url, sizeof(url), "%s/chat/completions", w->cfg->openai_url);
 	if (job->api_key != NULL || w->cfg->openai_api_key != NULL) {
-		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", job->api_key != NULL
-		    ? job->api_key : w->cfg->openai_api_key);
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+		    job->api_key != NULL ? job->api_key : w->cfg->openai_api_key);
 		call.headers[0] = auth;
 	}
-	sent = http_client_post_json(w->curl, &call, json_object_to_json_string_ext(body,
-	    JSON_C_TO_STRING_PLAIN), &r);
+	sent = http_client_post_json(w->curl, &call,
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &r);
 	st = provider_reply_doc(&form, sent, &r, &doc, err, errsz);
 	content = st == PROVIDER_OK ? reply_content(doc, &finish) : NULL;
 	if (content != NULL && content[0] != '\0')
@@ -158,7 +160,7 @@ static enum provider_status openai_list_pairs(struct worker *w, const char *requ
 	(void)errsz;
 	snprintf(list, sizeof(list), "%s", w->cfg->openai_languages);
 	for (char *p = strtok_r(list, ", ", &save); p != NULL && n < 128;
-	    p = strtok_r(NULL, ", ", &save))
+	     p = strtok_r(NULL, ", ", &save))
 		if (langcode_to_iso3(p) != NULL)
 			codes[n++] = p;
 	*pairs = json_object_new_object();
@@ -170,7 +172,12 @@ static enum provider_status openai_list_pairs(struct worker *w, const char *requ
 }
 
 const struct provider provider_openai = {
-	.name = "openai", .required_key = "openai_url", .takes_own_key = 1,
-	.model = "openai_model", .model_form = MODEL_CONFIG_KEY, .reply = &form,
-	.translate = openai_translate, .list_pairs = openai_list_pairs,
+	.name = "openai",
+	.required_key = "openai_url",
+	.takes_own_key = 1,
+	.model = "openai_model",
+	.model_form = MODEL_CONFIG_KEY,
+	.reply = &form,
+	.translate = openai_translate,
+	.list_pairs = openai_list_pairs,
 };
