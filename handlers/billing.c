@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "billing/billing.h"
+#include "billing/idempotency.h"
 #include "billing/ledger.h"
+#include "billing/meter.h"
 #include "core/money.h"
 #include "core/pricing.h"
 #include "core/reply.h"
@@ -190,8 +192,9 @@ static const struct param_spec usage_fields[] = { [U_QUANTITY] = { "quantity", P
 /* Metering for other services: charges quantity units of model at the
  * pricing table's price. 200 with what was charged; 400 for a unit or
  * model the table does not price; 402 when it cannot be paid. The charge
- * commits with the usage event (and the stored response of the required
- * Idempotency-Key). */
+ * commits with the usage event and the stored response of the required
+ * Idempotency-Key, which the handler claims itself (IDEM_REQUIRED_OWN):
+ * in one statement when the key is new and the credit suffices. */
 static enum problem usage_post(struct worker *w, struct request *r, struct reply *rp)
 {
 	const char *model = r->fields[U_MODEL].str, *unit = r->fields[U_UNIT].str;
@@ -222,11 +225,6 @@ static enum problem usage_post(struct worker *w, struct request *r, struct reply
 	snprintf(r->usage.description, sizeof(r->usage.description), "%s: %lld %s%s%s", model, qty,
 	    unit, r->fields[U_DESCRIPTION].present ? " - " : "",
 	    r->fields[U_DESCRIPTION].present ? r->fields[U_DESCRIPTION].str : "");
-	if (cost > 0 &&
-	    (p = billing_reserve(w, r->ident.workspace_id, cost, r->request_id, r->owner,
-	         r->idem_claimed ? r->idempotency_key : NULL, r->usage.hold_id, rp)) !=
-	        PROBLEM_NONE)
-		return p;
 	o = json_object_new_object();
 	json_object_object_add(o, "model", json_object_new_string(model));
 	json_object_object_add(o, "provider", json_object_new_string(r->usage.provider));
@@ -235,6 +233,28 @@ static enum problem usage_post(struct worker *w, struct request *r, struct reply
 	money_json_add(o, "charged", cost);
 	json_object_object_add(o, "request_id", json_object_new_string(r->request_id));
 	reply_json(rp, 200, o);
+	/* the common case in one statement; the others the general way:
+	 * a known key is claimed (or replayed), a refusal reserves again
+	 * after expired holds are released, and the 402 is stored */
+	switch (meter_charge(w, r, rp)) {
+	case METER_CHARGED:
+		return PROBLEM_NONE;
+	case METER_TAKEN:
+		p = idempotency_begin(w, r, rp);
+		if (p != PROBLEM_NONE || r->idem_replayed)
+			return p;
+		break;
+	case METER_REFUSED:
+		break;
+	default:
+		snprintf(rp->detail, sizeof(rp->detail), "credits cannot be checked right now");
+		return PROBLEM_UNAVAILABLE;
+	}
+	if (cost > 0 &&
+	    (p = billing_reserve(w, r->ident.workspace_id, cost, r->request_id, r->owner,
+	         r->idem_claimed ? r->idempotency_key : NULL, r->usage.hold_id, rp)) !=
+	        PROBLEM_NONE)
+		return p;
 	return PROBLEM_NONE;
 }
 
@@ -284,7 +304,7 @@ const struct route billing_routes[] = { { .method = HTTP_POST,
 	    .name = "usage",
 	    .metered = 1,
 	    .dialect = DIALECT_NATIVE,
-	    .idempotency = IDEM_REQUIRED,
+	    .idempotency = IDEM_REQUIRED_OWN,
 	    .scope = SCOPE_BILLING_WRITE },
 	{ .method = HTTP_GET,
 	    .pattern = "/v1/billing/balance",

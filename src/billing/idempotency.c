@@ -26,9 +26,7 @@ int idempotency_key_valid(const char *key)
 	return 1;
 }
 
-/* Writes the SHA-256 of r's method, path and body in hex into out (65
- * bytes): what makes two requests the same one. */
-static void request_hash(const struct request *r, char out[65])
+void idempotency_request_hash(const struct request *r, char out[65])
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
@@ -102,7 +100,7 @@ enum problem idempotency_begin(struct worker *w, struct request *r, struct reply
 	PGresult *res;
 	int claimed;
 
-	request_hash(r, hash);
+	idempotency_request_hash(r, hash);
 	snprintf(lease, sizeof(lease), "%ld", w->cfg->idempotency_lease_s);
 	params[0] = r->ident.workspace_id;
 	params[1] = r->idempotency_key;

@@ -18,6 +18,10 @@ struct request;
  * ASCII characters. */
 int idempotency_key_valid(const char *key);
 
+/* Writes the SHA-256 of r's method, path and body in hex into out (65
+ * bytes): what makes two requests the same one. */
+void idempotency_request_hash(const struct request *r, char out[65]);
+
 /* Claims r's key for its workspace. Returns PROBLEM_NONE with
  * r->idem_claimed set (go ahead) or r->idem_replayed set (rp holds the
  * stored response); PROBLEM_IDEMPOTENCY_IN_FLIGHT (409),

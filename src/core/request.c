@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "core/random.h"
 #include "core/request.h"
@@ -81,6 +82,7 @@ enum problem request_init(struct request *r, char **envp, char *detail, size_t d
 	enum problem p;
 
 	memset(r, 0, sizeof(*r));
+	clock_gettime(CLOCK_MONOTONIC, &r->started);
 	r->content_length = -1;
 	request_id_set(r->request_id, env_get(envp, "HTTP_X_REQUEST_ID"));
 	if (random_bytes(raw, sizeof(raw)) < 0) {

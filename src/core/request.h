@@ -5,6 +5,7 @@
 #define DRAGOMAN_REQUEST_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -46,6 +47,7 @@ struct usage {
 	char description[160]; /* of the ledger row; "" for the default */
 	const char *idempotency_key; /* recorded with the debit; NULL when none */
 	char queued_payment[40]; /* set by usage_record(): an auto-recharge to run */
+	int recorded; /* the handler's own statement committed the event */
 };
 
 /* Notes that a request's texts came from source (the first one sets it,
@@ -60,6 +62,7 @@ struct route;
 
 struct request {
 	enum http_method method;
+	struct timespec started; /* monotonic, when request_init() ran */
 	char path[PATH_MAX_LEN];
 	const char *target; /* raw REQUEST_URI, borrowed */
 	const char *query; /* raw query string, borrowed, "" if none */

@@ -51,7 +51,8 @@ enum route_dialect {
 enum route_idempotency {
 	IDEM_NONE,
 	IDEM_OPTIONAL,
-	IDEM_REQUIRED
+	IDEM_REQUIRED,
+	IDEM_REQUIRED_OWN /* required; the handler claims it, in its own statement */
 };
 
 /* One route. pattern segments written "{name}" match one non-empty path

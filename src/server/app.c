@@ -239,6 +239,12 @@ static void app_record_usage(struct worker *w, struct request *r, struct reply *
 	if (r->route == NULL || !r->route->metered || !r->ident.authenticated || r->idem_replayed ||
 	    rp->problem == PROBLEM_RATE_LIMITED)
 		return;
+	/* the handler's own statement committed the event and the answer */
+	if (r->usage.recorded) {
+		if (r->usage.queued_payment[0] != '\0')
+			(void)payments_defer_auto(w, r->usage.queued_payment);
+		return;
+	}
 	/* a retry under a key used for another body (a recharge whose first
 	 * attempt was not stored: issue 14) is told so and its key is left
 	 * to the request that made it */
@@ -284,7 +290,8 @@ static enum problem app_idempotency(struct worker *w, struct request *r, struct 
 	enum problem p;
 
 	if (r->idempotency_key == NULL) {
-		if (r->route->idempotency != IDEM_REQUIRED)
+		if (r->route->idempotency != IDEM_REQUIRED &&
+		    r->route->idempotency != IDEM_REQUIRED_OWN)
 			return PROBLEM_NONE;
 		snprintf(detail, dsz,
 		    "send an Idempotency-Key header (any unique value, 1 to 255 "
@@ -295,6 +302,8 @@ static enum problem app_idempotency(struct worker *w, struct request *r, struct 
 		snprintf(detail, dsz, "Idempotency-Key must be 1 to 255 visible ASCII characters");
 		return PROBLEM_INVALID_FIELD;
 	}
+	if (r->route->idempotency == IDEM_REQUIRED_OWN)
+		return PROBLEM_NONE;
 	p = idempotency_begin(w, r, rp);
 	if (p == PROBLEM_NONE && r->idem_replayed)
 		*handled = 1;

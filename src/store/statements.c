@@ -389,6 +389,17 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  AND a.enabled AND ws.balance_micros < a.threshold_micros))"
 	    " SELECT (SELECT count(*) FROM ws), (SELECT id FROM q)",
 	    19, 0 },
+	/* A metered charge in one statement (meter_charge() in
+	 * db/migrations/0026): workspace $1, Idempotency-Key $2 with request
+	 * hash $3 (hex) owned by $4 for $5 seconds, $6 micros described $7;
+	 * the event's key $8, user $9, request $10, endpoint $11, provider
+	 * $12, model $13, characters $14, billed $15, duration $16; the stored
+	 * answer's type $17 and body $18. Returns outcome, balance, queued. */
+	[STMT_METER_CHARGE] = { "meter_charge",
+	    "SELECT outcome, balance, queued FROM meter_charge($1::uuid, $2, decode($3, 'hex'), $4,"
+	    " $5::integer, $6::bigint, $7, $8::uuid, $9::uuid, $10, $11, $12, $13, $14::bigint,"
+	    " $15::bigint, $16::integer, $17, $18)",
+	    18, 0 },
 	/* $2 micros for request $3 owned by $8 (Idempotency-Key $5 or NULL),
 	 * kept $4 seconds, if the balance not yet reserved covers it and the
 	 * monthly cap (spent + reserved) allows it; $7 characters of key $6's

@@ -433,50 +433,60 @@ static void test_usage_idempotent(void)
 
 struct inflight {
 	const char *idem;
+	const char *path;
+	const char *body;
 	long status;
+	int replayed; /* the answer carried Idempotent-Replayed */
 };
 
-static void *inflight_charge(void *arg)
+static void *inflight_post(void *arg)
 {
 	struct inflight *x = arg;
 	struct http_response r;
 
-	x->status = charge(key, x->idem,
-	    "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
-	    "\"dragoman/call\"}",
-	    &r);
+	x->status = post_idem(key, x->path, x->idem, x->body, &r);
+	x->replayed = http_header(&r, "Idempotent-Replayed") != NULL;
 	http_free(&r);
 	return NULL;
 }
 
-/* While the first request with a key is still running, a second one with
- * the same key is told 409, and the first completes normally. */
-static void test_usage_in_flight(void)
+/* Locks the test workspace's row on pg (in a transaction the caller ends)
+ * the way a charge would: a reservation or a debit waits behind it. */
+static void lock_workspace_row(PGconn *pg)
 {
-	char idem[64], sql[256];
-	struct inflight x;
-	struct http_response r;
-	pthread_t t;
-	PGconn *pg = pg_connect();
+	char sql[256];
 	PGresult *res;
 
-	snprintf(idem, sizeof(idem), "slow-%ld", (long)getpid());
-	x.idem = idem;
 	PQclear(PQexec(pg, "BEGIN"));
-	/* blocks the reservation (an UPDATE) but not the claim (whose foreign
+	/* blocks the reservation (an UPDATE) but not a claim (whose foreign
 	 * key check only shares the row) */
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM workspaces WHERE id = '%s' FOR NO KEY UPDATE",
 	    ws);
 	res = PQexec(pg, sql);
 	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_TUPLES_OK);
 	PQclear(res);
-	pthread_create(&t, NULL, inflight_charge, &x);
+}
+
+/* While the first translation with a key is still running (its key
+ * claimed, its credit not yet reserved), a second one with the same key
+ * is told 409, and the first completes normally. */
+static void test_usage_in_flight(void)
+{
+	char idem[64], body[160];
+	struct inflight x = { idem, "/v1/translate", body, 0, 0 };
+	struct http_response r;
+	pthread_t t;
+	PGconn *pg = pg_connect();
+
+	snprintf(idem, sizeof(idem), "slow-%ld", (long)getpid());
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"A slow request %ld.\",\"source\":\"en\","
+	    "\"target\":\"es\"}",
+	    (long)getpid());
+	lock_workspace_row(pg);
+	pthread_create(&t, NULL, inflight_post, &x);
 	usleep(500 * 1000); /* the first one now waits on the row lock */
-	CU_ASSERT_EQUAL(charge(key, idem,
-	                    "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
-	                    "\"dragoman/call\"}",
-	                    &r),
-	    409);
+	CU_ASSERT_EQUAL(post_idem(key, "/v1/translate", idem, body, &r), 409);
 	CU_ASSERT_PTR_NOT_NULL(http_header(&r, "Retry-After"));
 	http_free(&r);
 	PQclear(PQexec(pg, "ROLLBACK"));
@@ -484,6 +494,114 @@ static void test_usage_in_flight(void)
 	pthread_join(t, NULL);
 	CU_ASSERT_EQUAL(x.status, 200);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 1);
+}
+
+/* A metered charge claims its key in the statement that charges: a
+ * repeat while the first waits on the workspace's row waits for the first
+ * to commit, and gets its answer; one charge. */
+static void test_usage_repeat_waits_for_the_first(void)
+{
+	static const char body[] = "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
+	                           "\"dragoman/call\"}";
+	char idem[64];
+	struct inflight first = { idem, "/v1/billing/usage", body, 0, 0 };
+	struct inflight repeat = { idem, "/v1/billing/usage", body, 0, 0 };
+	pthread_t t1, t2;
+	PGconn *pg = pg_connect();
+
+	snprintf(idem, sizeof(idem), "waits-%ld", (long)getpid());
+	lock_workspace_row(pg);
+	pthread_create(&t1, NULL, inflight_post, &first);
+	usleep(500 * 1000); /* the first one now waits on the row lock */
+	pthread_create(&t2, NULL, inflight_post, &repeat);
+	usleep(500 * 1000); /* and the repeat on the first's key */
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 0);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	PQfinish(pg);
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
+	CU_ASSERT_EQUAL(first.status, 200);
+	CU_ASSERT_EQUAL(repeat.status, 200);
+	CU_ASSERT_EQUAL(first.replayed + repeat.replayed, 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE idempotency_key = $1", idem), 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events e JOIN ledger l ON"
+	                       " l.reference = e.request_id WHERE l.idempotency_key = $1",
+	                    idem),
+	    1);
+}
+
+/* Returns the rows ever inserted into credit_holds as PostgreSQL's
+ * statistics count them, once every backend has handed its counts on. */
+static long long holds_ever_made(void)
+{
+	usleep(1500 * 1000); /* backends flush their counts at most once a second */
+	return pg_num("SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'credit_holds'",
+	    NULL);
+}
+
+/* A metered charge with a new key and enough credit is the one statement:
+ * it reserves nothing (no credit hold is ever made), and each is one
+ * ledger row with its usage event and its stored answer. */
+static void test_usage_is_one_statement(void)
+{
+	char idem[64];
+	struct http_response r;
+	long long before = holds_ever_made();
+
+	CU_ASSERT_FATAL(before >= 0);
+	for (int i = 0; i < 5; i++) {
+		snprintf(idem, sizeof(idem), "one-%ld-%d", (long)getpid(), i);
+		CU_ASSERT_EQUAL(
+		    charge(key, idem,
+		        "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}", &r),
+		    200);
+		http_free(&r);
+		CU_ASSERT_EQUAL(
+		    pg_num("SELECT count(*) FROM ledger l JOIN usage_events e ON"
+		           " e.request_id = l.reference AND e.cost_micros = -l.amount_micros JOIN"
+		           " idempotency_keys k ON k.key = l.idempotency_key AND k.state = 'done'"
+		           " AND k.status = 200 WHERE l.idempotency_key = $1",
+		        idem),
+		    1);
+	}
+	CU_ASSERT_EQUAL(holds_ever_made(), before);
+}
+
+/* A charge refused in its one statement because a request that died
+ * still holds the credit goes the general way, which gives the expired
+ * hold back first: it is charged, not refused. */
+static void test_usage_expired_hold_does_not_refuse(void)
+{
+	char k[128], id[64], sql[512];
+	struct http_response r;
+	PGconn *pg;
+	PGresult *res;
+
+	CU_ASSERT_EQUAL_FATAL(make_workspace("Expired hold", k, sizeof(k), id, sizeof(id)), 0);
+	pg = pg_connect();
+	/* all of its credit held by a request that died an hour ago */
+	snprintf(sql, sizeof(sql),
+	    "WITH h AS (INSERT INTO credit_holds (workspace_id, amount_micros, request_id,"
+	    " expires_at, owner) SELECT id, balance_micros, 'dead', now() - interval '1 hour',"
+	    " 'dead-owner' FROM workspaces WHERE id = '%s' RETURNING workspace_id, amount_micros)"
+	    " UPDATE workspaces w SET reserved_micros = h.amount_micros FROM h"
+	    " WHERE w.id = h.workspace_id",
+	    id);
+	res = PQexec(pg, sql);
+	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	PQfinish(pg);
+	CU_ASSERT_EQUAL(post_idem(k, "/v1/billing/usage", "after-dead",
+	                    "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}",
+	                    &r),
+	    200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_holds WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT reserved_micros FROM workspaces WHERE id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1"
+	                       " AND idempotency_key = 'after-dead'",
+	                    id),
+	    1);
 }
 
 struct meter {
@@ -1392,7 +1510,12 @@ int main(void)
 		{ "pricing and transaction filters", test_pricing_route },
 		{ "metering: bad requests charge nothing", test_usage_bad_requests },
 		{ "metering: Idempotency-Key replays, 422 on another body", test_usage_idempotent },
-		{ "metering: 409 while the first is in flight", test_usage_in_flight },
+		{ "a translation's key: 409 while the first is in flight", test_usage_in_flight },
+		{ "metering: one statement, no credit hold", test_usage_is_one_statement },
+		{ "metering: a repeat waits for the first and gets its answer",
+		    test_usage_repeat_waits_for_the_first },
+		{ "metering: an expired hold does not refuse a charge",
+		    test_usage_expired_hold_does_not_refuse },
 		{ "2000 concurrent charges: exact 402s, books balance",
 		    test_2000_concurrent_charges },
 		{ "a dead request's key is taken over and its hold given back",
