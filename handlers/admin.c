@@ -28,11 +28,12 @@ enum {
 	K_TYPE,
 	K_REASON
 };
-static const struct param_spec credit_fields[] = { [K_AMOUNT] = { "amount", PARAM_STRING, 1, 1, 24,
-	                                               0 },
+static const struct param_spec credit_fields[] = {
+	[K_AMOUNT] = { "amount", PARAM_STRING, 1, 1, 24, 0 },
 	[K_TYPE] = { "type", PARAM_STRING, 0, 5, 10, 0 },
 	[K_REASON] = { "reason", PARAM_STRING, 1, 1, 200, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 with the ledger row's id and the new balance: a grant (positive) or
  * an adjustment (either sign), with its reason; Idempotency-Key makes a
@@ -82,11 +83,13 @@ enum {
 	P_MAX,
 	P_EXPIRES
 };
-static const struct param_spec coupon_fields[] = { [P_CODE] = { "code", PARAM_STRING, 1, 3, 64, 0 },
+static const struct param_spec coupon_fields[] = {
+	[P_CODE] = { "code", PARAM_STRING, 1, 3, 64, 0 },
 	[P_AMOUNT] = { "amount", PARAM_STRING, 1, 1, 24, 0 },
 	[P_MAX] = { "max_redemptions", PARAM_INT, 0, 1, 100000000, 0 },
 	[P_EXPIRES] = { "expires_at", PARAM_STRING, 0, 10, 40, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 201 with the coupon; 400 for a bad code, amount or date; 409 when the
  * code exists. */
@@ -116,17 +119,18 @@ static enum problem coupons_post(struct worker *w, struct request *r, struct rep
 	return PROBLEM_NONE;
 }
 
-const struct route admin_routes[] = { { .method = HTTP_POST,
-	                                  .pattern = "/v1/admin/workspaces/{id}/credits",
-	                                  .handler = credits_post,
-	                                  .auth = AUTH_KEY,
-	                                  .min_role = ROLE_PLATFORM,
-	                                  .body = BODY_JSON,
-	                                  .fields = credit_fields,
-	                                  .name = "admin.credits",
-	                                  .dialect = DIALECT_NATIVE,
-	                                  .idempotency = IDEM_NONE,
-	                                  .scope = SCOPE_NONE },
+const struct route admin_routes[] = {
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/admin/workspaces/{id}/credits",
+	    .handler = credits_post,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_PLATFORM,
+	    .body = BODY_JSON,
+	    .fields = credit_fields,
+	    .name = "admin.credits",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
 	{ .method = HTTP_POST,
 	    .pattern = "/v1/admin/coupons",
 	    .handler = coupons_post,
@@ -138,4 +142,5 @@ const struct route admin_routes[] = { { .method = HTTP_POST,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

@@ -29,10 +29,11 @@ enum {
 	L_EMAIL,
 	L_PASSWORD
 };
-static const struct param_spec login_fields[] = { [L_EMAIL] = { "email", PARAM_STRING, 1, 3, 254,
-	                                              0 },
+static const struct param_spec login_fields[] = {
+	[L_EMAIL] = { "email", PARAM_STRING, 1, 3, 254, 0 },
 	[L_PASSWORD] = { "password", PARAM_STRING, 1, 1, PASSWORD_MAX_LEN, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 with a new session's tokens; 401 for a wrong email or password
  * (the same answer for both); 429 after too many failures. */
@@ -47,8 +48,10 @@ static enum problem login_post(struct worker *w, struct request *r, struct reply
 	return p;
 }
 
-static const struct param_spec refresh_fields[] = { { "refresh_token", PARAM_STRING, 1, 1, 128, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+static const struct param_spec refresh_fields[] = {
+	{ "refresh_token", PARAM_STRING, 1, 1, 128, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 with the rotated pair; 401 for a token not usable (a reused one
  * ends its session). */
@@ -94,12 +97,13 @@ enum {
 	U_ROLE,
 	U_SCOPES
 };
-static const struct param_spec user_fields[] = { [U_EMAIL] = { "email", PARAM_STRING, 1, 3, 254,
-	                                             0 },
+static const struct param_spec user_fields[] = {
+	[U_EMAIL] = { "email", PARAM_STRING, 1, 3, 254, 0 },
 	[U_PASSWORD] = { "password", PARAM_STRING, 1, PASSWORD_MIN_LEN, PASSWORD_MAX_LEN, 0 },
 	[U_ROLE] = { "role", PARAM_STRING, 0, 1, 16, 0 },
 	[U_SCOPES] = { "scopes", PARAM_TEXT_ARRAY, 0, 1, SCOPE__MAX - 1, 32 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 201 {id,email,role,scopes,created_at}: a user of the caller's
  * workspace, with a role no higher than the caller's (member by default)
@@ -152,10 +156,11 @@ enum {
 	P_TARGET,
 	P_ENABLED
 };
-static const struct param_spec prefs_fields[] = { [P_TARGET] = { "target_language", PARAM_STRING, 0,
-	                                              0, 2, 0 },
+static const struct param_spec prefs_fields[] = {
+	[P_TARGET] = { "target_language", PARAM_STRING, 0, 0, 2, 0 },
 	[P_ENABLED] = { "translation_enabled", PARAM_BOOL, 0, 0, 1, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 with the new preferences; target_language "" clears it. They apply
  * to the user's next request in every worker. */
@@ -209,17 +214,18 @@ static enum problem account_delete(struct worker *w, struct request *r, struct r
 	return PROBLEM_NONE;
 }
 
-const struct route auth_routes[] = { { .method = HTTP_POST,
-	                                 .pattern = "/v1/auth/login",
-	                                 .handler = login_post,
-	                                 .auth = AUTH_NONE,
-	                                 .min_role = ROLE_MEMBER,
-	                                 .body = BODY_JSON,
-	                                 .fields = login_fields,
-	                                 .name = "auth.login",
-	                                 .dialect = DIALECT_NATIVE,
-	                                 .idempotency = IDEM_NONE,
-	                                 .scope = SCOPE_NONE },
+const struct route auth_routes[] = {
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/auth/login",
+	    .handler = login_post,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_JSON,
+	    .fields = login_fields,
+	    .name = "auth.login",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
 	{ .method = HTTP_POST,
 	    .pattern = "/v1/auth/refresh",
 	    .handler = refresh_post,
@@ -293,4 +299,5 @@ const struct route auth_routes[] = { { .method = HTTP_POST,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

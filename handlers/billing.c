@@ -76,13 +76,14 @@ enum {
 	Q_FROM,
 	Q_TO
 };
-static const struct param_spec transactions_query[] = { [Q_LIMIT] = { "limit", PARAM_INT, 0, 1, 200,
-	                                                    0 },
+static const struct param_spec transactions_query[] = {
+	[Q_LIMIT] = { "limit", PARAM_INT, 0, 1, 200, 0 },
 	[Q_CURSOR] = { "cursor", PARAM_INT, 0, 1, (1LL << 62), 0 },
 	[Q_TYPE] = { "type", PARAM_STRING, 0, 4, 10, 0 },
 	[Q_FROM] = { "from", PARAM_STRING, 0, 10, 40, 0 },
 	[Q_TO] = { "to", PARAM_STRING, 0, 10, 40, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* Returns 1 when s is an ISO 8601 date or date-time dragoman accepts:
  * YYYY-MM-DD, optionally followed by THH:MM[:SS[.frac]] and Z or +HH:MM. */
@@ -182,12 +183,13 @@ enum {
 	U_MODEL,
 	U_DESCRIPTION
 };
-static const struct param_spec usage_fields[] = { [U_QUANTITY] = { "quantity", PARAM_INT, 1, 1,
-	                                              1000000000, 0 },
+static const struct param_spec usage_fields[] = {
+	[U_QUANTITY] = { "quantity", PARAM_INT, 1, 1, 1000000000, 0 },
 	[U_UNIT] = { "unit", PARAM_STRING, 1, 1, 16, 0 },
 	[U_MODEL] = { "model", PARAM_STRING, 1, 3, 63, 0 },
 	[U_DESCRIPTION] = { "description", PARAM_STRING, 0, 0, 100, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* Metering for other services: charges quantity units of model at the
  * pricing table's price. 200 with what was charged; 400 for a unit or
@@ -261,8 +263,10 @@ static enum problem usage_post(struct worker *w, struct request *r, struct reply
 enum {
 	C_CODE
 };
-static const struct param_spec redeem_fields[] = { [C_CODE] = { "code", PARAM_STRING, 1, 3, 64, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+static const struct param_spec redeem_fields[] = {
+	[C_CODE] = { "code", PARAM_STRING, 1, 3, 64, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 with the amount credited and the new balance; 404 for an unknown
  * code; 400 expired or used up; 409 already redeemed here. */
@@ -283,17 +287,18 @@ static enum problem redeem_post(struct worker *w, struct request *r, struct repl
 	return PROBLEM_NONE;
 }
 
-const struct route billing_routes[] = { { .method = HTTP_POST,
-	                                    .pattern = "/v1/billing/coupons/redeem",
-	                                    .handler = redeem_post,
-	                                    .auth = AUTH_KEY,
-	                                    .min_role = ROLE_ADMIN,
-	                                    .body = BODY_JSON,
-	                                    .fields = redeem_fields,
-	                                    .name = "billing.coupon",
-	                                    .dialect = DIALECT_NATIVE,
-	                                    .idempotency = IDEM_NONE,
-	                                    .scope = SCOPE_BILLING_WRITE },
+const struct route billing_routes[] = {
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/billing/coupons/redeem",
+	    .handler = redeem_post,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_JSON,
+	    .fields = redeem_fields,
+	    .name = "billing.coupon",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_BILLING_WRITE },
 	{ .method = HTTP_POST,
 	    .pattern = "/v1/billing/usage",
 	    .handler = usage_post,
@@ -337,4 +342,5 @@ const struct route billing_routes[] = { { .method = HTTP_POST,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_BILLING_READ },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

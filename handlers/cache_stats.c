@@ -12,9 +12,10 @@
 enum {
 	Q_HOURS
 };
-static const struct param_spec stats_query[] = { [Q_HOURS] = { "hours", PARAM_INT, 0, 1, 24 * 366,
-	                                             0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+static const struct param_spec stats_query[] = {
+	[Q_HOURS] = { "hours", PARAM_INT, 0, 1, 24 * 366, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 with the caller's workspace's cache hits, misses and hit rate over
  * the last ?hours (24); 503 when PostgreSQL cannot be read. */
@@ -33,15 +34,17 @@ static enum problem cache_stats_get(struct worker *w, struct request *r, struct 
 	return PROBLEM_NONE;
 }
 
-const struct route cache_stats_routes[] = { { .method = HTTP_GET,
-	                                        .pattern = "/v1/cache/stats",
-	                                        .handler = cache_stats_get,
-	                                        .auth = AUTH_KEY,
-	                                        .min_role = ROLE_ADMIN,
-	                                        .body = BODY_NONE,
-	                                        .query = stats_query,
-	                                        .name = "cache.stats",
-	                                        .dialect = DIALECT_NATIVE,
-	                                        .idempotency = IDEM_NONE,
-	                                        .scope = SCOPE_REPORTS },
-	{ .pattern = NULL } };
+const struct route cache_stats_routes[] = {
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/cache/stats",
+	    .handler = cache_stats_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_NONE,
+	    .query = stats_query,
+	    .name = "cache.stats",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_REPORTS },
+	{ .pattern = NULL },
+};

@@ -37,15 +37,16 @@ enum {
 	F_BILLED,
 	F_OTHERS
 };
-static const struct param_spec translate_fields[] = { [F_TEXT] = { "text", PARAM_TEXT_ARRAY, 1, 1,
-	                                                  1000, 16L << 20 },
+static const struct param_spec translate_fields[] = {
+	[F_TEXT] = { "text", PARAM_TEXT_ARRAY, 1, 1, 1000, 16L << 20 },
 	[F_TARGET] = { "target_lang", PARAM_STRING, 1, 2, 7, 0 },
 	[F_SOURCE] = { "source_lang", PARAM_STRING, 0, 2, 7, 0 },
 	[F_TAGS] = { "tag_handling", PARAM_STRING, 0, 3, 4, 0 },
 	[F_CONTEXT] = { "context", PARAM_TEXT, 0, 0, 4096, 0 },
 	[F_BILLED] = { "show_billed_characters", PARAM_BOOL, 0, 0, 1, 0 },
 	[F_OTHERS] = { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* Builds the DeepL reply for res: one translation per text, in order. */
 static struct json_object *translate_body(const struct translation_result *res, const char *source,
@@ -145,9 +146,10 @@ static void add_language(struct json_object *arr, const char *iso1, int target)
 enum {
 	Q_TYPE
 };
-static const struct param_spec languages_query[] = { [Q_TYPE] = { "type", PARAM_STRING, 0, 6, 6,
-	                                                 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+static const struct param_spec languages_query[] = {
+	[Q_TYPE] = { "type", PARAM_STRING, 0, 6, 6, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 with the source languages, or with ?type=target the targets. */
 static enum problem deepl_languages(struct worker *w, struct request *r, struct reply *rp)
@@ -194,18 +196,19 @@ static enum problem deepl_usage(struct worker *w, struct request *r, struct repl
 	return PROBLEM_NONE;
 }
 
-const struct route compat_deepl_routes[] = { { .method = HTTP_POST,
-	                                         .pattern = "/v2/translate",
-	                                         .handler = deepl_translate,
-	                                         .auth = AUTH_KEY_DEEPL,
-	                                         .min_role = ROLE_MEMBER,
-	                                         .body = BODY_FORM_OR_JSON,
-	                                         .fields = translate_fields,
-	                                         .name = "translate.deepl",
-	                                         .metered = 1,
-	                                         .dialect = DIALECT_DEEPL,
-	                                         .idempotency = IDEM_OPTIONAL,
-	                                         .scope = SCOPE_TRANSLATE },
+const struct route compat_deepl_routes[] = {
+	{ .method = HTTP_POST,
+	    .pattern = "/v2/translate",
+	    .handler = deepl_translate,
+	    .auth = AUTH_KEY_DEEPL,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_FORM_OR_JSON,
+	    .fields = translate_fields,
+	    .name = "translate.deepl",
+	    .metered = 1,
+	    .dialect = DIALECT_DEEPL,
+	    .idempotency = IDEM_OPTIONAL,
+	    .scope = SCOPE_TRANSLATE },
 	{ .method = HTTP_GET,
 	    .pattern = "/v2/languages",
 	    .handler = deepl_languages,
@@ -227,4 +230,5 @@ const struct route compat_deepl_routes[] = { { .method = HTTP_POST,
 	    .dialect = DIALECT_DEEPL,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_TRANSLATE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

@@ -29,14 +29,15 @@ enum {
 	F_KEY,
 	F_OTHERS
 };
-static const struct param_spec translate_fields[] = { [F_Q] = { "q", PARAM_TEXTS, 1, 1, 1000,
-	                                                  16L << 20 },
+static const struct param_spec translate_fields[] = {
+	[F_Q] = { "q", PARAM_TEXTS, 1, 1, 1000, 16L << 20 },
 	[F_SOURCE] = { "source", PARAM_STRING, 0, 2, 4, 0 },
 	[F_TARGET] = { "target", PARAM_STRING, 1, 2, 5, 0 },
 	[F_FORMAT] = { "format", PARAM_STRING, 0, 4, 4, 0 },
 	[F_KEY] = { "api_key", PARAM_STRING, 0, 0, 128, 0 },
 	[F_OTHERS] = { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* Returns {"language","confidence"} (confidence in percent). */
 static struct json_object *detected_json(const char *language, double confidence)
@@ -113,10 +114,12 @@ enum {
 	D_KEY,
 	D_OTHERS
 };
-static const struct param_spec detect_fields[] = { [D_Q] = { "q", PARAM_TEXT, 1, 1, 16L << 20, 0 },
+static const struct param_spec detect_fields[] = {
+	[D_Q] = { "q", PARAM_TEXT, 1, 1, 16L << 20, 0 },
 	[D_KEY] = { "api_key", PARAM_STRING, 0, 0, 128, 0 },
 	[D_OTHERS] = { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 with the candidate languages, best first (an empty list when the
  * language cannot be told). */
@@ -170,18 +173,19 @@ static enum problem libre_languages(struct worker *w, struct request *r, struct 
 	return PROBLEM_NONE;
 }
 
-const struct route compat_libre_routes[] = { { .method = HTTP_POST,
-	                                         .pattern = "/translate",
-	                                         .handler = libre_translate,
-	                                         .auth = AUTH_KEY_IN_BODY,
-	                                         .min_role = ROLE_MEMBER,
-	                                         .body = BODY_FORM_OR_JSON,
-	                                         .fields = translate_fields,
-	                                         .name = "translate.libre",
-	                                         .metered = 1,
-	                                         .dialect = DIALECT_LIBRE,
-	                                         .idempotency = IDEM_OPTIONAL,
-	                                         .scope = SCOPE_TRANSLATE },
+const struct route compat_libre_routes[] = {
+	{ .method = HTTP_POST,
+	    .pattern = "/translate",
+	    .handler = libre_translate,
+	    .auth = AUTH_KEY_IN_BODY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_FORM_OR_JSON,
+	    .fields = translate_fields,
+	    .name = "translate.libre",
+	    .metered = 1,
+	    .dialect = DIALECT_LIBRE,
+	    .idempotency = IDEM_OPTIONAL,
+	    .scope = SCOPE_TRANSLATE },
 	{ .method = HTTP_POST,
 	    .pattern = "/detect",
 	    .handler = libre_detect,
@@ -204,4 +208,5 @@ const struct route compat_libre_routes[] = { { .method = HTTP_POST,
 	    .dialect = DIALECT_LIBRE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

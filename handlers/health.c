@@ -83,16 +83,17 @@ static enum problem health_live(struct worker *w, struct request *r, struct repl
 	return PROBLEM_NONE;
 }
 
-const struct route health_routes[] = { { .method = HTTP_GET,
-	                                   .pattern = "/v1/health",
-	                                   .handler = health_get,
-	                                   .auth = AUTH_NONE,
-	                                   .min_role = ROLE_MEMBER,
-	                                   .body = BODY_NONE,
-	                                   .name = "health",
-	                                   .dialect = DIALECT_NATIVE,
-	                                   .idempotency = IDEM_NONE,
-	                                   .scope = SCOPE_NONE },
+const struct route health_routes[] = {
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/health",
+	    .handler = health_get,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "health",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
 	{ .method = HTTP_GET,
 	    .pattern = "/v1/health/ready",
 	    .handler = health_get,
@@ -113,4 +114,5 @@ const struct route health_routes[] = { { .method = HTTP_GET,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

@@ -13,12 +13,13 @@ enum {
 	F_SCOPES,
 	F_QUOTA
 };
-static const struct param_spec create_fields[] = { [F_NAME] = { "name", PARAM_STRING, 0, 1, 100,
-	                                               0 },
+static const struct param_spec create_fields[] = {
+	[F_NAME] = { "name", PARAM_STRING, 0, 1, 100, 0 },
 	[F_ROLE] = { "role", PARAM_STRING, 0, 1, 16, 0 },
 	[F_SCOPES] = { "scopes", PARAM_TEXT_ARRAY, 0, 1, SCOPE__MAX - 1, 32 },
 	[F_QUOTA] = { "monthly_character_quota", PARAM_INT, 0, 1, 999999999999LL, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 201 with the new key, its secret shown this once. Its role (member by
  * default) and scopes (the caller's by default) can be no more than the
@@ -111,17 +112,18 @@ static enum problem keys_delete(struct worker *w, struct request *r, struct repl
 	return p;
 }
 
-const struct route keys_routes[] = { { .method = HTTP_POST,
-	                                 .pattern = "/v1/keys",
-	                                 .handler = keys_post,
-	                                 .auth = AUTH_KEY,
-	                                 .min_role = ROLE_ADMIN,
-	                                 .body = BODY_JSON,
-	                                 .fields = create_fields,
-	                                 .name = "keys.create",
-	                                 .dialect = DIALECT_NATIVE,
-	                                 .idempotency = IDEM_NONE,
-	                                 .scope = SCOPE_NONE },
+const struct route keys_routes[] = {
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/keys",
+	    .handler = keys_post,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_JSON,
+	    .fields = create_fields,
+	    .name = "keys.create",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
 	{ .method = HTTP_GET,
 	    .pattern = "/v1/keys",
 	    .handler = keys_get,
@@ -142,4 +144,5 @@ const struct route keys_routes[] = { { .method = HTTP_POST,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

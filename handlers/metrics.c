@@ -86,14 +86,16 @@ static enum problem metrics_get(struct worker *w, struct request *r, struct repl
 	return ok ? PROBLEM_NONE : PROBLEM_INTERNAL;
 }
 
-const struct route metrics_routes[] = { { .method = HTTP_GET,
-	                                    .pattern = "/metrics",
-	                                    .handler = metrics_get,
-	                                    .auth = AUTH_NONE,
-	                                    .min_role = ROLE_MEMBER,
-	                                    .body = BODY_NONE,
-	                                    .name = "metrics",
-	                                    .dialect = DIALECT_NATIVE,
-	                                    .idempotency = IDEM_NONE,
-	                                    .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
+const struct route metrics_routes[] = {
+	{ .method = HTTP_GET,
+	    .pattern = "/metrics",
+	    .handler = metrics_get,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "metrics",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .pattern = NULL },
+};

@@ -17,10 +17,11 @@ enum {
 	M_CUSTOMER,
 	M_METHOD
 };
-static const struct param_spec method_fields[] = { [M_CUSTOMER] = { "customer", PARAM_STRING, 1, 5,
-	                                               64, 0 },
+static const struct param_spec method_fields[] = {
+	[M_CUSTOMER] = { "customer", PARAM_STRING, 1, 5, 64, 0 },
 	[M_METHOD] = { "payment_method", PARAM_STRING, 1, 4, 64, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200: the workspace's saved Stripe customer and payment method (set up
  * with Stripe beforehand) are what recharges charge. */
@@ -43,9 +44,10 @@ static enum problem method_put(struct worker *w, struct request *r, struct reply
 enum {
 	R_AMOUNT
 };
-static const struct param_spec recharge_fields[] = { [R_AMOUNT] = { "amount", PARAM_STRING, 1, 1,
-	                                                 24, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+static const struct param_spec recharge_fields[] = {
+	[R_AMOUNT] = { "amount", PARAM_STRING, 1, 1, 24, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 (succeeded, credited once) or 202 (processing: Stripe tells
  * later); 400 for an amount that is not whole cents from 1.00 to
@@ -82,8 +84,10 @@ static enum problem recharge_post(struct worker *w, struct request *r, struct re
 	return PROBLEM_NONE;
 }
 
-static const struct param_spec webhook_fields[] = { { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+static const struct param_spec webhook_fields[] = {
+	{ PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* Stripe's events: the signature is checked before anything is written
  * (400 when it fails); a redelivered event changes nothing (200); an
@@ -112,12 +116,13 @@ enum {
 	A_AMOUNT,
 	A_MAX
 };
-static const struct param_spec auto_fields[] = { [A_ENABLED] = { "enabled", PARAM_BOOL, 1, 0, 1,
-	                                             0 },
+static const struct param_spec auto_fields[] = {
+	[A_ENABLED] = { "enabled", PARAM_BOOL, 1, 0, 1, 0 },
 	[A_THRESHOLD] = { "threshold", PARAM_STRING, 1, 1, 24, 0 },
 	[A_AMOUNT] = { "amount", PARAM_STRING, 1, 1, 24, 0 },
 	[A_MAX] = { "max_per_day", PARAM_INT, 0, 1, 100, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 with the settings: whenever the balance is below threshold (now,
  * or after any charge or refused request), one recharge of amount is made
@@ -194,10 +199,11 @@ enum {
 	L_LIMIT,
 	L_BEFORE
 };
-static const struct param_spec payments_query[] = { [L_LIMIT] = { "limit", PARAM_INT, 0, 1, 200,
-	                                                0 },
+static const struct param_spec payments_query[] = {
+	[L_LIMIT] = { "limit", PARAM_INT, 0, 1, 200, 0 },
 	[L_BEFORE] = { "before", PARAM_STRING, 0, 20, 40, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 {"payments": [...], "next_before"}: the workspace's payments,
  * newest first, ?limit (50) at a time, ?before the previous page's
@@ -237,17 +243,18 @@ static enum problem payment_get(struct worker *w, struct request *r, struct repl
 	return PROBLEM_NONE;
 }
 
-const struct route payment_routes[] = { { .method = HTTP_PUT,
-	                                    .pattern = "/v1/billing/auto-recharge",
-	                                    .handler = auto_put,
-	                                    .auth = AUTH_KEY,
-	                                    .min_role = ROLE_ADMIN,
-	                                    .body = BODY_JSON,
-	                                    .fields = auto_fields,
-	                                    .name = "billing.auto_recharge",
-	                                    .dialect = DIALECT_NATIVE,
-	                                    .idempotency = IDEM_NONE,
-	                                    .scope = SCOPE_BILLING_WRITE },
+const struct route payment_routes[] = {
+	{ .method = HTTP_PUT,
+	    .pattern = "/v1/billing/auto-recharge",
+	    .handler = auto_put,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_JSON,
+	    .fields = auto_fields,
+	    .name = "billing.auto_recharge",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_BILLING_WRITE },
 	{ .method = HTTP_PUT,
 	    .pattern = "/v1/billing/payment-method",
 	    .handler = method_put,
@@ -303,4 +310,5 @@ const struct route payment_routes[] = { { .method = HTTP_PUT,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

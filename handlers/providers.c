@@ -27,8 +27,10 @@ static const struct provider *own_key_provider(const struct request *r, struct r
 	return NULL;
 }
 
-static const struct param_spec put_fields[] = { { "api_key", PARAM_STRING, 1, 1, SECRET_MAX, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+static const struct param_spec put_fields[] = {
+	{ "api_key", PARAM_STRING, 1, 1, SECRET_MAX, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* 200 {provider, configured, hint, updated_at}: the key, sealed, replaces
  * the server's for this workspace's requests to that provider. */
@@ -101,17 +103,18 @@ static enum problem provider_delete(struct worker *w, struct request *r, struct 
 	return p;
 }
 
-const struct route provider_routes[] = { { .method = HTTP_PUT,
-	                                     .pattern = "/v1/providers/{name}",
-	                                     .handler = provider_put,
-	                                     .auth = AUTH_KEY,
-	                                     .min_role = ROLE_ADMIN,
-	                                     .body = BODY_JSON,
-	                                     .fields = put_fields,
-	                                     .name = "providers.put",
-	                                     .dialect = DIALECT_NATIVE,
-	                                     .idempotency = IDEM_NONE,
-	                                     .scope = SCOPE_NONE },
+const struct route provider_routes[] = {
+	{ .method = HTTP_PUT,
+	    .pattern = "/v1/providers/{name}",
+	    .handler = provider_put,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_ADMIN,
+	    .body = BODY_JSON,
+	    .fields = put_fields,
+	    .name = "providers.put",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
 	{ .method = HTTP_GET,
 	    .pattern = "/v1/providers",
 	    .handler = providers_get,
@@ -132,4 +135,5 @@ const struct route provider_routes[] = { { .method = HTTP_PUT,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

@@ -28,15 +28,16 @@ enum {
 	Q_LIMIT,
 	Q_FORMAT
 };
-static const struct param_spec report_query[] = { [Q_PERIOD] = { "period", PARAM_STRING, 0, 1, 8,
-	                                              0 },
+static const struct param_spec report_query[] = {
+	[Q_PERIOD] = { "period", PARAM_STRING, 0, 1, 8, 0 },
 	[Q_FROM] = { "from", PARAM_STRING, 0, 1, 32, 0 },
 	[Q_TO] = { "to", PARAM_STRING, 0, 1, 32, 0 },
 	[Q_TZ] = { "tz", PARAM_STRING, 0, 1, 63, 0 },
 	[Q_GROUP_BY] = { "group_by", PARAM_STRING, 0, 1, 8, 0 },
 	[Q_LIMIT] = { "limit", PARAM_INT, 0, 1, 1000, 0 },
 	[Q_FORMAT] = { "format", PARAM_STRING, 0, 1, 8, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* Returns query parameter i, or NULL when absent. */
 static const char *qstr(const struct request *r, int i)
@@ -357,17 +358,18 @@ static enum problem analytics_get(struct worker *w, struct request *r, struct re
 	return report_send(rp, doc, csv, "top_workspaces", columns, "analytics", &range);
 }
 
-const struct route report_routes[] = { { .method = HTTP_GET,
-	                                   .pattern = "/v1/reports/usage",
-	                                   .handler = usage_get,
-	                                   .auth = AUTH_KEY,
-	                                   .min_role = ROLE_MEMBER,
-	                                   .body = BODY_NONE,
-	                                   .query = report_query,
-	                                   .name = "reports.usage",
-	                                   .dialect = DIALECT_NATIVE,
-	                                   .idempotency = IDEM_NONE,
-	                                   .scope = SCOPE_REPORTS },
+const struct route report_routes[] = {
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/reports/usage",
+	    .handler = usage_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .query = report_query,
+	    .name = "reports.usage",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_REPORTS },
 	{ .method = HTTP_GET,
 	    .pattern = "/v1/reports/top-users",
 	    .handler = top_users_get,
@@ -412,4 +414,5 @@ const struct route report_routes[] = { { .method = HTTP_GET,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_REPORTS },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

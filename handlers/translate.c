@@ -22,8 +22,8 @@ enum {
 	F_CONTEXT,
 	F_PROVIDER
 };
-static const struct param_spec translate_fields[] = { [F_TEXT] = { "text", PARAM_TEXT, 0, 1,
-	                                                  16L << 20, 0 },
+static const struct param_spec translate_fields[] = {
+	[F_TEXT] = { "text", PARAM_TEXT, 0, 1, 16L << 20, 0 },
 	[F_TEXTS] = { "texts", PARAM_TEXT_ARRAY, 0, 1, 1000, 16L << 20 },
 	/* required unless the signed-in user has a preferred one */
 	[F_TARGET] = { "target", PARAM_STRING, 0, 2, 2, 0 },
@@ -31,7 +31,8 @@ static const struct param_spec translate_fields[] = { [F_TEXT] = { "text", PARAM
 	[F_FORMAT] = { "format", PARAM_STRING, 0, 4, 4, 0 },
 	[F_CONTEXT] = { "context", PARAM_TEXT, 0, 0, 4096, 0 },
 	[F_PROVIDER] = { "provider", PARAM_STRING, 0, 1, 32, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* Collects the texts of a request, given as one ("text") or many
  * ("texts"), into *texts (see translation_texts(); the caller frees it on
@@ -133,10 +134,11 @@ enum {
 	D_TEXT,
 	D_TEXTS
 };
-static const struct param_spec detect_fields[] = { [D_TEXT] = { "text", PARAM_TEXT, 0, 1, 16L << 20,
-	                                               0 },
+static const struct param_spec detect_fields[] = {
+	[D_TEXT] = { "text", PARAM_TEXT, 0, 1, 16L << 20, 0 },
 	[D_TEXTS] = { "texts", PARAM_TEXT_ARRAY, 0, 1, 1000, 16L << 20 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* Returns {"language","confidence","alternatives"} for one text; language
  * and confidence are null when it cannot be told. */
@@ -233,18 +235,19 @@ static enum problem languages_get(struct worker *w, struct request *r, struct re
 	return PROBLEM_NONE;
 }
 
-const struct route translate_routes[] = { { .method = HTTP_POST,
-	                                      .pattern = "/v1/translate",
-	                                      .handler = translate_post,
-	                                      .auth = AUTH_KEY,
-	                                      .min_role = ROLE_MEMBER,
-	                                      .body = BODY_JSON,
-	                                      .fields = translate_fields,
-	                                      .name = "translate",
-	                                      .metered = 1,
-	                                      .dialect = DIALECT_NATIVE,
-	                                      .idempotency = IDEM_OPTIONAL,
-	                                      .scope = SCOPE_TRANSLATE },
+const struct route translate_routes[] = {
+	{ .method = HTTP_POST,
+	    .pattern = "/v1/translate",
+	    .handler = translate_post,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_JSON,
+	    .fields = translate_fields,
+	    .name = "translate",
+	    .metered = 1,
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_OPTIONAL,
+	    .scope = SCOPE_TRANSLATE },
 	{ .method = HTTP_POST,
 	    .pattern = "/v1/detect",
 	    .handler = detect_post,
@@ -267,4 +270,5 @@ const struct route translate_routes[] = { { .method = HTTP_POST,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_TRANSLATE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

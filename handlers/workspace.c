@@ -25,10 +25,12 @@ enum {
 	F_PROVIDERS,
 	F_TIME_ZONE
 };
-static const struct param_spec patch_fields[] = { [F_NAME] = { "name", PARAM_STRING, 0, 1, 100, 0 },
+static const struct param_spec patch_fields[] = {
+	[F_NAME] = { "name", PARAM_STRING, 0, 1, 100, 0 },
 	[F_PROVIDERS] = { "providers", PARAM_TEXT_ARRAY, 0, 0, PROVIDERS_MAX, 32 },
 	[F_TIME_ZONE] = { "time_zone", PARAM_STRING, 0, 1, 63, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 /* Renames the workspace, sets its provider order (an empty list returns
  * to the server's) and/or its time zone (for reports); 200 with the same
@@ -59,16 +61,17 @@ static enum problem workspace_patch(struct worker *w, struct request *r, struct 
 	return p != PROBLEM_NONE ? p : workspace_get(w, r, rp);
 }
 
-const struct route workspace_routes[] = { { .method = HTTP_GET,
-	                                      .pattern = "/v1/workspace",
-	                                      .handler = workspace_get,
-	                                      .auth = AUTH_KEY,
-	                                      .min_role = ROLE_MEMBER,
-	                                      .body = BODY_NONE,
-	                                      .name = "workspace.get",
-	                                      .dialect = DIALECT_NATIVE,
-	                                      .idempotency = IDEM_NONE,
-	                                      .scope = SCOPE_NONE },
+const struct route workspace_routes[] = {
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/workspace",
+	    .handler = workspace_get,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "workspace.get",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
 	{ .method = HTTP_PATCH,
 	    .pattern = "/v1/workspace",
 	    .handler = workspace_patch,
@@ -80,4 +83,5 @@ const struct route workspace_routes[] = { { .method = HTTP_GET,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};

@@ -876,8 +876,8 @@ struct command {
 	int (*run)(struct admin *a, char **args);
 };
 
-static const struct command commands[] = { { "migrate", 0, "migrate [--dir DIR]",
-	                                       "apply pending schema migrations", cmd_migrate },
+static const struct command commands[] = {
+	{ "migrate", 0, "migrate [--dir DIR]", "apply pending schema migrations", cmd_migrate },
 	{ "workspace create", 1, "workspace create NAME [--plan P]",
 	    "create a workspace and its first key", cmd_workspace_create },
 	{ "key create", 1, "key create WORKSPACE_ID [--role R] [--scopes S,...]",
@@ -958,7 +958,8 @@ static const struct command commands[] = { { "migrate", 0, "migrate [--dir DIR]"
 	    "check FILE's checksum, restore it into a scratch "
 	    "database and check every balance against the ledger",
 	    cmd_restore },
-	{ NULL, 0, NULL, NULL, NULL } };
+	{ NULL, 0, NULL, NULL, NULL },
+};
 
 /* Prints the usage, from the command table, to f. */
 static void usage(FILE *f)
@@ -1012,12 +1013,16 @@ static int dispatch(struct admin *a, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "config", required_argument, NULL, 'c' },
-		{ "dir", required_argument, NULL, 'd' }, { "plan", required_argument, NULL, 'p' },
-		{ "role", required_argument, NULL, 'r' }, { "hours", required_argument, NULL, 'H' },
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "plan", required_argument, NULL, 'p' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "hours", required_argument, NULL, 'H' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "reason", required_argument, NULL, 'R' },
-		{ "months", required_argument, NULL, 'M' }, { "rebuild", no_argument, NULL, 'B' },
+		{ "months", required_argument, NULL, 'M' },
+		{ "rebuild", no_argument, NULL, 'B' },
 		{ "per-minute", required_argument, NULL, '1' },
 		{ "per-hour", required_argument, NULL, '2' },
 		{ "per-day", required_argument, NULL, '3' },
@@ -1026,8 +1031,10 @@ int main(int argc, char **argv)
 		{ "platform-admin", no_argument, NULL, 'P' },
 		{ "monthly-characters", required_argument, NULL, 'Q' },
 		{ "keep", required_argument, NULL, 'K' },
-		{ "verify", required_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
+		{ "verify", required_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct admin a = { NULL, NULL, MIGRATIONS_DIR, "freemium", "admin", 24, 10000, NULL, 0, 3,
 		0, { NULL, NULL, NULL }, NULL, NULL, 0, 0, NULL, 0, 0, NULL };
 	const char *config_path = NULL;

@@ -70,15 +70,18 @@ static int parse_int(const char *s, int base, long min, long max, int *out)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "listen", required_argument, NULL, 'l' },
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "socket-mode", required_argument, NULL, 'm' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "pid-file", required_argument, NULL, 'p' },
 		{ "check-config", no_argument, NULL, 'k' },
 		{ "print-config-keys", no_argument, NULL, 'K' },
-		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct prefork_options po = { NULL, 4, 0660, NULL, NULL };
 	int c, check = 0;
 

@@ -12,10 +12,15 @@
 #include "core/params.h"
 #include "core/request.h"
 
-static const struct param_spec fields[] = { { "text", PARAM_TEXT, 0, 1, 1 << 20, 0 },
-	{ "texts", PARAM_TEXT_ARRAY, 0, 1, 50, 1 << 20 }, { "q", PARAM_TEXTS, 0, 1, 50, 1 << 20 },
-	{ "target", PARAM_STRING, 0, 2, 2, 0 }, { "limit", PARAM_INT, 0, 0, 1000, 0 },
-	{ "enabled", PARAM_BOOL, 0, 0, 1, 0 }, { NULL, 0, 0, 0, 0, 0 } };
+static const struct param_spec fields[] = {
+	{ "text", PARAM_TEXT, 0, 1, 1 << 20, 0 },
+	{ "texts", PARAM_TEXT_ARRAY, 0, 1, 50, 1 << 20 },
+	{ "q", PARAM_TEXTS, 0, 1, 50, 1 << 20 },
+	{ "target", PARAM_STRING, 0, 2, 2, 0 },
+	{ "limit", PARAM_INT, 0, 0, 1000, 0 },
+	{ "enabled", PARAM_BOOL, 0, 0, 1, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

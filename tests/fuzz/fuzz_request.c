@@ -15,9 +15,13 @@
 
 #define MAX_PARAMS 32
 
-static const struct param_spec query_spec[] = { { "limit", PARAM_INT, 0, 1, 200, 0 },
-	{ "cursor", PARAM_STRING, 0, 1, 64, 0 }, { "from", PARAM_STRING, 0, 1, 40, 0 },
-	{ "tags", PARAM_TEXT_ARRAY, 0, 0, 8, 32 }, { NULL, 0, 0, 0, 0, 0 } };
+static const struct param_spec query_spec[] = {
+	{ "limit", PARAM_INT, 0, 1, 200, 0 },
+	{ "cursor", PARAM_STRING, 0, 1, 64, 0 },
+	{ "from", PARAM_STRING, 0, 1, 40, 0 },
+	{ "tags", PARAM_TEXT_ARRAY, 0, 0, 8, 32 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -225,11 +225,13 @@ static void test_retention(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "backup, then restore --verify",
-		                                    test_backup_and_verify },
+	static const struct cu_test tests[] = {
+		{ "backup, then restore --verify", test_backup_and_verify },
 		{ "a damaged or unchecked backup is refused", test_damaged_backup_refused },
 		{ "verify finds a balance that is not its ledger's", test_verify_finds_mismatch },
-		{ "the newest backup_keep are kept", test_retention }, { NULL, NULL } };
+		{ "the newest backup_keep are kept", test_retention },
+		{ NULL, NULL },
+	};
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

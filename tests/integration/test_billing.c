@@ -1499,8 +1499,8 @@ static void test_request_id_names_no_payment(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "a new workspace holds the freemium grant",
-		                                    test_grant },
+	static const struct cu_test tests[] = {
+		{ "a new workspace holds the freemium grant", test_grant },
 		{ "a translation is charged at its price; cached is free",
 		    test_charge_and_cached_free },
 		{ "402 (DeepL: 456) before any upstream call", test_insufficient_credits },
@@ -1539,7 +1539,8 @@ int main(void)
 		    test_request_id_owns_no_key },
 		{ "issue 14.10: X-Request-Id names no auto-recharge",
 		    test_request_id_names_no_payment },
-		{ NULL, NULL } };
+		{ NULL, NULL },
+	};
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

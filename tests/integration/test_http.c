@@ -1026,7 +1026,8 @@ static void test_sigterm_finishes_in_flight(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "GET /v1/health", test_health },
+	static const struct cu_test tests[] = {
+		{ "GET /v1/health", test_health },
 		{ "401 for missing, malformed, unknown, truncated, re-cased keys",
 		    test_unauthenticated },
 		{ "GET /v1/workspace", test_workspace },
@@ -1054,7 +1055,8 @@ int main(void)
 		{ "no connection left: 503 at once, then back", test_connection_budget },
 		{ "--listen: SIGTERM finishes the request in flight",
 		    test_sigterm_finishes_in_flight },
-		{ NULL, NULL } };
+		{ NULL, NULL },
+	};
 	char wsid2[64], out_key[128];
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -288,13 +288,14 @@ static void test_request_id_end_to_end(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "counts are exact across workers",
-		                                    test_counts_are_exact_across_workers },
+	static const struct cu_test tests[] = {
+		{ "counts are exact across workers", test_counts_are_exact_across_workers },
 		{ "metrics_allow or metrics_token", test_access },
 		{ "provider calls, cache lookups, credits, problems", test_translation_metrics },
 		{ "liveness and readiness", test_live_and_ready },
 		{ "a request id from the client to the provider", test_request_id_end_to_end },
-		{ NULL, NULL } };
+		{ NULL, NULL },
+	};
 	int rc;
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);

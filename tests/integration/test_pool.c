@@ -166,10 +166,11 @@ static void test_server_killed_under_load(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "keys spread over every server",
-		                                    test_keys_spread },
+	static const struct cu_test tests[] = {
+		{ "keys spread over every server", test_keys_spread },
 		{ "a server killed under load fails no request", test_server_killed_under_load },
-		{ NULL, NULL } };
+		{ NULL, NULL },
+	};
 	const char *list = getenv("DRAGOMAN_MEMCACHED_SERVERS");
 	int n = 0, rc;
 

@@ -98,13 +98,14 @@ static void test_server_errors_are_problems(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "the API below /api, keys passed through",
-		                                    test_api_below_its_directory },
+	static const struct cu_test tests[] = {
+		{ "the API below /api, keys passed through", test_api_below_its_directory },
 		{ "the configuration and .htaccess are never served",
 		    test_private_files_stay_private },
 		{ "Apache's own errors below /api are problem+json",
 		    test_server_errors_are_problems },
-		{ NULL, NULL } };
+		{ NULL, NULL },
+	};
 	int rc;
 
 	if (getenv("DRAGOMAN_TEST_SERVER") == NULL ||

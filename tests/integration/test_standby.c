@@ -147,10 +147,11 @@ static void test_standby_down(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "reports are read on the standby",
-		                                    test_reports_from_the_standby },
+	static const struct cu_test tests[] = {
+		{ "reports are read on the standby", test_reports_from_the_standby },
 		{ "the standby down: 503 reports, translations go on", test_standby_down },
-		{ NULL, NULL } };
+		{ NULL, NULL },
+	};
 	int rc;
 
 	if (getenv("DRAGOMAN_STANDBY_PORT") == NULL) {

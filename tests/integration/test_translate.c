@@ -1438,7 +1438,8 @@ static void test_breaker(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "one text en->es", test_single },
+	static const struct cu_test tests[] = {
+		{ "one text en->es", test_single },
 		{ "a batch keeps its order", test_batch_keeps_order },
 		{ "es->en, and HTML keeps its markup", test_reverse_and_html },
 		{ "bad requests are 400 problems", test_bad_requests },
@@ -1446,7 +1447,8 @@ int main(void)
 		{ "text count and size limits", test_limits },
 		{ "texts collected alike on every route, with each route's errors",
 		    test_text_collection },
-		{ "a key is required", test_needs_key }, { "GET /v1/languages", test_languages },
+		{ "a key is required", test_needs_key },
+		{ "GET /v1/languages", test_languages },
 		{ "POST /v1/detect", test_detect },
 		{ "translate detects each text's source", test_translate_detects_source },
 		{ "a second provider: fallback for pairs, pins, batches", test_second_provider },
@@ -1468,7 +1470,8 @@ int main(void)
 		{ "LibreTranslate routes: q forms, detect, languages, errors", test_libre_wire },
 		{ "provider down: 503, no echo; cached still served", test_provider_down },
 		{ "a hung provider trips the shared breaker; a probe closes it", test_breaker },
-		{ NULL, NULL } };
+		{ NULL, NULL },
+	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	snprintf(t1, sizeof(t1), "The red house number %ld is open.", (long)getpid());
 	snprintf(t2, sizeof(t2), "My friend has %ld green books.", (long)getpid());

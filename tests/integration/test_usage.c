@@ -335,13 +335,14 @@ int main(void)
 		    test_without_a_spool },
 		{ NULL, NULL }
 	};
-	static const struct cu_test tests[] = { { "a worker loads its own spool when it is due",
-		                                    test_worker_loads_its_own },
+	static const struct cu_test tests[] = {
+		{ "a worker loads its own spool when it is due", test_worker_loads_its_own },
 		{ "loaded once after a lost unlink", test_loaded_once_after_a_lost_unlink },
 		{ "cut and refused lines", test_cut_and_refused_lines },
 		{ "killed workers leave nothing behind", test_killed_workers_leave_nothing_behind },
 		{ "rollups wait for pending segments", test_rollup_waits_for_pending_segments },
-		{ NULL, NULL } };
+		{ NULL, NULL },
+	};
 	const char *config = getenv("DRAGOMAN_CONFIG");
 	char dir[512];
 	int rc;

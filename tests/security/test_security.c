@@ -47,17 +47,24 @@ struct route_case {
 };
 
 /* {ws} is the other workspace's id, {key} one of its key ids */
-static const struct route_case cases[] = { { "health", "/v1/health", NULL },
-	{ "workspace.get", "/v1/workspace", NULL }, { "workspace.patch", "/v1/workspace", NULL },
-	{ "translate", "/v1/translate", NULL }, { "detect", "/v1/detect", NULL },
-	{ "languages", "/v1/languages", NULL }, { "translate.deepl", "/v2/translate", NULL },
-	{ "languages.deepl", "/v2/languages", NULL }, { "usage.deepl", "/v2/usage", NULL },
+static const struct route_case cases[] = {
+	{ "health", "/v1/health", NULL },
+	{ "workspace.get", "/v1/workspace", NULL },
+	{ "workspace.patch", "/v1/workspace", NULL },
+	{ "translate", "/v1/translate", NULL },
+	{ "detect", "/v1/detect", NULL },
+	{ "languages", "/v1/languages", NULL },
+	{ "translate.deepl", "/v2/translate", NULL },
+	{ "languages.deepl", "/v2/languages", NULL },
+	{ "usage.deepl", "/v2/usage", NULL },
 	{ "translate.libre", "/translate",
 	    "{\"q\":\"Hello\",\"source\":\"en\",\"target\":\"es\"}" },
 	{ "detect.libre", "/detect", "{\"q\":\"Hello there\"}" },
-	{ "languages.libre", "/languages", NULL }, { "cache.stats", "/v1/cache/stats", NULL },
+	{ "languages.libre", "/languages", NULL },
+	{ "cache.stats", "/v1/cache/stats", NULL },
 	{ "billing.coupon", "/v1/billing/coupons/redeem", NULL },
-	{ "usage", "/v1/billing/usage", NULL }, { "billing.balance", "/v1/billing/balance", NULL },
+	{ "usage", "/v1/billing/usage", NULL },
+	{ "billing.balance", "/v1/billing/balance", NULL },
 	{ "billing.transactions", "/v1/billing/transactions", NULL },
 	{ "billing.payments", "/v1/billing/payments", NULL },
 	{ "billing.payment", "/v1/billing/payments/{payment}", NULL },
@@ -72,18 +79,26 @@ static const struct route_case cases[] = { { "health", "/v1/health", NULL },
 	{ "reports.top_users", "/v1/reports/top-users", NULL },
 	{ "reports.language_pairs", "/v1/reports/language-pairs", NULL },
 	{ "reports.providers", "/v1/reports/providers", NULL },
-	{ "admin.analytics", "/v1/admin/analytics", NULL }, { "keys.create", "/v1/keys", NULL },
-	{ "keys.list", "/v1/keys", NULL }, { "keys.revoke", "/v1/keys/{key}", NULL },
-	{ "auth.login", "/v1/auth/login", NULL }, { "auth.refresh", "/v1/auth/refresh", NULL },
-	{ "auth.logout", "/v1/auth/logout", NULL }, { "users.create", "/v1/users", NULL },
+	{ "admin.analytics", "/v1/admin/analytics", NULL },
+	{ "keys.create", "/v1/keys", NULL },
+	{ "keys.list", "/v1/keys", NULL },
+	{ "keys.revoke", "/v1/keys/{key}", NULL },
+	{ "auth.login", "/v1/auth/login", NULL },
+	{ "auth.refresh", "/v1/auth/refresh", NULL },
+	{ "auth.logout", "/v1/auth/logout", NULL },
+	{ "users.create", "/v1/users", NULL },
 	{ "preferences.get", "/v1/preferences", NULL },
 	{ "preferences.put", "/v1/preferences", NULL },
-	{ "account.export", "/v1/account/export", NULL }, { "account.delete", "/v1/account", NULL },
+	{ "account.export", "/v1/account/export", NULL },
+	{ "account.delete", "/v1/account", NULL },
 	{ "providers.put", "/v1/providers/deepl", NULL },
 	{ "providers.list", "/v1/providers", NULL },
 	{ "providers.delete", "/v1/providers/deepl", NULL },
-	{ "health.ready", "/v1/health/ready", NULL }, { "health.live", "/v1/health/live", NULL },
-	{ "metrics", "/metrics", NULL }, { NULL, NULL, NULL } };
+	{ "health.ready", "/v1/health/ready", NULL },
+	{ "health.live", "/v1/health/live", NULL },
+	{ "metrics", "/metrics", NULL },
+	{ NULL, NULL, NULL },
+};
 
 /* workspace A: a key of each role, a revoked one; workspace B: its own */
 static char ws_a[64], admin_a[128], member_a[128], platform_a[128], revoked_a[128];
@@ -568,9 +583,13 @@ static void climb_auth_refresh(const struct route *rt, const char *path)
 static const struct climb_case {
 	const char *name;
 	void (*check)(const struct route *rt, const char *path);
-} climbs[] = { { "keys.create", climb_keys_create }, { "users.create", climb_users_create },
-	{ "auth.login", climb_auth_login }, { "auth.refresh", climb_auth_refresh },
-	{ NULL, NULL } };
+} climbs[] = {
+	{ "keys.create", climb_keys_create },
+	{ "users.create", climb_users_create },
+	{ "auth.login", climb_auth_login },
+	{ "auth.refresh", climb_auth_refresh },
+	{ NULL, NULL },
+};
 
 /* Runs rt's climb check; a *.create route without one fails. */
 static void check_climb(const struct route *rt, const char *path)

@@ -24,8 +24,10 @@ static enum problem h_ping(struct worker *w, struct request *r, struct reply *rp
 enum {
 	F_NAME
 };
-static const struct param_spec echo_fields[] = { [F_NAME] = { "name", PARAM_STRING, 1, 1, 20, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+static const struct param_spec echo_fields[] = {
+	[F_NAME] = { "name", PARAM_STRING, 1, 1, 20, 0 },
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 static enum problem h_echo(struct worker *w, struct request *r, struct reply *rp)
 {
@@ -53,16 +55,17 @@ static enum problem h_fail(struct worker *w, struct request *r, struct reply *rp
 	return PROBLEM_INTERNAL;
 }
 
-static const struct route test_routes[] = { { .method = HTTP_GET,
-	                                        .pattern = "/t/ping",
-	                                        .handler = h_ping,
-	                                        .auth = AUTH_NONE,
-	                                        .min_role = ROLE_MEMBER,
-	                                        .body = BODY_NONE,
-	                                        .name = "ping",
-	                                        .dialect = DIALECT_NATIVE,
-	                                        .idempotency = IDEM_NONE,
-	                                        .scope = SCOPE_NONE },
+static const struct route test_routes[] = {
+	{ .method = HTTP_GET,
+	    .pattern = "/t/ping",
+	    .handler = h_ping,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "ping",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
 	{ .method = HTTP_POST,
 	    .pattern = "/t/echo",
 	    .handler = h_echo,
@@ -114,7 +117,8 @@ static const struct route test_routes[] = { { .method = HTTP_GET,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};
 static const struct route *const tables[] = { test_routes, NULL };
 
 /* --- in-memory I/O -------------------------------------------------- */
@@ -387,7 +391,8 @@ static void test_deep_json(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "hostile request table", test_table },
+	static const struct cu_test tests[] = {
+		{ "hostile request table", test_table },
 		{ "405 carries Allow", test_405_allow },
 		{ "HEAD has headers only", test_head_has_no_body },
 		{ "X-Request-Id echoed when sane", test_request_id },
@@ -395,6 +400,8 @@ int main(void)
 		{ "handlers see the canonical path", test_canonical_path_reaches_handler },
 		{ "body without Content-Length", test_body_without_length },
 		{ "oversized body without Content-Length", test_body_over_cap_without_length },
-		{ "deeply nested JSON", test_deep_json }, { NULL, NULL } };
+		{ "deeply nested JSON", test_deep_json },
+		{ NULL, NULL },
+	};
 	return cu_run("app", tests);
 }

@@ -163,13 +163,17 @@ static void test_shipped_example(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "minimal file and defaults", test_minimal },
+	static const struct cu_test tests[] = {
+		{ "minimal file and defaults", test_minimal },
 		{ "comments, quotes, spaces, CRLF", test_comments_quotes_spaces },
 		{ "bad settings name their key", test_bad },
 		{ "environment overrides", test_env_override },
-		{ "missing file", test_load_missing_file }, { "default path", test_default_path },
+		{ "missing file", test_load_missing_file },
+		{ "default path", test_default_path },
 		{ "shipped example parses", test_shipped_example },
-		{ "provider order and its settings", test_providers }, { NULL, NULL } };
+		{ "provider order and its settings", test_providers },
+		{ NULL, NULL },
+	};
 	unsetenv("DRAGOMAN_DATABASE_URL");
 	unsetenv("DRAGOMAN_MEMCACHED_SERVERS");
 	return cu_run("config", tests);

@@ -89,8 +89,11 @@ static void test_headers(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "allowed origins match exactly", test_origins },
-		{ "CORS and HSTS headers", test_headers }, { NULL, NULL } };
+	static const struct cu_test tests[] = {
+		{ "allowed origins match exactly", test_origins },
+		{ "CORS and HSTS headers", test_headers },
+		{ NULL, NULL },
+	};
 
 	return cu_run("cors", tests);
 }

@@ -65,9 +65,11 @@ static void test_binary_and_long(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "languages told apart, short texts not guessed",
-		                                    test_table },
-		{ "binary junk and long text", test_binary_and_long }, { NULL, NULL } };
+	static const struct cu_test tests[] = {
+		{ "languages told apart, short texts not guessed", test_table },
+		{ "binary junk and long text", test_binary_and_long },
+		{ NULL, NULL },
+	};
 	int rc = cu_run("detect", tests);
 	detect_free(w.textcat);
 	return rc;

@@ -43,7 +43,9 @@ static void test_table(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "text length of HTML fragments", test_table },
-		{ NULL, NULL } };
+	static const struct cu_test tests[] = {
+		{ "text length of HTML fragments", test_table },
+		{ NULL, NULL },
+	};
 	return cu_run("html", tests);
 }

@@ -87,9 +87,11 @@ static void test_job_queues_job(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "order and duplicates",
-		                                    test_order_and_duplicates },
+	static const struct cu_test tests[] = {
+		{ "order and duplicates", test_order_and_duplicates },
 		{ "full queue, long argument", test_full_queue_and_long_argument },
-		{ "a job that queues a job", test_job_queues_job }, { NULL, NULL } };
+		{ "a job that queues a job", test_job_queues_job },
+		{ NULL, NULL },
+	};
 	return cu_run("jobs", tests);
 }

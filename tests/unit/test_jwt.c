@@ -182,10 +182,12 @@ static void test_password(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "base64url round trips and strictness",
-		                                    test_b64url },
+	static const struct cu_test tests[] = {
+		{ "base64url round trips and strictness", test_b64url },
 		{ "JWT HS256: claims, time, alg, signature, shape", test_jwt },
-		{ "scrypt password hashes", test_password }, { NULL, NULL } };
+		{ "scrypt password hashes", test_password },
+		{ NULL, NULL },
+	};
 
 	return cu_run("jwt", tests);
 }

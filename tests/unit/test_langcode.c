@@ -143,10 +143,14 @@ static void test_deepl_targets(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "ISO 639-1 to 639-3", test_to_iso3 },
+	static const struct cu_test tests[] = {
+		{ "ISO 639-1 to 639-3", test_to_iso3 },
 		{ "ISO 639-3 (and variants) to 639-1", test_to_iso1 },
-		{ "round trips", test_round_trip }, { "DeepL codes to ISO 639-1", test_from_deepl },
+		{ "round trips", test_round_trip },
+		{ "DeepL codes to ISO 639-1", test_from_deepl },
 		{ "ISO 639-1 to DeepL codes", test_to_deepl },
-		{ "DeepL's regional targets", test_deepl_targets }, { NULL, NULL } };
+		{ "DeepL's regional targets", test_deepl_targets },
+		{ NULL, NULL },
+	};
 	return cu_run("langcode", tests);
 }

@@ -113,10 +113,13 @@ static void test_through_without_memcached(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "hit and expiry", test_hit_and_expiry },
-		{ "forget and replace", test_forget_and_replace }, { "size bounds", test_bounds },
+	static const struct cu_test tests[] = {
+		{ "hit and expiry", test_hit_and_expiry },
+		{ "forget and replace", test_forget_and_replace },
+		{ "size bounds", test_bounds },
 		{ "many keys, one slot each", test_many_keys },
 		{ "through to a memcached that does not answer", test_through_without_memcached },
-		{ NULL, NULL } };
+		{ NULL, NULL },
+	};
 	return cu_run("memo", tests);
 }

@@ -126,9 +126,12 @@ static void test_pricing(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "parsing amounts", test_parse },
+	static const struct cu_test tests[] = {
+		{ "parsing amounts", test_parse },
 		{ "formatting amounts", test_format },
 		{ "cost of a quantity, rounded up", test_cost },
-		{ "the pricing table", test_pricing }, { NULL, NULL } };
+		{ "the pricing table", test_pricing },
+		{ NULL, NULL },
+	};
 	return cu_run("money", tests);
 }

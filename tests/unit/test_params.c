@@ -13,10 +13,12 @@ enum {
 	P_COUNT,
 	P_FLAG
 };
-static const struct param_spec specs[] = { [P_NAME] = { "name", PARAM_STRING, 1, 1, 5, 0 },
+static const struct param_spec specs[] = {
+	[P_NAME] = { "name", PARAM_STRING, 1, 1, 5, 0 },
 	[P_COUNT] = { "count", PARAM_INT, 0, 0, 100, 0 },
 	[P_FLAG] = { "flag", PARAM_BOOL, 0, 0, 1, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 struct json_case {
 	int line;
@@ -181,12 +183,14 @@ enum {
 	C_ON,
 	C_OTHERS
 };
-static const struct param_spec compat_specs[] = { [C_Q] = { "q", PARAM_TEXTS, 0, 1, 3, 10 },
+static const struct param_spec compat_specs[] = {
+	[C_Q] = { "q", PARAM_TEXTS, 0, 1, 3, 10 },
 	[C_TEXT] = { "text", PARAM_TEXT_ARRAY, 0, 1, 3, 10 },
 	[C_N] = { "n", PARAM_INT, 0, 0, 9, 0 },
 	[C_ON] = { "on", PARAM_BOOL, 0, 0, 1, 0 },
 	[C_OTHERS] = { PARAMS_OTHERS, PARAM_STRING, 0, 0, 0, 0 },
-	{ NULL, 0, 0, 0, 0, 0 } };
+	{ NULL, 0, 0, 0, 0, 0 },
+};
 
 struct form_case {
 	int line;
@@ -280,12 +284,16 @@ static void test_form_values(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "JSON fields table", test_json },
+	static const struct cu_test tests[] = {
+		{ "JSON fields table", test_json },
 		{ "JSON values reach the handler", test_json_values },
-		{ "query string table", test_query }, { "query values decoded", test_query_values },
+		{ "query string table", test_query },
+		{ "query values decoded", test_query_values },
 		{ "route accepting no parameters", test_no_params_accepted },
 		{ "UTF-8 well-formedness", test_utf8 },
 		{ "form bodies table (compatibility shape)", test_form },
-		{ "form values and text-or-array", test_form_values }, { NULL, NULL } };
+		{ "form values and text-or-array", test_form_values },
+		{ NULL, NULL },
+	};
 	return cu_run("params", tests);
 }

@@ -87,8 +87,12 @@ static void test_query(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "hostile and benign paths", test_table },
-		{ "NULL target", test_null }, { "length bound", test_too_long },
-		{ "query split", test_query }, { NULL, NULL } };
+	static const struct cu_test tests[] = {
+		{ "hostile and benign paths", test_table },
+		{ "NULL target", test_null },
+		{ "length bound", test_too_long },
+		{ "query split", test_query },
+		{ NULL, NULL },
+	};
 	return cu_run("path", tests);
 }

@@ -294,9 +294,12 @@ static void test_models(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "model names", test_models },
+	static const struct cu_test tests[] = {
+		{ "model names", test_models },
 		{ "translate replies: OK, unsupported or failed", test_texts },
 		{ "the parsed reply for a provider's own reading", test_doc },
-		{ "listing replies", test_list }, { NULL, NULL } };
+		{ "listing replies", test_list },
+		{ NULL, NULL },
+	};
 	return cu_run("provider", tests);
 }

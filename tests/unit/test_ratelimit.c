@@ -93,9 +93,12 @@ static void test_roles(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "sliding-window estimates", test_estimate },
+	static const struct cu_test tests[] = {
+		{ "sliding-window estimates", test_estimate },
 		{ "a refusal's wait is long enough", test_refusal_wait_admits },
-		{ "exempt role lists", test_roles }, { NULL, NULL } };
+		{ "exempt role lists", test_roles },
+		{ NULL, NULL },
+	};
 
 	return cu_run("ratelimit", tests);
 }

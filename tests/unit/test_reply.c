@@ -88,9 +88,12 @@ static void test_retry_after(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "problem table", test_problem_table },
+	static const struct cu_test tests[] = {
+		{ "problem table", test_problem_table },
 		{ "problem body", test_problem_body },
 		{ "render with header injection attempts", test_render },
-		{ "Retry-After", test_retry_after }, { NULL, NULL } };
+		{ "Retry-After", test_retry_after },
+		{ NULL, NULL },
+	};
 	return cu_run("reply", tests);
 }

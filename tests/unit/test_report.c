@@ -129,13 +129,14 @@ static void test_csv_formula_injection(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "ISO dates and times: accepted and refused",
-		                                    test_time_parse },
+	static const struct cu_test tests[] = {
+		{ "ISO dates and times: accepted and refused", test_time_parse },
 		{ "p95 from the histogram", test_p95 },
 		{ "CSV quoting, empty fields, CRLF", test_csv },
 		{ "CSV formula injection is neutralised, numbers stay numbers",
 		    test_csv_formula_injection },
-		{ NULL, NULL } };
+		{ NULL, NULL },
+	};
 
 	return cu_run("report", tests);
 }

@@ -16,16 +16,17 @@ static enum problem h(struct worker *w, struct request *r, struct reply *rp)
 	return PROBLEM_NONE;
 }
 
-static const struct route a[] = { { .method = HTTP_GET,
-	                              .pattern = "/v1/keys",
-	                              .handler = h,
-	                              .auth = AUTH_KEY,
-	                              .min_role = ROLE_MEMBER,
-	                              .body = BODY_NONE,
-	                              .name = "keys.list",
-	                              .dialect = DIALECT_NATIVE,
-	                              .idempotency = IDEM_NONE,
-	                              .scope = SCOPE_NONE },
+static const struct route a[] = {
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/keys",
+	    .handler = h,
+	    .auth = AUTH_KEY,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "keys.list",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
 	{ .method = HTTP_POST,
 	    .pattern = "/v1/keys",
 	    .handler = h,
@@ -46,18 +47,21 @@ static const struct route a[] = { { .method = HTTP_GET,
 	    .dialect = DIALECT_NATIVE,
 	    .idempotency = IDEM_NONE,
 	    .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
-static const struct route b[] = { { .method = HTTP_GET,
-	                              .pattern = "/v1/a/{x}/b/{y}",
-	                              .handler = h,
-	                              .auth = AUTH_NONE,
-	                              .min_role = ROLE_MEMBER,
-	                              .body = BODY_NONE,
-	                              .name = "ab",
-	                              .dialect = DIALECT_NATIVE,
-	                              .idempotency = IDEM_NONE,
-	                              .scope = SCOPE_NONE },
-	{ .pattern = NULL } };
+	{ .pattern = NULL },
+};
+static const struct route b[] = {
+	{ .method = HTTP_GET,
+	    .pattern = "/v1/a/{x}/b/{y}",
+	    .handler = h,
+	    .auth = AUTH_NONE,
+	    .min_role = ROLE_MEMBER,
+	    .body = BODY_NONE,
+	    .name = "ab",
+	    .dialect = DIALECT_NATIVE,
+	    .idempotency = IDEM_NONE,
+	    .scope = SCOPE_NONE },
+	{ .pattern = NULL },
+};
 static const struct route *const tables[] = { a, b, NULL };
 
 static void test_found(void)
@@ -132,13 +136,15 @@ static void test_capture_bounds(void)
  * request is served; the server's own tables pass. */
 static void test_check_fails_closed(void)
 {
-	static const struct route forgot[] = { { .method = HTTP_GET,
-		                                   .pattern = "/v1/secret",
-		                                   .handler = h,
-		                                   .min_role = ROLE_ADMIN,
-		                                   .name = "secret",
-		                                   .scope = SCOPE_NONE },
-		{ .pattern = NULL } };
+	static const struct route forgot[] = {
+		{ .method = HTTP_GET,
+		    .pattern = "/v1/secret",
+		    .handler = h,
+		    .min_role = ROLE_ADMIN,
+		    .name = "secret",
+		    .scope = SCOPE_NONE },
+		{ .pattern = NULL },
+	};
 	static const struct route nameless[] = {
 		{ .method = HTTP_GET, .pattern = "/v1/x", .handler = h, .auth = AUTH_NONE },
 		{ .pattern = NULL }
@@ -156,11 +162,13 @@ static void test_check_fails_closed(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "matches and captures", test_found },
+	static const struct cu_test tests[] = {
+		{ "matches and captures", test_found },
 		{ "near misses are 404", test_not_found },
 		{ "wrong method lists Allow", test_wrong_method },
 		{ "capture length bound", test_capture_bounds },
 		{ "a row without auth is refused at start-up", test_check_fails_closed },
-		{ NULL, NULL } };
+		{ NULL, NULL },
+	};
 	return cu_run("router", tests);
 }

@@ -64,7 +64,9 @@ static void test_matrix(void)
 
 int main(void)
 {
-	static const struct cu_test tests[] = { { "webhook signature matrix", test_matrix },
-		{ NULL, NULL } };
+	static const struct cu_test tests[] = {
+		{ "webhook signature matrix", test_matrix },
+		{ NULL, NULL },
+	};
 	return cu_run("stripe", tests);
 }

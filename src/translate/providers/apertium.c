@@ -38,7 +38,12 @@ static enum provider_status apertium_one(struct worker *w, const char *pair, con
 		{ "format", html ? "html" : "txt" },
 	};
 	struct http_reply r;
-	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { NULL } };
+	struct http_call call = {
+		url,
+		w->cfg->provider_timeout_ms,
+		request_id,
+		{ NULL },
+	};
 	enum provider_status st;
 
 	snprintf(url, sizeof(url), "%s/translate", w->cfg->apertium_url);
@@ -77,7 +82,12 @@ static enum provider_status apertium_list_pairs(struct worker *w, const char *re
 {
 	char url[600];
 	struct http_reply r;
-	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { NULL } };
+	struct http_call call = {
+		url,
+		w->cfg->provider_timeout_ms,
+		request_id,
+		{ NULL },
+	};
 	struct json_object *doc, *data;
 	enum provider_status st = PROVIDER_FAILED;
 

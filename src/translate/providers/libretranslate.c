@@ -52,7 +52,12 @@ static enum provider_status libre_translate(struct worker *w, const struct trans
 {
 	char url[600];
 	struct json_object *body = request_body(w, job);
-	struct http_call call = { url, w->cfg->provider_timeout_ms, job->request_id, { NULL } };
+	struct http_call call = {
+		url,
+		w->cfg->provider_timeout_ms,
+		job->request_id,
+		{ NULL },
+	};
 	struct http_reply r;
 	enum provider_status st;
 	int sent;
@@ -71,7 +76,12 @@ static enum provider_status libre_list_pairs(struct worker *w, const char *reque
 {
 	char url[600];
 	struct http_reply r;
-	struct http_call call = { url, w->cfg->provider_timeout_ms, request_id, { NULL } };
+	struct http_call call = {
+		url,
+		w->cfg->provider_timeout_ms,
+		request_id,
+		{ NULL },
+	};
 	struct json_object *doc, *langs;
 	enum provider_status st = PROVIDER_FAILED;
 

@@ -82,7 +82,12 @@ static enum provider_status openai_one(struct worker *w, const struct translate_
 {
 	char url[600], auth[600];
 	struct json_object *body = request_body(w, job, text), *doc;
-	struct http_call call = { url, w->cfg->provider_timeout_ms, job->request_id, { NULL } };
+	struct http_call call = {
+		url,
+		w->cfg->provider_timeout_ms,
+		job->request_id,
+		{ NULL },
+	};
 	struct http_reply r;
 	enum provider_status st;
 	const char *content, *finish = NULL;
