@@ -197,7 +197,7 @@ static const struct param_spec usage_fields[] = {
  * commits with the usage event and the stored response of the required
  * Idempotency-Key, which the handler claims itself (IDEM_REQUIRED_OWN):
  * in one statement when the key is new and the credit suffices. */
-static enum problem usage_post(struct worker *w, struct request *r, struct reply *rp)
+static enum problem usage_charge(struct worker *w, struct request *r, struct reply *rp)
 {
 	const char *model = r->fields[U_MODEL].str, *unit = r->fields[U_UNIT].str;
 	const char *slash = strchr(model, '/');
@@ -258,6 +258,17 @@ static enum problem usage_post(struct worker *w, struct request *r, struct reply
 	        PROBLEM_NONE)
 		return p;
 	return PROBLEM_NONE;
+}
+
+/* POST /v1/billing/usage (usage_charge()); a request answered with a
+ * problem bills no characters. */
+static enum problem usage_post(struct worker *w, struct request *r, struct reply *rp)
+{
+	enum problem p = usage_charge(w, r, rp);
+
+	if (p != PROBLEM_NONE)
+		r->usage.billed_characters = 0;
+	return p;
 }
 
 enum {

@@ -80,6 +80,10 @@ enum meter_outcome meter_charge(struct worker *w, struct request *r, const struc
 			metrics_count(METRIC_CREDITS_CHARGED, u->cost_micros, METRICS_END);
 	} else if (o == METER_REFUSED)
 		r->idem_claimed = 1;
+	else if (o == METER_FAILED)
+		/* it may have committed before its answer was lost (a retry
+		 * under the key then replays it): no second event */
+		r->usage.recorded = 1;
 	PQclear(res);
 	return o;
 }

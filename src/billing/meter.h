@@ -13,7 +13,7 @@ enum meter_outcome {
 	METER_CHARGED, /* all of it committed; r->usage.recorded set */
 	METER_REFUSED, /* not enough credit or cap: the key is r's (r->idem_claimed) */
 	METER_TAKEN, /* the key is known already: nothing written */
-	METER_FAILED, /* the database failed: nothing known to be written */
+	METER_FAILED, /* the database failed: unknown whether it committed (r->usage.recorded set) */
 	METER__MAX
 };
 

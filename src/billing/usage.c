@@ -56,7 +56,7 @@ static size_t usage_spool_line(const char *const *values, char *buf, size_t bufs
  * spooled, or NULL. */
 static PGresult *usage_record_unbilled(struct worker *w, const char *const *values)
 {
-	char line[4096];
+	char line[SPOOL_LINE_MAX];
 	size_t len;
 
 	if (w->spool != NULL && (len = usage_spool_line(values, line, sizeof(line))) > 0 &&

@@ -692,6 +692,18 @@ static int cmd_maintain(struct admin *a, char **args)
 	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
 		ok = 0;
 	PQclear(res);
+	/* rollups wait for these: a file lost with its machine needs an operator */
+	res = db_exec(a->db, STMT_SPOOL_STALE, NULL);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		printf("usage_segments_pending_over_an_hour=%s\n", PQgetvalue(res, 0, 0));
+		if (strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+			fprintf(stderr,
+			    "dragoman-admin: usage spool segments have waited over an hour "
+			    "to be loaded, and rollups wait for them: see dragoman-admin usage "
+			    "pending\n");
+	} else
+		ok = 0;
+	PQclear(res);
 	return ok && released >= 0 ? 0 : 1;
 }
 

@@ -22,6 +22,7 @@ struct db {
 	double last_attempt_ms; /* monotonic; 0: may connect at once */
 	int was_down;
 	char error[256];
+	char sqlstate[6]; /* of the last COPY that failed; "" when none */
 	char logged[256]; /* the outage's cause last logged */
 	int unprepared; /* behind a transaction pooler: no named statements */
 };
@@ -140,6 +141,9 @@ int db_prepare_all(struct db *db)
 
 	if (db_connect(db) < 0)
 		return -1;
+	/* the spool's load reads its session's own table */
+	if (db_command(db, SQL_USAGE_SPOOL_TABLE) < 0)
+		failed++;
 	for (int s = 0; s < STMT__MAX; s++) {
 		const struct stmt_def *d = stmt_def((enum stmt)s);
 		/* the unnamed statement: checks the SQL, leaves nothing behind */
@@ -276,10 +280,14 @@ int db_copy_in(struct db *db, const char *sql, const char *data, size_t len)
 	PGresult *res = db_exec_script(db, sql);
 	int ok = res != NULL && PQresultStatus(res) == PGRES_COPY_IN;
 
+	db->sqlstate[0] = '\0';
 	if (!ok) {
 		/* without a result, db_exec_script() left the reason */
 		if (res != NULL)
 			snprintf(db->error, sizeof(db->error), "%s", PQresultErrorMessage(res));
+		if (res != NULL && PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL)
+			snprintf(db->sqlstate, sizeof(db->sqlstate), "%s",
+			    PQresultErrorField(res, PG_DIAG_SQLSTATE));
 		PQclear(res);
 		return -1;
 	}
@@ -292,6 +300,9 @@ int db_copy_in(struct db *db, const char *sql, const char *data, size_t len)
 	ok = PQputCopyEnd(db->conn, ok ? NULL : "the rows could not be sent") == 1 && ok;
 	res = PQgetResult(db->conn);
 	ok = ok && res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok && res != NULL && PQresultErrorField(res, PG_DIAG_SQLSTATE) != NULL)
+		snprintf(db->sqlstate, sizeof(db->sqlstate), "%s",
+		    PQresultErrorField(res, PG_DIAG_SQLSTATE));
 	if (!ok)
 		snprintf(db->error, sizeof(db->error), "%s",
 		    res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
@@ -300,4 +311,9 @@ int db_copy_in(struct db *db, const char *sql, const char *data, size_t len)
 	while ((res = PQgetResult(db->conn)) != NULL)
 		PQclear(res);
 	return ok ? 0 : -1;
+}
+
+const char *db_copy_sqlstate(struct db *db)
+{
+	return db->sqlstate;
 }

@@ -39,6 +39,10 @@ int db_command(struct db *db, const char *sql);
 int db_copy_in(struct db *db, const char *sql, const char *data, size_t len)
     __attribute__((warn_unused_result));
 
+/* Returns the SQLSTATE of the last db_copy_in() that failed ("" when
+ * none was given). */
+const char *db_copy_sqlstate(struct db *db);
+
 /* Prepares every statement of statements.c on the current connection,
  * each failure logged with its name. Returns how many failed (0: all
  * match the schema), or -1 when no connection could be had. */

@@ -7,14 +7,18 @@
  *   segment   a file "<host>-<pid>-<start>-<n>.events" in the spool
  *             directory, registered in usage_spool_segments before its
  *             first line is written (so that rollups wait for it);
- *   writing   under flock(LOCK_EX), and only while the file still has a
- *             name: a loader unlinks what it has loaded, and the writer
- *             then starts a new segment;
+ *   writing   under flock(LOCK_EX), never waited for (a writer that
+ *             finds a loader holding it leaves it the segment and starts
+ *             another), and only while the file still has a name: a
+ *             loader unlinks what it has loaded;
  *   loading   under the same lock, in one transaction: lock the segment's
- *             row, COPY the complete lines past its loaded_bytes, set
+ *             row, COPY the complete lines past its loaded_bytes into a
+ *             temporary table and move them into usage_events, set
  *             loaded_bytes and done_at, commit; then unlink the file. A
  *             loader killed before the unlink leaves a file whose bytes
- *             the row says are loaded, so nothing is loaded twice.
+ *             the row says are loaded, so nothing is loaded twice. A line
+ *             PostgreSQL refuses for its data goes to usage_spool_rejects;
+ *             any other failure leaves the whole file for a later load.
  *
  * Any process may load any segment at any time: the worker its own when
  * it is due, every process the files of workers that died. */
@@ -37,6 +41,9 @@
 #include "store/spool.h"
 
 #define SPOOL_SUFFIX ".events"
+/* a segment's row is forgotten this long after its load (maintain, 7
+ * days); a file older than that whose row is gone was loaded: 6 days */
+#define SPOOL_FORGOTTEN_S (6L * 86400L)
 
 struct spool {
 	char *dir;
@@ -115,7 +122,8 @@ static int spool_new_segment(struct spool *s, struct db *db, const char *line)
 	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
 	PQclear(res);
 	if (!ok) {
-		(void)unlink(path);
+		/* the row may have committed before the answer was lost: the
+		 * empty file stays, and its loader finishes the segment */
 		spool_close_segment(s);
 		return -1;
 	}
@@ -147,13 +155,19 @@ static int spool_write_locked(struct spool *s, const char *line, size_t len)
 
 int spool_append(struct spool *s, struct db *db, const char *line, size_t len)
 {
-	for (int attempt = 0; attempt < 2; attempt++) {
+	for (int attempt = 0; attempt < 3; attempt++) {
 		int rc;
 
 		if (s->fd < 0 && spool_new_segment(s, db, line) < 0)
 			return -1;
-		if (flock(s->fd, LOCK_EX) < 0)
-			return -1;
+		/* never wait for a loader (it holds the lock for its whole
+		 * transaction): leave it the segment and start another */
+		if (flock(s->fd, LOCK_EX | LOCK_NB) < 0) {
+			if (errno != EWOULDBLOCK && errno != EINTR)
+				return -1;
+			spool_close_segment(s);
+			continue;
+		}
 		rc = spool_write_locked(s, line, len);
 		(void)flock(s->fd, LOCK_UN);
 		if (rc == 0) {
@@ -216,54 +230,93 @@ static char *read_all(int fd, size_t *len)
 	return buf;
 }
 
-/* Loads the lines of data[0..len) one at a time (after a COPY of all of
- * them failed), each under its own savepoint; a line PostgreSQL refuses
- * is kept in usage_spool_rejects. Returns 0, or -1 when the database
- * failed. */
+/* Returns 1 when sqlstate says the data was wrong (classes 22 and 23: a
+ * bad value, a violated constraint), which no retry can mend; anything
+ * else (a timeout, a cancel, a lost connection) may pass. */
+static int data_error(const char *sqlstate)
+{
+	return sqlstate != NULL &&
+	    (strncmp(sqlstate, "22", 2) == 0 || strncmp(sqlstate, "23", 2) == 0);
+}
+
+/* Copies data[0..len) (complete lines) into the session's usage_spool_in
+ * and moves them into usage_events for segment name. Returns 0, or -1
+ * with *bad_data set when PostgreSQL refused the data itself. */
+static int spool_copy(struct db *db, const char *name, const char *data, size_t len, int *bad_data)
+{
+	const char *values[1] = { name };
+	PGresult *res;
+	int ok;
+
+	*bad_data = 0;
+	if (db_copy_in(db, SQL_USAGE_COPY, data, len) < 0) {
+		*bad_data = data_error(db_copy_sqlstate(db));
+		return -1;
+	}
+	res = db_exec(db, STMT_SPOOL_MOVE, values);
+	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok && res != NULL) {
+		*bad_data = data_error(PQresultErrorField(res, PG_DIAG_SQLSTATE));
+		log_msg(LOG_LEVEL_ERROR, "usage spool: %s: %s", name, PQresultErrorMessage(res));
+	}
+	PQclear(res);
+	return ok && db_command(db, "TRUNCATE usage_spool_in") == 0 ? 0 : -1;
+}
+
+/* Loads the lines of data[0..len) one at a time (after a load of all of
+ * them was refused for its data), each under its own savepoint; a line
+ * PostgreSQL refuses for its data is kept in usage_spool_rejects. Returns
+ * 0, or -1 when the database failed otherwise (the caller rolls back). */
 static int spool_copy_each(struct db *db, const char *name, const char *data, size_t len)
 {
 	for (size_t off = 0; off < len;) {
 		const char *nl = memchr(data + off, '\n', len - off);
 		size_t n = (size_t)(nl - (data + off)) + 1;
+		char line[SPOOL_LINE_MAX];
+		const char *values[3];
+		PGresult *res;
+		int bad, ok;
 
 		if (db_command(db, "SAVEPOINT spool_line") < 0)
 			return -1;
-		if (db_copy_in(db, SQL_USAGE_COPY, data + off, n) < 0) {
-			char line[2048];
-			const char *values[3];
-			PGresult *res;
-			int ok;
-
-			snprintf(line, sizeof(line), "%.*s", (int)(n - 1), data + off);
-			values[0] = name;
-			values[1] = line;
-			values[2] = db_error(db);
-			log_msg(LOG_LEVEL_ERROR, "usage spool: %s: a line was refused: %s", name,
-			    db_error(db));
-			if (db_command(db, "ROLLBACK TO SAVEPOINT spool_line") < 0)
-				return -1;
-			res = db_exec(db, STMT_SPOOL_REJECT, values);
-			ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
-			PQclear(res);
-			if (!ok)
-				return -1;
+		if (spool_copy(db, name, data + off, n, &bad) == 0) {
+			off += n;
+			continue;
 		}
+		if (!bad)
+			return -1;
+		snprintf(line, sizeof(line), "%.*s", (int)(n - 1), data + off);
+		values[0] = name;
+		values[1] = line;
+		values[2] = db_error(db);
+		log_msg(LOG_LEVEL_ERROR, "usage spool: %s: a line was refused: %s", name,
+		    db_error(db));
+		if (db_command(db, "ROLLBACK TO SAVEPOINT spool_line") < 0)
+			return -1;
+		res = db_exec(db, STMT_SPOOL_REJECT, values);
+		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+		PQclear(res);
+		if (!ok)
+			return -1;
 		off += n;
 	}
 	return 0;
 }
 
-/* Loads the complete lines of data[0..len) past what the row of segment
- * name says is loaded, and marks it done, in one transaction. Returns the
- * lines loaded, or -1 (rolled back). */
-static long spool_load_bytes(struct db *db, const char *name, const char *data, size_t len)
+/* Loads the complete lines of data[0..len) (the file, last changed at
+ * mtime) past what the row of segment name says is loaded, and marks it
+ * done, in one transaction. A file with no row and older than the rows
+ * are kept was loaded long ago: nothing is loaded. Returns the lines
+ * loaded, or -1 (rolled back). */
+static long spool_load_bytes(struct db *db, const char *name, const char *data, size_t len,
+    time_t mtime)
 {
 	const char *values[2] = { name, NULL };
 	char end[24];
 	PGresult *res;
 	size_t from, upto = len;
 	long lines = 0;
-	int ok;
+	int ok, made = 0, bad;
 
 	while (upto > 0 && data[upto - 1] != '\n')
 		upto--; /* a line cut short: its request got no response */
@@ -272,14 +325,21 @@ static long spool_load_bytes(struct db *db, const char *name, const char *data, 
 	res = db_exec(db, STMT_SPOOL_CLAIM, values);
 	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	from = ok ? (size_t)db_num(res, 0, 0) : 0;
+	made = ok && strcmp(PQgetvalue(res, 0, 1), "1") == 0;
 	PQclear(res);
+	if (ok && made && time(NULL) - mtime > SPOOL_FORGOTTEN_S) {
+		/* its row was forgotten after its load: never again */
+		(void)db_command(db, "ROLLBACK");
+		log_msg(LOG_LEVEL_WARN, "usage spool: %s was loaded long ago; removed", name);
+		return 0;
+	}
 	if (ok && from < upto) {
 		for (size_t i = from; i < upto; i++)
 			lines += data[i] == '\n';
-		if (db_command(db, "SAVEPOINT spool_all") < 0)
-			ok = 0;
-		else if (db_copy_in(db, SQL_USAGE_COPY, data + from, upto - from) < 0)
-			ok = db_command(db, "ROLLBACK TO SAVEPOINT spool_all") == 0 &&
+		ok = db_command(db, SQL_USAGE_SPOOL_TABLE) == 0 &&
+		    db_command(db, "SAVEPOINT spool_all") == 0;
+		if (ok && spool_copy(db, name, data + from, upto - from, &bad) < 0)
+			ok = bad && db_command(db, "ROLLBACK TO SAVEPOINT spool_all") == 0 &&
 			    spool_copy_each(db, name, data + from, upto - from) == 0;
 	}
 	snprintf(end, sizeof(end), "%zu", from > upto ? from : upto);
@@ -298,9 +358,19 @@ static long spool_load_bytes(struct db *db, const char *name, const char *data, 
 	return lines;
 }
 
+/* Marks segment name pending again: its file could not be removed, so a
+ * writer may still add to it. */
+static void spool_reopen(struct db *db, const char *name)
+{
+	const char *values[1] = { name };
+	PGresult *res = db_exec(db, STMT_SPOOL_REOPEN, values);
+
+	PQclear(res);
+}
+
 /* Loads the segment file name of dir: locks it, loads what is new, then
- * unlinks it. Returns the
- * lines loaded (0: it was gone or loaded already), or -1. */
+ * unlinks it. Returns the lines loaded (0: it was gone or loaded
+ * already), or -1. */
 static long spool_load_file(const char *dir, const char *name, struct db *db)
 {
 	char path[512];
@@ -328,12 +398,15 @@ static long spool_load_file(const char *dir, const char *name, struct db *db)
 		return 0;
 	}
 	data = read_all(fd, &len);
-	lines = data != NULL ? spool_load_bytes(db, name, data, len) : -1;
+	lines = data != NULL ? spool_load_bytes(db, name, data, len, st.st_mtime) : -1;
 	free(data);
 	if (lines > 0)
 		metrics_count(METRIC_USAGE_SPOOL_LOADED, lines, METRICS_END);
-	if (lines >= 0 && unlink(path) < 0 && errno != ENOENT)
-		log_msg(LOG_LEVEL_WARN, "usage spool: cannot remove %s: %s", path, strerror(errno));
+	if (lines >= 0 && unlink(path) < 0 && errno != ENOENT) {
+		log_msg(LOG_LEVEL_ERROR, "usage spool: cannot remove %s: %s", path,
+		    strerror(errno));
+		spool_reopen(db, name);
+	}
 	close(fd);
 	return lines;
 }

@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+/* The longest line a spool holds, its newline included. */
+#define SPOOL_LINE_MAX 4096
+
 struct db;
 struct spool;
 

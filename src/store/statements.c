@@ -323,11 +323,31 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " VALUES ($1, least(now(), $2::timestamptz)) ON CONFLICT (segment) DO NOTHING",
 	    2, 1 },
 	/* Locks segment $1's row (made when its registration was lost) and
-	 * returns the bytes of it loaded already */
+	 * returns the bytes of it loaded already, and whether the row was
+	 * made now */
 	[STMT_SPOOL_CLAIM] = { "spool_claim",
 	    "INSERT INTO usage_spool_segments AS s (segment, first_at) VALUES ($1, now())"
-	    " ON CONFLICT (segment) DO UPDATE SET segment = s.segment RETURNING s.loaded_bytes",
+	    " ON CONFLICT (segment) DO UPDATE SET segment = s.segment"
+	    " RETURNING s.loaded_bytes, (s.xmax = 0)::int",
 	    1, 0 },
+	/* The copied lines of segment $1 into usage_events: an event is never
+	 * placed before its segment's first, and one whose user was deleted
+	 * meanwhile loses the user, as the deletion did to the others */
+	[STMT_SPOOL_MOVE] = { "spool_move",
+	    "INSERT INTO usage_events (created_at, workspace_id, api_key_id, user_id, request_id,"
+	    " endpoint, source, target, provider, model, characters, billed_characters, segments,"
+	    " cached_segments, status, duration_ms)"
+	    " SELECT greatest(i.created_at, g.first_at), i.workspace_id, i.api_key_id,"
+	    " CASE WHEN i.user_id IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = i.user_id)"
+	    " THEN i.user_id END, i.request_id, i.endpoint, i.source, i.target, i.provider, i.model,"
+	    " i.characters, i.billed_characters, i.segments, i.cached_segments, i.status,"
+	    " i.duration_ms FROM usage_spool_in i"
+	    " LEFT JOIN usage_spool_segments g ON g.segment = $1",
+	    1, 0 },
+	/* Segment $1 could not be removed after its load: it stays pending,
+	 * so that what is written to it later is loaded and waited for */
+	[STMT_SPOOL_REOPEN] = { "spool_reopen",
+	    "UPDATE usage_spool_segments SET done_at = NULL WHERE segment = $1", 1, 0 },
 	/* Segment $1 is loaded up to byte $2 and done */
 	[STMT_SPOOL_LOADED] = { "spool_loaded",
 	    "UPDATE usage_spool_segments SET loaded_bytes = $2::bigint, done_at = now()"
@@ -340,6 +360,11 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_SPOOL_PENDING] = { "spool_pending",
 	    "SELECT segment, to_json(first_at)#>>'{}', loaded_bytes FROM usage_spool_segments"
 	    " WHERE done_at IS NULL ORDER BY first_at, segment",
+	    0, 1 },
+	/* Segments pending for over an hour: their files may be lost */
+	[STMT_SPOOL_STALE] = { "spool_stale",
+	    "SELECT count(*) FROM usage_spool_segments WHERE done_at IS NULL"
+	    " AND first_at < now() - interval '1 hour'",
 	    0, 1 },
 	/* Gives up segment $1 (its file is lost): rollups stop waiting for it */
 	[STMT_SPOOL_ABANDON] = { "spool_abandon",

@@ -43,9 +43,12 @@ enum stmt {
 	STMT_USAGE_INSERT_ASYNC,
 	STMT_SPOOL_REGISTER,
 	STMT_SPOOL_CLAIM,
+	STMT_SPOOL_MOVE,
+	STMT_SPOOL_REOPEN,
 	STMT_SPOOL_LOADED,
 	STMT_SPOOL_REJECT,
 	STMT_SPOOL_PENDING,
+	STMT_SPOOL_STALE,
 	STMT_SPOOL_ABANDON,
 	STMT_SPOOL_FORGET,
 	STMT_USAGE_SETTLE,
@@ -115,9 +118,18 @@ enum stmt {
 };
 
 /* The usage spool's load: its lines (src/store/spool.c) hold these columns
- * in this order, in COPY's text format. */
+ * in this order, in COPY's text format. They are copied into a temporary
+ * table of the loading session (made in the load's transaction, emptied
+ * at its commit), and moved from there into usage_events by
+ * STMT_SPOOL_MOVE. */
+#define SQL_USAGE_SPOOL_TABLE \
+	"CREATE TEMP TABLE IF NOT EXISTS usage_spool_in (created_at timestamptz, workspace_id uuid," \
+	" api_key_id uuid, user_id uuid, request_id text, endpoint text, source text, target text," \
+	" provider text, model text, characters bigint, billed_characters bigint," \
+	" segments integer, cached_segments integer, status smallint, duration_ms integer)" \
+	" ON COMMIT DELETE ROWS"
 #define SQL_USAGE_COPY \
-	"COPY usage_events (created_at, workspace_id, api_key_id, user_id, request_id, endpoint," \
+	"COPY usage_spool_in (created_at, workspace_id, api_key_id, user_id, request_id, endpoint," \
 	" source, target, provider, model, characters, billed_characters, segments," \
 	" cached_segments, status, duration_ms) FROM STDIN"
 

@@ -567,6 +567,35 @@ static void test_usage_is_one_statement(void)
 	CU_ASSERT_EQUAL(holds_ever_made(), before);
 }
 
+/* A metered request answered with a problem bills no characters: its
+ * usage event says 0, whatever quantity it asked for. */
+static void test_usage_problem_bills_nothing(void)
+{
+	char idem[64];
+	struct http_response r;
+
+	snprintf(idem, sizeof(idem), "billed-%ld", (long)getpid());
+	CU_ASSERT_EQUAL(charge(key, idem,
+	                    "{\"quantity\":100,\"unit\":\"characters\",\"model\":\"acme/letters\"}",
+	                    &r),
+	    200);
+	http_free(&r);
+	/* the same key for another request: 422 */
+	CU_ASSERT_EQUAL(charge(key, idem,
+	                    "{\"quantity\":101,\"unit\":\"characters\",\"model\":\"acme/letters\"}",
+	                    &r),
+	    422);
+	http_free(&r);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_events WHERE workspace_id = $1"
+	                       " AND endpoint = 'usage' AND status = 422 AND characters = 101",
+	                    ws),
+	    1);
+	CU_ASSERT_EQUAL(pg_num("SELECT coalesce(max(billed_characters), 0) FROM usage_events"
+	                       " WHERE workspace_id = $1 AND endpoint = 'usage' AND status >= 400",
+	                    ws),
+	    0);
+}
+
 /* A charge refused in its one statement because a request that died
  * still holds the credit goes the general way, which gives the expired
  * hold back first: it is charged, not refused. */
@@ -1512,6 +1541,7 @@ int main(void)
 		{ "metering: Idempotency-Key replays, 422 on another body", test_usage_idempotent },
 		{ "a translation's key: 409 while the first is in flight", test_usage_in_flight },
 		{ "metering: one statement, no credit hold", test_usage_is_one_statement },
+		{ "metering: a problem bills no characters", test_usage_problem_bills_nothing },
 		{ "metering: a repeat waits for the first and gets its answer",
 		    test_usage_repeat_waits_for_the_first },
 		{ "metering: an expired hold does not refuse a charge",

@@ -8,12 +8,16 @@
  * hours a segment not yet loaded may hold. */
 #include "autoconfig.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -235,6 +239,178 @@ static void test_killed_workers_leave_nothing_behind(void)
 	CU_ASSERT_EQUAL(wait_for_service(), 0);
 }
 
+/* Takes flock(LOCK_EX) on every segment file now in the spool, as a
+ * loader does; fills fds (room for n) with the descriptors to close.
+ * Returns how many. */
+static int lock_segments(int *fds, int n)
+{
+	DIR *d = opendir(spool);
+	struct dirent *e;
+	int k = 0;
+
+	while (d != NULL && k < n && (e = readdir(d)) != NULL) {
+		char path[800];
+		if (strstr(e->d_name, ".events") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", spool, e->d_name);
+		fds[k] = open(path, O_RDONLY);
+		if (fds[k] >= 0 && flock(fds[k], LOCK_EX) == 0)
+			k++;
+		else if (fds[k] >= 0)
+			close(fds[k]);
+	}
+	if (d != NULL)
+		closedir(d);
+	return k;
+}
+
+/* A worker never waits for a loader: while another process holds every
+ * segment's lock (a loader's whole transaction), an unbilled request is
+ * answered at once, and its event is still loaded exactly once. */
+static void test_writer_never_waits_for_a_loader(void)
+{
+	char rid[64];
+	int fds[64], n;
+	struct timeval t0, t1;
+	double ms;
+
+	/* every worker writes a segment of its own first */
+	for (int i = 0; i < 8; i++) {
+		snprintf(rid, sizeof(rid), "spool-warm-%ld-%d", (long)getpid(), i);
+		CU_ASSERT_EQUAL(detect_as(rid), 200);
+	}
+	n = lock_segments(fds, 64);
+	CU_ASSERT(n >= 1);
+	snprintf(rid, sizeof(rid), "spool-nowait-%ld", (long)getpid());
+	gettimeofday(&t0, NULL);
+	CU_ASSERT_EQUAL(detect_as(rid), 200);
+	gettimeofday(&t1, NULL);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_usec - t0.tv_usec) / 1e3;
+	if (ms >= 1500)
+		fprintf(stderr, "\n  the request waited %.0f ms for the loader\n", ms);
+	CU_ASSERT(ms < 1500);
+	usleep(1000 * 1000);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	CU_ASSERT_EQUAL(events_of(rid), 1);
+}
+
+struct canceller {
+	volatile int stop;
+	int cancelled;
+};
+
+/* Cancels every statement that waits for a lock, until told to stop. */
+static void *cancel_waiters(void *arg)
+{
+	struct canceller *c = arg;
+
+	while (!c->stop) {
+		c->cancelled +=
+		    (int)pg_num("SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity"
+		                " WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()",
+		        NULL);
+		usleep(100 * 1000);
+	}
+	return NULL;
+}
+
+/* A load that fails for another reason than its data (here: cancelled
+ * while it waits for a lock) rejects no line: the file stays whole and
+ * the next load takes all of it. */
+static void test_a_cancelled_load_rejects_nothing(void)
+{
+	char *kid = key_id_of(key), name[128], l1[512], l2[512], text[1100], r1[64], r2[64];
+	struct canceller c = { 0, 0 };
+	PGconn *pg = pg_connect();
+	PGresult *res;
+	pthread_t t;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kid);
+	snprintf(name, sizeof(name), "test-%ld-cancel.events", (long)getpid());
+	snprintf(r1, sizeof(r1), "spool-cancel-1-%ld", (long)getpid());
+	snprintf(r2, sizeof(r2), "spool-cancel-2-%ld", (long)getpid());
+	event_line(l1, sizeof(l1), r1, kid, 5, "200");
+	event_line(l2, sizeof(l2), r2, kid, 5, "200");
+	snprintf(text, sizeof(text), "%s%s", l1, l2);
+	CU_ASSERT_EQUAL_FATAL(lay_segment(name, text), 0);
+	res = PQexec(pg, "BEGIN; LOCK TABLE usage_events IN ACCESS EXCLUSIVE MODE");
+	CU_ASSERT_EQUAL(PQresultStatus(res), PGRES_COMMAND_OK);
+	PQclear(res);
+	pthread_create(&t, NULL, cancel_waiters, &c);
+	{
+		char *out = admin("usage load");
+		free(out);
+	}
+	c.stop = 1;
+	pthread_join(t, NULL);
+	PQclear(PQexec(pg, "ROLLBACK"));
+	PQfinish(pg);
+	CU_ASSERT(c.cancelled >= 1);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM usage_spool_rejects WHERE line LIKE '%' || $1"
+	                       " || '%'",
+	                    r1),
+	    0);
+	CU_ASSERT_EQUAL(events_of(r1), 1);
+	CU_ASSERT_EQUAL(events_of(r2), 1);
+	free(kid);
+}
+
+/* An event spooled for a user who was deleted before it was loaded
+ * loses the user, as the deletion did to the user's other events. */
+static void test_a_deleted_users_event_loses_the_user(void)
+{
+	char *kid = key_id_of(key), name[128], line[512], rid[64], *who;
+	static const char gone[] = "0b7c4a61-2f1e-4d8a-9c3b-5e6f7a8b9c0d";
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kid);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM users WHERE id = $1", gone), 0);
+	snprintf(name, sizeof(name), "test-%ld-gone.events", (long)getpid());
+	snprintf(rid, sizeof(rid), "spool-gone-%ld", (long)getpid());
+	event_line(line, sizeof(line), rid, kid, 5, "200");
+	{
+		/* the user column is the fourth: \N in event_line() */
+		char *u = strstr(line, "\t\\N\t");
+		char fixed[600];
+		CU_ASSERT_PTR_NOT_NULL_FATAL(u);
+		snprintf(fixed, sizeof(fixed), "%.*s\t%s\t%s", (int)(u - line), line, gone, u + 4);
+		CU_ASSERT_EQUAL_FATAL(lay_segment(name, fixed), 0);
+	}
+	CU_ASSERT_EQUAL(usage_load(), 0);
+	CU_ASSERT_EQUAL(events_of(rid), 1);
+	who = pg_value(
+	    "SELECT coalesce(user_id::text, 'none') FROM usage_events WHERE request_id = $1", rid);
+	CU_ASSERT_PTR_NOT_NULL(who);
+	if (who != NULL)
+		CU_ASSERT_STRING_EQUAL(who, "none");
+	free(who);
+	free(kid);
+}
+
+/* A file older than the segments' rows are kept, whose row is gone, was
+ * loaded and forgotten (its loader died before removing it): it is
+ * removed, not loaded a second time. */
+static void test_a_forgotten_segment_is_not_loaded_again(void)
+{
+	char *kid = key_id_of(key), name[128], line[512], rid[64], path[800];
+	struct timeval old[2];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(kid);
+	snprintf(name, sizeof(name), "test-%ld-forgotten.events", (long)getpid());
+	snprintf(rid, sizeof(rid), "spool-forgotten-%ld", (long)getpid());
+	event_line(line, sizeof(line), rid, kid, 5, "200");
+	CU_ASSERT_EQUAL_FATAL(lay_segment(name, line), 0);
+	snprintf(path, sizeof(path), "%s/%s", spool, name);
+	gettimeofday(&old[0], NULL);
+	old[0].tv_sec -= 8 * 86400;
+	old[1] = old[0];
+	CU_ASSERT_EQUAL_FATAL(utimes(path, old), 0);
+	CU_ASSERT_EQUAL(usage_load(), 0);
+	CU_ASSERT_EQUAL(events_of(rid), 0);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	free(kid);
+}
+
 /* A segment not loaded yet holds the rollup back at the hour of its first
  * event; once it is given up (its file lost), the rollup goes on. */
 static void test_rollup_waits_for_pending_segments(void)
@@ -341,6 +517,12 @@ int main(void)
 		{ "cut and refused lines", test_cut_and_refused_lines },
 		{ "killed workers leave nothing behind", test_killed_workers_leave_nothing_behind },
 		{ "rollups wait for pending segments", test_rollup_waits_for_pending_segments },
+		{ "a writer never waits for a loader", test_writer_never_waits_for_a_loader },
+		{ "a cancelled load rejects nothing", test_a_cancelled_load_rejects_nothing },
+		{ "a deleted user's spooled event loses the user",
+		    test_a_deleted_users_event_loses_the_user },
+		{ "a forgotten segment is not loaded again",
+		    test_a_forgotten_segment_is_not_loaded_again },
 		{ NULL, NULL },
 	};
 	const char *config = getenv("DRAGOMAN_CONFIG");
