@@ -112,12 +112,90 @@ static long closed_count(struct worker *w, const char *ckey, long until_ms)
 	return atol(buf);
 }
 
-/* Counts one request in window win. Fills s and its key (ckey) and
- * returns 0, or -1 when memcached cannot count. */
+/* A block of counts this worker added to one window's counter and has not
+ * spent yet: a request spends one without a memcached round trip. The
+ * counter holds the whole block, so no worker admits more than the limit;
+ * counts a worker never spends (its window ended, it was killed) only
+ * count requests that were never made: at most block - 1 per worker and
+ * window. Process-local, like the memo: nothing another worker needs. */
+struct rate_block {
+	char ckey[96]; /* the window's counter key; "" when free */
+	long upto; /* the counter's value after this block was added */
+	long left; /* counts of it not spent */
+};
+
+#define RATE_BLOCKS 64
+static struct rate_block blocks[RATE_BLOCKS];
+
+/* Returns the counts a worker adds at once for a window of limit
+ * requests: one per 256th of the limit, at least 1 (so small limits are
+ * counted one request at a time, exactly). */
+static long block_size(long limit)
+{
+	return limit / 256 > 1 ? limit / 256 : 1;
+}
+
+/* Returns the block slot of counter key ckey. */
+static struct rate_block *block_of(const char *ckey)
+{
+	unsigned h = 2166136261u;
+
+	for (const char *p = ckey; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return &blocks[h % RATE_BLOCKS];
+}
+
+/* Counts one request in counter ckey (ttl seconds): from this worker's
+ * block when it has one left, else by adding n counts to memcached (a new
+ * block). Sets *added to the counts added to memcached (0: one was
+ * spent). Returns the counter's value as this worker knows it, or -1 when
+ * memcached cannot count. */
+static long count_in_block(struct worker *w, const char *ckey, long n, long ttl, long *added)
+{
+	struct rate_block *b = block_of(ckey);
+	long v;
+
+	*added = 0;
+	if (strcmp(b->ckey, ckey) == 0 && b->left > 0) {
+		b->left--;
+		return b->upto;
+	}
+	v = cache_incr_by(w->cache, ckey, n, ttl);
+	if (v < 0)
+		return -1;
+	snprintf(b->ckey, sizeof(b->ckey), "%s", ckey);
+	b->upto = v;
+	b->left = n - 1;
+	*added = n;
+	return v;
+}
+
+/* Gives back one request counted in ckey: its block's count, or the
+ * counts added to memcached for it (added), dropping the block. */
+static void uncount_one(struct worker *w, const char *ckey, long added)
+{
+	struct rate_block *b = block_of(ckey);
+
+	if (added == 0) {
+		if (strcmp(b->ckey, ckey) == 0)
+			b->left++;
+		return;
+	}
+	if (strcmp(b->ckey, ckey) == 0)
+		b->ckey[0] = '\0';
+	(void)cache_decr_by(w->cache, ckey, added);
+}
+
+/* Counts one request in window win. Fills s, its key (ckey) and the
+ * counts added to memcached for it (*added), and returns 0, or -1 when
+ * memcached cannot count. A new block that the window cannot take whole
+ * is given back and one count is asked for instead, so that the last
+ * requests a window allows are admitted as exactly as the first. */
 static int count_window(struct worker *w, const struct identity *id, enum rate_window win,
-    long long now_ms, struct rate_sample *s, char *ckey, size_t ckeysz)
+    long long now_ms, struct rate_sample *s, char *ckey, size_t ckeysz, long *added)
 {
 	long long wms = window_seconds[win] * 1000LL, idx = now_ms / wms;
+	long ttl = 2 * window_seconds[win] + 60;
 	char prev_key[96];
 
 	s->limit = id->rate_limit[win];
@@ -127,13 +205,19 @@ static int count_window(struct worker *w, const struct identity *id, enum rate_w
 	const char *actor = id->key_id[0] != '\0' ? id->key_id : id->user_id;
 	counter_key(ckey, ckeysz, actor, win, idx);
 	counter_key(prev_key, sizeof(prev_key), actor, win, idx - 1);
-	/* kept two windows, so that it is still there as the previous one */
-	s->curr = cache_incr(w->cache, ckey, 2 * window_seconds[win] + 60);
-	if (s->curr < 0)
-		return -1;
 	s->prev = closed_count(w, prev_key, (long)(wms - s->elapsed_ms));
 	if (s->prev < 0)
 		s->prev = 0; /* the current window still counts */
+	/* kept two windows, so that it is still there as the previous one */
+	s->curr = count_in_block(w, ckey, block_size(s->limit), ttl, added);
+	if (s->curr < 0)
+		return -1;
+	if (*added > 1 && !rate_estimate(s).admitted) {
+		uncount_one(w, ckey, *added);
+		s->curr = count_in_block(w, ckey, 1, ttl, added);
+		if (s->curr < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -175,17 +259,19 @@ static void note_counting(int down, int fail_open)
 	counting_down = down;
 }
 
-/* Gives back the counts of the n windows in ckeys (a refused request). */
-static void uncount(struct worker *w, char ckeys[][96], int n)
+/* Gives back the counts of the n windows in ckeys, added[i] of them added
+ * to memcached for the request (a refused request). */
+static void uncount(struct worker *w, char ckeys[][96], const long *added, int n)
 {
 	for (int i = 0; i < n; i++)
-		(void)cache_decr(w->cache, ckeys[i]);
+		uncount_one(w, ckeys[i], added[i]);
 }
 
 enum problem ratelimit_apply(struct worker *w, const struct identity *id, struct reply *rp,
     char *detail, size_t dsz)
 {
 	char ckeys[RATE_WINDOW__MAX][96], policy[256];
+	long added[RATE_WINDOW__MAX];
 	struct rate_estimate best = { 1, 0, 0 }, e;
 	long long now_ms = wall_ms();
 	int counted = 0, tightest = -1;
@@ -199,8 +285,8 @@ enum problem ratelimit_apply(struct worker *w, const struct identity *id, struct
 		if (id->rate_limit[i] <= 0)
 			continue;
 		if (count_window(w, id, (enum rate_window)i, now_ms, &s, ckeys[counted],
-		        sizeof(ckeys[0])) < 0) {
-			uncount(w, ckeys, counted);
+		        sizeof(ckeys[0]), &added[counted]) < 0) {
+			uncount(w, ckeys, added, counted);
 			note_counting(1, w->cfg->rate_limit_fail_open);
 			if (w->cfg->rate_limit_fail_open)
 				return PROBLEM_NONE;
@@ -222,7 +308,7 @@ enum problem ratelimit_apply(struct worker *w, const struct identity *id, struct
 	    best.reset_s);
 	if (best.admitted)
 		return PROBLEM_NONE;
-	uncount(w, ckeys, counted);
+	uncount(w, ckeys, added, counted);
 	rp->retry_after = (int)best.reset_s;
 	snprintf(detail, dsz, "this key may make %ld requests per %s; retry in %ld s",
 	    id->rate_limit[tightest], window_names[tightest], best.reset_s);

@@ -141,17 +141,27 @@ int cache_set(struct cache *c, const char *key, const char *value, size_t len, l
 
 long cache_incr(struct cache *c, const char *key, long ttl)
 {
+	return cache_incr_by(c, key, 1, ttl);
+}
+
+long cache_incr_by(struct cache *c, const char *key, long n, long ttl)
+{
 	uint64_t v = 0;
-	memcached_return_t rc =
-	    memcached_increment_with_initial(c->mc, key, strlen(key), 1, 1, (time_t)ttl, &v);
+	memcached_return_t rc = memcached_increment_with_initial(c->mc, key, strlen(key),
+	    (uint64_t)n, (uint64_t)n, (time_t)ttl, &v);
 
 	return cache_note(c, rc, "incr") < 0 ? -1 : (long)v;
 }
 
 long cache_decr(struct cache *c, const char *key)
 {
+	return cache_decr_by(c, key, 1);
+}
+
+long cache_decr_by(struct cache *c, const char *key, long n)
+{
 	uint64_t v = 0;
-	memcached_return_t rc = memcached_decrement(c->mc, key, strlen(key), 1, &v);
+	memcached_return_t rc = memcached_decrement(c->mc, key, strlen(key), (uint64_t)n, &v);
 
 	if (rc == MEMCACHED_NOTFOUND)
 		return -1;

@@ -30,9 +30,16 @@ int cache_set(struct cache *c, const char *key, const char *value, size_t len, l
  * seconds. Returns the new value, or -1 on error. */
 long cache_incr(struct cache *c, const char *key, long ttl);
 
+/* Adds n (> 0) to the counter key, creating it at n with a lifetime of ttl
+ * seconds. Returns the new value, or -1 on error. */
+long cache_incr_by(struct cache *c, const char *key, long n, long ttl);
+
 /* Takes 1 from the counter key (never below 0). Returns the new value, or
  * -1 on error or when key is absent. */
 long cache_decr(struct cache *c, const char *key);
+
+/* Takes n (> 0) from the counter key (never below 0). As cache_decr(). */
+long cache_decr_by(struct cache *c, const char *key, long n);
 
 /* Stores value under key for ttl seconds only if key is absent. Returns 1
  * when stored, 0 when the key existed, -1 on error. */

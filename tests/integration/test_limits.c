@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "fixture.h"
 #include "http.h"
+#include "store/cache.h"
 
 #define BURST_LIMIT 100
 #define BURST_FACTOR 10
@@ -281,6 +282,76 @@ static void test_memcached_down_fails_open(void)
 	CU_ASSERT(waited >= 0);
 }
 
+/* Returns the minute counter of key k now, read from memcached; -1 when
+ * it cannot be read. */
+static long minute_counter(const char *k)
+{
+	char prefix[13], *id, ckey[128], buf[32] = "", err[128];
+	const char *servers = getenv("DRAGOMAN_MEMCACHED_SERVERS");
+	struct cache *c = servers != NULL ? cache_open(servers, 500, err, sizeof(err)) : NULL;
+	size_t len = 0;
+	long v = -1;
+
+	snprintf(prefix, sizeof(prefix), "%.12s", k);
+	id = pg_value("SELECT id::text FROM api_keys WHERE prefix = $1", prefix);
+	if (c != NULL && id != NULL) {
+		snprintf(ckey, sizeof(ckey), "dgm:rl:%s:m:%lld", id, (long long)(time(NULL) / 60));
+		if (cache_get(c, ckey, buf, sizeof(buf) - 1, &len) == 1) {
+			buf[len] = '\0';
+			v = atol(buf);
+		}
+	}
+	cache_close(c);
+	free(id);
+	return v;
+}
+
+/* A large limit is counted in blocks of a 256th of it: a worker asks
+ * memcached once per block, never for more than the window allows, and
+ * the counts it holds unspent are at most a block per worker. */
+static void test_large_limits_count_in_blocks(void)
+{
+	char k[128];
+	long counter;
+	int ok = 0;
+
+	CU_ASSERT_EQUAL_FATAL(limited_key("member", "--per-minute 25600", k, sizeof(k)), 0);
+	away_from_window_end(60, 20);
+	for (int i = 0; i < 301; i++) {
+		struct http_response r;
+		ok += get("/v1/workspace", k, &r) == 200;
+		http_free(&r);
+	}
+	CU_ASSERT_EQUAL(ok, 301);
+	counter = minute_counter(k);
+	fprintf(stderr, "\n  301 requests against 25600/minute: the counter holds %ld\n", counter);
+	/* blocks of 100: whole blocks, at least the requests made, and no
+	 * more than one unspent block per worker (at most 16 here) */
+	CU_ASSERT(counter >= 301 && counter % 100 == 0 && counter <= 301 + 16 * 100);
+}
+
+/* At the end of a window counted in blocks, the last requests are
+ * admitted one count at a time: a limit of 512 (blocks of 2) admits
+ * never more than 512, and at most one unspent count per worker fewer. */
+static void test_blocks_end_exactly(void)
+{
+	char k[128];
+	int ok = 0, refused = 0;
+
+	CU_ASSERT_EQUAL_FATAL(limited_key("member", "--per-hour 512", k, sizeof(k)), 0);
+	away_from_window_end(3600, 120);
+	for (int i = 0; i < 560; i++) {
+		struct http_response r;
+		long st = get("/v1/workspace", k, &r);
+		ok += st == 200;
+		refused += st == 429;
+		http_free(&r);
+	}
+	fprintf(stderr, "\n  560 requests against 512/hour in blocks of 2: %d admitted\n", ok);
+	CU_ASSERT_EQUAL(ok + refused, 560);
+	CU_ASSERT(ok <= 512 && ok >= 512 - 16);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -292,6 +363,8 @@ int main(void)
 		{ "exempt keys and roles are not limited", test_exemptions },
 		{ "a 10x burst over every worker over-admits at most 1%",
 		    test_burst_over_all_workers },
+		{ "large limits are counted in blocks", test_large_limits_count_in_blocks },
+		{ "blocks end exactly at the limit", test_blocks_end_exactly },
 		{ "memcached down: fail open, logged once", test_memcached_down_fails_open },
 		{ NULL, NULL }
 	};
