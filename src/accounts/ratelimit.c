@@ -117,14 +117,16 @@ static long closed_count(struct worker *w, const char *ckey, long until_ms)
  * counter holds the whole block, so no worker admits more than the limit;
  * counts a worker never spends (its window ended, it was killed) only
  * count requests that were never made: at most block - 1 per worker and
- * window. Process-local, like the memo: nothing another worker needs. */
+ * window. A block pushed out of its slot by another window's gives its
+ * unspent counts back. Process-local, like the memo: nothing another
+ * worker needs. */
 struct rate_block {
 	char ckey[96]; /* the window's counter key; "" when free */
 	long upto; /* the counter's value after this block was added */
 	long left; /* counts of it not spent */
 };
 
-#define RATE_BLOCKS 64
+#define RATE_BLOCKS 256
 static struct rate_block blocks[RATE_BLOCKS];
 
 /* Returns the counts a worker adds at once for a window of limit
@@ -160,6 +162,11 @@ static long count_in_block(struct worker *w, const char *ckey, long n, long ttl,
 		b->left--;
 		return b->upto;
 	}
+	/* the slot's block of another window gives back what it did not
+	 * spend, so that sharing a slot wastes nothing */
+	if (b->ckey[0] != '\0' && strcmp(b->ckey, ckey) != 0 && b->left > 0)
+		(void)cache_decr_by(w->cache, b->ckey, b->left);
+	b->ckey[0] = '\0';
 	v = cache_incr_by(w->cache, ckey, n, ttl);
 	if (v < 0)
 		return -1;

@@ -330,6 +330,39 @@ static void test_large_limits_count_in_blocks(void)
 	CU_ASSERT(counter >= 301 && counter % 100 == 0 && counter <= 301 + 16 * 100);
 }
 
+/* Many keys counted in blocks in turn (so that their blocks share a
+ * worker's slots) waste nothing: each key's counter holds its requests and
+ * at most one unspent block per worker. */
+static void test_many_keys_in_blocks_waste_nothing(void)
+{
+	enum {
+		KEYS = 24,
+		ROUNDS = 30
+	};
+	char k[KEYS][128];
+	int ok = 0;
+
+	for (int i = 0; i < KEYS; i++)
+		CU_ASSERT_EQUAL_FATAL(limited_key("member", "--per-minute 25600", k[i],
+		                          sizeof(k[i])),
+		    0);
+	away_from_window_end(60, 25);
+	for (int round = 0; round < ROUNDS; round++)
+		for (int i = 0; i < KEYS; i++) {
+			struct http_response r;
+			ok += get("/v1/workspace", k[i], &r) == 200;
+			http_free(&r);
+		}
+	CU_ASSERT_EQUAL(ok, KEYS * ROUNDS);
+	for (int i = 0; i < KEYS; i++) {
+		long counter = minute_counter(k[i]);
+		if (counter < ROUNDS || counter > ROUNDS + 16 * 100)
+			fprintf(stderr, "\n  key %d: the counter holds %ld after %d requests\n", i,
+			    counter, ROUNDS);
+		CU_ASSERT(counter >= ROUNDS && counter <= ROUNDS + 16 * 100);
+	}
+}
+
 /* At the end of a window counted in blocks, the last requests are
  * admitted one count at a time: a limit of 512 (blocks of 2) admits
  * never more than 512, and at most one unspent count per worker fewer. */
@@ -365,6 +398,7 @@ int main(void)
 		    test_burst_over_all_workers },
 		{ "large limits are counted in blocks", test_large_limits_count_in_blocks },
 		{ "blocks end exactly at the limit", test_blocks_end_exactly },
+		{ "many keys in blocks waste nothing", test_many_keys_in_blocks_waste_nothing },
 		{ "memcached down: fail open, logged once", test_memcached_down_fails_open },
 		{ NULL, NULL }
 	};
