@@ -126,8 +126,10 @@ struct rate_block {
 	long left; /* counts of it not spent */
 };
 
-#define RATE_BLOCKS 256
-static struct rate_block blocks[RATE_BLOCKS];
+/* three slots per actor, one per window, so that the windows one request
+ * counts in never push each other's blocks out */
+#define RATE_BLOCK_GROUPS 85
+static struct rate_block blocks[RATE_BLOCK_GROUPS * RATE_WINDOW__MAX];
 
 /* Returns the counts a worker adds at once for a window of limit
  * requests: one per 256th of the limit, at least 1 (so small limits are
@@ -137,24 +139,25 @@ static long block_size(long limit)
 	return limit / 256 > 1 ? limit / 256 : 1;
 }
 
-/* Returns the block slot of counter key ckey. */
-static struct rate_block *block_of(const char *ckey)
+/* Returns the block slot of window win of actor. */
+static struct rate_block *block_of(const char *actor, enum rate_window win)
 {
 	unsigned h = 2166136261u;
 
-	for (const char *p = ckey; *p != '\0'; p++)
+	for (const char *p = actor; *p != '\0'; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
-	return &blocks[h % RATE_BLOCKS];
+	return &blocks[(h % RATE_BLOCK_GROUPS) * RATE_WINDOW__MAX + (unsigned)win];
 }
 
-/* Counts one request in counter ckey (ttl seconds): from this worker's
- * block when it has one left, else by adding n counts to memcached (a new
- * block). Sets *added to the counts added to memcached (0: one was
+/* Counts one request in counter ckey (ttl seconds) whose block slot is b:
+ * from this worker's block when it has one left, else by adding n counts
+ * to memcached (a new block; the slot's old block, of another actor or an
+ * earlier window, gives back what it did not spend). Sets *added to the counts added to memcached (0: one was
  * spent). Returns the counter's value as this worker knows it, or -1 when
  * memcached cannot count. */
-static long count_in_block(struct worker *w, const char *ckey, long n, long ttl, long *added)
+static long count_in_block(struct worker *w, struct rate_block *b, const char *ckey, long n,
+    long ttl, long *added)
 {
-	struct rate_block *b = block_of(ckey);
 	long v;
 
 	*added = 0;
@@ -162,8 +165,6 @@ static long count_in_block(struct worker *w, const char *ckey, long n, long ttl,
 		b->left--;
 		return b->upto;
 	}
-	/* the slot's block of another window gives back what it did not
-	 * spend, so that sharing a slot wastes nothing */
 	if (b->ckey[0] != '\0' && strcmp(b->ckey, ckey) != 0 && b->left > 0)
 		(void)cache_decr_by(w->cache, b->ckey, b->left);
 	b->ckey[0] = '\0';
@@ -177,20 +178,20 @@ static long count_in_block(struct worker *w, const char *ckey, long n, long ttl,
 	return v;
 }
 
-/* Gives back one request counted in ckey: its block's count, or the
- * counts added to memcached for it (added), dropping the block. */
-static void uncount_one(struct worker *w, const char *ckey, long added)
+/* Gives back one request counted in ckey (slot b): the count it spent
+ * from its block, or the counts added to memcached for it (added: a new
+ * block, or a single count), dropping the block. */
+static void uncount_one(struct worker *w, struct rate_block *b, const char *ckey, long added)
 {
-	struct rate_block *b = block_of(ckey);
+	int ours = strcmp(b->ckey, ckey) == 0;
 
-	if (added == 0) {
-		if (strcmp(b->ckey, ckey) == 0)
-			b->left++;
+	if (added == 0 && ours) {
+		b->left++;
 		return;
 	}
-	if (strcmp(b->ckey, ckey) == 0)
+	if (ours)
 		b->ckey[0] = '\0';
-	(void)cache_decr_by(w->cache, ckey, added);
+	(void)cache_decr_by(w->cache, ckey, added > 0 ? added : 1);
 }
 
 /* Counts one request in window win. Fills s, its key (ckey) and the
@@ -203,6 +204,7 @@ static int count_window(struct worker *w, const struct identity *id, enum rate_w
 {
 	long long wms = window_seconds[win] * 1000LL, idx = now_ms / wms;
 	long ttl = 2 * window_seconds[win] + 60;
+	struct rate_block *b;
 	char prev_key[96];
 
 	s->limit = id->rate_limit[win];
@@ -216,14 +218,18 @@ static int count_window(struct worker *w, const struct identity *id, enum rate_w
 	if (s->prev < 0)
 		s->prev = 0; /* the current window still counts */
 	/* kept two windows, so that it is still there as the previous one */
-	s->curr = count_in_block(w, ckey, block_size(s->limit), ttl, added);
+	b = block_of(actor, win);
+	s->curr = count_in_block(w, b, ckey, block_size(s->limit), ttl, added);
 	if (s->curr < 0)
 		return -1;
 	if (*added > 1 && !rate_estimate(s).admitted) {
-		uncount_one(w, ckey, *added);
-		s->curr = count_in_block(w, ckey, 1, ttl, added);
-		if (s->curr < 0)
+		/* keep one count of the block and give the rest back */
+		long v = cache_decr_by(w->cache, ckey, *added - 1);
+		b->ckey[0] = '\0';
+		if (v < 0)
 			return -1;
+		*added = 1;
+		s->curr = v;
 	}
 	return 0;
 }
@@ -266,12 +272,13 @@ static void note_counting(int down, int fail_open)
 	counting_down = down;
 }
 
-/* Gives back the counts of the n windows in ckeys, added[i] of them added
- * to memcached for the request (a refused request). */
-static void uncount(struct worker *w, char ckeys[][96], const long *added, int n)
+/* Gives back the counts of the n windows wins[i] of actor in ckeys,
+ * added[i] of them added to memcached for the request (a refused one). */
+static void uncount(struct worker *w, const char *actor, const enum rate_window *wins,
+    char ckeys[][96], const long *added, int n)
 {
 	for (int i = 0; i < n; i++)
-		uncount_one(w, ckeys[i], added[i]);
+		uncount_one(w, block_of(actor, wins[i]), ckeys[i], added[i]);
 }
 
 enum problem ratelimit_apply(struct worker *w, const struct identity *id, struct reply *rp,
@@ -279,6 +286,8 @@ enum problem ratelimit_apply(struct worker *w, const struct identity *id, struct
 {
 	char ckeys[RATE_WINDOW__MAX][96], policy[256];
 	long added[RATE_WINDOW__MAX];
+	enum rate_window wins[RATE_WINDOW__MAX];
+	const char *actor = id->key_id[0] != '\0' ? id->key_id : id->user_id;
 	struct rate_estimate best = { 1, 0, 0 }, e;
 	long long now_ms = wall_ms();
 	int counted = 0, tightest = -1;
@@ -291,9 +300,10 @@ enum problem ratelimit_apply(struct worker *w, const struct identity *id, struct
 	for (int i = 0; i < RATE_WINDOW__MAX; i++) {
 		if (id->rate_limit[i] <= 0)
 			continue;
+		wins[counted] = (enum rate_window)i;
 		if (count_window(w, id, (enum rate_window)i, now_ms, &s, ckeys[counted],
 		        sizeof(ckeys[0]), &added[counted]) < 0) {
-			uncount(w, ckeys, added, counted);
+			uncount(w, actor, wins, ckeys, added, counted);
 			note_counting(1, w->cfg->rate_limit_fail_open);
 			if (w->cfg->rate_limit_fail_open)
 				return PROBLEM_NONE;
@@ -315,7 +325,7 @@ enum problem ratelimit_apply(struct worker *w, const struct identity *id, struct
 	    best.reset_s);
 	if (best.admitted)
 		return PROBLEM_NONE;
-	uncount(w, ckeys, added, counted);
+	uncount(w, actor, wins, ckeys, added, counted);
 	rp->retry_after = (int)best.reset_s;
 	snprintf(detail, dsz, "this key may make %ld requests per %s; retry in %ld s",
 	    id->rate_limit[tightest], window_names[tightest], best.reset_s);
