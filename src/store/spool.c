@@ -153,20 +153,42 @@ static int spool_write_locked(struct spool *s, const char *line, size_t len)
 	return -1;
 }
 
+/* A loader holds the open segment's lock: starts a new segment for line;
+ * when none can be had (PostgreSQL cannot register it), keeps the old one
+ * and sets *wait: the caller then waits for the loader instead. */
+static void spool_step_aside(struct spool *s, struct db *db, const char *line, int *wait)
+{
+	struct spool old = *s;
+
+	*wait = 0;
+	s->fd = -1;
+	if (spool_new_segment(s, db, line) == 0) {
+		close(old.fd);
+		return;
+	}
+	/* the old segment, as it was */
+	memcpy(s->name, old.name, sizeof(s->name));
+	s->fd = old.fd;
+	s->events = old.events;
+	s->opened = old.opened;
+	*wait = 1;
+}
+
 int spool_append(struct spool *s, struct db *db, const char *line, size_t len)
 {
 	for (int attempt = 0; attempt < 3; attempt++) {
-		int rc;
+		int rc, wait = 0;
 
 		if (s->fd < 0 && spool_new_segment(s, db, line) < 0)
 			return -1;
 		/* never wait for a loader (it holds the lock for its whole
-		 * transaction): leave it the segment and start another */
+		 * transaction) unless no new segment can be had */
 		if (flock(s->fd, LOCK_EX | LOCK_NB) < 0) {
 			if (errno != EWOULDBLOCK && errno != EINTR)
 				return -1;
-			spool_close_segment(s);
-			continue;
+			spool_step_aside(s, db, line, &wait);
+			if (flock(s->fd, wait ? LOCK_EX : LOCK_EX | LOCK_NB) < 0)
+				continue;
 		}
 		rc = spool_write_locked(s, line, len);
 		(void)flock(s->fd, LOCK_UN);
@@ -241,8 +263,10 @@ static int data_error(const char *sqlstate)
 
 /* Copies data[0..len) (complete lines) into the session's usage_spool_in
  * and moves them into usage_events for segment name. Returns 0, or -1
- * with *bad_data set when PostgreSQL refused the data itself. */
-static int spool_copy(struct db *db, const char *name, const char *data, size_t len, int *bad_data)
+ * with the reason in why (whysz bytes) and *bad_data set when PostgreSQL
+ * refused the data itself. */
+static int spool_copy(struct db *db, const char *name, const char *data, size_t len, int *bad_data,
+    char *why, size_t whysz)
 {
 	const char *values[1] = { name };
 	PGresult *res;
@@ -251,13 +275,16 @@ static int spool_copy(struct db *db, const char *name, const char *data, size_t 
 	*bad_data = 0;
 	if (db_copy_in(db, SQL_USAGE_COPY, data, len) < 0) {
 		*bad_data = data_error(db_copy_sqlstate(db));
+		snprintf(why, whysz, "%s", db_error(db));
 		return -1;
 	}
 	res = db_exec(db, STMT_SPOOL_MOVE, values);
 	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
-	if (!ok && res != NULL) {
-		*bad_data = data_error(PQresultErrorField(res, PG_DIAG_SQLSTATE));
-		log_msg(LOG_LEVEL_ERROR, "usage spool: %s: %s", name, PQresultErrorMessage(res));
+	if (!ok) {
+		snprintf(why, whysz, "%s", res != NULL ? PQresultErrorMessage(res) : db_error(db));
+		why[strcspn(why, "\n")] = '\0';
+		if (res != NULL)
+			*bad_data = data_error(PQresultErrorField(res, PG_DIAG_SQLSTATE));
 	}
 	PQclear(res);
 	return ok && db_command(db, "TRUNCATE usage_spool_in") == 0 ? 0 : -1;
@@ -272,14 +299,16 @@ static int spool_copy_each(struct db *db, const char *name, const char *data, si
 	for (size_t off = 0; off < len;) {
 		const char *nl = memchr(data + off, '\n', len - off);
 		size_t n = (size_t)(nl - (data + off)) + 1;
-		char line[SPOOL_LINE_MAX];
+		char line[SPOOL_LINE_MAX], why[256] = "";
 		const char *values[3];
 		PGresult *res;
 		int bad, ok;
 
 		if (db_command(db, "SAVEPOINT spool_line") < 0)
 			return -1;
-		if (spool_copy(db, name, data + off, n, &bad) == 0) {
+		if (spool_copy(db, name, data + off, n, &bad, why, sizeof(why)) == 0) {
+			if (db_command(db, "RELEASE SAVEPOINT spool_line") < 0)
+				return -1;
 			off += n;
 			continue;
 		}
@@ -288,9 +317,8 @@ static int spool_copy_each(struct db *db, const char *name, const char *data, si
 		snprintf(line, sizeof(line), "%.*s", (int)(n - 1), data + off);
 		values[0] = name;
 		values[1] = line;
-		values[2] = db_error(db);
-		log_msg(LOG_LEVEL_ERROR, "usage spool: %s: a line was refused: %s", name,
-		    db_error(db));
+		values[2] = why;
+		log_msg(LOG_LEVEL_ERROR, "usage spool: %s: a line was refused: %s", name, why);
 		if (db_command(db, "ROLLBACK TO SAVEPOINT spool_line") < 0)
 			return -1;
 		res = db_exec(db, STMT_SPOOL_REJECT, values);
@@ -312,7 +340,7 @@ static long spool_load_bytes(struct db *db, const char *name, const char *data, 
     time_t mtime)
 {
 	const char *values[2] = { name, NULL };
-	char end[24];
+	char end[24], why[256] = "";
 	PGresult *res;
 	size_t from, upto = len;
 	long lines = 0;
@@ -338,7 +366,8 @@ static long spool_load_bytes(struct db *db, const char *name, const char *data, 
 			lines += data[i] == '\n';
 		ok = db_command(db, SQL_USAGE_SPOOL_TABLE) == 0 &&
 		    db_command(db, "SAVEPOINT spool_all") == 0;
-		if (ok && spool_copy(db, name, data + from, upto - from, &bad) < 0)
+		if (ok &&
+		    spool_copy(db, name, data + from, upto - from, &bad, why, sizeof(why)) < 0)
 			ok = bad && db_command(db, "ROLLBACK TO SAVEPOINT spool_all") == 0 &&
 			    spool_copy_each(db, name, data + from, upto - from) == 0;
 	}
