@@ -136,3 +136,43 @@ int provider_take_strings(struct json_object *arr, const char *member, size_t n,
 	}
 	return 0;
 }
+
+enum provider_status provider_post_texts(CURL *curl, const struct provider_reply_form *f,
+    const struct http_call *call, struct json_object *body, size_t n, char **out, char *err,
+    size_t errsz)
+{
+	struct http_reply r;
+	int sent = http_client_post_json(curl, call,
+	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &r);
+	enum provider_status st = provider_reply_texts(f, sent, &r, n, out, err, errsz);
+
+	json_object_put(body);
+	http_reply_free(&r);
+	return st;
+}
+
+struct json_object *provider_get_list(CURL *curl, const struct provider_reply_form *f,
+    const struct http_call *call, struct json_object **doc, char *err, size_t errsz)
+{
+	struct http_reply r;
+	struct json_object *list =
+	    provider_reply_list(f, http_client_get(curl, call, &r), &r, doc, err, errsz);
+
+	http_reply_free(&r);
+	return list;
+}
+
+enum provider_status provider_each_text(struct worker *w, const struct translate_job *job,
+    provider_one_fn one, const void *arg, char **out, char *err, size_t errsz)
+{
+	enum provider_status st = PROVIDER_OK;
+
+	for (size_t i = 0; i < job->ntexts && st == PROVIDER_OK; i++)
+		st = one(w, job, arg, job->texts[i], &out[i], err, errsz);
+	if (st != PROVIDER_OK)
+		for (size_t i = 0; i < job->ntexts; i++) {
+			free(out[i]);
+			out[i] = NULL;
+		}
+	return st;
+}

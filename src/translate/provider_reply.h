@@ -62,6 +62,31 @@ enum provider_status provider_reply_texts(const struct provider_reply_form *f, i
 struct json_object *provider_reply_list(const struct provider_reply_form *f, int sent,
     const struct http_reply *r, struct json_object **doc, char *err, size_t errsz);
 
+/* POSTs body (taken: freed here) as JSON with call and reads the reply
+ * as provider_reply_texts() does for n texts. Same results. */
+enum provider_status provider_post_texts(CURL *curl, const struct provider_reply_form *f,
+    const struct http_call *call, struct json_object *body, size_t n, char **out, char *err,
+    size_t errsz);
+
+/* GETs call and reads the reply as provider_reply_list() does: returns
+ * the array, borrowed from *doc (which the caller json_object_put()s on
+ * every path), or NULL with err set. */
+struct json_object *provider_get_list(CURL *curl, const struct provider_reply_form *f,
+    const struct http_call *call, struct json_object **doc, char *err, size_t errsz);
+
+/* Translates one text of job (arg: what the provider passes along) into
+ * a new string *out. */
+typedef enum provider_status (*provider_one_fn)(struct worker *w, const struct translate_job *job,
+    const void *arg, const char *text, char **out, char *err, size_t errsz);
+
+/* Translates the texts of job one call at a time with one(), in order,
+ * until one fails; then frees and clears out[] (all NULL on entry) again.
+ * Returns
+ * PROVIDER_OK (out[0..ntexts) new strings the caller frees) or the
+ * failure's status with err set. */
+enum provider_status provider_each_text(struct worker *w, const struct translate_job *job,
+    provider_one_fn one, const void *arg, char **out, char *err, size_t errsz);
+
 /* Copies the n texts of the JSON array arr (its items, or when member is
  * not NULL each item's member) into new strings out[0..n) (caller frees).
  * Returns 0, or -1 when arr is not an array of n such texts (then nothing

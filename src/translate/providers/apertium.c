@@ -27,21 +27,24 @@ static const struct provider_reply_form form = {
 };
 
 /* Translates one text. Returns the status; *out is a new string on OK. */
-static enum provider_status apertium_one(struct worker *w, const char *pair, const char *text,
-    int html, const char *request_id, char **out, char *err, size_t errsz)
+/* Translates text of job for the APy pair arg ("eng|spa"): a
+ * provider_one_fn. */
+static enum provider_status apertium_one(struct worker *w, const struct translate_job *job,
+    const void *arg, const char *text, char **out, char *err, size_t errsz)
 {
+	const char *pair = arg;
 	char url[600];
 	struct form_field f[] = {
 		{ "langpair", pair },
 		{ "q", text },
 		{ "markUnknown", "no" },
-		{ "format", html ? "html" : "txt" },
+		{ "format", job->html ? "html" : "txt" },
 	};
 	struct http_reply r;
 	struct http_call call = {
 		url,
 		w->cfg->provider_timeout_ms,
-		request_id,
+		job->request_id,
 		{ NULL },
 	};
 	enum provider_status st;
@@ -58,30 +61,19 @@ static enum provider_status apertium_translate(struct worker *w, const struct tr
 {
 	const char *s3 = langcode_to_iso3(job->source), *t3 = langcode_to_iso3(job->target);
 	char pair[16];
-	enum provider_status st = PROVIDER_OK;
-	size_t i;
 
 	if (s3 == NULL || t3 == NULL) {
 		snprintf(err, errsz, "apertium: no code for %s or %s", job->source, job->target);
 		return PROVIDER_UNSUPPORTED;
 	}
 	snprintf(pair, sizeof(pair), "%s|%s", s3, t3);
-	for (i = 0; i < job->ntexts && st == PROVIDER_OK; i++)
-		st = apertium_one(w, pair, job->texts[i], job->html, job->request_id, &out[i], err,
-		    errsz);
-	if (st != PROVIDER_OK) /* text i - 1 failed: free the ones before it */
-		for (size_t j = 0; j + 1 < i; j++) {
-			free(out[j]);
-			out[j] = NULL;
-		}
-	return st;
+	return provider_each_text(w, job, apertium_one, pair, out, err, errsz);
 }
 
 static enum provider_status apertium_list_pairs(struct worker *w, const char *request_id,
     struct json_object **pairs, char *err, size_t errsz)
 {
 	char url[600];
-	struct http_reply r;
 	struct http_call call = {
 		url,
 		w->cfg->provider_timeout_ms,
@@ -92,8 +84,7 @@ static enum provider_status apertium_list_pairs(struct worker *w, const char *re
 	enum provider_status st = PROVIDER_FAILED;
 
 	snprintf(url, sizeof(url), "%s/listPairs", w->cfg->apertium_url);
-	data =
-	    provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	data = provider_get_list(w->curl, &form, &call, &doc, err, errsz);
 	if (data == NULL)
 		goto out;
 	*pairs = json_object_new_object();
@@ -107,7 +98,6 @@ static enum provider_status apertium_list_pairs(struct worker *w, const char *re
 	st = PROVIDER_OK;
 out:
 	json_object_put(doc);
-	http_reply_free(&r);
 	return st;
 }
 

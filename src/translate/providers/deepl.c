@@ -91,20 +91,12 @@ static enum provider_status deepl_translate(struct worker *w, const struct trans
     char **out, char *err, size_t errsz)
 {
 	char url[600], auth[600];
-	struct json_object *body = request_body(job);
 	struct http_call call;
-	struct http_reply r;
-	enum provider_status st;
-	int sent;
 
 	prepare(w, job->api_key, "/v2/translate", job->request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
-	sent = http_client_post_json(w->curl, &call,
-	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &r);
-	st = provider_reply_texts(&form, sent, &r, job->ntexts, out, err, errsz);
-	json_object_put(body);
-	http_reply_free(&r);
-	return st;
+	return provider_post_texts(w->curl, &form, &call, request_body(job), job->ntexts, out, err,
+	    errsz);
 }
 
 /* Fetches the languages of one type ("source"/"target") into a new JSON
@@ -114,13 +106,11 @@ static struct json_object *languages(struct worker *w, const char *type, const c
 {
 	char url[600], auth[600], path[64], code[3];
 	struct http_call call;
-	struct http_reply r;
 	struct json_object *doc, *langs, *list = NULL;
 
 	snprintf(path, sizeof(path), "/v2/languages?type=%s", type);
 	prepare(w, NULL, path, request_id, url, sizeof(url), auth, sizeof(auth), &call);
-	langs =
-	    provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	langs = provider_get_list(w->curl, &form, &call, &doc, err, errsz);
 	if (langs == NULL)
 		goto out;
 	list = json_object_new_array();
@@ -137,7 +127,6 @@ static struct json_object *languages(struct worker *w, const char *type, const c
 	}
 out:
 	json_object_put(doc);
-	http_reply_free(&r);
 	return list;
 }
 

@@ -67,20 +67,12 @@ static enum provider_status google_translate(struct worker *w, const struct tran
     char **out, char *err, size_t errsz)
 {
 	char url[600], auth[600];
-	struct json_object *body = request_body(job);
 	struct http_call call;
-	struct http_reply r;
-	enum provider_status st;
-	int sent;
 
 	prepare(w, job->api_key, "/language/translate/v2", job->request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
-	sent = http_client_post_json(w->curl, &call,
-	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &r);
-	st = provider_reply_texts(&form, sent, &r, job->ntexts, out, err, errsz);
-	json_object_put(body);
-	http_reply_free(&r);
-	return st;
+	return provider_post_texts(w->curl, &form, &call, request_body(job), job->ntexts, out, err,
+	    errsz);
 }
 
 /* Google translates between any two of its languages. */
@@ -89,14 +81,12 @@ static enum provider_status google_list_pairs(struct worker *w, const char *requ
 {
 	char url[600], auth[600];
 	struct http_call call;
-	struct http_reply r;
 	struct json_object *doc, *langs;
 	enum provider_status st = PROVIDER_FAILED;
 
 	prepare(w, NULL, "/language/translate/v2/languages", request_id, url, sizeof(url), auth,
 	    sizeof(auth), &call);
-	langs =
-	    provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	langs = provider_get_list(w->curl, &form, &call, &doc, err, errsz);
 	if (langs == NULL)
 		goto out;
 	*pairs = json_object_new_object();
@@ -113,7 +103,6 @@ static enum provider_status google_list_pairs(struct worker *w, const char *requ
 	st = PROVIDER_OK;
 out:
 	json_object_put(doc);
-	http_reply_free(&r);
 	return st;
 }
 

@@ -58,24 +58,15 @@ static enum provider_status libre_translate(struct worker *w, const struct trans
 		job->request_id,
 		{ NULL },
 	};
-	struct http_reply r;
-	enum provider_status st;
-	int sent;
 
 	snprintf(url, sizeof(url), "%s/translate", w->cfg->libretranslate_url);
-	sent = http_client_post_json(w->curl, &call,
-	    json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &r);
-	st = provider_reply_texts(&form, sent, &r, job->ntexts, out, err, errsz);
-	json_object_put(body);
-	http_reply_free(&r);
-	return st;
+	return provider_post_texts(w->curl, &form, &call, body, job->ntexts, out, err, errsz);
 }
 
 static enum provider_status libre_list_pairs(struct worker *w, const char *request_id,
     struct json_object **pairs, char *err, size_t errsz)
 {
 	char url[600];
-	struct http_reply r;
 	struct http_call call = {
 		url,
 		w->cfg->provider_timeout_ms,
@@ -86,8 +77,7 @@ static enum provider_status libre_list_pairs(struct worker *w, const char *reque
 	enum provider_status st = PROVIDER_FAILED;
 
 	snprintf(url, sizeof(url), "%s/languages", w->cfg->libretranslate_url);
-	langs =
-	    provider_reply_list(&form, http_client_get(w->curl, &call, &r), &r, &doc, err, errsz);
+	langs = provider_get_list(w->curl, &form, &call, &doc, err, errsz);
 	if (langs == NULL)
 		goto out;
 	*pairs = json_object_new_object();
@@ -107,7 +97,6 @@ static enum provider_status libre_list_pairs(struct worker *w, const char *reque
 	st = PROVIDER_OK;
 out:
 	json_object_put(doc);
-	http_reply_free(&r);
 	return st;
 }
 

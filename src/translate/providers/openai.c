@@ -76,9 +76,10 @@ static const char *reply_content(struct json_object *doc, const char **finish)
 	return json_str(c0, "message", "content");
 }
 
-/* Translates one text. Returns the status; *out is a new string on OK. */
+/* Translates one text (a provider_one_fn; arg unused). Returns the
+ * status; *out is a new string on OK. */
 static enum provider_status openai_one(struct worker *w, const struct translate_job *job,
-    const char *text, char **out, char *err, size_t errsz)
+    const void *arg, const char *text, char **out, char *err, size_t errsz)
 {
 	char url[600], auth[600];
 	struct json_object *body = request_body(w, job, text), *doc;
@@ -93,6 +94,7 @@ static enum provider_status openai_one(struct worker *w, const struct translate_
 	const char *content, *finish = NULL;
 	int sent;
 
+	(void)arg;
 	snprintf(url, sizeof(url), "%s/chat/completions", w->cfg->openai_url);
 	if (job->api_key != NULL || w->cfg->openai_api_key != NULL) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
@@ -135,21 +137,12 @@ static int language_offered(const struct worker *w, const char *code)
 static enum provider_status openai_translate(struct worker *w, const struct translate_job *job,
     char **out, char *err, size_t errsz)
 {
-	enum provider_status st = PROVIDER_OK;
-
 	if (!language_offered(w, job->source) || !language_offered(w, job->target)) {
 		snprintf(err, errsz, "openai: %s to %s is not in openai_languages", job->source,
 		    job->target);
 		return PROVIDER_UNSUPPORTED;
 	}
-	for (size_t i = 0; i < job->ntexts && st == PROVIDER_OK; i++)
-		st = openai_one(w, job, job->texts[i], &out[i], err, errsz);
-	if (st != PROVIDER_OK)
-		for (size_t j = 0; j < job->ntexts; j++) {
-			free(out[j]);
-			out[j] = NULL;
-		}
-	return st;
+	return provider_each_text(w, job, openai_one, NULL, out, err, errsz);
 }
 
 /* Any two of openai_languages that are ISO 639-1 codes dragoman knows. */
