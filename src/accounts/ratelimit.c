@@ -194,13 +194,15 @@ static void uncount_one(struct worker *w, struct rate_block *b, const char *ckey
 	(void)cache_decr_by(w->cache, ckey, added > 0 ? added : 1);
 }
 
-/* Counts one request in window win. Fills s, its key (ckey) and the
- * counts added to memcached for it (*added), and returns 0, or -1 when
- * memcached cannot count. A new block that the window cannot take whole
- * is given back and one count is asked for instead, so that the last
- * requests a window allows are admitted as exactly as the first. */
-static int count_window(struct worker *w, const struct identity *id, enum rate_window win,
-    long long now_ms, struct rate_sample *s, char *ckey, size_t ckeysz, long *added)
+/* Counts one request of actor (id's key or user) in window win. Fills s,
+ * its key (ckey) and the counts added to memcached for it (*added), and
+ * returns 0, or -1 when memcached cannot count. A new block that the
+ * window cannot take whole keeps one count and gives the rest back, so
+ * that the last requests a window allows are admitted as exactly as the
+ * first. */
+static int count_window(struct worker *w, const struct identity *id, const char *actor,
+    enum rate_window win, long long now_ms, struct rate_sample *s, char *ckey, size_t ckeysz,
+    long *added)
 {
 	long long wms = window_seconds[win] * 1000LL, idx = now_ms / wms;
 	long ttl = 2 * window_seconds[win] + 60;
@@ -210,8 +212,6 @@ static int count_window(struct worker *w, const struct identity *id, enum rate_w
 	s->limit = id->rate_limit[win];
 	s->window_ms = (long)wms;
 	s->elapsed_ms = (long)(now_ms - idx * wms);
-	/* a key's counts, or a signed-in user's */
-	const char *actor = id->key_id[0] != '\0' ? id->key_id : id->user_id;
 	counter_key(ckey, ckeysz, actor, win, idx);
 	counter_key(prev_key, sizeof(prev_key), actor, win, idx - 1);
 	s->prev = closed_count(w, prev_key, (long)(wms - s->elapsed_ms));
@@ -287,6 +287,7 @@ enum problem ratelimit_apply(struct worker *w, const struct identity *id, struct
 	char ckeys[RATE_WINDOW__MAX][96], policy[256];
 	long added[RATE_WINDOW__MAX];
 	enum rate_window wins[RATE_WINDOW__MAX];
+	/* a key's counts, or a signed-in user's */
 	const char *actor = id->key_id[0] != '\0' ? id->key_id : id->user_id;
 	struct rate_estimate best = { 1, 0, 0 }, e;
 	long long now_ms = wall_ms();
@@ -301,7 +302,7 @@ enum problem ratelimit_apply(struct worker *w, const struct identity *id, struct
 		if (id->rate_limit[i] <= 0)
 			continue;
 		wins[counted] = (enum rate_window)i;
-		if (count_window(w, id, (enum rate_window)i, now_ms, &s, ckeys[counted],
+		if (count_window(w, id, actor, (enum rate_window)i, now_ms, &s, ckeys[counted],
 		        sizeof(ckeys[0]), &added[counted]) < 0) {
 			uncount(w, actor, wins, ckeys, added, counted);
 			note_counting(1, w->cfg->rate_limit_fail_open);

@@ -11,7 +11,6 @@
 #include "core/log.h"
 #include "proc/worker.h"
 #include "store/db.h"
-#include "store/spool.h"
 
 /* Returns PROBLEM_NONE when maker may add a user of role (want, its
  * parsed value), else PROBLEM_INVALID_FIELD or PROBLEM_FORBIDDEN with
@@ -115,7 +114,7 @@ enum problem users_export(struct worker *w, const char *user_id, char **json)
 	PGresult *res;
 
 	/* the events still in the usage spool are theirs too */
-	(void)spool_load_dir(w->cfg->usage_spool_dir, w->db);
+	(void)worker_spool_load_all(w);
 	res = db_exec(w->db, STMT_USER_EXPORT, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		PQclear(res);
@@ -138,7 +137,7 @@ enum problem users_delete(struct worker *w, const char *user_id)
 		(void)session_revoke(w, PQgetvalue(res, i, 0), "account deleted");
 	PQclear(res);
 	/* their events still in the usage spool lose their name with the rest */
-	(void)spool_load_dir(w->cfg->usage_spool_dir, w->db);
+	(void)worker_spool_load_all(w);
 	res = db_exec(w->db, STMT_USER_DELETE, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (res != NULL)

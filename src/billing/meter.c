@@ -15,12 +15,6 @@
 #include "proc/worker.h"
 #include "store/db.h"
 
-/* Returns s, or NULL (SQL NULL) when s is empty. */
-static const char *nullable(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
 /* Returns the outcome named by the statement's first column. */
 static enum meter_outcome outcome_of(const char *name)
 {
@@ -54,12 +48,12 @@ enum meter_outcome meter_charge(struct worker *w, struct request *r, const struc
 	params[4] = lease;
 	params[5] = cost;
 	params[6] = u->description;
-	params[7] = nullable(r->ident.key_id);
-	params[8] = nullable(r->ident.user_id);
+	params[7] = db_nullable(r->ident.key_id);
+	params[8] = db_nullable(r->ident.user_id);
 	params[9] = r->request_id;
 	params[10] = r->route->name;
-	params[11] = nullable(u->provider);
-	params[12] = nullable(u->model);
+	params[11] = db_nullable(u->provider);
+	params[12] = db_nullable(u->model);
 	params[13] = chars;
 	params[14] = billed;
 	params[15] = dur;

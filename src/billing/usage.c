@@ -11,12 +11,6 @@
 #include "store/db.h"
 #include "store/spool.h"
 
-/* Returns s, or NULL (SQL NULL) when s is empty. */
-static const char *nullable(const char *s)
-{
-	return s != NULL && s[0] != '\0' ? s : NULL;
-}
-
 /* Returns 1 when the event u of a request moves no money and may be
  * recorded without waiting for a commit: no credit held, nothing billed,
  * and no Idempotency-Key whose stored response commits with it. */
@@ -84,13 +78,13 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 	snprintf(st, sizeof(st), "%d", status);
 	snprintf(dur, sizeof(dur), "%ld", duration_ms < 0 ? 0 : duration_ms);
 	values[0] = id->workspace_id;
-	values[1] = nullable(id->key_id);
+	values[1] = db_nullable(id->key_id);
 	values[2] = request_id;
 	values[3] = endpoint;
-	values[4] = nullable(u->source);
-	values[5] = nullable(u->target);
-	values[6] = nullable(u->provider);
-	values[7] = nullable(u->model);
+	values[4] = db_nullable(u->source);
+	values[5] = db_nullable(u->target);
+	values[6] = db_nullable(u->provider);
+	values[7] = db_nullable(u->model);
 	values[8] = chars;
 	values[9] = billed;
 	values[10] = segs;
@@ -98,7 +92,7 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 	values[12] = st;
 	values[13] = dur;
 	if (u->hold_id[0] == '\0') {
-		values[14] = nullable(id->user_id);
+		values[14] = db_nullable(id->user_id);
 		res = usage_unbilled(u) ? usage_record_unbilled(w, values)
 		                        : db_exec(w->db, STMT_USAGE_INSERT, values);
 		ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -113,8 +107,8 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 		values[14] = u->hold_id;
 		values[15] = cost;
 		values[16] = what;
-		values[17] = nullable(u->idempotency_key);
-		values[18] = nullable(id->user_id);
+		values[17] = db_nullable(u->idempotency_key);
+		values[18] = db_nullable(id->user_id);
 		res = db_exec(w->db, STMT_USAGE_SETTLE, values);
 		ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
 		if (ok && strcmp(PQgetvalue(res, 0, 0), "0") == 0)
@@ -143,33 +137,4 @@ long long usage_month_billed(struct worker *w, const char *workspace_id)
 		n = db_num(res, 0, 0);
 	PQclear(res);
 	return n;
-}
-
-long usage_spool_flush(struct worker *w)
-{
-	return spool_load_own(w->spool, w->db);
-}
-
-long usage_spool_load_all(struct worker *w)
-{
-	return w->cfg != NULL ? spool_load_dir(w->cfg->usage_spool_dir, w->db) : 0;
-}
-
-/* The job that loads the worker's spooled events once the response is out. */
-static void spool_flush_job(struct worker *w, const char *arg)
-{
-	(void)arg;
-	(void)usage_spool_flush(w);
-}
-
-void usage_spool_defer(struct worker *w)
-{
-	if (w->spool != NULL &&
-	    spool_due(w->spool, w->cfg->usage_spool_max_events, w->cfg->usage_spool_flush_ms))
-		(void)worker_defer(w, spool_flush_job, NULL);
-}
-
-long usage_spool_wait_ms(const struct worker *w)
-{
-	return w->spool != NULL ? spool_wait_ms(w->spool, w->cfg->usage_spool_flush_ms) : -1;
 }

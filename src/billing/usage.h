@@ -1,6 +1,6 @@
 /* Usage events: one row per metered request, recorded before the response
- * is written (db/migrations/0003_usage_events.sql), and the usage spool
- * that holds those of requests moving no money until they are loaded. */
+ * is written (db/migrations/0003_usage_events.sql); those of requests
+ * moving no money go to the worker's usage spool (proc/worker.h). */
 #ifndef DRAGOMAN_USAGE_H
 #define DRAGOMAN_USAGE_H
 
@@ -26,22 +26,5 @@ int usage_record(struct worker *w, const struct identity *id, const char *reques
 /* Returns the characters billed to workspace_id's translations this
  * calendar month (UTC), or -1 when they cannot be read. */
 long long usage_month_billed(struct worker *w, const char *workspace_id);
-
-/* Loads the worker's own spooled events into PostgreSQL. Returns how
- * many, or -1 when they stay for a later load. */
-long usage_spool_flush(struct worker *w);
-
-/* Loads every spooled event in usage_spool_dir that no one is writing at
- * that moment (other workers', live or dead, and this one's). Returns how
- * many, 0 without a spool, or -1 when some stay for a later load. */
-long usage_spool_load_all(struct worker *w);
-
-/* Queues the load of the worker's spool for after the response when it
- * is due (usage_spool_max_events, usage_spool_flush_ms). */
-void usage_spool_defer(struct worker *w);
-
-/* Returns the milliseconds until the worker's spool is due by age (0:
- * now), or -1 when nothing waits. */
-long usage_spool_wait_ms(const struct worker *w);
 
 #endif

@@ -94,3 +94,32 @@ void worker_run_jobs(struct worker *w)
 	}
 	w->njobs = 0;
 }
+
+long worker_spool_flush(struct worker *w)
+{
+	return spool_load_own(w->spool, w->db);
+}
+
+long worker_spool_load_all(struct worker *w)
+{
+	return w->cfg != NULL ? spool_load_dir(w->cfg->usage_spool_dir, w->db) : 0;
+}
+
+/* The job that loads the worker's spooled events once the response is out. */
+static void spool_flush_job(struct worker *w, const char *arg)
+{
+	(void)arg;
+	(void)worker_spool_flush(w);
+}
+
+void worker_spool_defer(struct worker *w)
+{
+	if (w->spool != NULL &&
+	    spool_due(w->spool, w->cfg->usage_spool_max_events, w->cfg->usage_spool_flush_ms))
+		(void)worker_defer(w, spool_flush_job, NULL);
+}
+
+long worker_spool_wait_ms(const struct worker *w)
+{
+	return w->spool != NULL ? spool_wait_ms(w->spool, w->cfg->usage_spool_flush_ms) : -1;
+}

@@ -64,4 +64,24 @@ int worker_defer(struct worker *w, worker_job_fn run, const char *arg);
  * queue; a job may queue another, which runs in the same call. */
 void worker_run_jobs(struct worker *w);
 
+/* The worker's usage spool (store/spool.h), with its configuration. */
+
+/* Loads the worker's own spooled events into PostgreSQL. Returns how
+ * many, or -1 when they stay for a later load. */
+long worker_spool_flush(struct worker *w);
+
+/* Loads every spooled event in usage_spool_dir that no one is writing at
+ * that moment (other workers', live or dead, and this one's): what a
+ * reader of usage_events does first. Returns how many, 0 without a spool
+ * (or a configuration), or -1 when some stay for a later load. */
+long worker_spool_load_all(struct worker *w);
+
+/* Queues the load of the worker's spool for after the response when it
+ * is due (usage_spool_max_events, usage_spool_flush_ms). */
+void worker_spool_defer(struct worker *w);
+
+/* Returns the milliseconds until the worker's spool is due by age (0:
+ * now), or -1 when nothing waits. */
+long worker_spool_wait_ms(const struct worker *w);
+
 #endif

@@ -408,7 +408,7 @@ int app_handle(struct worker *w, const struct route *const *tables, struct app_i
 	if (w != NULL && w->cfg != NULL) {
 		if (metrics_flush_wait_ms(w->cfg->metrics_flush_ms) == 0)
 			(void)worker_defer(w, flush_metrics_job, NULL);
-		usage_spool_defer(w);
+		worker_spool_defer(w);
 	}
 	status = rp.status;
 	reply_release(&rp);
@@ -419,7 +419,7 @@ int app_handle(struct worker *w, const struct route *const *tables, struct app_i
 long app_idle_wait_ms(const struct worker *w)
 {
 	long m = metrics_flush_wait_ms(w->cfg->metrics_flush_ms);
-	long u = usage_spool_wait_ms(w);
+	long u = worker_spool_wait_ms(w);
 
 	return m < 0 ? u : u < 0 || m < u ? m : u;
 }
@@ -428,17 +428,17 @@ void app_idle(struct worker *w)
 {
 	if (metrics_flush_wait_ms(w->cfg->metrics_flush_ms) == 0)
 		(void)metrics_flush(w->db);
-	if (usage_spool_wait_ms(w) == 0)
-		(void)usage_spool_flush(w);
+	if (worker_spool_wait_ms(w) == 0)
+		(void)worker_spool_flush(w);
 }
 
 void app_start(struct worker *w)
 {
-	(void)usage_spool_load_all(w);
+	(void)worker_spool_load_all(w);
 }
 
 void app_stop(struct worker *w)
 {
-	(void)usage_spool_flush(w);
+	(void)worker_spool_flush(w);
 	(void)metrics_flush(w->db);
 }

@@ -244,6 +244,11 @@ int db_ping(struct db *db)
 	return ok;
 }
 
+const char *db_nullable(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
 long long db_num(const PGresult *res, int r, int c)
 {
 	return strtoll(PQgetvalue(res, r, c), NULL, 10);

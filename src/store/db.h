@@ -56,6 +56,10 @@ void db_set_unprepared(struct db *db, int unprepared);
 /* Returns 1 when a query round-trip succeeds, else 0. */
 int db_ping(struct db *db);
 
+/* Returns s as a statement parameter: s, or NULL (SQL NULL) when s is
+ * NULL or empty. */
+const char *db_nullable(const char *s);
+
 /* Returns column c of row r of res as a number (0 when it is NULL, which
  * libpq gives as ""). */
 long long db_num(const PGresult *res, int r, int c);

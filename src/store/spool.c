@@ -206,16 +206,10 @@ int spool_append(struct spool *s, struct db *db, const char *line, size_t len)
 
 int spool_due(const struct spool *s, long max_events, long flush_ms)
 {
-	struct timespec now;
-	long ms;
+	long wait = spool_wait_ms(s, flush_ms);
 
-	if (s == NULL || s->fd < 0 || s->events == 0)
-		return 0;
-	if (s->events >= max_events)
-		return 1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (now.tv_sec - s->opened.tv_sec) * 1000L + (now.tv_nsec - s->opened.tv_nsec) / 1000000L;
-	return ms >= flush_ms;
+	/* -1: nothing waits */
+	return wait == 0 || (wait > 0 && s->events >= max_events);
 }
 
 long spool_wait_ms(const struct spool *s, long flush_ms)

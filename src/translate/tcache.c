@@ -53,7 +53,6 @@
 #include "store/cache.h"
 #include "store/db.h"
 #include "store/memo.h"
-#include "store/spool.h"
 #include "translate/tcache.h"
 
 #define KEY_PREFIX "dgm:tr:"
@@ -486,8 +485,7 @@ struct json_object *tcache_stats(struct worker *w, const char *workspace_id, lon
 
 	snprintf(h, sizeof(h), "%ld", hours);
 	/* requests still in the usage spool count too */
-	if (w->cfg != NULL)
-		(void)spool_load_dir(w->cfg->usage_spool_dir, w->db);
+	(void)worker_spool_load_all(w);
 	res = db_exec(w->db, STMT_CACHE_USAGE, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		PQclear(res);
