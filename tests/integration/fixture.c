@@ -135,14 +135,19 @@ int usage_load(void)
 	return ok ? 0 : -1;
 }
 
-char *pg_value(const char *sql, const char *param)
+void usage_load_before(const char *sql)
 {
-	PGconn *pg;
-
 	/* every response sent has its event in the spool or the table: a
 	 * query of the events sees them all, as a report does */
 	if (strstr(sql, "usage_events") != NULL)
 		(void)usage_load();
+}
+
+char *pg_value(const char *sql, const char *param)
+{
+	PGconn *pg;
+
+	usage_load_before(sql);
 	pg = pg_connect();
 	const char *params[] = { param };
 	PGresult *res = PQexecParams(pg, sql, param != NULL ? 1 : 0, NULL,

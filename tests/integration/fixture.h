@@ -48,8 +48,11 @@ PGconn *pg_connect(void);
  * or -1 (reported). */
 int usage_load(void);
 
-/* Runs sql with at most one text parameter (NULL: none); a query of
- * usage_events first loads the usage spool. Returns the first
+/* Loads the usage spool when sql reads usage_events. */
+void usage_load_before(const char *sql);
+
+/* Runs sql with at most one text parameter (NULL: none), after
+ * usage_load_before(sql). Returns the first
  * column of the first row as a new string (caller frees), or NULL when
  * there is no row, it is NULL, or the query failed (reported). */
 char *pg_value(const char *sql, const char *param);

@@ -282,26 +282,36 @@ static void test_memcached_down_fails_open(void)
 	CU_ASSERT(waited >= 0);
 }
 
-/* Returns the minute counter of key k now, read from memcached; -1 when
- * it cannot be read. */
-static long minute_counter(const char *k)
+/* Returns the counter of window w ('m', 'h', 'd') of key id now, -1 when it
+ * cannot be read. */
+static long window_counter(const char *id, char w, long window_s)
 {
-	char prefix[13], *id, ckey[128], buf[32] = "", err[128];
+	char ckey[128], buf[32] = "", err[128];
 	const char *servers = getenv("DRAGOMAN_MEMCACHED_SERVERS");
 	struct cache *c = servers != NULL ? cache_open(servers, 500, err, sizeof(err)) : NULL;
 	size_t len = 0;
 	long v = -1;
 
-	snprintf(prefix, sizeof(prefix), "%.12s", k);
-	id = pg_value("SELECT id::text FROM api_keys WHERE prefix = $1", prefix);
-	if (c != NULL && id != NULL) {
-		snprintf(ckey, sizeof(ckey), "dgm:rl:%s:m:%lld", id, (long long)(time(NULL) / 60));
-		if (cache_get(c, ckey, buf, sizeof(buf) - 1, &len) == 1) {
-			buf[len] = '\0';
-			v = atol(buf);
-		}
+	snprintf(ckey, sizeof(ckey), "dgm:rl:%s:%c:%lld", id, w,
+	    (long long)(time(NULL) / window_s));
+	if (c != NULL && cache_get(c, ckey, buf, sizeof(buf) - 1, &len) == 1) {
+		buf[len] = '\0';
+		v = atol(buf);
 	}
 	cache_close(c);
+	return v;
+}
+
+/* Returns the minute counter of key k now, read from memcached; -1 when
+ * it cannot be read. */
+static long minute_counter(const char *k)
+{
+	char prefix[13], *id;
+	long v;
+
+	snprintf(prefix, sizeof(prefix), "%.12s", k);
+	id = pg_value("SELECT id::text FROM api_keys WHERE prefix = $1", prefix);
+	v = id != NULL ? window_counter(id, 'm', 60) : -1;
 	free(id);
 	return v;
 }
@@ -361,26 +371,6 @@ static void test_many_keys_in_blocks_waste_nothing(void)
 			    counter, ROUNDS);
 		CU_ASSERT(counter >= ROUNDS && counter <= ROUNDS + 16 * 100);
 	}
-}
-
-/* Returns the counter of window w ('h', 'd') of key id now, -1 when it
- * cannot be read. */
-static long window_counter(const char *id, char w, long window_s)
-{
-	char ckey[128], buf[32] = "", err[128];
-	const char *servers = getenv("DRAGOMAN_MEMCACHED_SERVERS");
-	struct cache *c = servers != NULL ? cache_open(servers, 500, err, sizeof(err)) : NULL;
-	size_t len = 0;
-	long v = -1;
-
-	snprintf(ckey, sizeof(ckey), "dgm:rl:%s:%c:%lld", id, w,
-	    (long long)(time(NULL) / window_s));
-	if (c != NULL && cache_get(c, ckey, buf, sizeof(buf) - 1, &len) == 1) {
-		buf[len] = '\0';
-		v = atol(buf);
-	}
-	cache_close(c);
-	return v;
 }
 
 /* A tight minute window that refuses most requests gives back only what

@@ -52,8 +52,7 @@ static PGresult *sql_rows(const char *sql)
 	PGconn *pg;
 	PGresult *res;
 
-	if (strstr(sql, "usage_events") != NULL)
-		(void)usage_load();
+	usage_load_before(sql);
 	pg = pg_connect();
 	res = PQexec(pg, sql);
 
