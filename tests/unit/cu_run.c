@@ -1,5 +1,7 @@
 #include "autoconfig.h"
 
+#include <stdio.h>
+
 #include <CUnit/Basic.h>
 
 #include "cu_run.h"
@@ -9,6 +11,9 @@ int cu_run(const char *name, const struct cu_test *tests)
 	CU_pSuite suite;
 	int failed;
 
+	/* a line at a time: the log of a suite stopped by a timeout shows
+	 * the test it was in */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 99;
 	suite = CU_add_suite(name, NULL, NULL);
