@@ -113,6 +113,8 @@ static void transaction_add(const struct ledger_entry *e, void *ctx)
 	json_object_object_add(t, "description", json_object_new_string(e->description));
 	json_object_object_add(t, "reference", text_or_null(e->reference));
 	json_object_object_add(t, "created_at", json_object_new_string(e->created_at));
+	/* balance_before and balance_after are those of this chain */
+	json_object_object_add(t, "lane", json_object_new_int64(e->lane));
 	json_object_array_add(ctx, t);
 }
 
@@ -123,7 +125,7 @@ static enum problem transactions_get(struct worker *w, struct request *r, struct
 {
 	const struct param_value *qp = r->query_params;
 	static const char *const types[] = { "grant", "debit", "credit", "refund", "coupon",
-		"adjustment", "dispute", NULL };
+		"adjustment", "dispute", "transfer", NULL };
 	struct ledger_query q = {
 		.cursor = qp[Q_CURSOR].present ? qp[Q_CURSOR].num : 0,
 		.type = qp[Q_TYPE].present ? qp[Q_TYPE].str : NULL,

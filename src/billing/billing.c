@@ -55,6 +55,44 @@ static int release_expired(struct worker *w, const char *workspace_id)
 	return ok ? 0 : -1;
 }
 
+/* Sweeps workspace_id's credit lanes back into its main balance (none:
+ * nothing), its row locked until the transaction ends. Returns 0 or -1. */
+static int sweep_lanes(struct worker *w, const char *workspace_id)
+{
+	const char *params[] = { workspace_id };
+	PGresult *res = db_exec(w->db, STMT_LANES_SWEEP, params);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok && res != NULL)
+		log_msg(LOG_LEVEL_ERROR, "workspace %s: credit lanes not swept: %s", workspace_id,
+		    PQresultErrorMessage(res));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* After a refusal: releases the workspace's expired holds and sweeps its
+ * credit lanes back, then reserves again, all in one transaction (the
+ * caller's when in_tx), so that no lane is refilled meanwhile and a
+ * second refusal is exact. Returns as reserve_once(). */
+static int reserve_again(struct worker *w, int in_tx, const char *workspace_id, const char *amount,
+    const char *request_id, const char *owner, const char *idem, const char *quota_key,
+    const char *chars, char hold_id[UUID_STR_LEN + 1])
+{
+	int rc;
+
+	if (!in_tx && db_command(w->db, "BEGIN") < 0)
+		return -1;
+	rc = release_expired(w, workspace_id) == 0 && sweep_lanes(w, workspace_id) == 0
+	    ? reserve_once(w, workspace_id, amount, request_id, owner, idem, quota_key, chars,
+	          hold_id)
+	    : -1;
+	if (!in_tx && rc >= 0 && db_command(w->db, "COMMIT") < 0)
+		rc = -1;
+	if (!in_tx && rc < 0)
+		(void)db_command(w->db, "ROLLBACK");
+	return rc;
+}
+
 /* Explains a refused reservation of amount: which limit stands in the
  * way, into rp->detail. Returns the problem. */
 static enum problem refusal(struct worker *w, const char *workspace_id, long long amount,
@@ -91,11 +129,11 @@ static enum problem refusal(struct worker *w, const char *workspace_id, long lon
 	return p;
 }
 
-/* Reserves as billing_reserve_quota() does, the quota's characters
- * (quota_key NULL: none) already taken in the open transaction. */
-static enum problem reserve_credit(struct worker *w, const char *workspace_id, long long amount,
-    const char *request_id, const char *owner, const char *idem, const char *quota_key,
-    long long characters, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
+/* Reserves as billing_reserve_quota() does, inside the caller's
+ * transaction when in_tx (quota_key NULL: no quota). */
+static enum problem reserve_credit(struct worker *w, int in_tx, const char *workspace_id,
+    long long amount, const char *request_id, const char *owner, const char *idem,
+    const char *quota_key, long long characters, char hold_id[UUID_STR_LEN + 1], struct reply *rp)
 {
 	char amt[24], chars[24];
 	int rc;
@@ -103,9 +141,9 @@ static enum problem reserve_credit(struct worker *w, const char *workspace_id, l
 	snprintf(amt, sizeof(amt), "%lld", amount);
 	snprintf(chars, sizeof(chars), "%lld", quota_key != NULL ? characters : 0);
 	rc = reserve_once(w, workspace_id, amt, request_id, owner, idem, quota_key, chars, hold_id);
-	if (rc == 0 && release_expired(w, workspace_id) == 0)
-		rc = reserve_once(w, workspace_id, amt, request_id, owner, idem, quota_key, chars,
-		    hold_id);
+	if (rc == 0)
+		rc = reserve_again(w, in_tx, workspace_id, amt, request_id, owner, idem, quota_key,
+		    chars, hold_id);
 	if (rc == 1)
 		return PROBLEM_NONE;
 	if (rc < 0) {
@@ -132,7 +170,8 @@ enum problem billing_reserve(struct worker *w, const char *workspace_id, long lo
     struct reply *rp)
 {
 	return refused(w, workspace_id, request_id, amount,
-	    reserve_credit(w, workspace_id, amount, request_id, owner, idem, NULL, 0, hold_id, rp));
+	    reserve_credit(w, 0, workspace_id, amount, request_id, owner, idem, NULL, 0, hold_id,
+	        rp));
 }
 
 /* Explains a refused quota reservation of characters for key_id into rp
@@ -199,7 +238,7 @@ enum problem billing_reserve_quota(struct worker *w, const char *workspace_id, l
 	}
 	/* the workspace row first, then the key's: the order every statement
 	 * that settles or releases holds locks them in, so none deadlocks */
-	p = reserve_credit(w, workspace_id, amount, request_id, owner, idem, key_id, characters,
+	p = reserve_credit(w, 1, workspace_id, amount, request_id, owner, idem, key_id, characters,
 	    hold_id, rp);
 	rc = p == PROBLEM_NONE ? quota_take(w, key_id, quota, characters) : 1;
 	/* characters held by requests that died come back once their holds
@@ -343,7 +382,23 @@ enum problem billing_change(struct worker *w, const char *workspace_id, long lon
 	enum problem p = PROBLEM_NONE;
 
 	snprintf(m, sizeof(m), "%lld", amount);
+	/* what is taken away may be in the credit lanes: swept back first,
+	 * in the change's transaction, so that none is refilled meanwhile */
+	if (amount < 0 && (db_command(w->db, "BEGIN") < 0 || sweep_lanes(w, workspace_id) < 0)) {
+		(void)db_command(w->db, "ROLLBACK");
+		snprintf(rp->detail, sizeof(rp->detail), "the balance cannot be changed right now");
+		return PROBLEM_UNAVAILABLE;
+	}
 	res = db_exec(w->db, STMT_LEDGER_CHANGE, params);
+	if (amount < 0) {
+		int ran = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK;
+		if (db_command(w->db, ran ? "COMMIT" : "ROLLBACK") < 0 && ran) {
+			PQclear(res);
+			snprintf(rp->detail, sizeof(rp->detail),
+			    "the balance cannot be changed right now");
+			return PROBLEM_UNAVAILABLE;
+		}
+	}
 	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
 		*ledger_id = db_num(res, 0, 0);
 		*balance = db_num(res, 0, 1);

@@ -54,6 +54,7 @@ static struct ledger_entry entry_of(const PGresult *res, int i)
 		.description = PQgetvalue(res, i, 5),
 		.reference = PQgetvalue(res, i, 6),
 		.created_at = PQgetvalue(res, i, 7),
+		.lane = (long)db_num(res, i, 8),
 	};
 	return e;
 }

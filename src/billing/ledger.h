@@ -44,6 +44,7 @@ struct ledger_entry {
 	const char *description;
 	const char *reference; /* "" when none */
 	const char *created_at; /* ISO 8601 */
+	long lane; /* its chain: 0 the main balance, else a credit lane (0028) */
 };
 
 /* Which rows of the ledger, newest first. */

@@ -736,8 +736,15 @@ static int cmd_billing_change(struct admin *a, const char *what, const char *ws,
 	params[3] = text;
 	params[4] = "dragoman-admin";
 	params[5] = NULL;
+	/* what is taken away may be in the credit lanes: swept back first,
+	 * in the change's transaction (db/migrations/0028) */
+	if (negative && db_command(a->db, "BEGIN") == 0) {
+		PQclear(res = db_exec(a->db, STMT_LANES_SWEEP, params));
+	}
 	res = db_exec(a->db, STMT_LEDGER_CHANGE, params);
 	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (negative && db_command(a->db, ok ? "COMMIT" : "ROLLBACK") < 0)
+		ok = 0;
 	if (ok)
 		printf("ledger_id=%s\nbalance=%s\n", PQgetvalue(res, 0, 0),
 		    money_format(db_num(res, 0, 1), m, sizeof(m)));
@@ -800,6 +807,35 @@ static int cmd_billing_cap(struct admin *a, const char *ws, const char *amount)
 	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (!ok)
 		fprintf(stderr, "dragoman-admin: billing cap: %s\n",
+		    res == NULL                                  ? db_error(a->db)
+		        : PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
+		                                                 : "no such workspace");
+	PQclear(res);
+	return ok ? 0 : 1;
+}
+
+/* billing lanes WS N: gives workspace WS N credit lanes (0: none), its
+ * lanes swept back first. Returns the exit status. */
+static int cmd_billing_lanes(struct admin *a, char **args)
+{
+	char *end;
+	long n = strtol(args[1], &end, 10);
+	const char *params[] = { args[0], args[1] };
+	PGresult *res;
+	int ok;
+
+	if (*args[1] == '\0' || *end != '\0' || n < 0 || n > 64) {
+		fprintf(stderr, "dragoman-admin: lanes must be a number from 0 to 64\n");
+		return 2;
+	}
+	res = db_exec(a->db, STMT_LANES_SET, params);
+	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok) {
+		char m[32];
+		printf("lanes=%ld\nswept_back=%s\n", n,
+		    money_format(db_num(res, 0, 0), m, sizeof(m)));
+	} else
+		fprintf(stderr, "dragoman-admin: billing lanes: %s\n",
 		    res == NULL                                  ? db_error(a->db)
 		        : PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
 		                                                 : "no such workspace");
@@ -925,6 +961,9 @@ static const struct command commands[] = {
 	    "correct a balance either way", cmd_billing_adjust },
 	{ "billing cap", 2, "billing cap WS AMOUNT|plan", "set the monthly cap (plan: the plan's)",
 	    cmd_billing_cap_run },
+	{ "billing lanes", 2, "billing lanes WS N",
+	    "split a busy workspace's credit into N lanes that charge side by side (0: none)",
+	    cmd_billing_lanes },
 	{ "billing coupon", 2, "billing coupon CODE AMOUNT [--limit N]",
 	    "create a coupon (N redemptions, 1 unless given)", cmd_billing_coupon_run },
 	{ "payments unmatched", 0, "payments unmatched",

@@ -251,23 +251,33 @@ static PGresult *query(PGconn *conn, const char *sql, char *err, size_t errsz)
 	return res;
 }
 
-/* The checks of a restored database. */
+/* The checks of a restored database: every chain of the ledger (a
+ * workspace's main balance, lane 0, and each of its credit lanes) sums to
+ * its balance and continues itself row by row. */
 static const char checks_sql[] =
-    "WITH sums AS (SELECT workspace_id, sum(amount_micros) AS s, count(*) AS n FROM ledger"
-    "  GROUP BY 1),"
+    "WITH sums AS (SELECT workspace_id, lane, sum(amount_micros) AS s, count(*) AS n FROM ledger"
+    "  GROUP BY 1, 2),"
+    " chains AS (SELECT id AS workspace_id, 0::smallint AS lane, balance_micros AS b"
+    "  FROM workspaces UNION ALL SELECT workspace_id, lane, balance_micros FROM credit_lanes),"
+    " bad AS (SELECT DISTINCT coalesce(c.workspace_id, s.workspace_id) AS id FROM chains c"
+    "  FULL JOIN sums s ON s.workspace_id = c.workspace_id AND s.lane = c.lane"
+    "  WHERE coalesce(c.b, 0) <> coalesce(s.s, 0)),"
     " chain AS (SELECT balance_before, coalesce(lag(balance_after) OVER (PARTITION BY"
-    "  workspace_id ORDER BY id), 0) AS prev FROM ledger)"
+    "  workspace_id, lane ORDER BY id), 0) AS prev FROM ledger)"
     " SELECT (SELECT count(*) FROM workspaces),"
     "  (SELECT coalesce(sum(n), 0) FROM sums),"
-    "  (SELECT count(*) FROM workspaces w LEFT JOIN sums s ON s.workspace_id = w.id"
-    "   WHERE w.balance_micros <> coalesce(s.s, 0)),"
+    "  (SELECT count(*) FROM bad),"
     "  (SELECT count(*) FROM chain WHERE prev <> balance_before),"
-    "  (SELECT count(*) FROM workspaces WHERE balance_micros < 0 OR reserved_micros < 0),"
+    "  (SELECT count(*) FROM workspaces WHERE balance_micros < 0 OR reserved_micros < 0)"
+    "   + (SELECT count(*) FROM credit_lanes WHERE balance_micros < 0),"
     "  (SELECT coalesce(max(version)::text, '') FROM schema_migrations)";
 static const char mismatches_sql[] =
-    "SELECT w.id, w.balance_micros, coalesce(s.s, 0) FROM workspaces w"
+    "SELECT w.id, w.balance_micros + coalesce(l.b, 0), coalesce(s.s, 0) FROM workspaces w"
     " LEFT JOIN (SELECT workspace_id, sum(amount_micros) AS s FROM ledger GROUP BY 1) s"
-    "  ON s.workspace_id = w.id WHERE w.balance_micros <> coalesce(s.s, 0) ORDER BY 1 LIMIT 20";
+    "  ON s.workspace_id = w.id"
+    " LEFT JOIN (SELECT workspace_id, sum(balance_micros) AS b FROM credit_lanes GROUP BY 1) l"
+    "  ON l.workspace_id = w.id"
+    " WHERE w.balance_micros + coalesce(l.b, 0) <> coalesce(s.s, 0) ORDER BY 1 LIMIT 20";
 
 /* Runs the checks on the restored database conn and prints them to out.
  * Returns 0 all hold, 1 some do not, -1 they could not run (err). */

@@ -409,9 +409,10 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  CASE WHEN EXISTS (SELECT 1 FROM ws) THEN $16::bigint ELSE 0 END, $19::uuid),"
 	    /* auto-recharge: whenever the balance is under the threshold
 	     * (auto_recharge_queue() in db/migrations/0022) */
-	    " q AS (SELECT auto_recharge_queue(ws.id, ws.balance_micros, $3) AS id FROM ws"
+	    " q AS (SELECT auto_recharge_queue(ws.id, ws.balance_micros"
+	    "  + credit_lanes_total(ws.id), $3) AS id FROM ws"
 	    "  WHERE EXISTS (SELECT 1 FROM auto_recharge a WHERE a.workspace_id = ws.id"
-	    "  AND a.enabled AND ws.balance_micros < a.threshold_micros))"
+	    "  AND a.enabled AND ws.balance_micros + credit_lanes_total(ws.id) < a.threshold_micros))"
 	    " SELECT (SELECT count(*) FROM ws), (SELECT id FROM q)",
 	    19, 0 },
 	/* A metered charge in one statement (meter_charge() in
@@ -474,6 +475,17 @@ static const struct stmt_def defs[STMT__MAX] = {
 	                   "  (SELECT sum(amount_micros) FROM expired)"
 	                   " WHERE id = $1::uuid AND EXISTS (SELECT 1 FROM expired)",
 	    1, 0 },
+	/* workspace $1's credit lanes swept back into its main balance, the
+	 * workspace row locked until the transaction ends (0028). Returns the
+	 * micros moved. */
+	[STMT_LANES_SWEEP] = { "lanes_sweep",
+	    "SELECT credit_lanes_sweep($1::uuid) WHERE EXISTS (SELECT 1 FROM credit_lanes"
+	    " WHERE workspace_id = $1::uuid)",
+	    1, 0 },
+	/* workspace $1 given $2 credit lanes (0: none), its lanes swept back
+	 * first. Returns the micros swept back (no row: no such workspace). */
+	[STMT_LANES_SET] = { "lanes_set",
+	    "SELECT credit_lanes_set(id, $2::smallint) FROM workspaces WHERE id = $1::uuid", 2, 0 },
 	[STMT_BILLING_RELEASE_ALL_EXPIRED] = { "billing_release_all_expired",
 	    "WITH expired AS (DELETE FROM credit_holds WHERE expires_at < now()"
 	    "  RETURNING workspace_id, amount_micros, quota_key, quota_month, quota_characters)," QUOTA_GIVE_BACK(
@@ -482,26 +494,29 @@ static const struct stmt_def defs[STMT__MAX] = {
 	                   " UPDATE workspaces w SET reserved_micros = w.reserved_micros - s.amt FROM s"
 	                   " WHERE w.id = s.workspace_id",
 	    0, 0 },
-	/* what can be reserved now, and what the monthly cap leaves (NULL: no cap) */
+	/* what can be reserved now, and what the monthly cap leaves (NULL: no
+	 * cap), the credit lanes' included (db/migrations/0028) */
 	[STMT_BILLING_HEADROOM] = { "billing_headroom",
-	    "SELECT w.balance_micros - w.reserved_micros,"
+	    "SELECT w.balance_micros - w.reserved_micros + credit_lanes_total(w.id),"
 	    " coalesce(w.monthly_cap_micros, p.monthly_cap_micros) - w.reserved_micros -"
 	    "  CASE WHEN w.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
-	    "  THEN w.month_spent_micros ELSE 0 END"
+	    "  THEN w.month_spent_micros - credit_lanes_month_total(w.id) ELSE 0 END"
 	    " FROM workspaces w JOIN plans p ON p.name = w.plan WHERE w.id = $1::uuid",
 	    1, 1 },
+	/* the whole balance: the main one and the credit lanes'; the month's
+	 * spend without what the lanes hold of it (db/migrations/0028) */
 	[STMT_BILLING_BALANCE] = { "billing_balance",
-	    "SELECT w.balance_micros, w.reserved_micros, w.currency, w.plan,"
-	    " coalesce(w.monthly_cap_micros, p.monthly_cap_micros),"
+	    "SELECT w.balance_micros + credit_lanes_total(w.id), w.reserved_micros, w.currency,"
+	    " w.plan, coalesce(w.monthly_cap_micros, p.monthly_cap_micros),"
 	    " CASE WHEN w.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
-	    "  THEN w.month_spent_micros ELSE 0 END, w.owed_micros"
+	    "  THEN w.month_spent_micros - credit_lanes_month_total(w.id) ELSE 0 END, w.owed_micros"
 	    " FROM workspaces w JOIN plans p ON p.name = w.plan WHERE w.id = $1::uuid",
 	    1, 1 },
 	/* newest first, below cursor $2 (0: from the newest), type $3 (NULL:
 	 * any), from $4 / before $5 (NULL: unbounded), at most $6 rows */
 	[STMT_BILLING_TRANSACTIONS] = { "billing_transactions",
 	    "SELECT id, type, amount_micros, balance_before, balance_after, description,"
-	    " coalesce(reference, ''), to_json(created_at)#>>'{}' FROM ledger"
+	    " coalesce(reference, ''), to_json(created_at)#>>'{}', lane FROM ledger"
 	    " WHERE workspace_id = $1::uuid AND ($2::bigint = 0 OR id < $2::bigint)"
 	    " AND ($3::text IS NULL OR type = $3::text)"
 	    " AND ($4::timestamptz IS NULL OR created_at >= $4::timestamptz)"
@@ -634,7 +649,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " INSERT INTO ledger (workspace_id, type, amount_micros, balance_before, balance_after,"
 	    "  description, reference, idempotency_key)"
 	    " SELECT id, $3, $2::bigint, balance_micros - $2::bigint, balance_micros, $4, $5, $6"
-	    " FROM ws RETURNING id, balance_after",
+	    " FROM ws RETURNING id, balance_after + credit_lanes_total(workspace_id)",
 	    6, 0 },
 	/* the ledger row of workspace $1 made under Idempotency-Key $2 in the
 	 * namespace (operators' or tenants') of type $3 */
@@ -723,7 +738,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  'coupon ' || code, code FROM ws RETURNING id, workspace_id, reference),"
 	    " red AS (INSERT INTO coupon_redemptions (code, workspace_id, ledger_id)"
 	    "  SELECT reference, workspace_id, id FROM led)"
-	    " SELECT balance_micros, amount_micros FROM ws",
+	    " SELECT balance_micros + credit_lanes_total(id), amount_micros FROM ws",
 	    2, 0 },
 	[STMT_COUPON_CREATE] = { "coupon_create",
 	    "INSERT INTO coupons (code, amount_micros, max_redemptions, expires_at)"
@@ -879,8 +894,8 @@ static const struct stmt_def defs[STMT__MAX] = {
 	 * auto_recharge_queue() in db/migrations/0022. Returns its id (NULL:
 	 * none) */
 	[STMT_AUTO_RECHARGE_DUE] = { "auto_recharge_due",
-	    "SELECT auto_recharge_queue(id, balance_micros - reserved_micros - $3::bigint, $2)"
-	    " FROM workspaces WHERE id = $1::uuid",
+	    "SELECT auto_recharge_queue(id, balance_micros - reserved_micros"
+	    " + credit_lanes_total(id) - $3::bigint, $2) FROM workspaces WHERE id = $1::uuid",
 	    3, 0 },
 	[STMT_MIGRATION_APPLIED] = { "migration_applied",
 	    "SELECT 1 FROM schema_migrations WHERE version = $1::integer", 1, 1 },

@@ -681,10 +681,27 @@ static void *meter_run(void *arg)
 	return NULL;
 }
 
-/* 2000 charges from 20 clients at once against credit for 1234 of them:
- * exactly 1234 are paid, 766 get 402, and balance == grant - charges ==
- * the ledger's sum, never negative. */
-static void test_2000_concurrent_charges(void)
+/* The whole balance of workspace id: the main one and its credit lanes'. */
+static long long total_balance(const char *id)
+{
+	return pg_num(
+	    "SELECT balance_micros + credit_lanes_total(id) FROM workspaces WHERE id = $1", id);
+}
+
+/* Gives workspace id n credit lanes. Returns 0 or -1. */
+static int set_lanes(const char *id, int n)
+{
+	char args[128];
+
+	snprintf(args, sizeof(args), "lanes %s %d", id, n);
+	return billing(args);
+}
+
+/* 2000 charges from 20 clients at once against credit for 1234 of them
+ * (the workspace's credit in lanes credit lanes): exactly 1234 are paid,
+ * 766 get 402, and balance == grant - charges == the ledger's sum, never
+ * negative. */
+static void concurrent_charges(int lanes)
 {
 	char k[128], id[64], args[256];
 	struct meter m[20];
@@ -697,6 +714,8 @@ static void test_2000_concurrent_charges(void)
 	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
 	snprintf(args, sizeof(args), "cap %s 100", id);
 	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	if (lanes > 0)
+		CU_ASSERT_EQUAL_FATAL(set_lanes(id, lanes), 0);
 	CU_ASSERT_EQUAL_FATAL(balance_of(k), 12345000);
 	for (int i = 0; i < 20; i++) {
 		m[i] = (struct meter){ k, i * 100, 100, 0, 0, 0 };
@@ -713,6 +732,7 @@ static void test_2000_concurrent_charges(void)
 	CU_ASSERT_EQUAL(refused, 766);
 	CU_ASSERT_EQUAL(other, 0);
 	CU_ASSERT_EQUAL(balance_of(k), 12345000 - 1234 * 10000LL);
+	CU_ASSERT_EQUAL(total_balance(id), 12345000 - 1234 * 10000LL);
 	CU_ASSERT_EQUAL(pg_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
 	    12345000 - 1234 * 10000LL);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type = "
@@ -723,6 +743,44 @@ static void test_2000_concurrent_charges(void)
 	                       "status = 402",
 	                    id),
 	    766);
+	/* the month's spend is exactly the debits, whatever the lanes hold */
+	CU_ASSERT_EQUAL(pg_num("SELECT month_spent_micros - credit_lanes_month_total(id)"
+	                       " FROM workspaces WHERE id = $1",
+	                    id),
+	    1234 * 10000LL);
+	if (lanes > 0) {
+		long long on_lanes = pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1"
+		                            " AND type = 'debit' AND lane > 0",
+		    id);
+		fprintf(stderr, "  %lld of the debits on lanes, %lld transfers\n", on_lanes,
+		    pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND type ="
+		           " 'transfer'",
+		        id));
+		CU_ASSERT(on_lanes > 0);
+		/* transfers move money between chains and add up to nothing */
+		CU_ASSERT_EQUAL(pg_num("SELECT coalesce(sum(amount_micros), 0) FROM ledger"
+		                       " WHERE workspace_id = $1 AND type = 'transfer'",
+		                    id),
+		    0);
+		/* each chain sums to its balance */
+		CU_ASSERT_EQUAL(
+		    pg_num("SELECT count(*) FROM credit_lanes c WHERE c.workspace_id = $1"
+		           " AND c.balance_micros <> (SELECT coalesce(sum(amount_micros), 0)"
+		           " FROM ledger l WHERE l.workspace_id = c.workspace_id"
+		           " AND l.lane = c.lane)",
+		        id),
+		    0);
+	}
+}
+
+static void test_2000_concurrent_charges(void)
+{
+	concurrent_charges(0);
+}
+
+static void test_2000_concurrent_charges_lanes(void)
+{
+	concurrent_charges(8);
 }
 
 struct retrier {
@@ -758,7 +816,7 @@ static void *retry_run(void *arg)
 /* Workers killed with SIGKILL in the middle of charging: every key that
  * was answered 200 was charged exactly once, none twice, and the books
  * balance. */
-static void test_sigkill_while_charging(void)
+static void sigkill_while_charging(int lanes)
 {
 	char k[128], id[64], args[256];
 	struct retrier x[8];
@@ -768,6 +826,8 @@ static void test_sigkill_while_charging(void)
 	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Killed", k, sizeof(k), id, sizeof(id)), 0);
 	snprintf(args, sizeof(args), "cap %s 100", id);
 	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	if (lanes > 0)
+		CU_ASSERT_EQUAL_FATAL(set_lanes(id, lanes), 0);
 	for (int i = 0; i < 8; i++) {
 		x[i] = (struct retrier){ k, i * 40, 40, 0 };
 		pthread_create(&t[i], NULL, retry_run, &x[i]);
@@ -806,13 +866,146 @@ static void test_sigkill_while_charging(void)
 	                    id),
 	    paid);
 	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM (SELECT idempotency_key FROM ledger WHERE "
-	                       "workspace_id = $1 GROUP BY 1 HAVING count(*) > 1) d",
+	                       "workspace_id = $1 AND idempotency_key IS NOT NULL GROUP BY 1"
+	                       " HAVING count(*) > 1) d",
 	                    id),
 	    0);
-	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id),
-	    3000000 - paid * 10000LL);
+	if (lanes > 0)
+		CU_ASSERT(pg_num("SELECT count(*) FROM ledger WHERE workspace_id = $1 AND lane > 0"
+		                 " AND type = 'debit'",
+		              id) > 0);
+	CU_ASSERT_EQUAL(total_balance(id), 3000000 - paid * 10000LL);
 	CU_ASSERT_EQUAL(pg_num("SELECT sum(amount_micros) FROM ledger WHERE workspace_id = $1", id),
 	    3000000 - paid * 10000LL);
+}
+
+static void test_sigkill_while_charging(void)
+{
+	sigkill_while_charging(0);
+}
+
+static void test_sigkill_while_charging_lanes(void)
+{
+	sigkill_while_charging(4);
+}
+
+struct capped {
+	const char *key;
+	int first, count;
+	int paid, capped, other;
+};
+
+/* Sends count charges of 0.01 under keys cap-<pid>-<first + i>. */
+static void *capped_run(void *arg)
+{
+	struct capped *c = arg;
+	char idem[64];
+
+	for (int i = 0; i < c->count; i++) {
+		struct http_response r;
+		long st;
+		snprintf(idem, sizeof(idem), "cap-%ld-%d", (long)getpid(), c->first + i);
+		st = charge(c->key, idem,
+		    "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}", &r);
+		if (st == 200)
+			c->paid++;
+		else if (st == 402 && http_json_str(&r, "type") != NULL &&
+		    strstr(http_json_str(&r, "type"), "monthly-cap") != NULL)
+			c->capped++;
+		else
+			c->other++;
+		http_free(&r);
+	}
+	return NULL;
+}
+
+/* With credit lanes, the monthly cap holds exactly: 150 charges of 0.01
+ * at once under a cap of 1.00 (and 3.00 of credit): 100 paid, 50 refused
+ * for the cap, and the month's spend is exactly 1.00. */
+static void test_lanes_cap_is_exact(void)
+{
+	char k[128], id[64], args[256];
+	struct capped c[10];
+	pthread_t t[10];
+	int paid = 0, capped = 0, other = 0;
+	struct http_response r;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Lanes cap", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(args, sizeof(args), "cap %s 1.00", id);
+	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	CU_ASSERT_EQUAL_FATAL(set_lanes(id, 4), 0);
+	for (int i = 0; i < 10; i++) {
+		c[i] = (struct capped){ k, i * 15, 15, 0, 0, 0 };
+		pthread_create(&t[i], NULL, capped_run, &c[i]);
+	}
+	for (int i = 0; i < 10; i++) {
+		pthread_join(t[i], NULL);
+		paid += c[i].paid;
+		capped += c[i].capped;
+		other += c[i].other;
+	}
+	fprintf(stderr, "\n  150 charges under a cap of 1.00: %d paid, %d capped, %d other\n", paid,
+	    capped, other);
+	CU_ASSERT_EQUAL(paid, 100);
+	CU_ASSERT_EQUAL(capped, 50);
+	CU_ASSERT_EQUAL(other, 0);
+	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/balance", k, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "month_to_date"), "1.000000");
+	CU_ASSERT_EQUAL(jnum(&r, "balance_micros"), 2000000);
+	http_free(&r);
+	CU_ASSERT_EQUAL(total_balance(id), 2000000);
+}
+
+/* An operator's correction that takes more than the main balance holds
+ * takes it from the lanes too (swept back first), and turning the lanes
+ * off brings all of their credit back; the transactions list each row
+ * with its chain. */
+static void test_lanes_swept_back(void)
+{
+	char k[128], id[64], idem[64], args[256];
+	struct http_response r;
+	char *out;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Lanes back", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(set_lanes(id, 2), 0);
+	for (int i = 0; i < 20; i++) {
+		snprintf(idem, sizeof(idem), "back-%ld-%d", (long)getpid(), i);
+		CU_ASSERT_EQUAL(charge(k, idem,
+		                    "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
+		                    "\"dragoman/call\"}",
+		                    &r),
+		    200);
+		http_free(&r);
+	}
+	CU_ASSERT_EQUAL(total_balance(id), 2800000);
+	/* the lanes hold some of it, the main balance less than 2.70 */
+	CU_ASSERT(pg_num("SELECT credit_lanes_total($1)", id) > 0);
+	CU_ASSERT(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id) < 2700000);
+	snprintf(args, sizeof(args), "billing adjust %s --reason lanes-test -- -2.70", id);
+	out = admin(args);
+	CU_ASSERT_PTR_NOT_NULL(out);
+	free(out);
+	CU_ASSERT_EQUAL(total_balance(id), 100000);
+	CU_ASSERT_EQUAL(pg_num("SELECT credit_lanes_total($1)", id), 0);
+	CU_ASSERT_EQUAL(balance_of(k), 100000);
+	/* the transfers, each on its chain */
+	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/transactions?type=transfer&limit=100", k, &r), 200);
+	struct json_object *list = NULL, *first;
+	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "transactions", &list));
+	CU_ASSERT(json_object_array_length(list) >= 4);
+	int lanes_seen = 0;
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *lane;
+		first = json_object_array_get_idx(list, i);
+		CU_ASSERT(json_object_object_get_ex(first, "lane", &lane));
+		lanes_seen += json_object_get_int(lane) > 0;
+	}
+	CU_ASSERT(lanes_seen > 0);
+	http_free(&r);
+	/* lanes off: nothing left on them, rows gone */
+	CU_ASSERT_EQUAL(set_lanes(id, 0), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT count(*) FROM credit_lanes WHERE workspace_id = $1", id), 0);
+	CU_ASSERT_EQUAL(pg_num("SELECT balance_micros FROM workspaces WHERE id = $1", id), 100000);
 }
 
 static char platform_key[128];
@@ -1565,10 +1758,17 @@ int main(void)
 		    test_usage_expired_hold_does_not_refuse },
 		{ "2000 concurrent charges: exact 402s, books balance",
 		    test_2000_concurrent_charges },
+		{ "credit lanes: 2000 concurrent charges, exact 402s, every chain balances",
+		    test_2000_concurrent_charges_lanes },
+		{ "credit lanes: the monthly cap is exact", test_lanes_cap_is_exact },
+		{ "credit lanes: swept back for a correction and when turned off",
+		    test_lanes_swept_back },
 		{ "a dead request's key is taken over and its hold given back",
 		    test_takeover_releases_hold },
 		{ "SIGKILL while charging: nothing lost, nothing twice",
 		    test_sigkill_while_charging },
+		{ "credit lanes: SIGKILL while charging, nothing lost, nothing twice",
+		    test_sigkill_while_charging_lanes },
 		{ "operators' credits: platform role, idempotent", test_admin_credits },
 		{ "coupons: once per workspace, expiry, racing redemptions", test_coupons },
 		{ "workspaces are isolated; coupons from the CLI", test_isolation_and_cli_coupon },
