@@ -73,7 +73,7 @@ static enum problem report_ask_of(struct worker *w, struct request *r, struct re
 	*csv = format != NULL && strcmp(format, "csv") == 0;
 	/* a report counts every request this host answered before it: the
 	 * events still in the usage spool go in first */
-	(void)worker_spool_load_all(w);
+	(void)worker_spool_load_all(w, WORKER_READER_WAIT_MS);
 	return PROBLEM_NONE;
 }
 

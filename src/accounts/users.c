@@ -114,7 +114,7 @@ enum problem users_export(struct worker *w, const char *user_id, char **json)
 	PGresult *res;
 
 	/* the events still in the usage spool are theirs too */
-	(void)worker_spool_load_all(w);
+	(void)worker_spool_load_all(w, WORKER_READER_WAIT_MS);
 	res = db_exec(w->db, STMT_USER_EXPORT, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		PQclear(res);
@@ -137,7 +137,7 @@ enum problem users_delete(struct worker *w, const char *user_id)
 		(void)session_revoke(w, PQgetvalue(res, i, 0), "account deleted");
 	PQclear(res);
 	/* their events still in the usage spool lose their name with the rest */
-	(void)worker_spool_load_all(w);
+	(void)worker_spool_load_all(w, WORKER_READER_WAIT_MS);
 	res = db_exec(w->db, STMT_USER_DELETE, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (res != NULL)

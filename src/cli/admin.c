@@ -31,6 +31,8 @@
 #include <openssl/crypto.h>
 
 /* migrations may legitimately run for minutes */
+/* how long the CLI waits for a spool segment another process holds */
+#define ADMIN_SPOOL_WAIT_MS 30000L
 #define ADMIN_STATEMENT_TIMEOUT_MS 3600000L
 
 #ifndef MIGRATIONS_DIR
@@ -580,8 +582,9 @@ static int cmd_partitions_ensure(struct admin *a)
  * usage_spool_dir) and prints how many. Returns 0, or -1 when some stay. */
 static int usage_load(struct admin *a)
 {
-	long n =
-	    a->cfg->usage_spool_dir != NULL ? spool_load_dir(a->cfg->usage_spool_dir, a->db) : 0;
+	long n = a->cfg->usage_spool_dir != NULL
+	    ? spool_load_dir(a->cfg->usage_spool_dir, a->db, ADMIN_SPOOL_WAIT_MS)
+	    : 0;
 
 	if (n >= 0)
 		printf("usage_events_loaded=%ld\n", n);

@@ -176,6 +176,12 @@ long metrics_flush_wait_ms(long flush_ms)
 	return waited >= flush_ms ? 0 : flush_ms - waited;
 }
 
+void metrics_flush_later(void)
+{
+	if (waiting > 0)
+		clock_gettime(CLOCK_MONOTONIC, &first_wait);
+}
+
 int metrics_pending(int k, const char **family, const char **labels, int *idx, long long *delta)
 {
 	for (; k < SLOTS; k++) {

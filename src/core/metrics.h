@@ -51,6 +51,12 @@ int metrics_pending(int k, const char **family, const char **labels, int *idx, l
 /* Forgets the counts waiting: they were stored. */
 void metrics_pending_done(void);
 
+/* After a flush that failed: the counts wait another flush interval from
+ * now (metrics_flush_wait_ms()) before the next try, so that an idle
+ * worker does not try again at once, and forever, while the database is
+ * away. */
+void metrics_flush_later(void);
+
 /* Returns 1 when no count is waiting. */
 int metrics_pending_none(void);
 

@@ -100,9 +100,9 @@ long worker_spool_flush(struct worker *w)
 	return spool_load_own(w->spool, w->db);
 }
 
-long worker_spool_load_all(struct worker *w)
+long worker_spool_load_all(struct worker *w, long wait_ms)
 {
-	return w->cfg != NULL ? spool_load_dir(w->cfg->usage_spool_dir, w->db) : 0;
+	return w->cfg != NULL ? spool_load_dir(w->cfg->usage_spool_dir, w->db, wait_ms) : 0;
 }
 
 /* The job that loads the worker's spooled events once the response is out. */

@@ -70,11 +70,16 @@ void worker_run_jobs(struct worker *w);
  * many, or -1 when they stay for a later load. */
 long worker_spool_flush(struct worker *w);
 
-/* Loads every spooled event in usage_spool_dir that no one is writing at
- * that moment (other workers', live or dead, and this one's): what a
- * reader of usage_events does first. Returns how many, 0 without a spool
- * (or a configuration), or -1 when some stay for a later load. */
-long worker_spool_load_all(struct worker *w);
+/* Loads every spooled event in usage_spool_dir (other workers', live or
+ * dead, and this one's), waiting up to wait_ms for a segment another
+ * process holds (0 for a starting worker, which never waits; a reader of
+ * usage_events waits a little, as its loader commits): what a reader does
+ * first. Returns how many, 0 without a spool (or a configuration), or -1
+ * when some stay for a later load. */
+long worker_spool_load_all(struct worker *w, long wait_ms);
+
+/* How long a reader of usage_events waits for a segment being loaded. */
+#define WORKER_READER_WAIT_MS 1000L
 
 /* Queues the load of the worker's spool for after the response when it
  * is due (usage_spool_max_events, usage_spool_flush_ms). */

@@ -434,7 +434,8 @@ void app_idle(struct worker *w)
 
 void app_start(struct worker *w)
 {
-	(void)worker_spool_load_all(w);
+	/* a worker that is starting never waits for another process */
+	(void)worker_spool_load_all(w, 0);
 }
 
 void app_stop(struct worker *w)

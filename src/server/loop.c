@@ -128,8 +128,10 @@ int worker_serve(int listen_fd, const char *config_path)
 		config_free(cfg);
 		return 1;
 	}
-	app_start(&w);
+	/* the handlers first: a SIGHUP or SIGTERM while the worker starts
+	 * (loading leftovers of the spool) must not kill it */
 	worker_signals();
+	app_start(&w);
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);

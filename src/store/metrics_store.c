@@ -63,6 +63,8 @@ int metrics_flush(struct db *db)
 	PQclear(res);
 	if (ok)
 		metrics_pending_done();
+	else
+		metrics_flush_later();
 out:
 	for (int i = 0; i < 4; i++) {
 		if (arr[i] == NULL && f[i] != NULL)

@@ -41,6 +41,8 @@
 #include "store/spool.h"
 
 #define SPOOL_SUFFIX ".events"
+/* spool_load_file(): another process held the segment */
+#define SPOOL_HELD (-2L)
 /* a segment's row is forgotten this long after its load (maintain, 7
  * days); a file older than that whose row is gone was loaded: 6 days */
 #define SPOOL_FORGOTTEN_S (6L * 86400L)
@@ -224,6 +226,23 @@ long spool_wait_ms(const struct spool *s, long flush_ms)
 	return ms >= flush_ms ? 0 : flush_ms - ms;
 }
 
+/* Takes fd's lock, waiting up to wait_ms for another process to let it
+ * go (0: not at all). Returns 0, 1 when it stayed taken, or -1. */
+static int lock_within(int fd, long wait_ms)
+{
+	struct timespec pause = { 0, 5 * 1000000L };
+
+	for (long waited = 0;; waited += 5) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (waited >= wait_ms)
+			return 1;
+		nanosleep(&pause, NULL);
+	}
+}
+
 /* Reads all of fd into a new buffer (caller frees) and sets *len. Returns
  * it, or NULL. */
 static char *read_all(int fd, size_t *len)
@@ -392,9 +411,10 @@ static void spool_reopen(struct db *db, const char *name)
 }
 
 /* Loads the segment file name of dir: locks it, loads what is new, then
- * unlinks it. Returns the lines loaded (0: it was gone or loaded
- * already), or -1. */
-static long spool_load_file(const char *dir, const char *name, struct db *db)
+ * unlinks it, unless another process holds it past wait_ms (it is loading
+ * it, or writing). Returns the lines loaded (0: it was gone or loaded
+ * already), SPOOL_HELD when it was held, or -1. */
+static long spool_load_file(const char *dir, const char *name, struct db *db, long wait_ms)
 {
 	char path[512];
 	struct stat st;
@@ -412,9 +432,10 @@ static long spool_load_file(const char *dir, const char *name, struct db *db)
 		log_msg(LOG_LEVEL_ERROR, "usage spool: cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (flock(fd, LOCK_EX) < 0 || fstat(fd, &st) < 0) {
+	int held = lock_within(fd, wait_ms);
+	if (held != 0 || fstat(fd, &st) < 0) {
 		close(fd);
-		return -1;
+		return held > 0 ? SPOOL_HELD : -1;
 	}
 	if (st.st_nlink == 0) {
 		close(fd); /* another loader finished it meanwhile */
@@ -438,15 +459,24 @@ long spool_load_own(struct spool *s, struct db *db)
 {
 	char name[sizeof(s->name)];
 
+	long lines;
+
 	if (s == NULL || s->fd < 0)
 		return 0;
 	snprintf(name, sizeof(name), "%s", s->name);
-	/* the next event opens a new segment, whatever happens to this one */
+	lines = spool_load_file(s->dir, name, db, 0);
+	if (lines == SPOOL_HELD) {
+		/* another process is loading it (or holds it): never waited
+		 * for; this one tries again after another flush interval */
+		clock_gettime(CLOCK_MONOTONIC, &s->opened);
+		return 0;
+	}
+	/* the next event opens a new segment, whatever happened to this one */
 	spool_close_segment(s);
-	return spool_load_file(s->dir, name, db);
+	return lines;
 }
 
-long spool_load_dir(const char *dir, struct db *db)
+long spool_load_dir(const char *dir, struct db *db, long wait_ms)
 {
 	DIR *d;
 	struct dirent *e;
@@ -468,7 +498,9 @@ long spool_load_dir(const char *dir, struct db *db)
 		if (n <= sl || strcmp(e->d_name + n - sl, SPOOL_SUFFIX) != 0)
 			continue;
 		/* one that fails stays for a later load; the others go on */
-		lines = spool_load_file(dir, e->d_name, db);
+		lines = spool_load_file(dir, e->d_name, db, wait_ms);
+		if (lines == SPOOL_HELD)
+			continue; /* its holder loads it, or a later load does */
 		if (lines < 0)
 			failed = 1;
 		else

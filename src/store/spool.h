@@ -33,15 +33,19 @@ int spool_due(const struct spool *s, long max_events, long flush_ms);
 long spool_wait_ms(const struct spool *s, long flush_ms);
 
 /* Loads the process's open segment into db and closes it (the next event
- * opens another). Returns the events loaded, or -1 when it stays for a
- * later load (logged). */
+ * opens another); never waits: when another process holds it, it stays
+ * open and is tried again after another flush interval (0 returned).
+ * Returns the events loaded, or -1 when it stays for a later load
+ * (logged). */
 long spool_load_own(struct spool *s, struct db *db);
 
-/* Loads every segment file in dir (NULL: no spool) that no one is writing
- * or loading at that moment: the leftovers of workers that died, and the
- * open segments of live ones (their next event opens a new one). Returns
- * the events loaded, or -1 when one could not be (logged; it stays). */
-long spool_load_dir(const char *dir, struct db *db);
+/* Loads every segment file in dir (NULL: no spool): the leftovers of
+ * workers that died, and the open segments of live ones (their next event
+ * opens a new one). A segment another process holds is waited for up to
+ * wait_ms (its writer lets go at once; a loader when it commits), then
+ * left to it. Returns the events loaded, or -1 when one could not be
+ * (logged; it stays). */
+long spool_load_dir(const char *dir, struct db *db, long wait_ms);
 
 /* Writes the text v (NULL: SQL NULL) at *p as one COPY text field, escaped,
  * followed by a tab, or by a newline when last; never past end (the

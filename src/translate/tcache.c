@@ -485,7 +485,7 @@ struct json_object *tcache_stats(struct worker *w, const char *workspace_id, lon
 
 	snprintf(h, sizeof(h), "%ld", hours);
 	/* requests still in the usage spool count too */
-	(void)worker_spool_load_all(w);
+	(void)worker_spool_load_all(w, WORKER_READER_WAIT_MS);
 	res = db_exec(w->db, STMT_CACHE_USAGE, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		PQclear(res);

@@ -263,7 +263,9 @@ pid_t listener_pid(void)
 
 /* Sends sig to every dragoman.fcgi of this stack but the --listen master.
  * Returns how many. */
-int signal_workers(int sig)
+/* Calls fn(pid, ctx) for every worker of the stack (not the --listen
+ * master). Returns how many calls returned 0. */
+static int each_worker(int (*fn)(pid_t, void *), void *ctx)
 {
 	char bin[512], path[300], cmd[1024];
 	pid_t master = listener_pid();
@@ -282,12 +284,53 @@ int signal_workers(int sig)
 		size_t k = fread(cmd, 1, sizeof(cmd) - 1, f);
 		cmd[k] = '\0';
 		fclose(f);
-		if (strcmp(cmd, bin) == 0 && kill(atoi(de->d_name), sig) == 0)
+		if (strcmp(cmd, bin) == 0 && fn((pid_t)atoi(de->d_name), ctx) == 0)
 			n++;
 	}
 	if (d != NULL)
 		closedir(d);
 	return n;
+}
+
+/* each_worker(): sends the signal *ctx. */
+static int send_signal(pid_t pid, void *ctx)
+{
+	return kill(pid, *(int *)ctx);
+}
+
+int signal_workers(int sig)
+{
+	return each_worker(send_signal, &sig);
+}
+
+/* each_worker(): adds the process's CPU time (ticks) to *ctx. */
+static int add_cpu(pid_t pid, void *ctx)
+{
+	char path[64], line[1024], *p;
+	unsigned long long user, sys;
+	FILE *f;
+	int ok = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	/* past "pid (comm) ": state is field 3, utime 14, stime 15 */
+	if (fgets(line, sizeof(line), f) != NULL && (p = strrchr(line, ')')) != NULL &&
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &user, &sys) ==
+	        2) {
+		*(unsigned long long *)ctx += user + sys;
+		ok = 1;
+	}
+	fclose(f);
+	return ok ? 0 : -1;
+}
+
+long workers_cpu_ms(void)
+{
+	unsigned long long ticks = 0;
+
+	each_worker(add_cpu, &ticks);
+	return (long)(ticks * 1000ULL / (unsigned long long)sysconf(_SC_CLK_TCK));
 }
 
 int kill_workers(void)

@@ -96,6 +96,9 @@ int kill_workers(void);
  * master; SIGHUP makes each re-read the configuration). Returns how many. */
 int signal_workers(int sig);
 
+/* Returns the CPU time the stack's workers have used so far, in ms. */
+long workers_cpu_ms(void);
+
 /* Waits (up to 10 s) until GET /v1/health answers 200, as after workers
  * were killed. Returns 0, or -1 when it never did. */
 int wait_for_service(void);
