@@ -476,37 +476,39 @@ long spool_load_own(struct spool *s, struct db *db)
 	return lines;
 }
 
+/* scandir() filter: a segment file's name. */
+static int is_segment(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name), sl = strlen(SPOOL_SUFFIX);
+
+	return n > sl && strcmp(e->d_name + n - sl, SPOOL_SUFFIX) == 0;
+}
+
 long spool_load_dir(const char *dir, struct db *db, long wait_ms)
 {
-	DIR *d;
-	struct dirent *e;
+	struct dirent **names;
 	long total = 0;
-	size_t sl = strlen(SPOOL_SUFFIX);
-	int failed = 0;
+	int failed = 0, n;
 
 	if (dir == NULL)
 		return 0;
-	d = opendir(dir);
-	if (d == NULL) {
+	/* the segments there now: the ones written while this loads are
+	 * left to the next load, so that a busy spool cannot keep it going */
+	n = scandir(dir, &names, is_segment, NULL);
+	if (n < 0) {
 		log_msg(LOG_LEVEL_ERROR, "usage spool: cannot read %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		long lines;
-
-		if (n <= sl || strcmp(e->d_name + n - sl, SPOOL_SUFFIX) != 0)
-			continue;
+	for (int i = 0; i < n; i++) {
 		/* one that fails stays for a later load; the others go on */
-		lines = spool_load_file(dir, e->d_name, db, wait_ms);
-		if (lines == SPOOL_HELD)
-			continue; /* its holder loads it, or a later load does */
-		if (lines < 0)
-			failed = 1;
-		else
+		long lines = spool_load_file(dir, names[i]->d_name, db, wait_ms);
+		if (lines >= 0)
 			total += lines;
+		else if (lines != SPOOL_HELD) /* held: its holder loads it */
+			failed = 1;
+		free(names[i]);
 	}
-	closedir(d);
+	free(names);
 	return failed ? -1 : total;
 }
 
