@@ -13,11 +13,17 @@ enum problem ledger_balance_get(struct worker *w, const char *workspace_id,
     struct ledger_balance *out, struct reply *rp)
 {
 	const char *params[] = { workspace_id };
-	PGresult *res = db_exec(w->db, STMT_BILLING_BALANCE, params);
+	/* the balance and the auto-recharge settings in one round trip */
+	const struct db_call calls[] = { { STMT_BILLING_BALANCE, params },
+		{ STMT_AUTO_RECHARGE_GET, params } };
+	PGresult *both[2], *res;
 
 	memset(out, 0, sizeof(*out));
+	(void)db_exec_pipeline(w->db, calls, 2, both);
+	res = both[0];
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		PQclear(res);
+		PQclear(both[1]);
 		snprintf(rp->detail, sizeof(rp->detail), "the balance cannot be read right now");
 		return PROBLEM_UNAVAILABLE;
 	}
@@ -30,7 +36,7 @@ enum problem ledger_balance_get(struct worker *w, const char *workspace_id,
 	out->month_to_date = db_num(res, 0, 5);
 	out->owed = db_num(res, 0, 6);
 	PQclear(res);
-	out->has_auto = payment_settings_auto_get(w, workspace_id, &out->auto_recharge);
+	out->has_auto = payment_settings_auto_read(both[1], &out->auto_recharge);
 	return PROBLEM_NONE;
 }
 

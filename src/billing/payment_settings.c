@@ -55,10 +55,8 @@ enum problem payment_settings_auto_set(struct worker *w, const char *workspace_i
 	return PROBLEM_NONE;
 }
 
-int payment_settings_auto_get(struct worker *w, const char *workspace_id, struct auto_recharge *out)
+int payment_settings_auto_read(PGresult *res, struct auto_recharge *out)
 {
-	const char *params[] = { workspace_id };
-	PGresult *res = db_exec(w->db, STMT_AUTO_RECHARGE_GET, params);
 	int found = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 
 	memset(out, 0, sizeof(*out));

@@ -41,13 +41,15 @@ struct auto_recharge {
 	char last_state[16]; /* the last auto payment's state; "" when none */
 };
 
-/* Reads workspace_id's auto-recharge into *out. Returns 1 when it has
- * one (release *out with auto_recharge_release()), 0 when it has none or
- * it cannot be read (nothing to release). */
-int payment_settings_auto_get(struct worker *w, const char *workspace_id,
-    struct auto_recharge *out);
+/* Reads a workspace's auto-recharge into *out from res, the result of
+ * STMT_AUTO_RECHARGE_GET (libpq's PGresult; NULL allowed), which it
+ * PQclear()s. Returns 1 when it has one (release *out with
+ * auto_recharge_release()), 0 when it has none or it could not be read
+ * (nothing to release). */
+struct pg_result;
+int payment_settings_auto_read(struct pg_result *res, struct auto_recharge *out);
 
-/* Frees what payment_settings_auto_get() allocated in a (not a itself). */
+/* Frees what payment_settings_auto_read() allocated in a (not a itself). */
 void auto_recharge_release(struct auto_recharge *a);
 
 #endif

@@ -220,6 +220,65 @@ PGresult *db_exec(struct db *db, enum stmt s, const char *const *values)
 	return res;
 }
 
+/* Reads the results of a pipeline of n statements, each followed by its
+ * sync, into res[0..n). Returns 0, or -1 when the connection broke. */
+static int pipeline_read(struct db *db, size_t n, PGresult **res)
+{
+	for (size_t i = 0; i < n; i++) {
+		PGresult *r;
+		int synced;
+		/* the statement's result, NULL at its end, then its sync */
+		if ((res[i] = PQgetResult(db->conn)) == NULL)
+			return -1;
+		while ((r = PQgetResult(db->conn)) != NULL)
+			PQclear(r);
+		r = PQgetResult(db->conn);
+		synced = r != NULL && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		PQclear(r);
+		if (!synced || PQstatus(db->conn) != CONNECTION_OK)
+			return -1;
+		if (PQresultStatus(res[i]) == PGRES_FATAL_ERROR && !expected_error(res[i]))
+			metrics_count(METRIC_DB_ERRORS, 1, "kind", "statement", METRICS_END);
+	}
+	return 0;
+}
+
+int db_exec_pipeline(struct db *db, const struct db_call *calls, size_t n, PGresult **res)
+{
+	int ok = 1, entered;
+
+	for (size_t i = 0; i < n; i++)
+		res[i] = NULL;
+	if (db_connect(db) < 0)
+		return -1;
+	for (size_t i = 0; i < n && ok; i++)
+		ok = db_prepare(db, calls[i].s) == 0;
+	if (!ok || db->conn == NULL)
+		return -1;
+	ok = entered = PQenterPipelineMode(db->conn) == 1;
+	for (size_t i = 0; i < n && ok; i++) {
+		const struct stmt_def *d = stmt_def(calls[i].s);
+		ok = (db->unprepared ? PQsendQueryParams(db->conn, d->sql, d->nparams, NULL,
+		                           calls[i].values, NULL, NULL, 0)
+		                     : PQsendQueryPrepared(db->conn, d->name, d->nparams,
+		                           calls[i].values, NULL, NULL, 0)) == 1 &&
+		    PQpipelineSync(db->conn) == 1;
+	}
+	ok = ok && pipeline_read(db, n, res) == 0;
+	if (ok && PQexitPipelineMode(db->conn) == 1)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		PQclear(res[i]);
+		res[i] = NULL;
+	}
+	/* a connection left in pipeline mode is of no further use */
+	if (db->conn != NULL && (entered || PQstatus(db->conn) != CONNECTION_OK))
+		db_failed(db,
+		    PQstatus(db->conn) != CONNECTION_OK ? PQerrorMessage(db->conn)
+		                                        : "a pipeline failed");
+	return -1;
+}
+
 PGresult *db_exec_script(struct db *db, const char *sql)
 {
 	PGresult *res;

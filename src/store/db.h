@@ -24,6 +24,21 @@ struct db *db_open(const char *conninfo, long connect_timeout, long statement_ti
 PGresult *db_exec(struct db *db, enum stmt s, const char *const *values)
     __attribute__((warn_unused_result));
 
+/* One statement of db_exec_pipeline(): s with its parameters. */
+struct db_call {
+	enum stmt s;
+	const char *const *values;
+};
+
+/* Runs the n statements of calls, none of which needs another's result,
+ * in one round trip (libpq's pipeline mode), each as db_exec() would run
+ * it on its own (its own implicit transaction outside BEGIN; one that
+ * fails does not stop the others). Sets res[0..n) (caller PQclear()s
+ * each). Returns 0, or -1 with every res[i] NULL when no connection
+ * could be had or it broke (then nothing is known to have been
+ * committed). */
+int db_exec_pipeline(struct db *db, const struct db_call *calls, size_t n, PGresult **res);
+
 /* Runs a fixed SQL command with no parameters (BEGIN, COMMIT, ROLLBACK,
  * migration scripts). Returns the result (caller PQclear()s) or NULL when
  * the connection is unavailable. */
