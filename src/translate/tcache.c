@@ -19,9 +19,8 @@
  *   4. backfill  the rows found there are copied into memcached and the
  *                memo;
  *      (the provider translates what is left: translation.c)
- *   5. store     tcache_store(): the new translations into the memo and
- *                memcached, and into PostgreSQL (one statement for all)
- *                once the response is out;
+ *   5. store     tcache_store(): the new translations into the memo,
+ *                memcached and PostgreSQL (one statement for all);
  * and tcache_release() frees the entries' translations.
  *
  * Scope: "" for the cache all workspaces share, or the workspace's id
@@ -370,56 +369,14 @@ size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n)
 
 /* 5. store */
 
-/* New translations on their way to PostgreSQL: a batch's statement
- * parameters, written once the response is out (a cache write is no
- * reason to make the client wait for a commit; a worker killed before it
- * loses only copies that memcached also holds). Private to the process. */
-struct later_put {
-	struct later_put *next;
-	char *params[4]; /* source, target, format, rows (JSON) */
-};
-static struct later_put *later_head;
-static struct later_put **later_tail = &later_head;
-
-/* Runs one batch's insert (rows already there are kept; a failure is
- * logged, never fatal) and frees the batch. */
-static void put_postgres(struct worker *w, struct later_put *b)
-{
-	const char *params[] = { b->params[0], b->params[1], b->params[2], b->params[3] };
-	PGresult *res = db_exec(w->db, STMT_TCACHE_PUT, params);
-
-	/* an unavailable database was logged once by db_exec() */
-	if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
-		log_msg(LOG_LEVEL_WARN, "translation cache store: %s", PQresultErrorMessage(res));
-	PQclear(res);
-	for (int i = 0; i < 4; i++)
-		free(b->params[i]);
-	free(b);
-}
-
-/* The job after the response: every batch waiting, in order. */
-static void put_postgres_job(struct worker *w, const char *arg)
-{
-	struct later_put *b = later_head;
-
-	(void)arg;
-	later_head = NULL;
-	later_tail = &later_head;
-	while (b != NULL) {
-		struct later_put *next = b->next;
-		put_postgres(w, b);
-		b = next;
-	}
-}
-
-/* Queues the translations of the entries of e[0..n) not hit for
- * PostgreSQL, all in one statement run after the response (at once when
- * the job cannot be queued). */
+/* Inserts the translations of the entries of e[0..n) not hit into
+ * PostgreSQL, all in one statement (rows already there are kept; a
+ * failure is logged, never fatal). */
 static void store_postgres(struct worker *w, const struct tcache_entry *e, size_t n,
     const struct tcache_query *q)
 {
 	struct json_object *rows = json_object_new_array();
-	struct later_put *b;
+	PGresult *res;
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *o;
@@ -432,22 +389,15 @@ static void store_postgres(struct worker *w, const struct tcache_entry *e, size_
 		json_object_object_add(o, "t", json_object_new_string(e[i].translated));
 		json_object_array_add(rows, o);
 	}
-	if (json_object_array_length(rows) > 0 && (b = calloc(1, sizeof(*b))) != NULL) {
-		b->params[0] = strdup(q->source);
-		b->params[1] = strdup(q->target);
-		b->params[2] = strdup(q->format);
-		b->params[3] = strdup(json_object_to_json_string_ext(rows, JSON_C_TO_STRING_PLAIN));
-		if (b->params[0] == NULL || b->params[1] == NULL || b->params[2] == NULL ||
-		    b->params[3] == NULL) {
-			for (int i = 0; i < 4; i++)
-				free(b->params[i]);
-			free(b);
-		} else if (worker_defer(w, put_postgres_job, NULL) < 0) {
-			put_postgres(w, b); /* (logged by worker_defer) */
-		} else {
-			*later_tail = b;
-			later_tail = &b->next;
-		}
+	if (json_object_array_length(rows) > 0) {
+		const char *params[] = { q->source, q->target, q->format,
+			json_object_to_json_string_ext(rows, JSON_C_TO_STRING_PLAIN) };
+		res = db_exec(w->db, STMT_TCACHE_PUT, params);
+		/* an unavailable database was logged once by db_exec() */
+		if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
+			log_msg(LOG_LEVEL_WARN, "translation cache store: %s",
+			    PQresultErrorMessage(res));
+		PQclear(res);
 	}
 	json_object_put(rows);
 }
