@@ -294,6 +294,12 @@ PGresult *db_exec_script(struct db *db, const char *sql)
 	return res;
 }
 
+int db_in_transaction(struct db *db)
+{
+	return db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE &&
+	    PQtransactionStatus(db->conn) != PQTRANS_UNKNOWN;
+}
+
 int db_ping(struct db *db)
 {
 	PGresult *res = db_exec(db, STMT_PING, NULL);

@@ -68,6 +68,10 @@ int db_prepare_all(struct db *db);
  * pool_mode = transaction) needs; the role's settings then apply. */
 void db_set_unprepared(struct db *db, int unprepared);
 
+/* Returns 1 when a transaction is open on db's connection (BEGIN was
+ * sent and not yet ended), else 0. */
+int db_in_transaction(struct db *db);
+
 /* Returns 1 when a query round-trip succeeds, else 0. */
 int db_ping(struct db *db);
 

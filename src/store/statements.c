@@ -271,15 +271,21 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    " WHERE key_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) h)",
 	    1, 1 },
 	/* $4: [{"k":hex key,"p":provider,"m":model,"t":translation}, ...] */
+	/* The cache's writes commit asynchronously (a crash may lose the
+	 * last of them: copies of what a provider can give again), so that
+	 * no request waits for their WAL flush. Run outside any transaction
+	 * (db_in_transaction()): the setting would hold for all of it. */
 	[STMT_TCACHE_PUT] = { "tcache_put",
-	    "INSERT INTO translation_cache (key_hash, source, target, format, provider, model,"
+	    "WITH c AS (SELECT set_config('synchronous_commit', 'off', true))"
+	    " INSERT INTO translation_cache (key_hash, source, target, format, provider, model,"
 	    " translated) SELECT decode(e->>'k', 'hex'), $1, $2, $3, e->>'p', e->>'m', e->>'t'"
-	    " FROM json_array_elements($4::json) e ON CONFLICT (key_hash) DO NOTHING",
+	    " FROM json_array_elements($4::json) e, c ON CONFLICT (key_hash) DO NOTHING",
 	    4, 1 },
 	/* $1: '{hex,...}' keys served from here; $2: how many hits each
 	 * stands for (1, or the sampling rate for memcached hits) */
 	[STMT_TCACHE_HIT] = { "tcache_hit",
-	    "UPDATE translation_cache SET hits = hits + $2::bigint, last_hit_at = now()"
+	    "WITH c AS (SELECT set_config('synchronous_commit', 'off', true))"
+	    " UPDATE translation_cache SET hits = hits + $2::bigint, last_hit_at = now() FROM c"
 	    " WHERE key_hash = ANY (SELECT decode(h, 'hex') FROM unnest($1::text[]) h)",
 	    2, 0 },
 	/* the most-hit translations first, for warming memcached */

@@ -198,6 +198,9 @@ static void count_hits(struct worker *w, const char *arr, int weight)
 	PGresult *res;
 
 	snprintf(wbuf, sizeof(wbuf), "%d", weight);
+	/* its asynchronous commit must not become an open transaction's */
+	if (db_in_transaction(w->db))
+		return;
 	res = db_exec(w->db, STMT_TCACHE_HIT, params);
 	if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
 		log_msg(LOG_LEVEL_WARN, "translation cache hit count: %s",
@@ -392,7 +395,9 @@ static void store_postgres(struct worker *w, const struct tcache_entry *e, size_
 	if (json_object_array_length(rows) > 0) {
 		const char *params[] = { q->source, q->target, q->format,
 			json_object_to_json_string_ext(rows, JSON_C_TO_STRING_PLAIN) };
-		res = db_exec(w->db, STMT_TCACHE_PUT, params);
+		/* its asynchronous commit must not become an open
+		 * transaction's: then the copy is left to memcached */
+		res = db_in_transaction(w->db) ? NULL : db_exec(w->db, STMT_TCACHE_PUT, params);
 		/* an unavailable database was logged once by db_exec() */
 		if (res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK)
 			log_msg(LOG_LEVEL_WARN, "translation cache store: %s",

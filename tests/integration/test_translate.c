@@ -566,6 +566,54 @@ static void test_cache_postgres(void)
 	http_free(&r);
 }
 
+/* Runs the fixed script sql on a connection of its own. Returns 0 or -1. */
+static int sql_script(const char *sql)
+{
+	PGconn *pg = pg_connect();
+	PGresult *res = PQexec(pg, sql);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		fprintf(stderr, "\n  %s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(pg);
+	return ok ? 0 : -1;
+}
+
+/* A new translation's row in translation_cache commits asynchronously:
+ * the request waits for no WAL flush to keep a copy (a trigger notes the
+ * setting the row was written under and where it came from: the
+ * statement's own, not the server's, which is off in these runs). */
+static void test_cache_write_is_asynchronous(void)
+{
+	struct http_response r;
+	char body[256];
+	char *seen;
+
+	CU_ASSERT_EQUAL_FATAL(
+	    sql_script("CREATE TABLE test_cache_commits (setting text);"
+	               "CREATE FUNCTION test_note_commit() RETURNS trigger LANGUAGE plpgsql AS"
+	               " $$ BEGIN INSERT INTO test_cache_commits SELECT setting || ' ' || source"
+	               " FROM pg_settings WHERE name = 'synchronous_commit'; RETURN NEW; END $$;"
+	               "CREATE TRIGGER test_note_commit AFTER INSERT ON translation_cache"
+	               " FOR EACH ROW EXECUTE FUNCTION test_note_commit()"),
+	    0);
+	snprintf(body, sizeof(body),
+	    "{\"text\":\"The asynchronous copy %ld.\",\"source\":\"en\",\"target\":\"es\"}",
+	    (long)getpid());
+	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
+	http_free(&r);
+	seen = pg_value("SELECT string_agg(DISTINCT setting, ',') FROM test_cache_commits", NULL);
+	CU_ASSERT_PTR_NOT_NULL(seen);
+	if (seen != NULL)
+		CU_ASSERT_STRING_EQUAL(seen, "off session"); /* set for the statement */
+	free(seen);
+	CU_ASSERT_EQUAL(sql_script(
+	                    "DROP TRIGGER test_note_commit ON translation_cache;"
+	                    "DROP FUNCTION test_note_commit(); DROP TABLE test_cache_commits"),
+	    0);
+}
+
 /* Returns translation_cache.hits of the row whose translation is
  * translated, or -1. */
 static long row_hits(const char *translated)
@@ -1454,6 +1502,7 @@ int main(void)
 		{ "a second provider: fallback for pairs, pins, batches", test_second_provider },
 		{ "cache: MISS, HIT, PARTIAL; context counts", test_cache_miss_hit_partial },
 		{ "cache: PostgreSQL behind memcached", test_cache_postgres },
+		{ "cache: its writes commit asynchronously", test_cache_write_is_asynchronous },
 		{ "cache: hit counters, and warming memcached", test_cache_counters_and_warm },
 		{ "cache: statistics by route and by admin command", test_cache_stats },
 		{ "DeepL, Google, OpenAI-compatible clients and their pairs", test_saas_providers },
