@@ -33,10 +33,12 @@
 --
 -- Lock order: the workspace row (FOR NO KEY UPDATE, or an UPDATE, which
 -- takes the same lock), then lanes in lane order. A charge on a lane
--- holds only that lane; inserting its ledger row and usage event checks
--- their foreign keys with KEY SHARE on the workspace row, which a
--- NO KEY UPDATE lock lets through, so a sweep waiting for that lane
--- never waits on a lock the lane's charge waits for. FOR UPDATE on a
+-- holds that lane and waits for nothing a sweep holds: inserting its
+-- ledger row and usage event checks their foreign keys with KEY SHARE on
+-- the workspace row, which a NO KEY UPDATE lock lets through; it queues
+-- no auto payment while one is open (whose row a webhook may hold while
+-- it sweeps); and a lane it locked but found short is let go (a
+-- subtransaction) before it waits for the workspace row. FOR UPDATE on a
 -- workspace row would block those checks (it would not deadlock with a
 -- sweep unless it swept too), so no function that sweeps (nor
 -- payment_lock(), which comes before ledger_take_back()) takes it.
@@ -138,6 +140,14 @@ END $$;
 CREATE TRIGGER credit_lane_empty_on_delete BEFORE DELETE ON credit_lanes
     FOR EACH ROW EXECUTE FUNCTION credit_lane_refuse_delete();
 
+-- The calendar month (UTC) a change of a workspace whose month_start is
+-- ws_month counts in: now's, or ws_month when a transaction that started
+-- later already moved the workspace into the next month (a month never
+-- goes back, or the spend of the new one would be forgotten).
+CREATE FUNCTION billing_month(ws_month date) RETURNS date LANGUAGE sql STABLE AS $$
+    SELECT greatest(date_trunc('month', now() AT TIME ZONE 'UTC')::date, ws_month)
+$$;
+
 -- What workspace ws's lanes hold, and of that what was moved in this
 -- month (counted in month_spent_micros). Without locks: for display and
 -- thresholds.
@@ -146,7 +156,8 @@ CREATE FUNCTION credit_lanes_total(ws uuid) RETURNS bigint LANGUAGE sql STABLE A
 $$;
 CREATE FUNCTION credit_lanes_month_total(ws uuid) RETURNS bigint LANGUAGE sql STABLE AS $$
     SELECT coalesce(sum(balance_micros), 0)::bigint FROM credit_lanes
-     WHERE workspace_id = ws AND month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date
+     WHERE workspace_id = ws
+       AND month_start >= date_trunc('month', now() AT TIME ZONE 'UTC')::date
 $$;
 
 -- Moves amt micros (> 0) between workspace ws's main balance and its lane
@@ -156,17 +167,19 @@ $$;
 CREATE FUNCTION credit_lane_move(ws uuid, ln smallint, amt bigint, to_lane boolean)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    month date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
+    month date;
     main_after bigint;
     lane_after bigint;
     filled date;
 BEGIN
+    SELECT billing_month(month_start) INTO month FROM workspaces WHERE id = ws;
     SELECT month_start INTO filled FROM credit_lanes WHERE workspace_id = ws AND lane = ln;
+    -- (never below 0: what a lane brings back was counted when it moved)
     UPDATE workspaces w
        SET balance_micros = w.balance_micros + CASE WHEN to_lane THEN -amt ELSE amt END,
-           month_spent_micros = CASE WHEN w.month_start = month
-                                     THEN w.month_spent_micros ELSE 0 END
-               + CASE WHEN to_lane THEN amt WHEN filled = month THEN -amt ELSE 0 END,
+           month_spent_micros = greatest(CASE WHEN w.month_start = month
+                                              THEN w.month_spent_micros ELSE 0 END
+               + CASE WHEN to_lane THEN amt WHEN filled = month THEN -amt ELSE 0 END, 0),
            month_start = month
      WHERE w.id = ws RETURNING w.balance_micros INTO main_after;
     UPDATE credit_lanes l
@@ -211,7 +224,7 @@ RETURNS TABLE (lane smallint, balance bigint) LANGUAGE sql AS $$
      WHERE l.workspace_id = ws AND l.balance_micros >= cost
        AND l.lane = (SELECT c.lane FROM credit_lanes c
                       WHERE c.workspace_id = ws AND c.balance_micros >= cost
-                        AND c.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date
+                        AND c.month_start >= date_trunc('month', now() AT TIME ZONE 'UTC')::date
                       ORDER BY (c.lane + pg_backend_pid()) % n
                       LIMIT 1 FOR UPDATE SKIP LOCKED)
     RETURNING l.lane, l.balance_micros
@@ -226,7 +239,7 @@ $$;
 CREATE FUNCTION credit_lane_refill(ws uuid, n smallint, cost bigint)
 RETURNS TABLE (lane smallint, balance bigint) LANGUAGE plpgsql AS $$
 DECLARE
-    month date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
+    month date;
     avail bigint;
     room bigint;
     ln smallint;
@@ -234,7 +247,8 @@ DECLARE
     lmonth date;
     chunk bigint;
 BEGIN
-    PERFORM 1 FROM workspaces WHERE id = ws FOR NO KEY UPDATE;
+    SELECT billing_month(w.month_start) INTO month FROM workspaces w WHERE w.id = ws
+        FOR NO KEY UPDATE;
     -- another request may have refilled one while this one waited
     RETURN QUERY SELECT * FROM credit_lane_debit(ws, n, cost);
     IF FOUND THEN
@@ -245,7 +259,7 @@ BEGIN
     IF NOT FOUND THEN
         RETURN;
     END IF;
-    IF lmonth <> month AND lbal > 0 THEN
+    IF lmonth < month AND lbal > 0 THEN
         PERFORM credit_lane_move(ws, ln, lbal, false);
     END IF;
     SELECT w.balance_micros - w.reserved_micros,
@@ -295,8 +309,9 @@ DECLARE
     bal bigint;
     total bigint;
     n smallint;
+    over_cap boolean;
     ln smallint := 0;
-    month date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
+    cur date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;
 BEGIN
     INSERT INTO idempotency_keys (workspace_id, key, request_hash, state, lease_until, owner)
     SELECT p_ws, p_key, p_hash, 'in_flight', now() + make_interval(secs => p_lease_s), p_owner
@@ -308,10 +323,27 @@ BEGIN
         RETURN;
     END IF;
     IF p_cost > 0 THEN
-        SELECT w.credit_lanes INTO n FROM workspaces w WHERE w.id = p_ws;
-        IF n > 0 THEN
-            SELECT d.lane, d.balance INTO ln, bal FROM credit_lane_debit(p_ws, n, p_cost) d;
-            IF NOT FOUND THEN
+        -- a lane's credit was counted against the cap when it moved in;
+        -- a cap lowered below what is counted stops the lanes (the main
+        -- way below then sweeps them back and decides)
+        SELECT w.credit_lanes,
+               coalesce(w.monthly_cap_micros, p.monthly_cap_micros)
+               < CASE WHEN w.month_start >= cur THEN w.month_spent_micros ELSE 0 END
+                 + w.reserved_micros
+          INTO n, over_cap
+          FROM workspaces w JOIN plans p ON p.name = w.plan WHERE w.id = p_ws;
+        IF n > 0 AND NOT coalesce(over_cap, false) THEN
+            -- in a subtransaction: a lane that SKIP LOCKED locked and
+            -- then found short stays locked until the end of the
+            -- (sub)transaction, and this one may go on to wait for the
+            -- workspace row, which a sweep waiting for that lane holds
+            BEGIN
+                SELECT d.lane, d.balance INTO STRICT ln, bal
+                  FROM credit_lane_debit(p_ws, n, p_cost) d;
+            EXCEPTION WHEN no_data_found THEN
+                ln := NULL;
+            END;
+            IF ln IS NULL THEN
                 SELECT r.lane, r.balance INTO ln, bal FROM credit_lane_refill(p_ws, n, p_cost) r;
             END IF;
             ln := coalesce(ln, 0);
@@ -319,14 +351,14 @@ BEGIN
         FOR attempt IN 1..2 LOOP
             EXIT WHEN ln > 0;
             UPDATE workspaces w SET balance_micros = w.balance_micros - p_cost,
-                   month_spent_micros = CASE WHEN w.month_start = month
+                   month_spent_micros = CASE WHEN w.month_start >= cur
                                              THEN w.month_spent_micros ELSE 0 END + p_cost,
-                   month_start = month
+                   month_start = billing_month(w.month_start)
               FROM plans p
              WHERE w.id = p_ws AND p.name = w.plan
                AND w.balance_micros - w.reserved_micros >= p_cost
                AND (coalesce(w.monthly_cap_micros, p.monthly_cap_micros) IS NULL
-                    OR CASE WHEN w.month_start = month THEN w.month_spent_micros ELSE 0 END
+                    OR CASE WHEN w.month_start >= cur THEN w.month_spent_micros ELSE 0 END
                        + w.reserved_micros + p_cost
                        <= coalesce(w.monthly_cap_micros, p.monthly_cap_micros))
             RETURNING w.balance_micros INTO bal;
@@ -394,4 +426,119 @@ BEGIN
         UPDATE workspaces SET owed_micros = owed_micros + (want - taken) WHERE id = ws;
     END IF;
     RETURN taken;
+END $$;
+
+-- 0022's auto_recharge_queue(), which does not try to queue a payment
+-- while one is open (the unique index still decides between two that
+-- race): a lane's charge never waits on a payment row.
+CREATE OR REPLACE FUNCTION auto_recharge_queue(ws uuid, bal bigint, request_id text) RETURNS uuid
+LANGUAGE plpgsql AS $$
+DECLARE
+    a auto_recharge%ROWTYPE;
+    made uuid;
+BEGIN
+    SELECT * INTO a FROM auto_recharge WHERE workspace_id = ws;
+    IF NOT FOUND OR NOT a.enabled OR bal >= a.threshold_micros
+            -- one is open already: no insert that would wait on its row
+            -- (a webhook updating it may be sweeping this workspace's
+            -- lanes, one of which the caller holds)
+            OR EXISTS (SELECT 1 FROM payments p WHERE p.workspace_id = ws AND p.kind = 'auto'
+                       AND p.state IN ('pending', 'processing', 'unknown'))
+            OR (a.next_attempt_at IS NOT NULL AND a.next_attempt_at > now())
+            OR (SELECT count(*) FROM payments p WHERE p.workspace_id = ws AND p.kind = 'auto'
+                AND p.created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')
+                >= a.max_per_day THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO payments (workspace_id, amount_micros, kind, state, request_id, idempotency_key)
+        VALUES (ws, a.amount_micros, 'auto', 'pending', request_id, 'auto-' || gen_random_uuid())
+        ON CONFLICT (workspace_id) WHERE kind = 'auto' AND state IN ('pending', 'processing', 'unknown')
+        DO NOTHING RETURNING id INTO made;
+    RETURN made;
+END $$;
+
+-- 0022's payment_dispute(), locking the workspace row FOR NO KEY UPDATE.
+CREATE OR REPLACE FUNCTION payment_dispute(d text, p uuid, amt bigint, st text) RETURNS boolean
+LANGUAGE plpgsql AS $$
+DECLARE
+    r payment_disputes%ROWTYPE;
+    pay payments%ROWTYPE;
+    verdict text;
+    owed bigint;
+    forgiven bigint;
+    give bigint;
+BEGIN
+    PERFORM payment_lock(p);
+    SELECT * INTO pay FROM payments WHERE id = p;
+    verdict := CASE WHEN st = 'lost' THEN 'lost'
+        WHEN st IN ('won', 'warning_closed', 'charge_refunded') THEN 'won' ELSE 'open' END;
+    SELECT * INTO r FROM payment_disputes WHERE id = d FOR UPDATE;
+    IF NOT FOUND THEN
+        INSERT INTO payment_disputes (id, payment_id, amount_micros, status, closed_at)
+            VALUES (d, p, amt, verdict, CASE WHEN verdict <> 'open' THEN now() END);
+        IF verdict <> 'won' AND pay.credited_at IS NOT NULL THEN
+            PERFORM payment_dispute_take(d);
+        END IF;
+        RETURN true;
+    END IF;
+    IF r.payment_id <> p THEN
+        RETURN false;
+    END IF;
+    IF r.status <> 'open' OR verdict = 'open' THEN
+        RETURN true;
+    END IF;
+    UPDATE payment_disputes SET status = verdict, closed_at = now() WHERE id = d;
+    IF verdict = 'won' AND r.applied THEN
+        SELECT owed_micros INTO owed FROM workspaces WHERE id = pay.workspace_id
+            FOR NO KEY UPDATE;
+        forgiven := least(owed, r.owed_micros);
+        UPDATE workspaces SET owed_micros = owed_micros - forgiven WHERE id = pay.workspace_id;
+        give := r.taken_micros + (r.owed_micros - forgiven);
+        IF give > 0 THEN
+            PERFORM ledger_add(pay.workspace_id, give, 'dispute', 'dispute ' || d || ' won',
+                'dispute:' || d || ':returned');
+        END IF;
+    END IF;
+    RETURN true;
+END $$;
+
+-- 0022's payment_credit(): what is owed is paid out of all of the credit
+-- (the lanes swept back first), and the balance returned is the whole one.
+CREATE OR REPLACE FUNCTION payment_credit(p uuid, pi text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    r payments%ROWTYPE;
+    bal bigint;
+    res bigint;
+    owed bigint;
+    pay bigint;
+    d text;
+BEGIN
+    PERFORM payment_lock(p);
+    SELECT * INTO r FROM payments WHERE id = p;
+    IF NOT FOUND OR r.credited_at IS NOT NULL THEN
+        RETURN NULL;
+    END IF;
+    UPDATE payments SET state = 'succeeded', error = NULL, credited_at = now(), updated_at = now(),
+        stripe_payment_intent = coalesce(stripe_payment_intent, pi) WHERE id = p;
+    PERFORM ledger_add(r.workspace_id, r.amount_micros, 'credit', 'payment ' || pi, pi);
+    IF r.refunded_micros > 0 THEN
+        PERFORM ledger_take_back(r.workspace_id, r.refunded_micros, 'refund',
+            'refund of payment ' || pi, 'refund:' || pi || ':' || r.refunded_micros);
+    END IF;
+    FOR d IN SELECT id FROM payment_disputes WHERE payment_id = p AND status <> 'won'
+            AND NOT applied ORDER BY created_at LOOP
+        PERFORM payment_dispute_take(d);
+    END LOOP;
+    IF (SELECT owed_micros FROM workspaces WHERE id = r.workspace_id) > 0 THEN
+        PERFORM credit_lanes_sweep(r.workspace_id);
+    END IF;
+    SELECT balance_micros, reserved_micros, owed_micros INTO bal, res, owed
+        FROM workspaces WHERE id = r.workspace_id;
+    pay := least(owed, greatest(bal - res, 0));
+    IF pay > 0 THEN
+        UPDATE workspaces SET owed_micros = owed_micros - pay WHERE id = r.workspace_id;
+        bal := ledger_add(r.workspace_id, -pay, 'adjustment', 'owed, paid out of payment ' || pi,
+            'owed:' || pi);
+    END IF;
+    RETURN bal + credit_lanes_total(r.workspace_id);
 END $$;

@@ -718,7 +718,7 @@ static int cmd_billing_change(struct admin *a, const char *what, const char *ws,
 	long long micros;
 	char m[32], text[256];
 	const char *params[6];
-	PGresult *res;
+	PGresult *res = NULL;
 	int ok;
 
 	if (money_parse(amount + negative, &micros) < 0 || micros == 0 || (grant && negative)) {
@@ -741,9 +741,19 @@ static int cmd_billing_change(struct admin *a, const char *what, const char *ws,
 	params[5] = NULL;
 	/* what is taken away may be in the credit lanes: swept back first,
 	 * in the change's transaction (db/migrations/0028) */
-	if (negative && db_command(a->db, "BEGIN") == 0) {
-		PQclear(res = db_exec(a->db, STMT_LANES_SWEEP, params));
+	if (negative &&
+	    (db_command(a->db, "BEGIN") < 0 ||
+	        (res = db_exec(a->db, STMT_LANES_SWEEP, params)) == NULL ||
+	        PQresultStatus(res) != PGRES_TUPLES_OK)) {
+		fprintf(stderr,
+		    "dragoman-admin: billing %s: the credit lanes cannot be swept: %s\n", what,
+		    res != NULL ? PQresultErrorMessage(res) : db_error(a->db));
+		PQclear(res);
+		(void)db_command(a->db, "ROLLBACK");
+		return 1;
 	}
+	if (negative)
+		PQclear(res);
 	res = db_exec(a->db, STMT_LEDGER_CHANGE, params);
 	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (negative && db_command(a->db, ok ? "COMMIT" : "ROLLBACK") < 0)

@@ -271,21 +271,47 @@ static const char checks_sql[] =
     "  (SELECT count(*) FROM workspaces WHERE balance_micros < 0 OR reserved_micros < 0)"
     "   + (SELECT count(*) FROM credit_lanes WHERE balance_micros < 0),"
     "  (SELECT coalesce(max(version)::text, '') FROM schema_migrations)";
+/* The same checks on a database from before credit lanes (schema < 28):
+ * one chain per workspace. */
+static const char checks_before_lanes_sql[] =
+    "WITH sums AS (SELECT workspace_id, sum(amount_micros) AS s, count(*) AS n FROM ledger"
+    "  GROUP BY 1),"
+    " chain AS (SELECT balance_before, coalesce(lag(balance_after) OVER (PARTITION BY"
+    "  workspace_id ORDER BY id), 0) AS prev FROM ledger)"
+    " SELECT (SELECT count(*) FROM workspaces),"
+    "  (SELECT coalesce(sum(n), 0) FROM sums),"
+    "  (SELECT count(*) FROM workspaces w LEFT JOIN sums s ON s.workspace_id = w.id"
+    "   WHERE w.balance_micros <> coalesce(s.s, 0)),"
+    "  (SELECT count(*) FROM chain WHERE prev <> balance_before),"
+    "  (SELECT count(*) FROM workspaces WHERE balance_micros < 0 OR reserved_micros < 0),"
+    "  (SELECT coalesce(max(version)::text, '') FROM schema_migrations)";
+static const char has_lanes_sql[] = "SELECT to_regclass('credit_lanes') IS NOT NULL";
 static const char mismatches_sql[] =
-    "SELECT w.id, w.balance_micros + coalesce(l.b, 0), coalesce(s.s, 0) FROM workspaces w"
+    "WITH sums AS (SELECT workspace_id, lane, sum(amount_micros) AS s FROM ledger GROUP BY 1, 2),"
+    " chains AS (SELECT id AS workspace_id, 0::smallint AS lane, balance_micros AS b"
+    "  FROM workspaces UNION ALL SELECT workspace_id, lane, balance_micros FROM credit_lanes)"
+    " SELECT coalesce(c.workspace_id, s.workspace_id), coalesce(c.lane, s.lane),"
+    "  coalesce(c.b, 0), coalesce(s.s, 0) FROM chains c FULL JOIN sums s"
+    "  ON s.workspace_id = c.workspace_id AND s.lane = c.lane"
+    " WHERE coalesce(c.b, 0) <> coalesce(s.s, 0) ORDER BY 1, 2 LIMIT 20";
+static const char mismatches_before_lanes_sql[] =
+    "SELECT w.id, 0, w.balance_micros, coalesce(s.s, 0) FROM workspaces w"
     " LEFT JOIN (SELECT workspace_id, sum(amount_micros) AS s FROM ledger GROUP BY 1) s"
-    "  ON s.workspace_id = w.id"
-    " LEFT JOIN (SELECT workspace_id, sum(balance_micros) AS b FROM credit_lanes GROUP BY 1) l"
-    "  ON l.workspace_id = w.id"
-    " WHERE w.balance_micros + coalesce(l.b, 0) <> coalesce(s.s, 0) ORDER BY 1 LIMIT 20";
+    "  ON s.workspace_id = w.id WHERE w.balance_micros <> coalesce(s.s, 0) ORDER BY 1 LIMIT 20";
 
 /* Runs the checks on the restored database conn and prints them to out.
  * Returns 0 all hold, 1 some do not, -1 they could not run (err). */
 static int check_restored(PGconn *conn, FILE *out, char *err, size_t errsz)
 {
-	PGresult *res = query(conn, checks_sql, err, errsz);
+	PGresult *res = query(conn, has_lanes_sql, err, errsz);
 	long long ws, rows, bad, breaks, negative;
+	int lanes;
 
+	if (res == NULL)
+		return -1;
+	lanes = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	res = query(conn, lanes ? checks_sql : checks_before_lanes_sql, err, errsz);
 	if (res == NULL)
 		return -1;
 	ws = atoll(PQgetvalue(res, 0, 0));
@@ -298,10 +324,13 @@ static int check_restored(PGconn *conn, FILE *out, char *err, size_t errsz)
 	    "balances_equal_to_ledger=%lld\nledger_chain_breaks=%lld\nnegative=%lld\n",
 	    PQgetvalue(res, 0, 5), ws, rows, ws - bad, breaks, negative);
 	PQclear(res);
-	if (bad > 0 && (res = query(conn, mismatches_sql, err, errsz)) != NULL) {
+	if (bad > 0 &&
+	    (res = query(conn, lanes ? mismatches_sql : mismatches_before_lanes_sql, err, errsz)) !=
+	        NULL) {
 		for (int i = 0; i < PQntuples(res); i++)
-			fprintf(out, "mismatch=%s balance_micros=%s ledger_sum_micros=%s\n",
-			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+			fprintf(out, "mismatch=%s lane=%s balance_micros=%s ledger_sum_micros=%s\n",
+			    PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+			    PQgetvalue(res, i, 3));
 		PQclear(res);
 	}
 	return bad == 0 && breaks == 0 && negative == 0 ? 0 : 1;

@@ -399,10 +399,10 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  AND k.month = h.quota_month),"
 	    " ws AS (UPDATE workspaces w SET reserved_micros = w.reserved_micros - h.amount_micros,"
 	    "  balance_micros = w.balance_micros - $16::bigint,"
-	    "  month_spent_micros = CASE WHEN w.month_start ="
+	    "  month_spent_micros = CASE WHEN w.month_start >="
 	    "   date_trunc('month', now() AT TIME ZONE 'UTC')::date THEN w.month_spent_micros"
 	    "   ELSE 0 END + $16::bigint,"
-	    "  month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
+	    "  month_start = billing_month(w.month_start)"
 	    "  FROM hold h WHERE w.id = h.workspace_id RETURNING w.id, w.balance_micros),"
 	    " led AS (INSERT INTO ledger (workspace_id, type, amount_micros, balance_before,"
 	    "  balance_after, description, reference, idempotency_key)"
@@ -442,7 +442,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	    "  FROM plans p WHERE w.id = $1::uuid AND p.name = w.plan"
 	    "  AND w.balance_micros - w.reserved_micros >= $2::bigint"
 	    "  AND ($2::bigint = 0 OR coalesce(w.monthly_cap_micros, p.monthly_cap_micros) IS NULL"
-	    "   OR CASE WHEN w.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
+	    "   OR CASE WHEN w.month_start >= date_trunc('month', now() AT TIME ZONE 'UTC')::date"
 	    "    THEN w.month_spent_micros ELSE 0 END + w.reserved_micros + $2::bigint"
 	    "    <= coalesce(w.monthly_cap_micros, p.monthly_cap_micros))"
 	    "  RETURNING w.id)"
@@ -484,10 +484,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	/* workspace $1's credit lanes swept back into its main balance, the
 	 * workspace row locked until the transaction ends (0028). Returns the
 	 * micros moved. */
-	[STMT_LANES_SWEEP] = { "lanes_sweep",
-	    "SELECT credit_lanes_sweep($1::uuid) WHERE EXISTS (SELECT 1 FROM credit_lanes"
-	    " WHERE workspace_id = $1::uuid)",
-	    1, 0 },
+	[STMT_LANES_SWEEP] = { "lanes_sweep", "SELECT credit_lanes_sweep($1::uuid)", 1, 0 },
 	/* workspace $1 given $2 credit lanes (0: none), its lanes swept back
 	 * first. Returns the micros swept back (no row: no such workspace). */
 	[STMT_LANES_SET] = { "lanes_set",
@@ -505,7 +502,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_BILLING_HEADROOM] = { "billing_headroom",
 	    "SELECT w.balance_micros - w.reserved_micros + credit_lanes_total(w.id),"
 	    " coalesce(w.monthly_cap_micros, p.monthly_cap_micros) - w.reserved_micros -"
-	    "  CASE WHEN w.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
+	    "  CASE WHEN w.month_start >= date_trunc('month', now() AT TIME ZONE 'UTC')::date"
 	    "  THEN w.month_spent_micros - credit_lanes_month_total(w.id) ELSE 0 END"
 	    " FROM workspaces w JOIN plans p ON p.name = w.plan WHERE w.id = $1::uuid",
 	    1, 1 },
@@ -514,7 +511,7 @@ static const struct stmt_def defs[STMT__MAX] = {
 	[STMT_BILLING_BALANCE] = { "billing_balance",
 	    "SELECT w.balance_micros + credit_lanes_total(w.id), w.reserved_micros, w.currency,"
 	    " w.plan, coalesce(w.monthly_cap_micros, p.monthly_cap_micros),"
-	    " CASE WHEN w.month_start = date_trunc('month', now() AT TIME ZONE 'UTC')::date"
+	    " CASE WHEN w.month_start >= date_trunc('month', now() AT TIME ZONE 'UTC')::date"
 	    "  THEN w.month_spent_micros - credit_lanes_month_total(w.id) ELSE 0 END, w.owed_micros"
 	    " FROM workspaces w JOIN plans p ON p.name = w.plan WHERE w.id = $1::uuid",
 	    1, 1 },

@@ -956,6 +956,44 @@ static void test_lanes_cap_is_exact(void)
 	CU_ASSERT_EQUAL(total_balance(id), 2000000);
 }
 
+/* A monthly cap lowered below what the lanes hold stops them: the next
+ * charge is refused for the cap, and the month's spend stays the cap. */
+static void test_lanes_stop_at_a_lowered_cap(void)
+{
+	char k[128], id[64], idem[64], args[256];
+	struct http_response r;
+	long st;
+
+	CU_ASSERT_EQUAL_FATAL(fresh_workspace("Lanes lowered", k, sizeof(k), id, sizeof(id)), 0);
+	snprintf(args, sizeof(args), "cap %s 3.00", id);
+	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	CU_ASSERT_EQUAL_FATAL(set_lanes(id, 4), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(idem, sizeof(idem), "lowered-%ld-%d", (long)getpid(), i);
+		CU_ASSERT_EQUAL(charge(k, idem,
+		                    "{\"quantity\":1,\"unit\":\"requests\",\"model\":"
+		                    "\"dragoman/call\"}",
+		                    &r),
+		    200);
+		http_free(&r);
+	}
+	CU_ASSERT(pg_num("SELECT credit_lanes_total($1)", id) > 0);
+	/* 0.03 spent: a cap of 0.03 leaves nothing */
+	snprintf(args, sizeof(args), "cap %s 0.03", id);
+	CU_ASSERT_EQUAL_FATAL(billing(args), 0);
+	snprintf(idem, sizeof(idem), "lowered-%ld-over", (long)getpid());
+	st = charge(k, idem, "{\"quantity\":1,\"unit\":\"requests\",\"model\":\"dragoman/call\"}",
+	    &r);
+	CU_ASSERT_EQUAL(st, 402);
+	CU_ASSERT(http_json_str(&r, "type") != NULL &&
+	    strstr(http_json_str(&r, "type"), "monthly-cap") != NULL);
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(get("/v1/billing/balance", k, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_json_str(&r, "month_to_date"), "0.030000");
+	CU_ASSERT_EQUAL(jnum(&r, "balance_micros"), 2970000);
+	http_free(&r);
+}
+
 /* An operator's correction that takes more than the main balance holds
  * takes it from the lanes too (swept back first), and turning the lanes
  * off brings all of their credit back; the transactions list each row
@@ -1761,6 +1799,7 @@ int main(void)
 		{ "credit lanes: 2000 concurrent charges, exact 402s, every chain balances",
 		    test_2000_concurrent_charges_lanes },
 		{ "credit lanes: the monthly cap is exact", test_lanes_cap_is_exact },
+		{ "credit lanes: a lowered cap stops them", test_lanes_stop_at_a_lowered_cap },
 		{ "credit lanes: swept back for a correction and when turned off",
 		    test_lanes_swept_back },
 		{ "a dead request's key is taken over and its hold given back",
