@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/self.h"
 
 static const char *const level_names[LOG_LEVEL__MAX] = { "info", "warn", "error" };
 
@@ -35,7 +36,7 @@ void log_fields(enum log_level level, struct json_object *fields)
 	json_object_object_add(fields, "ts", json_object_new_string(ts));
 	json_object_object_add(fields, "level",
 	    json_object_new_string(level < LOG_LEVEL__MAX ? level_names[level] : "error"));
-	json_object_object_add(fields, "pid", json_object_new_int((int)getpid()));
+	json_object_object_add(fields, "pid", json_object_new_int((int)self_pid()));
 	line = json_object_to_json_string_ext(fields,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	/* one write(2) so that lines from several processes do not interleave */

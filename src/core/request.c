@@ -39,8 +39,8 @@ static const char *env_get(char **envp, const char *name)
 }
 
 /* Copies the client's id into out when it is 1-64 of [A-Za-z0-9._-];
- * otherwise writes 32 random hex digits. */
-static void request_id_set(char *out, const char *client)
+ * otherwise writes the 16 bytes of own (random) as 32 hex digits. */
+static void request_id_set(char *out, const char *client, const unsigned char own[16])
 {
 	size_t n = client != NULL ? strlen(client) : 0;
 	int ok = n >= 1 && n <= REQUEST_ID_MAX;
@@ -49,14 +49,10 @@ static void request_id_set(char *out, const char *client)
 		unsigned char c = (unsigned char)client[i];
 		ok = isalnum(c) || c == '.' || c == '_' || c == '-';
 	}
-	if (ok) {
+	if (ok)
 		memcpy(out, client, n + 1);
-		return;
-	}
-	unsigned char raw[16] = { 0 };
-	if (random_bytes(raw, sizeof(raw)) < 0)
-		memset(raw, 0, sizeof(raw));
-	hex_encode(raw, sizeof(raw), out);
+	else
+		hex_encode(own, 16, out);
 }
 
 /* Parses Content-Length value v: "" or absent gives -1. Returns 0 or -1
@@ -78,19 +74,23 @@ static int parse_content_length(const char *v, long long *out)
 enum problem request_init(struct request *r, char **envp, char *detail, size_t dsz)
 {
 	const char *method = env_get(envp, "REQUEST_METHOD");
-	unsigned char raw[REQUEST_OWNER_LEN / 2];
+	/* one draw: the owner's bytes, then a request id's (when the
+	 * client sent none) */
+	unsigned char raw[REQUEST_OWNER_LEN / 2 + 16];
 	enum problem p;
 
 	memset(r, 0, sizeof(*r));
 	clock_gettime(CLOCK_MONOTONIC, &r->started);
 	r->content_length = -1;
-	request_id_set(r->request_id, env_get(envp, "HTTP_X_REQUEST_ID"));
 	if (random_bytes(raw, sizeof(raw)) < 0) {
 		snprintf(detail, dsz, "no randomness for the request");
 		strcpy(r->path, "/");
+		strcpy(r->request_id, "-");
 		return PROBLEM_INTERNAL;
 	}
-	hex_encode(raw, sizeof(raw), r->owner);
+	hex_encode(raw, REQUEST_OWNER_LEN / 2, r->owner);
+	request_id_set(r->request_id, env_get(envp, "HTTP_X_REQUEST_ID"),
+	    raw + REQUEST_OWNER_LEN / 2);
 	r->target = env_get(envp, "REQUEST_URI");
 	if (r->target == NULL)
 		r->target = env_get(envp, "SCRIPT_NAME");

@@ -50,6 +50,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/random.h"
+#include "core/self.h"
 #include "store/cache.h"
 #include "store/db.h"
 #include "store/memo.h"
@@ -155,10 +156,10 @@ static uint32_t sample_next(void)
 	static uint32_t state;
 	static pid_t seeded_by;
 
-	if (state == 0 || seeded_by != getpid()) {
+	if (state == 0 || seeded_by != self_pid()) {
 		if (random_bytes(&state, sizeof(state)) < 0 || state == 0)
-			state = (uint32_t)getpid() * 2654435761u | 1u;
-		seeded_by = getpid();
+			state = (uint32_t)self_pid() * 2654435761u | 1u;
+		seeded_by = self_pid();
 	}
 	state ^= state << 13;
 	state ^= state >> 17;
