@@ -350,3 +350,16 @@ int wait_for_service(void)
 	}
 	return -1;
 }
+
+int sql_script(const char *sql)
+{
+	PGconn *pg = pg_connect();
+	PGresult *res = PQexec(pg, sql);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok)
+		fprintf(stderr, "\n  %s: %s", sql, PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(pg);
+	return ok ? 0 : -1;
+}

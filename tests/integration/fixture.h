@@ -96,6 +96,10 @@ int kill_workers(void);
  * master; SIGHUP makes each re-read the configuration). Returns how many. */
 int signal_workers(int sig);
 
+/* Runs the fixed script sql (no parameters, no rows) on a connection of
+ * its own. Returns 0, or -1 (reported on stderr). */
+int sql_script(const char *sql);
+
 /* Returns the CPU time the stack's workers have used so far, in ms. */
 long workers_cpu_ms(void);
 

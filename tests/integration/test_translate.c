@@ -566,19 +566,6 @@ static void test_cache_postgres(void)
 	http_free(&r);
 }
 
-/* Runs the fixed script sql on a connection of its own. Returns 0 or -1. */
-static int sql_script(const char *sql)
-{
-	PGconn *pg = pg_connect();
-	PGresult *res = PQexec(pg, sql);
-	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-	if (!ok)
-		fprintf(stderr, "\n  %s: %s", sql, PQresultErrorMessage(res));
-	PQclear(res);
-	PQfinish(pg);
-	return ok ? 0 : -1;
-}
 
 /* A new translation's row in translation_cache commits asynchronously:
  * the request waits for no WAL flush to keep a copy (a trigger notes the
