@@ -9,10 +9,12 @@
 #ifndef DRAGOMAN_REPORT_SQL_H
 #define DRAGOMAN_REPORT_SQL_H
 
-/* the parts of the range a report over one bucket reads (seg) */
+/* the parts of the range a report over one bucket reads (seg); its zone $4
+ * changes nothing but the range */
 #define REPORT_PARTS \
-	"WITH seg AS MATERIALIZED (SELECT * FROM usage_report_parts($2::timestamptz," \
-	" $3::timestamptz, $4, 'none') WHERE uses = 'v'),"
+	"WITH seg AS MATERIALIZED (SELECT kind, lo, hi, NULL::timestamp AS b, 1 AS sgn" \
+	" FROM usage_range_parts($2::timestamptz, $3::timestamptz)" \
+	" WHERE uses = 'v' AND $4::text IS NOT NULL),"
 
 /* the same, and the parts for its unique users (useg), for buckets of $5 */
 #define REPORT_PARTS_BUCKETS \
