@@ -21,12 +21,14 @@
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
 
-/* SIGTERM/SIGINT: finish the request in flight, then leave. */
+/* SIGTERM/SIGINT: finish the request in flight, then leave. Not
+ * FCGX_ShutdownPending(): with it libfcgi accepts nothing more, and the
+ * connections already waiting on the socket would be reset; the wait for
+ * a connection is ppoll(), which the signal interrupts anyway. */
 static void on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-	FCGX_ShutdownPending();
 }
 
 /* SIGHUP: re-read the configuration between requests. */
@@ -54,6 +56,32 @@ static int set_nonblocking(int fd)
 	int flags = fcntl(fd, F_GETFL);
 
 	return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+/* At most this many connections waiting when a stop came are served. */
+#define STOP_SERVE_MAX 8
+/* and one that a web server was connecting as the stop came, this long */
+#define STOP_GRACE_MS 20
+
+/* Returns 1 when a connection waits on the listening socket within
+ * wait_ms, else 0. */
+static int waiting(int listen_fd, int wait_ms)
+{
+	struct pollfd pfd = { listen_fd, POLLIN, 0 };
+
+	return poll(&pfd, 1, wait_ms) == 1 && (pfd.revents & POLLIN) != 0;
+}
+
+/* Handles the request req accepted, finishes it, then runs the jobs it
+ * left for after its response. */
+static void serve_one(struct worker *w, FCGX_Request *req)
+{
+	struct app_io io = { req->envp, fcgi_read, req->in, fcgi_write, req->out };
+
+	app_handle(w, handler_routes, &io);
+	FCGX_Finish_r(req);
+	/* outside the client's latency: its response has gone */
+	worker_run_jobs(w);
 }
 
 /* Installs the worker's signal handlers, without SA_RESTART so that the
@@ -177,12 +205,24 @@ int worker_serve(int listen_fd, const char *config_path)
 				log_msg(LOG_LEVEL_ERROR, "accept failed (%d); worker exits", rc);
 			break;
 		}
-		struct app_io io = { req.envp, fcgi_read, req.in, fcgi_write, req.out };
-		app_handle(&w, handler_routes, &io);
-		FCGX_Finish_r(&req);
-		/* outside the client's latency: its response has gone */
-		worker_run_jobs(&w);
+		serve_one(&w, &req);
 	}
+	/* Told to stop while a web server was handing this worker a
+	 * connection (mod_fcgid and lighttpd give each worker its own socket,
+	 * and mod_fcgid's process manager stops workers on a graceful
+	 * restart): the ones already waiting, or arriving within a few
+	 * milliseconds of the stop, are served, not reset. */
+	for (int i = 0;
+	     i < STOP_SERVE_MAX && stop_requested && waiting(listen_fd, i == 0 ? STOP_GRACE_MS : 0);
+	     i++) {
+		if (FCGX_Accept_r(&req) < 0)
+			break;
+		serve_one(&w, &req);
+	}
+	/* from here a connection is refused, which a web server retries on
+	 * another worker, rather than accepted by the kernel and reset when
+	 * this process exits after app_stop() */
+	close(listen_fd);
 	app_stop(&w);
 	FCGX_Free(&req, 1);
 	worker_close(&w);
