@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -58,9 +60,9 @@ static int set_nonblocking(int fd)
 	return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
 
-/* At most this many connections waiting when a stop came are served. */
+/* On a TCP socket of its own, a stopping worker serves at most this many
+ * connections waiting, the first of them arriving within STOP_GRACE_MS. */
 #define STOP_SERVE_MAX 8
-/* and one that a web server was connecting as the stop came, this long */
 #define STOP_GRACE_MS 20
 
 /* Returns 1 when a connection waits on the listening socket within
@@ -82,6 +84,36 @@ static void serve_one(struct worker *w, FCGX_Request *req)
 	FCGX_Finish_r(req);
 	/* outside the client's latency: its response has gone */
 	worker_run_jobs(w);
+}
+
+/* Serves, after a stop, the connections a web server already gave this
+ * worker's own socket (lighttpd and mod_fcgid give each worker one, and
+ * mod_fcgid's process manager stops workers on a graceful restart while
+ * Apache's children still hand them requests), then closes the socket.
+ * A unix socket is first shut for reading: from then on the kernel
+ * refuses a new connection, which the web server retries on another
+ * worker, while every queued one can still be accepted. A listening TCP
+ * socket cannot be shut so (its queue would be reset): the connections
+ * waiting or arriving within STOP_GRACE_MS are served, STOP_SERVE_MAX at
+ * most. */
+static void serve_waiting(struct worker *w, FCGX_Request *req, int listen_fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(listen_fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_UNIX &&
+	    shutdown(listen_fd, SHUT_RD) == 0) {
+		while (FCGX_Accept_r(req) >= 0)
+			serve_one(w, req);
+	} else {
+		for (int i = 0;
+		     i < STOP_SERVE_MAX && waiting(listen_fd, i == 0 ? STOP_GRACE_MS : 0); i++) {
+			if (FCGX_Accept_r(req) < 0)
+				break;
+			serve_one(w, req);
+		}
+	}
+	close(listen_fd);
 }
 
 /* Installs the worker's signal handlers, without SA_RESTART so that the
@@ -132,7 +164,7 @@ static void worker_reload(struct worker *w, struct config **cfg, const char *con
 	log_msg(LOG_LEVEL_INFO, "configuration reloaded from %s", config_path);
 }
 
-int worker_serve(int listen_fd, const char *config_path)
+int worker_serve(int listen_fd, const char *config_path, int own_socket)
 {
 	char err[512];
 	struct config *cfg = provider_config_load(config_path, err, sizeof(err));
@@ -207,22 +239,8 @@ int worker_serve(int listen_fd, const char *config_path)
 		}
 		serve_one(&w, &req);
 	}
-	/* Told to stop while a web server was handing this worker a
-	 * connection (mod_fcgid and lighttpd give each worker its own socket,
-	 * and mod_fcgid's process manager stops workers on a graceful
-	 * restart): the ones already waiting, or arriving within a few
-	 * milliseconds of the stop, are served, not reset. */
-	for (int i = 0;
-	     i < STOP_SERVE_MAX && stop_requested && waiting(listen_fd, i == 0 ? STOP_GRACE_MS : 0);
-	     i++) {
-		if (FCGX_Accept_r(&req) < 0)
-			break;
-		serve_one(&w, &req);
-	}
-	/* from here a connection is refused, which a web server retries on
-	 * another worker, rather than accepted by the kernel and reset when
-	 * this process exits after app_stop() */
-	close(listen_fd);
+	if (own_socket)
+		serve_waiting(&w, &req, listen_fd);
 	app_stop(&w);
 	FCGX_Free(&req, 1);
 	worker_close(&w);

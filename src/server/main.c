@@ -151,5 +151,5 @@ int main(int argc, char **argv)
 		    "(no listening socket on fd 0); use --listen to run standalone\n");
 		return 2;
 	}
-	return worker_serve(FCGI_LISTENSOCK_FILENO, po.config_path);
+	return worker_serve(FCGI_LISTENSOCK_FILENO, po.config_path, 1);
 }

@@ -103,7 +103,7 @@ static int spawn(struct master *m, int listen_fd)
 		sigemptyset(&none);
 		signal(SIGCHLD, SIG_DFL);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		_exit(worker_serve(listen_fd, m->opt->config_path));
+		_exit(worker_serve(listen_fd, m->opt->config_path, 0));
 	}
 	m->children[slot] = (struct child){ pid, m->generation, time(NULL) };
 	return 0;

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fcgi.h"
@@ -14,15 +15,16 @@ enum {
 	FCGI_STDOUT = 6
 };
 
-/* Writes one record of type with n bytes of body. Returns 0 or -1. */
+/* Writes one record of type with n bytes of body; a connection reset
+ * is an error, not a SIGPIPE. Returns 0 or -1. */
 static int put_record(int fd, int type, const unsigned char *body, size_t n)
 {
 	unsigned char head[8] = { 1, (unsigned char)type, 0, 1, (unsigned char)(n >> 8),
 		(unsigned char)(n & 0xff), 0, 0 };
 
-	if (write(fd, head, sizeof(head)) != (ssize_t)sizeof(head))
+	if (send(fd, head, sizeof(head), MSG_NOSIGNAL) != (ssize_t)sizeof(head))
 		return -1;
-	return n == 0 || write(fd, body, n) == (ssize_t)n ? 0 : -1;
+	return n == 0 || send(fd, body, n, MSG_NOSIGNAL) == (ssize_t)n ? 0 : -1;
 }
 
 /* Appends the name-value pair (both under 128 bytes) to buf at *len.
@@ -62,8 +64,9 @@ int fcgi_send_get(int fd, const char *method, const char *uri)
 	return 0;
 }
 
-/* Reads exactly n bytes into buf, waiting at most timeout_ms in all.
- * Returns 1, 0 at the end of the stream or on an error, -1 on a timeout. */
+/* Reads exactly n bytes into buf, waiting at most timeout_ms for each
+ * chunk. Returns 1, 0 at the end of the stream or on an error, -1 when
+ * nothing came in time. */
 static int read_full(int fd, unsigned char *buf, size_t n, int timeout_ms)
 {
 	size_t got = 0;

@@ -13,7 +13,7 @@ int fcgi_send_get(int fd, const char *method, const char *uri);
 /* Reads the answer to fcgi_send_get() from fd for at most timeout_ms:
  * its stdout stream into out (NUL-terminated, cut at outsz - 1). Returns
  * 1 when the end-of-request record came, 0 when the connection ended
- * before it (reset or closed), -1 on a timeout. */
+ * before it (reset or closed), -1 when nothing came for timeout_ms. */
 int fcgi_read_answer(int fd, char *out, size_t outsz, int timeout_ms);
 
 #endif
