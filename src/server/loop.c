@@ -23,7 +23,7 @@
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
 
-/* SIGTERM/SIGINT: finish the request in flight, then leave. Not
+/* SIGTERM/SIGINT/SIGUSR1: finish the request in flight, then leave. Not
  * FCGX_ShutdownPending(): with it libfcgi accepts nothing more, and the
  * connections already waiting on the socket would be reset; the wait for
  * a connection is ppoll(), which the signal interrupts anyway. */
@@ -117,7 +117,10 @@ static void serve_waiting(struct worker *w, FCGX_Request *req, int listen_fd)
 }
 
 /* Installs the worker's signal handlers, without SA_RESTART so that the
- * wait for a connection returns. */
+ * wait for a connection returns. SIGUSR1, libfcgi's request for a
+ * graceful exit, is a stop too: libfcgi's own handler only sets a flag
+ * that makes its accept fail, which the non-blocking loop would retry
+ * without end. */
 static void worker_signals(void)
 {
 	struct sigaction sa;
@@ -127,6 +130,7 @@ static void worker_signals(void)
 	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = on_reload;
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
@@ -196,6 +200,7 @@ int worker_serve(int listen_fd, const char *config_path, int own_socket)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
 	/* Signals are taken only while waiting in ppoll(), which unblocks them
 	 * atomically: one that arrives while a request is read, handled or
 	 * written waits until the response is out. The socket is non-blocking
@@ -205,6 +210,7 @@ int worker_serve(int listen_fd, const char *config_path, int own_socket)
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGHUP);
+	sigdelset(&waitmask, SIGUSR1);
 	if (set_nonblocking(listen_fd) < 0)
 		log_msg(LOG_LEVEL_WARN, "cannot make the listening socket non-blocking: %s",
 		    strerror(errno));

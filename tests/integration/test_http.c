@@ -855,6 +855,38 @@ static void test_stop_serves_waiting(void)
 	unlink(path);
 }
 
+/* SIGUSR1, libfcgi's own request for a graceful exit (some process
+ * managers send it), is a stop like SIGTERM: the worker exits after its
+ * request in flight. libfcgi's handler, which the worker kept before,
+ * only set a flag its non-blocking accept then never honoured: the
+ * worker stayed, and every connection after it spun in a loop of failed
+ * accepts or was dropped. */
+static void test_sigusr1_stops(void)
+{
+	char path[300];
+	int lfd = -1, status = 0;
+	pid_t pid, done = 0;
+
+	snprintf(path, sizeof(path), "%s/run/usr1-test.sock", getenv("DRAGOMAN_STATE"));
+	pid = spawn_worker(path, &lfd);
+	if (lfd >= 0)
+		close(lfd);
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT_EQUAL(health_over(path), 1);
+	usleep(300 * 1000);
+	CU_ASSERT_EQUAL(kill(pid, SIGUSR1), 0);
+	for (int i = 0; i < 50 && (done = waitpid(pid, &status, WNOHANG)) == 0; i++)
+		usleep(100 * 1000);
+	fprintf(stderr, "\n  SIGUSR1: the worker %s\n",
+	    done == pid ? "exited" : "was still there after 5 s");
+	CU_ASSERT(done == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (done == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	unlink(path);
+}
+
 /* SIGHUP with a broken configuration file keeps the running workers. */
 static void test_reload_refused(void)
 {
@@ -1180,6 +1212,7 @@ int main(void)
 		{ "--listen: SIGHUP with a broken config keeps the workers", test_reload_refused },
 		{ "a worker told to stop serves the request waiting on its socket",
 		    test_stop_serves_waiting },
+		{ "SIGUSR1 stops a worker", test_sigusr1_stops },
 		{ "no worker alive: 502/503 problem+json, then back", test_no_backend },
 		{ "a worker past the server's timeout: 504 problem+json", test_backend_timeout },
 		{ "memcached down", test_memcached_down },
