@@ -798,6 +798,16 @@ static int cmd_billing_coupon(struct admin *a, const char *code, const char *amo
 	return ok ? 0 : 1;
 }
 
+/* Tells why the statement of command what gave no workspace row: the
+ * database's error, or no such workspace. */
+static void workspace_row_failed(struct admin *a, PGresult *res, const char *what)
+{
+	fprintf(stderr, "dragoman-admin: %s: %s\n", what,
+	    res == NULL                                  ? db_error(a->db)
+	        : PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
+	                                                 : "no such workspace");
+}
+
 /* billing cap WS AMOUNT|plan: returns the exit status. */
 static int cmd_billing_cap(struct admin *a, const char *ws, const char *amount)
 {
@@ -819,10 +829,7 @@ static int cmd_billing_cap(struct admin *a, const char *ws, const char *amount)
 	res = db_exec(a->db, STMT_BILLING_SET_CAP, params);
 	ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
 	if (!ok)
-		fprintf(stderr, "dragoman-admin: billing cap: %s\n",
-		    res == NULL                                  ? db_error(a->db)
-		        : PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
-		                                                 : "no such workspace");
+		workspace_row_failed(a, res, "billing cap");
 	PQclear(res);
 	return ok ? 0 : 1;
 }
@@ -848,10 +855,7 @@ static int cmd_billing_lanes(struct admin *a, char **args)
 		printf("lanes=%ld\nswept_back=%s\n", n,
 		    money_format(db_num(res, 0, 0), m, sizeof(m)));
 	} else
-		fprintf(stderr, "dragoman-admin: billing lanes: %s\n",
-		    res == NULL                                  ? db_error(a->db)
-		        : PQresultStatus(res) != PGRES_TUPLES_OK ? PQresultErrorMessage(res)
-		                                                 : "no such workspace");
+		workspace_row_failed(a, res, "billing lanes");
 	PQclear(res);
 	return ok ? 0 : 1;
 }

@@ -792,6 +792,22 @@ static int connect_unix(const char *path)
 	return fd;
 }
 
+/* Waits up to wait_ms for the worker pid to exit, and kills it when it
+ * has not. Returns 1 when it exited by itself with status 0, else 0. */
+static int worker_exits_within(pid_t pid, int wait_ms)
+{
+	int status = 0;
+	pid_t done = 0;
+
+	for (int i = 0; i < wait_ms / 100 && (done = waitpid(pid, &status, WNOHANG)) == 0; i++)
+		usleep(100 * 1000);
+	if (done == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	return done == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* Sends GET /v1/health on a new connection to path. Returns 1 when it was
  * answered 200, 0 when the connection was reset or the answer was
  * another, -1 when the connection was refused (errno ECONNREFUSED). */
@@ -820,7 +836,7 @@ static int health_over(const char *path)
 static void test_stop_serves_waiting(void)
 {
 	char path[300];
-	int lfd = -1, status = 0, answered = 0, reset = 0, refused = 0, rc;
+	int lfd = -1, answered = 0, reset = 0, refused = 0, rc;
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/run/stop-test.sock", getenv("DRAGOMAN_STATE"));
@@ -844,14 +860,7 @@ static void test_stop_serves_waiting(void)
 	    reset, refused ? "refused" : "still accepted after 10 s");
 	CU_ASSERT_EQUAL(reset, 0);
 	CU_ASSERT_EQUAL(refused, 1);
-	pid_t done = 0;
-	for (int i = 0; i < 100 && (done = waitpid(pid, &status, WNOHANG)) == 0; i++)
-		usleep(100 * 1000);
-	CU_ASSERT(done == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	if (done == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
+	CU_ASSERT(worker_exits_within(pid, 10000));
 	unlink(path);
 }
 
@@ -864,8 +873,8 @@ static void test_stop_serves_waiting(void)
 static void test_sigusr1_stops(void)
 {
 	char path[300];
-	int lfd = -1, status = 0;
-	pid_t pid, done = 0;
+	int lfd = -1;
+	pid_t pid;
 
 	snprintf(path, sizeof(path), "%s/run/usr1-test.sock", getenv("DRAGOMAN_STATE"));
 	pid = spawn_worker(path, &lfd);
@@ -875,15 +884,10 @@ static void test_sigusr1_stops(void)
 	CU_ASSERT_EQUAL(health_over(path), 1);
 	usleep(300 * 1000);
 	CU_ASSERT_EQUAL(kill(pid, SIGUSR1), 0);
-	for (int i = 0; i < 50 && (done = waitpid(pid, &status, WNOHANG)) == 0; i++)
-		usleep(100 * 1000);
+	int exited = worker_exits_within(pid, 5000);
 	fprintf(stderr, "\n  SIGUSR1: the worker %s\n",
-	    done == pid ? "exited" : "was still there after 5 s");
-	CU_ASSERT(done == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	if (done == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
+	    exited ? "exited" : "did not exit by itself in 5 s");
+	CU_ASSERT(exited);
 	unlink(path);
 }
 
