@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -340,14 +341,18 @@ int kill_workers(void)
 
 int wait_for_service(void)
 {
-	for (int i = 0; i < 100; i++) {
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	do {
 		struct http_response r;
 		long st = http_request("GET", "/v1/health", NULL, NULL, 0, &r);
 		http_free(&r);
 		if (st == 200)
 			return 0;
 		usleep(100 * 1000);
-	}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (now.tv_sec - start.tv_sec < 30);
 	return -1;
 }
 

@@ -103,8 +103,10 @@ int sql_script(const char *sql);
 /* Returns the CPU time the stack's workers have used so far, in ms. */
 long workers_cpu_ms(void);
 
-/* Waits (up to 10 s) until GET /v1/health answers 200, as after workers
- * were killed. Returns 0, or -1 when it never did. */
+/* Waits until GET /v1/health answers 200, as after workers were killed:
+ * tries for 30 s (a try that started by then may take the client's 20 s,
+ * so a server that accepts and never answers costs at most 50 s). Returns
+ * 0, or -1 when it never did. */
 int wait_for_service(void);
 
 #endif

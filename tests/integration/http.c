@@ -72,8 +72,10 @@ static long request_url(const char *method, const char *url, const char *const *
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-	if (curl_easy_perform(c) == CURLE_OK)
+	CURLcode rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	resp->timed_out = rc == CURLE_OPERATION_TIMEDOUT;
 	resp->body = s.buf != NULL ? s.buf : calloc(1, 1);
 	resp->body_len = s.len;
 	resp->json = s.len > 0 ? json_tokener_parse(resp->body) : NULL;

@@ -12,6 +12,7 @@ struct http_response {
 	char *body; /* NUL-terminated, owned */
 	size_t body_len;
 	struct json_object *json; /* parsed body or NULL, owned */
+	int timed_out; /* 1: no answer within the client's 20 s */
 };
 
 /* Sends method path (appended verbatim to the base URL, no normalizing of
