@@ -120,19 +120,26 @@ static void attempt_uncount(struct worker *w, const char *kacct, const char *kad
 
 /* Counts an attempt against the account and the address before it is
  * tried: memcached's incr is atomic, so each of many concurrent attempts
- * decides on a count of its own. Returns 1 when either count is over its
- * limit (the counts are given back: the attempt is not tried), else 0
- * with the counts kept in *a and *b (-1: not counted). When memcached
- * cannot count, sign-in stays open (logged by the cache). */
-static int attempt_refused(struct worker *w, const char *kacct, const char *kaddr, long *a, long *b)
+ * decides on a count of its own. Returns PROBLEM_RATE_LIMITED when either
+ * count is over its limit, PROBLEM_UNAVAILABLE when memcached could not
+ * make both counts (the attempt is not tried uncounted: that would let
+ * guesses through whenever memcached restarts or is slow), in both cases
+ * with the counts given back; else PROBLEM_NONE with the counts kept in
+ * *a and *b. */
+static enum problem attempt_refused(struct worker *w, const char *kacct, const char *kaddr, long *a,
+    long *b)
 {
 	*a = cache_incr(w->cache, kacct, w->cfg->login_window_s);
 	*b = cache_incr(w->cache, kaddr, w->cfg->login_window_s);
+	if (*a < 0 || *b < 0) {
+		attempt_uncount(w, kacct, kaddr, *a, *b);
+		return PROBLEM_UNAVAILABLE;
+	}
 	if (*a > w->cfg->login_max_failures || *b > w->cfg->login_max_failures_per_address) {
 		attempt_uncount(w, kacct, kaddr, *a, *b);
-		return 1;
+		return PROBLEM_RATE_LIMITED;
 	}
-	return 0;
+	return PROBLEM_NONE;
 }
 
 /* Creates a session for user_id with out's tokens. Returns PROBLEM_NONE
@@ -171,10 +178,18 @@ enum problem session_login(struct worker *w, const char *email, const char *pass
 		return PROBLEM_UNAVAILABLE;
 	}
 	failure_keys(email, addr, kacct, kaddr);
-	if (attempt_refused(w, kacct, kaddr, &a, &b)) {
+	switch (attempt_refused(w, kacct, kaddr, &a, &b)) {
+	case PROBLEM_NONE:
+		break;
+	case PROBLEM_RATE_LIMITED:
 		*retry_after = (int)w->cfg->login_window_s;
 		snprintf(detail, dsz, "too many failed sign-ins; try again later");
 		return PROBLEM_RATE_LIMITED;
+	default:
+		*retry_after = 1;
+		snprintf(detail, dsz,
+		    "sign-in is paused: failed sign-ins cannot be counted right now");
+		return PROBLEM_UNAVAILABLE;
 	}
 	res = db_exec(w->db, STMT_USER_LOGIN, params);
 	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {

@@ -144,12 +144,27 @@ long cache_incr(struct cache *c, const char *key, long ttl)
 	return cache_incr_by(c, key, 1, ttl);
 }
 
+/* Returns 1 when rc says the connection to the server broke under the
+ * call (memcached restarted since this process last used it), else 0. */
+static int connection_lost(memcached_return_t rc)
+{
+	return rc == MEMCACHED_CONNECTION_FAILURE || rc == MEMCACHED_UNKNOWN_READ_FAILURE ||
+	    rc == MEMCACHED_READ_FAILURE || rc == MEMCACHED_WRITE_FAILURE || rc == MEMCACHED_ERRNO;
+}
+
 long cache_incr_by(struct cache *c, const char *key, long n, long ttl)
 {
 	uint64_t v = 0;
 	memcached_return_t rc = memcached_increment_with_initial(c->mc, key, strlen(key),
 	    (uint64_t)n, (uint64_t)n, (time_t)ttl, &v);
 
+	/* once more, on a new connection: the counts are what the limiters
+	 * decide on, and a restarted memcached should not cost each worker a
+	 * refused request (at worst the lost answer's count was made, and
+	 * this counts it twice: on the side of refusing) */
+	if (connection_lost(rc))
+		rc = memcached_increment_with_initial(c->mc, key, strlen(key), (uint64_t)n,
+		    (uint64_t)n, (time_t)ttl, &v);
 	return cache_note(c, rc, "incr") < 0 ? -1 : (long)v;
 }
 

@@ -545,17 +545,55 @@ static void test_brute_force(void)
 }
 
 struct guesser {
+	const char *email; /* NULL: racer@example.test */
 	long status;
 };
 
-/* One wrong password for racer@example.test. */
+/* One wrong password for g->email. */
 static void *guess(void *arg)
 {
 	struct guesser *g = arg;
 	char access[JWT_MAX_LEN], refresh[64];
 
-	g->status = login("racer@example.test", "not the password", access, refresh);
+	g->status = login(g->email != NULL ? g->email : "racer@example.test", "not the password",
+	    access, refresh);
 	return NULL;
+}
+
+/* Right after memcached restarts, each worker's first count goes over a
+ * connection memcached closed, and a worker that tried memcached while it
+ * was down has it marked down for a second. The limiter let such guesses
+ * through uncounted (8 of 20 tried under make check's load, 9 under
+ * nginx's 4 workers). A guess is tried only once it is counted: of 20
+ * concurrent wrong passwords after a restart, at most login_max_failures
+ * (5) are tried; the others are refused (429) or, when memcached could
+ * not count them, paused (503 with Retry-After), and nothing else. */
+static void test_guesses_counted_after_memcached_restarts(void)
+{
+	struct guesser g[20] = { { 0 } };
+	pthread_t t[20];
+	char uid[64] = "";
+	int tried = 0, refused = 0, paused = 0;
+
+	CU_ASSERT_EQUAL_FATAL(make_user("restart@example.test", "member", uid, sizeof(uid)), 0);
+	CU_ASSERT_EQUAL_FATAL(stack("mc-stop"), 0);
+	CU_ASSERT_EQUAL_FATAL(stack("mc-start"), 0);
+	for (int i = 0; i < 20; i++) {
+		g[i].email = "restart@example.test";
+		pthread_create(&t[i], NULL, guess, &g[i]);
+	}
+	for (int i = 0; i < 20; i++) {
+		pthread_join(t[i], NULL);
+		tried += g[i].status == 401;
+		refused += g[i].status == 429;
+		paused += g[i].status == 503;
+	}
+	fprintf(stderr,
+	    "\n  20 wrong passwords after memcached restarted: %d tried, %d refused, %d paused\n",
+	    tried, refused, paused);
+	CU_ASSERT(tried <= 5);
+	CU_ASSERT_EQUAL(tried + refused + paused, 20);
+	CU_ASSERT_EQUAL(stack("mc-flush"), 0);
 }
 
 /* Issue 14, defect 11: the sign-in limiter read the failure count before
@@ -564,10 +602,10 @@ static void *guess(void *arg)
  * count: of 20 concurrent guesses, login_max_failures (5) are tried. */
 static void test_concurrent_guesses_are_counted_first(void)
 {
-	struct guesser g[20];
+	struct guesser g[20] = { { 0 } };
 	pthread_t t[20];
 	char uid[64] = "", access[JWT_MAX_LEN], refresh[64];
-	int tried = 0, refused = 0;
+	int tried = 0, refused = 0, paused = 0;
 
 	CU_ASSERT_EQUAL_FATAL(stack("mc-flush"), 0);
 	CU_ASSERT_EQUAL_FATAL(make_user("racer@example.test", "member", uid, sizeof(uid)), 0);
@@ -577,11 +615,14 @@ static void test_concurrent_guesses_are_counted_first(void)
 		pthread_join(t[i], NULL);
 		tried += g[i].status == 401;
 		refused += g[i].status == 429;
+		paused += g[i].status == 503;
 	}
-	fprintf(stderr, "\n  20 concurrent wrong passwords: %d tried, %d refused\n", tried,
-	    refused);
+	fprintf(stderr, "\n  20 concurrent wrong passwords: %d tried, %d refused, %d paused\n",
+	    tried, refused, paused);
+	/* a count memcached did not make in time (CI once: 6 tried, when such
+	 * a guess was tried uncounted) is a 503 now, never a try */
 	CU_ASSERT_EQUAL(tried, 5);
-	CU_ASSERT_EQUAL(refused, 15);
+	CU_ASSERT_EQUAL(refused + paused, 15);
 	CU_ASSERT_EQUAL(login("racer@example.test", PASSWORD, access, refresh), 429);
 	/* another account from the same address is still open: the refused
 	 * guesses did not count against the address */
@@ -668,6 +709,8 @@ int main(void)
 		{ "export and deletion (GDPR)", test_export_and_delete },
 		{ "concurrent wrong passwords are counted before they are tried",
 		    test_concurrent_guesses_are_counted_first },
+		{ "guesses are counted after memcached restarts",
+		    test_guesses_counted_after_memcached_restarts },
 		{ "brute force: per account and per address, across workers", test_brute_force },
 		{ NULL, NULL }
 	};
