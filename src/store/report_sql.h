@@ -1,6 +1,6 @@
 /* SQL fragments shared by the report statements (src/store/statements.c).
  * Every report reads the range [$2, $3) in time zone $4 through
- * usage_parts() (db/migrations/0027_report_zones.sql): monthly rollups for
+ * usage_parts() (db/migrations/0029_report_zones.sql): monthly rollups for
  * whole UTC months, daily ones for whole UTC days, hourly ones for whole
  * hours, raw events for the rest, all in one statement and so from one
  * snapshot. Each part's rows count toward its bucket b (NULL: the bucket of
