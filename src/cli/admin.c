@@ -998,7 +998,7 @@ static const struct command commands[] = {
 	{ "partitions list", 0, "partitions list", "the usage partitions", cmd_partitions_list },
 	{ "rollup", 0, "rollup [--rebuild]",
 	    "load the usage spool, then roll the closed hours' "
-	    "usage up (hourly, daily); --rebuild: again for every day with raw events",
+	    "usage up (hourly, daily, monthly); --rebuild: again for every day with raw events",
 	    cmd_rollup_run },
 	{ "usage load", 0, "usage load",
 	    "load the usage events spooled in usage_spool_dir that "

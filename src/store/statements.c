@@ -569,65 +569,81 @@ static const struct stmt_def defs[STMT__MAX] = {
 	 * 1), then one row per bucket, empty ones too; each with its local
 	 * start, the measures and the unique users */
 	[STMT_REPORT_USAGE] = { "report_usage",
-	    REPORT_SEGMENTS("$5") REPORT_TOTALS(REPORT_OF_WORKSPACE) "," REPORT_ACTORS(
+	    REPORT_PARTS_BUCKETS REPORT_TOTALS(REPORT_OF_WORKSPACE) "," REPORT_UNIQUE(
 	        REPORT_OF_WORKSPACE) ","
 	                             " buckets AS (SELECT b FROM generate_series(date_trunc($5, $2::timestamptz AT TIME ZONE $4),"
 	                             "  ($3::timestamptz - interval '1 microsecond') AT TIME ZONE $4, ('1 ' || $5)::interval) b),"
-	                             " agg AS (SELECT b, GROUPING(b) AS g," REPORT_MEASURES
-	                             "  FROM (SELECT date_trunc($5, ts AT TIME ZONE $4) AS b, * FROM dims) d"
-	                             "  GROUP BY GROUPING SETS ((b), ())),"
-	                             " users AS (SELECT b, GROUPING(b) AS g, count(DISTINCT actor) AS n"
-	                             "  FROM (SELECT date_trunc($5, ts AT TIME ZONE $4) AS b, actor FROM actors) a"
-	                             "  GROUP BY GROUPING SETS ((b), ())),"
-	                             " keys AS (SELECT b, 0 AS g FROM buckets UNION ALL SELECT NULL, 1)"
-	                             " SELECT k.g, CASE WHEN k.g = 0 THEN report_local_text(k.b AT TIME ZONE $4, $4) END," REPORT_MEASURES_OF_A
-	                             ", u.n"
-	                             " FROM keys k LEFT JOIN agg a ON a.g = k.g AND (k.g = 1 OR a.b = k.b)"
-	                             " LEFT JOIN users u ON u.g = k.g AND (k.g = 1 OR u.b = k.b)"
-	                             " ORDER BY k.g DESC, k.b",
+	                             " agg AS (SELECT bk, GROUPING(bk) AS g," REPORT_MEASURES
+	                             "  FROM (SELECT coalesce(d.b, date_trunc($5, d.ts AT TIME ZONE $4)) AS bk, d.*"
+	                             "   FROM dims d) d"
+	                             "  GROUP BY GROUPING SETS ((bk), ())),"
+	                             " users AS (SELECT 0 AS g, bk, n FROM counts"
+	                             "  UNION ALL SELECT g, bk, count(DISTINCT actor) FROM pieces GROUP BY g, bk)"
+	                             " SELECT g, start, m_requests, m_translations, m_characters, m_billed, m_cost,"
+	                             "  m_cached, m_errors, m_dur, m_hist, n FROM ("
+	                             "  SELECT 1 AS g, NULL::text AS start," REPORT_MEASURES_OF_A
+	                             ","
+	                             "   (SELECT n FROM users WHERE g = 1) AS n, NULL::timestamp AS b"
+	                             "  FROM agg a WHERE a.g = 1"
+	                             "  UNION ALL SELECT 0, report_local_text(k.b AT TIME ZONE $4, $4)," REPORT_MEASURES_OF_A
+	                             ", u.n, k.b"
+	                             "  FROM buckets k LEFT JOIN agg a ON a.g = 0 AND a.bk = k.b"
+	                             "  LEFT JOIN users u ON u.g = 0 AND u.bk = k.b) r"
+	                             " ORDER BY g DESC, b",
 	    5, 1 },
 	/* the users (API keys when no user) of workspace $1 over [$2, $3)
 	 * that spent most, $5 at most: actor, kind, key prefix, requests,
 	 * errors, characters, billed characters, cost */
 	[STMT_REPORT_ACTORS] = { "report_actors",
-	    REPORT_SEGMENTS("'none'") REPORT_ACTORS(
+	    REPORT_PARTS REPORT_ACTORS(
 	        REPORT_OF_WORKSPACE) " SELECT a.actor, a.kind, k.prefix, a.requests, a.errors, a.characters, a.billed,"
-	                             " a.cost FROM (SELECT actor, min(actor_kind) AS kind, sum(requests) AS requests,"
-	                             "  sum(errors) AS errors, sum(characters) AS characters,"
-	                             "  sum(billed_characters) AS billed, sum(cost_micros) AS cost FROM actors"
-	                             "  GROUP BY actor) a LEFT JOIN api_keys k ON a.kind = 'k' AND k.id = a.actor"
+	                             " a.cost FROM (SELECT actor, min(actor_kind) AS kind, sum(sgn * requests) AS requests,"
+	                             "  sum(sgn * errors) AS errors, sum(sgn * characters) AS characters,"
+	                             "  sum(sgn * billed_characters) AS billed, sum(sgn * cost_micros) AS cost FROM actors"
+	                             "  GROUP BY actor" REPORT_ANY ") a"
+	                             " LEFT JOIN api_keys k ON a.kind = 'k' AND k.id = a.actor"
 	                             " ORDER BY a.cost DESC, a.requests DESC, a.actor LIMIT $5::integer",
 	    5, 1 },
 	/* the language pairs of workspace $1 over [$2, $3), most requested
 	 * first, $5 at most: source, target, the measures */
 	[STMT_REPORT_PAIRS] = { "report_pairs",
-	    REPORT_SEGMENTS("'none'") REPORT_DIMS(
+	    REPORT_PARTS REPORT_DIMS(
 	        REPORT_OF_WORKSPACE) " SELECT source, target," REPORT_MEASURES
 	                             " FROM dims WHERE target <> ''"
-	                             " GROUP BY source, target ORDER BY sum(requests) DESC, source, target"
-	                             " LIMIT $5::integer",
+	                             " GROUP BY source, target" REPORT_ANY
+	                             " ORDER BY m_requests DESC, source, target LIMIT $5::integer",
 	    5, 1 },
 	/* the providers of workspace $1 over [$2, $3), most requested first,
 	 * $5 at most: provider, the measures */
 	[STMT_REPORT_PROVIDERS] = { "report_providers",
-	    REPORT_SEGMENTS("'none'") REPORT_DIMS(
+	    REPORT_PARTS REPORT_DIMS(
 	        REPORT_OF_WORKSPACE) " SELECT provider," REPORT_MEASURES
 	                             " FROM dims WHERE provider <> ''"
-	                             " GROUP BY provider ORDER BY sum(requests) DESC, provider LIMIT $5::integer",
+	                             " GROUP BY provider" REPORT_ANY
+	                             " ORDER BY m_requests DESC, provider LIMIT $5::integer",
 	    5, 1 },
 	/* every workspace over [$2, $3) (time zone $4): the totals row first
-	 * (grouped 1), then the $1 workspaces that spent most; each with the
-	 * workspace, its name, the workspaces active, and the measures */
+	 * (grouped 1, from the platform's rollups, with the workspaces
+	 * active), then the $1 workspaces that spent most (ranked from what
+	 * each spent, then measured whole); each with the workspace, its
+	 * name, the workspaces active, and the measures */
 	[STMT_REPORT_WORKSPACES] = { "report_workspaces",
-	    REPORT_SEGMENTS("'none'") REPORT_TOTALS(
-	        "") ","
-	            " agg AS (SELECT workspace_id, GROUPING(workspace_id) AS g,"
-	            "  count(DISTINCT workspace_id) AS active," REPORT_MEASURES
-	            "  FROM dims GROUP BY GROUPING SETS ((workspace_id), ()))"
-	            " SELECT a.g, a.workspace_id, w.name, a.active," REPORT_MEASURES_OF_A
-	            " FROM agg a"
-	            " LEFT JOIN workspaces w ON w.id = a.workspace_id"
-	            " ORDER BY a.g DESC, a.m_cost DESC, a.workspace_id LIMIT $1::integer + 1",
+	    REPORT_PARTS REPORT_SPENT
+	    ","
+	    " ranked AS (SELECT workspace_id, sum(requests) AS requests,"
+	    "  sum(cost) AS cost FROM spent GROUP BY workspace_id HAVING sum(requests) <> 0),"
+	    " top AS MATERIALIZED (SELECT workspace_id FROM ranked"
+	    "  ORDER BY cost DESC, workspace_id LIMIT $1::integer)," REPORT_PLATFORM
+	    "," REPORT_TOTALS(
+	        " AND x.workspace_id = ANY (ARRAY(SELECT workspace_id FROM top))") ","
+	                                                                           " agg AS (SELECT workspace_id," REPORT_MEASURES
+	                                                                           "  FROM dims GROUP BY workspace_id)"
+	                                                                           " SELECT 1 AS g, NULL::uuid AS workspace_id, NULL::text AS name,"
+	                                                                           "  (SELECT count(*) FROM ranked) AS active," REPORT_MEASURES
+	                                                                           " FROM platform"
+	                                                                           " UNION ALL SELECT 0, a.workspace_id, w.name, NULL::bigint," REPORT_MEASURES_OF_A
+	                                                                           "  FROM agg a LEFT JOIN workspaces w ON w.id = a.workspace_id"
+	                                                                           " ORDER BY 1 DESC, 9 DESC, 2",
 	    4, 1 },
 	/* the money that came in over [$1, $2): per ledger type (payments'
 	 * credits and refunds, grants, coupons), the sum and the rows */

@@ -19,10 +19,12 @@
 #include "../unit/cu_run.h"
 #include "fixture.h"
 #include "http.h"
+#include "reports/report.h"
 
 static char key[128], ws[64]; /* the workspace of loaded events */
 static char member_key[128]; /* a member key of it */
 static char recon_key[128], recon_ws[64];
+static char zkey[128], zws[64]; /* issue 16: a year of events, in every zone */
 
 /* Returns the number at the dotted path of o ("totals.requests"), or -1
  * when there is none. */
@@ -690,6 +692,479 @@ static void test_csv_formula_injection(void)
 	http_free(&r);
 }
 
+/* Issue 16: loads about 11000 events into the workspace zws over the last
+ * 399 days (five actors: four keys and none, every endpoint, errors,
+ * cache hits, response times across the histogram, payments), a few in
+ * the hour not closed yet, then rolls them up again. */
+static int load_zone_events(void)
+{
+	char sql[4096], *out;
+	PGresult *res;
+
+	for (int i = 0; i < 3; i++) {
+		char k[128];
+		if (make_key(zws, "member", k, sizeof(k)) < 0)
+			return -1;
+	}
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO usage_events (created_at, workspace_id, api_key_id, request_id, endpoint,"
+	    " source, target, provider, characters, billed_characters, segments, cached_segments,"
+	    " status, duration_ms, cost_micros)"
+	    " SELECT t, '%s', CASE a WHEN 0 THEN NULL ELSE (SELECT id FROM api_keys"
+	    "   WHERE workspace_id = '%s' ORDER BY id OFFSET a - 1 LIMIT 1) END,"
+	    "  'zone-' || g, (ARRAY['translate','translate','translate.deepl','detect','usage',"
+	    "   'billing.recharge'])[1 + g %% 6],"
+	    "  (ARRAY['en','de','fr'])[1 + g %% 5 %% 3], CASE WHEN g %% 6 = 3 THEN NULL ELSE"
+	    "  (ARRAY['es','en','lt','de'])[1 + g %% 7 %% 4] END,"
+	    "  (ARRAY['apertium','deepl','google'])[1 + g %% 11 %% 3], 10 + g %% 90, g %% 50,"
+	    "  1 + g %% 2, g %% 2 * (g %% 4 / 2), (ARRAY[200,200,200,200,402,503,400])[1 + g %% 7],"
+	    "  (g * 37) %% 12000, CASE WHEN g %% 7 < 4 THEN (g %% 50) * 13 ELSE 0 END"
+	    " FROM (SELECT g, now() - interval '90 minutes' - g * interval '3833 seconds' AS t,"
+	    "   g %% 5 AS a FROM generate_series(1, 9000) g"
+	    "  UNION ALL SELECT 9000 + g, now() - interval '2 hours' - g * interval '5521 seconds',"
+	    "   (g %% 3) * 2 FROM generate_series(1, 6200) g"
+	    "  UNION ALL SELECT 20000 + g, now() - g * interval '97 seconds', g %% 5"
+	    "   FROM generate_series(1, 20) g) e",
+	    zws, zws);
+	res = sql_rows(sql);
+	if (res == NULL)
+		return -1;
+	PQclear(res);
+	out = admin("rollup --rebuild");
+	free(out);
+	return out != NULL ? 0 : -1;
+}
+
+/* Reads the histogram text "{1,2,...}" into hist. */
+static void hist_read(const char *text, long long hist[REPORT_HIST_SLOTS])
+{
+	const char *h = text;
+
+	memset(hist, 0, sizeof(long long) * REPORT_HIST_SLOTS);
+	for (int i = 0; i < REPORT_HIST_SLOTS && *h != '\0'; i++) {
+		h++;
+		hist[i] = strtoll(h, NULL, 10);
+		h += strcspn(h, ",}");
+	}
+}
+
+/* Checks the measures of the JSON object o against row i of res (count,
+ * translations, characters, billed characters, cost, cache hits, errors,
+ * duration sum, the histogram as text); what says where. Returns 1 when
+ * they are equal. */
+static int measures_equal(struct json_object *o, PGresult *res, int i, const char *what)
+{
+	static const char *const names[] = { "requests", "translations", "characters",
+		"billed_characters", "cost_micros", "cache_hits", "errors" };
+	long long hist[REPORT_HIST_SLOTS], req = atoll(PQgetvalue(res, i, 1));
+	long long dur = atoll(PQgetvalue(res, i, 8));
+	char avg[32];
+	int ok = 1;
+
+	for (int c = 0; c < 7; c++) {
+		if (jnum(o, names[c]) != atoll(PQgetvalue(res, i, 1 + c))) {
+			fprintf(stderr, "%s: %s %lld, the events say %s\n", what, names[c],
+			    jnum(o, names[c]), PQgetvalue(res, i, 1 + c));
+			ok = 0;
+		}
+	}
+	snprintf(avg, sizeof(avg), "%.1f", req > 0 ? (double)dur / (double)req : 0.0);
+	hist_read(PQgetvalue(res, i, 9), hist);
+	if (strcmp(jstr(o, "avg_response_ms"), avg) != 0 ||
+	    jnum(o, "p95_response_ms") != report_p95_ms(hist)) {
+		fprintf(stderr, "%s: avg %s p95 %lld, the events say %s and %ld\n", what,
+		    jstr(o, "avg_response_ms"), jnum(o, "p95_response_ms"), avg,
+		    report_p95_ms(hist));
+		ok = 0;
+	}
+	return ok;
+}
+
+/* The columns of measures_equal() over the events e, after the column
+ * before them. */
+#define RAW_MEASURES \
+	" count(*), coalesce(sum(segments) FILTER (WHERE endpoint LIKE 'translate%%'), 0)," \
+	" coalesce(sum(characters), 0), coalesce(sum(billed_characters), 0)," \
+	" coalesce(sum(cost_micros), 0), coalesce(sum(cached_segments), 0)," \
+	" count(*) FILTER (WHERE status >= 400), coalesce(sum(duration_ms), 0)," \
+	" ARRAY[sum(h[1]), sum(h[2]), sum(h[3]), sum(h[4]), sum(h[5]), sum(h[6]), sum(h[7])," \
+	"  sum(h[8]), sum(h[9]), sum(h[10]), sum(h[11]), sum(h[12]), sum(h[13]), sum(h[14])]::text"
+
+/* GETs /v1/reports/usage?query with key k and checks every bucket and the
+ * totals, every measure and the unique users, against the GROUP BY over
+ * the raw events of workspace w in the range, zone and grain the report
+ * says it used. Returns 1 when all are equal. */
+static int usage_exact(const char *k, const char *w, const char *query)
+{
+	char path[512], sql[4096], what[160];
+	struct http_response r;
+	struct json_object *series, *totals;
+	PGresult *res;
+	const char *tz, *grain;
+	int ok = 1, raw_buckets = 0;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/v1/reports/usage?%s", query);
+	CU_ASSERT_EQUAL_FATAL(get(path, k, &r), 200);
+	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "series", &series));
+	CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "totals", &totals));
+	tz = jstr(r.json, "tz");
+	grain = jstr(r.json, "group_by");
+	snprintf(sql, sizeof(sql),
+	    "SELECT coalesce(report_local_text(b AT TIME ZONE '%s', '%s'), '')," RAW_MEASURES ","
+	    " count(DISTINCT coalesce(user_id, api_key_id,"
+	    "  '00000000-0000-0000-0000-000000000000'::uuid))"
+	    " FROM (SELECT date_trunc('%s', created_at AT TIME ZONE '%s') AS b, e.*,"
+	    "  usage_hist_unit(duration_ms) AS h FROM usage_events e WHERE workspace_id = '%s'"
+	    "  AND created_at >= '%s' AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%') e"
+	    " GROUP BY GROUPING SETS ((b), ()) ORDER BY b NULLS FIRST",
+	    tz, tz, grain, tz, w, jstr(r.json, "from"), jstr(r.json, "to"));
+	res = sql_rows(sql);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+	CU_ASSERT_FATAL(PQntuples(res) >= 1);
+	n = json_object_array_length(series);
+	snprintf(what, sizeof(what), "%s: totals", query);
+	ok &= measures_equal(totals, res, 0, what);
+	if (jnum(totals, "unique_users") != atoll(PQgetvalue(res, 0, 10))) {
+		fprintf(stderr, "%s: %lld unique users, the events say %s\n", what,
+		    jnum(totals, "unique_users"), PQgetvalue(res, 0, 10));
+		ok = 0;
+	}
+	/* buckets are matched by their start as the report writes it: a day
+	 * without a local midnight starts later, and a local hour that a DST
+	 * change skips is labelled as the one after it (an empty bucket, or
+	 * the half hour that is left of it) */
+	for (size_t j = 0; j < n; j++) {
+		struct json_object *b = json_object_array_get_idx(series, j);
+		int i = 1;
+		while (i < PQntuples(res) && strcmp(jstr(b, "start"), PQgetvalue(res, i, 0)) != 0)
+			i++;
+		snprintf(what, sizeof(what), "%s: bucket %s", query, jstr(b, "start"));
+		if (i == PQntuples(res) || jnum(b, "requests") == 0) { /* no events: empty */
+			if (jnum(b, "requests") != 0 || jnum(b, "unique_users") != 0) {
+				fprintf(stderr, "%s: not empty\n", what);
+				ok = 0;
+			}
+			continue;
+		}
+		raw_buckets++;
+		ok &= measures_equal(b, res, i, what);
+		if (jnum(b, "unique_users") != atoll(PQgetvalue(res, i, 10))) {
+			fprintf(stderr, "%s: %lld unique users, the events say %s\n", what,
+			    jnum(b, "unique_users"), PQgetvalue(res, i, 10));
+			ok = 0;
+		}
+	}
+	if (raw_buckets != PQntuples(res) - 1) {
+		fprintf(stderr, "%s: %d of the events' %d buckets in the series\n", query,
+		    raw_buckets, PQntuples(res) - 1);
+		ok = 0;
+	}
+	PQclear(res);
+	http_free(&r);
+	return ok;
+}
+
+/* GETs the top users, language pairs and providers of w over query with
+ * key k and checks each row against the GROUP BY over the raw events.
+ * Returns 1 when all are equal. */
+static int breakdowns_exact(const char *k, const char *w, const char *query)
+{
+	static const struct {
+		const char *route, *member, *group, *where, *cols[3];
+	} lists[] = {
+		{ "top-users", "users",
+		    "coalesce(user_id, api_key_id, '00000000-0000-0000-0000-000000000000')::text",
+		    "", { "api_key_id", NULL, NULL } },
+		{ "language-pairs", "pairs", "coalesce(source, ''), target",
+		    " AND target IS NOT NULL", { "source", "target", NULL } },
+		{ "providers", "providers", "provider", "", { "provider", NULL, NULL } },
+	};
+	int ok = 1;
+
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		char path[512], sql[4096], what[200];
+		struct http_response r;
+		struct json_object *arr;
+		PGresult *res;
+		int ncols = lists[l].cols[1] != NULL ? 2 : 1;
+
+		snprintf(path, sizeof(path), "/v1/reports/%s?%s&limit=1000", lists[l].route, query);
+		CU_ASSERT_EQUAL_FATAL(get(path, k, &r), 200);
+		CU_ASSERT_FATAL(json_object_object_get_ex(r.json, lists[l].member, &arr));
+		/* the measures' columns start at 1: the key's first part is column 0 */
+		snprintf(sql, sizeof(sql),
+		    "SELECT %s," RAW_MEASURES " FROM (SELECT e.*, usage_hist_unit(duration_ms) AS h"
+		    " FROM usage_events e WHERE workspace_id = '%s' AND created_at >= '%s'"
+		    " AND created_at < '%s' AND endpoint NOT LIKE 'billing.%%'%s) e GROUP BY %s"
+		    " ORDER BY %s",
+		    ncols == 2 ? "coalesce(source, '') || '>' || target" : lists[l].group, w,
+		    jstr(r.json, "from"), jstr(r.json, "to"), lists[l].where, lists[l].group,
+		    l == 0 ? "sum(cost_micros) DESC, count(*) DESC, 1" : "count(*) DESC, 1");
+		res = sql_rows(sql);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+		if (json_object_array_length(arr) != (size_t)PQntuples(res)) {
+			fprintf(stderr, "%s %s: %zu rows, the events say %d\n", lists[l].route,
+			    query, json_object_array_length(arr), PQntuples(res));
+			ok = 0;
+		}
+		for (int i = 0; i < PQntuples(res) && (size_t)i < json_object_array_length(arr);
+		     i++) {
+			struct json_object *o = json_object_array_get_idx(arr, i);
+			char name[128];
+			if (ncols == 2)
+				snprintf(name, sizeof(name), "%s>%s", jstr(o, "source"),
+				    jstr(o, "target"));
+			else if (l == 0)
+				snprintf(name, sizeof(name), "%s",
+				    jstr(o, "api_key_id")[0] != '\0'
+				        ? jstr(o, "api_key_id")
+				        : "00000000-0000-0000-0000-000000000000");
+			else
+				snprintf(name, sizeof(name), "%s", jstr(o, lists[l].cols[0]));
+			snprintf(what, sizeof(what), "%s %s: %s", lists[l].route, query, name);
+			if (strcmp(name, PQgetvalue(res, i, 0)) != 0) {
+				fprintf(stderr, "%s: row %d, the events say %s\n", what, i,
+				    PQgetvalue(res, i, 0));
+				ok = 0;
+				continue;
+			}
+			if (l == 0) { /* top users carry no histogram */
+				ok &= jnum(o, "requests") == atoll(PQgetvalue(res, i, 1)) &&
+				    jnum(o, "characters") == atoll(PQgetvalue(res, i, 3)) &&
+				    jnum(o, "billed_characters") == atoll(PQgetvalue(res, i, 4)) &&
+				    jnum(o, "cost_micros") == atoll(PQgetvalue(res, i, 5)) &&
+				    jnum(o, "errors") == atoll(PQgetvalue(res, i, 7));
+			} else {
+				ok &= measures_equal(o, res, i, what);
+			}
+		}
+		PQclear(res);
+		http_free(&r);
+	}
+	return ok;
+}
+
+/* Writes the UTC date days days before today as YYYY-MM-DD. */
+static void utc_date_ago(int days, char *out, size_t outsz)
+{
+	time_t t = time(NULL) - (time_t)days * 86400;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, outsz, "%Y-%m-%d", &tm);
+}
+
+/* Issue 16: in zones with and without DST, whole-hour, half-hour and
+ * 45-minute offsets, offsets past 12 hours, a DST shift of two hours and
+ * one at midnight, a year by day, a partial range by day, and weeks by
+ * hour across the DST changes equal the raw events bucket by bucket (every
+ * measure, the unique users of each bucket and of the range), and so do
+ * the top users, pairs and providers. */
+static void test_zones_equal_raw_events(void)
+{
+	static const char *const zones[] = { "UTC", "Europe/Vilnius", "America/New_York",
+		"America/St_Johns", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe",
+		"Pacific/Kiritimati", "Pacific/Pago_Pago", "Antarctica/Troll", "America/Santiago",
+		NULL };
+	static const char *const weeks[] = { "from=2026-09-03T00:00:00Z&to=2026-09-10T00:00:00Z",
+		"from=2026-10-01T00:00:00Z&to=2026-10-08T00:00:00Z",
+		"from=2026-10-22T00:00:00Z&to=2026-10-29T00:00:00Z",
+		"from=2026-10-29T00:00:00Z&to=2026-11-05T00:00:00Z", NULL };
+	char year[16], from[32], to[32], q[256];
+
+	utc_date_ago(364, year, sizeof(year));
+	utc_at(-40 * 86400 - 1037, from, sizeof(from));
+	utc_at(-3 * 3600 - 420, to, sizeof(to));
+	for (int z = 0; zones[z] != NULL; z++) {
+		snprintf(q, sizeof(q), "from=%s&tz=%s", year, zones[z]);
+		CU_ASSERT(usage_exact(zkey, zws, q));
+		snprintf(q, sizeof(q), "from=%s&to=%s&tz=%s", from, to, zones[z]);
+		CU_ASSERT(usage_exact(zkey, zws, q));
+		for (int k = 0; weeks[k] != NULL; k++) {
+			snprintf(q, sizeof(q), "%s&tz=%s&group_by=hour", weeks[k], zones[z]);
+			CU_ASSERT(usage_exact(zkey, zws, q));
+		}
+	}
+	snprintf(q, sizeof(q), "from=%s&tz=Europe/Vilnius", year);
+	CU_ASSERT(breakdowns_exact(zkey, zws, q));
+	snprintf(q, sizeof(q), "from=%s&to=%s&tz=America/St_Johns", from, to);
+	CU_ASSERT(breakdowns_exact(zkey, zws, q));
+	CU_ASSERT(breakdowns_exact(zkey, zws, "period=month&tz=Asia/Kolkata"));
+}
+
+/* What the parts a report reads over [from, to) in zone tz by grain add
+ * up to: of function fn (usage_parts or usage_unique_parts), those of kind
+ * kind, as hours, days or a count (unit "hour", "day" or "count").
+ * Returns the number (0 when there are none). */
+static long long parts_sum(const char *fn, const char *kind, const char *unit, const char *from,
+    const char *to, const char *tz, const char *grain)
+{
+	char sql[1024];
+	long seconds = strcmp(unit, "hour") == 0 ? 3600 : 86400;
+
+	if (strcmp(unit, "count") == 0)
+		snprintf(sql, sizeof(sql),
+		    "SELECT count(*) FROM %s('%s', '%s', '%s', '%s') WHERE kind = '%s'", fn, from,
+		    to, tz, grain, kind);
+	else
+		snprintf(sql, sizeof(sql),
+		    "SELECT coalesce(sum(extract(epoch FROM hi - lo)) / %ld, 0)::bigint"
+		    " FROM %s('%s', '%s', '%s', '%s') WHERE kind = '%s'",
+		    seconds, fn, from, to, tz, grain, kind);
+	return pg_num(sql, NULL);
+}
+
+/* Issue 16: closed days of a zone whose offset is whole hours are read as
+ * one day row plus the few hours it shares with the next local day, and
+ * their unique users as one row; hours by hour as one row each; whole
+ * months of a long range as one row. */
+static void test_zones_read_rollups(void)
+{
+	const char *f = "2026-10-01T00:00:00+03", *t = "2026-11-26T00:00:00+02";
+
+	/* 56 local days of Vilnius: a day row each, 2 or 3 hours read twice */
+	CU_ASSERT(parts_sum("usage_parts", "d", "day", f, t, "Europe/Vilnius", "day") >= 54);
+	CU_ASSERT(
+	    parts_sum("usage_parts", "h", "hour", f, t, "Europe/Vilnius", "day") <= 56 * 6 + 48);
+	CU_ASSERT(parts_sum("usage_parts", "r", "hour", f, t, "Europe/Vilnius", "day") == 0);
+	CU_ASSERT(parts_sum("usage_unique_parts", "w", "day", f, t, "Europe/Vilnius", "day") >= 53);
+	/* New York is behind UTC: the hours it shares are the UTC day's first */
+	f = "2026-10-01T00:00:00-04";
+	t = "2026-11-26T00:00:00-05";
+	CU_ASSERT(
+	    parts_sum("usage_parts", "h", "hour", f, t, "America/New_York", "day") <= 56 * 10 + 48);
+	CU_ASSERT(
+	    parts_sum("usage_unique_parts", "w", "day", f, t, "America/New_York", "day") >= 53);
+	/* a week by hour: each hour one row, its unique users included */
+	f = "2026-11-02T00:00:00Z";
+	t = "2026-11-09T00:00:00Z";
+	CU_ASSERT(
+	    parts_sum("usage_unique_parts", "u", "hour", f, t, "Europe/Vilnius", "hour") == 168);
+	CU_ASSERT(parts_sum("usage_parts", "r", "hour", f, t, "Europe/Vilnius", "hour") == 0);
+	/* half-hour zones read raw only the hour a local day boundary splits */
+	CU_ASSERT(parts_sum("usage_parts", "r", "hour", f, t, "Asia/Kolkata", "day") <= 8);
+	/* a long range: whole months (October and November) from their rows */
+	f = "2026-09-15T00:00:00Z";
+	t = "2026-12-01T00:00:00Z";
+	CU_ASSERT(parts_sum("usage_parts", "m", "day", f, t, "UTC", "none") == 61);
+	CU_ASSERT(parts_sum("usage_unique_parts", "M", "count", f, t, "UTC", "none") >= 2);
+	CU_ASSERT(parts_sum("usage_unique_parts", "D", "count", f, t, "UTC", "none") == 0);
+	CU_ASSERT(parts_sum("usage_parts", "d", "day", f, t, "UTC", "none") == 16);
+}
+
+/* Waits until the usage report of k (no ?tz) says zone. Returns 1 when it does. */
+static int report_zone_is(const char *k, const char *zone)
+{
+	struct http_response r;
+	int same = 0;
+
+	for (int i = 0; i < 30 && !same; i++) {
+		if (get("/v1/reports/usage?period=day", k, &r) == 200)
+			same = strcmp(jstr(r.json, "tz"), zone) == 0;
+		http_free(&r);
+		if (!same)
+			usleep(100 * 1000);
+	}
+	return same;
+}
+
+/* Issue 16: rollups do not depend on a zone. A workspace that changes its
+ * time zone gets its next reports in the new zone, exact at once; events
+ * loaded late for rolled-up hours count once the rollups are rebuilt, and
+ * events of the hour not yet closed count from the raw events. */
+static void test_zone_change(void)
+{
+	static const char *const zones[] = { "Asia/Kolkata", "America/New_York", "UTC", NULL };
+	char year[16], q[128], body[96], sql[1024], *out;
+	struct http_response r;
+	PGresult *res;
+
+	utc_date_ago(300, year, sizeof(year));
+	snprintf(q, sizeof(q), "from=%s", year);
+	for (int z = 0; zones[z] != NULL; z++) {
+		snprintf(body, sizeof(body), "{\"time_zone\":\"%s\"}", zones[z]);
+		CU_ASSERT_EQUAL_FATAL(request_as("PATCH", "/v1/workspace", zkey, body, &r), 200);
+		http_free(&r);
+		CU_ASSERT_FATAL(report_zone_is(zkey, zones[z]));
+		CU_ASSERT(usage_exact(zkey, zws, q));
+		CU_ASSERT(usage_exact(zkey, zws, "period=week&group_by=hour"));
+	}
+	/* late events in rolled-up hours, and events of the open hour */
+	snprintf(sql, sizeof(sql),
+	    "INSERT INTO usage_events (created_at, workspace_id, api_key_id, request_id, endpoint,"
+	    " target, provider, characters, billed_characters, segments, status, duration_ms,"
+	    " cost_micros) SELECT now() - g * interval '1 hour 7 minutes', '%s', NULL, 'late-' || g,"
+	    " 'translate', 'lt', 'deepl', 11, 11, 1, 200, 7, 220 FROM generate_series(0, 60) g",
+	    zws);
+	res = sql_rows(sql);
+	CU_ASSERT_PTR_NOT_NULL(res);
+	PQclear(res);
+	snprintf(body, sizeof(body), "{\"time_zone\":\"Asia/Kolkata\"}");
+	CU_ASSERT_EQUAL_FATAL(request_as("PATCH", "/v1/workspace", zkey, body, &r), 200);
+	http_free(&r);
+	CU_ASSERT_FATAL(report_zone_is(zkey, "Asia/Kolkata"));
+	out = admin("rollup --rebuild");
+	CU_ASSERT_PTR_NOT_NULL(out);
+	free(out);
+	CU_ASSERT(usage_exact(zkey, zws, q));
+	CU_ASSERT(usage_exact(zkey, zws, "period=week&group_by=hour"));
+	CU_ASSERT(usage_exact(zkey, zws, "period=day"));
+	CU_ASSERT(breakdowns_exact(zkey, zws, q));
+	snprintf(body, sizeof(body), "{\"time_zone\":\"UTC\"}");
+	CU_ASSERT_EQUAL_FATAL(request_as("PATCH", "/v1/workspace", zkey, body, &r), 200);
+	http_free(&r);
+	CU_ASSERT(report_zone_is(zkey, "UTC"));
+}
+
+/* Issue 16: the operators' analytics over a year and a month equal the
+ * raw events: every measure of the totals, the workspaces active, and each
+ * top workspace's measures. */
+static void test_analytics_exact(void)
+{
+	static const char *const ranges[] = { "period=month", "period=week", NULL };
+	char k[128], id[64], platform[128], year[16], path[256], sql[4096], q[64];
+
+	CU_ASSERT_EQUAL_FATAL(make_workspace("Analytics exact", k, sizeof(k), id, sizeof(id)), 0);
+	CU_ASSERT_EQUAL_FATAL(make_key(id, "platform", platform, sizeof(platform)), 0);
+	utc_date_ago(364, year, sizeof(year));
+	for (int i = -1; i < 0 || ranges[i] != NULL; i++) {
+		struct http_response r;
+		struct json_object *top, *totals;
+		PGresult *res;
+		if (i < 0)
+			snprintf(q, sizeof(q), "from=%s", year);
+		else
+			snprintf(q, sizeof(q), "%s", ranges[i]);
+		snprintf(path, sizeof(path), "/v1/admin/analytics?%s&limit=5", q);
+		CU_ASSERT_EQUAL_FATAL(get(path, platform, &r), 200);
+		CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "totals", &totals));
+		CU_ASSERT_FATAL(json_object_object_get_ex(r.json, "top_workspaces", &top));
+		snprintf(sql, sizeof(sql),
+		    "SELECT coalesce(workspace_id::text, '')," RAW_MEASURES ","
+		    " count(DISTINCT workspace_id) FROM (SELECT e.*, usage_hist_unit(duration_ms) AS h"
+		    "  FROM usage_events e WHERE created_at >= '%s' AND created_at < '%s'"
+		    "  AND endpoint NOT LIKE 'billing.%%') e"
+		    " GROUP BY GROUPING SETS ((workspace_id), ())"
+		    " ORDER BY GROUPING(workspace_id) DESC, sum(cost_micros) DESC, workspace_id",
+		    jstr(r.json, "from"), jstr(r.json, "to"));
+		res = sql_rows(sql);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+		CU_ASSERT(measures_equal(totals, res, 0, q));
+		CU_ASSERT_EQUAL(jnum(totals, "active_workspaces"), atoll(PQgetvalue(res, 0, 10)));
+		CU_ASSERT_EQUAL(json_object_array_length(top),
+		    (size_t)(PQntuples(res) - 1 < 5 ? PQntuples(res) - 1 : 5));
+		for (int j = 1; j < PQntuples(res) && (size_t)j <= json_object_array_length(top);
+		     j++) {
+			struct json_object *o = json_object_array_get_idx(top, (size_t)j - 1);
+			CU_ASSERT_STRING_EQUAL(jstr(o, "workspace_id"), PQgetvalue(res, j, 0));
+			CU_ASSERT(measures_equal(o, res, j, q));
+		}
+		PQclear(res);
+		http_free(&r);
+	}
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -706,6 +1181,13 @@ int main(void)
 		{ "reports read through reports_conninfo", test_reports_connection },
 		{ "a new partition takes the events waiting in the default one",
 		    test_partition_takes_waiting_events },
+		{ "issue 16: every zone equals the raw events, a year by day and weeks by hour",
+		    test_zones_equal_raw_events },
+		{ "issue 16: a zone's days read a day row and a few hours",
+		    test_zones_read_rollups },
+		{ "issue 16: a new time zone applies at once; late events count once rebuilt",
+		    test_zone_change },
+		{ "issue 16: operators' analytics equal the raw events", test_analytics_exact },
 		{ NULL, NULL }
 	};
 	int rc;
@@ -717,11 +1199,15 @@ int main(void)
 		fprintf(stderr, "test_reports: cannot create a workspace\n");
 		return 99;
 	}
+	if (make_workspace("Zones", zkey, sizeof(zkey), zws, sizeof(zws)) < 0) {
+		fprintf(stderr, "test_reports: cannot create a workspace\n");
+		return 99;
+	}
 	if (make_key(ws, "member", member_key, sizeof(member_key)) < 0) {
 		fprintf(stderr, "test_reports: cannot create a key\n");
 		return 99;
 	}
-	if (load_events() < 0) {
+	if (load_events() < 0 || load_zone_events() < 0) {
 		fprintf(stderr, "test_reports: cannot load events\n");
 		return 99;
 	}
