@@ -33,7 +33,8 @@
  * store is logged and the request goes on.
  * Metrics: dragoman_cache_lookups_total counts the hits by tier
  * ("memcached", the memo's included, then "postgresql") and the misses
- * (tier "none").
+ * (tier "none"), once per text and provider pass: a text that misses in
+ * two providers' caches is two misses, one hit in an earlier pass none.
  *
  * Off the walk: tcache_warm() (dragoman-admin cache warm) and
  * tcache_stats() (GET /v1/cache/stats, dragoman-admin cache stats). */
@@ -350,23 +351,27 @@ static void backfill_near(struct worker *w, const struct tcache_entry *e, size_t
 size_t tcache_lookup(struct worker *w, struct tcache_entry *e, size_t n)
 {
 	unsigned char *got = calloc(n, 1); /* this call's hits, one tier at a time */
-	size_t near, far = 0;
+	size_t near, far = 0, unhit = 0;
 
 	if (got == NULL)
 		return 0;
+	/* an earlier provider's pass may have hit some already: they are not
+	 * looked up again, and not this pass's misses */
+	for (size_t i = 0; i < n; i++)
+		unhit += !e[i].hit;
 	near = lookup_memo(e, n, got);
 	near += lookup_memcached(w, e, n, got);
 	count_near_hits(w, e, n, got);
 	metrics_count(METRIC_CACHE_LOOKUPS, (long long)near, "tier", "memcached", "result", "hit",
 	    METRICS_END);
-	if (near < n) {
+	if (near < unhit) {
 		far = lookup_postgres(w, e, n, got);
 		backfill_near(w, e, n, got);
 		metrics_count(METRIC_CACHE_LOOKUPS, (long long)far, "tier", "postgresql", "result",
 		    "hit", METRICS_END);
 	}
-	metrics_count(METRIC_CACHE_LOOKUPS, (long long)(n - near - far), "tier", "none", "result",
-	    "miss", METRICS_END);
+	metrics_count(METRIC_CACHE_LOOKUPS, (long long)(unhit - near - far), "tier", "none",
+	    "result", "miss", METRICS_END);
 	free(got);
 	return near + far;
 }

@@ -235,6 +235,34 @@ static void test_translation_metrics(void)
 	CU_ASSERT_EQUAL(grown(unauth, u0, 1), 1);
 }
 
+/* A batch of a cached text and a new one while Apertium is down: the
+ * cached one is a hit, the new one misses in Apertium's cache and then in
+ * LibreTranslate's, which translates it. The second pass counted the
+ * first pass's hit as a miss too (3 misses). */
+static void test_cache_lookups_across_providers(void)
+{
+	const char *miss = "dragoman_cache_lookups_total{tier=\"none\",result=\"miss\"}";
+	const char *hit = "dragoman_cache_lookups_total{tier=\"memcached\",result=\"hit\"}";
+	char body[300], cached[80], fresh[80];
+	struct http_response r;
+
+	snprintf(cached, sizeof(cached), "The red car %ld is fast.", (long)getpid());
+	snprintf(fresh, sizeof(fresh), "The small cat %ld is asleep.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}",
+	    cached);
+	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/translate", key, body, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL_FATAL(stack("apy-stop"), 0);
+	double m0 = now_of(miss), h0 = now_of(hit);
+	snprintf(body, sizeof(body),
+	    "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\"}", cached, fresh);
+	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", key, body, &r), 200);
+	http_free(&r);
+	CU_ASSERT_EQUAL(stack("apy-start"), 0);
+	CU_ASSERT_EQUAL(grown(hit, h0, 1), 1);
+	CU_ASSERT_EQUAL(grown(miss, m0, 2), 2);
+}
+
 /* memcached down: not ready (503), still alive (200), and the errors are
  * counted; back up: ready again. */
 static void test_live_and_ready(void)
@@ -292,6 +320,7 @@ int main(void)
 		{ "counts are exact across workers", test_counts_are_exact_across_workers },
 		{ "metrics_allow or metrics_token", test_access },
 		{ "provider calls, cache lookups, credits, problems", test_translation_metrics },
+		{ "cache lookups across provider passes", test_cache_lookups_across_providers },
 		{ "liveness and readiness", test_live_and_ready },
 		{ "a request id from the client to the provider", test_request_id_end_to_end },
 		{ NULL, NULL },
