@@ -236,9 +236,10 @@ static void test_translation_metrics(void)
 }
 
 /* A batch of a cached text and a new one while Apertium is down: the
- * cached one is a hit, the new one misses in Apertium's cache and then in
- * LibreTranslate's, which translates it. The second pass counted the
- * first pass's hit as a miss too (3 misses). */
+ * cached one is a hit, found in Apertium's pass; the new one misses in the
+ * cache of each provider asked until one translates it (LibreTranslate,
+ * the next in the harness's order, unless it fails too): one miss per
+ * pass. Each later pass counted the first pass's hit as a miss too. */
 static void test_cache_lookups_across_providers(void)
 {
 	const char *miss = "dragoman_cache_lookups_total{tier=\"none\",result=\"miss\"}";
@@ -246,6 +247,9 @@ static void test_cache_lookups_across_providers(void)
 	char body[300], cached[80], fresh[80];
 	struct http_response r;
 
+	/* no breaker left open by an earlier suite's provider faults: both
+	 * passes happen */
+	CU_ASSERT_EQUAL_FATAL(stack("mc-flush"), 0);
 	snprintf(cached, sizeof(cached), "The red car %ld is fast.", (long)getpid());
 	snprintf(fresh, sizeof(fresh), "The small cat %ld is asleep.", (long)getpid());
 	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}",
@@ -253,14 +257,35 @@ static void test_cache_lookups_across_providers(void)
 	CU_ASSERT_EQUAL_FATAL(request_as("POST", "/v1/translate", key, body, &r), 200);
 	http_free(&r);
 	CU_ASSERT_EQUAL_FATAL(stack("apy-stop"), 0);
+	/* every worker has flushed what it counted so far (metrics_flush_ms,
+	 * 1 s): the first request's miss is not counted as the batch's */
+	sleep(2);
 	double m0 = now_of(miss), h0 = now_of(hit);
 	snprintf(body, sizeof(body),
 	    "{\"texts\":[\"%s\",\"%s\"],\"source\":\"en\",\"target\":\"es\"}", cached, fresh);
 	CU_ASSERT_EQUAL(request_as("POST", "/v1/translate", key, body, &r), 200);
+	/* the harness's order: apertium, libretranslate, deepl, google, openai */
+	static const char *const order[] = { "apertium", "libretranslate", "deepl", "google",
+		"openai" };
+	struct json_object *ts, *t1, *pr;
+	char by[32] = "";
+	if (json_object_object_get_ex(r.json, "translations", &ts) &&
+	    (t1 = json_object_array_get_idx(ts, 1)) != NULL &&
+	    json_object_object_get_ex(t1, "provider", &pr))
+		snprintf(by, sizeof(by), "%s", json_object_get_string(pr));
+	int passes = 0;
+	for (int i = 0; i < 5 && passes == 0; i++)
+		if (strcmp(by, order[i]) == 0)
+			passes = i + 1;
 	http_free(&r);
 	CU_ASSERT_EQUAL(stack("apy-start"), 0);
-	CU_ASSERT_EQUAL(grown(hit, h0, 1), 1);
-	CU_ASSERT_EQUAL(grown(miss, m0, 2), 2);
+	CU_ASSERT_FATAL(passes >= 2);
+	double hits = grown(hit, h0, 1), misses = grown(miss, m0, passes);
+	if (hits != 1 || misses != passes)
+		fprintf(stderr, "\n  cache lookups: %.0f hits, %.0f misses, translated by %s\n",
+		    hits, misses, by);
+	CU_ASSERT_EQUAL(hits, 1);
+	CU_ASSERT_EQUAL(misses, passes);
 }
 
 /* memcached down: not ready (503), still alive (200), and the errors are
