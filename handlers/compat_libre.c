@@ -81,6 +81,7 @@ static enum problem libre_translate(struct worker *w, struct request *r, struct 
 {
 	const struct param_value *fmt = &r->fields[F_FORMAT], *q_in = &r->fields[F_Q];
 	struct translation_request q = { 0 };
+	char source[8], target[8];
 	struct translation_result res = { 0 };
 	const char **texts = NULL;
 	size_t n;
@@ -95,8 +96,9 @@ static enum problem libre_translate(struct worker *w, struct request *r, struct 
 	}
 	q.texts = texts;
 	q.ntexts = n;
-	q.source = r->fields[F_SOURCE].present ? r->fields[F_SOURCE].str : NULL;
-	q.target = r->fields[F_TARGET].str;
+	q.source =
+	    langcode_lower(r->fields[F_SOURCE].present ? r->fields[F_SOURCE].str : NULL, source);
+	q.target = langcode_lower(r->fields[F_TARGET].str, target);
 	q.html = fmt->present && strcmp(fmt->str, "html") == 0;
 	q.context = "";
 	p = translation_serve(w, r, &q, &res, rp);

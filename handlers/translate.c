@@ -10,6 +10,7 @@
 #include "handlers.h"
 #include "proc/worker.h"
 #include "translate/detect.h"
+#include "translate/langcode.h"
 #include "translate/provider.h"
 #include "translate/translation.h"
 
@@ -86,6 +87,7 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 {
 	const struct param_value *fmt = &r->fields[F_FORMAT], *ctx = &r->fields[F_CONTEXT];
 	struct translation_request q = { 0 };
+	char source[8], target[8];
 	struct translation_result res = { 0 };
 	const char **texts = NULL;
 	enum problem p;
@@ -115,8 +117,11 @@ static enum problem translate_post(struct worker *w, struct request *r, struct r
 	}
 	q.texts = texts;
 	q.ntexts = n;
-	q.source = r->fields[F_SOURCE].present ? r->fields[F_SOURCE].str : NULL;
-	q.target = r->fields[F_TARGET].present ? r->fields[F_TARGET].str : r->ident.pref_target;
+	q.source =
+	    langcode_lower(r->fields[F_SOURCE].present ? r->fields[F_SOURCE].str : NULL, source);
+	q.target = langcode_lower(r->fields[F_TARGET].present ? r->fields[F_TARGET].str
+	                                                      : r->ident.pref_target,
+	    target);
 	q.html = fmt->present && strcmp(fmt->str, "html") == 0;
 	q.context = ctx->present ? ctx->str : "";
 	q.provider = r->fields[F_PROVIDER].present ? r->fields[F_PROVIDER].str : NULL;

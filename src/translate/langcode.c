@@ -119,6 +119,18 @@ const char *langcode_name(const char *iso1)
 	return NULL;
 }
 
+const char *langcode_lower(const char *code, char out[8])
+{
+	size_t i = 0;
+
+	if (code == NULL)
+		return NULL;
+	for (; i < 7 && code[i] != '\0'; i++)
+		out[i] = (char)tolower((unsigned char)code[i]);
+	out[i] = '\0';
+	return out;
+}
+
 int langcode_from_deepl(const char *code, char out[3])
 {
 	if (code == NULL || !isalpha((unsigned char)code[0]) || !isalpha((unsigned char)code[1]) ||

@@ -21,6 +21,12 @@ const char *langcode_name(const char *iso1);
 /* Returns 1 when s looks like an ISO 639-1 code (two ASCII letters). */
 int langcode_is_iso1(const char *s);
 
+/* Writes code in lower case into out (8 bytes, cut at 7 characters) and
+ * returns out; NULL stays NULL. Codes are case-insensitive ("EN" is "en"),
+ * and a request's are written in lower case before anything compares,
+ * caches or sends them. */
+const char *langcode_lower(const char *code, char out[8]);
+
 /* Writes the ISO 639-1 code of DeepL's code code ("EN-GB", "pt-br", "DE",
  * in any case) into out (3 bytes): its two-letter base, lower case; what
  * follows a '-' is not checked. Returns 0, or -1 when code has no

@@ -675,7 +675,7 @@ static void test_cache_stats(void)
 	seg0 = atol(http_json_str(&r, "segments"));
 	hit0 = atol(http_json_str(&r, "hits"));
 	http_free(&r);
-	snprintf(text, sizeof(text), "The tall tree %ld is green.", (long)getpid());
+	snprintf(text, sizeof(text), "The quiet river %ld is wide.", (long)getpid());
 	free(translate_text(text, xc));
 	free(translate_text(text, xc));
 	CU_ASSERT_EQUAL_FATAL(get("/v1/cache/stats?hours=1", key, &r), 200);
@@ -1471,6 +1471,30 @@ static void test_breaker(void)
 	http_free(&r);
 }
 
+/* Language codes are case-insensitive: "EN" to "ES" is the pair "en" to
+ * "es", one cache entry (it was a miss of its own, and the upper-case code
+ * went to the providers as is: DeepL took "EN" for its deprecated target),
+ * and "EN" to "en" is one language. */
+static void test_codes_in_upper_case(void)
+{
+	struct http_response r;
+	char body[256], text[80];
+
+	snprintf(text, sizeof(text), "The quiet river %ld is wide.", (long)getpid());
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"en\",\"target\":\"es\"}", text);
+	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
+	http_free(&r);
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"EN\",\"target\":\"Es\"}", text);
+	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 200);
+	CU_ASSERT_STRING_EQUAL(http_header(&r, "X-Cache") != NULL ? http_header(&r, "X-Cache") : "",
+	    "HIT");
+	http_free(&r);
+	snprintf(body, sizeof(body), "{\"text\":\"%s\",\"source\":\"EN\",\"target\":\"en\"}", text);
+	CU_ASSERT_EQUAL(post("/v1/translate", body, &r), 400);
+	CU_ASSERT(http_is_problem(&r));
+	http_free(&r);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -1506,6 +1530,7 @@ int main(void)
 		{ "LibreTranslate routes: q forms, detect, languages, errors", test_libre_wire },
 		{ "provider down: 503, no echo; cached still served", test_provider_down },
 		{ "a hung provider trips the shared breaker; a probe closes it", test_breaker },
+		{ "language codes in upper case", test_codes_in_upper_case },
 		{ NULL, NULL },
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);

@@ -120,6 +120,21 @@ static void test_to_deepl(void)
 	}
 }
 
+/* A request's codes in lower case, whatever case they came in. */
+static void test_lower(void)
+{
+	char out[8];
+
+	CU_ASSERT_STRING_EQUAL(langcode_lower("EN", out), "en");
+	CU_ASSERT_PTR_EQUAL(langcode_lower("Es", out), out);
+	CU_ASSERT_STRING_EQUAL(out, "es");
+	CU_ASSERT_STRING_EQUAL(langcode_lower("AUTO", out), "auto");
+	CU_ASSERT_STRING_EQUAL(langcode_lower("pt-BR", out), "pt-br");
+	CU_ASSERT_STRING_EQUAL(langcode_lower("ABCDEFGHIJ", out), "abcdefg");
+	CU_ASSERT_STRING_EQUAL(langcode_lower("", out), "");
+	CU_ASSERT_PTR_NULL(langcode_lower(NULL, out));
+}
+
 /* The codes GET /v2/languages?type=target lists for one language. */
 static void test_deepl_targets(void)
 {
@@ -150,6 +165,7 @@ int main(void)
 		{ "DeepL codes to ISO 639-1", test_from_deepl },
 		{ "ISO 639-1 to DeepL codes", test_to_deepl },
 		{ "DeepL's regional targets", test_deepl_targets },
+		{ "codes in lower case", test_lower },
 		{ NULL, NULL },
 	};
 	return cu_run("langcode", tests);
